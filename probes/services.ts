@@ -1,0 +1,31 @@
+/**
+ * The curated TCP ports discovery connects to, and the protocol each one is assumed to carry
+ * until a probe confirms it. UDP services (SNMP 161) are reached by their own probes.
+ */
+export const SERVICE_PORTS = {
+  ftp: 21,
+  ssh: 22,
+  telnet: 23,
+  http: 80,
+  s7: 102,
+  https: 443,
+  modbus: 502,
+  'modbus-tls': 802,
+  'iec-104': 2404,
+  'opcua-tls': 4843,
+  opcua: 4840,
+  vnc: 5900,
+  'https-alt': 8443,
+  dnp3: 20000,
+  'ethernet-ip': 44818,
+  bacnet: 47808,
+} as const satisfies Record<string, number>;
+
+export type ServiceProtocol = keyof typeof SERVICE_PORTS;
+export const SERVICE_PROTOCOLS = Object.keys(SERVICE_PORTS) as ServiceProtocol[];
+
+export function protocolOfPort(port: number, overrides: Partial<Record<ServiceProtocol, number>> = {}): ServiceProtocol | undefined {
+  for (const [protocol, p] of Object.entries(overrides)) if (p === port) return protocol as ServiceProtocol;
+  for (const protocol of SERVICE_PROTOCOLS) if (SERVICE_PORTS[protocol] === port && overrides[protocol] === undefined) return protocol;
+  return undefined;
+}

@@ -1,0 +1,205 @@
+import net from 'node:net';
+import type { ProbeContext } from './types.ts';
+import { ProbeUnavailable } from './types.ts';
+
+/**
+ * Returns the total length of the first complete frame in `buf`, `undefined` while more bytes are
+ * needed, or throws ProbeUnavailable('malformed') when the bytes cannot start a valid frame.
+ */
+export type FrameLength = (buf: Buffer) => number | undefined;
+
+export interface ReadOptions {
+  /** Operation kind recorded for the reply. */
+  readonly op: string;
+  /** Upper bound for one frame; a peer announcing more is cut off as malformed. */
+  readonly maxBytes: number;
+  readonly timeoutMs?: number;
+}
+
+/**
+ * One TCP connection owned by one probe: every byte in and out is recorded, every wait has a
+ * timeout, and close() always leaves no half-open socket behind.
+ */
+export class TcpSession {
+  readonly #socket: net.Socket;
+  readonly #ctx: ProbeContext;
+  readonly #probe: string;
+  #buffer: Buffer = Buffer.alloc(0);
+  #ended: Error | 'eof' | undefined;
+  #wake: (() => void) | undefined;
+
+  private constructor(socket: net.Socket, ctx: ProbeContext, probe: string) {
+    this.#socket = socket;
+    this.#ctx = ctx;
+    this.#probe = probe;
+    socket.on('data', (chunk: Buffer) => {
+      this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
+      this.#wake?.();
+    });
+    socket.on('end', () => {
+      this.#ended ??= 'eof';
+      this.#wake?.();
+    });
+    socket.on('error', (err) => {
+      this.#ended = err;
+      this.#wake?.();
+    });
+    socket.on('close', () => {
+      this.#ended ??= 'eof';
+      this.#wake?.();
+    });
+  }
+
+  static async open(ctx: ProbeContext, probe: string, port = ctx.port): Promise<TcpSession> {
+    if (ctx.signal.aborted) throw new ProbeUnavailable('budget', 'device time budget spent before connecting');
+    ctx.transcript.tx(probe, 'tcp.connect', undefined, `${ctx.address}:${port}`);
+    const socket = new net.Socket();
+    socket.setNoDelay(true);
+    await new Promise<void>((resolve, reject) => {
+      const fail = (err: Error) => {
+        cleanup();
+        socket.destroy();
+        reject(err);
+      };
+      const onError = (err: NodeJS.ErrnoException) => fail(connectFailure(err));
+      const onTimeout = () => fail(new ProbeUnavailable('timeout', `no TCP answer from ${ctx.address}:${port} within ${ctx.stepTimeoutMs} ms`));
+      const onAbort = () => fail(new ProbeUnavailable('budget', 'device time budget spent while connecting'));
+      const timer = setTimeout(onTimeout, ctx.stepTimeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        socket.off('error', onError);
+        ctx.signal.removeEventListener('abort', onAbort);
+      };
+      socket.once('error', onError);
+      ctx.signal.addEventListener('abort', onAbort, { once: true });
+      socket.connect({ host: ctx.address, port }, () => {
+        cleanup();
+        resolve();
+      });
+    });
+    ctx.transcript.rx(probe, 'tcp.connected');
+    return new TcpSession(socket, ctx, probe);
+  }
+
+  write(op: string, bytes: Uint8Array): void {
+    if (this.#ended) throw new ProbeUnavailable('closed', `connection closed before sending ${op}`);
+    this.#ctx.transcript.tx(this.#probe, op, bytes);
+    this.#socket.write(bytes);
+  }
+
+  /** Reads one frame whose length `frameLength` can tell; leftover bytes stay for the next read. */
+  async readFrame(frameLength: FrameLength, opts: ReadOptions): Promise<Buffer> {
+    const timeoutMs = opts.timeoutMs ?? this.#ctx.stepTimeoutMs;
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const total = frameLength(this.#buffer);
+      if (total !== undefined) {
+        if (total > opts.maxBytes) throw this.#tooLarge(opts, total);
+        if (this.#buffer.length >= total) {
+          const frame = this.#buffer.subarray(0, total);
+          this.#buffer = this.#buffer.subarray(total);
+          this.#ctx.transcript.rx(this.#probe, opts.op, frame);
+          return frame;
+        }
+      } else if (this.#buffer.length > opts.maxBytes) {
+        throw this.#tooLarge(opts, this.#buffer.length);
+      }
+      if (this.#ended) throw this.#endedFailure(opts.op);
+      await this.#waitForData(deadline, opts.op, timeoutMs);
+    }
+  }
+
+  /** Reads whatever arrives until the peer is quiet for `idleMs` (banners), up to maxBytes. */
+  async readIdle(idleMs: number, opts: ReadOptions): Promise<Buffer> {
+    const hardDeadline = performance.now() + (opts.timeoutMs ?? this.#ctx.stepTimeoutMs);
+    let seen = -1;
+    while (this.#buffer.length !== seen && this.#buffer.length < opts.maxBytes && !this.#ended) {
+      seen = this.#buffer.length;
+      const until = Math.min(hardDeadline, performance.now() + idleMs);
+      if (until <= performance.now()) break;
+      await this.#waitForData(until, opts.op, idleMs).catch((err: unknown) => {
+        if (!(err instanceof ProbeUnavailable && err.kind === 'timeout')) throw err;
+      });
+    }
+    const out = this.#buffer.subarray(0, opts.maxBytes);
+    this.#buffer = this.#buffer.subarray(out.length);
+    if (out.length > 0) this.#ctx.transcript.rx(this.#probe, opts.op, out);
+    return out;
+  }
+
+  /** Graceful FIN, then a hard destroy if the peer does not close within a short grace period. */
+  async close(): Promise<void> {
+    const socket = this.#socket;
+    if (socket.destroyed) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        socket.destroy();
+        resolve();
+      }, Math.min(500, this.#ctx.stepTimeoutMs));
+      socket.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      socket.end();
+      // Our side is finished; unread data must not keep the socket half-open.
+      socket.resume();
+    });
+    this.#ctx.transcript.note(this.#probe, 'tcp.close', 'closed');
+  }
+
+  #waitForData(deadline: number, op: string, timeoutMs: number): Promise<void> {
+    const remaining = deadline - performance.now();
+    if (remaining <= 0) return Promise.reject(new ProbeUnavailable('timeout', `no complete reply to ${op} within ${timeoutMs} ms`));
+    return new Promise<void>((resolve, reject) => {
+      const signal = this.#ctx.signal;
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        this.#wake = undefined;
+      };
+      const onAbort = () => {
+        done();
+        reject(new ProbeUnavailable('budget', `device time budget spent waiting for ${op}`));
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new ProbeUnavailable('timeout', `no complete reply to ${op} within ${timeoutMs} ms`));
+      }, remaining);
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#wake = () => {
+        done();
+        resolve();
+      };
+    });
+  }
+
+  #tooLarge(opts: ReadOptions, size: number): ProbeUnavailable {
+    this.#socket.destroy();
+    return new ProbeUnavailable('malformed', `reply to ${opts.op} announces or sends ${size} bytes, more than the ${opts.maxBytes} allowed`);
+  }
+
+  #endedFailure(op: string): ProbeUnavailable {
+    const ended = this.#ended;
+    if (ended instanceof Error && (ended as NodeJS.ErrnoException).code === 'ECONNRESET') {
+      return new ProbeUnavailable('reset', `connection reset while waiting for ${op}`);
+    }
+    const partial = this.#buffer.length > 0 ? ` after ${this.#buffer.length} bytes of an incomplete reply` : '';
+    return new ProbeUnavailable('closed', `peer closed the connection while waiting for ${op}${partial}`);
+  }
+}
+
+function connectFailure(err: NodeJS.ErrnoException): ProbeUnavailable {
+  switch (err.code) {
+    case 'ECONNREFUSED':
+      return new ProbeUnavailable('refused', 'connection refused');
+    case 'ECONNRESET':
+      return new ProbeUnavailable('reset', 'connection reset during connect');
+    case 'ETIMEDOUT':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return new ProbeUnavailable('timeout', `unreachable (${err.code})`);
+    default:
+      return new ProbeUnavailable('error', `connect failed: ${err.code ?? err.message}`);
+  }
+}

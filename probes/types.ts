@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import type { Transcript } from './transcript.ts';
+
+/** Ordered: a target's safety ceiling admits every class up to and including its own. */
+export const SAFETY_CLASSES = ['identify', 'read-session', 'intrusive'] as const;
+export const SafetyClass = z.enum(SAFETY_CLASSES);
+export type SafetyClass = z.infer<typeof SafetyClass>;
+
+/** Why a probe produced no facts. "No answer" is common on plants and is never "secure". */
+export const FailureKind = z.enum([
+  'timeout',
+  'refused',
+  'reset',
+  'closed',
+  'protocol-mismatch',
+  'malformed',
+  'auth-required',
+  'not-supported',
+  'budget',
+  'denied',
+  'error',
+]);
+export type FailureKind = z.infer<typeof FailureKind>;
+
+export const Failure = z.object({ kind: FailureKind, detail: z.string() });
+export type Failure = z.infer<typeof Failure>;
+
+/** Thrown inside a probe to end it with a typed reason; the runner turns it into an outcome. */
+export class ProbeUnavailable extends Error {
+  readonly kind: FailureKind;
+  constructor(kind: FailureKind, detail: string) {
+    super(detail);
+    this.name = 'ProbeUnavailable';
+    this.kind = kind;
+  }
+}
+
+/** Opt-ins and credentials for one protocol, taken from the config; probes read only their own. */
+export type ProbeOptions = Readonly<Record<string, unknown>>;
+
+export interface ProbeContext {
+  readonly address: string;
+  readonly port: number;
+  /** Limit for each network step (connect, one request/reply). */
+  readonly stepTimeoutMs: number;
+  /** Aborted when the device's whole budget is spent; probes must close their socket and stop. */
+  readonly signal: AbortSignal;
+  readonly transcript: Transcript;
+  readonly options: ProbeOptions;
+  readonly now: () => Date;
+}
+
+export interface ProbeDefinition<F = unknown> {
+  /** Stable id, `<protocol>.<what>`, e.g. `opcua.endpoints`. */
+  readonly id: string;
+  /** Bumped when the facts a probe returns change meaning. */
+  readonly version: number;
+  /** Service protocol this probe talks to (see probes/services.ts). */
+  readonly protocol: string;
+  readonly safety: SafetyClass;
+  /** Config flag that must be true before this probe runs (authentication attempts, sessions). */
+  readonly optIn?: string;
+  readonly facts: z.ZodType<F>;
+  run(ctx: ProbeContext): Promise<F>;
+}
+
+export const ProbeOutcome = z.discriminatedUnion('status', [
+  z.object({
+    probe: z.string(),
+    version: z.number().int(),
+    port: z.number().int(),
+    status: z.literal('ok'),
+    facts: z.unknown(),
+    /** First and last transcript sequence numbers this probe wrote. */
+    transcript: z.tuple([z.number().int(), z.number().int()]),
+    durationMs: z.number(),
+  }),
+  z.object({
+    probe: z.string(),
+    version: z.number().int(),
+    port: z.number().int(),
+    status: z.literal('unavailable'),
+    failure: Failure,
+    transcript: z.tuple([z.number().int(), z.number().int()]),
+    durationMs: z.number(),
+  }),
+]);
+export type ProbeOutcome = z.infer<typeof ProbeOutcome>;

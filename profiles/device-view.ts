@@ -1,0 +1,45 @@
+import type { z } from 'zod';
+import type { DeviceObservation, Service } from '../probes/observation.ts';
+import type { Failure } from '../probes/types.ts';
+import type { Evidence } from './checks/types.ts';
+
+export type FactsLookup<F> =
+  | { readonly state: 'absent' }
+  | { readonly state: 'unavailable'; readonly failures: readonly Failure[]; readonly evidence: readonly Evidence[] }
+  | { readonly state: 'ok'; readonly facts: readonly { readonly port: number; readonly facts: F }[]; readonly evidence: readonly Evidence[] };
+
+/** Read-only access for check kinds to one device's observations. */
+export class DeviceView {
+  readonly observation: DeviceObservation;
+
+  constructor(observation: DeviceObservation) {
+    this.observation = observation;
+  }
+
+  get services(): readonly Service[] {
+    return this.observation.services;
+  }
+
+  /**
+   * The facts every successful run of `probeId` produced (one per port), validated against the
+   * probe's own schema. `absent` means the probe never ran (e.g. the service is not there).
+   */
+  facts<F>(probeId: string, schema: z.ZodType<F>): FactsLookup<F> {
+    const outcomes = this.observation.outcomes.filter((o) => o.probe === probeId);
+    if (outcomes.length === 0) return { state: 'absent' };
+    const evidence = outcomes.map((o) => ({ probe: o.probe, port: o.port, transcript: o.transcript }));
+    const ok: { port: number; facts: F }[] = [];
+    const failures: Failure[] = [];
+    for (const o of outcomes) {
+      if (o.status === 'unavailable') {
+        failures.push(o.failure);
+        continue;
+      }
+      const parsed = schema.safeParse(o.facts);
+      if (parsed.success) ok.push({ port: o.port, facts: parsed.data });
+      else failures.push({ kind: 'malformed', detail: `recorded facts of ${probeId} do not match its schema` });
+    }
+    if (ok.length === 0) return { state: 'unavailable', failures, evidence };
+    return { state: 'ok', facts: ok, evidence: evidence.filter((e) => ok.some((f) => f.port === e.port)) };
+  }
+}
