@@ -29,7 +29,26 @@ export interface CheckKind<P = unknown> {
   evaluate(device: DeviceView, params: P): Verdict;
 }
 
-/** Identity lets a generic registry hold kinds with different parameter types. */
-export function defineCheckKind<P>(kind: CheckKind<P>): CheckKind<P> {
-  return kind;
+/** A kind with its parameter type erased, so one registry holds kinds of different parameters. */
+export interface RegisteredCheckKind {
+  readonly id: string;
+  readonly params: z.ZodType<unknown>;
+  evaluate(device: DeviceView, params: unknown): Verdict;
 }
+
+/** Registers a kind; parameters are validated by its own schema before every evaluation. */
+export function defineCheckKind<P>(kind: CheckKind<P>): RegisteredCheckKind {
+  return { id: kind.id, params: kind.params, evaluate: (device, params) => kind.evaluate(device, kind.params.parse(params)) };
+}
+
+/** One check instance as kept in profiles/data/checks/<protocol>.json: parameters only, no logic. */
+export const CheckInstance = z.object({
+  id: z.string().regex(/^[a-z0-9-]+\.[a-z0-9.-]+$/),
+  kind: z.string(),
+  /** Own short title, a few words. */
+  title: z.string().max(80),
+  params: z.record(z.string(), z.unknown()).default({}),
+  /** One concrete step a technician can take when the check fails. */
+  remediation: z.string(),
+});
+export type CheckInstance = z.infer<typeof CheckInstance>;
