@@ -8,12 +8,22 @@ export type FactsLookup<F> =
   | { readonly state: 'unavailable'; readonly failures: readonly Failure[]; readonly evidence: readonly Evidence[] }
   | { readonly state: 'ok'; readonly facts: readonly { readonly port: number; readonly facts: F }[]; readonly evidence: readonly Evidence[] };
 
+/** What a check may know beyond the device itself; fixed per run so re-evaluation is reproducible. */
+export interface EvaluationContext {
+  /** When the observation was collected (ISO 8601): "now" for expiry checks. */
+  readonly at: string;
+  /** The zone's configured address ranges (CIDR), for checks about paths around the zone. */
+  readonly zoneCidrs: readonly string[];
+}
+
 /** Read-only access for check kinds to one device's observations. */
 export class DeviceView {
   readonly observation: DeviceObservation;
+  readonly context: EvaluationContext;
 
-  constructor(observation: DeviceObservation) {
+  constructor(observation: DeviceObservation, context: EvaluationContext = { at: new Date(0).toISOString(), zoneCidrs: [] }) {
     this.observation = observation;
+    this.context = context;
   }
 
   get services(): readonly Service[] {

@@ -15,3 +15,25 @@ export type IdentityClaim = z.infer<typeof IdentityClaim>;
 
 /** Reads identity claims out of one protocol's facts; one per protocol, registered in identity-sources.ts. */
 export type IdentityExtractor = (device: DeviceView) => IdentityClaim[];
+
+export type MergedIdentity = Partial<Record<IdentityField, { value: string; source: string; alternatives?: { value: string; source: string }[] }>>;
+
+/**
+ * One identity from every protocol's claims: the first claim for a field wins (extractors are
+ * ordered from the most to the least authoritative source); differing values stay as alternatives.
+ */
+export function mergeIdentity(claims: readonly IdentityClaim[]): MergedIdentity {
+  const out: MergedIdentity = {};
+  for (const c of claims) {
+    const value = c.value.trim();
+    if (value === '') continue;
+    const current = out[c.field];
+    if (!current) {
+      out[c.field] = { value, source: c.source };
+      continue;
+    }
+    if (current.value === value || current.alternatives?.some((a) => a.value === value)) continue;
+    current.alternatives = [...(current.alternatives ?? []), { value, source: c.source }];
+  }
+  return out;
+}

@@ -1,0 +1,128 @@
+import { discoverPorts } from '../probes/discovery.ts';
+import type { DeviceObservation, Service } from '../probes/observation.ts';
+import { runProbe } from '../probes/run.ts';
+import { SERVICE_PORTS, SERVICE_PROTOCOLS, type ServiceProtocol } from '../probes/services.ts';
+import { Transcript, type TranscriptEntry } from '../probes/transcript.ts';
+import type { ProbeDefinition, ProbeOutcome } from '../probes/types.ts';
+import { SAFETY_CLASSES } from '../probes/types.ts';
+import type { Config } from './config.ts';
+import { limitConcurrency } from './concurrency.ts';
+import type { PlannedTarget } from './targets.ts';
+
+/** A probe the agent may run, with the transport its protocol uses (UDP probes skip TCP discovery). */
+export interface RegisteredProbe {
+  readonly definition: ProbeDefinition;
+  readonly transport: 'tcp' | 'udp';
+  /** Default port for UDP probes (TCP probes run on each discovered port of their protocol). */
+  readonly udpPort?: number;
+}
+
+export type ProgressEvent =
+  | { readonly type: 'device-start'; readonly address: string }
+  | { readonly type: 'discovered'; readonly address: string; readonly open: readonly number[] }
+  | { readonly type: 'probe'; readonly address: string; readonly probe: string; readonly port: number }
+  | { readonly type: 'device-done'; readonly address: string; readonly found: boolean };
+
+export interface CollectDeps {
+  readonly probes: readonly RegisteredProbe[];
+  readonly now: () => Date;
+  readonly onProgress?: (event: ProgressEvent) => void;
+}
+
+export interface Collected {
+  readonly observations: DeviceObservation[];
+  readonly transcripts: ReadonlyMap<string, readonly TranscriptEntry[]>;
+  /** Addresses contacted in which nothing answered. */
+  readonly silent: readonly string[];
+}
+
+/** True when the config turns on what a probe needs opting into (a flag, or a non-empty list). */
+export function optedIn(config: Config, flag: string | undefined): boolean {
+  if (flag === undefined) return true;
+  const [protocol, key] = flag.split('.');
+  const section = (config.probes as Record<string, Record<string, unknown> | undefined>)[protocol ?? ''];
+  const value = section?.[key ?? ''];
+  return Array.isArray(value) ? value.length > 0 : value === true;
+}
+
+function probeOptions(config: Config, protocol: string): Readonly<Record<string, unknown>> {
+  return (config.probes as Record<string, Record<string, unknown> | undefined>)[protocol] ?? {};
+}
+
+/** Ports to connect to on one target: the curated list with the target's overrides. */
+export function portsFor(target: PlannedTarget): { port: number; protocol: ServiceProtocol }[] {
+  return SERVICE_PROTOCOLS.map((protocol) => ({ protocol, port: target.ports[protocol] ?? SERVICE_PORTS[protocol] }));
+}
+
+async function collectDevice(target: PlannedTarget, config: Config, deps: CollectDeps): Promise<{ observation?: DeviceObservation; transcript: Transcript }> {
+  const transcript = new Transcript();
+  const budget = AbortSignal.timeout(config.scan.deviceBudgetMs);
+  deps.onProgress?.({ type: 'device-start', address: target.address });
+  const wanted = portsFor(target);
+  const ports = await discoverPorts({
+    address: target.address,
+    ports: wanted.map((w) => w.port),
+    timeoutMs: config.scan.connectTimeoutMs,
+    signal: budget,
+    transcript,
+    silentAfter: 3,
+  });
+  const open = ports.filter((p) => p.state === 'open').map((p) => p.port);
+  deps.onProgress?.({ type: 'discovered', address: target.address, open });
+  const services: Service[] = wanted.filter((w) => open.includes(w.port)).map((w) => ({ port: w.port, transport: 'tcp', protocol: w.protocol, confirmed: false }));
+  const ceiling = SAFETY_CLASSES.indexOf(target.safety);
+  const allowed = deps.probes.filter((p) => SAFETY_CLASSES.indexOf(p.definition.safety) <= ceiling && optedIn(config, p.definition.optIn));
+  const outcomes: ProbeOutcome[] = [];
+  const run = async (probe: RegisteredProbe, port: number) => {
+    deps.onProgress?.({ type: 'probe', address: target.address, probe: probe.definition.id, port });
+    const ctx = {
+      address: target.address,
+      port,
+      stepTimeoutMs: config.scan.stepTimeoutMs,
+      signal: budget,
+      transcript,
+      options: probeOptions(config, probe.definition.protocol),
+      now: deps.now,
+    };
+    const outcome = await runProbe(probe.definition, ctx);
+    outcomes.push(outcome);
+    return outcome;
+  };
+  // One probe at a time per device: each probe closes its connection before the next starts.
+  for (const service of services) {
+    for (const probe of allowed.filter((p) => p.transport === 'tcp' && p.definition.protocol === service.protocol)) {
+      const outcome = await run(probe, service.port);
+      if (outcome.status === 'ok') service.confirmed = true;
+    }
+  }
+  const answered = ports.some((p) => p.state === 'open' || p.state === 'closed');
+  // UDP has no handshake to tell a live address: ask only addresses named in the config or alive on TCP.
+  for (const probe of allowed.filter((p) => p.transport === 'udp' && (answered || !target.fromRange))) {
+    const port = target.ports[probe.definition.protocol as ServiceProtocol] ?? probe.udpPort ?? 0;
+    const outcome = await run(probe, port);
+    if (outcome.status === 'ok') services.push({ port, transport: 'udp', protocol: probe.definition.protocol, confirmed: true });
+  }
+  const found = services.length > 0;
+  deps.onProgress?.({ type: 'device-done', address: target.address, found });
+  if (!found) return { transcript };
+  return { observation: { address: target.address, services, outcomes }, transcript };
+}
+
+/**
+ * Collects facts from every planned target: bounded concurrency across devices, one connection
+ * at a time within a device, a time budget per device. Never judges.
+ */
+export async function collect(targets: readonly PlannedTarget[], config: Config, deps: CollectDeps): Promise<Collected> {
+  const results = await limitConcurrency(targets, config.scan.concurrency, (t) => collectDevice(t, config, deps));
+  const observations: DeviceObservation[] = [];
+  const transcripts = new Map<string, readonly TranscriptEntry[]>();
+  const silent: string[] = [];
+  results.forEach((r, i) => {
+    const address = targets[i]?.address ?? '';
+    if (r.observation) {
+      observations.push(r.observation);
+      transcripts.set(address, r.transcript.entries());
+    } else silent.push(address);
+  });
+  return { observations, transcripts, silent };
+}

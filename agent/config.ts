@@ -1,0 +1,106 @@
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { SAFETY_CLASSES } from '../probes/types.ts';
+import { SERVICE_PROTOCOLS } from '../probes/services.ts';
+import { cidrSize, MAX_RANGE_ADDRESSES, parseCidr } from './cidr.ts';
+
+export const ROLES = ['plc', 'hmi', 'scada-server', 'network-device', 'auto'] as const;
+export type Role = (typeof ROLES)[number];
+
+const Level = z.number().int().min(1, 'a security level is 1 to 4').max(4, 'a security level is 1 to 4');
+const SlT = z.union([Level, z.array(Level).length(7, 'a target vector has exactly 7 levels, FR1..FR7')]).transform((v) => (typeof v === 'number' ? Array<number>(7).fill(v) : v));
+
+const Port = z.number().int().min(1).max(65535);
+const hostname = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+const Host = z.string().refine((h) => net.isIP(h) !== 0 || hostname.test(h), 'not an IP address or host name');
+const CidrText = z.string().superRefine((text, ctx) => {
+  const c = parseCidr(text);
+  if (typeof c === 'string') ctx.addIssue({ code: 'custom', message: `"${text}" is not a valid CIDR: ${c}` });
+  else if (cidrSize(c) > MAX_RANGE_ADDRESSES) ctx.addIssue({ code: 'custom', message: `"${text}" holds ${cidrSize(c)} addresses; split it (at most ${MAX_RANGE_ADDRESSES} per range)` });
+});
+
+const Ports = z.partialRecord(z.enum(SERVICE_PROTOCOLS as [string, ...string[]]), Port);
+
+const Target = z
+  .strictObject({
+    host: Host.optional(),
+    cidr: CidrText.optional(),
+    name: z.string().optional(),
+    role: z.enum(ROLES).default('auto'),
+    /** Per-protocol port override, e.g. { opcua: 48010 }. */
+    ports: Ports.default({}),
+    /** Highest probe safety class this target may receive (a safety PLC: `identify`). */
+    safety: z.enum(SAFETY_CLASSES).default('read-session'),
+  })
+  .refine((t) => (t.host === undefined) !== (t.cidr === undefined), 'a target has either "host" or "cidr", exactly one of them');
+
+/** Opt-ins per protocol. Everything that authenticates or opens a session is off unless set here. */
+const Probes = z.strictObject({
+  opcua: z.strictObject({ session: z.boolean().default(false) }).default({ session: false }),
+});
+
+const Scan = z.strictObject({
+  /** Devices probed at the same time; each device still gets one connection at a time. */
+  concurrency: z.number().int().min(1).max(64).default(8),
+  /** Limit of one TCP connect attempt during discovery. */
+  connectTimeoutMs: z.number().int().min(50).max(30_000).default(1500),
+  /** Limit of each probe step (one request/reply). */
+  stepTimeoutMs: z.number().int().min(50).max(60_000).default(3000),
+  /** Whole-device budget; probing stops and closes when it is spent. */
+  deviceBudgetMs: z.number().int().min(500).max(600_000).default(60_000),
+});
+
+export const Config = z.strictObject({
+  zone: z.strictObject({
+    name: z.string().min(1),
+    slT: SlT,
+    /** Address ranges that belong to the zone (defaults to the targets' ranges). */
+    cidrs: z.array(CidrText).optional(),
+  }),
+  targets: z.array(Target).min(1, 'list at least one target'),
+  probes: Probes.default({ opcua: { session: false } }),
+  scan: Scan.default({ concurrency: 8, connectTimeoutMs: 1500, stepTimeoutMs: 3000, deviceBudgetMs: 60_000 }),
+});
+export type Config = z.infer<typeof Config>;
+export type TargetConfig = z.infer<typeof Target>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function describePath(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i > 0 ? '.' : ''}${String(p)}`)).join('') || '(top level)';
+}
+
+/** Validates a parsed config; every problem is reported as `<source>: <key>: <what is wrong>`. */
+export function parseConfig(data: unknown, source: string): Config {
+  const parsed = Config.safeParse(data);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') return `${source}: ${describePath(issue.path)}: unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    return `${source}: ${describePath(issue.path)}: ${issue.message}`;
+  });
+  throw new ConfigError(lines.join('\n'));
+}
+
+export function loadConfigFile(file: string): Config {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${file}: cannot read the config: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  return parseConfigText(text, file);
+}
+
+export function parseConfigText(text: string, source: string): Config {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const firstError = doc.errors[0];
+  if (firstError) {
+    const where = firstError.linePos?.[0];
+    throw new ConfigError(`${source}${where ? `:${where.line}:${where.col}` : ''}: not valid YAML: ${firstError.message.split('\n')[0]}`);
+  }
+  return parseConfig(doc.toJS(), source);
+}

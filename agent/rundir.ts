@@ -1,0 +1,78 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { DeviceObservation } from '../probes/observation.ts';
+import type { TranscriptEntry } from '../probes/transcript.ts';
+import type { Result } from '../report/result.ts';
+import type { RunFacts } from './judge.ts';
+
+/** run.json: everything about a run except the observations, so `evaluate` can re-judge it offline. */
+const RunFile = z.object({
+  runId: z.string(),
+  agent: z.object({ id: z.string(), version: z.string() }),
+  collectedAt: z.string(),
+  finishedAt: z.string(),
+  zone: z.object({ name: z.string(), slT: z.array(z.number().int()).length(7), cidrs: z.array(z.string()) }),
+  addressesPlanned: z.number().int(),
+  targets: z.record(z.string(), z.object({ role: z.enum(['plc', 'hmi', 'scada-server', 'network-device', 'auto']), name: z.string().optional() })),
+  silent: z.array(z.string()),
+});
+
+export const RUN_FILES = { run: 'run.json', observations: 'observations.json', result: 'result.json', transcripts: 'transcripts' } as const;
+
+/** Write to a temporary name, then rename: a reader never sees half a file. */
+function writeAtomic(file: string, text: string): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, text, { mode: 0o640 });
+  renameSync(tmp, file);
+}
+
+export function transcriptFileName(address: string): string {
+  return `${address.replace(/[^0-9A-Za-z.-]/g, '_')}.jsonl`;
+}
+
+export function writeRunDir(dir: string, run: RunFacts, silent: readonly string[], transcripts: ReadonlyMap<string, readonly TranscriptEntry[]>, result: Result): void {
+  mkdirSync(join(dir, RUN_FILES.transcripts), { recursive: true });
+  const { observations, ...rest } = run;
+  writeAtomic(join(dir, RUN_FILES.run), `${JSON.stringify({ ...rest, silent }, null, 2)}\n`);
+  writeAtomic(join(dir, RUN_FILES.observations), `${JSON.stringify(observations, null, 2)}\n`);
+  for (const [address, entries] of transcripts) {
+    writeAtomic(join(dir, RUN_FILES.transcripts, transcriptFileName(address)), entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : ''));
+  }
+  writeAtomic(join(dir, RUN_FILES.result), serializeResult(result));
+}
+
+export function serializeResult(result: Result): string {
+  return `${JSON.stringify(result, null, 2)}\n`;
+}
+
+export class RunDirError extends Error {
+  override name = 'RunDirError';
+}
+
+function readJson(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new RunDirError(`${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new RunDirError(`${file}: not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/** Reads back what `writeRunDir` wrote, validating both files. */
+export function readRunDir(dir: string): { run: RunFacts; silent: string[] } {
+  const runPath = join(dir, RUN_FILES.run);
+  const parsed = RunFile.safeParse(readJson(runPath));
+  if (!parsed.success) throw new RunDirError(`${runPath}: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+  const obsPath = join(dir, RUN_FILES.observations);
+  const observations = z.array(DeviceObservation).safeParse(readJson(obsPath));
+  if (!observations.success) throw new RunDirError(`${obsPath}: ${observations.error.issues[0]?.path.join('.')}: ${observations.error.issues[0]?.message}`);
+  const { silent, ...rest } = parsed.data;
+  const targets: RunFacts['targets'] = Object.fromEntries(Object.entries(rest.targets).map(([a, t]) => [a, t.name === undefined ? { role: t.role } : { role: t.role, name: t.name }]));
+  return { run: { ...rest, targets, observations: observations.data }, silent };
+}

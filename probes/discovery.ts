@@ -1,0 +1,59 @@
+import type { Transcript } from './transcript.ts';
+import { TcpSession } from './tcp-session.ts';
+import { ProbeUnavailable } from './types.ts';
+
+export type PortState = 'open' | 'closed' | 'filtered' | 'error' | 'skipped';
+
+export interface PortResult {
+  readonly port: number;
+  readonly state: PortState;
+  readonly detail?: string;
+}
+
+export interface DiscoveryOptions {
+  readonly address: string;
+  readonly ports: readonly number[];
+  readonly timeoutMs: number;
+  readonly signal: AbortSignal;
+  readonly transcript: Transcript;
+  /** Consecutive unanswered connects (no open or closed port seen yet) after which the address counts as silent. */
+  readonly silentAfter: number;
+}
+
+export const DISCOVERY_PROBE = 'tcp.discovery';
+
+/**
+ * TCP connect check, one port at a time: a full handshake, nothing sent, a clean close. Stops early
+ * on an address that answers nothing, so empty ranges cost little and no device is flooded.
+ */
+export async function discoverPorts(opts: DiscoveryOptions): Promise<PortResult[]> {
+  const results: PortResult[] = [];
+  let answered = false;
+  let silent = 0;
+  for (const port of opts.ports) {
+    if (opts.signal.aborted || (!answered && silent >= opts.silentAfter)) {
+      results.push({ port, state: 'skipped', detail: opts.signal.aborted ? 'device budget spent' : 'address silent' });
+      continue;
+    }
+    const ctx = { address: opts.address, port, stepTimeoutMs: opts.timeoutMs, signal: opts.signal, transcript: opts.transcript, options: {}, now: () => new Date() };
+    try {
+      const session = await TcpSession.open(ctx, DISCOVERY_PROBE);
+      await session.close();
+      results.push({ port, state: 'open' });
+      answered = true;
+    } catch (err) {
+      const kind = err instanceof ProbeUnavailable ? err.kind : 'error';
+      const detail = err instanceof Error ? err.message : String(err);
+      if (kind === 'refused' || kind === 'reset') {
+        results.push({ port, state: 'closed' });
+        answered = true;
+      } else if (kind === 'timeout') {
+        results.push({ port, state: 'filtered', detail });
+        silent += 1;
+      } else {
+        results.push({ port, state: kind === 'budget' ? 'skipped' : 'error', detail });
+      }
+    }
+  }
+  return results;
+}

@@ -1,0 +1,73 @@
+import type { DeviceResult, Result } from './result.ts';
+
+export interface TerminalOptions {
+  readonly color: boolean;
+  /** Gap lines shown across the zone. */
+  readonly topGaps: number;
+}
+
+const ESC = '\u001b[';
+const paint = (on: boolean, code: string, text: string) => (on ? `${ESC}${code}m${text}${ESC}0m` : text);
+
+function pad(text: string, width: number): string {
+  return text.length >= width ? `${text.slice(0, width - 1)}…` : text + ' '.repeat(width - text.length);
+}
+
+function frCell(device: DeviceResult, i: number, target: number, color: boolean): string {
+  const d = device.slC.demonstrated[i] ?? 0;
+  const c = device.slC.ceiling[i] ?? 0;
+  const text = `${d}/${c}`.padEnd(5);
+  if (d >= target) return paint(color, '32', text);
+  if (c >= target) return paint(color, '33', text);
+  return paint(color, '31', text);
+}
+
+function services(device: DeviceResult): string {
+  return device.services.map((s) => `${s.protocol}${s.transport === 'udp' ? '/udp' : ''}:${s.port}`).join(' ') || '-';
+}
+
+/** Why a gap is there: the failing checks that refuted the requirement. */
+function gapCause(device: DeviceResult, requirement: string): string {
+  const failing = device.checks.filter((c) => c.status === 'fail' && c.requirements.includes(requirement));
+  return failing.map((c) => c.title).join('; ');
+}
+
+/** The summary a technician reads after a scan; fits 100 columns. */
+export function renderSummary(result: Result, opts: TerminalOptions): string {
+  const { color } = opts;
+  const slT = result.zone.slT;
+  const lines: string[] = [];
+  const s = result.summary;
+  lines.push(`${paint(color, '1', 'cellcheck')}  zone "${result.zone.name}"  SL-T ${slT.join(' ')}  run ${result.runId}`);
+  lines.push(
+    `${s.devicesFound} device(s) on ${s.addressesPlanned} address(es) · ${s.devicesMeetingTarget} meet(s) the target · ${s.gaps} gap(s)`,
+  );
+  lines.push('');
+  if (result.devices.length === 0) {
+    lines.push('No device answered on any address.');
+    return `${lines.join('\n')}\n`;
+  }
+  lines.push(`${pad('DEVICE', 17)}${pad('ROLE', 20)}${pad('SERVICES', 27)}SL-C demonstrated/ceiling`);
+  lines.push(`${' '.repeat(64)}${[1, 2, 3, 4, 5, 6, 7].map((n) => `FR${n}`.padEnd(5)).join('')}`.slice(0, 100));
+  for (const d of result.devices) {
+    const frs = [0, 1, 2, 3, 4, 5, 6].map((i) => frCell(d, i, slT[i] ?? 0, color)).join('');
+    lines.push(`${pad(d.address, 17)}${pad(`${d.role} (${d.componentType})`, 20)}${pad(services(d), 27)}${frs}`);
+  }
+  lines.push('');
+  const gaps = result.devices.flatMap((d) => d.gaps.map((g) => ({ d, g })));
+  gaps.sort((a, b) => b.g.levelsBelowTarget - a.g.levelsBelowTarget || a.g.fr - b.g.fr);
+  if (gaps.length === 0) {
+    lines.push('No gap refuted by observation. Requirements a probe cannot see stay "not assessed" until attested.');
+  } else {
+    lines.push(paint(color, '1', `Top gaps (${Math.min(opts.topGaps, gaps.length)} of ${gaps.length})`));
+    for (const { d, g } of gaps.slice(0, opts.topGaps)) {
+      const head = `  ${pad(d.address, 15)}${pad(g.requirement, 14)}FR${g.fr} SL${g.sl}  `;
+      lines.push(`${head}${gapCause(d, g.requirement)}`.slice(0, 100));
+    }
+  }
+  const toAssess = result.devices.reduce((n, d) => n + d.frs.reduce((m, f) => m + f.toAssess.length, 0), 0);
+  lines.push('');
+  lines.push(`${toAssess} requirement(s) at or below the target are not assessed: a network probe cannot see them.`);
+  lines.push('Colours: green meets SL-T, yellow only if not-assessed items hold, red refuted by observation.');
+  return `${lines.join('\n')}\n`;
+}

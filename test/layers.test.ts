@@ -1,0 +1,70 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/** probes <- profiles <- report <- agent: a layer imports only from itself and the layers before it. */
+const ALLOWED: Record<string, readonly string[]> = {
+  probes: ['probes'],
+  profiles: ['probes', 'profiles'],
+  report: ['probes', 'profiles', 'report'],
+  agent: ['probes', 'profiles', 'report', 'agent'],
+  fixtures: ['probes', 'fixtures'],
+  console: ['probes', 'profiles', 'report', 'console'],
+};
+/** Judging is pure: no network, disk or process access from profiles/. */
+const IO_MODULES = /^(node:)?(fs|fs\/promises|net|dgram|tls|http|https|http2|child_process|worker_threads)$|^(node-opcua|modbus-serial|ssh2|net-snmp|node-snap7)/;
+const ROOT = resolve(import.meta.dirname, '..');
+
+function sources(dir: string): string[] {
+  return readdirSync(join(ROOT, dir), { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.test.ts'))
+    .map((e) => relative(ROOT, join(e.parentPath, e.name)));
+}
+
+function imports(file: string): { spec: string; dynamic: boolean }[] {
+  const text = readFileSync(join(ROOT, file), 'utf8');
+  const out: { spec: string; dynamic: boolean }[] = [];
+  for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'";]*?from\s+['"]([^'"]+)['"]/g)) out.push({ spec: m[1] ?? '', dynamic: false });
+  for (const m of text.matchAll(/(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g)) out.push({ spec: m[1] ?? '', dynamic: false });
+  for (const m of text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)) out.push({ spec: m[1] ?? '', dynamic: true });
+  return out;
+}
+
+const layers = Object.keys(ALLOWED).filter((d) => {
+  try {
+    return readdirSync(join(ROOT, d)).length > 0;
+  } catch {
+    return false;
+  }
+});
+
+describe('import direction', () => {
+  for (const layer of layers) {
+    it(`${layer}/ imports only from ${ALLOWED[layer]?.join(', ')}`, () => {
+      const violations: string[] = [];
+      for (const file of sources(layer)) {
+        for (const { spec, dynamic } of imports(file)) {
+          if (!spec.startsWith('.')) {
+            if (layer === 'profiles' && IO_MODULES.test(spec)) violations.push(`${file} imports ${spec} (profiles never do I/O)`);
+            continue;
+          }
+          const target = relative(ROOT, resolve(ROOT, file, '..', spec)).split('/')[0] ?? '';
+          if (target === 'package.json') continue;
+          // The demo command starts the simulated cell; it is loaded lazily, only by `cellcheck demo`.
+          if (layer === 'agent' && target === 'fixtures' && dynamic) continue;
+          if (!ALLOWED[layer]?.includes(target)) violations.push(`${file} imports ${spec} (${target}/)`);
+        }
+      }
+      expect(violations).toEqual([]);
+    });
+  }
+
+  it('the rule itself catches a violation', () => {
+    const fake = `import { x } from '../report/result.ts';\nconst y = await import('../agent/cli.ts');`;
+    const specs = [...fake.matchAll(/from\s+['"]([^'"]+)['"]/g), ...fake.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1]);
+    expect(specs).toEqual(['../report/result.ts', '../agent/cli.ts']);
+    expect(IO_MODULES.test('node:net')).toBe(true);
+    expect(IO_MODULES.test('node-opcua-client')).toBe(true);
+    expect(IO_MODULES.test('zod')).toBe(false);
+  });
+});
