@@ -1,0 +1,143 @@
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { discoverPorts } from './discovery.ts';
+import { TcpSession } from './tcp-session.ts';
+import { Transcript } from './transcript.ts';
+import { ProbeUnavailable } from './types.ts';
+
+const HOST = '127.70.0.1';
+type Behaviour = (socket: net.Socket) => void;
+const servers: net.Server[] = [];
+let accepted = 0;
+
+async function serve(port: number, behaviour: Behaviour): Promise<void> {
+  const server = net.createServer((s) => {
+    accepted += 1;
+    s.on('error', () => {});
+    behaviour(s);
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(port, HOST, resolve));
+}
+
+const ctx = (port: number, stepTimeoutMs = 400) => ({
+  address: HOST,
+  port,
+  stepTimeoutMs,
+  signal: new AbortController().signal,
+  transcript: new Transcript(),
+  options: {},
+  now: () => new Date(0),
+});
+const lengthPrefixed = (buf: Buffer) => (buf.length < 2 ? undefined : 2 + buf.readUInt16BE(0));
+
+beforeAll(async () => {
+  await serve(41001, (s) => s.end(Buffer.from([0, 3, 1, 2, 3, 0, 1, 9])));
+  await serve(41002, () => {});
+  await serve(41003, (s) => s.write(Buffer.from([0xff, 0xff])));
+  await serve(41004, (s) => s.end(Buffer.from([0, 9, 1])));
+  await serve(41005, (s) => s.resetAndDestroy());
+  await serve(41006, (s) => {
+    const t = setInterval(() => s.write('x'), 30);
+    s.on('close', () => clearInterval(t));
+  });
+});
+afterAll(async () => {
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+});
+
+async function failure(p: Promise<unknown>): Promise<ProbeUnavailable> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof ProbeUnavailable) return err;
+    throw err;
+  }
+  throw new Error('did not fail');
+}
+
+describe('TcpSession', () => {
+  it('reads consecutive frames and records them', async () => {
+    const c = ctx(41001);
+    const s = await TcpSession.open(c, 't');
+    expect([...(await s.readFrame(lengthPrefixed, { op: 't.reply', maxBytes: 64 }))]).toEqual([0, 3, 1, 2, 3]);
+    expect([...(await s.readFrame(lengthPrefixed, { op: 't.reply', maxBytes: 64 }))]).toEqual([0, 1, 9]);
+    await s.close();
+    expect(c.transcript.entries().filter((e) => e.op === 't.reply').map((e) => e.hex)).toEqual(['0003010203', '000109']);
+  });
+
+  it('times out on a silent peer within the step limit', async () => {
+    const s = await TcpSession.open(ctx(41002, 200), 't');
+    const started = performance.now();
+    expect((await failure(s.readFrame(lengthPrefixed, { op: 't.reply', maxBytes: 64 }))).kind).toBe('timeout');
+    expect(performance.now() - started).toBeLessThan(600);
+    await s.close();
+  });
+
+  it('cuts off a peer announcing more than allowed', async () => {
+    const s = await TcpSession.open(ctx(41003), 't');
+    const err = await failure(s.readFrame(lengthPrefixed, { op: 't.reply', maxBytes: 64 }));
+    expect(err.kind).toBe('malformed');
+    expect(err.message).toContain('65537 bytes');
+    await s.close();
+  });
+
+  it('reports a peer closing mid-frame', async () => {
+    const s = await TcpSession.open(ctx(41004), 't');
+    const err = await failure(s.readFrame(lengthPrefixed, { op: 't.reply', maxBytes: 64 }));
+    expect(err.kind).toBe('closed');
+    expect(err.message).toContain('incomplete reply');
+    await s.close();
+  });
+
+  it('reports a reset', async () => {
+    // The reset can land during the handshake or on the first read, depending on timing.
+    const attempt = async () => {
+      const s = await TcpSession.open(ctx(41005), 't');
+      try {
+        await s.readFrame(lengthPrefixed, { op: 't.reply', maxBytes: 64 });
+      } finally {
+        await s.close();
+      }
+    };
+    expect(['reset', 'closed']).toContain((await failure(attempt())).kind);
+  });
+
+  it('bounds an endless stream read until idle', async () => {
+    const s = await TcpSession.open(ctx(41006, 300), 't');
+    const out = await s.readIdle(100, { op: 't.banner', maxBytes: 4 });
+    expect(out.length).toBeLessThanOrEqual(4);
+    await s.close();
+  });
+
+  it('types a refused connection', async () => {
+    expect((await failure(TcpSession.open(ctx(41999), 't'))).kind).toBe('refused');
+  });
+
+  it('stops when the device budget is spent', async () => {
+    const ac = new AbortController();
+    const c = { ...ctx(41002, 5000), signal: ac.signal };
+    const s = await TcpSession.open(c, 't');
+    setTimeout(() => ac.abort(), 50);
+    expect((await failure(s.readFrame(lengthPrefixed, { op: 't.reply', maxBytes: 64 }))).kind).toBe('budget');
+    await s.close();
+  });
+});
+
+describe('discoverPorts', () => {
+  it('tells open from closed ports and sends nothing', async () => {
+    const before = accepted;
+    const transcript = new Transcript();
+    const res = await discoverPorts({ address: HOST, ports: [41002, 41998], timeoutMs: 500, signal: new AbortController().signal, transcript, silentAfter: 3 });
+    expect(res.map((r) => r.state)).toEqual(['open', 'closed']);
+    expect(accepted - before).toBe(1);
+    expect(transcript.entries().filter((e) => e.dir === 'tx' && e.len !== undefined)).toEqual([]);
+  });
+
+  it('skips the remaining ports of a budget already spent', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    const res = await discoverPorts({ address: HOST, ports: [41001, 41002], timeoutMs: 500, signal: ac.signal, transcript: new Transcript(), silentAfter: 3 });
+    expect(res.map((r) => r.state)).toEqual(['skipped', 'skipped']);
+  });
+});
