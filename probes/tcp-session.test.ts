@@ -82,11 +82,13 @@ describe('TcpSession', () => {
     await s.close();
   });
 
-  it('reports a peer closing mid-frame', async () => {
-    const s = await TcpSession.open(ctx(41004), 't');
+  it('reports a peer closing mid-frame and keeps the partial bytes', async () => {
+    const c = ctx(41004);
+    const s = await TcpSession.open(c, 't');
     const err = await failure(s.readFrame(lengthPrefixed, { op: 't.reply', maxBytes: 64 }));
     expect(err.kind).toBe('closed');
     expect(err.message).toContain('incomplete reply');
+    expect(c.transcript.entries().at(-1)).toMatchObject({ op: 't.reply.partial', hex: '000901' });
     await s.close();
   });
 

@@ -104,9 +104,22 @@ export class TcpSession {
       } else if (this.#buffer.length > opts.maxBytes) {
         throw this.#tooLarge(opts, this.#buffer.length);
       }
-      if (this.#ended) throw this.#endedFailure(opts.op);
-      await this.#waitForData(deadline, opts.op, timeoutMs);
+      if (this.#ended) throw this.#keepPartial(this.#endedFailure(opts.op), opts.op);
+      try {
+        await this.#waitForData(deadline, opts.op, timeoutMs);
+      } catch (err) {
+        throw this.#keepPartial(err, opts.op);
+      }
     }
+  }
+
+  /** An incomplete reply is evidence too: record its bytes before failing. */
+  #keepPartial(err: unknown, op: string): unknown {
+    if (this.#buffer.length > 0) {
+      this.#ctx.transcript.rx(this.#probe, `${op}.partial`, this.#buffer);
+      this.#buffer = Buffer.alloc(0);
+    }
+    return err;
   }
 
   /** Reads whatever arrives until the peer is quiet for `idleMs` (banners), up to maxBytes. */

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { ModbusDeviceIdFacts, StandardObjectName } from '../../probes/modbus/facts.ts';
+import type { DeviceView, FactsLookup } from '../device-view.ts';
+import type { IdentityClaim, IdentityExtractor } from '../identity.ts';
+import { defineCheckKind, type RegisteredCheckKind, type Verdict } from './types.ts';
+
+const PROBE_ID = 'modbus.device-id';
+
+type Found = Extract<FactsLookup<ModbusDeviceIdFacts>, { state: 'ok' }>;
+
+/** The probe's facts, or the verdict for a device without them (absent / unavailable convention). */
+function modbusFacts(device: DeviceView): Found | Verdict {
+  const found = device.facts(PROBE_ID, ModbusDeviceIdFacts);
+  if (found.state === 'ok') return found;
+  if (found.state === 'unavailable') {
+    const why = found.failures.map((f) => `${f.kind}: ${f.detail}`).join('; ');
+    return { status: 'unknown', evidence: found.evidence, reason: `${PROBE_ID} unavailable: ${why}` };
+  }
+  // A Modbus port seen open but never probed (e.g. under a safety ceiling) is no proof of absence.
+  const open = device.services.filter((s) => s.protocol === 'modbus' && s.transport === 'tcp').map((s) => s.port);
+  if (open.length > 0) return { status: 'unknown', observed: { openPorts: open }, reason: `${PROBE_ID} did not run on the open Modbus port` };
+  return { status: 'not-applicable', reason: 'no Modbus/TCP service found' };
+}
+
+/**
+ * Modbus/TCP has no authentication, integrity or confidentiality of its own: any host that reaches
+ * the port can read and write. Fails whenever a valid Modbus reply came back; Modbus alone can
+ * never make it pass, so a device without Modbus is not-applicable.
+ */
+const protocolUnauthenticated = defineCheckKind({
+  id: 'modbus.protocol-unauthenticated',
+  params: z.object({}),
+  evaluate(device): Verdict {
+    const found = modbusFacts(device);
+    if ('status' in found) return found;
+    const ports = found.facts.filter((f) => f.facts.modbusConfirmed).map((f) => f.port);
+    if (ports.length === 0) return { status: 'unknown', evidence: found.evidence, reason: 'no valid Modbus reply was seen' };
+    return {
+      status: 'fail',
+      observed: { protocol: 'modbus-tcp', ports, authentication: 'none', integrity: 'none', confidentiality: 'none' },
+      expected: { protocol: 'modbus-tcp', ports: [] },
+      evidence: found.evidence.filter((e) => ports.includes(e.port)),
+    };
+  },
+});
+
+/**
+ * Identification objects (e.g. revision, order number) that anyone on the network can read, which
+ * lets an attacker match advisories without touching anything else. Passes only with positive
+ * evidence: FC 43 refused (exception 1), or the identification read in full without those objects.
+ */
+const identityExposed = defineCheckKind({
+  id: 'modbus.identity-exposed',
+  params: z.object({ objects: z.array(StandardObjectName).min(1) }),
+  evaluate(device, params): Verdict {
+    const found = modbusFacts(device);
+    if ('status' in found) return found;
+    const readable = params.objects.filter((name) => found.facts.some((f) => f.facts.objects[name] !== undefined));
+    const expected = { readableWithoutAuthentication: [] };
+    if (readable.length > 0) return { status: 'fail', observed: { readableWithoutAuthentication: readable }, expected, evidence: found.evidence };
+    const complete = found.facts.every(
+      ({ facts }) => facts.deviceIdSupported === false || (facts.deviceIdSupported === true && !facts.interrupted && !facts.categories.some((c) => c.capped)),
+    );
+    if (!complete) return { status: 'unknown', evidence: found.evidence, reason: 'device identification was not read completely' };
+    return { status: 'pass', observed: { readableWithoutAuthentication: [] }, expected, evidence: found.evidence };
+  },
+});
+
+export const modbusCheckKinds: readonly RegisteredCheckKind[] = [protocolUnauthenticated, identityExposed];
+
+/** Identity claims from the device identification objects. */
+export const modbusIdentity: IdentityExtractor = (device) => {
+  const found = device.facts(PROBE_ID, ModbusDeviceIdFacts);
+  if (found.state !== 'ok') return [];
+  const claims: IdentityClaim[] = [];
+  const add = (field: IdentityClaim['field'], value: string | undefined) => {
+    if (value && !claims.some((c) => c.field === field && c.value === value)) claims.push({ field, value, source: PROBE_ID });
+  };
+  for (const { facts } of found.facts) {
+    add('vendor', facts.objects.vendorName);
+    add('orderNumber', facts.objects.productCode);
+    add('firmware', facts.objects.majorMinorRevision);
+    add('product', facts.objects.productName);
+    add('model', facts.objects.modelName);
+  }
+  return claims;
+};
