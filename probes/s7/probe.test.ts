@@ -1,0 +1,191 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningFixture } from '../../fixtures/fixture.ts';
+import { startSnap7Fixture } from '../../fixtures/s7/snap7-server.ts';
+import { type S7SpecBehaviour, type S7SpecProfile, startS7SpecFixture } from '../../fixtures/s7/spec-server.ts';
+import { runProbe } from '../run.ts';
+import { Transcript } from '../transcript.ts';
+import type { ProbeContext, ProbeOutcome } from '../types.ts';
+import type { S7SzlFacts } from './facts.ts';
+import { S7_OPS, s7SzlProbe } from './probe.ts';
+
+const STEP_MS = 400;
+const fixtures: Record<string, RunningFixture> = {};
+let host = 1;
+
+async function spec(name: string, profile: S7SpecProfile, behaviour: S7SpecBehaviour): Promise<void> {
+  fixtures[name] = await startS7SpecFixture({ host: `127.30.0.${host++}`, port: 0, profile, behaviour });
+}
+
+beforeAll(async () => {
+  await Promise.all([
+    spec('weak', 'weak', 'normal'),
+    spec('hardened', 'hardened', 'normal'),
+    spec('tsap', 'weak', 'refuse-tsap-0102'),
+    spec('multi', 'hardened', 'multi-telegram'),
+    spec('no1c', 'weak', 'no-component-id'),
+    spec('endless', 'weak', 'endless-followup'),
+    spec('reclen', 'weak', 'wrong-record-length'),
+    spec('truncated', 'weak', 'truncated'),
+    spec('garbage', 'weak', 'garbage'),
+    spec('oversized', 'weak', 'oversized'),
+    spec('silent', 'weak', 'silent'),
+  ]);
+  fixtures.snap7 = await startSnap7Fixture({ host: '127.30.1.1', port: 10102 });
+});
+
+afterAll(async () => {
+  await Promise.all(Object.values(fixtures).map((f) => f.close()));
+});
+
+interface Run {
+  readonly outcome: ProbeOutcome;
+  readonly ctx: ProbeContext;
+  readonly connections: number;
+  readonly requests: number;
+}
+
+async function probe(name: string, signal = new AbortController().signal): Promise<Run> {
+  const fixture = fixtures[name];
+  if (!fixture) throw new Error(`no fixture ${name}`);
+  const connections = fixture.log.connections;
+  const requests = fixture.log.requests.length;
+  const ctx: ProbeContext = { address: fixture.host, port: fixture.ports.s7 ?? 0, stepTimeoutMs: STEP_MS, signal, transcript: new Transcript(), options: {}, now: () => new Date(0) };
+  const outcome = await runProbe(s7SzlProbe, ctx);
+  await expect.poll(() => fixture.log.openConnections, { timeout: 3000 }).toBe(0);
+  return { outcome, ctx, connections: fixture.log.connections - connections, requests: fixture.log.requests.length - requests };
+}
+
+function facts(run: Run): S7SzlFacts {
+  if (run.outcome.status !== 'ok') throw new Error(`probe unavailable: ${JSON.stringify(run.outcome.failure)}`);
+  return run.outcome.facts as S7SzlFacts;
+}
+
+function failure(run: Run): { kind: string; detail: string } {
+  if (run.outcome.status !== 'unavailable') throw new Error('probe unexpectedly produced facts');
+  return run.outcome.failure;
+}
+
+/** Only allow-listed operations left the probe, and the fixture saw nothing but reads. */
+function expectReadOnly(name: string, run: Run): void {
+  const allowed = new Set(['tcp.connect', ...Object.values(S7_OPS)]);
+  expect(run.ctx.transcript.sentOps().filter((op) => !allowed.has(op))).toEqual([]);
+  expect(fixtures[name]?.log.count('write')).toBe(0);
+  expect(fixtures[name]?.log.maxConcurrent).toBe(1);
+}
+
+describe('s7.szl against the own S7 fixture', () => {
+  it('reads identity and missing protection of a weak CPU over one connection', async () => {
+    const run = await probe('weak');
+    const f = facts(run);
+    expect(f).toMatchObject({
+      tsap: { calling: 0x0100, called: 0x0102 },
+      tsapRetried: false,
+      pduSize: 480,
+      orderNumber: '6ES7 215-1AG40-0XB0',
+      firmware: 'V2.8.1',
+      bootLoader: 'A1.2.3',
+      component: { plcName: 'PLC_1', serialNumber: 'S C-X4U421302020', moduleTypeName: 'CPU 1215C DC/DC/DC', copyright: 'Original Siemens Equipment' },
+      protection: { schSchal: 1, schPar: 0, schRel: 1, bartSch: 2, modeSwitch: 'RUN-P', anlSch: 0 },
+      unavailable: [],
+    });
+    expect(f.supportedSzlIds).toContain(0x0232);
+    expect(f.modules.map((m) => m.index)).toEqual([0x0001, 0x0006, 0x0007, 0x0081]);
+    expect(run.connections).toBe(1);
+    // CR, setup, 0x0000, 0x0011, 0x001C, 0x0232: nothing more.
+    expect(run.requests).toBe(6);
+    expect(run.ctx.transcript.sentOps()).toEqual(['tcp.connect', 's7.cotp-connect', 's7.setup-communication', 's7.szl-read', 's7.szl-read', 's7.szl-read', 's7.szl-read']);
+    expectReadOnly('weak', run);
+  });
+
+  it('reads password protection level 3 and newer firmware of a hardened CPU', async () => {
+    const f = facts(await probe('hardened'));
+    expect(f).toMatchObject({ firmware: 'V4.6.1', protection: { schPar: 3, schRel: 3, modeSwitch: 'RUN' }, component: { plantId: 'PLANT-A LINE-3', memoryCardSerial: 'MMC 0815' } });
+  });
+
+  it('retries with called TSAP 0x0200 when 0x0102 is refused, one connection at a time', async () => {
+    const run = await probe('tsap');
+    expect(facts(run)).toMatchObject({ tsap: { called: 0x0200 }, tsapRetried: true, firmware: 'V2.8.1' });
+    expect(run.connections).toBe(2);
+    expectReadOnly('tsap', run);
+  });
+
+  it('follows multi-telegram answers and reassembles them by the SZL header', async () => {
+    const run = await probe('multi');
+    const f = facts(run);
+    expect(f).toMatchObject({ firmware: 'V4.6.1', component: { serialNumber: 'S C-H7N104220191' }, protection: { schPar: 3 }, unavailable: [] });
+    expect(run.ctx.transcript.sentOps().filter((op) => op === 's7.szl-followup').length).toBeGreaterThan(5);
+    expectReadOnly('multi', run);
+  });
+
+  it('keeps going when 0x001C does not exist on the CPU', async () => {
+    const f = facts(await probe('no1c'));
+    expect(f.component).toBeUndefined();
+    expect(f.unavailable).toEqual([{ szlId: 0x001c, index: 0, reason: 'not-available', detail: expect.any(String) }]);
+    expect(f.protection?.schPar).toBe(0);
+  });
+
+  it('stops following an answer that never ends at the telegram cap', async () => {
+    const run = await probe('endless');
+    const f = facts(run);
+    expect(f.unavailable).toEqual([{ szlId: 0x001c, index: 0, reason: 'too-long', detail: expect.any(String) }]);
+    expect(run.ctx.transcript.sentOps().filter((op) => op === 's7.szl-followup').length).toBe(15);
+    expect(f.protection).toBeDefined();
+  });
+
+  it('reports a list whose record length does not match its data as malformed, not as facts', async () => {
+    const f = facts(await probe('reclen'));
+    expect(f.modules).toEqual([]);
+    expect(f.firmware).toBeUndefined();
+    expect(f.unavailable).toEqual([{ szlId: 0x0011, index: 0, reason: 'malformed', detail: expect.stringMatching(/records of 30 bytes/) }]);
+  });
+
+  it.each([
+    ['truncated', 'closed'],
+    ['garbage', 'malformed'],
+    ['oversized', 'malformed'],
+  ])('turns a %s reply into a typed failure and closes the connection', async (name, kind) => {
+    const run = await probe(name);
+    expect(failure(run).kind).toBe(kind);
+    expect(run.connections).toBe(1);
+    expectReadOnly(name, run);
+  });
+
+  it('gives up on a silent device within one step timeout', async () => {
+    const started = performance.now();
+    const run = await probe('silent');
+    expect(failure(run).kind).toBe('timeout');
+    expect(performance.now() - started).toBeLessThan(STEP_MS * 2 + 3000);
+    expect(run.outcome.durationMs).toBeLessThan(STEP_MS * 2);
+    expect(run.connections).toBe(1);
+  });
+
+  it('stops when the device budget is spent', async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    const run = await probe('silent', controller.signal);
+    expect(failure(run).kind).toBe('budget');
+    expect(run.outcome.durationMs).toBeLessThan(STEP_MS);
+  });
+
+  it('reports a closed port as refused', async () => {
+    const ctx: ProbeContext = { address: '127.30.0.250', port: 102, stepTimeoutMs: STEP_MS, signal: new AbortController().signal, transcript: new Transcript(), options: {}, now: () => new Date(0) };
+    const outcome = await runProbe(s7SzlProbe, ctx);
+    expect(outcome.status === 'unavailable' && outcome.failure.kind).toBe('refused');
+  });
+});
+
+describe('s7.szl against snap7', () => {
+  it('reads the CPU identity and protection with reads only', async () => {
+    const fixture = fixtures.snap7;
+    if (!fixture) throw new Error('no snap7 fixture');
+    const run = await probe('snap7');
+    const f = facts(run);
+    expect(f).toMatchObject({ tsap: { called: 0x0102 }, tsapRetried: false, orderNumber: '6ES7 315-2EH14-0AB0', firmware: 'V3.2.6', protection: { schPar: 0, modeSwitch: 'RUN-P' }, unavailable: [] });
+    expect(f.component?.moduleTypeName ?? f.component?.moduleName).toBeTruthy();
+    expect(run.connections).toBe(1);
+    // snap7 reports its events asynchronously: wait for the four SZL reads and the PDU negotiation.
+    await expect.poll(() => fixture.log.kinds('read').length, { timeout: 3000 }).toBe(5);
+    expect(fixture.log.kinds()).toEqual(['evcNegotiatePDU', 'evcReadSZL', 'evcReadSZL', 'evcReadSZL', 'evcReadSZL']);
+    expect(fixture.log.count('write')).toBe(0);
+  });
+});
