@@ -1,0 +1,126 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runProbe } from '../run.ts';
+import { Transcript } from '../transcript.ts';
+import type { ProbeContext } from '../types.ts';
+import { SshAuthMethodsFacts, SshHostKeyFacts, SshKexFacts } from './facts.ts';
+import { sshAuthMethodsProbe, sshHostKeyProbe, sshKexProbe } from './probe.ts';
+
+/**
+ * Against the real Debian OpenSSH server, when installed (CELLCHECK_SSHD may point at another
+ * sshd binary). Its own `sshd -T` output is the independent reference for the offered lists.
+ */
+const SSHD = process.env.CELLCHECK_SSHD ?? '/usr/sbin/sshd';
+const HOST = '127.50.2.1';
+const BANNER = 'Authorised use only. Connections are logged.';
+const available = existsSync(SSHD);
+
+// As root, sshd needs its privilege separation user; running it as nobody avoids that.
+const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+
+let dir = '';
+let port = 0;
+let sshd: ChildProcess | undefined;
+let effective: Map<string, string>;
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((resolve) => srv.listen(0, HOST, resolve));
+  const p = (srv.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return p;
+}
+
+function context(options: Record<string, unknown> = {}): ProbeContext {
+  return { address: HOST, port, stepTimeoutMs: 3000, signal: new AbortController().signal, transcript: new Transcript(), options, now: () => new Date(0) };
+}
+
+describe.skipIf(!available)(`Debian OpenSSH sshd (${SSHD}; skipped when not installed)`, () => {
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cellcheck-sshd-'));
+    chmodSync(dir, 0o755);
+    port = await freePort();
+    for (const [name, args] of [
+      ['rsa', ['-t', 'rsa', '-b', '2048']],
+      ['ed25519', ['-t', 'ed25519']],
+    ] as const) {
+      execFileSync('ssh-keygen', ['-q', ...args, '-N', '', '-f', join(dir, name)]);
+      if (asUser.uid !== undefined) chownSync(join(dir, name), asUser.uid, asUser.gid);
+    }
+    writeFileSync(join(dir, 'banner'), `${BANNER}\n`);
+    const conf = join(dir, 'sshd_config');
+    writeFileSync(
+      conf,
+      [
+        `ListenAddress ${HOST}`,
+        `Port ${port}`,
+        `HostKey ${join(dir, 'rsa')}`,
+        `HostKey ${join(dir, 'ed25519')}`,
+        'PidFile none',
+        'UsePAM no',
+        'StrictModes no',
+        `Banner ${join(dir, 'banner')}`,
+        '',
+      ].join('\n'),
+    );
+    const dump = execFileSync(SSHD, ['-T', '-f', conf], { ...asUser, encoding: 'utf8' });
+    effective = new Map(dump.split('\n').map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]));
+    sshd = spawn(SSHD, ['-D', '-e', '-f', conf], { ...asUser, stdio: ['ignore', 'ignore', 'pipe'] });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('sshd did not start within 5 s')), 5000);
+      let err = '';
+      sshd?.stderr?.on('data', (chunk: Buffer) => {
+        err += chunk.toString();
+        if (err.includes('Server listening')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      sshd?.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`sshd exited with ${code}: ${err}`));
+      });
+    });
+  });
+
+  afterAll(async () => {
+    if (sshd && sshd.exitCode === null) {
+      const exited = new Promise((resolve) => sshd?.once('exit', resolve));
+      sshd.kill();
+      await exited;
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads exactly the lists sshd -T reports, with one connection', async () => {
+    const outcome = await runProbe(sshKexProbe, context());
+    expect(outcome.status).toBe('ok');
+    const facts = SshKexFacts.parse(outcome.status === 'ok' ? outcome.facts : undefined);
+    const list = (key: string) => effective.get(key)?.split(',') ?? [];
+    expect(facts.identification.software).toBe('OpenSSH');
+    expect(facts.lists.kex.filter((k) => !k.startsWith('kex-strict-') && !k.startsWith('ext-info-'))).toEqual(list('kexalgorithms'));
+    expect(facts.lists.cipherServerToClient).toEqual(list('ciphers'));
+    expect(facts.lists.macServerToClient).toEqual(list('macs'));
+    expect(facts.hostKeyTypes.sort()).toEqual(['ssh-ed25519', 'ssh-rsa']);
+  });
+
+  it('reads the RSA host key size and fingerprint ssh-keygen reports', async () => {
+    const outcome = await runProbe(sshHostKeyProbe, context());
+    const facts = SshHostKeyFacts.parse(outcome.status === 'ok' ? outcome.facts : undefined);
+    const printed = execFileSync('ssh-keygen', ['-l', '-f', join(dir, 'rsa.pub')], { encoding: 'utf8' });
+    expect(printed).toContain(`SHA256:${facts.hostKey.fingerprint}`);
+    expect(facts.hostKey).toMatchObject({ type: 'ssh-rsa', bits: 2048 });
+  });
+
+  it('reads methods and banner with the opt-in none request', async () => {
+    const outcome = await runProbe(sshAuthMethodsProbe, context({ 'ssh.authNone': true }));
+    const facts = SshAuthMethodsFacts.parse(outcome.status === 'ok' ? outcome.facts : undefined);
+    expect(facts.noneAccepted).toBe(false);
+    expect(facts.methodsLeft).toContain('publickey');
+    expect(facts.banner?.trim()).toBe(BANNER);
+  });
+});
