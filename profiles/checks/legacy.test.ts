@@ -1,0 +1,223 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { FtpAnonymousFacts, FtpFacts, HttpFacts, TelnetFacts, TlsFacts, VncFacts } from '../../probes/banner/facts.ts';
+import type { Failure, ProbeOutcome } from '../../probes/types.ts';
+import { loadCheckSet } from '../check-set.ts';
+import { DeviceView } from '../device-view.ts';
+import { legacyCheckKinds, legacyIdentity } from './legacy.ts';
+
+type Row = { probe: string; port: number; facts: unknown } | { probe: string; port: number; failure: Failure };
+
+function device(...rows: Row[]): DeviceView {
+  const outcomes: ProbeOutcome[] = rows.map((r, i) => {
+    const base = { probe: r.probe, version: 1, port: r.port, transcript: [i * 10 + 1, i * 10 + 5] as [number, number], durationMs: 3 };
+    return 'facts' in r ? { ...base, status: 'ok', facts: r.facts } : { ...base, status: 'unavailable', failure: r.failure };
+  });
+  return new DeviceView({ address: '127.60.9.9', services: [], outcomes });
+}
+
+const kind = (id: string) => {
+  const k = legacyCheckKinds.find((c) => c.id === id);
+  if (!k) throw new Error(id);
+  return k;
+};
+const evaluate = (id: string, view: DeviceView, params: unknown = {}) => kind(id).evaluate(view, params);
+
+const telnet: TelnetFacts = {
+  reachable: true,
+  bytesReceived: 40,
+  negotiation: [{ verb: 'DO', option: 24 }],
+  banner: 'SimPLC-OS 4.2\nlogin:',
+  bannerTruncated: false,
+  loginPrompt: true,
+  passwordPrompt: false,
+};
+const ftp: FtpFacts = { code: 220, greeting: 'SimFTPd/2.1 ready', softwareHint: 'SimFTPd/2.1', quitCode: 221 };
+const httpWeak: HttpFacts = {
+  httpVersion: '1.1',
+  status: 200,
+  reason: 'OK',
+  server: 'SimHMI-httpd/1.0',
+  redirectsToHttps: false,
+  authSchemes: [],
+  passwordField: true,
+  title: 'Login',
+  bodyBytes: 300,
+  bodyTruncated: false,
+};
+const httpRedirect: HttpFacts = {
+  httpVersion: '1.1',
+  status: 301,
+  reason: 'Moved',
+  location: 'https://plc/',
+  redirectsToHttps: true,
+  authSchemes: [],
+  passwordField: false,
+  bodyBytes: 0,
+  bodyTruncated: false,
+};
+const httpPlain: HttpFacts = { ...httpWeak, passwordField: false };
+const vnc = (...codes: number[]): VncFacts => ({
+  serverVersion: '003.008',
+  clientVersion: '003.008',
+  securityTypes: codes.map((code) => ({ code, name: String(code) })),
+});
+const tls = (statuses: TlsFacts['versions'][number]['status'][]): TlsFacts => {
+  const versions = (['TLSv1.3', 'TLSv1.2', 'TLSv1.1', 'TLSv1'] as const).map((version, i) => ({ version, status: statuses[i] ?? 'not-tested' }));
+  return {
+    versions,
+    acceptedVersions: versions.filter((v) => v.status === 'accepted').map((v) => v.version),
+    negotiated: { version: 'TLSv1.2', cipher: 'ECDHE-RSA-AES128-GCM-SHA256' },
+    certificates: [],
+    handshakes: 3,
+    observedAt: '2026-01-02T03:04:05.000Z',
+  };
+};
+
+describe('service-exposed', () => {
+  it('is not applicable when the service is absent or refused', () => {
+    expect(evaluate('service-exposed', device(), { protocol: 'telnet' }).status).toBe('not-applicable');
+    expect(
+      evaluate('service-exposed', device({ probe: 'telnet.banner', port: 23, failure: { kind: 'refused', detail: 'connection refused' } }), {
+        protocol: 'telnet',
+      }).status,
+    ).toBe('not-applicable');
+  });
+
+  it('is unknown when the probe failed otherwise', () => {
+    const v = evaluate('service-exposed', device({ probe: 'telnet.banner', port: 23, failure: { kind: 'timeout', detail: 'silent' } }), { protocol: 'telnet' });
+    expect(v).toMatchObject({ status: 'unknown', reason: 'timeout: silent' });
+  });
+
+  it('fails on confirmed telnet and FTP, with evidence', () => {
+    const v = evaluate('service-exposed', device({ probe: 'telnet.banner', port: 23, facts: telnet }), { protocol: 'telnet' });
+    expect(v).toMatchObject({
+      status: 'fail',
+      observed: [{ port: 23, loginPrompt: true }],
+      expected: { cleartext: false },
+      evidence: [{ probe: 'telnet.banner', port: 23, transcript: [1, 5] }],
+    });
+    expect(evaluate('service-exposed', device({ probe: 'ftp.banner', port: 21, facts: ftp }), { protocol: 'ftp' }).status).toBe('fail');
+  });
+
+  it('passes HTTP only when it redirects to https', () => {
+    expect(evaluate('service-exposed', device({ probe: 'http.banner', port: 80, facts: httpRedirect }), { protocol: 'http' }).status).toBe('pass');
+    expect(evaluate('service-exposed', device({ probe: 'http.banner', port: 80, facts: httpPlain }), { protocol: 'http' }).status).toBe('fail');
+  });
+
+  it('judges VNC by whether every offered type encrypts', () => {
+    expect(evaluate('service-exposed', device({ probe: 'vnc.rfb', port: 5900, facts: vnc(19) }), { protocol: 'vnc' }).status).toBe('pass');
+    expect(evaluate('service-exposed', device({ probe: 'vnc.rfb', port: 5900, facts: vnc(19, 2) }), { protocol: 'vnc' }).status).toBe('fail');
+    expect(evaluate('service-exposed', device({ probe: 'vnc.rfb', port: 5900, facts: vnc() }), { protocol: 'vnc' }).status).toBe('unknown');
+  });
+
+  it('rejects an unknown protocol parameter', () => {
+    expect(() => evaluate('service-exposed', device(), { protocol: 'ssh' })).toThrow();
+  });
+});
+
+describe('ftp-anonymous', () => {
+  const anon = (f: FtpAnonymousFacts) => ({ probe: 'ftp.anonymous', port: 21, facts: f });
+  it('is unknown when FTP is there but the opt-in is off, not applicable without FTP', () => {
+    expect(evaluate('ftp-anonymous', device({ probe: 'ftp.banner', port: 21, facts: ftp }))).toMatchObject({
+      status: 'unknown',
+      reason: expect.stringContaining('opt-in'),
+    });
+    expect(evaluate('ftp-anonymous', device()).status).toBe('not-applicable');
+  });
+
+  it('fails on 230, passes on a 5xx refusal, is unknown on 4xx', () => {
+    expect(evaluate('ftp-anonymous', device(anon({ greetingCode: 220, userCode: 331, passCode: 230, loggedIn: true })))).toMatchObject({
+      status: 'fail',
+      observed: [{ port: 21, loggedIn: true, code: 230 }],
+    });
+    expect(evaluate('ftp-anonymous', device(anon({ greetingCode: 220, userCode: 530, loggedIn: false }))).status).toBe('pass');
+    expect(evaluate('ftp-anonymous', device(anon({ greetingCode: 220, userCode: 331, passCode: 421, loggedIn: false }))).status).toBe('unknown');
+  });
+});
+
+describe('http-login-cleartext', () => {
+  const http = (f: HttpFacts) => device({ probe: 'http.banner', port: 80, facts: f });
+  it('fails on a password form or Basic over cleartext', () => {
+    expect(evaluate('http-login-cleartext', http(httpWeak)).status).toBe('fail');
+    expect(evaluate('http-login-cleartext', http({ ...httpPlain, status: 401, authSchemes: ['basic'] })).status).toBe('fail');
+  });
+
+  it('passes on a redirect to https and is unknown when no login was seen', () => {
+    expect(evaluate('http-login-cleartext', http(httpRedirect)).status).toBe('pass');
+    expect(evaluate('http-login-cleartext', http(httpPlain)).status).toBe('unknown');
+    expect(evaluate('http-login-cleartext', device()).status).toBe('not-applicable');
+  });
+});
+
+describe('vnc-no-auth', () => {
+  const v = (f: VncFacts) => device({ probe: 'vnc.rfb', port: 5900, facts: f });
+  it('fails on None, passes on authentication only, is unknown on a refusal', () => {
+    expect(evaluate('vnc-no-auth', v(vnc(2, 1)))).toMatchObject({ status: 'fail', observed: [{ port: 5900, securityTypes: [2, 1] }] });
+    expect(evaluate('vnc-no-auth', v(vnc(2))).status).toBe('pass');
+    expect(evaluate('vnc-no-auth', v({ ...vnc(), refusal: 'busy' })).status).toBe('unknown');
+  });
+});
+
+describe('tls-versions', () => {
+  const t = (f: TlsFacts) => device({ probe: 'tls.handshake', port: 443, facts: f });
+  it('fails when a version below the minimum was accepted', () => {
+    expect(evaluate('tls-versions', t(tls(['accepted', 'accepted', 'accepted', 'not-tested'])), {})).toMatchObject({
+      status: 'fail',
+      observed: [{ port: 443, acceptedVersions: ['TLSv1.3', 'TLSv1.2', 'TLSv1.1'] }],
+    });
+    expect(evaluate('tls-versions', t(tls(['accepted', 'accepted', 'rejected', 'rejected'])), { minimum: 'TLSv1.3' }).status).toBe('fail');
+  });
+
+  it('passes only when every older version was refused', () => {
+    expect(evaluate('tls-versions', t(tls(['accepted', 'accepted', 'rejected', 'rejected'])), {}).status).toBe('pass');
+    expect(evaluate('tls-versions', t(tls(['rejected', 'accepted', 'not-tested', 'not-tested'])), {})).toMatchObject({
+      status: 'unknown',
+      reason: expect.stringContaining('TLSv1.1 not-tested'),
+    });
+  });
+});
+
+describe('legacy check instances', () => {
+  it('load against the kinds', () => {
+    const instances = JSON.parse(readFileSync(new URL('../data/checks/legacy.json', import.meta.url), 'utf8')) as unknown[];
+    const set = loadCheckSet(legacyCheckKinds, instances);
+    expect([...set.keys()]).toEqual([
+      'telnet.exposed',
+      'ftp.exposed',
+      'http.cleartext',
+      'vnc.exposed',
+      'ftp.anonymous',
+      'http.login-cleartext',
+      'vnc.no-auth',
+      'tls.versions',
+    ]);
+  });
+});
+
+describe('legacyIdentity', () => {
+  it('claims products from banners, never other fields', () => {
+    const claims = legacyIdentity(
+      device(
+        { probe: 'http.banner', port: 80, facts: httpWeak },
+        { probe: 'ftp.banner', port: 21, facts: ftp },
+        { probe: 'telnet.banner', port: 23, facts: telnet },
+      ),
+    );
+    expect(claims).toEqual([
+      { field: 'product', value: 'SimHMI-httpd/1.0', source: 'http.banner' },
+      { field: 'product', value: 'SimFTPd/2.1', source: 'ftp.banner' },
+      { field: 'product', value: 'SimPLC-OS 4.2', source: 'telnet.banner' },
+    ]);
+  });
+
+  it('claims nothing from a bare login prompt or a greeting without a software name', () => {
+    const bare = legacyIdentity(
+      device(
+        { probe: 'telnet.banner', port: 23, facts: { ...telnet, banner: 'login:' } },
+        { probe: 'ftp.banner', port: 21, facts: { code: 220, greeting: 'ready' } },
+      ),
+    );
+    expect(bare).toEqual([]);
+  });
+});
