@@ -1,5 +1,6 @@
 import { discoverPorts } from '../probes/discovery.ts';
 import type { DeviceObservation, Service } from '../probes/observation.ts';
+import type { RegisteredProbe } from '../probes/registry.ts';
 import { runProbe } from '../probes/run.ts';
 import { SERVICE_PORTS, SERVICE_PROTOCOLS, type ServiceProtocol } from '../probes/services.ts';
 import { Transcript, type TranscriptEntry } from '../probes/transcript.ts';
@@ -8,14 +9,6 @@ import { SAFETY_CLASSES } from '../probes/types.ts';
 import type { Config } from './config.ts';
 import { limitConcurrency } from './concurrency.ts';
 import type { PlannedTarget } from './targets.ts';
-
-/** A probe the agent may run, with the transport its protocol uses (UDP probes skip TCP discovery). */
-export interface RegisteredProbe {
-  readonly definition: ProbeDefinition;
-  readonly transport: 'tcp' | 'udp';
-  /** Default port for UDP probes (TCP probes run on each discovered port of their protocol). */
-  readonly udpPort?: number;
-}
 
 export type ProgressEvent =
   | { readonly type: 'device-start'; readonly address: string }
@@ -90,7 +83,7 @@ async function collectDevice(target: PlannedTarget, config: Config, deps: Collec
   };
   // One probe at a time per device: each probe closes its connection before the next starts.
   for (const service of services) {
-    for (const probe of allowed.filter((p) => p.transport === 'tcp' && p.definition.protocol === service.protocol)) {
+    for (const probe of allowed.filter((p) => p.transport === 'tcp' && (p.protocols ?? [p.definition.protocol]).includes(service.protocol))) {
       const outcome = await run(probe, service.port);
       if (outcome.status === 'ok') service.confirmed = true;
     }

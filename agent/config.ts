@@ -4,7 +4,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { SAFETY_CLASSES } from '../probes/types.ts';
 import { SERVICE_PROTOCOLS } from '../probes/services.ts';
-import { cidrSize, MAX_RANGE_ADDRESSES, parseCidr } from './cidr.ts';
+import { cidrSize, MAX_RANGE_ADDRESSES, parseCidr } from '../profiles/cidr.ts';
 
 export const ROLES = ['plc', 'hmi', 'scada-server', 'network-device', 'auto'] as const;
 export type Role = (typeof ROLES)[number];

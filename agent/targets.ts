@@ -1,5 +1,5 @@
 import type { Config, Role, TargetConfig } from './config.ts';
-import { expandCidr, parseCidr } from './cidr.ts';
+import { expandCidr, parseCidr } from '../profiles/cidr.ts';
 
 export interface PlannedTarget {
   readonly address: string;

@@ -1,9 +1,10 @@
-import net from 'node:net';
-
 export const MAX_RANGE_ADDRESSES = 4096;
 
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** Pure IPv4 address arithmetic, shared by the agent (planning ranges) and checks (zone membership). */
 export function ipv4ToInt(ip: string): number | undefined {
-  if (!net.isIPv4(ip)) return undefined;
+  if (!IPV4.test(ip)) return undefined;
   return ip.split('.').reduce((acc, octet) => acc * 256 + Number(octet), 0);
 }
 

@@ -1,0 +1,321 @@
+/**
+ * The only importer of node-opcua-client in the agent. It exposes discovery and one fixed,
+ * read-only attribute read: no method here can write, call, browse or subscribe.
+ */
+import {
+  AttributeIds,
+  type ClientSession,
+  type DataValue,
+  type EndpointDescription,
+  MessageSecurityMode,
+  OPCUAClient,
+  SecurityPolicy,
+  setErrorLogger,
+  setWarningLogger,
+} from 'node-opcua-client';
+import { InMemoryCertificateKeyPairProvider, InMemoryCertificateStore } from 'node-opcua-common';
+import { defaultClientTransportFactory, type IClientTransport } from 'node-opcua-transport';
+import type { FailureKind, ProbeContext } from '../types.ts';
+import { ProbeUnavailable } from '../types.ts';
+
+// node-opcua prints warnings and errors to stdout, which must stay machine-readable; every
+// error that matters reaches the probe as a rejected promise instead.
+setWarningLogger(() => {});
+setErrorLogger(() => {});
+
+const AGENT_APPLICATION_URI = 'urn:cellcheck:agent';
+
+/** Plain copies of what the device said, so callers never hold node-opcua objects. */
+export interface RawUserToken {
+  readonly tokenType: number;
+  readonly policyId: string;
+  readonly securityPolicyUri: string;
+}
+
+export interface RawApplication {
+  readonly applicationUri: string;
+  readonly productUri: string;
+  readonly applicationName: string;
+  readonly applicationType: number;
+  readonly discoveryUrls: readonly string[];
+}
+
+export interface RawEndpoint {
+  readonly endpointUrl: string;
+  readonly securityMode: number;
+  readonly securityPolicyUri: string;
+  readonly securityLevel: number;
+  readonly userTokens: readonly RawUserToken[];
+  readonly server: RawApplication;
+  readonly serverCertificate: Uint8Array | undefined;
+}
+
+/**
+ * The Server object's variables the opt-in session reads (protocols.md); nothing else can be
+ * read through this adapter.
+ */
+export const SESSION_NODES = {
+  productName: 2261,
+  productUri: 2262,
+  manufacturerName: 2263,
+  softwareVersion: 2264,
+  buildNumber: 2265,
+  buildDate: 2266,
+  currentTime: 2258,
+  auditing: 2994,
+  diagnosticsEnabled: 2294,
+  securityRejectedSessionCount: 2279,
+} as const;
+export type SessionNode = keyof typeof SESSION_NODES;
+
+export type AttributeValue = string | number | boolean | Date | undefined;
+
+export interface SessionRead {
+  /** Good values only; a node the server could not read is absent. */
+  readonly values: Partial<Record<SessionNode, AttributeValue>>;
+  /** Agent clock just before the Read request and just after its response. */
+  readonly sentAt: Date;
+  readonly receivedAt: Date;
+}
+
+export interface OpcuaConnection {
+  readonly endpointUrl: string;
+  getEndpoints(): Promise<RawEndpoint[]>;
+  findServers(): Promise<RawApplication[]>;
+  /** Opens an anonymous session on the None channel, reads SESSION_NODES, closes the session. */
+  readServerAnonymously(): Promise<SessionRead>;
+}
+
+// Bounds what one device may make the client buffer (a peer announcing more is cut off).
+const TRANSPORT_LIMITS = { maxMessageSize: 4 * 1024 * 1024, maxChunkCount: 64, receiveBufferSize: 65_536, sendBufferSize: 65_536 };
+
+let keyPair: Promise<InMemoryCertificateKeyPairProvider> | undefined;
+
+/** One in-memory client certificate per process: nothing is written to disk. */
+function clientKeyPair(): Promise<InMemoryCertificateKeyPairProvider> {
+  keyPair ??= (async () => {
+    const kp = new InMemoryCertificateKeyPairProvider();
+    await kp.ensureCertificateExists({ applicationUri: AGENT_APPLICATION_URI, subject: '/CN=cellcheck agent', dns: [] });
+    return kp;
+  })();
+  return keyPair;
+}
+
+const OPS: Record<string, string> = {
+  GetEndpointsRequest: 'opcua.get-endpoints',
+  FindServersRequest: 'opcua.find-servers',
+  CreateSessionRequest: 'opcua.create-session',
+  ActivateSessionRequest: 'opcua.activate-session',
+  ReadRequest: 'opcua.read',
+  CloseSessionRequest: 'opcua.close-session',
+  CloseSecureChannelRequest: 'opcua.close',
+};
+
+/** Anything node-opcua sends that we did not ask for shows up as `opcua.other:<Name>` (safety tests). */
+function opOf(schemaName: string): string {
+  const base = schemaName.replace(/(Request|Response)$/, 'Request');
+  return OPS[base] ?? `opcua.other:${schemaName}`;
+}
+
+interface Message {
+  readonly schema: { readonly name: string };
+  readonly responseHeader?: { readonly serviceResult?: { readonly name: string } };
+  readonly endpoints?: unknown;
+}
+
+function summary(msg: Message): string {
+  const name = msg.schema.name;
+  const status = msg.responseHeader?.serviceResult?.name;
+  const count = Array.isArray(msg.endpoints) ? ` endpoints=${msg.endpoints.length}` : '';
+  return status ? `${name} ${status}${count}` : name;
+}
+
+/**
+ * Connects over a None secure channel (HEL, OPN, GetEndpoints happen inside connect), runs `fn`
+ * and always disconnects. One TCP connection per call; every wait is bounded by the step timeout
+ * and the device budget.
+ */
+export async function withOpcuaConnection<T>(ctx: ProbeContext, probe: string, fn: (conn: OpcuaConnection) => Promise<T>): Promise<T> {
+  if (ctx.signal.aborted) throw new ProbeUnavailable('budget', 'device time budget spent before connecting');
+  const endpointUrl = `opc.tcp://${ctx.address.includes(':') ? `[${ctx.address}]` : ctx.address}:${ctx.port}`;
+  const kp = await clientKeyPair();
+  // disconnect() leaves a socket open while the HEL/ACK handshake is pending (a silent peer);
+  // holding the transports lets the finally block destroy them on every path.
+  const transports: IClientTransport[] = [];
+  const client = OPCUAClient.create({
+    applicationName: 'cellcheck',
+    applicationUri: AGENT_APPLICATION_URI,
+    securityMode: MessageSecurityMode.None,
+    securityPolicy: SecurityPolicy.None,
+    endpointMustExist: false,
+    keepSessionAlive: false,
+    requestedSessionTimeout: 60_000,
+    connectionStrategy: { maxRetry: 0, initialDelay: 0, maxDelay: 0 },
+    // node-opcua breaks a socket idle for half this value; our own step timeout must fire first.
+    transportTimeout: 2 * ctx.stepTimeoutMs,
+    defaultTransactionTimeout: ctx.stepTimeoutMs,
+    transportSettings: TRANSPORT_LIMITS,
+    certificateKeyPairProvider: kp,
+    transportFactory: {
+      create: (settings) => {
+        const transport = defaultClientTransportFactory.create(settings);
+        transports.push(transport);
+        return transport;
+      },
+    },
+    clientCertificateManager: new InMemoryCertificateStore({ autoAcceptUnknown: true }),
+  });
+  let discovered: EndpointDescription[] | undefined;
+  client.on('send_request', (req: Message) => ctx.transcript.tx(probe, opOf(req.schema.name), undefined, summary(req)));
+  client.on('receive_response', (res: Message) => {
+    ctx.transcript.rx(probe, opOf(res.schema.name), undefined, summary(res));
+    // connect() already asks for the endpoints; keeping that answer saves a second request.
+    if (res.schema.name === 'GetEndpointsResponse' && Array.isArray(res.endpoints)) discovered = res.endpoints as EndpointDescription[];
+  });
+
+  const step = <R>(op: string, work: () => Promise<R>) => bounded(ctx, op, work());
+  let errored = false;
+  try {
+    ctx.transcript.tx(probe, 'opcua.hello', undefined, endpointUrl);
+    ctx.transcript.tx(probe, 'opcua.open-secure-channel', undefined, 'SecurityPolicy None, MessageSecurityMode None');
+    await step('opcua.open-secure-channel', () => client.connect(endpointUrl));
+    ctx.transcript.rx(probe, 'opcua.open-secure-channel', undefined, 'secure channel open');
+    const conn: OpcuaConnection = {
+      endpointUrl,
+      getEndpoints: async () => {
+        discovered ??= await step('opcua.get-endpoints', () => client.getEndpoints());
+        return discovered.map(rawEndpoint);
+      },
+      findServers: async () => (await step('opcua.find-servers', () => client.findServers())).map(rawApplication),
+      readServerAnonymously: async () => {
+        const session = await step('opcua.create-session', () => client.createSession());
+        try {
+          return await readSessionNodes(session, step, ctx.now);
+        } finally {
+          await step('opcua.close-session', () => session.close()).catch(() => undefined);
+        }
+      },
+    };
+    return await fn(conn);
+  } catch (err) {
+    errored = true;
+    throw opcuaUnavailable(err);
+  } finally {
+    // After an error the channel may be stuck mid-handshake, where disconnect() does not close
+    // the socket: destroy the transports first. After success, close gracefully first.
+    if (errored) for (const transport of transports) transport.dispose();
+    await bounded(ctx, 'opcua.close', client.disconnect(), Math.min(2000, ctx.stepTimeoutMs), false).catch(() => undefined);
+    if (!errored) for (const transport of transports) transport.dispose();
+    client.removeAllListeners();
+    ctx.transcript.note(probe, 'opcua.close', 'disconnected');
+  }
+}
+
+async function readSessionNodes(session: ClientSession, step: <R>(op: string, work: () => Promise<R>) => Promise<R>, now: () => Date): Promise<SessionRead> {
+  const names = Object.keys(SESSION_NODES) as SessionNode[];
+  const nodes = names.map((n) => ({ nodeId: `ns=0;i=${SESSION_NODES[n]}`, attributeId: AttributeIds.Value }));
+  const sentAt = now();
+  const results: DataValue[] = await step('opcua.read', () => session.read(nodes));
+  const receivedAt = now();
+  const values: Partial<Record<SessionNode, AttributeValue>> = {};
+  names.forEach((name, i) => {
+    const dv = results[i];
+    if (dv?.statusCode.isGood()) values[name] = plainValue(dv.value.value);
+  });
+  return { values, sentAt, receivedAt };
+}
+
+function plainValue(v: unknown): AttributeValue {
+  if (typeof v === 'string' || typeof v === 'boolean' || v instanceof Date) return v;
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  return undefined;
+}
+
+function text(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}
+
+function rawApplication(a: EndpointDescription['server']): RawApplication {
+  return {
+    applicationUri: text(a.applicationUri),
+    productUri: text(a.productUri),
+    applicationName: text(a.applicationName?.text),
+    applicationType: Number(a.applicationType),
+    discoveryUrls: (a.discoveryUrls ?? []).map(text),
+  };
+}
+
+function rawEndpoint(e: EndpointDescription): RawEndpoint {
+  return {
+    endpointUrl: text(e.endpointUrl),
+    securityMode: Number(e.securityMode),
+    securityPolicyUri: text(e.securityPolicyUri),
+    securityLevel: Number(e.securityLevel),
+    userTokens: (e.userIdentityTokens ?? []).map((t) => ({
+      tokenType: Number(t.tokenType),
+      policyId: text(t.policyId),
+      securityPolicyUri: text(t.securityPolicyUri),
+    })),
+    server: rawApplication(e.server),
+    serverCertificate: e.serverCertificate && e.serverCertificate.length > 0 ? new Uint8Array(e.serverCertificate) : undefined,
+  };
+}
+
+/** Races one node-opcua call against the step timeout and the device budget. */
+function bounded<R>(ctx: ProbeContext, op: string, work: Promise<R>, timeoutMs = ctx.stepTimeoutMs, watchBudget = true): Promise<R> {
+  // A call we gave up on may still reject later; that must not become an unhandled rejection.
+  work.catch(() => undefined);
+  return new Promise<R>((resolve, reject) => {
+    const done = () => {
+      clearTimeout(timer);
+      ctx.signal.removeEventListener('abort', onAbort);
+    };
+    const onAbort = () => {
+      done();
+      reject(new ProbeUnavailable('budget', `device time budget spent during ${op}`));
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new ProbeUnavailable('timeout', `no answer to ${op} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    if (watchBudget) {
+      if (ctx.signal.aborted) return onAbort();
+      ctx.signal.addEventListener('abort', onAbort, { once: true });
+    }
+    work.then(
+      (v) => {
+        done();
+        resolve(v);
+      },
+      (err: unknown) => {
+        done();
+        reject(err);
+      },
+    );
+  });
+}
+
+/**
+ * Maps node-opcua and socket errors to the agent's failure kinds. node-opcua reports most
+ * handshake errors as text only, so the message is matched; the detail keeps it on one line.
+ */
+export function opcuaUnavailable(err: unknown): ProbeUnavailable {
+  if (err instanceof ProbeUnavailable) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  const code = (err as NodeJS.ErrnoException | undefined)?.code ?? '';
+  const text = `${code} ${message}`;
+  const detail = message.replace(/\s+/g, ' ').trim().slice(0, 240);
+  const kinds: [RegExp, FailureKind][] = [
+    [/ECONNREFUSED/, 'refused'],
+    [/ECONNRESET|EPIPE/, 'reset'],
+    [/ETIMEDOUT|EHOSTUNREACH|ENETUNREACH/, 'timeout'],
+    // The socket broke while waiting for ACK: the reply was not OPC UA, or larger than allowed.
+    [/hadError ?true|BadTcp|BadDecodingError|BadProtocolVersionUnsupported|BadCommunicationError/, 'protocol-mismatch'],
+    [/ended by server|disconnected by third party/, 'closed'],
+    [/Timeout\(A\)|timed out/i, 'timeout'],
+    [/BadServiceUnsupported/, 'not-supported'],
+    [/BadIdentityTokenRejected|BadIdentityTokenInvalid|BadUserAccessDenied|BadTooManySessions|BadSecurityChecksFailed/, 'denied'],
+  ];
+  const kind = kinds.find(([re]) => re.test(text))?.[1] ?? 'error';
+  return new ProbeUnavailable(kind, kind === 'refused' ? 'connection refused' : detail);
+}

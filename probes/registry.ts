@@ -1,0 +1,44 @@
+import { ftpAnonymousProbe, ftpProbe } from './banner/ftp.ts';
+import { httpProbe } from './banner/http.ts';
+import { telnetProbe } from './banner/telnet.ts';
+import { tlsProbe } from './banner/tls.ts';
+import { vncProbe } from './banner/vnc.ts';
+import { modbusDeviceIdProbe } from './modbus/probe.ts';
+import { opcuaEndpointsProbe, opcuaSessionProbe } from './opcua/probe.ts';
+import { s7SzlProbe } from './s7/probe.ts';
+import { snmpProbe } from './snmp/probe.ts';
+import { sshAuthMethodsProbe, sshHostKeyProbe, sshKexProbe } from './ssh/probe.ts';
+import type { ProbeDefinition } from './types.ts';
+
+/** A probe the agent may run, and on which services. */
+export interface RegisteredProbe {
+  readonly definition: ProbeDefinition;
+  readonly transport: 'tcp' | 'udp';
+  /** Service protocols (probes/services.ts) it runs on; by default its own protocol. */
+  readonly protocols?: readonly string[];
+  /** Port of a UDP probe (TCP probes run on each discovered port of their protocols). */
+  readonly udpPort?: number;
+}
+
+const tcp = (definition: ProbeDefinition, protocols?: readonly string[]): RegisteredProbe => (protocols ? { definition, transport: 'tcp', protocols } : { definition, transport: 'tcp' });
+
+/**
+ * Every probe, in the order they run on one device. Within a protocol the identifying probes come
+ * first, so an opt-in session never runs before discovery has shown what the device offers.
+ */
+export const PROBES: readonly RegisteredProbe[] = [
+  tcp(ftpProbe),
+  tcp(ftpAnonymousProbe),
+  tcp(sshKexProbe),
+  tcp(sshHostKeyProbe),
+  tcp(sshAuthMethodsProbe),
+  tcp(telnetProbe),
+  tcp(httpProbe),
+  tcp(s7SzlProbe),
+  tcp(tlsProbe, ['https', 'https-alt', 'opcua-tls']),
+  tcp(modbusDeviceIdProbe),
+  tcp(opcuaEndpointsProbe),
+  tcp(opcuaSessionProbe),
+  tcp(vncProbe),
+  { definition: snmpProbe, transport: 'udp', udpPort: 161 },
+];

@@ -1,0 +1,391 @@
+import { randomInt } from 'node:crypto';
+import dgram from 'node:dgram';
+import net from 'node:net';
+import * as snmp from 'net-snmp';
+import type { ProbeContext } from '../types.ts';
+import { ProbeUnavailable } from '../types.ts';
+import { encodeDiscoveryRequest, parseDiscoveryReport, peekMessage } from './ber.ts';
+import type { WalkStop } from './facts.ts';
+
+/**
+ * The only importer of net-snmp. It exposes reads only (GET, GETNEXT, GETBULK and the v3 engine
+ * discovery): no method sends a SET, so a write cannot be expressed through it. Every datagram
+ * in and out is recorded in the transcript; one UDP socket is open at a time.
+ */
+
+export const AUTH_PROTOCOLS = ['md5', 'sha', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
+export type AuthProtocol = (typeof AUTH_PROTOCOLS)[number];
+export const PRIV_PROTOCOLS = ['des', 'aes', 'aes256b', 'aes256r'] as const;
+export type PrivProtocol = (typeof PRIV_PROTOCOLS)[number];
+
+export interface SnmpV3Credentials {
+  readonly user: string;
+  readonly authProtocol: AuthProtocol;
+  readonly authKey: string;
+  readonly privProtocol: PrivProtocol;
+  readonly privKey: string;
+}
+
+export type SnmpAccess = { readonly version: 'v1' | 'v2c'; readonly community: string } | { readonly version: 'v3'; readonly credentials: SnmpV3Credentials };
+
+/** OctetString/Opaque as bytes, integer types as numbers, IpAddress/OID/Counter64 as text; null when the agent has no value. */
+export type SnmpValue = Buffer | number | string | boolean | null;
+
+export interface SnmpVarbind {
+  readonly oid: string;
+  readonly value: SnmpValue;
+}
+
+export interface ColumnWalk {
+  /** Row index (OID suffix after the column) -> one value per requested column, in OID order. */
+  readonly rows: ReadonlyMap<string, readonly (SnmpValue | undefined)[]>;
+  readonly stop: WalkStop;
+  readonly requests: number;
+}
+
+/** Shared by all walks of one probe run, so the whole run stays bounded. */
+export interface VarbindBudget {
+  remaining: number;
+}
+
+export interface EngineReport {
+  readonly engineId: Buffer;
+  readonly engineBoots: number;
+  readonly engineTime: number;
+  readonly reportOid?: string;
+}
+
+/** The agent rejected SNMPv3 credentials (a USM Report), as opposed to not answering. */
+export class SnmpAuthRejected extends ProbeUnavailable {
+  readonly reason: 'unknown-user' | 'wrong-digest' | 'unsupported-security-level' | 'not-in-time-window' | 'decryption-error' | 'other';
+  constructor(reason: SnmpAuthRejected['reason'], detail: string) {
+    super('denied', detail);
+    this.reason = reason;
+  }
+}
+
+/** Rows fetched per GETBULK; small, so replies stay far below typical path MTUs of old devices. */
+const BULK_REPETITIONS = 8;
+/** Stray datagrams (wrong message id or sender) tolerated while waiting for the discovery answer. */
+const MAX_STRAY_DATAGRAMS = 8;
+
+function udpType(address: string): 'udp4' | 'udp6' {
+  return net.isIPv6(address) ? 'udp6' : 'udp4';
+}
+
+function budgetSpent(): ProbeUnavailable {
+  return new ProbeUnavailable('budget', 'device time budget spent during an SNMP exchange');
+}
+
+/**
+ * SNMPv3 engine discovery without credentials: one unauthenticated, reportable GET with no
+ * variables. The Report carries the engine ID, boots and time; an answer proves v3 is enabled.
+ */
+export async function discoverEngine(ctx: ProbeContext, probe: string): Promise<EngineReport> {
+  if (ctx.signal.aborted) throw budgetSpent();
+  const msgId = randomInt(1, 0x7fffffff);
+  const request = encodeDiscoveryRequest(msgId, randomInt(1, 0x7fffffff));
+  const socket = dgram.createSocket(udpType(ctx.address));
+  try {
+    return await new Promise<EngineReport>((resolve, reject) => {
+      let strays = 0;
+      const timer = setTimeout(
+        () => reject(new ProbeUnavailable('timeout', `no SNMPv3 discovery answer from ${ctx.address}:${ctx.port} within ${ctx.stepTimeoutMs} ms`)),
+        ctx.stepTimeoutMs,
+      );
+      const onAbort = () => reject(budgetSpent());
+      const done = () => {
+        clearTimeout(timer);
+        ctx.signal.removeEventListener('abort', onAbort);
+      };
+      ctx.signal.addEventListener('abort', onAbort, { once: true });
+      socket.on('error', (err) => {
+        done();
+        reject(new ProbeUnavailable('error', `UDP socket: ${err.message}`));
+      });
+      socket.on('message', (buf, rinfo) => {
+        ctx.transcript.rx(
+          probe,
+          'snmp.reply',
+          buf,
+          rinfo.address === ctx.address && rinfo.port === ctx.port ? undefined : `from ${rinfo.address}:${rinfo.port}`,
+        );
+        try {
+          const report = parseDiscoveryReport(buf);
+          if (report.msgId === msgId && rinfo.address === ctx.address) {
+            done();
+            resolve(report);
+            return;
+          }
+        } catch (err) {
+          done();
+          reject(err);
+          return;
+        }
+        strays += 1;
+        if (strays >= MAX_STRAY_DATAGRAMS) {
+          done();
+          reject(new ProbeUnavailable('protocol-mismatch', `${strays} datagrams that do not answer the discovery request`));
+        }
+      });
+      ctx.transcript.tx(probe, 'snmp.discovery', request, 'SNMPv3 engine discovery (no user, no authentication, reportable)');
+      socket.send(request, ctx.port, ctx.address, (err) => {
+        if (!err) return;
+        done();
+        reject(new ProbeUnavailable('error', `UDP send: ${err.message}`));
+      });
+    });
+  } finally {
+    socket.close();
+  }
+}
+
+const AUTH_PROTOCOL_IDS: Record<AuthProtocol, snmp.AuthProtocols> = {
+  md5: snmp.AuthProtocols.md5,
+  sha: snmp.AuthProtocols.sha,
+  sha224: snmp.AuthProtocols.sha224,
+  sha256: snmp.AuthProtocols.sha256,
+  sha384: snmp.AuthProtocols.sha384,
+  sha512: snmp.AuthProtocols.sha512,
+};
+const PRIV_PROTOCOL_IDS: Record<PrivProtocol, snmp.PrivProtocols> = {
+  des: snmp.PrivProtocols.des,
+  aes: snmp.PrivProtocols.aes,
+  aes256b: snmp.PrivProtocols.aes256b,
+  aes256r: snmp.PrivProtocols.aes256r,
+};
+
+const USM_REASONS: Record<string, SnmpAuthRejected['reason']> = {
+  'Unknown User Name': 'unknown-user',
+  'Wrong Digest (incorrect password, community or key)': 'wrong-digest',
+  'Unsupported Security Level': 'unsupported-security-level',
+  'Not In Time Window': 'not-in-time-window',
+  'Decryption Error': 'decryption-error',
+};
+
+/** net-snmp error classes -> typed failures. */
+function failureOf(err: unknown): ProbeUnavailable {
+  if (err instanceof ProbeUnavailable) return err;
+  if (!(err instanceof Error)) return new ProbeUnavailable('error', String(err));
+  switch (err.name) {
+    case 'RequestTimedOutError':
+      return new ProbeUnavailable('timeout', 'no SNMP answer within the step timeout');
+    case 'RequestFailedError': {
+      const status = (err as { status?: number }).status;
+      if (status === snmp.ErrorStatus.NoSuchName) return new ProbeUnavailable('not-supported', `agent error status noSuchName: ${err.message}`);
+      if (status === snmp.ErrorStatus.AuthorizationError || status === snmp.ErrorStatus.NoAccess)
+        return new ProbeUnavailable('denied', `agent refused the read: ${err.message}`);
+      return new ProbeUnavailable('error', `agent error status: ${err.message}`);
+    }
+    case 'ResponseInvalidError': {
+      const code = (err as { code?: number }).code;
+      if (code === snmp.ResponseInvalidCode.EAuthFailure)
+        return new SnmpAuthRejected(USM_REASONS[err.message] ?? 'other', `SNMPv3 credentials rejected: ${err.message}`);
+      return new ProbeUnavailable('malformed', `invalid SNMP answer: ${err.message}`);
+    }
+    default:
+      return new ProbeUnavailable('error', err.message);
+  }
+}
+
+function normalise(vb: snmp.Varbind): SnmpVarbind {
+  if (snmp.isVarbindError(vb)) return { oid: vb.oid, value: null };
+  const v = vb.value;
+  if (v === undefined || v === null) return { oid: vb.oid, value: null };
+  if (typeof v === 'bigint') return { oid: vb.oid, value: v.toString() };
+  if (Buffer.isBuffer(v) && vb.type === snmp.ObjectType.Counter64) return { oid: vb.oid, value: BigInt(`0x${v.toString('hex') || '0'}`).toString() };
+  return { oid: vb.oid, value: v };
+}
+
+function arcs(oid: string): number[] {
+  return oid.split('.').map(Number);
+}
+
+/** Strict lexicographic order of OIDs by numeric arcs, as GETNEXT must follow it. */
+export function oidAfter(next: string, previous: string): boolean {
+  const a = arcs(next);
+  const b = arcs(previous);
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    if ((a[i] as number) !== (b[i] as number)) return (a[i] as number) > (b[i] as number);
+  }
+  return a.length > b.length;
+}
+
+export function oidUnder(oid: string, prefix: string): boolean {
+  return oid.startsWith(`${prefix}.`);
+}
+
+interface Pending {
+  readonly op: string;
+  readonly text: string;
+}
+
+/**
+ * One net-snmp session (one UDP socket) with one kind of access. Requests are sent one at a time,
+ * with no retransmission, each bounded by the step timeout and the device budget.
+ */
+export class SnmpReader {
+  readonly version: SnmpAccess['version'];
+  readonly #session: snmp.Session;
+  readonly #ctx: ProbeContext;
+  #pending: Pending | undefined;
+  #closed = false;
+
+  private constructor(ctx: ProbeContext, probe: string, access: SnmpAccess) {
+    this.#ctx = ctx;
+    this.version = access.version;
+    // net-snmp owns its socket; this dgram wrapper records each datagram it sends and receives.
+    const dgramModule = {
+      createSocket: (type: 'udp4' | 'udp6') => {
+        const socket = dgram.createSocket(type);
+        socket.on('message', (buf: Buffer) => ctx.transcript.rx(probe, 'snmp.reply', buf));
+        const send = socket.send.bind(socket) as (...args: unknown[]) => void;
+        const tapped = (...args: unknown[]) => {
+          const buf = args[0];
+          // Node re-enters send() with a buffer list after the implicit bind; that datagram is already recorded.
+          if (Buffer.isBuffer(buf)) {
+            const peek = peekMessage(buf);
+            // net-snmp precedes the first v3 request with its own engine discovery (unauthenticated).
+            const discovery = peek?.version === 3 && !peek.authenticated;
+            ctx.transcript.tx(
+              probe,
+              discovery ? 'snmp.discovery' : (this.#pending?.op ?? 'snmp.unknown'),
+              buf,
+              discovery ? 'SNMPv3 engine discovery before the first authenticated request' : this.#pending?.text,
+            );
+          }
+          send(...args);
+        };
+        return Object.assign(socket, { send: tapped as typeof socket.send });
+      },
+    };
+    const common = { port: ctx.port, retries: 0, timeout: ctx.stepTimeoutMs, transport: udpType(ctx.address), dgramModule };
+    if (access.version === 'v3') {
+      const c = access.credentials;
+      const user: snmp.User = {
+        name: c.user,
+        level: snmp.SecurityLevel.authPriv,
+        authProtocol: AUTH_PROTOCOL_IDS[c.authProtocol],
+        authKey: c.authKey,
+        privProtocol: PRIV_PROTOCOL_IDS[c.privProtocol],
+        privKey: c.privKey,
+      };
+      this.#session = snmp.createV3Session(ctx.address, user, { ...common, version: snmp.Version3 });
+    } else {
+      this.#session = snmp.createSession(ctx.address, access.community, { ...common, version: access.version === 'v1' ? snmp.Version1 : snmp.Version2c });
+    }
+    // A reply net-snmp cannot decode ends the pending request at once instead of waiting for its timeout.
+    this.#session.on('error', (err: Error) => this.#session.cancelRequests(new ProbeUnavailable('malformed', `undecodable SNMP answer: ${err.message}`)));
+  }
+
+  static open(ctx: ProbeContext, probe: string, access: SnmpAccess): SnmpReader {
+    if (ctx.signal.aborted) throw budgetSpent();
+    return new SnmpReader(ctx, probe, access);
+  }
+
+  #request<T>(op: string, oids: readonly string[], send: (cb: (err: Error | null, result?: T) => void) => void): Promise<T> {
+    if (this.#closed) return Promise.reject(new ProbeUnavailable('closed', 'SNMP session already closed'));
+    if (this.#ctx.signal.aborted) return Promise.reject(budgetSpent());
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => this.#session.cancelRequests(budgetSpent());
+      this.#ctx.signal.addEventListener('abort', onAbort, { once: true });
+      this.#pending = { op, text: oids.join(' ') };
+      try {
+        send((err, result) => {
+          this.#ctx.signal.removeEventListener('abort', onAbort);
+          this.#pending = undefined;
+          if (err || result === undefined) reject(failureOf(err ?? new Error('empty SNMP answer')));
+          else resolve(result);
+        });
+      } catch (err) {
+        this.#ctx.signal.removeEventListener('abort', onAbort);
+        reject(failureOf(err));
+      }
+    });
+  }
+
+  async get(oids: readonly string[]): Promise<SnmpVarbind[]> {
+    const vbs = await this.#request<snmp.Varbind[]>('snmp.get', oids, (cb) => this.#session.get([...oids], cb));
+    return vbs.map(normalise);
+  }
+
+  /** One answer list per requested OID: one entry for GETNEXT, up to the repetitions for GETBULK. */
+  async #next(oids: readonly string[]): Promise<SnmpVarbind[][]> {
+    if (this.version === 'v1') {
+      const vbs = await this.#request<snmp.Varbind[]>('snmp.getnext', oids, (cb) => this.#session.getNext([...oids], cb));
+      return vbs.map((vb) => [normalise(vb)]);
+    }
+    // net-snmp answers GETBULK with one list per requested OID (its typings say a flat list).
+    const vbs = await this.#request<(snmp.Varbind | snmp.Varbind[])[]>('snmp.getbulk', oids, (cb) => this.#session.getBulk([...oids], 0, BULK_REPETITIONS, cb));
+    return vbs.map((column) => (Array.isArray(column) ? column.map(normalise) : [normalise(column)]));
+  }
+
+  /**
+   * Reads the given columns of one table row by row. Bounded by `maxRows` and the shared varbind
+   * budget; an answer whose OID does not increase (a looping agent) ends the walk at once.
+   */
+  async walkColumns(columns: readonly string[], maxRows: number, budget: VarbindBudget): Promise<ColumnWalk> {
+    const rows = new Map<string, (SnmpValue | undefined)[]>();
+    const last = [...columns];
+    let active = columns.map((_, i) => i);
+    let requests = 0;
+    const result = (stop: WalkStop): ColumnWalk => ({ rows: sortRows(rows), stop, requests });
+    while (active.length > 0) {
+      let answers: SnmpVarbind[][];
+      try {
+        requests += 1;
+        answers = await this.#next(active.map((c) => last[c] as string));
+      } catch (err) {
+        const failure = failureOf(err);
+        if (failure.kind === 'budget') throw failure;
+        // SNMPv1 signals the end of the MIB view with noSuchName for the whole request.
+        if (failure.kind === 'not-supported') return result('end');
+        return result(failure.kind === 'timeout' || failure.kind === 'malformed' || failure.kind === 'denied' ? failure.kind : 'error');
+      }
+      const stillActive: number[] = [];
+      for (const [k, c] of active.entries()) {
+        const column = columns[c] as string;
+        let open = true;
+        for (const vb of answers[k] ?? []) {
+          if (vb.value === null || !oidUnder(vb.oid, column)) {
+            open = false;
+            break;
+          }
+          if (!oidAfter(vb.oid, last[c] as string)) return result('oid-not-increasing');
+          if (budget.remaining <= 0) return result('varbind-limit');
+          const index = vb.oid.slice(column.length + 1);
+          let row = rows.get(index);
+          if (!row) {
+            if (rows.size >= maxRows) return result('row-limit');
+            row = new Array<SnmpValue | undefined>(columns.length).fill(undefined);
+            rows.set(index, row);
+          }
+          budget.remaining -= 1;
+          row[c] = vb.value;
+          last[c] = vb.oid;
+        }
+        if (open && (answers[k]?.length ?? 0) > 0) stillActive.push(c);
+      }
+      active = stillActive;
+    }
+    return result('end');
+  }
+
+  /** Closes the socket; net-snmp fails any request still pending. */
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#closed = true;
+    return new Promise<void>((resolve) => {
+      this.#session.on('close', () => resolve());
+      try {
+        this.#session.close();
+      } catch {
+        resolve();
+      }
+    });
+  }
+}
+
+function sortRows(rows: Map<string, (SnmpValue | undefined)[]>): Map<string, (SnmpValue | undefined)[]> {
+  return new Map([...rows.entries()].sort(([a], [b]) => (a === b ? 0 : oidAfter(a, b) ? 1 : -1)));
+}

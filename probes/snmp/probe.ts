@@ -1,0 +1,237 @@
+import { z } from 'zod';
+import type { ProbeContext, ProbeDefinition } from '../types.ts';
+import { ProbeUnavailable } from '../types.ts';
+import type { SnmpAccess, SnmpV3Credentials, VarbindBudget } from './adapter.ts';
+import { AUTH_PROTOCOLS, discoverEngine, PRIV_PROTOCOLS, SnmpAuthRejected, SnmpReader } from './adapter.ts';
+import type { CommunityFacts, EngineFacts, SnmpFacts as SnmpFactsType, SystemGroup, V3AccessFacts } from './facts.ts';
+import {
+  asNumber,
+  columnOids,
+  ENTITY_COLUMNS,
+  engineEnterprise,
+  entityRows,
+  IF_COLUMNS,
+  IP_ADDR_COLUMNS,
+  IP_ADDRESS_COLUMNS,
+  interfaceRows,
+  ipAddressRows,
+  ipAddrRows,
+  mergeAddresses,
+  OID,
+  octetsToText,
+  SnmpFacts,
+  SYSTEM_OIDS,
+} from './facts.ts';
+import wellKnown from './well-known-communities.json' with { type: 'json' };
+
+export const SNMP_PROBE_ID = 'snmp.system';
+export const WELL_KNOWN_COMMUNITIES: readonly string[] = wellKnown.communities;
+
+/** Rows read per table and varbinds per probe run, so a huge or endless table cannot stall a device. */
+export const SNMP_LIMITS = { maxRowsPerTable: 128, maxVarbinds: 2000 } as const;
+
+const SnmpV3Options = z.object({
+  user: z.string().min(1).max(32),
+  authProtocol: z.enum(AUTH_PROTOCOLS),
+  authKey: z.string().min(8),
+  privProtocol: z.enum(PRIV_PROTOCOLS),
+  privKey: z.string().min(8),
+});
+
+/** What this probe reads from ctx.options; anything else there belongs to other probes. */
+export const SnmpProbeOptions = z.object({
+  /** Trying communities is credential guessing: configuring a list is the operator's opt-in. */
+  communities: z.array(z.string().min(1).max(64)).max(16).optional(),
+  v3: SnmpV3Options.optional(),
+});
+export type SnmpProbeOptions = z.infer<typeof SnmpProbeOptions>;
+
+function readOptions(ctx: ProbeContext): SnmpProbeOptions {
+  const picked = { communities: ctx.options.communities, v3: ctx.options.v3 };
+  const parsed = SnmpProbeOptions.safeParse(picked);
+  // Only the path is reported: the rejected value may be a credential.
+  if (!parsed.success) throw new ProbeUnavailable('error', `invalid SNMP options at ${parsed.error.issues[0]?.path.join('.') || '(root)'}`);
+  for (const c of parsed.data.communities ?? []) ctx.transcript.redact(c);
+  const v3 = parsed.data.v3;
+  if (v3) for (const secret of [v3.authKey, v3.privKey, v3.user]) ctx.transcript.redact(secret);
+  return parsed.data;
+}
+
+/** Opens one reader, runs `use`, and always closes it, so at most one socket is open at a time. */
+async function withReader<T>(ctx: ProbeContext, access: SnmpAccess, use: (r: SnmpReader) => Promise<T>): Promise<T> {
+  const reader = SnmpReader.open(ctx, SNMP_PROBE_ID, access);
+  try {
+    return await use(reader);
+  } finally {
+    await reader.close();
+  }
+}
+
+function rethrowBudget(err: unknown): ProbeUnavailable {
+  if (err instanceof ProbeUnavailable && err.kind !== 'budget') return err;
+  throw err;
+}
+
+async function engineStep(ctx: ProbeContext): Promise<EngineFacts> {
+  try {
+    const r = await discoverEngine(ctx, SNMP_PROBE_ID);
+    const enterprise = engineEnterprise(r.engineId);
+    return {
+      state: 'answered',
+      engineId: r.engineId.toString('hex'),
+      engineBoots: r.engineBoots,
+      engineTime: r.engineTime,
+      ...(enterprise === undefined ? {} : { enterprise }),
+    };
+  } catch (err) {
+    const f = rethrowBudget(err);
+    return { state: f.kind === 'timeout' ? 'no-answer' : f.kind === 'malformed' ? 'malformed' : 'error', detail: f.message };
+  }
+}
+
+interface CommunityStep {
+  readonly facts: CommunityFacts;
+  /** Access to read with, best first (v2c before v1), and the sysDescr it already answered. */
+  readonly access: { readonly access: SnmpAccess; readonly descr: string | undefined }[];
+}
+
+/** Credential guessing, so only with the opt-in: GET sysDescr with each configured community, v2c then v1. */
+async function communityStep(ctx: ProbeContext, options: SnmpProbeOptions): Promise<CommunityStep> {
+  const list = options.communities ?? [];
+  if (list.length === 0) return { facts: { state: 'not-tried' }, access: [] };
+  const accepted: Extract<CommunityFacts, { state: 'tried' }>['accepted'] = [];
+  const access: CommunityStep['access'] = [];
+  for (const [i, community] of list.entries()) {
+    const versions: ('v1' | 'v2c')[] = [];
+    for (const version of ['v2c', 'v1'] as const) {
+      const a: SnmpAccess = { version, community };
+      try {
+        const [vb] = await withReader(ctx, a, (r) => r.get([OID.sysDescr]));
+        versions.push(version);
+        access.push({ access: a, descr: octetsToText(vb?.value) });
+      } catch (err) {
+        rethrowBudget(err);
+      }
+    }
+    const isWellKnown = WELL_KNOWN_COMMUNITIES.includes(community);
+    if (versions.length > 0) accepted.push({ community: isWellKnown ? community : `#${i + 1}`, wellKnown: isWellKnown, versions });
+  }
+  access.sort((a, b) => (a.access.version === b.access.version ? 0 : a.access.version === 'v2c' ? -1 : 1));
+  return { facts: { state: 'tried', tried: list.length, wellKnownTried: list.filter((c) => WELL_KNOWN_COMMUNITIES.includes(c)), accepted }, access };
+}
+
+function systemGroup(values: readonly { oid: string; value: unknown }[]): SystemGroup {
+  const byOid = new Map(values.map((v) => [v.oid, v.value as Parameters<typeof octetsToText>[0]]));
+  const group: SystemGroup = {};
+  const text = (oid: string) => octetsToText(byOid.get(oid));
+  const set = <K extends keyof SystemGroup>(key: K, value: SystemGroup[K] | undefined) => {
+    if (value !== undefined) group[key] = value;
+  };
+  set('descr', text(OID.sysDescr));
+  set('objectId', text(OID.sysObjectID));
+  set('upTimeTicks', asNumber(byOid.get(OID.sysUpTime)));
+  set('contact', text(OID.sysContact));
+  set('name', text(OID.sysName));
+  set('location', text(OID.sysLocation));
+  return group;
+}
+
+async function readSystem(reader: SnmpReader): Promise<SystemGroup> {
+  try {
+    return systemGroup(await reader.get(SYSTEM_OIDS));
+  } catch (err) {
+    // SNMPv1 fails a whole GET when one object is missing (noSuchName): fetch the objects one by one.
+    if (reader.version !== 'v1' || rethrowBudget(err).kind !== 'not-supported') throw err;
+    const found: { oid: string; value: unknown }[] = [];
+    for (const oid of SYSTEM_OIDS) {
+      try {
+        found.push(...(await reader.get([oid])));
+      } catch (inner) {
+        if (rethrowBudget(inner).kind !== 'not-supported') throw inner;
+      }
+    }
+    return systemGroup(found);
+  }
+}
+
+type Tables = Pick<SnmpFactsType, 'entities' | 'addresses' | 'interfaces'>;
+
+async function readTables(reader: SnmpReader): Promise<Tables> {
+  const budget: VarbindBudget = { remaining: SNMP_LIMITS.maxVarbinds };
+  const walk = (entry: string, columns: Readonly<Record<string, number>>) =>
+    reader.walkColumns(columnOids(entry, columns), SNMP_LIMITS.maxRowsPerTable, budget);
+  const entities = await walk(OID.entPhysicalEntry, ENTITY_COLUMNS);
+  const ipAddr = await walk(OID.ipAddrEntry, IP_ADDR_COLUMNS);
+  const ipAddress = await walk(OID.ipAddressEntry, IP_ADDRESS_COLUMNS);
+  const interfaces = await walk(OID.ifEntry, IF_COLUMNS);
+  return {
+    entities: { rows: entityRows(entities.rows), stop: entities.stop },
+    addresses: { rows: mergeAddresses(ipAddrRows(ipAddr.rows), ipAddressRows(ipAddress.rows)), ipAddrTable: ipAddr.stop, ipAddressTable: ipAddress.stop },
+    interfaces: { rows: interfaceRows(interfaces.rows), stop: interfaces.stop },
+  };
+}
+
+interface DeviceRead {
+  readonly system: SystemGroup;
+  readonly tables: Tables;
+}
+
+/** With configured v3 credentials: the first authenticated GET proves them, the reads follow on the same socket. */
+async function v3Step(ctx: ProbeContext, credentials: SnmpV3Credentials): Promise<{ access: V3AccessFacts; read?: DeviceRead }> {
+  try {
+    return await withReader(ctx, { version: 'v3', credentials }, async (r) => {
+      const system = await readSystem(r);
+      const access: V3AccessFacts = { state: 'accepted', level: 'authPriv', authProtocol: credentials.authProtocol, privProtocol: credentials.privProtocol };
+      return { access, read: { system, tables: await readTables(r) } };
+    });
+  } catch (err) {
+    const f = rethrowBudget(err);
+    if (f instanceof SnmpAuthRejected) return { access: { state: 'rejected', reason: f.reason } };
+    return { access: { state: f.kind === 'timeout' ? 'no-answer' : 'error', detail: f.message } };
+  }
+}
+
+async function communityRead(ctx: ProbeContext, best: CommunityStep['access'][number]): Promise<DeviceRead> {
+  return withReader(ctx, best.access, async (r) => {
+    const system = await readSystem(r).catch((err: unknown): SystemGroup => {
+      rethrowBudget(err);
+      return best.descr === undefined ? {} : { descr: best.descr };
+    });
+    return { system, tables: await readTables(r) };
+  });
+}
+
+async function run(ctx: ProbeContext): Promise<SnmpFactsType> {
+  const options = readOptions(ctx);
+  const engine = await engineStep(ctx);
+  const communities = await communityStep(ctx, options);
+  const v3 = options.v3 ? await v3Step(ctx, options.v3) : { access: { state: 'not-configured' as const } };
+  const best = communities.access[0];
+  let readVia: SnmpFactsType['readVia'] = 'none';
+  let read: DeviceRead | undefined;
+  if (v3.read) {
+    readVia = 'v3';
+    read = v3.read;
+  } else if (best) {
+    readVia = best.access.version === 'v1' ? 'v1' : 'v2c';
+    read = await communityRead(ctx, best);
+  }
+  if (engine.state !== 'answered' && readVia === 'none' && v3.access.state !== 'rejected') {
+    // Nothing answered at all: no facts, only the reason (silence is not "secure").
+    throw new ProbeUnavailable(
+      engine.state === 'no-answer' ? 'timeout' : engine.state === 'malformed' ? 'malformed' : 'error',
+      `no SNMP answer: ${engine.detail}`,
+    );
+  }
+  return { engine, communities: communities.facts, v3Access: v3.access, readVia, ...(read ? { system: read.system, ...read.tables } : {}) };
+}
+
+export const snmpProbe: ProbeDefinition<SnmpFactsType> = {
+  id: SNMP_PROBE_ID,
+  version: 1,
+  protocol: 'snmp',
+  // Engine discovery needs no credentials; community trials run only with the opt-in flag in ctx.options.
+  safety: 'identify',
+  facts: SnmpFacts,
+  run,
+};

@@ -1,0 +1,155 @@
+import { z } from 'zod';
+import type { AddressRow, SnmpFacts as SnmpFactsType } from '../../probes/snmp/facts.ts';
+import { SnmpFacts } from '../../probes/snmp/facts.ts';
+import type { DeviceView } from '../device-view.ts';
+import type { IdentityClaim, IdentityExtractor } from '../identity.ts';
+import type { Evidence, RegisteredCheckKind, Verdict } from './types.ts';
+import { defineCheckKind } from './types.ts';
+import { cidrContains, parseCidr } from '../cidr.ts';
+
+const PROBE = 'snmp.system';
+
+/** Shared front part of every SNMP kind: no probe run -> not-applicable, no facts -> unknown. */
+function withFacts(device: DeviceView, judge: (facts: readonly SnmpFactsType[], evidence: readonly Evidence[]) => Verdict): Verdict {
+  const found = device.facts(PROBE, SnmpFacts);
+  if (found.state === 'absent') return { status: 'not-applicable', reason: 'SNMP was not probed on this device' };
+  if (found.state === 'unavailable') {
+    return {
+      status: 'unknown',
+      evidence: found.evidence,
+      reason: `SNMP facts unavailable: ${found.failures.map((f) => `${f.kind} (${f.detail})`).join('; ')}`,
+    };
+  }
+  return judge(
+    found.facts.map((f) => f.facts),
+    found.evidence,
+  );
+}
+
+/** Some SNMP answer proves the agent is alive, so silence to a community is a real "no". */
+function agentAnswered(f: SnmpFactsType): boolean {
+  return (
+    f.engine.state === 'answered' ||
+    f.v3Access.state === 'accepted' ||
+    f.v3Access.state === 'rejected' ||
+    (f.communities.state === 'tried' && f.communities.accepted.length > 0)
+  );
+}
+
+const NoParams = z.object({}).strict();
+
+const defaultCommunity = defineCheckKind({
+  id: 'snmp.default-community-accepted',
+  params: NoParams,
+  evaluate: (device) =>
+    withFacts(device, (all, evidence) => {
+      const tried = all.flatMap((f) => (f.communities.state === 'tried' ? [f.communities] : []));
+      if (tried.length === 0) return { status: 'unknown', evidence, reason: 'community strings were not tried (opt-in snmp.communities is off)' };
+      const accepted = tried.flatMap((c) => c.accepted.filter((a) => a.wellKnown).map((a) => ({ community: a.community, versions: a.versions })));
+      if (accepted.length > 0) return { status: 'fail', evidence, observed: { accepted }, expected: { accepted: [] } };
+      const wellKnownTried = [...new Set(tried.flatMap((c) => c.wellKnownTried))];
+      if (wellKnownTried.length === 0) return { status: 'unknown', evidence, reason: 'no well-known default community was in the configured list' };
+      if (!all.some(agentAnswered)) return { status: 'unknown', evidence, reason: 'the SNMP agent did not answer at all, so silence proves nothing' };
+      return { status: 'pass', evidence, observed: { tried: wellKnownTried, accepted: [] }, expected: { accepted: [] } };
+    }),
+});
+
+const v1v2c = defineCheckKind({
+  id: 'snmp.v1v2c-enabled',
+  params: NoParams,
+  evaluate: (device) =>
+    withFacts(device, (all, evidence) => {
+      const tried = all.flatMap((f) => (f.communities.state === 'tried' ? [f.communities] : []));
+      if (tried.length === 0) return { status: 'unknown', evidence, reason: 'community strings were not tried (opt-in snmp.communities is off)' };
+      const accepted = tried.flatMap((c) => c.accepted);
+      if (accepted.length > 0) {
+        const versions = [...new Set(accepted.flatMap((a) => a.versions))].sort();
+        return { status: 'fail', evidence, observed: { versions, communities: accepted.map((a) => a.community) }, expected: { versions: [] } };
+      }
+      if (!all.some(agentAnswered)) return { status: 'unknown', evidence, reason: 'the SNMP agent did not answer at all, so silence proves nothing' };
+      return { status: 'pass', evidence, observed: { versions: [], communitiesTried: tried.reduce((n, c) => n + c.tried, 0) }, expected: { versions: [] } };
+    }),
+});
+
+const v3Available = defineCheckKind({
+  id: 'snmp.v3-available',
+  params: NoParams,
+  evaluate: (device) =>
+    withFacts(device, (all, evidence) => {
+      const on = all.find((f) => f.engine.state === 'answered' || f.v3Access.state === 'accepted' || f.v3Access.state === 'rejected');
+      if (on) {
+        const observed = on.v3Access.state === 'accepted' ? { v3: 'answered', access: 'authPriv' } : { v3: 'answered' };
+        return { status: 'pass', evidence, observed, expected: { v3: 'answered' } };
+      }
+      const unusable = all.flatMap((f) => (f.engine.state === 'malformed' || f.engine.state === 'error' ? [f.engine.detail] : []));
+      if (unusable.length > 0) return { status: 'unknown', evidence, reason: `SNMPv3 discovery answer unusable: ${unusable.join('; ')}` };
+      // No v3 answer while the same agent answered v1/v2c: the device speaks SNMP, just not v3.
+      if (all.some(agentAnswered)) return { status: 'fail', evidence, observed: { v3: 'no-answer' }, expected: { v3: 'answered' } };
+      return { status: 'unknown', evidence, reason: 'no SNMP answer at all' };
+    }),
+});
+
+/** Loopback, link-local and unspecified addresses never reach another zone. */
+function hostOnly(row: AddressRow): boolean {
+  const a = row.address.toLowerCase();
+  if (row.family === 'ipv4') return a.startsWith('127.') || a.startsWith('169.254.') || a === '0.0.0.0';
+  return a === '::1' || a === '::' || /^fe[89ab]/.test(a);
+}
+
+/** The zone's ranges come from the evaluation context (the config), so the instance needs no parameters. */
+const DualHomedParams = z.object({});
+
+const dualHomed = defineCheckKind({
+  id: 'snmp.dual-homed',
+  params: DualHomedParams,
+  evaluate: (device) =>
+    withFacts(device, (all, evidence) => {
+      const zoneCidrs = device.context.zoneCidrs;
+      if (zoneCidrs.length === 0) return { status: 'unknown', evidence, reason: 'the zone has no address ranges configured' };
+      const ranges = zoneCidrs.map(parseCidr);
+      const bad = zoneCidrs.filter((_, i) => typeof ranges[i] === 'string');
+      if (bad.length > 0) return { status: 'error', evidence, reason: `zone ranges that are not IPv4 CIDRs: ${bad.join(', ')}` };
+      const read = all.flatMap((f) => (f.addresses ? [f.addresses] : []));
+      if (read.length === 0) return { status: 'unknown', evidence, reason: 'interface addresses were not readable (no SNMP read access)' };
+      const rows = read.flatMap((a) => a.rows).filter((r) => !hostOnly(r));
+      const addresses = [...new Set(rows.map((r) => r.address))];
+      const ipv4 = [...new Set(rows.filter((r) => r.family === 'ipv4').map((r) => r.address))];
+      const outside = ipv4.filter((a) => !ranges.some((r) => typeof r !== 'string' && cidrContains(r, a)));
+      if (outside.length > 0) return { status: 'fail', evidence, observed: { outside, addresses }, expected: { outside: [], zoneCidrs } };
+      const ipv6 = [...new Set(rows.filter((r) => r.family === 'ipv6').map((r) => r.address))];
+      if (ipv6.length > 0) return { status: 'unknown', evidence, observed: { ipv6 }, reason: 'routable IPv6 addresses cannot be placed in IPv4 zone ranges' };
+      if (ipv4.length === 0) return { status: 'unknown', evidence, reason: 'the device listed no routable interface address' };
+      if (read.some((a) => a.ipAddrTable !== 'end' || a.ipAddressTable !== 'end')) {
+        return { status: 'unknown', evidence, observed: { addresses }, reason: 'address tables were read only in part' };
+      }
+      return { status: 'pass', evidence, observed: { outside: [], addresses }, expected: { outside: [], zoneCidrs } };
+    }),
+});
+
+export const snmpCheckKinds: readonly RegisteredCheckKind[] = [defaultCommunity, v1v2c, v3Available, dualHomed];
+
+/** Identity from the system group and the chassis entry of ENTITY-MIB (any entry when no chassis is listed). */
+export const snmpIdentity: IdentityExtractor = (device) => {
+  const found = device.facts(PROBE, SnmpFacts);
+  if (found.state !== 'ok') return [];
+  const claims: IdentityClaim[] = [];
+  const add = (field: IdentityClaim['field'], value: string | undefined) => {
+    const v = value?.trim();
+    if (v && !v.startsWith('hex:') && !claims.some((c) => c.field === field && c.value === v)) claims.push({ field, value: v, source: PROBE });
+  };
+  for (const { facts } of found.facts) {
+    add('product', facts.system?.descr);
+    add('name', facts.system?.name);
+    const rows = facts.entities?.rows ?? [];
+    const chassis = rows.filter((r) => r.class === 'chassis');
+    for (const row of chassis.length > 0 ? chassis : rows.slice(0, 1)) {
+      add('vendor', row.manufacturer);
+      add('model', row.model);
+      add('serial', row.serial);
+      add('hardware', row.hardwareRev);
+      add('firmware', row.firmwareRev);
+      add('firmware', row.softwareRev);
+    }
+  }
+  return claims;
+};
