@@ -4,6 +4,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { SAFETY_CLASSES } from '../probes/types.ts';
 import { SERVICE_PROTOCOLS } from '../probes/services.ts';
+import { SnmpProbeOptions } from '../probes/snmp/options.ts';
 import { cidrSize, MAX_RANGE_ADDRESSES, parseCidr } from '../profiles/cidr.ts';
 
 export const ROLES = ['plc', 'hmi', 'scada-server', 'network-device', 'auto'] as const;
@@ -36,9 +37,16 @@ const Target = z
   })
   .refine((t) => (t.host === undefined) !== (t.cidr === undefined), 'a target has either "host" or "cidr", exactly one of them');
 
-/** Opt-ins per protocol. Everything that authenticates or opens a session is off unless set here. */
+/**
+ * Per-protocol options. Everything that authenticates, guesses a credential or opens a session is
+ * off unless set here; each probe reads only its own section (as ctx.options).
+ */
 const Probes = z.strictObject({
-  opcua: z.strictObject({ session: z.boolean().default(false) }).default({ session: false }),
+  opcua: z.strictObject({ session: z.boolean().default(false) }).prefault({}),
+  modbus: z.strictObject({ unitId: z.number().int().min(0).max(255).default(255) }).prefault({}),
+  snmp: SnmpProbeOptions.prefault({}),
+  ssh: z.strictObject({ authNone: z.boolean().default(false), username: z.string().default('cellcheck') }).prefault({}),
+  ftp: z.strictObject({ anonymous: z.boolean().default(false) }).prefault({}),
 });
 
 const Scan = z.strictObject({
@@ -60,8 +68,8 @@ export const Config = z.strictObject({
     cidrs: z.array(CidrText).optional(),
   }),
   targets: z.array(Target).min(1, 'list at least one target'),
-  probes: Probes.default({ opcua: { session: false } }),
-  scan: Scan.default({ concurrency: 8, connectTimeoutMs: 1500, stepTimeoutMs: 3000, deviceBudgetMs: 60_000 }),
+  probes: Probes.prefault({}),
+  scan: Scan.prefault({}),
 });
 export type Config = z.infer<typeof Config>;
 export type TargetConfig = z.infer<typeof Target>;

@@ -106,6 +106,12 @@ describe('profile integrity', () => {
     expect(() => profileWith(statuses, mapping)).toThrow(message);
   });
 
+  it('refuses a check that is neither mapped nor informational', () => {
+    expect(() => profileWith({ ...statuses, 't.z': 'pass' }, { 'CR 1.1': { checks: ['t.a'] }, 'CR 3.1': { checks: ['t.b'] }, 'CR 4.1': { checks: ['t.c', 't.d', 't.e'] }, 'EDR 3.10': { checks: ['t.f'] } })).toThrow(
+      'check t.z is neither mapped',
+    );
+  });
+
   it('refuses check instances with an unknown kind or bad params', () => {
     expect(() => loadCheckSet([fixed], [{ id: 'x.y', kind: 'nope', title: 't', remediation: 'r' }])).toThrow(ProfileError);
     expect(() => loadCheckSet([fixed], [{ id: 'x.y', kind: 'fixed', title: 't', params: { status: 'maybe' }, remediation: 'r' }])).toThrow('bad params');

@@ -50,7 +50,7 @@ function observe(entry: MappingEntry | undefined, results: ReadonlyMap<string, C
  */
 export function assessDevice(profile: Profile, device: DeviceView, componentType: ComponentType): DeviceAssessment {
   const applicable = applicableTo(profile.catalog, componentType);
-  const checkIds = new Set(applicable.flatMap((r) => profile.mapping.get(r.id)?.checks ?? []));
+  const checkIds = new Set([...applicable.flatMap((r) => profile.mapping.requirements.get(r.id)?.checks ?? []), ...profile.mapping.informational]);
   const results = new Map<string, CheckResult>();
   for (const id of [...checkIds].sort()) {
     const check = profile.checks.get(id);
@@ -61,7 +61,7 @@ export function assessDevice(profile: Profile, device: DeviceView, componentType
       kind: check.kind.id,
       title: check.instance.title,
       status: v.status,
-      requirements: applicable.filter((r) => profile.mapping.get(r.id)?.checks.includes(id)).map((r) => r.id),
+      requirements: applicable.filter((r) => profile.mapping.requirements.get(r.id)?.checks.includes(id)).map((r) => r.id),
       evidence: [...(v.evidence ?? [])],
       remediation: check.instance.remediation,
     };
@@ -71,7 +71,7 @@ export function assessDevice(profile: Profile, device: DeviceView, componentType
     results.set(id, result);
   }
   const requirements = applicable.map((r): RequirementResult => {
-    const entry = profile.mapping.get(r.id);
+    const entry = profile.mapping.requirements.get(r.id);
     const seen = observe(entry, results);
     const base = { id: r.id, fr: r.fr, sl: r.sl, checks: entry?.checks ?? [], observation: seen === 'confirmed' ? ('consistent' as const) : seen };
     if (r.assessment === 'not-applicable') return { ...base, status: 'not-applicable', decidedBy: 'catalog' };

@@ -10,8 +10,16 @@ export const MappingEntry = z.object({
 });
 export type MappingEntry = z.infer<typeof MappingEntry>;
 
-export const MappingFile = z.object({ requirements: z.record(z.string(), MappingEntry) });
-export type Mapping = ReadonlyMap<string, MappingEntry>;
+export const MappingFile = z.strictObject({
+  requirements: z.record(z.string(), MappingEntry),
+  /** Checks reported to the technician that decide no requirement (e.g. a mode switch left in RUN-P). */
+  informational: z.array(z.string()).default([]),
+});
+
+export interface Mapping {
+  readonly requirements: ReadonlyMap<string, MappingEntry>;
+  readonly informational: readonly string[];
+}
 
 /**
  * Validates the requirement -> checks mapping against the catalog and the check set: every
@@ -22,6 +30,7 @@ export function loadMapping(data: unknown, catalog: Catalog, checks: ReadonlyMap
   const parsed = MappingFile.safeParse(data);
   if (!parsed.success) throw new ProfileError(`mapping: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
   const mapping = new Map(Object.entries(parsed.data.requirements));
+  const informational = parsed.data.informational;
   for (const [id, entry] of mapping) {
     const req = catalog.byId.get(id);
     if (!req) throw new ProfileError(`mapping names ${id}, which is not in the catalog`);
@@ -35,5 +44,13 @@ export function loadMapping(data: unknown, catalog: Catalog, checks: ReadonlyMap
       throw new ProfileError(`${req.id} is declared ${req.assessment} but no check is mapped to it`);
     }
   }
-  return mapping;
+  const mapped = new Set([...mapping.values()].flatMap((e) => e.checks));
+  for (const id of informational) {
+    if (!checks.has(id)) throw new ProfileError(`informational check ${id} is unknown`);
+    if (mapped.has(id)) throw new ProfileError(`check ${id} is both mapped and informational`);
+  }
+  for (const id of checks.keys()) {
+    if (!mapped.has(id) && !informational.includes(id)) throw new ProfileError(`check ${id} is neither mapped to a requirement nor listed as informational`);
+  }
+  return { requirements: mapping, informational };
 }

@@ -6,6 +6,7 @@ import type { ProbeContext } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
 import { encodeDiscoveryRequest, parseDiscoveryReport, peekMessage } from './ber.ts';
 import type { WalkStop } from './facts.ts';
+import type { SnmpV3Credentials } from './options.ts';
 
 /**
  * The only importer of net-snmp. It exposes reads only (GET, GETNEXT, GETBULK and the v3 engine
@@ -13,18 +14,7 @@ import type { WalkStop } from './facts.ts';
  * in and out is recorded in the transcript; one UDP socket is open at a time.
  */
 
-export const AUTH_PROTOCOLS = ['md5', 'sha', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
-export type AuthProtocol = (typeof AUTH_PROTOCOLS)[number];
-export const PRIV_PROTOCOLS = ['des', 'aes', 'aes256b', 'aes256r'] as const;
-export type PrivProtocol = (typeof PRIV_PROTOCOLS)[number];
-
-export interface SnmpV3Credentials {
-  readonly user: string;
-  readonly authProtocol: AuthProtocol;
-  readonly authKey: string;
-  readonly privProtocol: PrivProtocol;
-  readonly privKey: string;
-}
+export type { SnmpV3Credentials } from './options.ts';
 
 export type SnmpAccess = { readonly version: 'v1' | 'v2c'; readonly community: string } | { readonly version: 'v3'; readonly credentials: SnmpV3Credentials };
 
@@ -140,7 +130,7 @@ export async function discoverEngine(ctx: ProbeContext, probe: string): Promise<
   }
 }
 
-const AUTH_PROTOCOL_IDS: Record<AuthProtocol, snmp.AuthProtocols> = {
+const AUTH_PROTOCOL_IDS: Record<SnmpV3Credentials['authProtocol'], snmp.AuthProtocols> = {
   md5: snmp.AuthProtocols.md5,
   sha: snmp.AuthProtocols.sha,
   sha224: snmp.AuthProtocols.sha224,
@@ -148,7 +138,7 @@ const AUTH_PROTOCOL_IDS: Record<AuthProtocol, snmp.AuthProtocols> = {
   sha384: snmp.AuthProtocols.sha384,
   sha512: snmp.AuthProtocols.sha512,
 };
-const PRIV_PROTOCOL_IDS: Record<PrivProtocol, snmp.PrivProtocols> = {
+const PRIV_PROTOCOL_IDS: Record<SnmpV3Credentials['privProtocol'], snmp.PrivProtocols> = {
   des: snmp.PrivProtocols.des,
   aes: snmp.PrivProtocols.aes,
   aes256b: snmp.PrivProtocols.aes256b,

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { ProbeContext, ProbeDefinition } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
 import type { SnmpAccess, SnmpV3Credentials, VarbindBudget } from './adapter.ts';
-import { AUTH_PROTOCOLS, discoverEngine, PRIV_PROTOCOLS, SnmpAuthRejected, SnmpReader } from './adapter.ts';
+import { discoverEngine, SnmpAuthRejected, SnmpReader } from './adapter.ts';
+import { SnmpProbeOptions } from './options.ts';
 import type { CommunityFacts, EngineFacts, SnmpFacts as SnmpFactsType, SystemGroup, V3AccessFacts } from './facts.ts';
 import {
   asNumber,
@@ -30,21 +31,6 @@ export const WELL_KNOWN_COMMUNITIES: readonly string[] = wellKnown.communities;
 /** Rows read per table and varbinds per probe run, so a huge or endless table cannot stall a device. */
 export const SNMP_LIMITS = { maxRowsPerTable: 128, maxVarbinds: 2000 } as const;
 
-const SnmpV3Options = z.object({
-  user: z.string().min(1).max(32),
-  authProtocol: z.enum(AUTH_PROTOCOLS),
-  authKey: z.string().min(8),
-  privProtocol: z.enum(PRIV_PROTOCOLS),
-  privKey: z.string().min(8),
-});
-
-/** What this probe reads from ctx.options; anything else there belongs to other probes. */
-export const SnmpProbeOptions = z.object({
-  /** Trying communities is credential guessing: configuring a list is the operator's opt-in. */
-  communities: z.array(z.string().min(1).max(64)).max(16).optional(),
-  v3: SnmpV3Options.optional(),
-});
-export type SnmpProbeOptions = z.infer<typeof SnmpProbeOptions>;
 
 function readOptions(ctx: ProbeContext): SnmpProbeOptions {
   const picked = { communities: ctx.options.communities, v3: ctx.options.v3 };

@@ -209,7 +209,7 @@ describe('ssh.auth-methods (opt-in)', () => {
   });
 
   it('uses the configured user name and has no banner when none is sent', async () => {
-    const facts = okFacts(await run(sshAuthMethodsProbe, context(modern, { options: { 'ssh.username': 'audit' } })), SshAuthMethodsFacts);
+    const facts = okFacts(await run(sshAuthMethodsProbe, context(modern, { options: { username: 'audit' } })), SshAuthMethodsFacts);
     expect(facts).toMatchObject({ username: 'audit', noneAccepted: false, methodsLeft: ['publickey'] });
     expect(facts.banner).toBeUndefined();
   });
@@ -222,7 +222,7 @@ describe('ssh.auth-methods (opt-in)', () => {
   });
 
   it('rejects a user name that is not a plain token', async () => {
-    const outcome = await run(sshAuthMethodsProbe, context(modern, { options: { 'ssh.username': 'a b' } }));
+    const outcome = await run(sshAuthMethodsProbe, context(modern, { options: { username: 'a b' } }));
     expect(outcome.status === 'unavailable' && outcome.failure.kind).toBe('error');
   });
 

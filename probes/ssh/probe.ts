@@ -27,7 +27,7 @@ const ID_KEX = 'ssh.kexinit';
 /** Opt-in flag for the `none` authentication request (the device logs it as an unsuccessful login). */
 export const SSH_AUTH_NONE_OPT_IN = 'ssh.authNone';
 /** Option naming the user for the `none` request. */
-export const SSH_USERNAME_OPTION = 'ssh.username';
+export const SSH_USERNAME_OPTION = 'username';
 export const DEFAULT_SSH_USERNAME = 'cellcheck';
 
 /** IGNORE/DEBUG packets a server may send before its KEXINIT; more than this is not a real server. */
