@@ -88,10 +88,11 @@ async function collectDevice(target: PlannedTarget, config: Config, deps: Collec
       if (outcome.status === 'ok') service.confirmed = true;
     }
   }
-  const answered = ports.some((p) => p.state === 'open' || p.state === 'closed');
-  // UDP has no handshake to tell a live address: ask only addresses named in the config or alive on TCP.
-  for (const probe of allowed.filter((p) => p.transport === 'udp' && (answered || !target.fromRange))) {
-    const port = target.ports[probe.definition.protocol as ServiceProtocol] ?? probe.udpPort ?? 0;
+  // UDP has no handshake to tell a device from an empty address: ask only addresses named in the
+  // config or offering a TCP service (a device answering nothing but SNMP must be listed as a host).
+  const askUdp = open.length > 0 || !target.fromRange;
+  for (const probe of allowed.filter((p) => p.transport === 'udp' && askUdp)) {
+    const port = target.ports[probe.definition.protocol as keyof PlannedTarget['ports']] ?? probe.udpPort ?? 0;
     const outcome = await run(probe, port);
     if (outcome.status === 'ok') services.push({ port, transport: 'udp', protocol: probe.definition.protocol, confirmed: true });
   }

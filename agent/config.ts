@@ -22,7 +22,8 @@ const CidrText = z.string().superRefine((text, ctx) => {
   else if (cidrSize(c) > MAX_RANGE_ADDRESSES) ctx.addIssue({ code: 'custom', message: `"${text}" holds ${cidrSize(c)} addresses; split it (at most ${MAX_RANGE_ADDRESSES} per range)` });
 });
 
-const Ports = z.partialRecord(z.enum(SERVICE_PROTOCOLS as [string, ...string[]]), Port);
+/** TCP services of the curated list, plus UDP ones whose probes take a port (snmp). */
+const Ports = z.partialRecord(z.enum([...SERVICE_PROTOCOLS, 'snmp']), Port);
 
 const Target = z
   .strictObject({

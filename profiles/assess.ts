@@ -56,6 +56,8 @@ export function assessDevice(profile: Profile, device: DeviceView, componentType
     const check = profile.checks.get(id);
     if (!check) continue;
     const v = runCheck(check, device);
+    // A check about a protocol the device does not speak says nothing: leave it out of the result.
+    if (v.status === 'not-applicable' && (v.evidence ?? []).length === 0) continue;
     const result: CheckResult = {
       id,
       kind: check.kind.id,

@@ -29,7 +29,7 @@ function services(device: DeviceResult): string {
 /** Why a gap is there: the failing checks that refuted the requirement. */
 function gapCause(device: DeviceResult, requirement: string): string {
   const failing = device.checks.filter((c) => c.status === 'fail' && c.requirements.includes(requirement));
-  return failing.map((c) => c.title).join('; ');
+  return failing.map((c) => `✗ ${c.title}`).join('; ');
 }
 
 /** The summary a technician reads after a scan; fits 100 columns. */
@@ -47,11 +47,11 @@ export function renderSummary(result: Result, opts: TerminalOptions): string {
     lines.push('No device answered on any address.');
     return `${lines.join('\n')}\n`;
   }
-  lines.push(`${pad('DEVICE', 17)}${pad('ROLE', 20)}${pad('SERVICES', 27)}SL-C demonstrated/ceiling`);
+  lines.push(`${pad('DEVICE', 16)}${pad('ROLE', 21)}${pad('SERVICES', 27)}SL-C demonstrated/ceiling`);
   lines.push(`${' '.repeat(64)}${[1, 2, 3, 4, 5, 6, 7].map((n) => `FR${n}`.padEnd(5)).join('')}`.slice(0, 100));
   for (const d of result.devices) {
     const frs = [0, 1, 2, 3, 4, 5, 6].map((i) => frCell(d, i, slT[i] ?? 0, color)).join('');
-    lines.push(`${pad(d.address, 17)}${pad(`${d.role} (${d.componentType})`, 20)}${pad(services(d), 27)}${frs}`);
+    lines.push(`${pad(d.address, 16)}${pad(`${d.role} (${d.componentType})`, 21)}${pad(services(d), 27)}${frs}`);
   }
   lines.push('');
   const gaps = result.devices.flatMap((d) => d.gaps.map((g) => ({ d, g })));

@@ -75,6 +75,8 @@ const TIMEOUT: ProbeOutcome = {
   durationMs: 300,
 };
 
+const MALFORMED: ProbeOutcome = { ...TIMEOUT, failure: { kind: 'malformed', detail: 'reply is not BER' } };
+
 const device = (...outcomes: ProbeOutcome[]) => new DeviceView({ address: '10.10.3.5', services: [], outcomes });
 /** A device judged in a zone with these ranges (the agent passes them in the evaluation context). */
 const inZone = (zoneCidrs: string[], ...outcomes: ProbeOutcome[]) =>
@@ -92,12 +94,13 @@ describe('snmp check instances', () => {
     expect([...checks.keys()]).toEqual(['snmp.no-default-community', 'snmp.no-v1v2c', 'snmp.v3-available', 'snmp.single-zone']);
   });
 
-  it('are not applicable without an SNMP probe run and unknown when it found nothing', () => {
+  it('are not applicable without SNMP (no probe run, or silence), and unknown when a reply was broken', () => {
     for (const id of checks.keys()) {
       expect(evaluate(id, inZone(['10.10.3.0/24'])).status).toBe('not-applicable');
-      const v = evaluate(id, inZone(['10.10.3.0/24'], TIMEOUT));
+      expect(evaluate(id, inZone(['10.10.3.0/24'], TIMEOUT))).toMatchObject({ status: 'not-applicable', reason: expect.stringContaining('no SNMP answer') });
+      const v = evaluate(id, inZone(['10.10.3.0/24'], MALFORMED));
       expect(v.status).toBe('unknown');
-      expect(v.reason).toContain('timeout');
+      expect(v.reason).toContain('malformed');
     }
   });
 });

@@ -13,6 +13,10 @@ const PROBE = 'snmp.system';
 function withFacts(device: DeviceView, judge: (facts: readonly SnmpFactsType[], evidence: readonly Evidence[]) => Verdict): Verdict {
   const found = device.facts(PROBE, SnmpFacts);
   if (found.state === 'absent') return { status: 'not-applicable', reason: 'SNMP was not probed on this device' };
+  // UDP has no refusal: silence on every request is what an address without SNMP looks like.
+  if (found.state === 'unavailable' && found.failures.every((f) => f.kind === 'timeout')) {
+    return { status: 'not-applicable', evidence: found.evidence, reason: 'no SNMP answer: the device does not appear to run SNMP' };
+  }
   if (found.state === 'unavailable') {
     return {
       status: 'unknown',
