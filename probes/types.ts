@@ -35,7 +35,10 @@ export class ProbeUnavailable extends Error {
   }
 }
 
-/** Opt-ins and credentials for one protocol, taken from the config; probes read only their own. */
+/**
+ * The probe's protocol section of the config (`probes.<protocol>`): options, credentials and
+ * opt-ins. An opt-in named `<protocol>.<key>` is `options.<key>` here.
+ */
 export type ProbeOptions = Readonly<Record<string, unknown>>;
 
 export interface ProbeContext {

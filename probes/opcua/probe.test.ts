@@ -189,7 +189,7 @@ describe('opcua.session', () => {
 
   it('reads build info and computes the clock drift on the weak server when opted in', async () => {
     const before = weak.log.requests.length;
-    const ctx = context(WEAK_HOST, port(weak), { 'opcua.session': true });
+    const ctx = context(WEAK_HOST, port(weak), { session: true });
     const facts = okFacts<OpcuaSessionFacts>(await run(opcuaSessionProbe, ctx));
     expect(facts.session?.buildInfo).toMatchObject({ manufacturerName: 'Simulated Automation AG', productName: 'SimPLC OPC UA', softwareVersion: '2.1.0' });
     expect(facts.session?.auditing).toBe(false);
@@ -207,7 +207,7 @@ describe('opcua.session', () => {
   });
 
   it('skips the session on the hardened server because Anonymous is not offered', async () => {
-    const facts = okFacts<OpcuaSessionFacts>(await run(opcuaSessionProbe, context(HARDENED_HOST, port(hardened), { 'opcua.session': true })));
+    const facts = okFacts<OpcuaSessionFacts>(await run(opcuaSessionProbe, context(HARDENED_HOST, port(hardened), { session: true })));
     expect(facts.sessionSkipped).toBe('anonymous-not-offered');
     expect(hardened.log.count('session')).toBe(0);
     expect(hardened.log.openConnections).toBe(0);

@@ -179,7 +179,7 @@ export const opcuaSessionProbe: ProbeDefinition<OpcuaSessionFacts> = {
   run: async (ctx) => {
     const observedAt = ctx.now().toISOString();
     // The agent gates opt-ins too; a probe that opens sessions refuses on its own as well.
-    if (ctx.options[OPCUA_SESSION_OPT_IN] !== true) return { observedAt, sessionSkipped: 'not-opted-in' };
+    if (ctx.options.session !== true) return { observedAt, sessionSkipped: 'not-opted-in' };
     return connect(ctx, SESSION_PROBE, async (conn): Promise<OpcuaSessionFacts> => {
       const endpoints = endpointFacts(await discover(conn)).endpoints;
       const anonymous = endpoints.filter((e) => e.userTokens.some((t) => t.type === 'Anonymous'));

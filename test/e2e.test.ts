@@ -1,0 +1,152 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { parseConfig } from '../agent/config.ts';
+import { loadJudge } from '../agent/registry.ts';
+import { runScan } from '../agent/run-scan.ts';
+import { type RunningCell, startCell } from '../fixtures/cell.ts';
+import { PROBES } from '../probes/registry.ts';
+import type { DeviceResult, Result } from '../report/result.ts';
+import { Result as ResultSchema } from '../report/result.ts';
+
+const PREFIX = '127.71.0';
+let cell: RunningCell;
+const out = mkdtempSync(join(tmpdir(), 'cellcheck-e2e-'));
+
+/** The cell's own config, with or without its opt-ins (sessions, logins, community guessing). */
+function config(withOptIns: boolean) {
+  const doc = parse(cell.config) as Record<string, unknown>;
+  if (!withOptIns) delete doc.probes;
+  return parseConfig(doc, 'cell.yaml');
+}
+
+function logsSnapshot() {
+  return cell.devices.flatMap((d) => d.fixtures.map((f) => ({ device: d.device.name, fixture: f.name, requests: f.log.requests.length, connections: f.log.connections })));
+}
+
+let plain: Result;
+let plainDir: string;
+let plainRequests: { device: string; fixture: string; kinds: string[]; classes: string[]; connections: number; maxConcurrent: number }[];
+let full: Result;
+
+beforeAll(async () => {
+  cell = await startCell({ prefix: PREFIX });
+  const before = logsSnapshot();
+  const scanned = await runScan({ config: config(false), outDir: out, probes: PROBES, judge: loadJudge(), runId: 'plain' });
+  plain = scanned.result;
+  plainDir = scanned.runDir;
+  plainRequests = cell.devices.flatMap((d) =>
+    d.fixtures.map((f, i) => {
+      const since = before.find((b) => b.device === d.device.name && b.fixture === f.name)?.requests ?? 0;
+      const requests = f.log.requests.slice(since);
+      return {
+        device: d.device.name,
+        fixture: `${f.name}#${i}`,
+        kinds: requests.map((r) => r.kind),
+        classes: requests.map((r) => r.class),
+        connections: f.log.connections,
+        maxConcurrent: f.log.maxConcurrent,
+      };
+    }),
+  );
+  full = (await runScan({ config: config(true), outDir: out, probes: PROBES, judge: loadJudge(), runId: 'full' })).result;
+}, 120_000);
+
+afterAll(async () => {
+  await cell?.close();
+  rmSync(out, { recursive: true, force: true });
+});
+
+const device = (r: Result, name: string): DeviceResult => {
+  const host = cell.devices.find((d) => d.device.name === name)?.host;
+  const d = r.devices.find((x) => x.address === host);
+  if (!d) throw new Error(`no device ${name} (${host}) in the result`);
+  return d;
+};
+const failing = (d: DeviceResult) => d.checks.filter((c) => c.status === 'fail').map((c) => c.id);
+const gapIds = (d: DeviceResult) => d.gaps.map((g) => g.requirement);
+
+describe('scan of the simulated cell', () => {
+  it('finds exactly the simulated devices and none on empty addresses', () => {
+    expect(plain.devices.map((d) => d.address).sort()).toEqual(cell.devices.map((d) => d.host).sort());
+    expect(plain.summary.addressesPlanned).toBe(62);
+    expect(ResultSchema.safeParse(plain).success).toBe(true);
+  });
+
+  it('fails the weak OPC UA server in FR1, FR3 and FR4 at SL-T 2, with evidence', () => {
+    const d = device(plain, 'opcua-weak');
+    expect(failing(d)).toEqual(
+      expect.arrayContaining(['opcua.anonymous-offered', 'opcua.none-endpoint', 'opcua.deprecated-policy', 'opcua.cleartext-password', 'opcua.certificate-key-strength', 'opcua.certificate-signature-hash', 'opcua.certificate-self-signed']),
+    );
+    expect(gapIds(d)).toEqual(expect.arrayContaining(['CR 1.1', 'CR 3.1', 'CR 4.1', 'CR 4.3']));
+    expect(d.slC.ceiling.slice(0, 4)).toEqual([0, 0, 0, 0]);
+    const anonymous = d.checks.find((c) => c.id === 'opcua.anonymous-offered');
+    expect(anonymous?.evidence[0]).toMatchObject({ probe: 'opcua.endpoints', port: cell.devices.find((x) => x.device.name === 'opcua-weak')?.ports.opcua });
+  });
+
+  it('finds nothing to fail on the hardened OPC UA server', () => {
+    const d = device(plain, 'opcua-hardened');
+    expect(failing(d)).toEqual([]);
+    expect(d.gaps).toEqual([]);
+    expect(d.checks.find((c) => c.id === 'opcua.none-endpoint')?.status).toBe('pass');
+    expect(d.slC.demonstrated).toEqual([0, 0, 0, 0, 0, 0, 0]);
+  });
+
+  it('fails every cleartext and unauthenticated service of the weak HMI, and none of the hardened one', () => {
+    expect(failing(device(plain, 'hmi-weak'))).toEqual(
+      expect.arrayContaining(['telnet.exposed', 'ftp.exposed', 'http.cleartext', 'http.login-cleartext', 'vnc.exposed', 'vnc.no-auth', 'tls.versions', 'tls.certificate-key-strength']),
+    );
+    const hardened = failing(device(plain, 'hmi-hardened'));
+    for (const id of ['telnet.exposed', 'ftp.exposed', 'http.cleartext', 'http.login-cleartext', 'vnc.exposed', 'vnc.no-auth', 'tls.versions', 'tls.certificate-key-strength']) expect(hardened).not.toContain(id);
+  });
+
+  it('reads PLC identity over S7 and Modbus and fails the unprotected CPU only', () => {
+    const weak = device(plain, 'plc-weak');
+    expect(weak.identity.vendor?.value).toBe('Siemens');
+    expect(weak.identity.orderNumber?.value).toMatch(/^6ES7 /);
+    expect(weak.identity.firmware?.source).toBe('s7.szl');
+    expect(failing(weak)).toEqual(expect.arrayContaining(['s7.write-protection', 's7.unauthenticated-protocol', 'modbus.unauthenticated-protocol']));
+    const hardened = device(plain, 'plc-hardened');
+    expect(failing(hardened)).not.toContain('s7.write-protection');
+    expect(device(plain, 'modbus-io').identity.vendor).toEqual({ value: 'Simulated I/O GmbH', source: 'modbus.device-id' });
+  });
+
+  it('judges network devices over SNMP and SSH', () => {
+    const weak = device(full, 'switch-weak');
+    expect(weak.componentType).toBe('NDR');
+    expect(failing(weak)).toEqual(expect.arrayContaining(['snmp.no-default-community', 'snmp.no-v1v2c', 'snmp.single-zone', 'ssh.kex-algorithms', 'ssh.ciphers', 'telnet.exposed']));
+    const hardened = device(full, 'switch-hardened');
+    expect(failing(hardened)).toEqual([]);
+    expect(hardened.checks.find((c) => c.id === 'ssh.login-banner')?.status).toBe('pass');
+  });
+
+  it('runs opt-in probes only when the config opts in', () => {
+    expect(device(plain, 'hmi-weak').checks.find((c) => c.id === 'ftp.anonymous')?.status).toBe('unknown');
+    expect(device(full, 'hmi-weak').checks.find((c) => c.id === 'ftp.anonymous')?.status).toBe('fail');
+    expect(device(full, 'opcua-weak').identity.vendor?.source).toBe('opcua.session');
+  });
+
+  it('writes a run directory whose observations re-judge to the same result', async () => {
+    expect(readdirSync(plainDir).sort()).toEqual(['observations.json', 'result.json', 'run.json', 'transcripts']);
+    const { readRunDir, serializeResult } = await import('../agent/rundir.ts');
+    const { judgeRun } = await import('../agent/judge.ts');
+    expect(serializeResult(judgeRun(readRunDir(plainDir).run, loadJudge()))).toBe(readFileSync(join(plainDir, 'result.json'), 'utf8'));
+  });
+});
+
+describe('what the devices received', () => {
+  it('no fixture received a write or control request', () => {
+    for (const f of plainRequests) expect(f.classes.filter((c) => c === 'write'), `${f.device} ${f.fixture}: ${f.kinds.join(', ')}`).toEqual([]);
+    for (const d of cell.devices) for (const f of d.fixtures) expect(f.log.count('write'), `${d.device.name} ${f.name}`).toBe(0);
+  });
+
+  it('without opt-ins, no session, login or community was sent to any device', () => {
+    for (const f of plainRequests) expect(f.classes.filter((c) => c === 'session' || c === 'auth'), `${f.device} ${f.fixture}: ${f.kinds.join(', ')}`).toEqual([]);
+  });
+
+  it('no device ever had two connections open from the agent on one service', () => {
+    for (const f of plainRequests) expect(f.maxConcurrent, `${f.device} ${f.fixture}`).toBeLessThanOrEqual(1);
+  });
+});
