@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { parseConfig } from '../agent/config.ts';
-import { loadJudge } from '../agent/registry.ts';
+import { loadJudge } from '../agent/judge-loader.ts';
 import { runScan } from '../agent/run-scan.ts';
 import { startCell } from '../fixtures/cell.ts';
 import { PROBES } from '../probes/registry.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseConfig } from '../agent/config.ts';
-import { loadJudge } from '../agent/registry.ts';
+import { loadJudge } from '../agent/judge-loader.ts';
 import { runScan } from '../agent/run-scan.ts';
 import { type RunningCell, startCell } from '../fixtures/cell.ts';
 import { PROBES } from '../probes/registry.ts';

@@ -1,11 +1,7 @@
-import { PROBES, type RegisteredProbe } from '../probes/registry.ts';
 import { bundledProfile, IDENTITY_EXTRACTORS } from '../profiles/bundled.ts';
 import type { Judge } from './judge.ts';
 
-export function loadProbes(): readonly RegisteredProbe[] {
-  return PROBES;
-}
-
+/** The judge shipped with cellcheck: bundled catalog, checks, mapping and identity sources. */
 export function loadJudge(): Judge {
   return { profile: bundledProfile(), identity: IDENTITY_EXTRACTORS };
 }

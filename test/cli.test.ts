@@ -1,0 +1,87 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningFixture } from '../fixtures/fixture.ts';
+import { startOpcuaFixture } from '../fixtures/opcua/server.ts';
+import { Result } from '../report/result.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const dir = mkdtempSync(join(tmpdir(), 'cellcheck-cli-'));
+let opcua: RunningFixture;
+
+function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [join(ROOT, 'agent/cli.ts'), ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => {
+      stdout += b.toString();
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      stderr += b.toString();
+    });
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+function config(name: string, text: string): string {
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+beforeAll(async () => {
+  opcua = await startOpcuaFixture({ host: '127.72.0.10', port: 4840, posture: 'weak' });
+});
+afterAll(async () => {
+  await opcua?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('cellcheck CLI', () => {
+  it('refuses a broken config before sending anything, naming file and key (exit 2)', async () => {
+    const file = config('bad.yaml', 'zone: {name: z, slT: [2,2,2]}\ntargets: [{host: 127.72.0.10}]\n');
+    const before = opcua.log.connections;
+    const r = await cli(['scan', '--config', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${file}: zone.slT: a target vector has exactly 7 levels`);
+    expect(r.stdout).toBe('');
+    expect(opcua.log.connections).toBe(before);
+  });
+
+  it('prints only the result document with --format json, and exits 1 on gaps', async () => {
+    const file = config('one.yaml', 'zone: {name: cli, slT: 2}\ntargets: [{host: 127.72.0.10}]\nscan: {connectTimeoutMs: 300, stepTimeoutMs: 1000}\n');
+    const r = await cli(['scan', '--config', file, '--format', 'json', '--out', join(dir, 'runs')]);
+    expect(r.code).toBe(1);
+    const doc = Result.parse(JSON.parse(r.stdout));
+    expect(doc.devices.map((d) => d.address)).toEqual(['127.72.0.10']);
+    expect(doc.summary.gaps).toBeGreaterThan(0);
+    expect(readdirSync(join(dir, 'runs'))).toEqual([doc.runId]);
+  });
+
+  it('exits 3 when nothing answers', async () => {
+    const file = config('empty.yaml', 'zone: {name: cli, slT: 1}\ntargets: [{cidr: 127.72.1.0/30}]\n');
+    const r = await cli(['scan', '--config', file, '--out', join(dir, 'runs2'), '--quiet']);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain('No device answered');
+  });
+
+  it('re-evaluates a run directory and reports a missing one clearly', async () => {
+    const runs = join(dir, 'runs');
+    const [run] = readdirSync(runs);
+    const again = await cli(['evaluate', join(runs, run ?? ''), '--format', 'json']);
+    expect(again.code).toBe(1);
+    expect(Result.parse(JSON.parse(again.stdout)).runId).toBe(run);
+    const missing = await cli(['evaluate', join(dir, 'nope')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('nope/run.json: cannot read: ENOENT');
+  });
+
+  it('rejects an unknown command with usage help (exit 2)', async () => {
+    const r = await cli(['scna']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('cellcheck:');
+  });
+});
