@@ -1,0 +1,87 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { renderCycloneDx } from '../report/cyclonedx.ts';
+import { renderFindingsCsv } from '../report/csv.ts';
+import { type Drift, diffResults } from '../report/diff.ts';
+import { renderHtml, type SignatureStatus } from '../report/html.ts';
+import type { Result } from '../report/result.ts';
+import { writeFileAtomic } from './atomic-file.ts';
+import { RUN_FILES, RunDirError, readResult } from './rundir.ts';
+
+/** What every run directory gets beside result.json. */
+export const REPORT_FILES = { html: 'report.html', inventory: 'inventory.cdx.json', findings: 'findings.csv', drift: 'drift.json' } as const;
+
+/** The hook for signing: a signed result file beside result.json; its verification is `cellcheck verify`'s job. */
+export function signatureStatus(runDir: string): SignatureStatus {
+  return existsSync(join(runDir, RUN_FILES.signed))
+    ? { status: 'signed', detail: `${RUN_FILES.signed} in the run directory (this page does not verify it)` }
+    : { status: 'not-signed' };
+}
+
+const RunHeader = z.object({ runId: z.string(), collectedAt: z.string(), zone: z.object({ name: z.string() }) });
+
+/**
+ * The previous run of the same zone in the same output folder: among the sibling run
+ * directories whose run.json names the same zone and was collected earlier, the latest one with
+ * a readable result.json. Folders that are not runs (or are broken) are passed over.
+ */
+export function findPreviousResult(outDir: string, current: Result): Result | undefined {
+  let entries: string[];
+  try {
+    entries = readdirSync(outDir, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && e.name !== current.runId)
+      .map((e) => e.name);
+  } catch {
+    return undefined;
+  }
+  const candidates = entries.flatMap((name) => {
+    try {
+      const run = RunHeader.parse(JSON.parse(readFileSync(join(outDir, name, RUN_FILES.run), 'utf8')));
+      return run.zone.name === current.zone.name && run.collectedAt < current.collectedAt ? [{ dir: join(outDir, name), at: run.collectedAt }] : [];
+    } catch {
+      return [];
+    }
+  });
+  candidates.sort((a, b) => (a.at < b.at ? 1 : -1));
+  for (const c of candidates) {
+    try {
+      return readResult(c.dir);
+    } catch (err) {
+      if (!(err instanceof RunDirError)) throw err;
+    }
+  }
+  return undefined;
+}
+
+export interface WrittenReports {
+  readonly drift?: Drift;
+  /** File name -> size in bytes. */
+  readonly files: Readonly<Record<string, number>>;
+}
+
+function htmlReport(runDir: string, result: Result, drift: Drift | undefined): string {
+  return renderHtml(result, { signature: signatureStatus(runDir), ...(drift ? { drift } : {}) });
+}
+
+/** Re-renders report.html once the run is signed (signing comes after the reports are written). */
+export function refreshHtmlReport(runDir: string, result: Result, reports: WrittenReports): void {
+  writeFileAtomic(join(runDir, REPORT_FILES.html), htmlReport(runDir, result, reports.drift));
+}
+
+/** Writes the HTML report, CycloneDX inventory, findings CSV and (with a previous run) drift.json into a run directory. */
+export function writeReports(runDir: string, result: Result, previous: Result | undefined): WrittenReports {
+  const drift = previous ? diffResults(previous, result) : undefined;
+  const texts: Record<string, string> = {
+    [REPORT_FILES.html]: htmlReport(runDir, result, drift),
+    [REPORT_FILES.inventory]: `${JSON.stringify(renderCycloneDx(result), null, 2)}\n`,
+    [REPORT_FILES.findings]: renderFindingsCsv(result),
+  };
+  if (drift) texts[REPORT_FILES.drift] = `${JSON.stringify(drift, null, 2)}\n`;
+  const files: Record<string, number> = {};
+  for (const [name, text] of Object.entries(texts)) {
+    writeFileAtomic(join(runDir, name), text);
+    files[name] = Buffer.byteLength(text);
+  }
+  return { ...(drift ? { drift } : {}), files };
+}

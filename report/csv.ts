@@ -1,0 +1,62 @@
+import type { Result } from './result.ts';
+
+export const FINDINGS_COLUMNS = [
+  'run_id',
+  'address',
+  'device_name',
+  'role',
+  'component_type',
+  'check_id',
+  'check_title',
+  'status',
+  'requirements',
+  'observed',
+  'expected',
+  'reason',
+  'remediation',
+  'evidence',
+] as const;
+
+/**
+ * Spreadsheets run a cell that starts with = + - @ (or a tab/CR) as a formula; device-supplied
+ * text (banners, names) must never do that, so such a cell gets a leading apostrophe.
+ */
+function neutralise(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
+
+function cell(value: string): string {
+  const v = neutralise(value);
+  return /[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
+}
+
+const json = (v: unknown) => (v === undefined ? '' : JSON.stringify(v));
+
+/**
+ * findings.csv: one row per device x check (RFC 4180: comma-separated, CRLF, quoted where
+ * needed). Starts with a UTF-8 byte order mark so spreadsheet programs read non-ASCII text right.
+ */
+export function renderFindingsCsv(result: Result): string {
+  const rows: string[][] = [[...FINDINGS_COLUMNS]];
+  for (const d of result.devices) {
+    for (const c of d.checks) {
+      rows.push([
+        result.runId,
+        d.address,
+        d.name ?? '',
+        d.role,
+        d.componentType,
+        c.id,
+        c.title,
+        c.status,
+        c.requirements.join('; '),
+        json(c.observed),
+        json(c.expected),
+        c.reason ?? '',
+        c.remediation,
+        c.evidence.map((e) => `${e.probe}@${e.port}#${e.transcript[0]}-${e.transcript[1]}`).join('; '),
+      ]);
+    }
+  }
+  return `\uFEFF${rows.map((r) => r.map(cell).join(',')).join('\r\n')}\r\n`;
+}
