@@ -1,0 +1,125 @@
+import { createHash } from 'node:crypto';
+import net from 'node:net';
+import { z } from 'zod';
+import { SIGNING_ALG, type VerifyFailure, verifySignedResult } from '../report/sign.ts';
+import type { ConsoleStore, StoredRun } from './store.ts';
+
+/** What a route answers: a status and a JSON body. Errors are `{error, reason}`. */
+export interface ApiReply {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+export function apiError(status: number, error: string, reason: string): ApiReply {
+  return { status, body: { error, reason } };
+}
+
+/** Each refusal of the verifier as an HTTP status: 4xx that resending cannot fix, except an unknown key (fixed by enrolment). */
+const VERIFY_STATUS: Record<VerifyFailure, number> = {
+  malformed: 400,
+  algorithm: 400,
+  'malformed-document': 400,
+  'unknown-key': 403,
+  'bad-signature': 422,
+  'header-mismatch': 422,
+};
+
+function bearer(authorization: string | undefined): string | undefined {
+  const m = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(authorization ?? '');
+  return m?.[1];
+}
+
+/**
+ * POST /api/v1/results. A result is stored once per run id: an identical re-send is acknowledged
+ * again (200), other content under a stored run id is a replay (409).
+ */
+export async function postResult(store: ConsoleStore, authorization: string | undefined, body: string, now: Date): Promise<ApiReply> {
+  const token = bearer(authorization);
+  const agentId = token === undefined ? undefined : store.agentOfToken(token);
+  if (agentId === undefined) return apiError(401, 'unknown-agent', 'missing bearer token, or a token of no enrolled agent');
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return apiError(400, 'malformed', 'the body is not JSON');
+  }
+  const v = await verifySignedResult(json, store.agentKeys(agentId));
+  if (!v.ok) return apiError(VERIFY_STATUS[v.failure], v.failure, v.failure === 'unknown-key' ? `${v.reason}: not enrolled for agent ${agentId}` : v.reason);
+  if (v.result.agent.id !== agentId) return apiError(403, 'agent-mismatch', `the token is agent ${agentId}'s, the result is agent ${v.result.agent.id}'s`);
+  const payloadSha256 = createHash('sha256').update(v.payload).digest('hex');
+  const stored = store.run(v.result.runId);
+  if (stored) {
+    if (stored.agentId === agentId && stored.payloadSha256 === payloadSha256)
+      return { status: 200, body: { status: 'duplicate', runId: stored.runId, receivedAt: stored.receivedAt } };
+    return apiError(409, 'replay', `run ${v.result.runId} is already stored with other content; a run id is accepted once`);
+  }
+  const receivedAt = now.toISOString();
+  const run: StoredRun = {
+    runId: v.result.runId,
+    agentId,
+    kid: v.header.kid,
+    zone: v.result.zone.name,
+    collectedAt: v.result.collectedAt,
+    receivedAt,
+    payloadSha256,
+    devices: v.result.devices.map((d) => d.address),
+    gaps: v.result.summary.gaps,
+    verification: { status: 'verified', alg: SIGNING_ALG, kid: v.header.kid, verifiedAt: receivedAt },
+  };
+  store.insertRun(run, JSON.stringify(json));
+  return { status: 201, body: { status: 'stored', runId: run.runId, receivedAt } };
+}
+
+const ListQuery = z.strictObject({
+  zone: z.string().min(1).optional(),
+  device: z
+    .string()
+    .refine((a) => net.isIP(a) !== 0, 'not an IP address')
+    .optional(),
+  since: z.iso.datetime({ offset: true, error: 'an ISO 8601 date-time, e.g. 2026-01-31T00:00:00Z' }).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+function reader(store: ConsoleStore, authorization: string | undefined): ApiReply | undefined {
+  const token = bearer(authorization);
+  if (token === undefined || !store.isReader(token))
+    return apiError(401, 'unauthorized', 'missing bearer token, or not a reader token (cellcheck console enroll --reader NAME)');
+  return undefined;
+}
+
+/** GET /api/v1/results?zone=&device=&since=&limit= */
+export function listResults(store: ConsoleStore, authorization: string | undefined, query: URLSearchParams): ApiReply {
+  const denied = reader(store, authorization);
+  if (denied) return denied;
+  const params: Record<string, string> = {};
+  for (const [k, v] of query) {
+    if (k in params) return apiError(400, 'bad-query', `${k}: given twice`);
+    params[k] = v;
+  }
+  const q = ListQuery.safeParse(params);
+  if (!q.success) {
+    const issue = q.error.issues[0];
+    return apiError(
+      400,
+      'bad-query',
+      issue?.code === 'unrecognized_keys' ? `unknown parameter ${issue.keys.join(', ')}` : `${issue?.path.join('.')}: ${issue?.message}`,
+    );
+  }
+  const filter = {
+    limit: q.data.limit,
+    ...(q.data.zone ? { zone: q.data.zone } : {}),
+    ...(q.data.device ? { device: q.data.device } : {}),
+    ...(q.data.since ? { since: q.data.since } : {}),
+  };
+  return { status: 200, body: { results: store.listRuns(filter) } };
+}
+
+/** GET /api/v1/results/{runId}: the stored signed document and how it was verified. */
+export function getResult(store: ConsoleStore, authorization: string | undefined, runId: string): ApiReply {
+  const denied = reader(store, authorization);
+  if (denied) return denied;
+  const run = store.run(runId);
+  if (!run) return apiError(404, 'not-found', `no stored run ${runId}`);
+  const { envelope, ...meta } = run;
+  return { status: 200, body: { ...meta, signed: JSON.parse(envelope) as unknown } };
+}

@@ -1,0 +1,135 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { base64url } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const dir = mkdtempSync(join(tmpdir(), 'cellcheck-delivery-cli-'));
+
+function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [join(ROOT, 'agent/cli.ts'), ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => {
+      stdout += b.toString();
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      stderr += b.toString();
+    });
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+let consoleProc: ChildProcess | undefined;
+/** host:port the console child listens on (port chosen by the system). */
+let listen = '';
+const tokenOf = (stdout: string) => stdout.trim().split('\n').at(-1) ?? '';
+
+beforeAll(async () => {
+  consoleProc = spawn(process.execPath, [join(ROOT, 'agent/cli.ts'), 'console', '--db', join(dir, 'console.db'), '--listen', '127.82.5.10:0'], {
+    cwd: dir,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  listen = await new Promise<string>((ready, fail) => {
+    consoleProc?.stderr?.on('data', (b: Buffer) => {
+      stderr += b.toString();
+      const m = /listening on http:\/\/(\S+)/.exec(stderr);
+      if (m?.[1]) ready(m[1]);
+    });
+    consoleProc?.on('exit', (code) => fail(new Error(`console exited ${code}: ${stderr}`)));
+  });
+});
+afterAll(async () => {
+  const exited = new Promise((r) => consoleProc?.once('exit', r));
+  consoleProc?.kill('SIGTERM');
+  await exited;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('keys, signing and verification from the command line', () => {
+  let kid = '';
+  let runDir = '';
+
+  it('keygen makes a key pair (private 0600), prints its key id, and refuses to overwrite', async () => {
+    const r = await cli(['keygen', '--out', 'keys']);
+    expect(r.code).toBe(0);
+    kid = /Key id:\s+(\S+)/.exec(r.stdout)?.[1] ?? '';
+    expect(kid).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(statSync(join(dir, 'keys/signing.key')).mode & 0o777).toBe(0o600);
+    const again = await cli(['keygen', '--out', 'keys']);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('signing.key already exists; refusing to overwrite');
+  });
+
+  it('scan --key writes result.signed.json into the run directory; verify accepts it with the key or a JWKS', async () => {
+    writeFileSync(join(dir, 'zone.yaml'), 'zone: {name: signed, slT: 1}\ntargets: [{cidr: 127.82.5.0/30}]\nscan: {connectTimeoutMs: 200}\n');
+    const r = await cli(['scan', '--config', 'zone.yaml', '--out', 'runs', '--key', 'keys/signing.key', '--quiet']);
+    expect(r.code).toBe(3);
+    const [run] = readdirSync(join(dir, 'runs'));
+    runDir = join('runs', run ?? '');
+    expect(r.stderr).toContain(`Signed result: ${join(runDir, 'result.signed.json')}`);
+    const ok = await cli(['verify', runDir, '--key', 'keys/signing.pub']);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain(`verified: run ${run} of agent`);
+    expect(ok.stdout).toContain(`by key ${kid}`);
+    const jwk = JSON.parse(
+      JSON.stringify((await import('node:crypto')).createPublicKey(readFileSync(join(dir, 'keys/signing.pub'))).export({ format: 'jwk' })),
+    );
+    writeFileSync(join(dir, 'jwks.json'), JSON.stringify({ keys: [jwk] }));
+    expect((await cli(['verify', join(runDir, 'result.signed.json'), '--keys', 'jwks.json'])).code).toBe(0);
+  });
+
+  it('verify exits 1 with a clear message on a changed byte or an unknown key, and 2 without a key', async () => {
+    const file = join(dir, runDir, 'result.signed.json');
+    const signed = JSON.parse(readFileSync(file, 'utf8'));
+    const payload = Buffer.from(base64url.decode(signed.payload));
+    payload[payload.indexOf('signed')] = 'S'.charCodeAt(0);
+    writeFileSync(join(dir, 'tampered.json'), JSON.stringify({ ...signed, payload: base64url.encode(payload) }));
+    const bad = await cli(['verify', 'tampered.json', '--key', 'keys/signing.pub']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('tampered.json: NOT verified (bad-signature)');
+    await cli(['keygen', '--out', 'other']);
+    const unknown = await cli(['verify', runDir, '--key', 'other/signing.pub']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain(`NOT verified (unknown-key): signed by an unknown key (kid ${kid})`);
+    const noKey = await cli(['verify', runDir]);
+    expect(noKey.code).toBe(2);
+    expect(noKey.stderr).toContain('verify needs the trusted key');
+  });
+
+  it('console enroll + scan --upload: the console stores the signed run; a reader lists it', async () => {
+    const enrol = await cli(['console', 'enroll', '--db', 'console.db', '--agent', 'edge-1', '--key', 'keys/signing.pub']);
+    expect(enrol.code).toBe(0);
+    expect(enrol.stdout).toContain(`Enrolled agent edge-1 with key ${kid}`);
+    const reader = await cli(['console', 'enroll', '--db', 'console.db', '--reader', 'auditor']);
+    const config = [
+      'zone: {name: uploaded, slT: 1}',
+      'targets: [{cidr: 127.82.5.4/30}]',
+      'scan: {connectTimeoutMs: 200}',
+      'signing: {keyFile: keys/signing.key, agentId: edge-1}',
+      `upload: {url: "http://${listen}", tokenEnv: EDGE_TOKEN, spoolDir: spool, retry: {attempts: 2, baseDelayMs: 10}}`,
+    ].join('\n');
+    writeFileSync(join(dir, 'upload.yaml'), config);
+    const r = await cli(['scan', '--config', 'upload.yaml', '--out', 'runs-up', '--upload', '--quiet'], { EDGE_TOKEN: tokenOf(enrol.stdout) });
+    expect(r.stderr).not.toContain(tokenOf(enrol.stdout));
+    expect(r.stderr).toMatch(/Upload: 1 delivered; 0 waiting in spool \(0 bytes\)/);
+    const [run] = readdirSync(join(dir, 'runs-up'));
+    const listed = await fetch(`http://${listen}/api/v1/results?zone=uploaded`, { headers: { authorization: `Bearer ${tokenOf(reader.stdout)}` } });
+    expect(((await listed.json()) as { results: { runId: string; agentId: string }[] }).results).toEqual([
+      expect.objectContaining({ runId: run, agentId: 'edge-1' }),
+    ]);
+  });
+
+  it('refuses an upload config without a token before scanning (exit 2, naming the key)', async () => {
+    writeFileSync(join(dir, 'no-token.yaml'), 'zone: {name: z, slT: 1}\ntargets: [{host: 127.82.5.9}]\nupload: {url: "http://127.82.5.10:1"}\n');
+    const r = await cli(['scan', '--config', 'no-token.yaml', '--upload']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no-token.yaml: upload: give the bearer token exactly one way: token, tokenFile or tokenEnv');
+    writeFileSync(join(dir, 'plain.yaml'), 'zone: {name: z, slT: 1}\ntargets: [{host: 127.82.5.9}]\nupload: {url: "http://10.1.2.3:80", token: t}\n');
+    expect((await cli(['scan', '--config', 'plain.yaml'])).stderr).toContain('plain.yaml: upload.url: plain http only to a loopback console');
+  });
+});
