@@ -1,0 +1,83 @@
+import type { ProbeContext, ProbeDefinition } from '../types.ts';
+import { ProbeUnavailable } from '../types.ts';
+import { HOST_COMMANDS } from './commands.ts';
+import { type CommandRun, HostFacts } from './facts.ts';
+import { commandRun } from './outcome.ts';
+import { maskPasswdFields } from './parse/accounts.ts';
+import { HostCredential, HostSession, type RawRun } from './session.ts';
+
+const PROBE_ID = 'host.commands';
+
+/** Opt-in flag for the credentialed login (it also needs a matching `credentials` entry). */
+export const HOST_LOGIN_OPT_IN = 'host.login';
+/** Option carrying the credential the agent resolved for this device. */
+export const HOST_CREDENTIAL_OPTION = 'credential';
+
+function credentialOf(ctx: ProbeContext): HostCredential {
+  const parsed = HostCredential.safeParse(ctx.options[HOST_CREDENTIAL_OPTION]);
+  if (!parsed.success) throw new ProbeUnavailable('error', `no usable credential for this device: ${parsed.error.issues[0]?.message ?? 'missing'}`);
+  return parsed.data;
+}
+
+/** Runs the allow-list in order; a fallback runs only when the command it stands in for gave no usable output. */
+async function runAllowList(ctx: ProbeContext, session: HostSession, sudo: readonly string[]): Promise<{ commands: CommandRun[]; stopped?: string }> {
+  const state = new Map<string, 'ok' | 'unusable' | 'skipped'>();
+  const commands: CommandRun[] = [];
+  for (const cmd of HOST_COMMANDS) {
+    if (cmd.fallbackFor !== undefined && state.get(cmd.fallbackFor) !== 'unusable') {
+      state.set(cmd.id, 'skipped');
+      continue;
+    }
+    if (ctx.signal.aborted) return { commands, stopped: `device time budget spent before ${cmd.id}` };
+    if (session.closed) return { commands, stopped: `the device closed the session before ${cmd.id}` };
+    const useSudo = sudo.includes(cmd.id);
+    let raw: RawRun;
+    try {
+      raw = await session.run(cmd, useSudo);
+    } catch (err) {
+      if (err instanceof ProbeUnavailable) return { commands, stopped: `${err.kind} before ${cmd.id}: ${err.message}` };
+      throw err;
+    }
+    // A device echoing a configured secret back must not get it into facts or the transcript.
+    const scrubbed: RawRun = { ...raw, stdout: Buffer.from(ctx.transcript.scrub(raw.stdout.toString('utf8'))), stderr: ctx.transcript.scrub(raw.stderr) };
+    const shown = cmd.maskPasswdField ? Buffer.from(maskPasswdFields(scrubbed.stdout.toString('utf8'))) : scrubbed.stdout;
+    const summary = [
+      `exit ${raw.exitCode ?? 'none'}`,
+      raw.truncated ? `cut at ${cmd.maxBytes} bytes` : '',
+      raw.timedOut ? 'timed out' : '',
+      scrubbed.stderr ? `stderr: ${scrubbed.stderr.split('\n')[0]}` : '',
+    ];
+    ctx.transcript.rx(PROBE_ID, 'host.output', shown, summary.filter(Boolean).join('; '));
+    const run = commandRun(cmd, useSudo, scrubbed);
+    commands.push(run);
+    state.set(cmd.id, run.status === 'ok' ? 'ok' : 'unusable');
+  }
+  return { commands };
+}
+
+/**
+ * Opt-in, credentialed: one SSH session with the account the operator configured for this
+ * device, its host key pinned first, then the allow-listed read-only commands (host/commands.ts)
+ * one after another on exec channels. Passwords, passphrases and keys are registered for
+ * redaction before anything is sent.
+ */
+export const hostCommandsProbe: ProbeDefinition<HostFacts> = {
+  id: PROBE_ID,
+  version: 1,
+  protocol: 'ssh',
+  safety: 'read-session',
+  optIn: HOST_LOGIN_OPT_IN,
+  ops: ['tcp.connect', 'ssh.identification', 'ssh.kexinit', 'ssh.auth', 'host.exec'],
+  facts: HostFacts,
+  async run(ctx) {
+    const cred = credentialOf(ctx);
+    for (const secret of [cred.password, cred.passphrase, cred.privateKey]) if (secret !== undefined) ctx.transcript.redact(secret);
+    const { session, hostKey } = await HostSession.open(ctx, PROBE_ID, cred);
+    try {
+      const { commands, stopped } = await runAllowList(ctx, session, cred.sudo);
+      return { user: cred.user, hostKey, commands, ...(stopped ? { stopped } : {}) };
+    } finally {
+      await session.close();
+    }
+  },
+};
