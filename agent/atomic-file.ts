@@ -45,7 +45,8 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, options
   if (options.durable) fsyncFolder(dirname(file));
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process of this host still runs (EPERM: it does, under another user). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -1,37 +1,56 @@
 #!/usr/bin/env node
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { attestCommand } from './commands/attest.ts';
 import { demoCommand } from './commands/demo.ts';
+import { diffCommand } from './commands/diff.ts';
 import { evaluateCommand } from './commands/evaluate.ts';
+import { explainCommand } from './commands/explain.ts';
 import { scanCommand } from './commands/scan.ts';
+import { consoleCommand } from './commands/console.ts';
+import { keygenCommand } from './commands/keygen.ts';
+import { uploadCommand } from './commands/upload.ts';
+import { verifyCommand } from './commands/verify.ts';
+import { KeyError } from '../report/keys.ts';
+import { SpoolError } from './spool.ts';
 import { ConfigError } from './config.ts';
 import { EXIT, UsageError } from './output.ts';
 import { RunDirError } from './rundir.ts';
+import { AdvisoryStoreError } from './advisories/store.ts';
+import { advisoriesCommand } from './commands/advisories.ts';
+import { agentCommand } from './commands/agent.ts';
+import { AGENT_VERSION } from './run-scan.ts';
 
 /** Every command, one module each (agent/commands/). */
-const COMMANDS = [scanCommand, demoCommand, evaluateCommand];
+const COMMANDS = [scanCommand, demoCommand, evaluateCommand, diffCommand, explainCommand, attestCommand, keygenCommand, verifyCommand, uploadCommand, consoleCommand, advisoriesCommand, agentCommand];
 
 /** Errors the user can act on: a clear message and exit 2, never a stack trace. */
-const USER_ERRORS = [ConfigError, RunDirError, UsageError];
+const USER_ERRORS = [ConfigError, RunDirError, UsageError, KeyError, SpoolError, AdvisoryStoreError];
 
-try {
-  await yargs(hideBin(process.argv))
-    .scriptName('cellcheck')
-    .usage('$0 <command>\n\nRead-only IEC 62443-4-2 hardening checks for industrial control components.')
-    .command(COMMANDS)
-    .demandCommand(1, `name a command: ${COMMANDS.map((c) => String(c.command).split(' ')[0]).join(', ')}`)
-    .strict()
-    .epilogue(`Exit codes: ${EXIT.ok} no gap, ${EXIT.gaps} gaps found, ${EXIT.usage} usage or config error, ${EXIT.nothing} nothing could be scanned.`)
-    .fail((msg, err) => {
-      if (err) throw err;
-      process.stderr.write(`cellcheck: ${msg}\nRun 'cellcheck --help' for usage.\n`);
-      process.exit(EXIT.usage);
-    })
-    .help()
-    .version()
-    .parseAsync();
-} catch (err) {
-  if (!USER_ERRORS.some((E) => err instanceof E)) throw err;
-  process.stderr.write(`cellcheck: ${(err as Error).message}\n`);
-  process.exitCode = EXIT.usage;
+// No top-level await: the single binary (scripts/build-binary.ts) is a CommonJS bundle.
+async function main(): Promise<void> {
+  try {
+    await yargs(hideBin(process.argv))
+      .scriptName('cellcheck')
+      .usage('$0 <command>\n\nRead-only IEC 62443-4-2 hardening checks for industrial control components.')
+      .command(COMMANDS)
+      .demandCommand(1, `name a command: ${COMMANDS.map((c) => String(c.command).split(' ')[0]).join(', ')}`)
+      .strict()
+      .epilogue(`Exit codes: ${EXIT.ok} no gap, ${EXIT.gaps} gaps found, ${EXIT.usage} usage or config error, ${EXIT.nothing} nothing could be scanned.`)
+      .fail((msg, err) => {
+        if (err) throw err;
+        process.stderr.write(`cellcheck: ${msg}\nRun 'cellcheck --help' for usage.\n`);
+        process.exit(EXIT.usage);
+      })
+      .help()
+      // Explicit: in the single binary there is no package.json for yargs to find.
+      .version(AGENT_VERSION)
+      .parseAsync();
+  } catch (err) {
+    if (!USER_ERRORS.some((E) => err instanceof E)) throw err;
+    process.stderr.write(`cellcheck: ${(err as Error).message}\n`);
+    process.exitCode = EXIT.usage;
+  }
 }
+
+void main();

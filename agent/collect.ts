@@ -1,14 +1,18 @@
-import { discoverPorts } from '../probes/discovery.ts';
+import { DISCOVERY_OPS, DISCOVERY_PROBE, discoverPorts } from '../probes/discovery.ts';
+import { HOST_CREDENTIAL_OPTION } from '../probes/host/probe.ts';
+import type { HostCredential } from '../probes/host/session.ts';
 import type { DeviceObservation, Service } from '../probes/observation.ts';
 import type { RegisteredProbe } from '../probes/registry.ts';
 import { runProbe } from '../probes/run.ts';
 import { SERVICE_PORTS, SERVICE_PROTOCOLS, type ServiceProtocol } from '../probes/services.ts';
 import { Transcript, type TranscriptEntry } from '../probes/transcript.ts';
-import type { ProbeDefinition, ProbeOutcome } from '../probes/types.ts';
+import type { ProbeOutcome } from '../probes/types.ts';
 import { SAFETY_CLASSES } from '../probes/types.ts';
 import type { Config } from './config.ts';
 import { limitConcurrency } from './concurrency.ts';
-import type { PlannedTarget } from './targets.ts';
+import { credentialIndex } from './credentials.ts';
+import { denyList, type PlannedTarget } from './targets.ts';
+import { DeviceGate, PacketRate } from './traffic.ts';
 
 export type ProgressEvent =
   | { readonly type: 'device-start'; readonly address: string }
@@ -20,6 +24,10 @@ export interface CollectDeps {
   readonly probes: readonly RegisteredProbe[];
   readonly now: () => Date;
   readonly onProgress?: (event: ProgressEvent) => void;
+  /** Secrets of `config.credentials`, index-aligned (agent/credentials.ts), for probes that log in. */
+  readonly credentials?: readonly HostCredential[];
+  /** Ends every device's probing early (the agent stopping, a maintenance window starting); sockets close as on a spent budget. */
+  readonly signal?: AbortSignal;
 }
 
 export interface Collected {
@@ -47,9 +55,35 @@ export function portsFor(target: PlannedTarget): { port: number; protocol: Servi
   return SERVICE_PROTOCOLS.map((protocol) => ({ protocol, port: target.ports[protocol] ?? SERVICE_PORTS[protocol] }));
 }
 
-async function collectDevice(target: PlannedTarget, config: Config, deps: CollectDeps): Promise<{ observation?: DeviceObservation; transcript: Transcript }> {
+/** Why a probe is not sent to a target, or undefined when it is: the safety ceiling and opt-ins decide. */
+export function probeWithheld(probe: RegisteredProbe, target: PlannedTarget, config: Config): string | undefined {
+  if (SAFETY_CLASSES.indexOf(probe.definition.safety) > SAFETY_CLASSES.indexOf(target.safety)) return `${probe.definition.safety} is above the target's safety ceiling ${target.safety}`;
+  if (!optedIn(config, probe.definition.optIn)) return `needs the opt-in probes.${probe.definition.optIn}`;
+  if (probe.credential && credentialIndex(config, target) === undefined) return `no credentials entry matches this device (by host or role)`;
+  return undefined;
+}
+
+/** The TCP probes that run on a service of this protocol, in registry order. */
+export function tcpProbesFor(probes: readonly RegisteredProbe[], protocol: string): RegisteredProbe[] {
+  return probes.filter((p) => p.transport === 'tcp' && (p.protocols ?? [p.definition.protocol]).includes(protocol));
+}
+
+export function udpPortFor(probe: RegisteredProbe, target: PlannedTarget): number {
+  return target.ports[probe.definition.protocol as keyof PlannedTarget['ports']] ?? probe.udpPort ?? 0;
+}
+
+/** What every device of one scan shares: the packet rate, the deny list and the operation allow-lists. */
+interface ScanTraffic {
+  readonly rate: PacketRate;
+  readonly denied: (address: string) => boolean;
+  readonly allowedOps: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+async function collectDevice(target: PlannedTarget, config: Config, deps: CollectDeps, traffic: ScanTraffic): Promise<{ observation?: DeviceObservation; transcript: Transcript }> {
   const transcript = new Transcript();
-  const budget = AbortSignal.timeout(config.scan.deviceBudgetMs);
+  const timeout = AbortSignal.timeout(config.scan.deviceBudgetMs);
+  const budget = deps.signal ? AbortSignal.any([timeout, deps.signal]) : timeout;
+  const gate = new DeviceGate({ ...traffic, address: target.address, limits: config.scan, signal: budget });
   deps.onProgress?.({ type: 'device-start', address: target.address });
   const wanted = portsFor(target);
   const ports = await discoverPorts({
@@ -59,12 +93,12 @@ async function collectDevice(target: PlannedTarget, config: Config, deps: Collec
     signal: budget,
     transcript,
     silentAfter: 3,
+    gate,
   });
   const open = ports.filter((p) => p.state === 'open').map((p) => p.port);
   deps.onProgress?.({ type: 'discovered', address: target.address, open });
   const services: Service[] = wanted.filter((w) => open.includes(w.port)).map((w) => ({ port: w.port, transport: 'tcp', protocol: w.protocol, confirmed: false }));
-  const ceiling = SAFETY_CLASSES.indexOf(target.safety);
-  const allowed = deps.probes.filter((p) => SAFETY_CLASSES.indexOf(p.definition.safety) <= ceiling && optedIn(config, p.definition.optIn));
+  const allowed = deps.probes.filter((p) => probeWithheld(p, target, config) === undefined);
   const outcomes: ProbeOutcome[] = [];
   const run = async (probe: RegisteredProbe, port: number) => {
     deps.onProgress?.({ type: 'probe', address: target.address, probe: probe.definition.id, port });
@@ -74,16 +108,18 @@ async function collectDevice(target: PlannedTarget, config: Config, deps: Collec
       stepTimeoutMs: config.scan.stepTimeoutMs,
       signal: budget,
       transcript,
-      options: probeOptions(config, probe.definition.protocol),
+      options: probe.credential ? { [HOST_CREDENTIAL_OPTION]: deps.credentials?.[credentialIndex(config, target) ?? -1] } : probeOptions(config, probe.definition.protocol),
       now: deps.now,
+      gate,
     };
     const outcome = await runProbe(probe.definition, ctx);
+    gate.observe(outcome);
     outcomes.push(outcome);
     return outcome;
   };
   // One probe at a time per device: each probe closes its connection before the next starts.
   for (const service of services) {
-    for (const probe of allowed.filter((p) => p.transport === 'tcp' && (p.protocols ?? [p.definition.protocol]).includes(service.protocol))) {
+    for (const probe of tcpProbesFor(allowed, service.protocol)) {
       const outcome = await run(probe, service.port);
       if (outcome.status === 'ok') service.confirmed = true;
     }
@@ -92,7 +128,7 @@ async function collectDevice(target: PlannedTarget, config: Config, deps: Collec
   // config or offering a TCP service (a device answering nothing but SNMP must be listed as a host).
   const askUdp = open.length > 0 || !target.fromRange;
   for (const probe of allowed.filter((p) => p.transport === 'udp' && askUdp)) {
-    const port = target.ports[probe.definition.protocol as keyof PlannedTarget['ports']] ?? probe.udpPort ?? 0;
+    const port = udpPortFor(probe, target);
     const outcome = await run(probe, port);
     if (outcome.status === 'ok') services.push({ port, transport: 'udp', protocol: probe.definition.protocol, confirmed: true });
   }
@@ -104,10 +140,16 @@ async function collectDevice(target: PlannedTarget, config: Config, deps: Collec
 
 /**
  * Collects facts from every planned target: bounded concurrency across devices, one connection
- * at a time within a device, a time budget per device. Never judges.
+ * at a time within a device, a time budget per device, and every packet through the device's
+ * traffic gate (agent/traffic.ts). Never judges.
  */
 export async function collect(targets: readonly PlannedTarget[], config: Config, deps: CollectDeps): Promise<Collected> {
-  const results = await limitConcurrency(targets, config.scan.concurrency, (t) => collectDevice(t, config, deps));
+  const traffic: ScanTraffic = {
+    rate: new PacketRate(config.scan.packetsPerSecond),
+    denied: denyList(config),
+    allowedOps: new Map([[DISCOVERY_PROBE, new Set(DISCOVERY_OPS)], ...deps.probes.map((p) => [p.definition.id, new Set(p.definition.ops)] as const)]),
+  };
+  const results = await limitConcurrency(targets, config.scan.concurrency, (t) => collectDevice(t, config, deps, traffic));
   const observations: DeviceObservation[] = [];
   const transcripts = new Map<string, readonly TranscriptEntry[]>();
   const silent: string[] = [];

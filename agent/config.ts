@@ -2,10 +2,13 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { HOST_COMMAND_IDS } from '../probes/host/commands.ts';
 import { SAFETY_CLASSES } from '../probes/types.ts';
 import { SERVICE_PROTOCOLS } from '../probes/services.ts';
 import { SnmpProbeOptions } from '../probes/snmp/options.ts';
 import { cidrSize, MAX_RANGE_ADDRESSES, parseCidr } from '../profiles/cidr.ts';
+import { SigningConfig, UploadConfig } from './delivery-config.ts';
+import { ScheduleConfig } from './schedule.ts';
 
 export const ROLES = ['plc', 'hmi', 'scada-server', 'network-device', 'auto'] as const;
 export type Role = (typeof ROLES)[number];
@@ -31,6 +34,8 @@ const Target = z
     cidr: CidrText.optional(),
     name: z.string().optional(),
     role: z.enum(ROLES).default('auto'),
+    /** This device's own target level(s), overriding the zone's SL-T. */
+    slT: SlT.optional(),
     /** Per-protocol port override, e.g. { opcua: 48010 }. */
     ports: Ports.default({}),
     /** Highest probe safety class this target may receive (a safety PLC: `identify`). */
@@ -48,7 +53,40 @@ const Probes = z.strictObject({
   snmp: SnmpProbeOptions.prefault({}),
   ssh: z.strictObject({ authNone: z.boolean().default(false), username: z.string().default('cellcheck') }).prefault({}),
   ftp: z.strictObject({ anonymous: z.boolean().default(false) }).prefault({}),
+  /** Credentialed SSH login running the read-only host command allow-list, on devices with a `credentials` entry. */
+  host: z.strictObject({ login: z.boolean().default(false) }).prefault({}),
 });
+
+const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name');
+
+/**
+ * SSH login for the host probe. Secrets are referenced (file, environment variable), never
+ * written in the config; the host key must be pinned in a known_hosts file.
+ */
+const SshCredential = z
+  .strictObject({
+    user: z.string().regex(/^[\x21-\x7e]{1,64}$/, 'a user name is 1-64 printable characters without spaces'),
+    keyFile: z.string().min(1).optional(),
+    passphraseEnv: EnvName.optional(),
+    passwordEnv: EnvName.optional(),
+    passwordFile: z.string().min(1).optional(),
+    knownHosts: z.string().min(1),
+    /** Write an unknown device's host key to knownHosts and trust it (first use); off: refuse unknown keys. */
+    recordFirstUse: z.boolean().default(false),
+    /** Allow-listed command ids (probes/host/commands.ts) to run with `sudo -n`. */
+    sudo: z.array(z.enum(HOST_COMMAND_IDS as [string, ...string[]])).default([]),
+  })
+  .refine((c) => c.keyFile !== undefined || c.passwordEnv !== undefined || c.passwordFile !== undefined, 'give keyFile, passwordEnv or passwordFile')
+  .refine((c) => c.passwordEnv === undefined || c.passwordFile === undefined, 'give passwordEnv or passwordFile, not both');
+
+const CredentialEntry = z.strictObject({
+  /** Which devices use it: one address, or every target configured with a role. A host match wins over a role match. */
+  match: z
+    .strictObject({ host: Host.optional(), role: z.enum(ROLES).exclude(['auto']).optional() })
+    .refine((m) => (m.host === undefined) !== (m.role === undefined), 'match has either "host" or "role", exactly one of them'),
+  ssh: SshCredential,
+});
+export type CredentialEntry = z.infer<typeof CredentialEntry>;
 
 const Scan = z.strictObject({
   /** Devices probed at the same time; each device still gets one connection at a time. */
@@ -59,6 +97,19 @@ const Scan = z.strictObject({
   stepTimeoutMs: z.number().int().min(50).max(60_000).default(3000),
   /** Whole-device budget; probing stops and closes when it is spent. */
   deviceBudgetMs: z.number().int().min(500).max(600_000).default(60_000),
+  /** Connection attempts plus requests one device may receive in a whole scan. */
+  requestBudget: z.number().int().min(16).max(10_000).default(300),
+  /** Least time between two packets (connect or request) to one device. */
+  minGapMs: z.number().int().min(0).max(10_000).default(5),
+  /** Ceiling of connection attempts plus requests per second, all devices together. */
+  packetsPerSecond: z.number().int().min(1).max(100_000).default(1000),
+  /** Probes in a row that got no answer at all after which a device is left alone (circuit breaker). */
+  breakerAfter: z.number().int().min(1).max(100).default(2),
+});
+
+/** A host or a range never to be contacted (e.g. safety controllers), even when a target covers it. */
+const DenyEntry = z.string().superRefine((text, ctx) => {
+  if (net.isIP(text) === 0 && typeof parseCidr(text) === 'string') ctx.addIssue({ code: 'custom', message: `"${text}" is neither an IP address nor a CIDR` });
 });
 
 export const Config = z.strictObject({
@@ -69,8 +120,18 @@ export const Config = z.strictObject({
     cidrs: z.array(CidrText).optional(),
   }),
   targets: z.array(Target).min(1, 'list at least one target'),
+  /** Addresses and ranges removed from the plan before the first packet, and refused at the socket layer. */
+  deny: z.array(DenyEntry).default([]),
   probes: Probes.prefault({}),
+  /** Logins the agent may use, per device or per role (only with `probes.host.login`). */
+  credentials: z.array(CredentialEntry).default([]),
   scan: Scan.prefault({}),
+  signing: SigningConfig.optional(),
+  upload: UploadConfig.optional(),
+  /** When `cellcheck agent` scans: an interval or cron expression, jitter, maintenance windows. */
+  schedule: ScheduleConfig.optional(),
+  /** Advisory store matched at the end of every scan (a path relative to this file); `scan --advisories` overrides it. */
+  advisories: z.strictObject({ store: z.string().min(1) }).optional(),
 });
 export type Config = z.infer<typeof Config>;
 export type TargetConfig = z.infer<typeof Target>;
@@ -83,15 +144,20 @@ function describePath(path: readonly PropertyKey[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i > 0 ? '.' : ''}${String(p)}`)).join('') || '(top level)';
 }
 
+/** One error naming every problem as `<source>: <key>: <what is wrong>` (config and statement files alike). */
+export function fileError(source: string, issues: readonly { path: readonly PropertyKey[]; message: string; code?: string; keys?: readonly string[] }[]): ConfigError {
+  const lines = issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') return `${source}: ${describePath(issue.path)}: unknown key ${(issue.keys ?? []).map((k) => `"${k}"`).join(', ')}`;
+    return `${source}: ${describePath(issue.path)}: ${issue.message}`;
+  });
+  return new ConfigError(lines.join('\n'));
+}
+
 /** Validates a parsed config; every problem is reported as `<source>: <key>: <what is wrong>`. */
 export function parseConfig(data: unknown, source: string): Config {
   const parsed = Config.safeParse(data);
   if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((issue) => {
-    if (issue.code === 'unrecognized_keys') return `${source}: ${describePath(issue.path)}: unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-    return `${source}: ${describePath(issue.path)}: ${issue.message}`;
-  });
-  throw new ConfigError(lines.join('\n'));
+  throw fileError(source, parsed.error.issues);
 }
 
 export function loadConfigFile(file: string): Config {
@@ -104,12 +170,17 @@ export function loadConfigFile(file: string): Config {
   return parseConfigText(text, file);
 }
 
-export function parseConfigText(text: string, source: string): Config {
+/** Parses YAML (duplicate keys refused), naming the line and column of the first error. */
+export function parseYamlText(text: string, source: string): unknown {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   const firstError = doc.errors[0];
   if (firstError) {
     const where = firstError.linePos?.[0];
     throw new ConfigError(`${source}${where ? `:${where.line}:${where.col}` : ''}: not valid YAML: ${firstError.message.split('\n')[0]}`);
   }
-  return parseConfig(doc.toJS(), source);
+  return doc.toJS();
+}
+
+export function parseConfigText(text: string, source: string): Config {
+  return parseConfig(parseYamlText(text, source), source);
 }

@@ -46,17 +46,17 @@ describe('credentials in the config', () => {
     expect(bad({ keyFile }, { host: '127.80.3.1', role: 'hmi' })).toThrow(/credentials\[0\]\.match: match has either "host" or "role"/);
   });
 
-  it('reads secrets once, and says which file or variable is missing', () => {
+  it('reads secrets once, and says which file or variable is missing', async () => {
     const load = (ssh: Record<string, unknown>, env: NodeJS.ProcessEnv = {}) =>
       loadCredentials(config([{ match: { role: 'hmi' }, ssh: { user: 'ops', knownHosts, ...ssh } }]), env);
-    expect(() => load({ keyFile: join(dir, 'missing') })).toThrow(/credentials\[0\]\.ssh\.keyFile: cannot read ".*missing": ENOENT/);
+    await expect(load({ keyFile: join(dir, 'missing') })).rejects.toThrow(/credentials\[0\]\.ssh\.keyFile: cannot read ".*missing": ENOENT/);
     writeFileSync(join(dir, 'not-a-key'), 'hello\n');
-    expect(() => load({ keyFile: join(dir, 'not-a-key') })).toThrow(/credentials\[0\]\.ssh\.keyFile: ".*not-a-key" is not a usable private key/);
-    expect(() => load({ passwordEnv: 'CC_PW' })).toThrow(/credentials\[0\]\.ssh\.passwordEnv: environment variable CC_PW is not set/);
-    expect(() => load({ keyFile, knownHosts: join(dir, 'nope') })).toThrow(/credentials\[0\]\.ssh\.knownHosts: cannot read/);
-    expect(load({ keyFile, knownHosts: join(dir, 'nope'), recordFirstUse: true })[0]?.knownHosts).toBe('');
+    await expect(load({ keyFile: join(dir, 'not-a-key') })).rejects.toThrow(/credentials\[0\]\.ssh\.keyFile: ".*not-a-key" is not a usable private key/);
+    await expect(load({ passwordEnv: 'CC_PW' })).rejects.toThrow(/credentials\[0\]\.ssh\.passwordEnv: environment variable CC_PW is not set/);
+    await expect(load({ keyFile, knownHosts: join(dir, 'nope') })).rejects.toThrow(/credentials\[0\]\.ssh\.knownHosts: cannot read/);
+    expect((await load({ keyFile, knownHosts: join(dir, 'nope'), recordFirstUse: true }))[0]?.knownHosts).toBe('');
     writeFileSync(join(dir, 'pw'), 'S3cret\n');
-    expect(load({ passwordFile: join(dir, 'pw') })[0]).toMatchObject({ user: 'ops', password: 'S3cret' });
-    expect(load({ passwordEnv: 'CC_PW' }, { CC_PW: 'fromenv' })[0]?.password).toBe('fromenv');
+    expect((await load({ passwordFile: join(dir, 'pw') }))[0]).toMatchObject({ user: 'ops', password: 'S3cret' });
+    expect((await load({ passwordEnv: 'CC_PW' }, { CC_PW: 'fromenv' }))[0]?.password).toBe('fromenv');
   });
 });

@@ -17,8 +17,9 @@ export function credentialIndex(config: Config, target: PlannedTarget): number |
  * variable is a config error naming the key. The result is index-aligned with `config.credentials`
  * and lives in memory only: nothing of it reaches the run directory.
  */
-export function loadCredentials(config: Config, env: NodeJS.ProcessEnv = process.env): HostCredential[] {
-  return config.credentials.map((entry, i): HostCredential => {
+export async function loadCredentials(config: Config, env: NodeJS.ProcessEnv = process.env): Promise<HostCredential[]> {
+  const loaded: HostCredential[] = [];
+  for (const [i, entry] of config.credentials.entries()) {
     const where = (key: string) => `credentials[${i}].ssh.${key}`;
     const ssh = entry.ssh;
     const readFile = (key: string, file: string, missingOk = false): string | undefined => {
@@ -38,7 +39,7 @@ export function loadCredentials(config: Config, env: NodeJS.ProcessEnv = process
     const passphrase = ssh.passphraseEnv === undefined ? undefined : fromEnv('passphraseEnv', ssh.passphraseEnv);
     const privateKey = ssh.keyFile === undefined ? undefined : readFile('keyFile', ssh.keyFile);
     if (privateKey !== undefined) {
-      const problem = privateKeyProblem(privateKey, passphrase);
+      const problem = await privateKeyProblem(privateKey, passphrase);
       if (problem) throw new ConfigError(`${where('keyFile')}: "${ssh.keyFile}" is not a usable private key: ${problem}`);
     }
     let password: string | undefined;
@@ -47,7 +48,7 @@ export function loadCredentials(config: Config, env: NodeJS.ProcessEnv = process
     if (password === '') throw new ConfigError(`${where('passwordFile')}: "${ssh.passwordFile}" is empty`);
     // With first-use recording the file may not exist yet; without it, nothing could ever be trusted.
     const knownHosts = readFile('knownHosts', ssh.knownHosts, ssh.recordFirstUse) ?? '';
-    return {
+    loaded.push({
       user: ssh.user,
       knownHostsFile: ssh.knownHosts,
       knownHosts,
@@ -56,6 +57,7 @@ export function loadCredentials(config: Config, env: NodeJS.ProcessEnv = process
       ...(privateKey !== undefined ? { privateKey } : {}),
       ...(passphrase !== undefined ? { passphrase } : {}),
       ...(password !== undefined ? { password } : {}),
-    };
-  });
+    });
+  }
+  return loaded;
 }

@@ -32,20 +32,16 @@ const down = async () => {
 };
 const signed = async (runId: string, day: number) =>
   JSON.stringify(await signResult(sampleResult({ runId, collectedAt: `2026-04-${String(day).padStart(2, '0')}T00:00:00.000Z` }), key));
-const storedIds = () =>
-  store
-    .listRuns({ limit: 100 })
-    .map((r) => r.runId)
-    .sort();
+const storedIds = async () => (await store.listRuns({ limit: 100 })).map((r) => r.runId).sort();
 
 beforeAll(async () => {
-  store = new ConsoleStore(join(root, 'console.db'));
+  store = await ConsoleStore.open(join(root, 'console.db'));
   const pub = parsePublicKey(pair.publicPem, 'p');
-  token = store.enrollAgent('agent-a', pub, await keyId(pub), new Date());
+  token = await store.enrollAgent('agent-a', pub, await keyId(pub), new Date());
 });
 afterEach(down);
-afterAll(() => {
-  store.close();
+afterAll(async () => {
+  await store.close();
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -75,7 +71,7 @@ describe('upload with spool', () => {
     const r = await flushSpool(spool, target(), policy, { sleep: async () => {} });
     expect(r.acknowledged).toEqual(['down-1']);
     expect(r.spool).toEqual({ pending: 0, pendingBytes: 0, rejected: 0 });
-    expect(storedIds()).toContain('down-1');
+    expect(await storedIds()).toContain('down-1');
   });
 
   it('console flapping: each result reaches the console exactly once', async () => {
@@ -102,7 +98,7 @@ describe('upload with spool', () => {
     expect(order).toEqual(['flap-1', 'flap-2', 'flap-3']);
     expect(r.delaysMs.length).toBeGreaterThan(0);
     expect(r.spool.pending).toBe(0);
-    expect(storedIds().filter((id) => id.startsWith('flap'))).toEqual(['flap-1', 'flap-2', 'flap-3']);
+    expect((await storedIds()).filter((id) => id.startsWith('flap'))).toEqual(['flap-1', 'flap-2', 'flap-3']);
   });
 
   it('a refused result is moved aside with the reason, and the rest still goes', async () => {
@@ -134,7 +130,7 @@ describe('upload with spool', () => {
     const again = await deliverRun(runDir, { key: parsePrivateKey(newSigningKeyPair().privatePem, 'other'), upload });
     expect(readFileSync(file, 'utf8')).toBe(bytes);
     expect(again.upload?.acknowledged).toEqual(['run-d']);
-    expect(storedIds().filter((id) => id === 'run-d')).toHaveLength(1);
+    expect((await storedIds()).filter((id) => id === 'run-d')).toHaveLength(1);
   });
 
   it('deliverRun without a key refuses an unsigned run, and only signs without an upload', async () => {

@@ -1,7 +1,28 @@
+import { readFileSync } from 'node:fs';
 import { bundledProfile, IDENTITY_EXTRACTORS } from '../profiles/bundled.ts';
+import { CatalogError, loadCatalog } from '../profiles/catalog.ts';
+import { ProfileError } from '../profiles/check-set.ts';
+import { ConfigError, parseYamlText } from './config.ts';
 import type { Judge } from './judge.ts';
 
-/** The judge shipped with cellcheck: bundled catalog, checks, mapping and identity sources. */
-export function loadJudge(): Judge {
-  return { profile: bundledProfile(), identity: IDENTITY_EXTRACTORS };
+/**
+ * The judge shipped with cellcheck: bundled catalog, checks, mapping and identity sources. An
+ * operator's catalog file (same schema, e.g. made from a licensed copy of the standard) replaces
+ * the bundled catalog; the mapping must still fit it, or loading fails naming the problem.
+ */
+export function loadJudge(catalogFile?: string): Judge {
+  if (catalogFile === undefined) return { profile: bundledProfile(), identity: IDENTITY_EXTRACTORS };
+  let text: string;
+  try {
+    text = readFileSync(catalogFile, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${catalogFile}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  try {
+    return { profile: bundledProfile(loadCatalog(parseYamlText(text, catalogFile), catalogFile)), identity: IDENTITY_EXTRACTORS };
+  } catch (err) {
+    if (err instanceof CatalogError) throw new ConfigError(err.message);
+    if (err instanceof ProfileError) throw new ConfigError(`${catalogFile}: the bundled mapping does not fit this catalog: ${err.message}`);
+    throw err;
+  }
 }

@@ -1,7 +1,11 @@
 import type { Options } from 'yargs';
 import type { Result } from '../report/result.ts';
 import { renderSummary } from '../report/terminal.ts';
+import { renderVulnerabilities } from '../report/vulnerabilities.ts';
+import { renderDrift } from '../report/diff.ts';
 import type { ProgressEvent } from './collect.ts';
+import { isLiveTerminal, progressReporter } from './progress.ts';
+import type { WrittenReports } from './run-reports.ts';
 import { serializeResult } from './rundir.ts';
 
 export const EXIT = { ok: 0, gaps: 1, usage: 2, nothing: 3 } as const;
@@ -30,21 +34,24 @@ export function outputOptions(argv: { format: 'text' | 'json'; quiet: boolean; c
 
 export function progressPrinter(output: OutputOptions): ((e: ProgressEvent) => void) | undefined {
   if (output.quiet) return undefined;
-  return (e) => {
-    let line: string | undefined;
-    if (e.type === 'discovered' && e.open.length > 0) line = `${e.address}: open TCP ${e.open.join(', ')}`;
-    else if (e.type === 'probe') line = `${e.address}: probing ${e.probe} on ${e.port}`;
-    else if (e.type === 'device-done' && e.found) line = `${e.address}: done`;
-    if (line) process.stderr.write(`${line}\n`);
-  };
+  const live = isLiveTerminal(process.stderr);
+  return progressReporter(process.stderr, { live, color: live && output.color });
+}
+
+/** A scan's run directory, the report files written into it, and the drift against the previous run. */
+export interface RunOutput {
+  readonly runDir: string;
+  readonly reports: WrittenReports;
 }
 
 /** Prints a result as asked and returns the exit code it stands for. */
-export function emitResult(result: Result, output: OutputOptions, runDir?: string): number {
+export function emitResult(result: Result, output: OutputOptions, run?: RunOutput): number {
   if (output.format === 'json') process.stdout.write(serializeResult(result));
   else {
     process.stdout.write(renderSummary(result, { color: output.color, topGaps: 10 }));
-    if (runDir) process.stdout.write(`\nRun directory: ${runDir}\n`);
+    process.stdout.write(renderVulnerabilities(result, { color: output.color }));
+    if (run?.reports.drift) process.stdout.write(`\n${renderDrift(run.reports.drift)}`);
+    if (run) process.stdout.write(`\nRun directory: ${run.runDir}\nReports: ${Object.keys(run.reports.files).join(', ')}\n`);
   }
   if (result.devices.length === 0) return EXIT.nothing;
   return result.summary.gaps > 0 ? EXIT.gaps : EXIT.ok;

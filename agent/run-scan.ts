@@ -6,8 +6,12 @@ import type { Result } from '../report/result.ts';
 import type { RegisteredProbe } from '../probes/registry.ts';
 import { type CollectDeps, collect } from './collect.ts';
 import type { Config } from './config.ts';
+import { loadCredentials } from './credentials.ts';
 import { type Judge, judgeRun, type RunFacts } from './judge.ts';
 import { writeRunDir } from './rundir.ts';
+import type { LoadedStatements } from './statements.ts';
+import type { LoadedStore } from './advisories/store.ts';
+import { findPreviousResult, type WrittenReports, writeReports } from './run-reports.ts';
 import { planTargets, zoneCidrs } from './targets.ts';
 
 export const AGENT_VERSION: string = pkg.version;
@@ -22,11 +26,24 @@ export interface ScanRequest {
   readonly runId?: string;
   readonly agentId?: string;
   readonly onProgress?: CollectDeps['onProgress'];
+  /** Attestations and exceptions weighed by the judge (the same files give `evaluate` the same result). */
+  readonly statements?: LoadedStatements;
+  /** Advisory store every device's identity is matched against at the end of the scan. */
+  readonly advisories?: LoadedStore;
+  /** Aborts the scan: probing stops, sockets close, and nothing is written (a cut-short run is no result). */
+  readonly signal?: AbortSignal;
+}
+
+/** The scan was aborted through `ScanRequest.signal`; the reason is the signal's. */
+export class ScanAborted extends Error {
+  override name = 'ScanAborted';
 }
 
 export interface ScanOutcome {
   readonly result: Result;
   readonly runDir: string;
+  /** Report files written beside result.json, and the drift against the previous run of the zone in `outDir`. */
+  readonly reports: WrittenReports;
 }
 
 export function newRunId(at: Date): string {
@@ -39,7 +56,10 @@ export async function runScan(req: ScanRequest): Promise<ScanOutcome> {
   const started = now();
   const runId = req.runId ?? newRunId(started);
   const targets = planTargets(req.config);
-  const collected = await collect(targets, req.config, { probes: req.probes, now, ...(req.onProgress ? { onProgress: req.onProgress } : {}) });
+  // Secrets are read before the first packet: a missing key file is a config error, not a failed probe.
+  const credentials = await loadCredentials(req.config);
+  const collected = await collect(targets, req.config, { credentials, probes: req.probes, now, ...(req.onProgress ? { onProgress: req.onProgress } : {}), ...(req.signal ? { signal: req.signal } : {}) });
+  if (req.signal?.aborted) throw new ScanAborted(`scan ${runId} aborted (${String(req.signal.reason instanceof Error ? req.signal.reason.message : req.signal.reason)}); nothing written`);
   const run: RunFacts = {
     runId,
     agent: { id: req.agentId ?? hostname(), version: AGENT_VERSION },
@@ -47,11 +67,12 @@ export async function runScan(req: ScanRequest): Promise<ScanOutcome> {
     finishedAt: now().toISOString(),
     zone: { name: req.config.zone.name, slT: req.config.zone.slT, cidrs: zoneCidrs(req.config) },
     addressesPlanned: targets.length,
-    targets: Object.fromEntries(targets.map((t) => [t.address, t.name === undefined ? { role: t.role } : { role: t.role, name: t.name }])),
+    targets: Object.fromEntries(targets.map((t) => [t.address, { role: t.role, ...(t.name === undefined ? {} : { name: t.name }), ...(t.slT === undefined ? {} : { slT: t.slT }) }])),
     observations: collected.observations,
   };
-  const result = judgeRun(run, req.judge);
+  const result = judgeRun(run, req.judge, { ...(req.statements ? { statements: req.statements } : {}), ...(req.advisories ? { advisories: req.advisories } : {}) });
   const runDir = join(req.outDir, runId);
   writeRunDir(runDir, run, collected.silent, collected.transcripts, result);
-  return { result, runDir };
+  const reports = writeReports(runDir, result, findPreviousResult(req.outDir, result));
+  return { result, runDir, reports };
 }

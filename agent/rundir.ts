@@ -1,9 +1,10 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DeviceObservation } from '../probes/observation.ts';
 import type { TranscriptEntry } from '../probes/transcript.ts';
-import type { Result } from '../report/result.ts';
+import { Result } from '../report/result.ts';
+import { writeFileAtomic } from './atomic-file.ts';
 import type { RunFacts } from './judge.ts';
 
 /** run.json: everything about a run except the observations, so `evaluate` can re-judge it offline. */
@@ -14,17 +15,18 @@ const RunFile = z.object({
   finishedAt: z.string(),
   zone: z.object({ name: z.string(), slT: z.array(z.number().int()).length(7), cidrs: z.array(z.string()) }),
   addressesPlanned: z.number().int(),
-  targets: z.record(z.string(), z.object({ role: z.enum(['plc', 'hmi', 'scada-server', 'network-device', 'auto']), name: z.string().optional() })),
+  targets: z.record(
+    z.string(),
+    z.object({ role: z.enum(['plc', 'hmi', 'scada-server', 'network-device', 'auto']), name: z.string().optional(), slT: z.array(z.number().int().min(1).max(4)).length(7).optional() }),
+  ),
   silent: z.array(z.string()),
 });
 
-export const RUN_FILES = { run: 'run.json', observations: 'observations.json', result: 'result.json', transcripts: 'transcripts' } as const;
+export const RUN_FILES = { run: 'run.json', observations: 'observations.json', result: 'result.json', signed: 'result.signed.json', transcripts: 'transcripts' } as const;
 
 /** Write to a temporary name, then rename: a reader never sees half a file. */
 function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text, { mode: 0o640 });
-  renameSync(tmp, file);
+  writeFileAtomic(file, text);
 }
 
 export function transcriptFileName(address: string): string {
@@ -73,6 +75,21 @@ export function readRunDir(dir: string): { run: RunFacts; silent: string[] } {
   const observations = z.array(DeviceObservation).safeParse(readJson(obsPath));
   if (!observations.success) throw new RunDirError(`${obsPath}: ${observations.error.issues[0]?.path.join('.')}: ${observations.error.issues[0]?.message}`);
   const { silent, ...rest } = parsed.data;
-  const targets: RunFacts['targets'] = Object.fromEntries(Object.entries(rest.targets).map(([a, t]) => [a, t.name === undefined ? { role: t.role } : { role: t.role, name: t.name }]));
+  const targets: RunFacts['targets'] = Object.fromEntries(
+    Object.entries(rest.targets).map(([a, t]) => [a, { role: t.role, ...(t.name === undefined ? {} : { name: t.name }), ...(t.slT === undefined ? {} : { slT: t.slT }) }]),
+  );
   return { run: { ...rest, targets, observations: observations.data }, silent };
+}
+
+/** A result document, from a run directory (its result.json) or a result file; validated. */
+export function readResult(path: string): Result {
+  let file = path;
+  try {
+    if (statSync(path).isDirectory()) file = join(path, RUN_FILES.result);
+  } catch (err) {
+    throw new RunDirError(`${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  const parsed = Result.safeParse(readJson(file));
+  if (!parsed.success) throw new RunDirError(`${file}: not a cellcheck result: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+  return parsed.data;
 }

@@ -19,12 +19,12 @@ let store: ConsoleStore;
 let token: string;
 
 beforeAll(async () => {
-  store = new ConsoleStore(join(root, 'console.db'));
+  store = await ConsoleStore.open(join(root, 'console.db'));
   const pub = parsePublicKey(pair.publicPem, 'p');
-  token = store.enrollAgent('agent-a', pub, await keyId(pub), new Date());
+  token = await store.enrollAgent('agent-a', pub, await keyId(pub), new Date());
 });
-afterAll(() => {
-  store.close();
+afterAll(async () => {
+  await store.close();
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -125,7 +125,7 @@ describe.skipIf(opensslMissing() !== undefined)(`upload over TLS with client cer
     expect(tunnels).toEqual([new URL(svc.url).host]);
     expect(proxiedBytes.length).toBeGreaterThan(0);
     expect(proxiedBytes).not.toContain(token);
-    expect(store.run('tls-1')?.agentId).toBe('agent-a');
+    expect((await store.run('tls-1'))?.agentId).toBe('agent-a');
   });
 
   it('goes direct for hosts in NO_PROXY', async () => {
@@ -142,6 +142,6 @@ describe.skipIf(opensslMissing() !== undefined)(`upload over TLS with client cer
       kind: 'retry',
       reason: expect.stringMatching(/certificate|SELF_SIGNED|UNABLE/i),
     });
-    expect(store.run('tls-3')).toBeUndefined();
+    expect(await store.run('tls-3')).toBeUndefined();
   });
 });

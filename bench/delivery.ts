@@ -45,15 +45,15 @@ try {
   const verifyMs = await time(ROUNDS, () => verifySignedResult(signed, keys));
   const spool = new Spool(join(out, 'spool'));
   const spoolMs = await time(ROUNDS, async (i) => spool.put(JSON.stringify(await signResult({ ...result, runId: `spool-${i}` }, key))));
-  const store = new ConsoleStore(join(out, 'console.db'));
-  const token = store.enrollAgent(result.agent.id, pub, await keyId(pub), new Date());
+  const store = await ConsoleStore.open(join(out, 'console.db'));
+  const token = await store.enrollAgent(result.agent.id, pub, await keyId(pub), new Date());
   const svc = await startConsole({ store, host: '127.82.6.200', port: 0 });
   const target = { url: new URL(svc.url), token, timeoutMs: 30_000, proxyEnv: {} };
   const bodies = await Promise.all(Array.from({ length: ROUNDS }, async (_, i) => JSON.stringify(await signResult({ ...result, runId: `ingest-${i}` }, key))));
   const ingestMs = await time(ROUNDS, (i) => postSignedResult(bodies[i] ?? '', target));
   const duplicateMs = await time(ROUNDS, (i) => postSignedResult(bodies[i] ?? '', target));
   await svc.close();
-  store.close();
+  await store.close();
   console.log(
     `## Delivery of one result of the simulated cell (${result.devices.length} devices, ${(bytes / 1024).toFixed(0)} KiB canonical), mean of ${ROUNDS}`,
   );

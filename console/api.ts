@@ -35,7 +35,7 @@ function bearer(authorization: string | undefined): string | undefined {
  */
 export async function postResult(store: ConsoleStore, authorization: string | undefined, body: string, now: Date): Promise<ApiReply> {
   const token = bearer(authorization);
-  const agentId = token === undefined ? undefined : store.agentOfToken(token);
+  const agentId = token === undefined ? undefined : await store.agentOfToken(token);
   if (agentId === undefined) return apiError(401, 'unknown-agent', 'missing bearer token, or a token of no enrolled agent');
   let json: unknown;
   try {
@@ -43,16 +43,12 @@ export async function postResult(store: ConsoleStore, authorization: string | un
   } catch {
     return apiError(400, 'malformed', 'the body is not JSON');
   }
-  const v = await verifySignedResult(json, store.agentKeys(agentId));
+  const v = await verifySignedResult(json, await store.agentKeys(agentId));
   if (!v.ok) return apiError(VERIFY_STATUS[v.failure], v.failure, v.failure === 'unknown-key' ? `${v.reason}: not enrolled for agent ${agentId}` : v.reason);
   if (v.result.agent.id !== agentId) return apiError(403, 'agent-mismatch', `the token is agent ${agentId}'s, the result is agent ${v.result.agent.id}'s`);
   const payloadSha256 = createHash('sha256').update(v.payload).digest('hex');
-  const stored = store.run(v.result.runId);
-  if (stored) {
-    if (stored.agentId === agentId && stored.payloadSha256 === payloadSha256)
-      return { status: 200, body: { status: 'duplicate', runId: stored.runId, receivedAt: stored.receivedAt } };
-    return apiError(409, 'replay', `run ${v.result.runId} is already stored with other content; a run id is accepted once`);
-  }
+  const known = await alreadyStored(store, v.result.runId, agentId, payloadSha256);
+  if (known) return known;
   const receivedAt = now.toISOString();
   const run: StoredRun = {
     runId: v.result.runId,
@@ -66,8 +62,19 @@ export async function postResult(store: ConsoleStore, authorization: string | un
     gaps: v.result.summary.gaps,
     verification: { status: 'verified', alg: SIGNING_ALG, kid: v.header.kid, verifiedAt: receivedAt },
   };
-  store.insertRun(run, JSON.stringify(json));
+  // Another request (or console instance) may have stored the same run id since the check above.
+  if ((await store.insertRun(run, JSON.stringify(json), v.result)) === 'exists')
+    return (await alreadyStored(store, run.runId, agentId, payloadSha256)) ?? apiError(500, 'internal', `run ${run.runId} vanished while being stored`);
   return { status: 201, body: { status: 'stored', runId: run.runId, receivedAt } };
+}
+
+/** The answer for a run id that is already stored: the same content is a duplicate (200), other content a replay (409). */
+async function alreadyStored(store: ConsoleStore, runId: string, agentId: string, payloadSha256: string): Promise<ApiReply | undefined> {
+  const stored = await store.run(runId);
+  if (!stored) return undefined;
+  if (stored.agentId === agentId && stored.payloadSha256 === payloadSha256)
+    return { status: 200, body: { status: 'duplicate', runId: stored.runId, receivedAt: stored.receivedAt } };
+  return apiError(409, 'replay', `run ${runId} is already stored with other content; a run id is accepted once`);
 }
 
 const ListQuery = z.strictObject({
@@ -80,16 +87,16 @@ const ListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
-function reader(store: ConsoleStore, authorization: string | undefined): ApiReply | undefined {
+async function reader(store: ConsoleStore, authorization: string | undefined): Promise<ApiReply | undefined> {
   const token = bearer(authorization);
-  if (token === undefined || !store.isReader(token))
+  if (token === undefined || !(await store.isReader(token)))
     return apiError(401, 'unauthorized', 'missing bearer token, or not a reader token (cellcheck console enroll --reader NAME)');
   return undefined;
 }
 
 /** GET /api/v1/results?zone=&device=&since=&limit= */
-export function listResults(store: ConsoleStore, authorization: string | undefined, query: URLSearchParams): ApiReply {
-  const denied = reader(store, authorization);
+export async function listResults(store: ConsoleStore, authorization: string | undefined, query: URLSearchParams): Promise<ApiReply> {
+  const denied = await reader(store, authorization);
   if (denied) return denied;
   const params: Record<string, string> = {};
   for (const [k, v] of query) {
@@ -111,14 +118,14 @@ export function listResults(store: ConsoleStore, authorization: string | undefin
     ...(q.data.device ? { device: q.data.device } : {}),
     ...(q.data.since ? { since: q.data.since } : {}),
   };
-  return { status: 200, body: { results: store.listRuns(filter) } };
+  return { status: 200, body: { results: await store.listRuns(filter) } };
 }
 
 /** GET /api/v1/results/{runId}: the stored signed document and how it was verified. */
-export function getResult(store: ConsoleStore, authorization: string | undefined, runId: string): ApiReply {
-  const denied = reader(store, authorization);
+export async function getResult(store: ConsoleStore, authorization: string | undefined, runId: string): Promise<ApiReply> {
+  const denied = await reader(store, authorization);
   if (denied) return denied;
-  const run = store.run(runId);
+  const run = await store.run(runId);
   if (!run) return apiError(404, 'not-found', `no stored run ${runId}`);
   const { envelope, ...meta } = run;
   return { status: 200, body: { ...meta, signed: JSON.parse(envelope) as unknown } };

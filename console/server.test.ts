@@ -59,19 +59,19 @@ const post = (body: unknown, token = tokenA) =>
 const list = (query: string, token = readerToken) => request(consoleSvc.url, 'GET', `/api/v1/results${query}`, { token });
 
 beforeAll(async () => {
-  store = new ConsoleStore(join(dir, 'console.db'));
+  store = await ConsoleStore.open(join(dir, 'console.db'));
   const now = new Date('2026-02-01T00:00:00Z');
   const pubA = parsePublicKey(keyA.publicPem, 'a.pub');
-  tokenA = store.enrollAgent('agent-a', pubA, await keyId(pubA), now);
+  tokenA = await store.enrollAgent('agent-a', pubA, await keyId(pubA), now);
   const pubB = parsePublicKey(keyB.publicPem, 'b.pub');
-  tokenB = store.enrollAgent('agent-b', pubB, await keyId(pubB), now);
-  readerToken = store.addReader('auditor', now);
+  tokenB = await store.enrollAgent('agent-b', pubB, await keyId(pubB), now);
+  readerToken = await store.addReader('auditor', now);
   consoleSvc = await startConsole({ store, host: '127.82.1.1', port: 0, maxBodyBytes: MAX_BODY, now: () => new Date('2026-02-01T12:00:00Z') });
 });
 
 afterAll(async () => {
   await consoleSvc?.close();
-  store?.close();
+  await store?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -84,7 +84,7 @@ describe('console ingest: POST /api/v1/results', async () => {
   it('stores a good signed result (201) with its verification status', async () => {
     const r = await post(first);
     expect(r).toEqual({ status: 201, body: { status: 'stored', runId: 'run-1', receivedAt: '2026-02-01T12:00:00.000Z' } });
-    const stored = store.run('run-1');
+    const stored = await store.run('run-1');
     expect(stored?.verification).toEqual({ status: 'verified', alg: 'EdDSA', kid: await keyId(privA), verifiedAt: '2026-02-01T12:00:00.000Z' });
     expect(stored?.devices).toEqual(['127.82.0.10', '127.82.0.11']);
     expect(JSON.parse(stored?.envelope ?? '')).toEqual(first);
@@ -93,7 +93,7 @@ describe('console ingest: POST /api/v1/results', async () => {
   it('acknowledges an identical re-send again (200 duplicate) and stores nothing new', async () => {
     const r = await post(first);
     expect(r).toEqual({ status: 200, body: { status: 'duplicate', runId: 'run-1', receivedAt: '2026-02-01T12:00:00.000Z' } });
-    expect(store.listRuns({ limit: 10 }).map((x) => x.runId)).toEqual(['run-1']);
+    expect((await store.listRuns({ limit: 10 })).map((x) => x.runId)).toEqual(['run-1']);
   });
 
   it('refuses a replay: another content under a stored run id (409)', async () => {
@@ -119,7 +119,7 @@ describe('console ingest: POST /api/v1/results', async () => {
     expect(asB).toMatchObject({ status: 403, body: { error: 'unknown-key', reason: expect.stringContaining('not enrolled for agent agent-b') } });
     const mismatch = await post(await signResult(sampleResult({ runId: 'run-y', agentId: 'agent-a' }), privB), tokenB);
     expect(mismatch).toMatchObject({ status: 403, body: { error: 'agent-mismatch' } });
-    expect(store.run('run-x')).toBeUndefined();
+    expect(await store.run('run-x')).toBeUndefined();
   });
 
   it('refuses a bad signature (422)', async () => {
@@ -128,7 +128,7 @@ describe('console ingest: POST /api/v1/results', async () => {
     sig[5] = (sig[5] ?? 0) ^ 0x40;
     const r = await post({ ...s, signature: base64url.encode(sig) });
     expect(r).toMatchObject({ status: 422, body: { error: 'bad-signature' } });
-    expect(store.run('run-2')).toBeUndefined();
+    expect(await store.run('run-2')).toBeUndefined();
   });
 
   it('refuses malformed bodies with a reason (400)', async () => {
@@ -151,7 +151,7 @@ describe('console ingest: POST /api/v1/results', async () => {
       status: 415,
       body: { error: 'unsupported-media-type' },
     });
-    expect(await request(consoleSvc.url, 'GET', '/nope')).toMatchObject({ status: 404, body: { error: 'not-found' } });
+    expect(await request(consoleSvc.url, 'GET', '/api/v1/nope')).toMatchObject({ status: 404, body: { error: 'not-found' } });
     expect(await request(consoleSvc.url, 'DELETE', '/api/v1/results', { token: readerToken })).toMatchObject({ status: 405 });
   });
 });
@@ -196,12 +196,12 @@ describe('console: GET /api/v1/results', () => {
   });
 
   it('keeps everything across a restart (the database is the store)', async () => {
-    const again = new ConsoleStore(join(dir, 'console.db'));
+    const again = await ConsoleStore.open(join(dir, 'console.db'));
     try {
-      expect(again.listRuns({ limit: 10 }).map((r) => r.runId)).toEqual(['run-5', 'run-4', 'run-1']);
-      expect(again.agentOfToken(tokenA)).toBe('agent-a');
+      expect((await again.listRuns({ limit: 10 })).map((r) => r.runId)).toEqual(['run-5', 'run-4', 'run-1']);
+      expect(await again.agentOfToken(tokenA)).toBe('agent-a');
     } finally {
-      again.close();
+      await again.close();
     }
   });
 });

@@ -3,6 +3,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { type ApiReply, apiError, getResult, listResults, postResult } from './api.ts';
 import type { ConsoleStore } from './store.ts';
+import { handleWeb, type WebReply } from './web/routes.ts';
 
 export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 const RESULTS = '/api/v1/results';
@@ -73,9 +74,28 @@ async function route(req: http.IncomingMessage, options: ConsoleOptions): Promis
   return apiError(404, 'not-found', `no such path: ${url.pathname}`);
 }
 
-/** Starts the ingest service; HTTPS when `tls` is given. */
+/** Pages for people: HTML (or an export), with their own status and headers. */
+function serveWeb(req: http.IncomingMessage, res: http.ServerResponse, options: ConsoleOptions): void {
+  const now = options.now ?? (() => new Date());
+  handleWeb(req, { store: options.store, secure: options.tls !== undefined, now })
+    .catch(
+      (err: unknown): WebReply => ({
+        status: 500,
+        headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+        body: `The console failed on this request: ${(err as Error).message}\n`,
+      }),
+    )
+    .then((reply) => {
+      res.writeHead(reply.status, { ...reply.headers, 'content-length': Buffer.byteLength(reply.body), ...(req.readableEnded ? {} : { connection: 'close' }) });
+      res.end(reply.body);
+      options.log?.({ at: new Date().toISOString(), method: req.method, path: req.url?.split('?')[0], status: reply.status });
+    });
+}
+
+/** Starts the console (web pages and the ingest API); HTTPS when `tls` is given. */
 export function startConsole(options: ConsoleOptions): Promise<RunningConsole> {
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (!(req.url ?? '/').startsWith('/api/')) return serveWeb(req, res, options);
     route(req, options)
       .catch((err: unknown) => apiError(500, 'internal', `the console failed on this request: ${(err as Error).message}`))
       .then((reply) => {

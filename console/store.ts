@@ -1,10 +1,13 @@
 import { createHash, createPublicKey, type KeyObject, randomBytes } from 'node:crypto';
-import { DatabaseSync } from 'node:sqlite';
+import type { Result } from '../report/result.ts';
+import { Accounts, type SessionPolicy } from './accounts.ts';
+import { writeAudit } from './audit.ts';
+import { openDb, type SqlDb, type SqlRow, StoreError } from './db.ts';
+import { migrate } from './migrations.ts';
+import { deviceColumns, isoTime, runColumns } from './payload.ts';
 
-/** A problem with the console's database file or its enrolment data, named for the operator. */
-export class StoreError extends Error {
-  override name = 'StoreError';
-}
+export { StoreError } from './db.ts';
+export { isoTime } from './payload.ts';
 
 export interface StoredRun {
   readonly runId: string;
@@ -35,20 +38,6 @@ export interface RunFilter {
   readonly limit: number;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS agents (id TEXT PRIMARY KEY, token_sha256 TEXT NOT NULL UNIQUE, enrolled_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS agent_keys (kid TEXT PRIMARY KEY, agent_id TEXT NOT NULL REFERENCES agents(id), public_key_pem TEXT NOT NULL, added_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS readers (name TEXT PRIMARY KEY, token_sha256 TEXT NOT NULL UNIQUE, added_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS results (
-  run_id TEXT PRIMARY KEY, agent_id TEXT NOT NULL, kid TEXT NOT NULL, zone TEXT NOT NULL,
-  collected_at TEXT NOT NULL, received_at TEXT NOT NULL, payload_sha256 TEXT NOT NULL,
-  gaps INTEGER NOT NULL, envelope TEXT NOT NULL, verification TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS result_devices (run_id TEXT NOT NULL REFERENCES results(run_id), address TEXT NOT NULL, PRIMARY KEY (run_id, address));
-CREATE INDEX IF NOT EXISTS results_by_zone ON results(zone, collected_at);
-CREATE INDEX IF NOT EXISTS results_by_time ON results(collected_at);
-CREATE INDEX IF NOT EXISTS devices_by_address ON result_devices(address);
-`;
-
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
@@ -57,83 +46,98 @@ function newToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
-/** Times are stored in one ISO form so that text order is time order. */
-export function isoTime(text: string): string {
-  return new Date(text).toISOString();
-}
-
-type Row = Record<string, string | number | null>;
-
 /**
- * The console's SQLite store (node:sqlite, no native addon). Tokens are kept only as SHA-256
- * hashes; an acknowledgement is given only after a FULL-synchronous commit.
+ * The console's store over SQLite (node:sqlite, default) or PostgreSQL, one schema through one
+ * migration set. Tokens are kept only as SHA-256 hashes; an acknowledgement is given only after
+ * the commit (SQLite: synchronous=FULL; PostgreSQL: its own durable commit).
  */
 export class ConsoleStore {
-  private readonly db: DatabaseSync;
+  readonly db: SqlDb;
+  readonly accounts: Accounts;
 
-  constructor(file: string) {
-    try {
-      this.db = new DatabaseSync(file);
-      this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
-      this.db.exec(SCHEMA);
-    } catch (err) {
-      throw new StoreError(`${file}: cannot open as the console database: ${(err as Error).message}`);
-    }
+  /** Over an open, migrated database: use `ConsoleStore.open`. */
+  constructor(db: SqlDb, policy?: SessionPolicy) {
+    this.db = db;
+    this.accounts = new Accounts(db, policy);
   }
 
-  close(): void {
-    if (this.db.isOpen) this.db.close();
+  /** Opens (and migrates) the store: a SQLite file, or a `postgres://` URL. */
+  static async open<S extends ConsoleStore>(this: new (db: SqlDb, policy?: SessionPolicy) => S, location: string, policy?: SessionPolicy): Promise<S> {
+    const db = await openDb(location);
+    try {
+      await migrate(db, new Date());
+    } catch (err) {
+      await db.close();
+      throw err instanceof StoreError ? err : new StoreError(`${db.location}: cannot prepare the console database: ${(err as Error).message}`);
+    }
+    return new this(db, policy);
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
   }
 
   /** Enrols (or re-enrols) an agent with a public key; returns its new bearer token, shown once. */
-  enrollAgent(agentId: string, publicKey: KeyObject, kid: string, at: Date): string {
-    const owner = this.db.prepare('SELECT agent_id FROM agent_keys WHERE kid = ?').get(kid) as Row | undefined;
-    if (owner && owner.agent_id !== agentId) throw new StoreError(`key ${kid} is already enrolled for agent ${owner.agent_id}`);
+  async enrollAgent(agentId: string, publicKey: KeyObject, kid: string, at: Date, actor = 'cli'): Promise<string> {
     const token = newToken();
     const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    this.transaction(() => {
-      this.db
-        .prepare('INSERT INTO agents (id, token_sha256, enrolled_at) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET token_sha256 = excluded.token_sha256')
-        .run(agentId, sha256(token), at.toISOString());
-      this.db
-        .prepare('INSERT OR IGNORE INTO agent_keys (kid, agent_id, public_key_pem, added_at) VALUES (?, ?, ?, ?)')
-        .run(kid, agentId, pem, at.toISOString());
+    await this.db.transaction(async (tx) => {
+      const owner = await tx.get('SELECT agent_id FROM agent_keys WHERE kid = ?', [kid]);
+      if (owner && owner.agent_id !== agentId) throw new StoreError(`key ${kid} is already enrolled for agent ${String(owner.agent_id)}`);
+      await tx.run(
+        'INSERT INTO agents (id, token_sha256, enrolled_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET token_sha256 = excluded.token_sha256',
+        [agentId, sha256(token), at.toISOString()],
+      );
+      await tx.run('INSERT INTO agent_keys (kid, agent_id, public_key_pem, added_at) VALUES (?, ?, ?, ?) ON CONFLICT (kid) DO NOTHING', [
+        kid,
+        agentId,
+        pem,
+        at.toISOString(),
+      ]);
+      await writeAudit(tx, { at: at.toISOString(), actor, action: 'agent.enroll', subject: agentId, detail: `key ${kid}` });
     });
     return token;
   }
 
   /** A token that may list and read stored results (not post them). */
-  addReader(name: string, at: Date): string {
+  async addReader(name: string, at: Date, actor = 'cli'): Promise<string> {
     const token = newToken();
-    this.db
-      .prepare('INSERT INTO readers (name, token_sha256, added_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET token_sha256 = excluded.token_sha256')
-      .run(name, sha256(token), at.toISOString());
+    await this.db.transaction(async (tx) => {
+      await tx.run(
+        'INSERT INTO readers (name, token_sha256, added_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET token_sha256 = excluded.token_sha256',
+        [name, sha256(token), at.toISOString()],
+      );
+      await writeAudit(tx, { at: at.toISOString(), actor, action: 'reader.enroll', subject: name, detail: '' });
+    });
     return token;
   }
 
-  agentOfToken(token: string): string | undefined {
-    const row = this.db.prepare('SELECT id FROM agents WHERE token_sha256 = ?').get(sha256(token)) as Row | undefined;
+  async agentOfToken(token: string): Promise<string | undefined> {
+    const row = await this.db.get('SELECT id FROM agents WHERE token_sha256 = ?', [sha256(token)]);
     return row ? String(row.id) : undefined;
   }
 
-  isReader(token: string): boolean {
-    return this.db.prepare('SELECT 1 FROM readers WHERE token_sha256 = ?').get(sha256(token)) !== undefined;
+  async isReader(token: string): Promise<boolean> {
+    return (await this.db.get('SELECT 1 AS one FROM readers WHERE token_sha256 = ?', [sha256(token)])) !== undefined;
   }
 
   /** The agent's enrolled public keys by key id. */
-  agentKeys(agentId: string): Map<string, KeyObject> {
-    const rows = this.db.prepare('SELECT kid, public_key_pem FROM agent_keys WHERE agent_id = ?').all(agentId) as Row[];
+  async agentKeys(agentId: string): Promise<Map<string, KeyObject>> {
+    const rows = await this.db.all('SELECT kid, public_key_pem FROM agent_keys WHERE agent_id = ?', [agentId]);
     return new Map(rows.map((r) => [String(r.kid), createPublicKey(String(r.public_key_pem))]));
   }
 
-  /** Stores a verified document with its device list in one commit. */
-  insertRun(run: StoredRun, envelope: string): void {
-    this.transaction(() => {
-      this.db
-        .prepare(
-          'INSERT INTO results (run_id, agent_id, kid, zone, collected_at, received_at, payload_sha256, gaps, envelope, verification) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        )
-        .run(
+  /**
+   * Stores a verified document with its per-device rows in one commit. `exists` when the run id
+   * was stored meanwhile (another request, or another console instance on the same database).
+   */
+  async insertRun(run: StoredRun, envelope: string, result: Result): Promise<'stored' | 'exists'> {
+    const cols = runColumns(result);
+    return this.db.transaction(async (tx) => {
+      const inserted = await tx.run(
+        `INSERT INTO results (run_id, agent_id, kid, zone, collected_at, received_at, payload_sha256, gaps, envelope, verification,
+          finished_at, zone_sl_t, device_count, devices_meeting) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id) DO NOTHING`,
+        [
           run.runId,
           run.agentId,
           run.kid,
@@ -144,19 +148,32 @@ export class ConsoleStore {
           run.gaps,
           envelope,
           JSON.stringify(run.verification),
+          cols.finishedAt,
+          cols.zoneSlT,
+          cols.deviceCount,
+          cols.devicesMeeting,
+        ],
+      );
+      if (inserted === 0) return 'exists';
+      for (const d of deviceColumns(result))
+        await tx.run(
+          `INSERT INTO result_devices (run_id, address, zone, collected_at, name, role, meets_target, gaps, sl_t, demonstrated, ceiling)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, address) DO NOTHING`,
+          [run.runId, d.address, d.zone, d.collectedAt, d.name, d.role, d.meetsTarget, d.gaps, d.slT, d.demonstrated, d.ceiling],
         );
-      const device = this.db.prepare('INSERT OR IGNORE INTO result_devices (run_id, address) VALUES (?, ?)');
-      for (const address of run.devices) device.run(run.runId, address);
+      return 'stored';
     });
   }
 
-  run(runId: string): (StoredRun & { envelope: string }) | undefined {
-    const row = this.db.prepare('SELECT * FROM results WHERE run_id = ?').get(runId) as Row | undefined;
-    return row ? { ...this.toRun(row), envelope: String(row.envelope) } : undefined;
+  async run(runId: string): Promise<(StoredRun & { envelope: string }) | undefined> {
+    const row = await this.db.get('SELECT * FROM results WHERE run_id = ?', [runId]);
+    if (!row) return undefined;
+    const [run] = await this.withDevices([row]);
+    return run && { ...run, envelope: String(row.envelope) };
   }
 
   /** Stored runs, newest collection first. */
-  listRuns(filter: RunFilter): StoredRun[] {
+  async listRuns(filter: RunFilter): Promise<StoredRun[]> {
     const where: string[] = [];
     const args: (string | number)[] = [];
     if (filter.zone !== undefined) {
@@ -171,13 +188,34 @@ export class ConsoleStore {
       where.push('collected_at >= ?');
       args.push(isoTime(filter.since));
     }
-    const sql = `SELECT * FROM results ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY collected_at DESC, run_id LIMIT ?`;
-    return (this.db.prepare(sql).all(...args, filter.limit) as Row[]).map((r) => this.toRun(r));
+    const sql = `SELECT run_id, agent_id, kid, zone, collected_at, received_at, payload_sha256, gaps, verification FROM results ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY collected_at DESC, run_id LIMIT ?`;
+    return this.withDevices(await this.db.all(sql, [...args, filter.limit]));
   }
 
-  private toRun(row: Row): StoredRun {
-    const devices = this.db.prepare('SELECT address FROM result_devices WHERE run_id = ? ORDER BY address').all(String(row.run_id)) as Row[];
-    return {
+  /** Deletes a stored run (an engineer's decision, audited); false when there was none. */
+  async deleteRun(runId: string, actor: string, at: Date): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const row = await tx.get('SELECT zone, agent_id FROM results WHERE run_id = ?', [runId]);
+      if (!row) return false;
+      await tx.run('DELETE FROM result_devices WHERE run_id = ?', [runId]);
+      await tx.run('DELETE FROM results WHERE run_id = ?', [runId]);
+      await writeAudit(tx, { at: at.toISOString(), actor, action: 'run.delete', subject: runId, detail: `zone ${String(row.zone)}, agent ${String(row.agent_id)}` });
+      return true;
+    });
+  }
+
+  /** Device lists of many runs in one query (not one per run). */
+  private async withDevices(rows: SqlRow[]): Promise<StoredRun[]> {
+    const ids = rows.map((r) => String(r.run_id));
+    const devices = new Map<string, string[]>(ids.map((id) => [id, []]));
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      const found = await this.db.all(`SELECT run_id, address FROM result_devices WHERE run_id IN (${chunk.map(() => '?').join(', ')})`, chunk);
+      for (const d of found) devices.get(String(d.run_id))?.push(String(d.address));
+    }
+    // Sorted here, not in SQL: PostgreSQL would order by the database's collation, SQLite by bytes.
+    for (const list of devices.values()) list.sort();
+    return rows.map((row) => ({
       runId: String(row.run_id),
       agentId: String(row.agent_id),
       kid: String(row.kid),
@@ -185,20 +223,9 @@ export class ConsoleStore {
       collectedAt: String(row.collected_at),
       receivedAt: String(row.received_at),
       payloadSha256: String(row.payload_sha256),
-      devices: devices.map((d) => String(d.address)),
+      devices: devices.get(String(row.run_id)) ?? [],
       gaps: Number(row.gaps),
       verification: JSON.parse(String(row.verification)) as Verified,
-    };
-  }
-
-  private transaction(work: () => void): void {
-    this.db.exec('BEGIN IMMEDIATE');
-    try {
-      work();
-      this.db.exec('COMMIT');
-    } catch (err) {
-      this.db.exec('ROLLBACK');
-      throw err;
-    }
+    }));
   }
 }

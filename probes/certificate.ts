@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
+import { ProbeUnavailable } from './types.ts';
 
 /** What a server certificate says about itself, as facts (judged in profiles/checks/certificate.ts). */
 export const CertificateFacts = z.object({
@@ -26,6 +27,12 @@ export type CertificateFacts = z.infer<typeof CertificateFacts>;
 
 const CURVE_BITS: Record<string, number> = { prime256v1: 256, secp384r1: 384, secp521r1: 521, secp256k1: 256 };
 
+/** A validity date OpenSSL accepted but JavaScript cannot represent (found by fuzzing) is malformed, not a crash. */
+function isoDate(d: Date, field: string): string {
+  if (Number.isNaN(d.getTime())) throw new ProbeUnavailable('malformed', `certificate ${field} is not a valid date`);
+  return d.toISOString();
+}
+
 /** Throws on bytes that are not a DER/PEM certificate; callers turn that into a typed failure. */
 export function certificateFacts(raw: Uint8Array | string): CertificateFacts {
   const cert = new X509Certificate(typeof raw === 'string' ? raw : Buffer.from(raw));
@@ -39,8 +46,8 @@ export function certificateFacts(raw: Uint8Array | string): CertificateFacts {
     fingerprint256: cert.fingerprint256,
     keyType: key.asymmetricKeyType ?? 'unknown',
     signatureAlgorithm: cert.signatureAlgorithm ?? cert.signatureAlgorithmOid ?? 'unknown',
-    notBefore: cert.validFromDate.toISOString(),
-    notAfter: cert.validToDate.toISOString(),
+    notBefore: isoDate(cert.validFromDate, 'notBefore'),
+    notAfter: isoDate(cert.validToDate, 'notAfter'),
     selfSigned: cert.subject === cert.issuer && safeVerify(cert),
     ...san,
   };

@@ -1,3 +1,4 @@
+import type { TrafficGate } from './gate.ts';
 import type { Transcript } from './transcript.ts';
 import { TcpSession } from './tcp-session.ts';
 import { ProbeUnavailable } from './types.ts';
@@ -18,9 +19,12 @@ export interface DiscoveryOptions {
   readonly transcript: Transcript;
   /** Consecutive unanswered connects (no open or closed port seen yet) after which the address counts as silent. */
   readonly silentAfter: number;
+  readonly gate?: TrafficGate;
 }
 
 export const DISCOVERY_PROBE = 'tcp.discovery';
+/** Discovery's allow-list: a connect and nothing else. */
+export const DISCOVERY_OPS = ['tcp.connect'] as const;
 
 /**
  * TCP connect check, one port at a time: a full handshake, nothing sent, a clean close. Stops early
@@ -35,7 +39,7 @@ export async function discoverPorts(opts: DiscoveryOptions): Promise<PortResult[
       results.push({ port, state: 'skipped', detail: opts.signal.aborted ? 'device budget spent' : 'address silent' });
       continue;
     }
-    const ctx = { address: opts.address, port, stepTimeoutMs: opts.timeoutMs, signal: opts.signal, transcript: opts.transcript, options: {}, now: () => new Date() };
+    const ctx = { address: opts.address, port, stepTimeoutMs: opts.timeoutMs, signal: opts.signal, transcript: opts.transcript, options: {}, now: () => new Date(), ...(opts.gate ? { gate: opts.gate } : {}) };
     try {
       const session = await TcpSession.open(ctx, DISCOVERY_PROBE);
       await session.close();

@@ -3,6 +3,7 @@ import { httpProbe } from './banner/http.ts';
 import { telnetProbe } from './banner/telnet.ts';
 import { tlsProbe } from './banner/tls.ts';
 import { vncProbe } from './banner/vnc.ts';
+import { hostCommandsProbe } from './host/probe.ts';
 import { modbusDeviceIdProbe } from './modbus/probe.ts';
 import { opcuaEndpointsProbe, opcuaSessionProbe } from './opcua/probe.ts';
 import { s7SzlProbe } from './s7/probe.ts';
@@ -18,6 +19,8 @@ export interface RegisteredProbe {
   readonly protocols?: readonly string[];
   /** Port of a UDP probe (TCP probes run on each discovered port of their protocols). */
   readonly udpPort?: number;
+  /** Runs only on targets with a `credentials` entry of this kind, which it receives as `options.credential`. */
+  readonly credential?: 'ssh';
 }
 
 const tcp = (definition: ProbeDefinition, protocols?: readonly string[]): RegisteredProbe => (protocols ? { definition, transport: 'tcp', protocols } : { definition, transport: 'tcp' });
@@ -32,6 +35,7 @@ export const PROBES: readonly RegisteredProbe[] = [
   tcp(sshKexProbe),
   tcp(sshHostKeyProbe),
   tcp(sshAuthMethodsProbe),
+  { definition: hostCommandsProbe, transport: 'tcp', credential: 'ssh' },
   tcp(telnetProbe),
   tcp(httpProbe),
   tcp(s7SzlProbe),

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { passGate } from './gate.ts';
 import type { ProbeContext } from './types.ts';
 import { ProbeUnavailable } from './types.ts';
 
@@ -6,6 +7,9 @@ import { ProbeUnavailable } from './types.ts';
  * Returns the total length of the first complete frame in `buf`, `undefined` while more bytes are
  * needed, or throws ProbeUnavailable('malformed') when the bytes cannot start a valid frame.
  */
+/** Unread bytes kept per connection before the socket is paused; every read's own maxBytes is far below. */
+const MAX_BUFFERED = 1024 * 1024;
+
 export type FrameLength = (buf: Buffer) => number | undefined;
 
 export interface ReadOptions {
@@ -24,16 +28,23 @@ export class TcpSession {
   readonly #socket: net.Socket;
   readonly #ctx: ProbeContext;
   readonly #probe: string;
+  readonly #port: number;
   #buffer: Buffer = Buffer.alloc(0);
   #ended: Error | 'eof' | undefined;
   #wake: (() => void) | undefined;
+  /** Set once close() starts: what the peer still sends is drained, never kept (an endless peer must not fill memory). */
+  #closing = false;
 
-  private constructor(socket: net.Socket, ctx: ProbeContext, probe: string) {
+  private constructor(socket: net.Socket, ctx: ProbeContext, probe: string, port: number) {
     this.#socket = socket;
+    this.#port = port;
     this.#ctx = ctx;
     this.#probe = probe;
     socket.on('data', (chunk: Buffer) => {
+      if (this.#closing) return;
       this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
+      // Backpressure: a peer that sends while no read is pending cannot make us hold more than this.
+      if (this.#buffer.length >= MAX_BUFFERED) socket.pause();
       this.#wake?.();
     });
     socket.on('end', () => {
@@ -52,6 +63,7 @@ export class TcpSession {
 
   static async open(ctx: ProbeContext, probe: string, port = ctx.port): Promise<TcpSession> {
     if (ctx.signal.aborted) throw new ProbeUnavailable('budget', 'device time budget spent before connecting');
+    await passGate(ctx, probe, 'tcp.connect', port);
     ctx.transcript.tx(probe, 'tcp.connect', undefined, `${ctx.address}:${port}`);
     const socket = new net.Socket();
     socket.setNoDelay(true);
@@ -78,10 +90,13 @@ export class TcpSession {
       });
     });
     ctx.transcript.rx(probe, 'tcp.connected');
-    return new TcpSession(socket, ctx, probe);
+    return new TcpSession(socket, ctx, probe, port);
   }
 
-  write(op: string, bytes: Uint8Array): void {
+  /** Sends one request once the agent's gate lets it pass (it may wait, or refuse). */
+  async write(op: string, bytes: Uint8Array): Promise<void> {
+    if (this.#ended) throw new ProbeUnavailable('closed', `connection closed before sending ${op}`);
+    await passGate(this.#ctx, this.#probe, op, this.#port);
     if (this.#ended) throw new ProbeUnavailable('closed', `connection closed before sending ${op}`);
     this.#ctx.transcript.tx(this.#probe, op, bytes);
     this.#socket.write(bytes);
@@ -143,6 +158,8 @@ export class TcpSession {
   /** Graceful FIN, then a hard destroy if the peer does not close within a short grace period. */
   async close(): Promise<void> {
     const socket = this.#socket;
+    this.#closing = true;
+    this.#buffer = Buffer.alloc(0);
     if (socket.destroyed) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
@@ -163,6 +180,7 @@ export class TcpSession {
   #waitForData(deadline: number, op: string, timeoutMs: number): Promise<void> {
     const remaining = deadline - performance.now();
     if (remaining <= 0) return Promise.reject(new ProbeUnavailable('timeout', `no complete reply to ${op} within ${timeoutMs} ms`));
+    this.#socket.resume();
     return new Promise<void>((resolve, reject) => {
       const signal = this.#ctx.signal;
       const done = () => {

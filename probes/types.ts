@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { TrafficGate } from './gate.ts';
 import type { Transcript } from './transcript.ts';
 
 /** Ordered: a target's safety ceiling admits every class up to and including its own. */
@@ -51,6 +52,8 @@ export interface ProbeContext {
   readonly transcript: Transcript;
   readonly options: ProbeOptions;
   readonly now: () => Date;
+  /** Set by the agent: every connection and request passes it before leaving (probes/gate.ts). */
+  readonly gate?: TrafficGate;
 }
 
 export interface ProbeDefinition<F = unknown> {
@@ -63,6 +66,11 @@ export interface ProbeDefinition<F = unknown> {
   readonly safety: SafetyClass;
   /** Config flag that must be true before this probe runs (authentication attempts, sessions). */
   readonly optIn?: string;
+  /**
+   * Every operation kind this probe may send (transcript `op` of its requests, connects included):
+   * its read-only allow-list. The agent's gate refuses anything else, and `scan --plan` lists them.
+   */
+  readonly ops: readonly string[];
   readonly facts: z.ZodType<F>;
   run(ctx: ProbeContext): Promise<F>;
 }

@@ -44,12 +44,14 @@ function observe(entry: MappingEntry | undefined, results: ReadonlyMap<string, C
 }
 
 /**
- * Judges one device against every requirement that applies to its component type. Observation
- * decides a requirement only as far as the catalog says a probe can see it: a partial requirement
- * can be refuted by a failing check, never confirmed by passing ones.
+ * Judges one device against every requirement that applies to its component types (a host: HDR
+ * rows for the platform and SAR rows for the application it runs; the same checks feed both).
+ * Observation decides a requirement only as far as the catalog says a probe can see it: a partial
+ * requirement can be refuted by a failing check, never confirmed by passing ones.
  */
-export function assessDevice(profile: Profile, device: DeviceView, componentType: ComponentType): DeviceAssessment {
-  const applicable = applicableTo(profile.catalog, componentType);
+export function assessDevice(profile: Profile, device: DeviceView, componentTypes: readonly ComponentType[]): DeviceAssessment {
+  const rows = componentTypes.flatMap((componentType) => applicableTo(profile.catalog, componentType).map((entry) => ({ componentType, entry })));
+  const applicable = [...new Map(rows.map((r) => [r.entry.id, r.entry])).values()];
   const checkIds = new Set([...applicable.flatMap((r) => profile.mapping.requirements.get(r.id)?.checks ?? []), ...profile.mapping.informational]);
   const results = new Map<string, CheckResult>();
   for (const id of [...checkIds].sort()) {
@@ -72,11 +74,11 @@ export function assessDevice(profile: Profile, device: DeviceView, componentType
     if (v.reason !== undefined) result.reason = v.reason;
     results.set(id, result);
   }
-  const requirements = applicable.map((r): RequirementResult => {
+  const requirements = rows.map(({ componentType, entry: r }): RequirementResult => {
     const entry = profile.mapping.requirements.get(r.id);
     const seen = observe(entry, results);
-    const base = { id: r.id, fr: r.fr, sl: r.sl, checks: entry?.checks ?? [], observation: seen === 'confirmed' ? ('consistent' as const) : seen };
-    if (r.assessment === 'not-applicable') return { ...base, status: 'not-applicable', decidedBy: 'catalog' };
+    const base = { id: r.id, componentType, fr: r.fr, sl: r.sl, checks: entry?.checks ?? [], observation: seen === 'confirmed' ? ('consistent' as const) : seen };
+    if (r.assessment === 'not-applicable') return { ...base, status: 'not-applicable', decidedBy: 'catalog', reason: 'the catalog declares it outside what a networked component can have' };
     if (seen === 'refuted') return { ...base, status: 'not-satisfied', decidedBy: 'observed' };
     if (seen === 'confirmed' && r.assessment === 'automated') return { ...base, status: 'satisfied', decidedBy: 'observed' };
     return { ...base, status: 'not-assessed', decidedBy: 'none' };

@@ -2,6 +2,7 @@ import type { Profile } from './assess.ts';
 import { bundledCatalog, type Catalog } from './catalog.ts';
 import { loadCheckSet } from './check-set.ts';
 import { certificateCheckKinds } from './checks/certificate.ts';
+import { hostCheckKinds, hostIdentity } from './checks/host.ts';
 import { legacyCheckKinds, legacyIdentity } from './checks/legacy.ts';
 import { modbusCheckKinds, modbusIdentity } from './checks/modbus.ts';
 import { opcuaCheckKinds, opcuaIdentity } from './checks/opcua.ts';
@@ -9,6 +10,7 @@ import { s7CheckKinds, s7Identity } from './checks/s7.ts';
 import { snmpCheckKinds, snmpIdentity } from './checks/snmp.ts';
 import { sshCheckKinds, sshIdentity } from './checks/ssh.ts';
 import certificateChecks from './data/checks/certificate.json' with { type: 'json' };
+import hostChecks from './data/checks/host.json' with { type: 'json' };
 import legacyChecks from './data/checks/legacy.json' with { type: 'json' };
 import modbusChecks from './data/checks/modbus.json' with { type: 'json' };
 import opcuaChecks from './data/checks/opcua.json' with { type: 'json' };
@@ -19,14 +21,14 @@ import mappingData from './data/mapping.json' with { type: 'json' };
 import type { IdentityExtractor } from './identity.ts';
 import { loadMapping } from './mapping.ts';
 
-export const CHECK_KINDS = [...certificateCheckKinds, ...legacyCheckKinds, ...modbusCheckKinds, ...opcuaCheckKinds, ...s7CheckKinds, ...snmpCheckKinds, ...sshCheckKinds];
-export const CHECK_INSTANCES: readonly unknown[] = [...opcuaChecks, ...certificateChecks, ...s7Checks, ...modbusChecks, ...snmpChecks, ...sshChecks, ...legacyChecks];
+export const CHECK_KINDS = [...certificateCheckKinds, ...legacyCheckKinds, ...modbusCheckKinds, ...opcuaCheckKinds, ...s7CheckKinds, ...snmpCheckKinds, ...sshCheckKinds, ...hostCheckKinds];
+export const CHECK_INSTANCES: readonly unknown[] = [...opcuaChecks, ...certificateChecks, ...s7Checks, ...modbusChecks, ...snmpChecks, ...sshChecks, ...legacyChecks, ...hostChecks];
 
 /**
  * Identity sources, most authoritative first: what a controller says of itself in its own
  * protocol beats an SNMP description, which beats a web server banner.
  */
-export const IDENTITY_EXTRACTORS: readonly IdentityExtractor[] = [s7Identity, opcuaIdentity, modbusIdentity, snmpIdentity, sshIdentity, legacyIdentity];
+export const IDENTITY_EXTRACTORS: readonly IdentityExtractor[] = [s7Identity, opcuaIdentity, modbusIdentity, snmpIdentity, hostIdentity, sshIdentity, legacyIdentity];
 
 /** The profile shipped with cellcheck, optionally over another catalog (e.g. from a licensed copy of the standard). */
 export function bundledProfile(catalog: Catalog = bundledCatalog): Profile {

@@ -30,12 +30,14 @@ function cell(value: string): string {
   return /[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
 }
 
+/** RFC 4180 text (comma-separated, CRLF, quoted where needed) with a UTF-8 byte order mark, so spreadsheet programs read non-ASCII text right. */
+export function renderCsv(rows: readonly (readonly string[])[]): string {
+  return `\uFEFF${rows.map((r) => r.map(cell).join(',')).join('\r\n')}\r\n`;
+}
+
 const json = (v: unknown) => (v === undefined ? '' : JSON.stringify(v));
 
-/**
- * findings.csv: one row per device x check (RFC 4180: comma-separated, CRLF, quoted where
- * needed). Starts with a UTF-8 byte order mark so spreadsheet programs read non-ASCII text right.
- */
+/** findings.csv: one row per device x check. */
 export function renderFindingsCsv(result: Result): string {
   const rows: string[][] = [[...FINDINGS_COLUMNS]];
   for (const d of result.devices) {
@@ -58,5 +60,5 @@ export function renderFindingsCsv(result: Result): string {
       ]);
     }
   }
-  return `\uFEFF${rows.map((r) => r.map(cell).join(',')).join('\r\n')}\r\n`;
+  return renderCsv(rows);
 }

@@ -25,6 +25,22 @@ export interface CdxBom {
   readonly version: number;
   readonly metadata: { readonly timestamp: string; readonly tools: { readonly components: readonly CdxComponent[] }; readonly properties: readonly Property[] };
   readonly components: readonly CdxComponent[];
+  readonly vulnerabilities?: readonly CdxVulnerability[];
+}
+
+/** A CycloneDX 1.6 vulnerability with its VEX analysis, one per device and advisory vulnerability. */
+export interface CdxVulnerability {
+  readonly 'bom-ref': string;
+  readonly id: string;
+  readonly source: { readonly name: string };
+  readonly references: readonly { readonly id: string; readonly source: { readonly name: string } }[];
+  readonly ratings: readonly { readonly score: number; readonly severity?: string; readonly method: string; readonly vector: string }[];
+  readonly description?: string;
+  readonly recommendation?: string;
+  readonly advisories?: readonly { readonly title: string; readonly url: string }[];
+  readonly affects: readonly { readonly ref: string; readonly versions?: readonly { readonly version: string; readonly status: 'affected' | 'unaffected' | 'unknown' }[] }[];
+  readonly analysis: { readonly state: 'exploitable' | 'in_triage' | 'resolved' | 'not_affected'; readonly detail: string };
+  readonly properties: readonly Property[];
 }
 
 /** Property names are namespaced, as the CycloneDX property taxonomy asks of tools. */
@@ -86,6 +102,39 @@ function deviceComponent(d: DeviceResult): CdxComponent {
   };
 }
 
+const VEX_STATE = { affected: 'exploitable', 'possibly-affected': 'in_triage', 'under-investigation': 'in_triage', fixed: 'resolved', 'not-affected': 'not_affected' } as const;
+const VERSION_STATUS = { affected: 'affected', 'possibly-affected': 'unknown', 'under-investigation': 'unknown', fixed: 'unaffected', 'not-affected': 'unaffected' } as const;
+const CVSS_METHOD: Record<string, string> = { '2.0': 'CVSSv2', '3.0': 'CVSSv3', '3.1': 'CVSSv31', '4.0': 'CVSSv4' };
+const SEVERITIES = new Set(['critical', 'high', 'medium', 'low', 'info', 'none', 'unknown']);
+
+/** The advisory store's findings as VEX statements: what each matched advisory means for each device's firmware. */
+function deviceVulnerabilities(d: DeviceResult): CdxVulnerability[] {
+  const ref = d.identity.firmware ? `device:${d.address}:firmware` : `device:${d.address}`;
+  return (d.vulnerabilities ?? []).map((f, i) => {
+    const severity = f.cvss?.severity?.toLowerCase();
+    const deviceVersion = f.match.version.deviceVersion;
+    const links = f.remediations.filter((r) => r.url !== undefined).map((r) => ({ title: `${f.advisory.id} ${r.category}`, url: r.url as string }));
+    return {
+      'bom-ref': `vulnerability:${d.address}:${f.advisory.id}:${f.cve ?? i}`,
+      id: f.cve ?? f.advisory.id,
+      source: { name: f.advisory.publisher },
+      references: [{ id: f.advisory.id, source: { name: f.advisory.publisher } }],
+      ratings: f.cvss ? [{ score: f.cvss.baseScore, ...(severity && SEVERITIES.has(severity) ? { severity } : {}), method: CVSS_METHOD[f.cvss.version] ?? 'other', vector: f.cvss.vector }] : [],
+      ...(f.title ? { description: f.title } : {}),
+      ...(f.remediations[0] ? { recommendation: `${f.remediations[0].category}: ${f.remediations[0].details}` } : {}),
+      ...(links.length > 0 ? { advisories: links } : {}),
+      affects: [{ ref, ...(deviceVersion ? { versions: [{ version: deviceVersion, status: VERSION_STATUS[f.status] }] } : {}) }],
+      analysis: { state: VEX_STATE[f.status], detail: f.match.reason },
+      properties: [
+        { name: `${NS}:advisory:version`, value: f.advisory.version },
+        { name: `${NS}:match:confidence`, value: f.match.confidence },
+        { name: `${NS}:match:nameOnly`, value: String(f.match.nameOnly) },
+        ...(f.fixedVersion ? [{ name: `${NS}:fixedVersion`, value: f.fixedVersion }] : []),
+      ],
+    };
+  });
+}
+
 /** inventory.cdx.json: every device the run found, as a CycloneDX 1.6 BOM. */
 export function renderCycloneDx(result: Result): CdxBom {
   return {
@@ -104,5 +153,6 @@ export function renderCycloneDx(result: Result): CdxBom {
       ],
     },
     components: result.devices.map(deviceComponent),
+    ...(result.advisories ? { vulnerabilities: result.devices.flatMap(deviceVulnerabilities) } : {}),
   };
 }

@@ -25,7 +25,7 @@ export interface HtmlOptions {
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 /** Everything a device sent (banners, names) is hostile until escaped. */
-const esc = (text: string | number) => String(text).replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
+export const esc = (text: string | number) => String(text).replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
 
 /** Observed/expected values are data of any shape; long ones are cut so one device cannot bloat the report. */
 function value(v: unknown): string {
@@ -39,7 +39,8 @@ const label = (d: DeviceResult) => `${d.address} · ${d.name ?? deviceName(d)}`;
 
 const anchor = (address: string) => `dev-${address.replace(/[^0-9A-Za-z]/g, '-')}`;
 
-const STYLE = `
+/** The report's stylesheet; the console's pages use it too, so both look alike. */
+export const STYLE = `
 :root{--fail:#b3261e;--pass:#1e7b34;--warn:#9a6700;--muted:#5f6368;--line:#d0d7de;--bg:#f6f8fa}
 *{box-sizing:border-box}
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1f2328}
@@ -78,7 +79,7 @@ pre.drift{background:var(--bg);padding:8px;overflow-x:auto;font-size:12px}
 }`;
 
 /** SL-C per FR as bars: ceiling (light) behind demonstrated (dark), SL-T as a line; printable and without scripts. */
-function chart(d: DeviceResult): string {
+export function chart(d: DeviceResult): string {
   const W = 620;
   const H = 190;
   const left = 34;
@@ -111,13 +112,13 @@ function chart(d: DeviceResult): string {
 <p class="muted">Solid bar: demonstrated. Light bar: ceiling. Dashed line: SL-T. Green meets the target, amber only if not-assessed items hold, red refuted by observation.</p>`;
 }
 
-function slTable(d: DeviceResult): string {
+export function slTable(d: DeviceResult): string {
   const row = (label: string, pick: (f: DeviceResult['frs'][number]) => number) =>
     `<tr><th>${label}</th>${d.frs.map((f) => `<td>${pick(f)}</td>`).join('')}</tr>`;
   return `<table class="sl"><tr><th></th>${d.frs.map((f) => `<th>FR${f.fr}</th>`).join('')}</tr>${row('SL-T', (f) => f.target)}${row('Demonstrated', (f) => f.demonstrated)}${row('Ceiling', (f) => f.ceiling)}</table>`;
 }
 
-function identity(d: DeviceResult): string {
+export function identity(d: DeviceResult): string {
   const rows = Object.entries(d.identity).flatMap(([field, v]) =>
     v
       ? [
@@ -129,7 +130,7 @@ function identity(d: DeviceResult): string {
   return `<table class="identity"><tr><th>Field</th><th>Value</th><th>Source</th><th>Other values seen</th></tr>${rows.join('')}</table>`;
 }
 
-function services(d: DeviceResult): string {
+export function services(d: DeviceResult): string {
   if (d.services.length === 0) return '<p class="muted">No service found.</p>';
   const rows = d.services.map(
     (s) =>
@@ -144,7 +145,7 @@ function evidence(c: CheckResult, address: string): string {
   return c.evidence.map((e) => `${esc(e.probe)} on port ${e.port}, ${esc(file)} entries ${e.transcript[0]}–${e.transcript[1]}`).join('<br>');
 }
 
-function finding(c: CheckResult, address: string): string {
+export function finding(c: CheckResult, address: string): string {
   return `<div class="finding" data-check="${esc(c.id)}">
 <h4>✗ ${esc(c.title)} <span class="muted">(${esc(c.id)})</span></h4>
 <dl class="kv"><dt>Requirements</dt><dd>${esc(c.requirements.join(', '))}</dd>
@@ -188,7 +189,7 @@ function notAssessed(d: DeviceResult, catalog: Catalog): string {
   return `<table class="not-assessed"><tr><th>FR</th><th>Requirement</th><th>Short title</th><th>Why not assessed</th></tr>${rows.join('')}</table>`;
 }
 
-function deviceGaps(d: DeviceResult, catalog: Catalog): string {
+export function deviceGaps(d: DeviceResult, catalog: Catalog): string {
   if (d.gaps.length === 0) return '<p class="muted">No gap refuted by observation.</p>';
   const ranked = [...d.gaps].sort((a, b) => b.levelsBelowTarget - a.levelsBelowTarget || a.fr - b.fr);
   const rows = ranked.map(
@@ -213,10 +214,22 @@ function device(d: DeviceResult, catalog: Catalog): string {
 <h3>Findings (${failing.length})</h3>${failing.length === 0 ? '<p class="muted">No check failed.</p>' : failing.map((c) => finding(c, d.address)).join('\n')}
 ${otherChecks(d)}
 <h3>Not assessed</h3>${notAssessed(d, catalog)}
+${knownVulnerabilities(d)}
 <h3>Identity</h3>${identity(d)}
 <h3>Services</h3>${services(d)}
 ${probesUnavailable(d)}
 </article>`;
+}
+
+/** Known vulnerabilities from the advisory store: one row per advisory vulnerability, with the match behind it. */
+function knownVulnerabilities(d: DeviceResult): string {
+  if (!d.vulnerabilityCoverage) return '';
+  const rows = (d.vulnerabilities ?? []).map(
+    (f) =>
+      `<tr class="vuln ${esc(f.status)}"><td>${esc(f.status)}</td><td>${esc(f.advisory.id)}</td><td>${esc(f.cve ?? f.title ?? '')}</td><td>${f.cvss ? esc(f.cvss.baseScore) : ''}</td><td>${esc(f.fixedVersion ?? '')}</td><td>${esc(f.remediations[0] ? `${f.remediations[0].category}: ${f.remediations[0].details}` : '')}</td><td>${esc(f.match.confidence)}${f.match.nameOnly ? ' (name only)' : ''}: ${esc(f.match.reason)}</td></tr>`,
+  );
+  const table = rows.length === 0 ? '' : `<table class="vulnerabilities"><tr><th>Status</th><th>Advisory</th><th>CVE</th><th>CVSS</th><th>Fixed in</th><th>Fix or mitigation</th><th>Match</th></tr>${rows.join('')}</table>`;
+  return `<h3>Known vulnerabilities (${rows.length})</h3><p class="muted">${esc(d.vulnerabilityCoverage.reason)}. Advisory findings inform patch priority; they do not change SL-C.</p>${table}`;
 }
 
 function zoneGaps(result: Result, catalog: Catalog): string {

@@ -3,6 +3,7 @@ import { Service } from '../probes/observation.ts';
 import { Failure } from '../probes/types.ts';
 import { ComponentType } from '../profiles/catalog.ts';
 import { IDENTITY_FIELDS } from '../profiles/identity.ts';
+import { VulnerabilityCoverage, VulnerabilityFinding } from '../profiles/advisories/model.ts';
 import { CheckResult, FrScore, Gap, RequirementResult, SlVector } from '../profiles/model.ts';
 
 /** Bumped on any incompatible change of the document; additions keep the number. */
@@ -27,21 +28,36 @@ export const ProbeSummary = z.object({
   durationMs: z.number(),
 });
 
+/** Which statement file was weighed: its digest, so a reader can tell which version decided. */
+const StatementSource = z.object({ sha256: z.string(), entries: z.number().int() });
+
 export const DeviceResult = z.object({
   address: z.string(),
   name: z.string().optional(),
   role: z.enum(['plc', 'hmi', 'scada-server', 'network-device']),
   roleSource: z.object({ source: z.enum(['config', 'inferred']), reason: z.string() }),
   componentType: ComponentType,
+  /** Every variant judged: a host carries HDR (platform) and SAR (the application it runs) rows. */
+  componentTypes: z.array(ComponentType),
   identity: Identity,
   services: z.array(Service),
   probes: z.array(ProbeSummary),
   checks: z.array(CheckResult),
   requirements: z.array(RequirementResult),
+  /** The device's SL-T: the zone's, or the target's own override. */
+  slT: SlVector,
+  /** The device as a whole: per FR the lowest level over its component types. */
   slC: z.object({ demonstrated: SlVector, ceiling: SlVector }),
+  slCByType: z.partialRecord(ComponentType, z.object({ demonstrated: SlVector, ceiling: SlVector })),
   frs: z.array(FrScore),
   gaps: z.array(Gap),
+  /** Gaps covered by an unexpired compensating countermeasure; they do not raise SL-C. */
+  compensated: z.array(Gap),
   meetsTarget: z.boolean(),
+  /** Known vulnerabilities from the advisory store (present when one was used); they do not change SL-C. */
+  vulnerabilities: z.array(VulnerabilityFinding).optional(),
+  /** Why the device has these findings: matched, listed by no advisory, or not matchable (and why). */
+  vulnerabilityCoverage: VulnerabilityCoverage.optional(),
 });
 export type DeviceResult = z.infer<typeof DeviceResult>;
 
@@ -53,14 +69,38 @@ export const Result = z.object({
   finishedAt: z.iso.datetime(),
   zone: z.object({ name: z.string(), slT: SlVector }),
   catalog: z.object({ name: z.string(), version: z.string() }),
+  /** Present when devices were matched against an advisory store (scan or evaluate --advisories). */
+  advisories: z
+    .object({
+      store: z.string(),
+      advisories: z.number().int(),
+      newestRelease: z.string().optional(),
+      devicesAffected: z.number().int(),
+      findingsAffected: z.number().int(),
+    })
+    .optional(),
+  /** Present when attestation or exception files were weighed. */
+  statements: z
+    .object({
+      /** The time expiry is judged at: the run's collectedAt unless re-evaluated with --at. */
+      at: z.string(),
+      attestations: StatementSource.optional(),
+      exceptions: StatementSource.optional(),
+      /** Entries that matched no requirement row (attestations) or no gap (exceptions) in this run. */
+      unused: z.array(z.object({ list: z.enum(['attestations', 'exceptions']), index: z.number().int(), requirement: z.string(), reason: z.string() })),
+    })
+    .optional(),
   devices: z.array(DeviceResult),
   summary: z.object({
     addressesPlanned: z.number().int(),
     devicesFound: z.number().int(),
     devicesMeetingTarget: z.number().int(),
     gaps: z.number().int(),
+    compensated: z.number().int(),
     /** Worst demonstrated level per FR across the zone's devices (0 when no device). */
     worstDemonstrated: SlVector,
+    /** Per FR, the devices at the worst demonstrated level. */
+    worstDevices: z.array(z.object({ fr: z.number().int(), demonstrated: z.number().int(), devices: z.array(z.string()) })),
   }),
 });
 export type Result = z.infer<typeof Result>;

@@ -1,3 +1,4 @@
+import { gapCauses, rankedGaps } from './gaps.ts';
 import type { DeviceResult, Result } from './result.ts';
 
 export interface TerminalOptions {
@@ -26,10 +27,10 @@ function services(device: DeviceResult): string {
   return device.services.map((s) => `${s.protocol}${s.transport === 'udp' ? '/udp' : ''}:${s.port}`).join(' ') || '-';
 }
 
-/** Why a gap is there: the failing checks that refuted the requirement. */
 function gapCause(device: DeviceResult, requirement: string): string {
-  const failing = device.checks.filter((c) => c.status === 'fail' && c.requirements.includes(requirement));
-  return failing.map((c) => `✗ ${c.title}`).join('; ');
+  return gapCauses(device, requirement)
+    .map((c) => `✗ ${c.title}`)
+    .join('; ');
 }
 
 /** The summary a technician reads after a scan; fits 100 columns. */
@@ -54,13 +55,12 @@ export function renderSummary(result: Result, opts: TerminalOptions): string {
     lines.push(`${pad(d.address, 16)}${pad(`${d.role} (${d.componentType})`, 21)}${pad(services(d), 27)}${frs}`);
   }
   lines.push('');
-  const gaps = result.devices.flatMap((d) => d.gaps.map((g) => ({ d, g })));
-  gaps.sort((a, b) => b.g.levelsBelowTarget - a.g.levelsBelowTarget || a.g.fr - b.g.fr);
+  const gaps = rankedGaps(result);
   if (gaps.length === 0) {
     lines.push('No gap refuted by observation. Requirements a probe cannot see stay "not assessed" until attested.');
   } else {
     lines.push(paint(color, '1', `Top gaps (${Math.min(opts.topGaps, gaps.length)} of ${gaps.length})`));
-    for (const { d, g } of gaps.slice(0, opts.topGaps)) {
+    for (const { device: d, gap: g } of gaps.slice(0, opts.topGaps)) {
       const head = `  ${pad(d.address, 15)}${pad(g.requirement, 14)}FR${g.fr} SL${g.sl}  `;
       lines.push(`${head}${gapCause(d, g.requirement)}`.slice(0, 100));
     }

@@ -1,15 +1,37 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { AttestationFile, ExceptionFile } from '../profiles/statements.ts';
 import { resultJsonSchema } from './result.ts';
 
-/** Regenerates the published JSON Schema of the result from the zod model (`npm run schema`). */
+/** Regenerates the published JSON Schemas from their zod models (`npm run schema`). */
 export const SCHEMA_FILE = fileURLToPath(new URL('./result.schema.json', import.meta.url));
 
 export function schemaText(): string {
   return `${JSON.stringify(resultJsonSchema(), null, 2)}\n`;
 }
 
+/** Schema of a file an operator writes: the input side (defaults may be left out). */
+function inputSchemaText(schema: z.ZodType, id: string, title: string): string {
+  return `${JSON.stringify({ ...z.toJSONSchema(schema, { target: 'draft-2020-12', unrepresentable: 'any', io: 'input' }), $id: id, title }, null, 2)}\n`;
+}
+
+/** Every published schema: the result document and the operator's statement files. */
+export const PUBLISHED_SCHEMAS: readonly { readonly file: string; readonly text: () => string }[] = [
+  { file: SCHEMA_FILE, text: schemaText },
+  {
+    file: fileURLToPath(new URL('./attestations.schema.json', import.meta.url)),
+    text: () => inputSchemaText(AttestationFile, 'urn:cellcheck:schema:attestations:1', 'cellcheck attestations'),
+  },
+  {
+    file: fileURLToPath(new URL('./exceptions.schema.json', import.meta.url)),
+    text: () => inputSchemaText(ExceptionFile, 'urn:cellcheck:schema:exceptions:1', 'cellcheck compensating countermeasures'),
+  },
+];
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  writeFileSync(SCHEMA_FILE, schemaText());
-  process.stdout.write(`wrote ${SCHEMA_FILE}\n`);
+  for (const s of PUBLISHED_SCHEMAS) {
+    writeFileSync(s.file, s.text());
+    process.stdout.write(`wrote ${s.file}\n`);
+  }
 }

@@ -8,6 +8,7 @@ import { serializeResult } from '../agent/rundir.ts';
 import { writeKeyPair } from '../agent/signing.ts';
 import { type RunningConsole, startConsole } from '../console/server.ts';
 import { ConsoleStore, type StoredRun } from '../console/store.ts';
+import type { Result } from '../report/result.ts';
 import { keyId, parsePublicKey, trustedKeys } from '../report/keys.ts';
 import { verifySignedResult } from '../report/sign.ts';
 import { sampleResult } from './sample-result.ts';
@@ -24,10 +25,11 @@ const GATE = { host: '127.82.4.2', port: 18_083 };
 /** Kills the current child right after the console committed a result, before the reply leaves. */
 class KillAfterCommit extends ConsoleStore {
   victim: ChildProcess | undefined;
-  override insertRun(run: StoredRun, envelope: string): void {
-    super.insertRun(run, envelope);
+  override async insertRun(run: StoredRun, envelope: string, result: Result): Promise<'stored' | 'exists'> {
+    const outcome = await super.insertRun(run, envelope, result);
     this.victim?.kill('SIGKILL');
     this.victim = undefined;
+    return outcome;
   }
 }
 
@@ -61,13 +63,13 @@ function config(name: string, at: { host: string; port: number }): string {
 }
 
 const spoolFiles = () => readdirSync(join(dir, 'spool')).filter((n) => n !== 'rejected');
-const storedCount = (runId: string) => store.listRuns({ limit: 1000 }).filter((r) => r.runId === runId).length;
+const storedCount = async (runId: string) => (await store.listRuns({ limit: 1000 })).filter((r) => r.runId === runId).length;
 
 beforeAll(async () => {
   const keys = await writeKeyPair(join(dir, 'keys'));
-  store = new KillAfterCommit(join(dir, 'console.db'));
+  store = await KillAfterCommit.open(join(dir, 'console.db'));
   const pub = parsePublicKey(readFileSync(keys.publicFile, 'utf8'), 'pub');
-  writeFileSync(join(dir, 'token.txt'), store.enrollAgent('edge-1', pub, await keyId(pub), new Date()));
+  writeFileSync(join(dir, 'token.txt'), await store.enrollAgent('edge-1', pub, await keyId(pub), new Date()));
   svc = await startConsole({ store, ...CONSOLE });
   // A console that is reached but never answers: the child is killed the moment it connects.
   gate = net.createServer((sock) => {
@@ -82,7 +84,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await svc?.close();
   gate?.close();
-  store?.close();
+  await store?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -95,7 +97,7 @@ describe('kill -9 during delivery never loses, corrupts or doubles a result', ()
     expect(spoolFiles()).toEqual(['20260501T000000000Z_kill-a.jws.json']);
     expect(await exited(upload('console.yaml'))).toBe('0');
     expect(spoolFiles()).toEqual([]);
-    expect(storedCount('kill-a')).toBe(1);
+    expect(await storedCount('kill-a')).toBe(1);
   });
 
   it('killed after the console stored it but before the acknowledgement: the re-send is a duplicate, not a second run', async () => {
@@ -103,11 +105,11 @@ describe('kill -9 during delivery never loses, corrupts or doubles a result', ()
     const child = upload('console.yaml', run);
     store.victim = child;
     expect(await exited(child)).toBe('SIGKILL');
-    expect(storedCount('kill-b')).toBe(1);
+    expect(await storedCount('kill-b')).toBe(1);
     expect(spoolFiles()).toEqual(['20260501T000000000Z_kill-b.jws.json']);
     expect(await exited(upload('console.yaml'))).toBe('0');
     expect(spoolFiles()).toEqual([]);
-    expect(storedCount('kill-b')).toBe(1);
+    expect(await storedCount('kill-b')).toBe(1);
   });
 
   it('killed at spread-out moments: repeating each delivery and flushing stores every run once, intact', async () => {
@@ -125,9 +127,9 @@ describe('kill -9 during delivery never loses, corrupts or doubles a result', ()
     for (const run of runs) expect(await exited(upload('console.yaml', run))).toBe('0');
     const keys = await trustedKeys([parsePublicKey(readFileSync(join(dir, 'keys/signing.pub'), 'utf8'), 'pub')]);
     for (const [i, run] of runs.entries()) {
-      expect(storedCount(`kill-c${i}`)).toBe(1);
+      expect(await storedCount(`kill-c${i}`)).toBe(1);
       const signedText = readFileSync(join(dir, run, 'result.signed.json'), 'utf8');
-      expect(JSON.parse(store.run(`kill-c${i}`)?.envelope ?? '')).toEqual(JSON.parse(signedText));
+      expect(JSON.parse((await store.run(`kill-c${i}`))?.envelope ?? '')).toEqual(JSON.parse(signedText));
       expect((await verifySignedResult(JSON.parse(signedText), keys)).ok).toBe(true);
       expect(readdirSync(join(dir, run)).sort()).toEqual(['result.json', 'result.signed.json']);
     }

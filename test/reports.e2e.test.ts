@@ -14,20 +14,9 @@ import { type RunningCell, startCell } from '../fixtures/cell.ts';
 import { PROBES } from '../probes/registry.ts';
 import { Drift } from '../report/diff.ts';
 import { cycloneDx16Validator } from './cyclonedx-schema.ts';
+import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from './setup/chromium.ts';
 
 const PREFIX = '127.83.1';
-const CHROMIUM = '/usr/bin/chromium';
-/** The flags a closed network needs: without them Chromium keeps calling home at start. */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 // Kept after the run (under the system temp folder) so the screenshot can be looked at.
 const out = mkdtempSync(join(tmpdir(), 'cellcheck-reports-'));
@@ -90,7 +79,7 @@ describe('reports written by every scan', () => {
   });
 });
 
-const browserSkip = existsSync(CHROMIUM) ? false : `no ${CHROMIUM}: apt-get install -y chromium`;
+const browserSkip = chromiumMissing();
 
 describe.skipIf(browserSkip !== false)(`HTML report in headless Chromium${browserSkip ? ` (skipped: ${browserSkip})` : ''}`, () => {
   it('loads offline with no console error, shows the key elements, prints, and leaves a screenshot', async () => {

@@ -24,14 +24,93 @@ export function parseListen(text: string): { host: string; port: number } {
 }
 
 /** The store's errors (bad database file, a key enrolled twice) are the operator's to fix: exit 2. */
-async function openStore(file: string) {
+async function openStore(location: string, policy?: { idleMs: number; absoluteMs: number }) {
   const { ConsoleStore } = await import('../../console/store.ts');
+  return asUsageError(() => ConsoleStore.open(location, policy));
+}
+
+async function asUsageError<T>(work: () => Promise<T>): Promise<T> {
+  const { StoreError } = await import('../../console/db.ts');
   try {
-    return new ConsoleStore(file);
+    return await work();
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw err instanceof StoreError ? new UsageError(err.message) : err;
   }
 }
+
+const DB_OPTION = { type: 'string', demandOption: true, describe: 'console database: a SQLite file, or postgres://user@host/db' } as const;
+
+/**
+ * A password from an environment variable named by the operator, or from standard input (first
+ * line; not echoed on a terminal). Never from argv, where other users and shell history see it.
+ */
+async function readPassword(envName: string | undefined): Promise<string> {
+  if (envName !== undefined) {
+    const value = process.env[envName];
+    if (value === undefined) throw new UsageError(`--password-env ${envName}: the variable is not set`);
+    return value;
+  }
+  const stdin = process.stdin;
+  if (stdin.isTTY) {
+    process.stderr.write('Password: ');
+    stdin.setRawMode(true);
+    let typed = '';
+    try {
+      for await (const chunk of stdin) {
+        const text = String(chunk);
+        if (text === '\u0003') throw new UsageError('cancelled');
+        const end = text.search(/[\r\n]/);
+        typed += end === -1 ? text : text.slice(0, end);
+        if (end !== -1) break;
+      }
+    } finally {
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stderr.write('\n');
+    }
+    return typed;
+  }
+  let all = '';
+  for await (const chunk of stdin) all += String(chunk);
+  return all.split(/\r?\n/)[0] ?? '';
+}
+
+const userCommand: CommandModule = {
+  command: 'user <action>',
+  describe: 'people who log in to the web console: add (password from stdin or --password-env), delete, list',
+  builder: (y) =>
+    y
+      .positional('action', { choices: ['add', 'delete', 'list'] as const, describe: 'what to do' })
+      .option('db', DB_OPTION)
+      .option('name', { type: 'string', describe: 'user name (login)' })
+      .option('role', { choices: ['viewer', 'engineer', 'admin'] as const, describe: 'viewer reads; engineer also deletes runs; admin also manages users and reads the audit log' })
+      .option('password-env', { type: 'string', describe: 'read the password from this environment variable instead of stdin' })
+      .check((a) => {
+        if (a.action !== 'list' && a.name === undefined) throw new UsageError(`user ${String(a.action)} needs --name`);
+        if (a.action === 'add' && a.role === undefined) throw new UsageError('user add needs --role viewer|engineer|admin');
+        return true;
+      }),
+  handler: async (argv) => {
+    const a = argv as unknown as { action: 'add' | 'delete' | 'list'; db: string; name?: string; role?: 'viewer' | 'engineer' | 'admin'; passwordEnv?: string };
+    const store = await openStore(a.db);
+    try {
+      if (a.action === 'list') {
+        for (const u of await store.accounts.listUsers()) process.stdout.write(`${u.name}\t${u.role}\t${u.createdAt}\n`);
+      } else if (a.action === 'add' && a.name !== undefined && a.role !== undefined) {
+        const password = await readPassword(a.passwordEnv);
+        const { name, role } = a;
+        await asUsageError(() => store.accounts.addUser(name, password, role, 'cli', new Date()));
+        process.stdout.write(`User ${a.name} added with role ${a.role}.\n`);
+      } else if (a.action === 'delete' && a.name !== undefined) {
+        const { name } = a;
+        await asUsageError(() => store.accounts.deleteUser(name, 'cli', new Date()));
+        process.stdout.write(`User ${a.name} deleted; their sessions ended.\n`);
+      }
+    } finally {
+      await store.close();
+    }
+  },
+};
 
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || (net.isIPv4(host) && host.startsWith('127.'));
@@ -42,7 +121,7 @@ const enrollCommand: CommandModule = {
   describe: "enrol an agent's public key (prints the agent's bearer token once), or add a reader token",
   builder: (y) =>
     y
-      .option('db', { type: 'string', demandOption: true, describe: 'console database (SQLite)' })
+      .option('db', DB_OPTION)
       .option('agent', { type: 'string', describe: 'agent id (as in the results: agent.id)' })
       .option('key', { type: 'string', describe: "the agent's public key (signing.pub from cellcheck keygen)" })
       .option('reader', { type: 'string', describe: 'name of a reader who may list and read results' })
@@ -60,7 +139,7 @@ const enrollCommand: CommandModule = {
         const kid = await keyId(key);
         let token: string;
         try {
-          token = store.enrollAgent(a.agent, key, kid, new Date());
+          token = await store.enrollAgent(a.agent, key, kid, new Date());
         } catch (err) {
           throw new UsageError((err as Error).message);
         }
@@ -68,35 +147,46 @@ const enrollCommand: CommandModule = {
           `Enrolled agent ${a.agent} with key ${kid}.\nBearer token (shown once; give it to the agent as upload.tokenFile or upload.tokenEnv):\n${token}\n`,
         );
       } else if (a.reader !== undefined) {
-        const token = store.addReader(a.reader, new Date());
+        const token = await store.addReader(a.reader, new Date());
         process.stdout.write(`Reader ${a.reader} added.\nBearer token (shown once):\n${token}\n`);
       }
     } finally {
-      store.close();
+      await store.close();
     }
   },
 };
 
 export const consoleCommand: CommandModule = {
   command: 'console',
-  describe: 'run the console ingest service (POST/GET /api/v1/results); `console enroll` adds agents and readers',
+  describe: 'run the console: web UI for people, ingest API for agents; `console enroll` adds agents and readers, `console user` people',
   builder: (y) =>
     y
       .command(enrollCommand)
-      .option('db', { type: 'string', demandOption: true, describe: 'console database (SQLite; created if missing)' })
+      .command(userCommand)
+      .option('db', { ...DB_OPTION, describe: 'console database: a SQLite file (created if missing), or postgres://user@host/db' })
+      .option('session-idle-minutes', { type: 'number', default: 30, describe: 'a web session unused this long ends (it ends 12 h after login in any case)' })
       .option('listen', { type: 'string', default: '127.0.0.1:8443', describe: 'HOST:PORT to listen on' })
       .option('tls-cert', { type: 'string', describe: "server certificate (PEM), issued by the operator's CA" })
       .option('tls-key', { type: 'string', describe: 'private key of the server certificate (PEM)' })
       .option('client-ca', { type: 'string', describe: 'require client certificates issued by this CA (PEM)' })
       .option('max-body-bytes', { type: 'number', default: 32 * 1024 * 1024, describe: 'largest accepted request body' }),
   handler: async (argv) => {
-    const a = argv as unknown as { db: string; listen: string; tlsCert?: string; tlsKey?: string; clientCa?: string; maxBodyBytes: number };
+    const a = argv as unknown as {
+      db: string;
+      listen: string;
+      tlsCert?: string;
+      tlsKey?: string;
+      clientCa?: string;
+      maxBodyBytes: number;
+      sessionIdleMinutes: number;
+    };
     const listen = parseListen(a.listen);
     if ((a.tlsCert === undefined) !== (a.tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
     if (a.tlsCert === undefined && !isLoopback(listen.host))
       throw new UsageError(`--listen ${a.listen}: plain HTTP only on a loopback address; give --tls-cert and --tls-key`);
     if (a.clientCa !== undefined && a.tlsCert === undefined) throw new UsageError('--client-ca needs TLS (--tls-cert and --tls-key)');
     if (!(Number.isInteger(a.maxBodyBytes) && a.maxBodyBytes > 0)) throw new UsageError('--max-body-bytes: a positive whole number of bytes');
+    if (!(a.sessionIdleMinutes > 0 && a.sessionIdleMinutes <= 24 * 60)) throw new UsageError('--session-idle-minutes: more than 0, at most 1440');
     const tls =
       a.tlsCert !== undefined && a.tlsKey !== undefined
         ? {
@@ -106,7 +196,7 @@ export const consoleCommand: CommandModule = {
           }
         : undefined;
     const { startConsole } = await import('../../console/server.ts');
-    const store = await openStore(a.db);
+    const store = await openStore(a.db, { idleMs: a.sessionIdleMinutes * 60_000, absoluteMs: 12 * 3600_000 });
     const running = await startConsole({
       store,
       ...listen,
@@ -114,13 +204,13 @@ export const consoleCommand: CommandModule = {
       maxBodyBytes: a.maxBodyBytes,
       log: (entry) => process.stdout.write(`${JSON.stringify(entry)}\n`),
     });
-    process.stderr.write(`cellcheck console listening on ${running.url} (database ${a.db})\n`);
+    process.stderr.write(`cellcheck console listening on ${running.url} (database ${store.db.location})\n`);
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
     });
     await running.close();
-    store.close();
+    await store.close();
   },
 };

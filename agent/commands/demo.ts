@@ -1,22 +1,27 @@
 import type { CommandModule } from 'yargs';
 import { parseConfigText } from '../config.ts';
+import { JUDGE_OPTIONS, judgeFromArgs } from '../judge-options.ts';
 import { OUTPUT_OPTIONS, outputOptions } from '../output.ts';
+import { deliveryOptions, SIGNING_OPTIONS } from './delivery-options.ts';
 import { scanAndReport } from './scan.ts';
 
 export const demoCommand: CommandModule = {
   command: 'demo',
   describe: 'start the simulated cell on loopback, scan it with the built-in config, print the summary',
-  builder: (y) => y.option('out', { type: 'string', default: 'runs', describe: 'parent folder of run directories' }).options(OUTPUT_OPTIONS),
+  builder: (y) => y.option('out', { type: 'string', default: 'runs', describe: 'parent folder of run directories' }).options({ advisories: JUDGE_OPTIONS.advisories }).options(SIGNING_OPTIONS).options(OUTPUT_OPTIONS),
   handler: async (argv) => {
-    const a = argv as unknown as { out: string; format: 'text' | 'json'; quiet: boolean; color?: boolean };
+    const a = argv as unknown as { out: string; key?: string; advisories?: string; format: 'text' | 'json'; quiet: boolean; color?: boolean };
     const output = outputOptions(a);
+    const delivery = deliveryOptions(a);
+    // A bad advisory store is refused before the cell starts.
+    const judged = judgeFromArgs({ advisories: a.advisories });
     // Loaded only here: the simulated cell pulls in every fixture server.
     const { startDemoCell } = await import('../../fixtures/cell.ts');
     if (!output.quiet) process.stderr.write('Starting the simulated cell on loopback...\n');
     const cell = await startDemoCell();
     try {
       if (!output.quiet) process.stderr.write(`Built-in demo config (${cell.devices.length} simulated devices):\n${cell.config}\n`);
-      process.exitCode = await scanAndReport(parseConfigText(cell.config, 'built-in demo config'), a.out, output);
+      process.exitCode = await scanAndReport(parseConfigText(cell.config, 'built-in demo config'), a.out, output, delivery, judged);
     } finally {
       await cell.close();
     }

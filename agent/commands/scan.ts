@@ -1,16 +1,27 @@
+import { dirname, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { PROBES } from '../../probes/registry.ts';
 import type { Config } from '../config.ts';
 import { loadConfigFile } from '../config.ts';
 import { loadJudge } from '../judge-loader.ts';
+import { JUDGE_OPTIONS, type JudgeArgs, judgeFromArgs } from '../judge-options.ts';
+import { planScan, renderPlan } from '../plan.ts';
 import { emitResult, OUTPUT_OPTIONS, type OutputOptions, outputOptions, progressPrinter } from '../output.ts';
+import { refreshHtmlReport } from '../run-reports.ts';
 import { runScan } from '../run-scan.ts';
+import { deliverRun, type DeliveryOptions } from '../deliver.ts';
+import { deliveryOptions, progressLog, reportDelivery, SIGNING_OPTIONS, UPLOAD_OPTIONS } from './delivery-options.ts';
 
 /** Scans with a loaded config and prints the result; shared by `scan` and `demo`. */
-export async function scanAndReport(config: Config, out: string, output: OutputOptions): Promise<number> {
+export async function scanAndReport(config: Config, out: string, output: OutputOptions, delivery: DeliveryOptions = {}, judged: ReturnType<typeof judgeFromArgs> = { judge: loadJudge(), inputs: {} }): Promise<number> {
   const onProgress = progressPrinter(output);
-  const { result, runDir } = await runScan({ config, outDir: out, probes: PROBES, judge: loadJudge(), ...(onProgress ? { onProgress } : {}) });
-  return emitResult(result, output, runDir);
+  const { statements, advisories } = judged.inputs;
+  const { result, runDir, reports } = await runScan({ config, outDir: out, probes: PROBES, judge: judged.judge, ...(config.signing?.agentId ? { agentId: config.signing.agentId } : {}), ...(statements ? { statements } : {}), ...(advisories ? { advisories } : {}), ...(onProgress ? { onProgress } : {}) });
+  const log = progressLog(output);
+  const delivered = await deliverRun(runDir, delivery, log ? { log } : {});
+  if (delivered.signedFile) refreshHtmlReport(runDir, result, reports);
+  reportDelivery(delivered, delivery);
+  return emitResult(result, output, { runDir, reports });
 }
 
 export const scanCommand: CommandModule = {
@@ -20,9 +31,22 @@ export const scanCommand: CommandModule = {
     y
       .option('config', { type: 'string', demandOption: true, describe: 'zone config (YAML)' })
       .option('out', { type: 'string', default: 'runs', describe: 'parent folder of run directories' })
+      .option('plan', { type: 'boolean', default: false, describe: 'print every connection and request kind per device, send nothing' })
+      .options(SIGNING_OPTIONS)
+      .options(UPLOAD_OPTIONS)
+      .options(JUDGE_OPTIONS)
       .options(OUTPUT_OPTIONS),
   handler: async (argv) => {
-    const a = argv as unknown as { config: string; out: string; format: 'text' | 'json'; quiet: boolean; color?: boolean };
-    process.exitCode = await scanAndReport(loadConfigFile(a.config), a.out, outputOptions(a));
+    const a = argv as unknown as { config: string; out: string; plan: boolean; key?: string; upload: boolean; format: 'text' | 'json'; quiet: boolean; color?: boolean } & JudgeArgs;
+    const config = loadConfigFile(a.config);
+    if (a.plan) {
+      const plan = planScan(config, PROBES);
+      process.stdout.write(a.format === 'json' ? `${JSON.stringify(plan, null, 2)}\n` : renderPlan(plan));
+      return;
+    }
+    // Statement files are validated with the config, before any packet is sent.
+    const store = a.advisories ?? (config.advisories ? resolve(dirname(a.config), config.advisories.store) : undefined);
+    const judged = judgeFromArgs({ ...a, advisories: store });
+    process.exitCode = await scanAndReport(config, a.out, outputOptions(a), deliveryOptions(a, config), judged);
   },
 };

@@ -71,7 +71,7 @@ async function readGreeting(session: TcpSession): Promise<FtpReply> {
 /** Says goodbye politely; a server that does not answer QUIT is closed anyway. */
 async function quit(session: TcpSession, ctx: ProbeContext): Promise<number | undefined> {
   try {
-    session.write('ftp.quit', QUIT);
+    await session.write('ftp.quit', QUIT);
     return (await readReply(session, 'ftp.quit-reply', Math.min(1000, ctx.stepTimeoutMs))).code;
   } catch {
     return undefined;
@@ -98,6 +98,7 @@ export const ftpProbe: ProbeDefinition<FtpFacts> = {
   version: 1,
   protocol: 'ftp',
   safety: 'identify',
+  ops: ['tcp.connect', 'ftp.quit'],
   facts: FtpFacts,
   run: runBanner,
 };
@@ -107,11 +108,11 @@ async function runAnonymous(ctx: ProbeContext): Promise<FtpAnonymousFacts> {
   try {
     const greeting = await readGreeting(session);
     if (greeting.code !== 220) throw new ProbeUnavailable('denied', `server greeted with ${greeting.code}, not ready for a login`);
-    session.write('ftp.user', Buffer.from('USER anonymous\r\n', 'latin1'));
+    await session.write('ftp.user', Buffer.from('USER anonymous\r\n', 'latin1'));
     const user = await readReply(session, 'ftp.user-reply');
     const facts: FtpAnonymousFacts = { greetingCode: greeting.code, userCode: user.code, loggedIn: user.code === 230 };
     if (user.code === 331 || user.code === 332) {
-      session.write('ftp.pass', Buffer.from(`PASS ${ANONYMOUS_PASSWORD}\r\n`, 'latin1'));
+      await session.write('ftp.pass', Buffer.from(`PASS ${ANONYMOUS_PASSWORD}\r\n`, 'latin1'));
       const pass = await readReply(session, 'ftp.pass-reply');
       facts.passCode = pass.code;
       facts.loggedIn = pass.code === 230;
@@ -129,6 +130,7 @@ export const ftpAnonymousProbe: ProbeDefinition<FtpAnonymousFacts> = {
   version: 1,
   protocol: 'ftp',
   safety: 'read-session',
+  ops: ['tcp.connect', 'ftp.user', 'ftp.pass', 'ftp.quit'],
   optIn: 'ftp.anonymous',
   facts: FtpAnonymousFacts,
   run: runAnonymous,

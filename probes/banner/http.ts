@@ -115,7 +115,7 @@ async function run(ctx: ProbeContext): Promise<HttpFacts> {
   const session = await TcpSession.open(ctx, httpProbe.id);
   try {
     const request = `GET / HTTP/1.1\r\nHost: ${hostHeader(ctx)}\r\nUser-Agent: cellcheck\r\nAccept: text/html\r\nConnection: close\r\n\r\n`;
-    session.write('http.get', Buffer.from(request, 'latin1'));
+    await session.write('http.get', Buffer.from(request, 'latin1'));
     const head = parseHttpHead(await session.readFrame(httpHeadLength, { op: 'http.response-head', maxBytes: MAX_HEADER_BYTES }));
     const length = Number(header(head, 'content-length') ?? Number.NaN);
     const noBody = head.status === 204 || head.status === 304 || head.status < 200 || length === 0;
@@ -134,6 +134,7 @@ export const httpProbe: ProbeDefinition<HttpFacts> = {
   version: 1,
   protocol: 'http',
   safety: 'identify',
+  ops: ['tcp.connect', 'http.get'],
   facts: HttpFacts,
   run,
 };

@@ -119,6 +119,7 @@ export const telnetProbe: ProbeDefinition<TelnetFacts> = {
   version: 1,
   protocol: 'telnet',
   safety: 'identify',
+  ops: ['tcp.connect'],
   facts: TelnetFacts,
   run,
 };

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import tls from 'node:tls';
 import type { CertificateFacts } from '../certificate.ts';
 import { certificateFacts } from '../certificate.ts';
+import { passGate } from '../gate.ts';
 import type { ProbeContext, ProbeDefinition } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
 import type { TlsVersion, TlsVersionResult } from './facts.ts';
@@ -96,8 +97,13 @@ function closeSocket(socket: tls.TLSSocket, graceMs: number): Promise<void> {
 }
 
 /** One handshake on its own connection; resolves only after that connection is closed. */
-function handshake(ctx: ProbeContext, attempt: Attempt): Promise<AttemptResult> {
-  if (ctx.signal.aborted) return Promise.resolve({ kind: 'stop', failure: new ProbeUnavailable('budget', 'device time budget spent before the handshake') });
+async function handshake(ctx: ProbeContext, attempt: Attempt): Promise<AttemptResult> {
+  if (ctx.signal.aborted) return { kind: 'stop', failure: new ProbeUnavailable('budget', 'device time budget spent before the handshake') };
+  try {
+    await passGate(ctx, PROBE_ID, 'tls.client-hello');
+  } catch (err) {
+    return { kind: 'stop', failure: err instanceof ProbeUnavailable ? err : new ProbeUnavailable('error', String(err)) };
+  }
   ctx.transcript.tx(PROBE_ID, 'tls.client-hello', undefined, `${ctx.address}:${ctx.port} offering ${attempt.minVersion}..${attempt.maxVersion}`);
   return new Promise((resolve) => {
     const socket = tls.connect({
@@ -227,6 +233,7 @@ export const tlsProbe: ProbeDefinition<TlsFacts> = {
   version: 1,
   protocol: 'https',
   safety: 'identify',
+  ops: ['tls.client-hello'],
   facts: TlsFacts,
   run,
 };

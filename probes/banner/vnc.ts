@@ -98,7 +98,7 @@ async function run(ctx: ProbeContext): Promise<VncFacts> {
   try {
     const server = parseRfbVersion(await session.readFrame(rfbVersionLength, { op: 'vnc.server-version', maxBytes: VERSION_BYTES }));
     const clientVersion = clientVersionFor(server);
-    session.write('vnc.client-version', Buffer.from(`RFB ${clientVersion}\n`, 'latin1'));
+    await session.write('vnc.client-version', Buffer.from(`RFB ${clientVersion}\n`, 'latin1'));
     const frame = await session.readFrame((buf) => securityMessageLength(clientVersion, buf), { op: 'vnc.security-types', maxBytes: MAX_SECURITY_BYTES });
     // We close here without choosing a type: choosing one would start an authentication.
     const security = parseSecurityMessage(clientVersion, frame);
@@ -115,6 +115,7 @@ export const vncProbe: ProbeDefinition<VncFacts> = {
   version: 1,
   protocol: 'vnc',
   safety: 'identify',
+  ops: ['tcp.connect', 'vnc.client-version'],
   facts: VncFacts,
   run,
 };

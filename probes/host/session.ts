@@ -1,9 +1,10 @@
 import { appendFileSync } from 'node:fs';
 import net from 'node:net';
-import ssh2 from 'ssh2';
+import type { Client, ClientChannel } from 'ssh2';
 import { z } from 'zod';
 import { passGate } from '../gate.ts';
 import { closeClient, unavailableFrom } from '../ssh/client.ts';
+import { loadSsh2 } from '../ssh/library.ts';
 import { CLIENT_SOFTWARE } from '../ssh/kexinit.ts';
 import type { ProbeContext } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
@@ -36,8 +37,8 @@ export type HostCredential = z.infer<typeof HostCredential>;
 const MAX_STDERR_BYTES = 4096;
 
 /** Whether ssh2 can use a private key (with its passphrase); the reason when not. */
-export function privateKeyProblem(key: string, passphrase?: string): string | undefined {
-  const parsed = ssh2.utils.parseKey(key, passphrase);
+export async function privateKeyProblem(key: string, passphrase?: string): Promise<string | undefined> {
+  const parsed = (await loadSsh2()).utils.parseKey(key, passphrase);
   if (parsed instanceof Error) return parsed.message;
   const first = Array.isArray(parsed) ? parsed[0] : parsed;
   return first?.isPrivateKey() ? undefined : 'not a private key';
@@ -63,11 +64,11 @@ export interface RawRun {
 export class HostSession {
   readonly #ctx: ProbeContext;
   readonly #probe: string;
-  readonly #client: InstanceType<typeof ssh2.Client>;
+  readonly #client: Client;
   readonly #socket: net.Socket;
   #closed = false;
 
-  private constructor(ctx: ProbeContext, probe: string, client: InstanceType<typeof ssh2.Client>, socket: net.Socket) {
+  private constructor(ctx: ProbeContext, probe: string, client: Client, socket: net.Socket) {
     this.#ctx = ctx;
     this.#probe = probe;
     this.#client = client;
@@ -90,7 +91,7 @@ export class HostSession {
     const socket = new net.Socket();
     // Small request/reply exchanges: without this, delayed ACKs add ~90 ms to every command.
     socket.setNoDelay(true);
-    const client = new ssh2.Client();
+    const client = new (await loadSsh2()).Client();
     const name = knownHostName(ctx.address, ctx.port);
     let hostKey: HostFacts['hostKey'] | undefined;
     let phase = 'tcp.connect';
@@ -218,7 +219,7 @@ export class HostSession {
       let truncated = false;
       let timedOut = false;
       let exitCode: number | undefined;
-      let channel: ssh2.ClientChannel | undefined;
+      let channel: ClientChannel | undefined;
       let done = false;
       const finish = (channelError?: string) => {
         if (done) return;

@@ -81,7 +81,7 @@ async function readIdentification(ctx: ProbeContext, session: TcpSession, unitId
     transactionId = (transactionId % 0xffff) + 1;
     const header = { transactionId, unitId };
     const category = result.category;
-    session.write('modbus.read-device-id', buildReadDeviceIdRequest(header, category, objectId));
+    await session.write('modbus.read-device-id', buildReadDeviceIdRequest(header, category, objectId));
     result.requests += 1;
     const frame = await session.readFrame(frameLength, { op: 'modbus.reply', maxBytes: MAX_ADU_BYTES });
     return parseDeviceIdReply(frame, { ...header, readDevIdCode: DEVICE_ID_CATEGORIES[category] });
@@ -150,6 +150,7 @@ export const modbusDeviceIdProbe: ProbeDefinition<ModbusDeviceIdFacts> = {
   version: 1,
   protocol: 'modbus',
   safety: 'identify',
+  ops: ['tcp.connect', 'modbus.read-device-id'],
   facts: ModbusDeviceIdFacts,
   async run(ctx) {
     const unitId = unitIdOption(ctx.options);

@@ -15,6 +15,7 @@ import {
 } from 'node-opcua-client';
 import { InMemoryCertificateKeyPairProvider, InMemoryCertificateStore } from 'node-opcua-common';
 import { defaultClientTransportFactory, type IClientTransport } from 'node-opcua-transport';
+import { passGate } from '../gate.ts';
 import type { FailureKind, ProbeContext } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
 
@@ -137,6 +138,7 @@ function summary(msg: Message): string {
  */
 export async function withOpcuaConnection<T>(ctx: ProbeContext, probe: string, fn: (conn: OpcuaConnection) => Promise<T>): Promise<T> {
   if (ctx.signal.aborted) throw new ProbeUnavailable('budget', 'device time budget spent before connecting');
+  await passGate(ctx, probe, 'opcua.hello');
   const endpointUrl = `opc.tcp://${ctx.address.includes(':') ? `[${ctx.address}]` : ctx.address}:${ctx.port}`;
   const kp = await clientKeyPair();
   // disconnect() leaves a socket open while the HEL/ACK handshake is pending (a silent peer);
@@ -173,7 +175,11 @@ export async function withOpcuaConnection<T>(ctx: ProbeContext, probe: string, f
     if (res.schema.name === 'GetEndpointsResponse' && Array.isArray(res.endpoints)) discovered = res.endpoints as EndpointDescription[];
   });
 
-  const step = <R>(op: string, work: () => Promise<R>) => bounded(ctx, op, work());
+  // Requests we start pass the gate; those node-opcua sends inside connect() are covered by the hello.
+  const step = async <R>(op: string, work: () => Promise<R>) => {
+    if (op !== 'opcua.open-secure-channel') await passGate(ctx, probe, op);
+    return bounded(ctx, op, work());
+  };
   let errored = false;
   try {
     ctx.transcript.tx(probe, 'opcua.hello', undefined, endpointUrl);

@@ -144,11 +144,15 @@ async function discover(conn: OpcuaConnection): Promise<RawEndpoint[]> {
 }
 
 /** Discovery only: HEL, OpenSecureChannel (None), GetEndpoints, FindServers, close. No session. */
+/** What an endpoint listing sends: HEL, a None secure channel, GetEndpoints, FindServers, close. */
+const ENDPOINT_OPS = ['opcua.hello', 'opcua.open-secure-channel', 'opcua.get-endpoints', 'opcua.find-servers', 'opcua.close'];
+
 export const opcuaEndpointsProbe: ProbeDefinition<OpcuaEndpointsFacts> = {
   id: ENDPOINTS_PROBE,
   version: 1,
   protocol: 'opcua',
   safety: 'identify',
+  ops: ENDPOINT_OPS,
   facts: OpcuaEndpointsFacts,
   run: (ctx) =>
     connect(ctx, ENDPOINTS_PROBE, async (conn) => {
@@ -174,6 +178,7 @@ export const opcuaSessionProbe: ProbeDefinition<OpcuaSessionFacts> = {
   version: 1,
   protocol: 'opcua',
   safety: 'read-session',
+  ops: [...ENDPOINT_OPS, 'opcua.create-session', 'opcua.activate-session', 'opcua.read', 'opcua.close-session'],
   optIn: OPCUA_SESSION_OPT_IN,
   facts: OpcuaSessionFacts,
   run: async (ctx) => {

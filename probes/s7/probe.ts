@@ -61,8 +61,8 @@ class S7Connection {
     return this.#pduRef;
   }
 
-  send(req: S7Request): void {
-    this.#session.write(S7_OPS[req.kind], buildS7Request(req));
+  async send(req: S7Request): Promise<void> {
+    await this.#session.write(S7_OPS[req.kind], buildS7Request(req));
   }
 
   /** One S7 PDU, reassembled from COTP DT fragments and bounded by the negotiated PDU size. */
@@ -83,14 +83,14 @@ class S7Connection {
 
   async setup(): Promise<void> {
     const pduRef = this.nextRef();
-    this.send({ kind: 'setup-communication', pduRef, pduSize: REQUESTED_PDU_SIZE });
+    await this.send({ kind: 'setup-communication', pduRef, pduSize: REQUESTED_PDU_SIZE });
     this.#pduSize = unwrap(parseSetupReply(await this.receivePdu(), pduRef)).pduSize;
   }
 
   /** Reads one SZL, following multi-telegram answers up to the caps. */
   async readSzl(szlId: number, index: number): Promise<SzlRead> {
     let pduRef = this.nextRef();
-    this.send({ kind: 'szl-read', pduRef, szlId, index });
+    await this.send({ kind: 'szl-read', pduRef, szlId, index });
     let telegram = unwrap(parseSzlTelegram(await this.receivePdu(), pduRef));
     if (telegram.returnCode === SZL_RETURN_OBJECT_DOES_NOT_EXIST) return { status: 'unavailable', reason: 'not-available', detail: 'device answered: object does not exist' };
     const chunks: Buffer[] = [];
@@ -106,7 +106,7 @@ class S7Connection {
         return { status: 'unavailable', reason: 'too-long', detail: `answer still continues after ${telegrams} telegrams / ${bytes} bytes` };
       }
       pduRef = this.nextRef();
-      this.send({ kind: 'szl-followup', pduRef, sequence: telegram.sequence });
+      await this.send({ kind: 'szl-followup', pduRef, sequence: telegram.sequence });
       telegram = unwrap(parseSzlTelegram(await this.receivePdu(), pduRef));
     }
     const list = parseSzlList(Buffer.concat(chunks));
@@ -129,7 +129,7 @@ async function connect(ctx: ProbeContext): Promise<{ session: TcpSession; called
   for (const [attempt, called] of TSAP_CALLED.entries()) {
     const session = await TcpSession.open(ctx, PROBE_ID);
     try {
-      session.write(S7_OPS['cotp-cr'], buildS7Request({ kind: 'cotp-cr', callingTsap: TSAP_CALLING, calledTsap: called }));
+      await session.write(S7_OPS['cotp-cr'], buildS7Request({ kind: 'cotp-cr', callingTsap: TSAP_CALLING, calledTsap: called }));
       const tpdu = unwrap(parseCotp(await session.readFrame(tpktFrameLength, { op: REPLY_OP, maxBytes: MAX_FRAME_BYTES })));
       if (tpdu.type === 'cc') return { session, called, retried: attempt > 0 };
       if (tpdu.type !== 'dr') throw new ProbeUnavailable('protocol-mismatch', 'COTP connection request answered with data');
@@ -226,6 +226,7 @@ export const s7SzlProbe: ProbeDefinition<S7SzlFacts> = {
   version: 1,
   protocol: 's7',
   safety: 'identify',
+  ops: ['tcp.connect', ...Object.values(S7_OPS)],
   facts: S7SzlFactsSchema,
   run,
 };

@@ -1,7 +1,8 @@
 import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
 import net from 'node:net';
-import * as snmp from 'net-snmp';
+import type * as NetSnmp from 'net-snmp';
+import { passGate } from '../gate.ts';
 import type { ProbeContext } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
 import { encodeDiscoveryRequest, parseDiscoveryReport, peekMessage } from './ber.ts';
@@ -73,6 +74,7 @@ function budgetSpent(): ProbeUnavailable {
  */
 export async function discoverEngine(ctx: ProbeContext, probe: string): Promise<EngineReport> {
   if (ctx.signal.aborted) throw budgetSpent();
+  await passGate(ctx, probe, 'snmp.discovery');
   const msgId = randomInt(1, 0x7fffffff);
   const request = encodeDiscoveryRequest(msgId, randomInt(1, 0x7fffffff));
   const socket = dgram.createSocket(udpType(ctx.address));
@@ -89,9 +91,13 @@ export async function discoverEngine(ctx: ProbeContext, probe: string): Promise<
         ctx.signal.removeEventListener('abort', onAbort);
       };
       ctx.signal.addEventListener('abort', onAbort, { once: true });
-      socket.on('error', (err) => {
+      socket.on('error', (err: NodeJS.ErrnoException) => {
         done();
-        reject(new ProbeUnavailable('error', `UDP socket: ${err.message}`));
+        reject(
+          err.code === 'ECONNREFUSED'
+            ? new ProbeUnavailable('refused', `no SNMP agent: ${ctx.address} answered port ${ctx.port} unreachable`)
+            : new ProbeUnavailable('error', `UDP socket: ${err.message}`),
+        );
       });
       socket.on('message', (buf, rinfo) => {
         ctx.transcript.rx(
@@ -119,31 +125,22 @@ export async function discoverEngine(ctx: ProbeContext, probe: string): Promise<
         }
       });
       ctx.transcript.tx(probe, 'snmp.discovery', request, 'SNMPv3 engine discovery (no user, no authentication, reportable)');
-      socket.send(request, ctx.port, ctx.address, (err) => {
-        if (!err) return;
-        done();
-        reject(new ProbeUnavailable('error', `UDP send: ${err.message}`));
-      });
+      // A connected socket hears the ICMP port-unreachable of a host without an agent at once.
+      socket.connect(ctx.port, ctx.address, () =>
+        socket.send(request, (err) => {
+          if (!err) return;
+          done();
+          reject(new ProbeUnavailable('error', `UDP send: ${err.message}`));
+        }),
+      );
     });
   } finally {
     socket.close();
   }
 }
 
-const AUTH_PROTOCOL_IDS: Record<SnmpV3Credentials['authProtocol'], snmp.AuthProtocols> = {
-  md5: snmp.AuthProtocols.md5,
-  sha: snmp.AuthProtocols.sha,
-  sha224: snmp.AuthProtocols.sha224,
-  sha256: snmp.AuthProtocols.sha256,
-  sha384: snmp.AuthProtocols.sha384,
-  sha512: snmp.AuthProtocols.sha512,
-};
-const PRIV_PROTOCOL_IDS: Record<SnmpV3Credentials['privProtocol'], snmp.PrivProtocols> = {
-  des: snmp.PrivProtocols.des,
-  aes: snmp.PrivProtocols.aes,
-  aes256b: snmp.PrivProtocols.aes256b,
-  aes256r: snmp.PrivProtocols.aes256r,
-};
+/** net-snmp, set by the first SnmpReader.open: starting the agent (`--help`) does not load it. */
+let snmp: typeof NetSnmp;
 
 const USM_REASONS: Record<string, SnmpAuthRejected['reason']> = {
   'Unknown User Name': 'unknown-user',
@@ -178,7 +175,7 @@ function failureOf(err: unknown): ProbeUnavailable {
   }
 }
 
-function normalise(vb: snmp.Varbind): SnmpVarbind {
+function normalise(vb: NetSnmp.Varbind): SnmpVarbind {
   if (snmp.isVarbindError(vb)) return { oid: vb.oid, value: null };
   const v = vb.value;
   if (v === undefined || v === null) return { oid: vb.oid, value: null };
@@ -216,13 +213,15 @@ interface Pending {
  */
 export class SnmpReader {
   readonly version: SnmpAccess['version'];
-  readonly #session: snmp.Session;
+  readonly #session: NetSnmp.Session;
   readonly #ctx: ProbeContext;
+  readonly #probe: string;
   #pending: Pending | undefined;
   #closed = false;
 
   private constructor(ctx: ProbeContext, probe: string, access: SnmpAccess) {
     this.#ctx = ctx;
+    this.#probe = probe;
     this.version = access.version;
     // net-snmp owns its socket; this dgram wrapper records each datagram it sends and receives.
     const dgramModule = {
@@ -252,12 +251,12 @@ export class SnmpReader {
     const common = { port: ctx.port, retries: 0, timeout: ctx.stepTimeoutMs, transport: udpType(ctx.address), dgramModule };
     if (access.version === 'v3') {
       const c = access.credentials;
-      const user: snmp.User = {
+      const user: NetSnmp.User = {
         name: c.user,
         level: snmp.SecurityLevel.authPriv,
-        authProtocol: AUTH_PROTOCOL_IDS[c.authProtocol],
+        authProtocol: snmp.AuthProtocols[c.authProtocol],
         authKey: c.authKey,
-        privProtocol: PRIV_PROTOCOL_IDS[c.privProtocol],
+        privProtocol: snmp.PrivProtocols[c.privProtocol],
         privKey: c.privKey,
       };
       this.#session = snmp.createV3Session(ctx.address, user, { ...common, version: snmp.Version3 });
@@ -268,14 +267,17 @@ export class SnmpReader {
     this.#session.on('error', (err: Error) => this.#session.cancelRequests(new ProbeUnavailable('malformed', `undecodable SNMP answer: ${err.message}`)));
   }
 
-  static open(ctx: ProbeContext, probe: string, access: SnmpAccess): SnmpReader {
+  static async open(ctx: ProbeContext, probe: string, access: SnmpAccess): Promise<SnmpReader> {
+    snmp ??= await import('net-snmp');
     if (ctx.signal.aborted) throw budgetSpent();
     return new SnmpReader(ctx, probe, access);
   }
 
-  #request<T>(op: string, oids: readonly string[], send: (cb: (err: Error | null, result?: T) => void) => void): Promise<T> {
-    if (this.#closed) return Promise.reject(new ProbeUnavailable('closed', 'SNMP session already closed'));
-    if (this.#ctx.signal.aborted) return Promise.reject(budgetSpent());
+  async #request<T>(op: string, oids: readonly string[], send: (cb: (err: Error | null, result?: T) => void) => void): Promise<T> {
+    if (this.#closed) throw new ProbeUnavailable('closed', 'SNMP session already closed');
+    if (this.#ctx.signal.aborted) throw budgetSpent();
+    await passGate(this.#ctx, this.#probe, op);
+    if (this.#ctx.signal.aborted) throw budgetSpent();
     return new Promise<T>((resolve, reject) => {
       const onAbort = () => this.#session.cancelRequests(budgetSpent());
       this.#ctx.signal.addEventListener('abort', onAbort, { once: true });
@@ -295,18 +297,18 @@ export class SnmpReader {
   }
 
   async get(oids: readonly string[]): Promise<SnmpVarbind[]> {
-    const vbs = await this.#request<snmp.Varbind[]>('snmp.get', oids, (cb) => this.#session.get([...oids], cb));
+    const vbs = await this.#request<NetSnmp.Varbind[]>('snmp.get', oids, (cb) => this.#session.get([...oids], cb));
     return vbs.map(normalise);
   }
 
   /** One answer list per requested OID: one entry for GETNEXT, up to the repetitions for GETBULK. */
   async #next(oids: readonly string[]): Promise<SnmpVarbind[][]> {
     if (this.version === 'v1') {
-      const vbs = await this.#request<snmp.Varbind[]>('snmp.getnext', oids, (cb) => this.#session.getNext([...oids], cb));
+      const vbs = await this.#request<NetSnmp.Varbind[]>('snmp.getnext', oids, (cb) => this.#session.getNext([...oids], cb));
       return vbs.map((vb) => [normalise(vb)]);
     }
     // net-snmp answers GETBULK with one list per requested OID (its typings say a flat list).
-    const vbs = await this.#request<(snmp.Varbind | snmp.Varbind[])[]>('snmp.getbulk', oids, (cb) => this.#session.getBulk([...oids], 0, BULK_REPETITIONS, cb));
+    const vbs = await this.#request<(NetSnmp.Varbind | NetSnmp.Varbind[])[]>('snmp.getbulk', oids, (cb) => this.#session.getBulk([...oids], 0, BULK_REPETITIONS, cb));
     return vbs.map((column) => (Array.isArray(column) ? column.map(normalise) : [normalise(column)]));
   }
 

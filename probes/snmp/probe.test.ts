@@ -18,6 +18,8 @@ const HOST = {
   garbage: '127.40.1.5',
   oversized: '127.40.1.6',
   plantCommunity: '127.40.1.7',
+  /** Nothing bound: the host answers ICMP port unreachable. */
+  noAgent: '127.40.1.8',
 } as const;
 const READ_OPS = new Set(['snmp.discovery', 'snmp.get', 'snmp.getnext', 'snmp.getbulk']);
 const OPT_IN = (communities: string[]) => ({ communities });
@@ -28,6 +30,7 @@ let looping: RunningSnmpFixture;
 let plantCommunity: RunningSnmpFixture;
 let garbage: RunningFixture;
 let oversized: RunningFixture;
+let silent: RunningFixture;
 
 beforeAll(async () => {
   weak = await startSnmpFixture({ host: HOST.weak, port: PORT, posture: 'weak' });
@@ -37,10 +40,11 @@ beforeAll(async () => {
   garbage = await startRawUdpPeer({ host: HOST.garbage, port: PORT, name: 'snmp-garbage', answer: () => Buffer.from('not an snmp message at all') });
   // Announces a 2 GiB message in a 6-byte datagram.
   oversized = await startRawUdpPeer({ host: HOST.oversized, port: PORT, name: 'snmp-oversized', answer: () => Buffer.from('30847fffffff', 'hex') });
+  silent = await startRawUdpPeer({ host: HOST.silent, port: PORT, name: 'snmp-silent', answer: () => undefined });
 });
 
 afterAll(async () => {
-  for (const f of [weak, hardened, looping, plantCommunity, garbage, oversized]) await f?.close();
+  for (const f of [weak, hardened, looping, plantCommunity, garbage, oversized, silent]) await f?.close();
 });
 
 function context(host: string, options: Record<string, unknown> = {}, stepTimeoutMs = 400, signal: AbortSignal = new AbortController().signal): ProbeContext {
@@ -171,6 +175,14 @@ describe('snmp.system against peers that do not behave', () => {
     expect(outcome.status === 'unavailable' && outcome.failure.kind).toBe('timeout');
     // Discovery plus v2c and v1 GET: three steps of 150 ms.
     expect(outcome.durationMs).toBeLessThan(3 * 150 + 400);
+  });
+
+  it('a host without an agent (port unreachable) ends as refused at once, with no community sent', async () => {
+    const ctx = context(HOST.noAgent, OPT_IN(['public']), 2000);
+    const { outcome } = await probe(ctx);
+    expect(outcome.status === 'unavailable' && outcome.failure.kind).toBe('refused');
+    expect(outcome.durationMs).toBeLessThan(500);
+    expect(ctx.transcript.sentOps()).toEqual(['snmp.discovery']);
   });
 
   it('stops at once when the device budget is spent', async () => {

@@ -45,7 +45,7 @@ function readOptions(ctx: ProbeContext): SnmpProbeOptions {
 
 /** Opens one reader, runs `use`, and always closes it, so at most one socket is open at a time. */
 async function withReader<T>(ctx: ProbeContext, access: SnmpAccess, use: (r: SnmpReader) => Promise<T>): Promise<T> {
-  const reader = SnmpReader.open(ctx, SNMP_PROBE_ID, access);
+  const reader = await SnmpReader.open(ctx, SNMP_PROBE_ID, access);
   try {
     return await use(reader);
   } finally {
@@ -71,6 +71,8 @@ async function engineStep(ctx: ProbeContext): Promise<EngineFacts> {
     };
   } catch (err) {
     const f = rethrowBudget(err);
+    // Port unreachable means no agent listens: asking again with communities or v3 would only wait.
+    if (f.kind === 'refused' || f.kind === 'denied') throw f;
     return { state: f.kind === 'timeout' ? 'no-answer' : f.kind === 'malformed' ? 'malformed' : 'error', detail: f.message };
   }
 }
@@ -218,6 +220,7 @@ export const snmpProbe: ProbeDefinition<SnmpFactsType> = {
   protocol: 'snmp',
   // Engine discovery needs no credentials; community trials run only with the opt-in flag in ctx.options.
   safety: 'identify',
+  ops: ['snmp.discovery', 'snmp.get', 'snmp.getbulk', 'snmp.getnext'],
   facts: SnmpFacts,
   run,
 };

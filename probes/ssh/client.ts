@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import net from 'node:net';
-import ssh2 from 'ssh2';
+import type { Client } from 'ssh2';
+import { passGate } from '../gate.ts';
 import type { ProbeContext } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
 import type { SshHostKey, SshNegotiated } from './facts.ts';
 import { CLIENT_SOFTWARE, hostKeyInfo, identificationLength } from './kexinit.ts';
+import { loadSsh2 } from './library.ts';
 
 /**
- * The only importer of ssh2. It can do two things and nothing else: complete one key exchange to
+ * The ssh2 adapter (ssh2 itself loads lazily, ./library.ts). It can do two things and nothing else: complete one key exchange to
  * see the host key, or additionally ask `none` authentication for the allowed methods. No
  * channel, no command, no password is ever sent.
  */
@@ -77,6 +79,8 @@ export interface ClientResult {
 /** One ssh2 connection, bounded by a step timer and the device budget, always closed before returning. */
 export async function runSshClient(ctx: ProbeContext, probe: string, goal: ClientGoal): Promise<ClientResult> {
   if (ctx.signal.aborted) throw new ProbeUnavailable('budget', 'device time budget spent before connecting');
+  const ssh2 = await loadSsh2();
+  await passGate(ctx, probe, 'tcp.connect');
   const socket = new net.Socket();
   const client = new ssh2.Client();
   const result: ClientResult = {};
@@ -207,7 +211,7 @@ export async function runSshClient(ctx: ProbeContext, probe: string, goal: Clien
 }
 
 /** DISCONNECT and FIN when the transport is up, then a hard destroy if the peer lingers. */
-async function closeClient(client: InstanceType<typeof ssh2.Client>, socket: net.Socket, stepTimeoutMs: number): Promise<void> {
+export async function closeClient(client: Client, socket: net.Socket, stepTimeoutMs: number): Promise<void> {
   if (socket.destroyed) return;
   if (socket.connecting || socket.readyState !== 'open') {
     socket.destroy();
@@ -231,7 +235,7 @@ async function closeClient(client: InstanceType<typeof ssh2.Client>, socket: net
   });
 }
 
-function unavailableFrom(err: Error & { level?: string; code?: unknown }, phase: string): ProbeUnavailable {
+export function unavailableFrom(err: Error & { level?: string; code?: unknown }, phase: string): ProbeUnavailable {
   const code = typeof err.code === 'string' ? err.code : undefined;
   if (code === 'ECONNREFUSED') return new ProbeUnavailable('refused', 'connection refused');
   if (code === 'ECONNRESET') return new ProbeUnavailable('reset', `connection reset during ${phase}`);

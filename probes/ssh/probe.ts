@@ -43,6 +43,7 @@ export const sshKexProbe: ProbeDefinition<SshKexFacts> = {
   version: 1,
   protocol: 'ssh',
   safety: 'identify',
+  ops: ['tcp.connect', 'ssh.identification'],
   facts: SshKexFacts,
   async run(ctx) {
     const session = await TcpSession.open(ctx, ID_KEX);
@@ -50,7 +51,7 @@ export const sshKexProbe: ProbeDefinition<SshKexFacts> = {
       // Read first: a service that is not SSH after all never receives a byte from us.
       const identFrame = await session.readFrame(identificationLength, { op: 'ssh.identification', maxBytes: MAX_PRE_IDENT_BYTES + MAX_IDENT_LINE });
       const identification = parseIdentification(identFrame);
-      session.write('ssh.identification', Buffer.from(`SSH-2.0-${CLIENT_SOFTWARE}\r\n`, 'latin1'));
+      await session.write('ssh.identification', Buffer.from(`SSH-2.0-${CLIENT_SOFTWARE}\r\n`, 'latin1'));
       const kexinit = await readServerKexInit(session);
       ctx.transcript.note(ID_KEX, 'ssh.close', 'closing after the server KEXINIT, before any key exchange');
       return {
@@ -89,6 +90,7 @@ export const sshHostKeyProbe: ProbeDefinition<SshHostKeyFacts> = {
   version: 1,
   protocol: 'ssh',
   safety: 'identify',
+  ops: ['tcp.connect', 'ssh.identification', 'ssh.kexinit'],
   facts: SshHostKeyFacts,
   async run(ctx) {
     const result = await runSshClient(ctx, 'ssh.hostkey', { kind: 'host-key' });
@@ -107,6 +109,7 @@ export const sshAuthMethodsProbe: ProbeDefinition<SshAuthMethodsFacts> = {
   version: 1,
   protocol: 'ssh',
   safety: 'read-session',
+  ops: ['tcp.connect', 'ssh.identification', 'ssh.kexinit', 'ssh.auth-none'],
   optIn: SSH_AUTH_NONE_OPT_IN,
   facts: SshAuthMethodsFacts,
   async run(ctx) {

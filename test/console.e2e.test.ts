@@ -1,0 +1,126 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningConsole, startConsole } from '../console/server.ts';
+import { ConsoleStore } from '../console/store.ts';
+import { keyId, newSigningKeyPair, parsePrivateKey, parsePublicKey } from '../report/keys.ts';
+import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from './setup/chromium.ts';
+import { fleetResult, uploadResult } from './setup/console-fleet.ts';
+import { storeKinds } from './setup/console-stores.ts';
+
+/**
+ * The console end to end in headless Chromium, on each store: agents upload signed results, a
+ * person logs in, sees them, navigates zone -> device -> run -> report, and leaves screenshots.
+ */
+const kinds = storeKinds('127.87.3.1', 15_433);
+// Kept after the run (under the system temp folder) so the screenshots can be looked at.
+const shots = mkdtempSync(join(tmpdir(), 'cellcheck-console-shots-'));
+const PASSWORD = 'browser test password';
+const browserSkip = chromiumMissing();
+let browser: Browser | undefined;
+
+beforeAll(async () => {
+  if (!browserSkip) browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+});
+afterAll(async () => {
+  await browser?.close();
+  for (const k of kinds) k.stop();
+});
+
+function agent() {
+  const pair = newSigningKeyPair();
+  return { priv: parsePrivateKey(pair.privatePem, 'k'), pub: parsePublicKey(pair.publicPem, 'p') };
+}
+
+for (const [i, k] of kinds.entries()) {
+  const skip = browserSkip ? `(skipped: ${browserSkip})` : k.skip;
+  describe.skipIf(skip !== undefined)(`console in headless Chromium on ${k.kind} ${skip ?? ''}`, () => {
+    let store: ConsoleStore;
+    let svc: RunningConsole;
+    const edge1 = agent();
+    const edge2 = agent();
+    const tokens: Record<string, string> = {};
+
+    beforeAll(async () => {
+      store = await ConsoleStore.open(await k.fresh('browser'));
+      svc = await startConsole({ store, host: `127.87.3.${10 + i}`, port: 0 });
+      tokens.edge1 = await store.enrollAgent('edge-1', edge1.pub, await keyId(edge1.pub), new Date());
+      tokens.edge2 = await store.enrollAgent('edge-2', edge2.pub, await keyId(edge2.pub), new Date());
+      await store.accounts.addUser('sec-eng', PASSWORD, 'engineer', 'cli', new Date());
+      const line1 = (runId: string, day: number, telnetOnFirst: boolean) =>
+        fleetResult({ runId, zone: 'Packaging line 1', agentId: 'edge-1', collectedAt: `2026-03-0${day}T08:00:00.000Z`, addresses: ['127.87.3.101', '127.87.3.102'], telnetOnFirst });
+      for (const r of [line1('pl1-a', 1, false), line1('pl1-b', 2, true)]) expect(await uploadResult(svc.url, tokens.edge1 ?? '', edge1.priv, r)).toMatchObject({ status: 201 });
+    });
+    afterAll(async () => {
+      await svc?.close();
+      await store?.close();
+    });
+
+    it('log in, see uploads appear, navigate zone -> device -> run -> report, without a console error', async () => {
+      if (!browser) throw new Error('no browser');
+      const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('console', (m) => (m.type() === 'error' ? errors.push(m.text()) : undefined));
+      page.on('pageerror', (e) => errors.push(e.message));
+      // Nothing but the console itself is ever asked for.
+      const hosts = new Set<string>();
+      page.on('request', (r) => hosts.add(new URL(r.url()).host));
+      try {
+        await page.goto(`${svc.url}/zones/Packaging%20line%201`);
+        expect(page.url()).toContain('/login?next=');
+        await page.fill('#name', 'sec-eng');
+        await page.fill('#password', PASSWORD);
+        await Promise.all([page.waitForURL('**/zones/Packaging%20line%201'), page.click('button[type=submit]')]);
+        const cookie = (await context.cookies()).find((c) => c.name === 'cellcheck_session');
+        expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+
+        await page.goto(`${svc.url}/`);
+        expect(await page.locator('#zones tbody tr').count()).toBe(1);
+        // A second agent uploads while the person watches: a reload shows its zone.
+        const line2 = fleetResult({ runId: 'pl2-a', zone: 'Packaging line 2', agentId: 'edge-2', collectedAt: '2026-03-02T09:00:00.000Z', addresses: ['127.87.3.111'] });
+        expect(await uploadResult(svc.url, tokens.edge2 ?? '', edge2.priv, line2)).toMatchObject({ status: 201 });
+        await page.reload();
+        expect(await page.locator('#zones tbody tr').count()).toBe(2);
+        expect(await page.locator('tr[data-zone="Packaging line 2"] td').nth(4).textContent()).toContain('edge-2');
+        await page.screenshot({ path: join(shots, `${k.kind}-1-zones.png`), fullPage: true });
+
+        await page.click('text=Packaging line 1');
+        await page.waitForURL('**/zones/Packaging%20line%201');
+        expect(await page.locator('#devices tbody tr').count()).toBe(2);
+        // The page's script filters rows as one types (so the CSP lets our own script run).
+        await page.fill('input[data-filter="devices"]', '.102');
+        expect(await page.locator('#devices tbody tr:visible').count()).toBe(1);
+        await page.fill('input[data-filter="devices"]', '');
+        await page.screenshot({ path: join(shots, `${k.kind}-2-zone.png`), fullPage: true });
+
+        await page.click('#devices >> text=127.87.3.101');
+        await page.waitForURL('**/devices/127.87.3.101');
+        expect(await page.locator('svg.chart g.fr').count()).toBe(7);
+        expect(await page.locator('ol.drift').textContent()).toContain('service opened: telnet tcp/23');
+        expect(await page.locator('#history tbody tr').count()).toBe(2);
+        await page.screenshot({ path: join(shots, `${k.kind}-3-device.png`), fullPage: true });
+
+        await page.click('#history >> text=pl1-a');
+        await page.click('dd >> text=pl1-a');
+        await page.waitForURL('**/runs/pl1-a');
+        expect(await page.locator('#signature').textContent()).toMatch(/^verified \(EdDSA, key .+the signature verifies now too$/);
+        await page.screenshot({ path: join(shots, `${k.kind}-4-run.png`), fullPage: true });
+
+        await page.click('#report-link');
+        await page.waitForURL('**/runs/pl1-a/report.html');
+        expect(await page.locator('h1').textContent()).toBe('cellcheck report: Packaging line 1');
+        expect(await page.locator('#signature').textContent()).toContain('verified by the console');
+        await page.screenshot({ path: join(shots, `${k.kind}-5-report.png`) });
+
+        expect(errors).toEqual([]);
+        expect([...hosts]).toEqual([new URL(svc.url).host]);
+        console.log(`console screenshots (${k.kind}): ${shots}`);
+      } finally {
+        await context.close();
+      }
+    });
+  });
+}
