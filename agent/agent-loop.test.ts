@@ -120,14 +120,28 @@ describe('the scheduled agent (virtual clock)', () => {
   it('runs on an interval with jitter, one scan at a time, and keeps the status file', async () => {
     const h = harness('2026-01-05T10:00:00Z');
     const stop = new AbortController();
-    await h.clock.drive(runAgent(settings(h, { every: '1h', jitterSeconds: 600 }), h.deps(), stop.signal), [{ at: '2026-01-05T12:30:00Z', run: () => stop.abort() }]);
+    await h.clock.drive(runAgent(settings(h, { every: '1h', jitterSeconds: 600 }), h.deps(), stop.signal), [
+      { at: '2026-01-05T12:30:00Z', run: () => stop.abort() },
+    ]);
     expect(h.scans.map((s) => s.at)).toEqual(['2026-01-05T10:05:00.000Z', '2026-01-05T11:05:00.000Z', '2026-01-05T12:05:00.000Z']);
     expect(h.delivered).toEqual(['run-1', 'run-2', 'run-3'].map((r) => join(h.outDir, r)));
     const status = h.status();
     expect(status).toMatchObject({ state: 'stopped', agent: { id: 'edge-1', version: '0.0.0-test' } });
-    expect(status.lastRun).toMatchObject({ runId: 'run-3', outcome: 'completed', devices: 2, gaps: 1, startedAt: '2026-01-05T12:05:00.000Z', finishedAt: '2026-01-05T12:06:00.000Z' });
+    expect(status.lastRun).toMatchObject({
+      runId: 'run-3',
+      outcome: 'completed',
+      devices: 2,
+      gaps: 1,
+      startedAt: '2026-01-05T12:05:00.000Z',
+      finishedAt: '2026-01-05T12:06:00.000Z',
+    });
     expect(status.lastRun?.delivery).toMatchObject({ delivered: 1, pending: 0 });
-    expect(h.logs.filter((l) => l.event === 'run.planned').map((l) => l.at)).toEqual(['2026-01-05T10:05:00.000Z', '2026-01-05T11:05:00.000Z', '2026-01-05T12:05:00.000Z', '2026-01-05T13:05:00.000Z']);
+    expect(h.logs.filter((l) => l.event === 'run.planned').map((l) => l.at)).toEqual([
+      '2026-01-05T10:05:00.000Z',
+      '2026-01-05T11:05:00.000Z',
+      '2026-01-05T12:05:00.000Z',
+      '2026-01-05T13:05:00.000Z',
+    ]);
     expect(h.logs.at(-1)).toMatchObject({ event: 'agent.stop', reason: 'signal' });
     // Journal entries are cleared once delivered.
     expect(readdirSync(agentFiles(h.outDir).pending)).toEqual([]);
@@ -140,7 +154,10 @@ describe('the scheduled agent (virtual clock)', () => {
     const s = settings(h, { cron: '0 2 * * *', blackout: [{ from: '01:30', to: '03:00' }] });
     await h.clock.drive(runAgent(s, h.deps(), stop.signal), [{ at: '2026-01-06T12:00:00Z', run: () => stop.abort() }]);
     expect(h.scans.map((x) => x.at)).toEqual(['2026-01-06T03:00:00.000Z']);
-    expect(h.logs.find((l) => l.event === 'run.planned')).toMatchObject({ slot: '2026-01-06T02:00:00.000Z', deferredBy: expect.stringContaining('maintenance window 2026-01-06T01:30:00.000Z') });
+    expect(h.logs.find((l) => l.event === 'run.planned')).toMatchObject({
+      slot: '2026-01-06T02:00:00.000Z',
+      deferredBy: expect.stringContaining('maintenance window 2026-01-06T01:30:00.000Z'),
+    });
   });
 
   it('stops a scan when a maintenance window opens; nothing is delivered', async () => {
@@ -148,7 +165,12 @@ describe('the scheduled agent (virtual clock)', () => {
     const stop = new AbortController();
     const s = settings(h, { every: '1d', blackout: [{ from: '11:00', to: '12:00' }] });
     await h.clock.drive(runAgent(s, h.deps(), stop.signal), [{ at: '2026-01-05T13:00:00Z', run: () => stop.abort() }]);
-    expect(h.status().lastRun).toMatchObject({ runId: 'run-1', outcome: 'aborted', reason: 'a maintenance window opened at 2026-01-05T11:00:00.000Z', finishedAt: '2026-01-05T11:00:00.000Z' });
+    expect(h.status().lastRun).toMatchObject({
+      runId: 'run-1',
+      outcome: 'aborted',
+      reason: 'a maintenance window opened at 2026-01-05T11:00:00.000Z',
+      finishedAt: '2026-01-05T11:00:00.000Z',
+    });
     expect(h.delivered).toEqual([]);
     expect(readdirSync(agentFiles(h.outDir).pending)).toEqual([]);
   });
@@ -156,14 +178,18 @@ describe('the scheduled agent (virtual clock)', () => {
   it('on stop, lets a running scan finish within the grace period, else aborts it at the bound', async () => {
     const quick = harness('2026-01-05T10:00:00Z', 10_000);
     const stop1 = new AbortController();
-    await quick.clock.drive(runAgent(settings(quick, { every: '1h', stopGraceSeconds: 20 }), quick.deps(), stop1.signal), [{ at: '2026-01-05T10:00:05Z', run: () => stop1.abort() }]);
+    await quick.clock.drive(runAgent(settings(quick, { every: '1h', stopGraceSeconds: 20 }), quick.deps(), stop1.signal), [
+      { at: '2026-01-05T10:00:05Z', run: () => stop1.abort() },
+    ]);
     expect(quick.status().lastRun).toMatchObject({ outcome: 'completed', finishedAt: '2026-01-05T10:00:10.000Z' });
     expect(quick.delivered).toHaveLength(1);
     expect(quick.status().state).toBe('stopped');
 
     const slow = harness('2026-01-05T10:00:00Z', 600_000);
     const stop2 = new AbortController();
-    await slow.clock.drive(runAgent(settings(slow, { every: '1h', stopGraceSeconds: 20 }), slow.deps(), stop2.signal), [{ at: '2026-01-05T10:00:05Z', run: () => stop2.abort() }]);
+    await slow.clock.drive(runAgent(settings(slow, { every: '1h', stopGraceSeconds: 20 }), slow.deps(), stop2.signal), [
+      { at: '2026-01-05T10:00:05Z', run: () => stop2.abort() },
+    ]);
     expect(slow.status().lastRun).toMatchObject({ outcome: 'aborted', reason: 'the agent is stopping', finishedAt: '2026-01-05T10:00:25.000Z' });
     expect(slow.delivered).toEqual([]);
     expect(slow.scans).toHaveLength(1);

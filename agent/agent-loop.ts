@@ -76,7 +76,15 @@ const RunRecord = z.object({
   devices: z.number().int().optional(),
   gaps: z.number().int().optional(),
   reason: z.string().optional(),
-  delivery: z.object({ signedFile: z.string().optional(), delivered: z.number().optional(), pending: z.number().optional(), rejected: z.number().optional(), lastError: z.string().optional() }).optional(),
+  delivery: z
+    .object({
+      signedFile: z.string().optional(),
+      delivered: z.number().optional(),
+      pending: z.number().optional(),
+      rejected: z.number().optional(),
+      lastError: z.string().optional(),
+    })
+    .optional(),
 });
 
 /** The last-run status file, for monitoring (rewritten atomically at every change of state). */
@@ -127,7 +135,15 @@ export async function runAgent(settings: AgentSettings, deps: AgentDeps, stop: A
     writeFileAtomic(statusFile, `${JSON.stringify(status, null, 2)}\n`, { mode: 0o644 });
   };
   const schedule = settings.schedule;
-  log('info', 'agent.start', { agentId: settings.agentId, version: settings.version, once: settings.once, every: schedule.every, cron: schedule.cron, jitterSeconds: schedule.jitterSeconds, blackouts: schedule.blackout.length });
+  log('info', 'agent.start', {
+    agentId: settings.agentId,
+    version: settings.version,
+    once: settings.once,
+    every: schedule.every,
+    cron: schedule.cron,
+    jitterSeconds: schedule.jitterSeconds,
+    blackouts: schedule.blackout.length,
+  });
 
   const journal = {
     add(runId: string) {
@@ -165,7 +181,9 @@ export async function runAgent(settings: AgentSettings, deps: AgentDeps, stop: A
   const runOnce = async () => {
     const attempt = tryRunLock(files.lock, deps.lock);
     if ('busy' in attempt) {
-      const reason = attempt.busy ? `another run holds the lock (pid ${attempt.busy.pid} on ${attempt.busy.host} since ${attempt.busy.since})` : 'the run lock is contended';
+      const reason = attempt.busy
+        ? `another run holds the lock (pid ${attempt.busy.pid} on ${attempt.busy.host} since ${attempt.busy.since})`
+        : 'the run lock is contended';
       log('warn', 'run.skipped', { reason });
       update({ lastSkip: { at: clock.now().toISOString(), reason } });
       return;
@@ -220,7 +238,12 @@ export async function runAgent(settings: AgentSettings, deps: AgentDeps, stop: A
       // Nothing was written, or the journal lets the next run find what was.
       if (!existsSync(join(settings.outDir, runId, RUN_FILES.result))) journal.clear(runId);
       const aborted = abort.signal.aborted;
-      return { ...base, finishedAt: clock.now().toISOString(), outcome: aborted ? 'aborted' : 'failed', reason: aborted ? message(abort.signal.reason) : message(err) };
+      return {
+        ...base,
+        finishedAt: clock.now().toISOString(),
+        outcome: aborted ? 'aborted' : 'failed',
+        reason: aborted ? message(abort.signal.reason) : message(err),
+      };
     } finally {
       finished.abort();
       stop.removeEventListener('abort', onStop);

@@ -61,7 +61,8 @@ function field(text: string, rule: FieldRule): Set<number> {
     const [range = '', stepText, extra] = part.split('/');
     if (extra !== undefined || range === '') throw new Error(`${rule.name}: "${part}" is not a value, range or step`);
     const step = stepText === undefined ? 1 : Number(stepText);
-    if (!Number.isInteger(step) || step < 1 || !/^\d+$/.test(stepText ?? '1')) throw new Error(`${rule.name}: step "${stepText}" is not a whole number above 0`);
+    if (!Number.isInteger(step) || step < 1 || !/^\d+$/.test(stepText ?? '1'))
+      throw new Error(`${rule.name}: step "${stepText}" is not a whole number above 0`);
     let from: number;
     let to: number;
     if (range === '*') [from, to] = [rule.min, rule.max];
@@ -84,7 +85,13 @@ export function parseCron(expression: string): CronSpec {
   const text = SHORTHANDS[expression.trim().toLowerCase()] ?? expression.trim();
   const parts = text.split(/\s+/);
   if (parts.length !== 5) throw new Error(`"${expression}" has ${parts.length} fields; a cron expression has 5 (minute hour day-of-month month day-of-week)`);
-  const [minutes, hours, daysOfMonth, months, dow] = parts.map((p, i) => field(p, FIELDS[i] as FieldRule)) as [Set<number>, Set<number>, Set<number>, Set<number>, Set<number>];
+  const [minutes, hours, daysOfMonth, months, dow] = parts.map((p, i) => field(p, FIELDS[i] as FieldRule)) as [
+    Set<number>,
+    Set<number>,
+    Set<number>,
+    Set<number>,
+    Set<number>,
+  ];
   if (dow.delete(7)) dow.add(0);
   return { minutes, hours, daysOfMonth, months, daysOfWeek: dow, domRestricted: parts[2] !== '*', dowRestricted: parts[4] !== '*' };
 }

@@ -87,7 +87,13 @@ describe('planning the next start', () => {
   });
 
   it('walks past windows that touch', () => {
-    const s = schedule({ every: '1h', blackout: [{ from: '10:00', to: '11:00' }, { from: '11:00', to: '12:00' }] });
+    const s = schedule({
+      every: '1h',
+      blackout: [
+        { from: '10:00', to: '11:00' },
+        { from: '11:00', to: '12:00' },
+      ],
+    });
     expect(iso(planNextStart(s, at('2026-01-05T10:15:00Z'), undefined, () => 0)?.at)).toBe('2026-01-05T12:00:00.000Z');
   });
 });

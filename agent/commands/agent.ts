@@ -21,8 +21,16 @@ export const agentCommand: CommandModule = {
   builder: (y) =>
     y
       .option('config', { type: 'string', demandOption: true, describe: 'zone config (YAML) with a schedule section' })
-      .option('out', { type: 'string', default: 'runs', describe: 'parent folder of run directories (the agent keeps its lock, status and journal in OUT/.agent)' })
-      .option('once', { type: 'boolean', default: false, describe: 'one scan now (skipped inside a maintenance window), then exit: for a systemd timer or Task Scheduler' })
+      .option('out', {
+        type: 'string',
+        default: 'runs',
+        describe: 'parent folder of run directories (the agent keeps its lock, status and journal in OUT/.agent)',
+      })
+      .option('once', {
+        type: 'boolean',
+        default: false,
+        describe: 'one scan now (skipped inside a maintenance window), then exit: for a systemd timer or Task Scheduler',
+      })
       .option('log', { type: 'string', describe: 'append JSON-line logs to this file (default: stderr)' })
       .option('status', { type: 'string', describe: 'last-run status file (default: OUT/.agent/status.json)' })
       .options(SIGNING_OPTIONS)
@@ -30,9 +38,12 @@ export const agentCommand: CommandModule = {
   handler: async (argv) => {
     const a = argv as unknown as { config: string; out: string; once: boolean; log?: string; status?: string; key?: string } & JudgeArgs;
     const config = loadConfigFile(a.config);
-    if (!config.schedule && !a.once) throw new UsageError(`${a.config}: schedule: no schedule section (e.g. schedule: { every: 6h } or { cron: "30 2 * * *" }); or run one scan with --once`);
+    if (!config.schedule && !a.once)
+      throw new UsageError(`${a.config}: schedule: no schedule section (e.g. schedule: { every: 6h } or { cron: "30 2 * * *" }); or run one scan with --once`);
     // --once needs no interval of its own; only the windows and the stop grace of a schedule apply.
     const schedule = config.schedule ?? ScheduleConfig.parse({ every: '1d' });
+    if (config.upload && (a.key ?? config.signing?.keyFile) === undefined)
+      throw new UsageError(`${a.config}: upload: the console takes only signed results; give signing.keyFile (or --key FILE)`);
     // Keys, tokens and statement files are read now: a wrong path is exit 2 before any packet.
     const delivery = deliveryOptions({ key: a.key, upload: config.upload !== undefined }, config);
     const store = a.advisories ?? (config.advisories ? resolve(dirname(a.config), config.advisories.store) : undefined);
@@ -69,11 +80,17 @@ export const agentCommand: CommandModule = {
         fresh.delete(runDir);
         if (delivered.signedFile && scanned) refreshHtmlReport(runDir, scanned.result, scanned.reports);
         const upload = delivered.upload;
-        if (upload && delivery.upload) log(upload.spool.pending > 0 ? 'warn' : 'info', 'delivery.upload', { runDir, summary: describeFlush(upload, delivery.upload.spoolDir) });
+        if (upload && delivery.upload)
+          log(upload.spool.pending > 0 ? 'warn' : 'info', 'delivery.upload', { runDir, summary: describeFlush(upload, delivery.upload.spoolDir) });
         return {
           ...(delivered.signedFile ? { signedFile: delivered.signedFile } : {}),
           ...(upload
-            ? { delivered: upload.acknowledged.length, pending: upload.spool.pending, rejected: upload.spool.rejected, ...(upload.lastError ? { lastError: upload.lastError } : {}) }
+            ? {
+                delivered: upload.acknowledged.length,
+                pending: upload.spool.pending,
+                rejected: upload.spool.rejected,
+                ...(upload.lastError ? { lastError: upload.lastError } : {}),
+              }
             : {}),
         };
       },
@@ -87,7 +104,11 @@ export const agentCommand: CommandModule = {
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
     try {
-      await runAgent({ schedule, outDir: a.out, agentId, version: AGENT_VERSION, once: a.once, ...(a.status ? { statusFile: a.status } : {}) }, deps, stop.signal);
+      await runAgent(
+        { schedule, outDir: a.out, agentId, version: AGENT_VERSION, once: a.once, ...(a.status ? { statusFile: a.status } : {}) },
+        deps,
+        stop.signal,
+      );
     } finally {
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
