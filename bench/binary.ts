@@ -58,13 +58,19 @@ try {
     ['figure', 'binary', 'node from source', 'binary / source'],
     ['size', mib(BINARY), `${mib(process.execPath)} (node) + node_modules`, ''],
     ['--help start (median of 15)', `${help.binary.toFixed(0)} ms`, `${help.source.toFixed(0)} ms`, (help.binary / help.source).toFixed(2)],
-    [`full scan, ${cell.devices.length} devices on /26 (median of 3)`, `${(scan.binary / 1000).toFixed(2)} s`, `${(scan.source / 1000).toFixed(2)} s`, (scan.binary / scan.source).toFixed(2)],
+    [
+      `full scan, ${cell.devices.length} devices on /26 (median of 3)`,
+      `${(scan.binary / 1000).toFixed(2)} s`,
+      `${(scan.source / 1000).toFixed(2)} s`,
+      (scan.binary / scan.source).toFixed(2),
+    ],
   ];
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => r[i]?.length ?? 0))) ?? [];
   for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')}\n`);
   process.stdout.write(`\nbuild of the linux-x64 binary (bundle + blob + inject): ${(buildMs / 1000).toFixed(1)} s; win-x64: ${mib(binaryFile('win-x64'))}\n`);
-  const same = verdicts(lastOutput.get('binary')) === verdicts(lastOutput.get('source'));
-  process.stdout.write(`same devices, SL-C and gaps from both: ${same ? 'yes' : 'NO'}\n`);
+  const [fromBinary, fromSource] = [verdicts(lastOutput.get('binary')), verdicts(lastOutput.get('source'))];
+  const devices = (JSON.parse(fromSource) as { devices?: unknown[] }).devices?.length ?? 0;
+  process.stdout.write(`same devices, SL-C and gaps from both: ${fromBinary === fromSource && devices > 0 ? `yes (${devices} devices)` : 'NO'}\n`);
   process.stdout.write(`Node ${process.version}, ${process.platform}-${process.arch}\n`);
 } finally {
   await cell.close();

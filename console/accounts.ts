@@ -51,7 +51,8 @@ export class Accounts {
   }
 
   async addUser(name: string, password: string, role: Role, actor: string, at: Date): Promise<void> {
-    if (!USER_NAME.test(name)) throw new StoreError(`user name ${JSON.stringify(name)}: letters, digits and . _ @ - only, at most 64, starting with a letter or digit`);
+    if (!USER_NAME.test(name))
+      throw new StoreError(`user name ${JSON.stringify(name)}: letters, digits and . _ @ - only, at most 64, starting with a letter or digit`);
     const problem = passwordProblem(password);
     if (problem) throw new StoreError(`password of ${name}: ${problem}`);
     const hash = await hashPassword(password);

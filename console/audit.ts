@@ -1,7 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import type { Sql } from './db.ts';
 
-export const AUDIT_ACTIONS = ['agent.enroll', 'reader.enroll', 'run.delete', 'user.add', 'user.delete', 'login', 'login.failed', 'login.throttled', 'logout'] as const;
+export const AUDIT_ACTIONS = [
+  'agent.enroll',
+  'reader.enroll',
+  'run.delete',
+  'user.add',
+  'user.delete',
+  'login',
+  'login.failed',
+  'login.throttled',
+  'logout',
+] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export interface AuditEntry {
@@ -30,5 +40,11 @@ export async function listAudit(sql: Sql, filter: { action?: string; limit: numb
     `SELECT at, actor, action, subject, detail FROM audit_log ${filter.action ? 'WHERE action = ?' : ''} ORDER BY at DESC, id DESC LIMIT ?`,
     filter.action ? [filter.action, filter.limit] : [filter.limit],
   );
-  return rows.map((r) => ({ at: String(r.at), actor: String(r.actor), action: String(r.action) as AuditAction, subject: String(r.subject), detail: String(r.detail) }));
+  return rows.map((r) => ({
+    at: String(r.at),
+    actor: String(r.actor),
+    action: String(r.action) as AuditAction,
+    subject: String(r.subject),
+    detail: String(r.detail),
+  }));
 }

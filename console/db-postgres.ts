@@ -81,7 +81,13 @@ export async function openPostgres(url: string): Promise<SqlDb> {
   const shown = redactUrl(url);
   let pool: pg.Pool;
   try {
-    pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000, statement_timeout: 30_000, idle_in_transaction_session_timeout: 60_000 });
+    pool = new pg.Pool({
+      connectionString: url,
+      max: 10,
+      connectionTimeoutMillis: 10_000,
+      statement_timeout: 30_000,
+      idle_in_transaction_session_timeout: 60_000,
+    });
   } catch (err) {
     throw new StoreError(`${shown}: not a usable PostgreSQL URL: ${(err as Error).message}`);
   }

@@ -120,10 +120,12 @@ export async function zoneOverview(sql: Sql, filter: ZoneFilter = {}): Promise<Z
     args,
   );
   const counts = new Map(
-    (await sql.all(`SELECT zone, COUNT(*) AS runs FROM results ${filter.zone !== undefined ? 'WHERE zone = ?' : ''} GROUP BY zone`, filter.zone !== undefined ? [filter.zone] : [])).map((r) => [
-      String(r.zone),
-      Number(r.runs),
-    ]),
+    (
+      await sql.all(
+        `SELECT zone, COUNT(*) AS runs FROM results ${filter.zone !== undefined ? 'WHERE zone = ?' : ''} GROUP BY zone`,
+        filter.zone !== undefined ? [filter.zone] : [],
+      )
+    ).map((r) => [String(r.zone), Number(r.runs)]),
   );
   const byZone = new Map<string, SqlRow>();
   for (const r of latest.sort((a, b) => String(a.run_id).localeCompare(String(b.run_id)))) if (!byZone.has(String(r.zone))) byZone.set(String(r.zone), r);
@@ -137,7 +139,13 @@ export async function zoneOverview(sql: Sql, filter: ZoneFilter = {}): Promise<Z
       zone: String(r.zone),
       slT: vector(r.zone_sl_t),
       runs: counts.get(String(r.zone)) ?? 0,
-      latest: { runId: String(r.run_id), agentId: String(r.agent_id), collectedAt: String(r.collected_at), receivedAt: String(r.received_at), gaps: Number(r.gaps) },
+      latest: {
+        runId: String(r.run_id),
+        agentId: String(r.agent_id),
+        collectedAt: String(r.collected_at),
+        receivedAt: String(r.received_at),
+        gaps: Number(r.gaps),
+      },
       devices: own.length,
       devicesMeeting: own.filter((d) => d.meetsTarget).length,
       frs: frStatus(own),

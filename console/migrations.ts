@@ -83,7 +83,8 @@ export async function migrate(db: SqlDb, at: Date): Promise<number[]> {
     await tx.run('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
     const done = new Set((await tx.all('SELECT version FROM schema_migrations')).map((r) => Number(r.version)));
     const newest = Math.max(0, ...done);
-    if (newest > SCHEMA_VERSION) throw new Error(`the database is at schema version ${newest}, newer than this cellcheck (${SCHEMA_VERSION}); upgrade cellcheck`);
+    if (newest > SCHEMA_VERSION)
+      throw new Error(`the database is at schema version ${newest}, newer than this cellcheck (${SCHEMA_VERSION}); upgrade cellcheck`);
     const applied: number[] = [];
     for (const m of MIGRATIONS) {
       if (done.has(m.version)) continue;

@@ -58,10 +58,15 @@ for (const k of kinds) {
     it(`${k.kind === 'postgres' ? 'two console instances starting at once on one database migrate it once and both serve' : 'concurrent requests for one run id store it once'}`, async () => {
       const location = await k.fresh('twice');
       const [a, b]: [ConsoleStore, ConsoleStore] =
-        k.kind === 'postgres' ? await Promise.all([ConsoleStore.open(location), ConsoleStore.open(location)]) : await ConsoleStore.open(location).then((one) => [one, one]);
+        k.kind === 'postgres'
+          ? await Promise.all([ConsoleStore.open(location), ConsoleStore.open(location)])
+          : await ConsoleStore.open(location).then((one) => [one, one]);
       expect((await a.db.all('SELECT version FROM schema_migrations')).length).toBe(SCHEMA_VERSION);
       // The same run id stored through both at the same moment: exactly one stores it.
-      const outcomes = await Promise.all([ingest(a, 'race-1', 'Z', '2026-03-01T08:00:00.000Z', ['127.87.1.10']), ingest(b, 'race-1', 'Z', '2026-03-01T08:00:00.000Z', ['127.87.1.10'])]);
+      const outcomes = await Promise.all([
+        ingest(a, 'race-1', 'Z', '2026-03-01T08:00:00.000Z', ['127.87.1.10']),
+        ingest(b, 'race-1', 'Z', '2026-03-01T08:00:00.000Z', ['127.87.1.10']),
+      ]);
       expect(outcomes.sort()).toEqual(['exists', 'stored']);
       expect((await b.listRuns({ limit: 10 })).map((r) => r.runId)).toEqual(['race-1']);
       await a.close();
@@ -165,7 +170,18 @@ CREATE TABLE agent_keys (kid TEXT PRIMARY KEY, agent_id TEXT NOT NULL REFERENCES
 CREATE TABLE readers (name TEXT PRIMARY KEY, token_sha256 TEXT NOT NULL UNIQUE, added_at TEXT NOT NULL);
 CREATE TABLE results (run_id TEXT PRIMARY KEY, agent_id TEXT NOT NULL, kid TEXT NOT NULL, zone TEXT NOT NULL, collected_at TEXT NOT NULL, received_at TEXT NOT NULL, payload_sha256 TEXT NOT NULL, gaps INTEGER NOT NULL, envelope TEXT NOT NULL, verification TEXT NOT NULL);
 CREATE TABLE result_devices (run_id TEXT NOT NULL REFERENCES results(run_id), address TEXT NOT NULL, PRIMARY KEY (run_id, address));`);
-    db.prepare('INSERT INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run('old-1', 'a', 'k', 'Legacy', '2026-01-01T00:00:00.000Z', '2026-01-01T00:01:00.000Z', 'x', 0, envelope, '{"status":"verified","alg":"EdDSA","kid":"k","verifiedAt":"2026-01-01T00:01:00.000Z"}');
+    db.prepare('INSERT INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+      'old-1',
+      'a',
+      'k',
+      'Legacy',
+      '2026-01-01T00:00:00.000Z',
+      '2026-01-01T00:01:00.000Z',
+      'x',
+      0,
+      envelope,
+      '{"status":"verified","alg":"EdDSA","kid":"k","verifiedAt":"2026-01-01T00:01:00.000Z"}',
+    );
     db.prepare('INSERT INTO result_devices VALUES (?, ?)').run('old-1', '127.87.1.30');
     db.close();
     const store = await ConsoleStore.open(file);

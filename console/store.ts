@@ -6,9 +6,6 @@ import { openDb, type SqlDb, type SqlRow, StoreError } from './db.ts';
 import { migrate } from './migrations.ts';
 import { deviceColumns, isoTime, runColumns } from './payload.ts';
 
-export { StoreError } from './db.ts';
-export { isoTime } from './payload.ts';
-
 export interface StoredRun {
   readonly runId: string;
   readonly agentId: string;
@@ -84,10 +81,11 @@ export class ConsoleStore {
     await this.db.transaction(async (tx) => {
       const owner = await tx.get('SELECT agent_id FROM agent_keys WHERE kid = ?', [kid]);
       if (owner && owner.agent_id !== agentId) throw new StoreError(`key ${kid} is already enrolled for agent ${String(owner.agent_id)}`);
-      await tx.run(
-        'INSERT INTO agents (id, token_sha256, enrolled_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET token_sha256 = excluded.token_sha256',
-        [agentId, sha256(token), at.toISOString()],
-      );
+      await tx.run('INSERT INTO agents (id, token_sha256, enrolled_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET token_sha256 = excluded.token_sha256', [
+        agentId,
+        sha256(token),
+        at.toISOString(),
+      ]);
       await tx.run('INSERT INTO agent_keys (kid, agent_id, public_key_pem, added_at) VALUES (?, ?, ?, ?) ON CONFLICT (kid) DO NOTHING', [
         kid,
         agentId,
@@ -199,7 +197,13 @@ export class ConsoleStore {
       if (!row) return false;
       await tx.run('DELETE FROM result_devices WHERE run_id = ?', [runId]);
       await tx.run('DELETE FROM results WHERE run_id = ?', [runId]);
-      await writeAudit(tx, { at: at.toISOString(), actor, action: 'run.delete', subject: runId, detail: `zone ${String(row.zone)}, agent ${String(row.agent_id)}` });
+      await writeAudit(tx, {
+        at: at.toISOString(),
+        actor,
+        action: 'run.delete',
+        subject: runId,
+        detail: `zone ${String(row.zone)}, agent ${String(row.agent_id)}`,
+      });
       return true;
     });
   }

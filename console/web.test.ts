@@ -160,14 +160,17 @@ for (const k of kinds) {
       const users = await admin.get('/admin/users');
       expect(users.text).toContain('data-user="vera"');
       const csrf = WebClient.csrf(users.text);
-      expect((await admin.request('POST', '/admin/users', { csrf, name: 'newbie', role: 'viewer', password: 'short' })).text).toContain('at least 12 characters');
+      expect((await admin.request('POST', '/admin/users', { csrf, name: 'newbie', role: 'viewer', password: 'short' })).text).toContain(
+        'at least 12 characters',
+      );
       expect((await admin.request('POST', '/admin/users', { csrf, name: 'newbie', role: 'viewer', password: PASSWORD })).status).toBe(303);
       const newbie = new WebClient(svc.url);
       expect(await newbie.login('newbie', PASSWORD)).toBe(303);
       expect((await admin.request('POST', '/admin/users/newbie/delete', { csrf })).status).toBe(303);
       expect((await newbie.get('/')).status).toBe(303);
       const audit = await admin.get('/admin/audit');
-      for (const action of ['agent.enroll', 'user.add', 'user.delete', 'login', 'login.failed', 'run.delete']) expect(audit.text).toContain(`<td>${action}</td>`);
+      for (const action of ['agent.enroll', 'user.add', 'user.delete', 'login', 'login.failed', 'run.delete'])
+        expect(audit.text).toContain(`<td>${action}</td>`);
       expect(audit.text).not.toContain(PASSWORD);
     });
 
@@ -199,7 +202,12 @@ describe.skipIf(pgKind?.skip !== undefined)(`two console instances on one Postgr
       const agentKey = newSigningKeyPair();
       const pub2 = parsePublicKey(agentKey.publicPem, 'p2');
       const token2 = await storeB.enrollAgent('edge-2', pub2, await keyId(pub2), new Date());
-      const posted = await uploadResult(b.url, token2, parsePrivateKey(agentKey.privatePem, 'k2'), fleetResult({ runId: 'l3-a', zone: 'Line 3', agentId: 'edge-2', collectedAt: '2026-03-04T08:00:00.000Z', addresses: ['127.87.2.30'] }));
+      const posted = await uploadResult(
+        b.url,
+        token2,
+        parsePrivateKey(agentKey.privatePem, 'k2'),
+        fleetResult({ runId: 'l3-a', zone: 'Line 3', agentId: 'edge-2', collectedAt: '2026-03-04T08:00:00.000Z', addresses: ['127.87.2.30'] }),
+      );
       expect(posted).toMatchObject({ status: 201 });
       const onA = new WebClient(a.svc.url);
       await onA.login('vera', PASSWORD);

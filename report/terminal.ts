@@ -48,11 +48,11 @@ export function renderSummary(result: Result, opts: TerminalOptions): string {
     lines.push('No device answered on any address.');
     return `${lines.join('\n')}\n`;
   }
-  lines.push(`${pad('DEVICE', 16)}${pad('ROLE', 21)}${pad('SERVICES', 27)}SL-C demonstrated/ceiling`);
+  lines.push(`${pad('DEVICE', 16)}${pad('ROLE', 24)}${pad('SERVICES', 24)}SL-C demonstrated/ceiling`);
   lines.push(`${' '.repeat(64)}${[1, 2, 3, 4, 5, 6, 7].map((n) => `FR${n}`.padEnd(5)).join('')}`.slice(0, 100));
   for (const d of result.devices) {
     const frs = [0, 1, 2, 3, 4, 5, 6].map((i) => frCell(d, i, slT[i] ?? 0, color)).join('');
-    lines.push(`${pad(d.address, 16)}${pad(`${d.role} (${d.componentType})`, 21)}${pad(services(d), 27)}${frs}`);
+    lines.push(`${pad(d.address, 16)}${pad(`${d.role} (${d.componentTypes.join('+')})`, 24)}${pad(services(d), 24)}${frs}`);
   }
   lines.push('');
   const gaps = rankedGaps(result);

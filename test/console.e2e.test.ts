@@ -50,8 +50,16 @@ for (const [i, k] of kinds.entries()) {
       tokens.edge2 = await store.enrollAgent('edge-2', edge2.pub, await keyId(edge2.pub), new Date());
       await store.accounts.addUser('sec-eng', PASSWORD, 'engineer', 'cli', new Date());
       const line1 = (runId: string, day: number, telnetOnFirst: boolean) =>
-        fleetResult({ runId, zone: 'Packaging line 1', agentId: 'edge-1', collectedAt: `2026-03-0${day}T08:00:00.000Z`, addresses: ['127.87.3.101', '127.87.3.102'], telnetOnFirst });
-      for (const r of [line1('pl1-a', 1, false), line1('pl1-b', 2, true)]) expect(await uploadResult(svc.url, tokens.edge1 ?? '', edge1.priv, r)).toMatchObject({ status: 201 });
+        fleetResult({
+          runId,
+          zone: 'Packaging line 1',
+          agentId: 'edge-1',
+          collectedAt: `2026-03-0${day}T08:00:00.000Z`,
+          addresses: ['127.87.3.101', '127.87.3.102'],
+          telnetOnFirst,
+        });
+      for (const r of [line1('pl1-a', 1, false), line1('pl1-b', 2, true)])
+        expect(await uploadResult(svc.url, tokens.edge1 ?? '', edge1.priv, r)).toMatchObject({ status: 201 });
     });
     afterAll(async () => {
       await svc?.close();
@@ -80,7 +88,13 @@ for (const [i, k] of kinds.entries()) {
         await page.goto(`${svc.url}/`);
         expect(await page.locator('#zones tbody tr').count()).toBe(1);
         // A second agent uploads while the person watches: a reload shows its zone.
-        const line2 = fleetResult({ runId: 'pl2-a', zone: 'Packaging line 2', agentId: 'edge-2', collectedAt: '2026-03-02T09:00:00.000Z', addresses: ['127.87.3.111'] });
+        const line2 = fleetResult({
+          runId: 'pl2-a',
+          zone: 'Packaging line 2',
+          agentId: 'edge-2',
+          collectedAt: '2026-03-02T09:00:00.000Z',
+          addresses: ['127.87.3.111'],
+        });
         expect(await uploadResult(svc.url, tokens.edge2 ?? '', edge2.priv, line2)).toMatchObject({ status: 201 });
         await page.reload();
         expect(await page.locator('#zones tbody tr').count()).toBe(2);

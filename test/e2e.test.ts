@@ -129,7 +129,7 @@ describe('scan of the simulated cell', () => {
   });
 
   it('writes a run directory whose observations re-judge to the same result', async () => {
-    expect(readdirSync(plainDir).sort()).toEqual(['observations.json', 'result.json', 'run.json', 'transcripts']);
+    expect(readdirSync(plainDir)).toEqual(expect.arrayContaining(['observations.json', 'result.json', 'run.json', 'transcripts']));
     const { readRunDir, serializeResult } = await import('../agent/rundir.ts');
     const { judgeRun } = await import('../agent/judge.ts');
     expect(serializeResult(judgeRun(readRunDir(plainDir).run, loadJudge()))).toBe(readFileSync(join(plainDir, 'result.json'), 'utf8'));

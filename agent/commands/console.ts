@@ -83,7 +83,10 @@ const userCommand: CommandModule = {
       .positional('action', { choices: ['add', 'delete', 'list'] as const, describe: 'what to do' })
       .option('db', DB_OPTION)
       .option('name', { type: 'string', describe: 'user name (login)' })
-      .option('role', { choices: ['viewer', 'engineer', 'admin'] as const, describe: 'viewer reads; engineer also deletes runs; admin also manages users and reads the audit log' })
+      .option('role', {
+        choices: ['viewer', 'engineer', 'admin'] as const,
+        describe: 'viewer reads; engineer also deletes runs; admin also manages users and reads the audit log',
+      })
       .option('password-env', { type: 'string', describe: 'read the password from this environment variable instead of stdin' })
       .check((a) => {
         if (a.action !== 'list' && a.name === undefined) throw new UsageError(`user ${String(a.action)} needs --name`);

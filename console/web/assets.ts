@@ -5,7 +5,7 @@ export const CONSOLE_CSS = `${STYLE}
 header.top{display:flex;gap:16px;align-items:baseline;border-bottom:1px solid var(--line);padding:10px 24px;max-width:none}
 header.top nav a{margin-right:12px}
 header.top .who{margin-left:auto}
-main{padding-bottom:40px}
+main{padding-bottom:40px;max-width:1500px}
 form.inline{display:inline}
 form.search{display:flex;gap:8px;align-items:center;flex-wrap:wrap;margin:8px 0}
 input,select,button{font:inherit;padding:3px 6px}

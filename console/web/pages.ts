@@ -30,7 +30,7 @@ export function page(title: string, ctx: PageContext, body: string): string {
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)} · cellcheck console</title>
-<link rel="stylesheet" href="/assets/console.css"><script src="/assets/console.js" defer></script></head>
+<link rel="icon" href="data:,"><link rel="stylesheet" href="/assets/console.css"><script src="/assets/console.js" defer></script></head>
 <body><header class="top"><strong>cellcheck console</strong>${nav}</header>
 <main>${ctx.flash ? `<p class="flash" role="alert">${esc(ctx.flash)}</p>` : ''}<h1>${esc(title)}</h1>
 ${body}</main></body></html>
@@ -38,11 +38,15 @@ ${body}</main></body></html>
 }
 
 export function loginPage(loginToken: string, next: string, flash?: string): string {
-  return page('Log in', flash ? { flash } : {}, `<form class="login" method="post" action="/login">
+  return page(
+    'Log in',
+    flash ? { flash } : {},
+    `<form class="login" method="post" action="/login">
 <input type="hidden" name="login_csrf" value="${esc(loginToken)}"><input type="hidden" name="next" value="${esc(next)}">
 <label for="name">User name</label><input id="name" name="name" autocomplete="username" required maxlength="64">
 <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024">
-<p><button type="submit">Log in</button></p></form>`);
+<p><button type="submit">Log in</button></p></form>`,
+  );
 }
 
 export function errorPage(ctx: PageContext, status: number, message: string): string {
@@ -91,11 +95,14 @@ ${
 
 export function zonePage(ctx: PageContext, zone: ZoneRow, devices: readonly DeviceRow[], runs: readonly RunRow[], query: URLSearchParams): string {
   const deviceRows = devices.map(
-    (d) => `<tr data-address="${esc(d.address)}"><td><a href="${esc(deviceHref(zone.zone, d.address))}">${esc(d.address)}</a></td><td>${esc(d.name ?? '')}</td><td>${esc(d.role)}</td>
+    (
+      d,
+    ) => `<tr data-address="${esc(d.address)}"><td><a href="${esc(deviceHref(zone.zone, d.address))}">${esc(d.address)}</a></td><td>${esc(d.name ?? '')}</td><td>${esc(d.role)}</td>
 <td class="${d.meetsTarget ? 'meets' : 'misses'}">${d.meetsTarget ? 'yes' : 'no'}</td><td>${d.gaps}</td><td>${vec(d.slT)}</td><td>${vec(d.demonstrated)}</td><td>${vec(d.ceiling)}</td></tr>`,
   );
   const runRows = runs.map(
-    (r) => `<tr><td><a href="${esc(runHref(r.runId))}">${esc(r.runId)}</a></td><td>${when(r.collectedAt)}</td><td>${esc(r.agentId)}</td><td>${r.devicesMeeting}/${r.devices}</td><td>${r.gaps}</td></tr>`,
+    (r) =>
+      `<tr><td><a href="${esc(runHref(r.runId))}">${esc(r.runId)}</a></td><td>${when(r.collectedAt)}</td><td>${esc(r.agentId)}</td><td>${r.devicesMeeting}/${r.devices}</td><td>${r.gaps}</td></tr>`,
   );
   return page(
     `Zone ${zone.zone}`,
@@ -131,10 +138,19 @@ function stepText(s: DeviceStep): string {
 ${verdict}${items.length ? `<ul>${items.map((i) => `<li>${i}</li>`).join('')}</ul>` : '<p class="muted">No change on this device.</p>'}</li>`;
 }
 
-export function devicePage(ctx: PageContext, zone: string, runId: string, d: DeviceResult, history: readonly DeviceRow[], drift: readonly DeviceStep[]): string {
+export function devicePage(
+  ctx: PageContext,
+  zone: string,
+  runId: string,
+  d: DeviceResult,
+  history: readonly DeviceRow[],
+  drift: readonly DeviceStep[],
+): string {
   const failing = d.checks.filter((c) => c.status === 'fail');
   const historyRows = history.map(
-    (h) => `<tr${h.runId === runId ? ' class="current"' : ''}><td><a href="${esc(deviceHref(zone, d.address, h.runId))}">${esc(h.runId)}</a></td><td>${when(h.collectedAt)}</td>
+    (
+      h,
+    ) => `<tr${h.runId === runId ? ' class="current"' : ''}><td><a href="${esc(deviceHref(zone, d.address, h.runId))}">${esc(h.runId)}</a></td><td>${when(h.collectedAt)}</td>
 <td>${vec(h.demonstrated)}</td><td>${vec(h.ceiling)}</td><td>${h.gaps}</td><td class="${h.meetsTarget ? 'meets' : 'misses'}">${h.meetsTarget ? 'yes' : 'no'}</td></tr>`,
   );
   return page(
@@ -169,7 +185,9 @@ export function runPage(ctx: PageContext, v: RunView): string {
     (d) => `<tr><td><a href="${esc(deviceHref(r.zone.name, d.address, r.runId))}">${esc(d.address)}</a></td><td>${esc(d.name ?? '')}</td><td>${esc(d.role)}</td>
 <td class="${d.meetsTarget ? 'meets' : 'misses'}">${d.meetsTarget ? 'yes' : 'no'}</td><td>${d.gaps.length}</td></tr>`,
   );
-  const now = v.verifiesNow.ok ? '<span class="pass">the signature verifies now too</span>' : `<span class="fail">does not verify now: ${esc(v.verifiesNow.reason)}</span>`;
+  const now = v.verifiesNow.ok
+    ? '<span class="pass">the signature verifies now too</span>'
+    : `<span class="fail">does not verify now: ${esc(v.verifiesNow.reason)}</span>`;
   return page(
     `Run ${r.runId}`,
     ctx,
@@ -190,11 +208,12 @@ ${
 
 export function usersPage(ctx: PageContext, users: readonly { name: string; role: Role; createdAt: string }[]): string {
   const rows = users.map(
-    (u) => `<tr data-user="${esc(u.name)}"><td>${esc(u.name)}</td><td>${esc(u.role)}</td><td>${when(u.createdAt)}</td><td>${
-      u.name === ctx.session?.user
-        ? '<span class="muted">you</span>'
-        : `<form class="inline" method="post" action="/admin/users/${enc(u.name)}/delete" data-confirm="Delete user ${esc(u.name)}?">${csrfField(ctx.session)}<button class="danger" type="submit">Delete</button></form>`
-    }</td></tr>`,
+    (u) =>
+      `<tr data-user="${esc(u.name)}"><td>${esc(u.name)}</td><td>${esc(u.role)}</td><td>${when(u.createdAt)}</td><td>${
+        u.name === ctx.session?.user
+          ? '<span class="muted">you</span>'
+          : `<form class="inline" method="post" action="/admin/users/${enc(u.name)}/delete" data-confirm="Delete user ${esc(u.name)}?">${csrfField(ctx.session)}<button class="danger" type="submit">Delete</button></form>`
+      }</td></tr>`,
   );
   return page(
     'Users',
@@ -215,9 +234,9 @@ export function auditPage(ctx: PageContext, entries: readonly AuditEntry[], acti
   return page(
     'Audit log',
     ctx,
-    `<form class="search" method="get" action="/admin/audit"><select name="action" aria-label="action"><option value="">every action</option>${AUDIT_ACTIONS
-      .map((a) => `<option${a === action ? ' selected' : ''}>${a}</option>`)
-      .join('')}</select><button type="submit">Filter</button></form>
+    `<form class="search" method="get" action="/admin/audit"><select name="action" aria-label="action"><option value="">every action</option>${AUDIT_ACTIONS.map(
+      (a) => `<option${a === action ? ' selected' : ''}>${a}</option>`,
+    ).join('')}</select><button type="submit">Filter</button></form>
 <table id="audit"><thead><tr><th>At</th><th>Actor</th><th>Action</th><th>Subject</th><th>Detail</th></tr></thead><tbody>${rows.join('')}</tbody></table>`,
   );
 }

@@ -41,7 +41,8 @@ function headers(o: WebOptions, type: string, csp: string = PAGE_CSP): Record<st
     'content-type': type,
     'content-security-policy': csp,
     'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer',
+    // same-origin, not no-referrer: with no-referrer a browser sends `Origin: null` on our own form posts.
+    'referrer-policy': 'same-origin',
     'x-frame-options': 'DENY',
     'cache-control': 'no-store',
     ...(o.secure ? { 'strict-transport-security': 'max-age=31536000' } : {}),
@@ -62,9 +63,14 @@ const redirect = (o: WebOptions, location: string, extra: Record<string, string 
 const cookieName = (o: WebOptions, base: string) => (o.secure ? `__Host-${base}` : base);
 
 function cookie(o: WebOptions, base: string, value: string, maxAgeS?: number): string {
-  return [`${cookieName(o, base)}=${value}`, 'Path=/', 'HttpOnly', 'SameSite=Strict', ...(o.secure ? ['Secure'] : []), ...(maxAgeS !== undefined ? [`Max-Age=${maxAgeS}`] : [])].join(
-    '; ',
-  );
+  return [
+    `${cookieName(o, base)}=${value}`,
+    'Path=/',
+    'HttpOnly',
+    'SameSite=Strict',
+    ...(o.secure ? ['Secure'] : []),
+    ...(maxAgeS !== undefined ? [`Max-Age=${maxAgeS}`] : []),
+  ].join('; ');
 }
 
 function readCookie(req: http.IncomingMessage, name: string): string | undefined {
@@ -133,9 +139,17 @@ const ctxOf = (c: Ctx, flash?: string): pages.PageContext => ({ ...(c.session ? 
 
 function exportReply(o: WebOptions, format: string | null, name: string, json: unknown, rows: () => string[][]): WebReply | undefined {
   if (format === 'json')
-    return { status: 200, headers: { ...headers(o, 'application/json'), 'content-disposition': `attachment; filename="${name}.json"` }, body: `${JSON.stringify(json, null, 1)}\n` };
+    return {
+      status: 200,
+      headers: { ...headers(o, 'application/json'), 'content-disposition': `attachment; filename="${name}.json"` },
+      body: `${JSON.stringify(json, null, 1)}\n`,
+    };
   if (format === 'csv')
-    return { status: 200, headers: { ...headers(o, 'text/csv; charset=utf-8'), 'content-disposition': `attachment; filename="${name}.csv"` }, body: renderCsv(rows()) };
+    return {
+      status: 200,
+      headers: { ...headers(o, 'text/csv; charset=utf-8'), 'content-disposition': `attachment; filename="${name}.csv"` },
+      body: renderCsv(rows()),
+    };
   return undefined;
 }
 
@@ -145,7 +159,18 @@ async function overview(c: Ctx): Promise<WebReply> {
   const q = c.url.searchParams;
   const zones = await zoneOverview(c.o.store.db, { ...(q.get('q') ? { q: q.get('q') ?? '' } : {}), belowTarget: q.get('below') === '1' });
   const exported = exportReply(c.o, q.get('format'), 'zones', { zones }, () => [
-    ['zone', 'sl_t', 'runs', 'latest_run', 'agent', 'collected_at', 'devices', 'devices_meeting', 'gaps', ...FR_NUMBERS.flatMap((f) => [`fr${f}_meeting`, `fr${f}_worst`])],
+    [
+      'zone',
+      'sl_t',
+      'runs',
+      'latest_run',
+      'agent',
+      'collected_at',
+      'devices',
+      'devices_meeting',
+      'gaps',
+      ...FR_NUMBERS.flatMap((f) => [`fr${f}_meeting`, `fr${f}_worst`]),
+    ],
     ...zones.map((z) => [
       z.zone,
       z.slT.join(' '),
@@ -181,7 +206,19 @@ async function zone(c: Ctx): Promise<WebReply> {
   );
   const exported = exportReply(c.o, q.get('format'), 'devices', { zone: z.zone, runId: z.latest.runId, devices }, () => [
     ['zone', 'run_id', 'collected_at', 'address', 'name', 'role', 'meets_target', 'gaps', 'sl_t', 'demonstrated', 'ceiling'],
-    ...devices.map((d) => [d.zone, d.runId, d.collectedAt, d.address, d.name ?? '', d.role, d.meetsTarget ? 'yes' : 'no', String(d.gaps), d.slT.join(' '), d.demonstrated.join(' '), d.ceiling.join(' ')]),
+    ...devices.map((d) => [
+      d.zone,
+      d.runId,
+      d.collectedAt,
+      d.address,
+      d.name ?? '',
+      d.role,
+      d.meetsTarget ? 'yes' : 'no',
+      String(d.gaps),
+      d.slT.join(' '),
+      d.demonstrated.join(' '),
+      d.ceiling.join(' '),
+    ]),
   ]);
   return exported ?? html(c.o, 200, pages.zonePage(ctxOf(c), z, devices, await zoneRuns(c.o.store.db, z.zone, HISTORY_RUNS), q));
 }
@@ -190,7 +227,8 @@ async function device(c: Ctx): Promise<WebReply> {
   const [zoneName = '', address = ''] = c.params;
   const history = await deviceHistory(c.o.store.db, zoneName, address, HISTORY_RUNS);
   const runId = c.url.searchParams.get('run') ?? history[0]?.runId;
-  if (!history.some((h) => h.runId === runId) || runId === undefined) return notFound(c, `No stored run of zone ${zoneName} holds device ${address}${c.url.searchParams.get('run') ? ' in that run' : ''}.`);
+  if (!history.some((h) => h.runId === runId) || runId === undefined)
+    return notFound(c, `No stored run of zone ${zoneName} holds device ${address}${c.url.searchParams.get('run') ? ' in that run' : ''}.`);
   const recent = [];
   for (const h of history.slice(0, DRIFT_RUNS)) {
     const r = await storedResult(c.o.store.db, h.runId);
@@ -277,13 +315,16 @@ function loginForm(c: Ctx, status: number, flash?: string): WebReply {
 }
 
 async function login(c: Ctx, form: URLSearchParams): Promise<WebReply> {
-  if (!sameSecret(form.get('login_csrf'), readCookie(c.req, cookieName(c.o, 'cellcheck_login')) ?? '')) return loginForm(c, 403, 'The login form expired; please try again.');
+  if (!sameSecret(form.get('login_csrf'), readCookie(c.req, cookieName(c.o, 'cellcheck_login')) ?? ''))
+    return loginForm(c, 403, 'The login form expired; please try again.');
   const outcome = await c.o.store.accounts.login(form.get('name') ?? '', form.get('password') ?? '', c.req.socket.remoteAddress ?? '-', c.o.now());
   if (!outcome.ok)
     return outcome.reason === 'throttled'
       ? loginForm(c, 429, `Too many failed logins; try again in ${Math.ceil((outcome.retryAfterS ?? 60) / 60)} minute(s).`)
       : loginForm(c, 401, 'Wrong user name or password.');
-  return redirect(c.o, safeNext(form.get('next')), { 'set-cookie': [cookie(c.o, 'cellcheck_session', outcome.sessionId), cookie(c.o, 'cellcheck_login', '', 0)] });
+  return redirect(c.o, safeNext(form.get('next')), {
+    'set-cookie': [cookie(c.o, 'cellcheck_session', outcome.sessionId), cookie(c.o, 'cellcheck_login', '', 0)],
+  });
 }
 
 async function logout(c: Ctx): Promise<WebReply> {
@@ -291,7 +332,9 @@ async function logout(c: Ctx): Promise<WebReply> {
   return redirect(c.o, '/login', { 'set-cookie': cookie(c.o, 'cellcheck_session', '', 0) });
 }
 
-const asset = (type: string, body: string) => (c: Ctx): WebReply => ({ status: 200, headers: { ...headers(c.o, type), 'cache-control': 'no-cache' }, body });
+const asset =
+  (type: string, body: string) =>
+  (c: Ctx): WebReply => ({ status: 200, headers: { ...headers(c.o, type), 'cache-control': 'no-cache' }, body });
 
 const SEGMENT = '([^/]+)';
 const ROUTES: readonly Route[] = [
@@ -324,7 +367,10 @@ export async function handleWeb(req: http.IncomingMessage, o: WebOptions): Promi
   const matches = ROUTES.filter((r) => r.path.test(url.pathname));
   const route = matches.find((r) => r.method === req.method);
   if (!route) {
-    if (matches.length > 0) return html(o, 405, pages.errorPage(ctxOf(base), 405, `${req.method} is not served on ${url.pathname}`), { allow: matches.map((r) => r.method).join(', ') });
+    if (matches.length > 0)
+      return html(o, 405, pages.errorPage(ctxOf(base), 405, `${req.method} is not served on ${url.pathname}`), {
+        allow: matches.map((r) => r.method).join(', '),
+      });
     return notFound(base, `No page ${url.pathname}.`);
   }
   let params: string[];
@@ -335,8 +381,12 @@ export async function handleWeb(req: http.IncomingMessage, o: WebOptions): Promi
   }
   const c: Ctx = { ...base, params };
   if (route.role) {
-    if (!session) return req.method === 'GET' ? redirect(o, `/login?next=${encodeURIComponent(url.pathname + url.search)}`) : html(o, 401, pages.errorPage({}, 401, 'Log in first.'));
-    if (!roleAtLeast(session.role, route.role)) return html(o, 403, pages.errorPage(ctxOf(c), 403, `This needs the ${route.role} role; you are ${session.role}.`));
+    if (!session)
+      return req.method === 'GET'
+        ? redirect(o, `/login?next=${encodeURIComponent(url.pathname + url.search)}`)
+        : html(o, 401, pages.errorPage({}, 401, 'Log in first.'));
+    if (!roleAtLeast(session.role, route.role))
+      return html(o, 403, pages.errorPage(ctxOf(c), 403, `This needs the ${route.role} role; you are ${session.role}.`));
   }
   let form = new URLSearchParams();
   if (req.method === 'POST') {
@@ -344,7 +394,8 @@ export async function handleWeb(req: http.IncomingMessage, o: WebOptions): Promi
     const parsed = await readForm(req);
     if (!parsed) return html(o, 400, pages.errorPage(ctxOf(c), 400, `Send the form as application/x-www-form-urlencoded, at most ${MAX_FORM_BYTES} bytes.`));
     form = parsed;
-    if (route.role && !sameSecret(form.get('csrf'), session?.csrf ?? '')) return html(o, 403, pages.errorPage(ctxOf(c), 403, 'Refused: the form token is missing or stale; reload the page.'));
+    if (route.role && !sameSecret(form.get('csrf'), session?.csrf ?? ''))
+      return html(o, 403, pages.errorPage(ctxOf(c), 403, 'Refused: the form token is missing or stale; reload the page.'));
   }
   return route.handle(c, form);
 }

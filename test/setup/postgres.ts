@@ -59,7 +59,13 @@ export function startPostgres(host: string, port: number, opts: { durable?: bool
   }
   const data = join(dir, 'data');
   asServerUser(join(bin, 'initdb'), ['-D', data, '-U', 'cellcheck', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
-  const settings = [`-c listen_addresses=${host}`, `-p ${port}`, `-k ${dir}`, '-c max_connections=100', ...(opts.durable ? [] : ['-c fsync=off', '-c full_page_writes=off'])];
+  const settings = [
+    `-c listen_addresses=${host}`,
+    `-p ${port}`,
+    `-k ${dir}`,
+    '-c max_connections=100',
+    ...(opts.durable ? [] : ['-c fsync=off', '-c full_page_writes=off']),
+  ];
   asServerUser(join(bin, 'pg_ctl'), ['start', '-D', data, '-w', '-t', '30', '-l', join(dir, 'server.log'), '-o', settings.join(' ')]);
   const url = (db: string) => `postgres://cellcheck@${host}:${port}/${db}`;
   return {
