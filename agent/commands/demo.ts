@@ -1,4 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { CommandModule } from 'yargs';
+import { importDocuments } from '../advisories/store.ts';
 import { parseConfigText } from '../config.ts';
 import { JUDGE_OPTIONS, judgeFromArgs } from '../judge-options.ts';
 import { OUTPUT_OPTIONS, outputOptions } from '../output.ts';
@@ -13,8 +18,12 @@ export const demoCommand: CommandModule = {
     const a = argv as unknown as { out: string; key?: string; advisories?: string; format: 'text' | 'json'; quiet: boolean; color?: boolean };
     const output = outputOptions(a);
     const delivery = deliveryOptions(a);
+    // Without a store of its own, the demo matches against the real CISA advisories shipped as
+    // test data, so its devices show what advisory matching looks like.
+    const sampleStore = a.advisories === undefined ? mkdtempSync(join(tmpdir(), 'cellcheck-demo-advisories-')) : undefined;
+    if (sampleStore) importDocuments(sampleStore, [fileURLToPath(new URL('../../fixtures/csaf/cisa', import.meta.url))]);
     // A bad advisory store is refused before the cell starts.
-    const judged = judgeFromArgs({ advisories: a.advisories });
+    const judged = judgeFromArgs({ advisories: a.advisories ?? sampleStore });
     // Loaded only here: the simulated cell pulls in every fixture server.
     const { startDemoCell } = await import('../../fixtures/cell.ts');
     if (!output.quiet) process.stderr.write('Starting the simulated cell on loopback...\n');
@@ -24,6 +33,7 @@ export const demoCommand: CommandModule = {
       process.exitCode = await scanAndReport(parseConfigText(cell.config, 'built-in demo config'), a.out, output, delivery, judged);
     } finally {
       await cell.close();
+      if (sampleStore) rmSync(sampleStore, { recursive: true, force: true });
     }
   },
 };
