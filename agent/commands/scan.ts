@@ -5,6 +5,7 @@ import type { Config } from '../config.ts';
 import { loadConfigFile } from '../config.ts';
 import { loadJudge } from '../judge-loader.ts';
 import { JUDGE_OPTIONS, type JudgeArgs, judgeFromArgs } from '../judge-options.ts';
+import { readableByOthersWarning } from '../file-mode.ts';
 import { planScan, renderPlan } from '../plan.ts';
 import { emitResult, OUTPUT_OPTIONS, type OutputOptions, outputOptions, progressPrinter } from '../output.ts';
 import { refreshHtmlReport } from '../run-reports.ts';
@@ -39,6 +40,9 @@ export const scanCommand: CommandModule = {
   handler: async (argv) => {
     const a = argv as unknown as { config: string; out: string; plan: boolean; key?: string; upload: boolean; format: 'text' | 'json'; quiet: boolean; color?: boolean } & JudgeArgs;
     const config = loadConfigFile(a.config);
+    const holdsSecrets = config.probes.snmp.communities.length > 0 || config.probes.snmp.v3 !== undefined;
+    const modeWarning = holdsSecrets ? readableByOthersWarning(a.config, 'a config with SNMP communities or keys') : undefined;
+    if (modeWarning) process.stderr.write(`${modeWarning}\n`);
     if (a.plan) {
       const plan = planScan(config, PROBES);
       process.stdout.write(a.format === 'json' ? `${JSON.stringify(plan, null, 2)}\n` : renderPlan(plan));

@@ -5,7 +5,11 @@ export const S7_SZL_READS = [
   { id: 0x0011, index: 0x0000, what: 'module identification' },
   { id: 0x001c, index: 0x0000, what: 'component identification' },
   { id: 0x0232, index: 0x0004, what: 'protection' },
+  { id: 0x00a0, index: 0x0000, what: 'diagnostic buffer' },
 ] as const;
+
+/** Diagnostic buffer entries kept (the newest ones): enough to show the CPU records events. */
+export const DIAGNOSTIC_ENTRIES_KEPT = 10;
 
 /** 0x0011 record indexes. */
 export const MODULE_INDEX = { module: 0x0001, hardware: 0x0006, firmware: 0x0007, bootLoader: 0x0081 } as const;
@@ -64,6 +68,28 @@ export const S7Protection = z.object({
 });
 export type S7Protection = z.infer<typeof S7Protection>;
 
+export const S7DiagnosticEntry = z.object({
+  /** Event id as `0x4302`. */
+  eventId: z.string().regex(/^0x[0-9a-f]{4}$/),
+  priority: z.number().int().min(0).max(0xff),
+  obNumber: z.number().int().min(0).max(0xff),
+  datId: Word,
+  info1: Word,
+  info2: z.number().int().min(0).max(0xffffffff),
+  /** The CPU's local time, no zone; absent when the BCD bytes are not a valid time. */
+  time: z.string().optional(),
+  timeRaw: z.string().regex(/^[0-9a-f]{16}$/),
+});
+export type S7DiagnosticEntry = z.infer<typeof S7DiagnosticEntry>;
+
+export const S7DiagnosticBuffer = z.object({
+  /** Entries the CPU returned. */
+  entryCount: z.number().int().min(0),
+  /** The newest entries (the CPU lists newest first), at most DIAGNOSTIC_ENTRIES_KEPT. */
+  entries: z.array(S7DiagnosticEntry).max(DIAGNOSTIC_ENTRIES_KEPT),
+});
+export type S7DiagnosticBuffer = z.infer<typeof S7DiagnosticBuffer>;
+
 export const S7SzlUnavailableReason = z.enum(['not-listed', 'not-available', 'error-code', 'malformed', 'too-long']);
 
 export const S7SzlFacts = z.object({
@@ -84,6 +110,8 @@ export const S7SzlFacts = z.object({
   bootLoader: z.string().optional(),
   component: S7ComponentIdentification.optional(),
   protection: S7Protection.optional(),
+  /** SZL 0x00A0. */
+  diagnosticBuffer: S7DiagnosticBuffer.optional(),
   /** SZLs that were not read or gave no usable answer, and why. */
   unavailable: z.array(z.object({ szlId: Word, index: Word, reason: S7SzlUnavailableReason, detail: z.string() })),
 });

@@ -3,7 +3,9 @@ import { ProbeUnavailable } from '../types.ts';
 import type { S7Request, SzlList } from './frame.ts';
 import {
   buildS7Request,
+  bcdDateTime,
   decodeComponentIdentification,
+  decodeDiagnosticBuffer,
   decodeModuleIdentification,
   decodeProtection,
   decodeSzlIds,
@@ -229,8 +231,59 @@ describe('SZL lists', () => {
           decodeModuleIdentification(l.value);
           decodeComponentIdentification(l.value);
           decodeProtection(l.value);
+          decodeDiagnosticBuffer(l.value);
         }
       }).not.toThrow();
     }
+  });
+});
+
+describe('diagnostic buffer (SZL 0x00A0)', () => {
+  /** event id, priority, OB, DatID, info1, info2, then the 8 BCD time bytes. */
+  const entry = (time: string) => [...hex(`4302 ff 64 c700 0000 00000008 ${time}`)];
+  const NEWEST = '2403181459072502';
+  const OLDER = '2403181458072502';
+
+  it('decodes entries in the order the CPU sends them, with event id, OB and the BCD time', () => {
+    const body = list(0x00a0, 0, 20, [entry(NEWEST), [...hex(`1381 fe 46 c772 4304 08147714 ${OLDER}`)]]);
+    expect(decodeDiagnosticBuffer(listOf(body))).toEqual({
+      ok: true,
+      value: [
+        { eventId: 0x4302, priority: 0xff, obNumber: 0x64, datId: 0xc700, info1: 0, info2: 8, time: '2024-03-18T14:59:07.250', timeRaw: NEWEST.toLowerCase() },
+        { eventId: 0x1381, priority: 0xfe, obNumber: 0x46, datId: 0xc772, info1: 0x4304, info2: 0x08147714, time: '2024-03-18T14:58:07.250', timeRaw: OLDER.toLowerCase() },
+      ],
+    });
+  });
+
+  it('accepts an empty buffer', () => {
+    expect(decodeDiagnosticBuffer(listOf(list(0x00a0, 0, 20, [])))).toEqual({ ok: true, value: [] });
+  });
+
+  it('refuses a record length other than 20 instead of reading guessed offsets', () => {
+    for (const length of [16, 24]) {
+      const records = [new Array<number>(length).fill(0x11)];
+      expect(decodeDiagnosticBuffer(listOf(list(0x00a0, 0, length, records)))).toMatchObject({ ok: false, kind: 'malformed', detail: expect.stringMatching(`${length} bytes`) });
+    }
+  });
+
+  it('turns a truncated list into a typed failure, not a throw', () => {
+    const cut = list(0x00a0, 0, 20, [entry(NEWEST), entry(OLDER)]).subarray(0, 8 + 20 + 7);
+    expect(parseSzlList(cut)).toMatchObject({ ok: false, kind: 'malformed', detail: expect.stringMatching(/2 records of 20 bytes/) });
+  });
+
+  it('keeps the entry but drops a time whose BCD bytes are garbage', () => {
+    const garbage = ['24a3181459072502', '2413181459072502', '2402301459072502', '2403182459072502', '2403181460072502', '0000000000000000'];
+    for (const raw of garbage) {
+      const decoded = decodeDiagnosticBuffer(listOf(list(0x00a0, 0, 20, [entry(raw)])));
+      expect(decoded.ok && decoded.value[0]).toMatchObject({ eventId: 0x4302, time: undefined, timeRaw: raw });
+    }
+  });
+
+  it('reads two-digit years 90-99 as the 1990s and the rest as 20xx, ignoring the weekday nibble', () => {
+    expect(bcdDateTime(hex('9402042352163886'))).toBe('1994-02-04T23:52:16.388');
+    expect(bcdDateTime(hex('8912312359599990'))).toBe('2089-12-31T23:59:59.999');
+    expect(bcdDateTime(hex('240229000000000f'))).toBe('2024-02-29T00:00:00.000');
+    expect(bcdDateTime(hex('230229000000000f'))).toBeUndefined();
+    expect(bcdDateTime(hex('2402290000'))).toBeUndefined();
   });
 });

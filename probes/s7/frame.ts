@@ -310,6 +310,65 @@ export function decodeProtection(list: SzlList): Parsed<ProtectionRecord> {
   return ok({ schSchal: r.readUInt16BE(2), schPar: r.readUInt16BE(4), schRel: r.readUInt16BE(6), bartSch: r.readUInt16BE(8), anlSch: r.readUInt16BE(10) });
 }
 
+/** One diagnostic buffer entry of SZL 0x00A0, with the time as the CPU's clock gave it. */
+export interface DiagnosticEntry {
+  readonly eventId: number;
+  readonly priority: number;
+  readonly obNumber: number;
+  readonly datId: number;
+  readonly info1: number;
+  readonly info2: number;
+  /** `YYYY-MM-DDTHH:MM:SS.mmm` without a zone; undefined when the BCD bytes are not a valid time. */
+  readonly time: string | undefined;
+  readonly timeRaw: string;
+}
+
+export const DIAGNOSTIC_ENTRY_BYTES = 20;
+
+/**
+ * SZL 0x00A0: event id(2) priority(1) OB number(1) DatID(2) info1(2) info2(4) timestamp(8) per
+ * record, newest first. The layout is fixed, so any other record length is refused rather than
+ * read at guessed offsets.
+ */
+export function decodeDiagnosticBuffer(list: SzlList): Parsed<DiagnosticEntry[]> {
+  if (list.records.length > 0 && list.recordLength !== DIAGNOSTIC_ENTRY_BYTES) {
+    return bad('malformed', `SZL 0x${hex16(list.id)} records are ${list.recordLength} bytes, diagnostic entries are ${DIAGNOSTIC_ENTRY_BYTES}`);
+  }
+  return ok(
+    list.records.map((r) => ({
+      eventId: r.readUInt16BE(0),
+      priority: r[2] ?? 0,
+      obNumber: r[3] ?? 0,
+      datId: r.readUInt16BE(4),
+      info1: r.readUInt16BE(6),
+      info2: r.readUInt32BE(8),
+      time: bcdDateTime(r.subarray(12, 20)),
+      timeRaw: r.subarray(12, 20).toString('hex'),
+    })),
+  );
+}
+
+/**
+ * S7 DATE_AND_TIME: BCD year (90-99 = 19xx), month, day, hour, minute, second, then three BCD
+ * millisecond digits and the weekday nibble (ignored: CPUs differ on it). The CPU's clock carries
+ * no zone, so none is claimed.
+ */
+export function bcdDateTime(bytes: Buffer): string | undefined {
+  if (bytes.length !== 8) return undefined;
+  const digits: number[] = [];
+  for (const b of bytes.subarray(0, 7)) digits.push(b >> 4, b & 0x0f);
+  digits.push((bytes[7] ?? 0) >> 4);
+  if (digits.some((d) => d > 9)) return undefined;
+  const two = (i: number) => (digits[i] ?? 0) * 10 + (digits[i + 1] ?? 0);
+  const yy = two(0);
+  const [year, month, day, hour, minute, second] = [yy < 90 ? 2000 + yy : 1900 + yy, two(2), two(4), two(6), two(8), two(10)];
+  const ms = two(12) * 10 + (digits[14] ?? 0);
+  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second, ms));
+  // Date.UTC rolls 31 February over into March; a time that does not survive the round trip is garbage.
+  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) return undefined;
+  return date.toISOString().slice(0, 23);
+}
+
 /** Text up to the first NUL, non-printable bytes dropped, padding trimmed. */
 function text(bytes: Buffer): string {
   const end = bytes.indexOf(0);

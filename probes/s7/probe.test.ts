@@ -31,6 +31,7 @@ beforeAll(async () => {
     spec('silent', 'weak', 'silent'),
   ]);
   fixtures.snap7 = await startSnap7Fixture({ host: '127.30.1.1', port: 10102 });
+  fixtures.nodiag = await startS7SpecFixture({ host: '127.88.0.1', port: 0, profile: 'weak', behaviour: 'no-diagnostic-buffer' });
 });
 
 afterAll(async () => {
@@ -91,15 +92,44 @@ describe('s7.szl against the own S7 fixture', () => {
     expect(f.supportedSzlIds).toContain(0x0232);
     expect(f.modules.map((m) => m.index)).toEqual([0x0001, 0x0006, 0x0007, 0x0081]);
     expect(run.connections).toBe(1);
-    // CR, setup, 0x0000, 0x0011, 0x001C, 0x0232: nothing more.
-    expect(run.requests).toBe(6);
-    expect(run.ctx.transcript.sentOps()).toEqual(['tcp.connect', 's7.cotp-connect', 's7.setup-communication', 's7.szl-read', 's7.szl-read', 's7.szl-read', 's7.szl-read']);
+    // CR, setup, 0x0000, 0x0011, 0x001C, 0x0232, 0x00A0: nothing more.
+    expect(run.requests).toBe(7);
+    expect(run.ctx.transcript.sentOps()).toEqual(['tcp.connect', 's7.cotp-connect', 's7.setup-communication', ...new Array<string>(5).fill('s7.szl-read')]);
     expectReadOnly('weak', run);
   });
 
   it('reads password protection level 3 and newer firmware of a hardened CPU', async () => {
     const f = facts(await probe('hardened'));
     expect(f).toMatchObject({ firmware: 'V4.6.1', protection: { schPar: 3, schRel: 3, modeSwitch: 'RUN' }, component: { plantId: 'PLANT-A LINE-3', memoryCardSerial: 'MMC 0815' } });
+  });
+
+  it('reads the diagnostic buffer listed in 0x0000, newest entry first', async () => {
+    expect(facts(await probe('weak')).diagnosticBuffer).toEqual({
+      entryCount: 3,
+      entries: [
+        { eventId: '0x4302', priority: 0xff, obNumber: 0x64, datId: 0xc700, info1: 0, info2: 8, time: '2024-03-18T14:59:07.250', timeRaw: '2403181459072502' },
+        { eventId: '0x1381', priority: 0xff, obNumber: 0x64, datId: 0xc700, info1: 0, info2: 8, time: '2024-03-18T14:58:07.250', timeRaw: '2403181458072502' },
+        { eventId: '0x4301', priority: 0xff, obNumber: 0x46, datId: 0xc700, info1: 0, info2: 8, time: '2024-03-18T14:57:07.250', timeRaw: '2403181457072502' },
+      ],
+    });
+  });
+
+  it('keeps only the newest ten diagnostic entries of a longer buffer, also across telegrams', async () => {
+    for (const name of ['hardened', 'multi']) {
+      const buffer = facts(await probe(name)).diagnosticBuffer;
+      expect(buffer?.entryCount).toBe(12);
+      expect(buffer?.entries.map((e) => e.time)).toEqual(Array.from({ length: 10 }, (_, i) => `2024-03-18T14:${59 - i}:07.250`));
+    }
+  });
+
+  it('does not ask for the diagnostic buffer when 0x0000 does not list it', async () => {
+    const run = await probe('nodiag');
+    const f = facts(run);
+    expect(f.diagnosticBuffer).toBeUndefined();
+    expect(f.unavailable).toEqual([{ szlId: 0x00a0, index: 0, reason: 'not-listed', detail: 'not in the SZL 0x0000 list' }]);
+    expect(f.protection?.schPar).toBe(0);
+    expect(run.requests).toBe(6);
+    expectReadOnly('nodiag', run);
   });
 
   it('retries with called TSAP 0x0200 when 0x0102 is refused, one connection at a time', async () => {
@@ -183,9 +213,13 @@ describe('s7.szl against snap7', () => {
     expect(f).toMatchObject({ tsap: { called: 0x0102 }, tsapRetried: false, orderNumber: '6ES7 315-2EH14-0AB0', firmware: 'V3.2.6', protection: { schPar: 0, modeSwitch: 'RUN-P' }, unavailable: [] });
     expect(f.component?.moduleTypeName ?? f.component?.moduleName).toBeTruthy();
     expect(run.connections).toBe(1);
-    // snap7 reports its events asynchronously: wait for the four SZL reads and the PDU negotiation.
-    await expect.poll(() => fixture.log.kinds('read').length, { timeout: 3000 }).toBe(5);
-    expect(fixture.log.kinds()).toEqual(['evcNegotiatePDU', 'evcReadSZL', 'evcReadSZL', 'evcReadSZL', 'evcReadSZL']);
+    // snap7 lists 0x00A0 and answers it with its own ten entries: the parser meets a buffer it did not shape.
+    expect(f.diagnosticBuffer?.entryCount).toBe(10);
+    expect(f.diagnosticBuffer?.entries.every((e) => /^0x[0-9a-f]{4}$/.test(e.eventId) && e.timeRaw.length === 16)).toBe(true);
+    expect(f.diagnosticBuffer?.entries.some((e) => e.time !== undefined)).toBe(true);
+    // snap7 reports its events asynchronously: wait for the five SZL reads and the PDU negotiation.
+    await expect.poll(() => fixture.log.kinds('read').length, { timeout: 3000 }).toBe(6);
+    expect(fixture.log.kinds()).toEqual(['evcNegotiatePDU', ...new Array<string>(5).fill('evcReadSZL')]);
     expect(fixture.log.count('write')).toBe(0);
   });
 });

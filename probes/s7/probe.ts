@@ -2,11 +2,12 @@ import { TcpSession } from '../tcp-session.ts';
 import type { ProbeContext, ProbeDefinition } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
 import type { S7ComponentIdentification, S7SzlFacts } from './facts.ts';
-import { COMPONENT_FIELDS, MODE_SWITCH, MODULE_INDEX, S7_SZL_READS, S7SzlFacts as S7SzlFactsSchema } from './facts.ts';
+import { COMPONENT_FIELDS, DIAGNOSTIC_ENTRIES_KEPT, MODE_SWITCH, MODULE_INDEX, S7_SZL_READS, S7SzlFacts as S7SzlFactsSchema } from './facts.ts';
 import type { Parsed, S7Request, S7RequestKind, SzlList } from './frame.ts';
 import {
   buildS7Request,
   decodeComponentIdentification,
+  decodeDiagnosticBuffer,
   decodeModuleIdentification,
   decodeProtection,
   decodeSzlIds,
@@ -209,6 +210,15 @@ function decodeInto(facts: S7SzlFacts, id: number, list: SzlList): string | unde
     facts.component = component;
     return undefined;
   }
+  if (id === 0x00a0) {
+    const entries = decodeDiagnosticBuffer(list);
+    if (!entries.ok) return entries.detail;
+    facts.diagnosticBuffer = {
+      entryCount: entries.value.length,
+      entries: entries.value.slice(0, DIAGNOSTIC_ENTRIES_KEPT).map(({ eventId, time, ...rest }) => ({ ...rest, eventId: `0x${hex16(eventId)}`, ...(time ? { time } : {}) })),
+    };
+    return undefined;
+  }
   const protection = decodeProtection(list);
   if (!protection.ok) return protection.detail;
   const p = protection.value;
@@ -219,7 +229,7 @@ function decodeInto(facts: S7SzlFacts, id: number, list: SzlList): string | unde
 /**
  * Identification of an S7 CPU over classic S7comm: one connection (a second one only when the
  * first TSAP is refused), Setup Communication, then Read SZL 0x0000 and the listed ones among
- * 0x0011, 0x001C and 0x0232 index 4. Nothing else is ever sent.
+ * 0x0011, 0x001C, 0x0232 index 4 and 0x00A0 (diagnostic buffer). Nothing else is ever sent.
  */
 export const s7SzlProbe: ProbeDefinition<S7SzlFacts> = {
   id: PROBE_ID,

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { z } from 'zod';
 import type { SnmpValue } from './adapter.ts';
+import { NotificationTarget } from './notification-targets.ts';
 
 /** What the `snmp.system` probe reports. Values only: judgement lives in profiles/checks/snmp.ts. */
 
@@ -113,6 +114,8 @@ export const SnmpFacts = z.object({
   /** The device's own interface addresses, from ipAddrTable and ipAddressTable (deduplicated). */
   addresses: z.object({ rows: z.array(AddressRow), ipAddrTable: WalkStop, ipAddressTable: WalkStop }).optional(),
   interfaces: table(InterfaceRow).optional(),
+  /** snmpTargetAddrTable: where the agent sends traps and informs. */
+  notificationTargets: table(NotificationTarget).optional(),
 });
 export type SnmpFacts = z.infer<typeof SnmpFacts>;
 

@@ -23,6 +23,7 @@ import {
   SnmpFacts,
   SYSTEM_OIDS,
 } from './facts.ts';
+import { notificationTargetRows, TARGET_ADDR_COLUMNS, TARGET_ADDR_ENTRY } from './notification-targets.ts';
 import wellKnown from './well-known-communities.json' with { type: 'json' };
 
 export const SNMP_PROBE_ID = 'snmp.system';
@@ -142,7 +143,7 @@ async function readSystem(reader: SnmpReader): Promise<SystemGroup> {
   }
 }
 
-type Tables = Pick<SnmpFactsType, 'entities' | 'addresses' | 'interfaces'>;
+type Tables = Pick<SnmpFactsType, 'entities' | 'addresses' | 'interfaces' | 'notificationTargets'>;
 
 async function readTables(reader: SnmpReader): Promise<Tables> {
   const budget: VarbindBudget = { remaining: SNMP_LIMITS.maxVarbinds };
@@ -152,10 +153,12 @@ async function readTables(reader: SnmpReader): Promise<Tables> {
   const ipAddr = await walk(OID.ipAddrEntry, IP_ADDR_COLUMNS);
   const ipAddress = await walk(OID.ipAddressEntry, IP_ADDRESS_COLUMNS);
   const interfaces = await walk(OID.ifEntry, IF_COLUMNS);
+  const targets = await walk(TARGET_ADDR_ENTRY, TARGET_ADDR_COLUMNS);
   return {
     entities: { rows: entityRows(entities.rows), stop: entities.stop },
     addresses: { rows: mergeAddresses(ipAddrRows(ipAddr.rows), ipAddressRows(ipAddress.rows)), ipAddrTable: ipAddr.stop, ipAddressTable: ipAddress.stop },
     interfaces: { rows: interfaceRows(interfaces.rows), stop: interfaces.stop },
+    notificationTargets: { rows: notificationTargetRows(targets.rows), stop: targets.stop },
   };
 }
 

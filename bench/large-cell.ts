@@ -1,0 +1,173 @@
+/**
+ * A large simulated cell: 250 devices on loopback (25 OPC UA, 75 Modbus, 50 S7, 50 SNMP switches,
+ * 50 SSH devices) plus 66 empty addresses, started in three child processes. Scans it once with
+ * the agent and, when nmap is installed, once with nmap's nearest equivalent run, and prints:
+ * wall time, the agent's peak RSS and CPU time, connections and requests per device per protocol
+ * as the devices counted them, and the agent/nmap time ratio.
+ *   npm run bench:large                         (as root the devices use standard ports, which nmap needs)
+ *   npm run bench:large -- --concurrency 16 --nmap-timeout 300    (--nmap-timeout 0 skips nmap)
+ *   npm run bench:large -- --nmap-udp 0                           (nmap TCP only: no -sU, no snmp-sysdescr)
+ */
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '../agent/config.ts';
+import { loadJudge } from '../agent/judge-loader.ts';
+import { runScan } from '../agent/run-scan.ts';
+import type { CellDevice } from '../fixtures/cell.ts';
+import { PROBES } from '../probes/registry.ts';
+import { SERVICE_PORTS } from '../probes/services.ts';
+import type { FixtureCounts } from './large-cell-devices.ts';
+
+const PREFIX = '127.90.0';
+const EMPTY_RANGE = '127.90.1.0/26';
+const standard = process.getuid?.() === 0;
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i < 0 ? fallback : Number(process.argv[i + 1]);
+};
+const CONCURRENCY = arg('concurrency', 32);
+/** nmap's UDP scan waits out the kernel's ICMP rate limit; past this it is stopped and reported as unfinished. */
+const NMAP_TIMEOUT_S = arg('nmap-timeout', 600);
+const NMAP_UDP = arg('nmap-udp', 1) !== 0;
+
+function devices(kind: CellDevice['services'][number], count: number, first: number, name: (i: number) => string = (i) => `${kind}-${i}`): CellDevice[] {
+  return Array.from({ length: count }, (_, i) => ({
+    name: name(i),
+    octet: first + i,
+    posture: i % 2 === 0 ? 'weak' : 'hardened',
+    services: [kind],
+    description: `${kind} device ${i}`,
+  }));
+}
+
+// Three processes: OPC UA servers are the heaviest, the rest is split by protocol.
+const GROUPS: CellDevice[][] = [
+  devices('opcua', 25, 1),
+  // Every other Modbus device is the spec-exact server (the fixture picks it by this name).
+  [...devices('modbus', 75, 26, (i) => (i % 2 === 0 ? 'modbus-io' : `modbus-${i}`)), ...devices('s7', 50, 101)],
+  [...devices('snmp', 50, 151), ...devices('ssh', 50, 201)],
+];
+
+interface Child {
+  readonly process: ChildProcess;
+  ask<T>(msg: string, key: string): Promise<T>;
+}
+
+function startChild(group: CellDevice[]): Promise<Child> {
+  const child = fork(join(import.meta.dirname, 'large-cell-devices.ts'), [JSON.stringify(group), PREFIX, standard ? 'standard' : 'shifted'], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const ask = <T>(msg: string, key: string) =>
+    new Promise<T>((resolve) => {
+      const on = (m: Record<string, unknown>) => {
+        if (!(key in m)) return;
+        child.off('message', on);
+        resolve(m[key] as T);
+      };
+      child.on('message', on);
+      if (msg) child.send(msg);
+    });
+  return ask<unknown>('', 'ready').then(() => ({ process: child, ask }));
+}
+
+async function counts(children: readonly Child[]): Promise<FixtureCounts[]> {
+  return (await Promise.all(children.map((c) => c.ask<FixtureCounts[]>('counts', 'counts')))).flat();
+}
+
+/** Per protocol: devices, connections and requests per device (mean / max), writes, most connections at once. */
+function table(before: FixtureCounts[], after: FixtureCounts[]): string[] {
+  const rows = new Map<string, { devices: number; conns: number[]; reqs: number[]; writes: number; concurrent: number }>();
+  after.forEach((a, i) => {
+    const b = before[i] ?? { connections: 0, requests: 0, writes: 0 };
+    const row = rows.get(a.protocol) ?? { devices: 0, conns: [], reqs: [], writes: 0, concurrent: 0 };
+    row.devices += 1;
+    row.conns.push(a.connections - b.connections);
+    row.reqs.push(a.requests - b.requests);
+    row.writes += a.writes - b.writes;
+    row.concurrent = Math.max(row.concurrent, a.maxConcurrent);
+    rows.set(a.protocol, row);
+  });
+  const mean = (xs: number[]) => (xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length)).toFixed(1);
+  return [...rows.entries()].map(
+    ([p, r]) =>
+      `| ${p} | ${r.devices} | ${mean(r.conns)} / ${Math.max(...r.conns)} | ${mean(r.reqs)} / ${Math.max(...r.reqs)} | ${r.writes} | ${r.concurrent} |`,
+  );
+}
+
+const HEADER = [
+  '| service | devices | connections per device (mean / max) | requests per device (mean / max) | writes | most connections at once |',
+  '|---|---|---|---|---|---|',
+];
+
+const startedAt = performance.now();
+const children = await Promise.all(GROUPS.map(startChild));
+console.log(
+  `Large cell: ${GROUPS.flat().length} devices on ${PREFIX}.1-250 and ${EMPTY_RANGE} (empty), ${standard ? 'standard ports' : 'ports below 1024 moved up by 10000'}; started in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`,
+);
+const out = mkdtempSync(join(tmpdir(), 'cellcheck-large-'));
+try {
+  const snmpHosts = GROUPS.flat().filter((d) => d.services.includes('snmp'));
+  const shift = (p: number) => (standard || p >= 1024 ? p : p + 10_000);
+  const ports = standard
+    ? {}
+    : { ftp: shift(21), ssh: shift(22), telnet: shift(23), http: shift(80), s7: shift(102), https: shift(443), modbus: shift(502), snmp: shift(161) };
+  const config = parseConfig(
+    {
+      zone: { name: 'Large simulated cell', slT: 2 },
+      targets: [{ cidr: `${PREFIX}.0/24`, ports }, { cidr: EMPTY_RANGE, ports }, ...snmpHosts.map((d) => ({ host: `${PREFIX}.${d.octet}`, ports }))],
+      probes: { snmp: { communities: ['public'] } },
+      scan: { concurrency: CONCURRENCY, connectTimeoutMs: 500, stepTimeoutMs: 1500 },
+    },
+    'large-cell',
+  );
+  const before = await counts(children);
+  const loadedMb = process.resourceUsage().maxRSS / 1024;
+  const cpu = process.cpuUsage();
+  const t0 = performance.now();
+  const { result } = await runScan({ config, outDir: out, probes: PROBES, judge: loadJudge() });
+  const wall = (performance.now() - t0) / 1000;
+  const used = process.cpuUsage(cpu);
+  const after = await counts(children);
+  const rssMb = process.resourceUsage().maxRSS / 1024;
+  const heapMb = process.memoryUsage().heapUsed / 2 ** 20;
+  console.log(`\n## Agent (concurrency ${CONCURRENCY}): ${result.devices.length} devices found on ${result.summary.addressesPlanned} addresses`);
+  console.log('| figure | value | target |');
+  console.log('|---|---|---|');
+  console.log(`| wall time | ${wall.toFixed(1)} s | <= 30 s |`);
+  console.log(`| CPU time (user + system) | ${((used.user + used.system) / 1e6).toFixed(1)} s | |`);
+  console.log(`| peak RSS (agent process) | ${rssMb.toFixed(0)} MB | <= 150 MB |`);
+  console.log(`| RSS with the agent's modules loaded, before the scan | ${loadedMb.toFixed(0)} MB | |`);
+  console.log(`| JS heap in use after the scan | ${heapMb.toFixed(0)} MB | |`);
+  console.log(`\n${[...HEADER, ...table(before, after)].join('\n')}`);
+
+  try {
+    if (NMAP_TIMEOUT_S <= 0) throw new Error('skipped (--nmap-timeout 0)');
+    execFileSync('nmap', ['--version'], { stdio: 'ignore' });
+    const tcp = Object.values(SERVICE_PORTS).map(shift).join(',');
+    const scripts = ['s7-info', 'modbus-discover', ...(NMAP_UDP ? ['snmp-sysdescr'] : []), 'ssh2-enum-algos', 'banner'].join(',');
+    const scan = NMAP_UDP ? ['-sT', '-sU', '-p', `T:${tcp},U:${shift(161)}`] : ['-sT', '-p', tcp];
+    const args = ['-Pn', '-n', ...scan, '--script', scripts, '-oN', '/dev/null', `${PREFIX}.0/24`, EMPTY_RANGE];
+    const nBefore = await counts(children);
+    const n0 = performance.now();
+    let finished = true;
+    try {
+      execFileSync('nmap', args, { stdio: 'ignore', timeout: NMAP_TIMEOUT_S * 1000, killSignal: 'SIGKILL' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ETIMEDOUT') throw err;
+      finished = false;
+    }
+    const nmapWall = (performance.now() - n0) / 1000;
+    const nAfter = await counts(children);
+    console.log(`\n## nmap ${args.join(' ')}`);
+    console.log(`| wall time | ${finished ? '' : 'more than '}${nmapWall.toFixed(1)} s${finished ? '' : ' (stopped unfinished)'} |`);
+    console.log(`\n${[...HEADER, ...table(nBefore, nAfter)].join('\n')}`);
+    console.log(`\nAgent / nmap wall time: ${finished ? '' : 'below '}${(wall / nmapWall).toFixed(3)} (below 1 means the agent is faster)`);
+  } catch (err) {
+    console.log(`\nnmap not run: ${err instanceof Error ? err.message.split('\n')[0] : String(err)} (apt-get install -y nmap)`);
+  }
+} finally {
+  for (const c of children) c.process.send('close');
+  rmSync(out, { recursive: true, force: true });
+}

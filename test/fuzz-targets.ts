@@ -1,0 +1,308 @@
+/**
+ * Fuzz targets for every parser that reads device bytes, shared by test/fuzz.test.ts (a few hundred
+ * cases each) and bench/fuzz.ts (>= 10,000 each). Each input is either random bytes or a valid
+ * frame with random damage (flips, cuts, insertions, huge length fields), so the parsers' deeper
+ * branches are reached too. A parser may return, or fail with ProbeUnavailable (or, for the S7
+ * reader, a `Parsed` failure); any other exception is a bug.
+ */
+import fc from 'fast-check';
+import { certificateFacts } from '../probes/certificate.ts';
+import { decodeChunked, httpFacts, httpHeadLength, inspectHtml, parseHttpHead } from '../probes/banner/http.ts';
+import { ftpReplyLength, parseFtpReply } from '../probes/banner/ftp.ts';
+import { telnetFacts } from '../probes/banner/telnet.ts';
+import { printableText, softwareToken } from '../probes/banner/text.ts';
+import { parseRfbVersion, parseSecurityMessage, rfbVersionLength, securityMessageLength } from '../probes/banner/vnc.ts';
+import { mbapFrameLength, parseDeviceIdReply } from '../probes/modbus/frame.ts';
+import {
+  decodeComponentIdentification,
+  decodeModuleIdentification,
+  decodeProtection,
+  decodeSzlIds,
+  type Parsed,
+  parseCotp,
+  parseSetupReply,
+  parseSzlList,
+  parseSzlTelegram,
+  tpktFrameLength,
+} from '../probes/s7/frame.ts';
+import { encodeTlv, parseDiscoveryReport, peekMessage } from '../probes/snmp/ber.ts';
+import { binaryPacketLength, hostKeyInfo, identificationLength, packetPayload, parseIdentification, parseKexInit } from '../probes/ssh/kexinit.ts';
+import { ProbeUnavailable } from '../probes/types.ts';
+
+export interface FuzzTarget {
+  readonly name: string;
+  readonly input: fc.Arbitrary<Buffer>;
+  /** Feeds one input through the parser chain the probe uses. */
+  readonly run: (input: Buffer) => void;
+}
+
+const hex = (h: string) => Buffer.from(h.replace(/\s+/g, ''), 'hex');
+const u16 = (n: number) => Buffer.from([(n >> 8) & 0xff, n & 0xff]);
+const u32 = (n: number) => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n >>> 0);
+  return b;
+};
+
+/** Damage to a valid frame: byte flips, cuts, insertions, and overwrites with extreme length-like values. */
+const damaged = (valid: readonly Buffer[]): fc.Arbitrary<Buffer> =>
+  fc
+    .tuple(
+      fc.constantFrom(...valid),
+      fc.array(
+        fc.oneof(
+          fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
+          fc.record({ kind: fc.constant('cut' as const), at: fc.nat(), value: fc.constant(0) }),
+          fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
+          fc.record({ kind: fc.constant('max' as const), at: fc.nat(), value: fc.constantFrom(0x00, 0x7f, 0x80, 0xff) }),
+        ),
+        { maxLength: 6 },
+      ),
+    )
+    .map(([frame, edits]) => {
+      let b = Buffer.from(frame);
+      for (const e of edits) {
+        const at = b.length === 0 ? 0 : e.at % (b.length + 1);
+        if (e.kind === 'cut') b = b.subarray(0, at);
+        else if (e.kind === 'insert') b = Buffer.concat([b.subarray(0, at), Buffer.from([e.value]), b.subarray(at)]);
+        else if (at < b.length) b[at] = e.value;
+      }
+      return b;
+    });
+
+const bytes = (maxLength = 1024): fc.Arbitrary<Buffer> => fc.uint8Array({ maxLength }).map((a) => Buffer.from(a));
+const input = (valid: readonly Buffer[], maxLength?: number) => fc.oneof({ arbitrary: damaged(valid), weight: 3 }, { arbitrary: bytes(maxLength), weight: 1 });
+
+/** Runs a framing function the way TcpSession does: until it names a length or asks for more. */
+function frame(lengthOf: (b: Buffer) => number | undefined, b: Buffer): Buffer | undefined {
+  const total = lengthOf(b);
+  return total !== undefined && total <= b.length ? b.subarray(0, total) : undefined;
+}
+
+/** Runs independent parser calls on one input, so a typed failure of one does not hide the others. */
+function each(...calls: (() => unknown)[]): void {
+  for (const call of calls) {
+    try {
+      call();
+    } catch (err) {
+      if (!(err instanceof ProbeUnavailable)) throw err;
+    }
+  }
+}
+
+const unwrapped = <T>(p: Parsed<T>): T | undefined => (p.ok ? p.value : undefined);
+
+// --- valid samples ------------------------------------------------------------------------------
+
+const modbusReply = (() => {
+  const objects = Buffer.concat([hex('00 05'), Buffer.from('Acme '), hex('01 03'), Buffer.from('X-1'), hex('02 04'), Buffer.from('V1.2')]);
+  const pdu = Buffer.concat([hex('2b 0e 01 81 00 00 03'), objects]);
+  return Buffer.concat([hex('00 01 00 00'), u16(pdu.length + 1), hex('ff'), pdu]);
+})();
+
+function s7Userdata(ref: number, data: Buffer): Buffer {
+  const param = hex('00 01 12 08 12 84 01 00 00 00 00 00');
+  const s7 = Buffer.concat([hex('32 07 00 00'), u16(ref), u16(param.length), u16(data.length), param, data]);
+  const cotp = hex('02 f0 80');
+  return Buffer.concat([hex('03 00'), u16(4 + cotp.length + s7.length), cotp, s7]);
+}
+const szlList = (id: number, recordLength: number, records: Buffer[]) => Buffer.concat([u16(id), u16(0), u16(recordLength), u16(records.length), ...records]);
+const s7Replies = [
+  s7Userdata(1, Buffer.concat([hex('ff 09'), u16(8 + 2 * 3), szlList(0x0000, 2, [hex('0011'), hex('001c'), hex('0232')])])),
+  s7Userdata(
+    1,
+    Buffer.concat([hex('ff 09'), u16(8 + 28), szlList(0x0011, 28, [Buffer.concat([hex('0001'), Buffer.from('6ES7 215-1AG40-0XB0 '), hex('0000 5602 0801')])])]),
+  ),
+  s7Userdata(1, Buffer.concat([hex('ff 09'), u16(8 + 34), szlList(0x001c, 34, [Buffer.concat([hex('0001'), Buffer.from('PLC_1'.padEnd(32, '\0'))])])])),
+  s7Userdata(1, Buffer.concat([hex('ff 09'), u16(8 + 40), szlList(0x0232, 40, [Buffer.concat([hex('0004 0001 0003 0001 0001'), Buffer.alloc(30)])])])),
+  Buffer.concat([hex('03 00 00 1b 02 f0 80 32 03 00 00 00 01 00 08 00 00 00 00 f0 00 00 01 00 01 01 e0')]),
+  hex('03 00 00 16 11 d0 00 01 00 01 00 c0 01 0a c1 02 01 00 c2 02 01 02'),
+];
+
+const nameList = (names: string[]) => {
+  const s = Buffer.from(names.join(','), 'latin1');
+  return Buffer.concat([u32(s.length), s]);
+};
+const kexPayload = Buffer.concat([
+  hex('14'),
+  Buffer.alloc(16, 7),
+  ...[
+    ['curve25519-sha256', 'diffie-hellman-group14-sha1'],
+    ['ssh-ed25519', 'ssh-rsa'],
+    ['aes128-ctr'],
+    ['aes128-ctr'],
+    ['hmac-sha2-256'],
+    ['hmac-sha2-256'],
+    ['none'],
+    ['none'],
+    [],
+    [],
+  ].map(nameList),
+  hex('00 00000000'),
+]);
+const sshPacket = (payload: Buffer) => {
+  const padding = 4 + ((8 - ((payload.length + 5 + 4) % 8)) % 8);
+  return Buffer.concat([u32(payload.length + padding + 1), Buffer.from([padding]), payload, Buffer.alloc(padding)]);
+};
+const sshHostKey = Buffer.concat([u32(11), Buffer.from('ssh-ed25519'), u32(32), Buffer.alloc(32, 1)]);
+
+const tlv = (tag: number, ...content: Buffer[]) => encodeTlv(tag, Buffer.concat(content));
+const int = (n: number) => tlv(0x02, Buffer.from([n]));
+const snmpReport = tlv(
+  0x30,
+  int(3),
+  tlv(0x30, int(7), tlv(0x02, hex('00ffe3')), tlv(0x04, hex('00')), int(3)),
+  tlv(0x04, tlv(0x30, tlv(0x04, hex('80001f8880aabbccdd')), int(5), int(100), tlv(0x04), tlv(0x04), tlv(0x04))),
+  tlv(
+    0x30,
+    tlv(0x04, hex('80001f8880aabbccdd')),
+    tlv(0x04),
+    tlv(0xa8, int(9), int(0), int(0), tlv(0x30, tlv(0x30, tlv(0x06, hex('2b060106030f01010400')), tlv(0x41, hex('05'))))),
+  ),
+);
+
+/** A self-signed P-256 certificate made for these tests (CN fuzz.invalid, SAN URI, DNS and IP). */
+const SELF_SIGNED_EC = Buffer.from(
+  'MIIBqzCCAVKgAwIBAgIUH4U3xNGVzQv3D3CmedBn53ETJbYwCgYIKoZIzj0EAwIwFzEVMBMGA1UEAwwMZnV6ei5pbnZhbGlkMB4XDTI2MTEyODA2MjY0M1oXDTM2MTEyNTA2MjY0M1owFzEVMBMGA1UEAwwMZnV6ei5pbnZhbGlkMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE2YfLxy9OMJQGe8LuwHcSvlAIQ7RUZ7ix34bav121FybHOKmTPOt4jvvQ9MYrqdEA728oGB4JyOdZGHOg2KbIpKN8MHowHQYDVR0OBBYEFIhjXxLU/LmHXo78PjVFDyYE4jKFMB8GA1UdIwQYMBaAFIhjXxLU/LmHXo78PjVFDyYE4jKFMA8GA1UdEwEB/wQFMAMBAf8wJwYDVR0RBCAwHoYIdXJuOmZ1enqCDGZ1enouaW52YWxpZIcEf1QAATAKBggqhkjOPQQDAgNHADBEAiBsKQuNSwjl2Eai1aicIlHp0HOPfAdHiCZ0VlMM7PpY0gIgeu2pBITt4PSeXr9egiho2uUa6CfsEP5ttRaPuAiOsSw=',
+  'base64',
+);
+
+const rfb = [Buffer.from('RFB 003.008\n'), Buffer.from('RFB 003.003\n')];
+const vncSecurity = [hex('03 01 02 13'), hex('00 00 00 02'), Buffer.concat([hex('00'), u32(6), Buffer.from('denied')])];
+const ftpReplies = [Buffer.from('220 FTP ready\r\n'), Buffer.from('220-Welcome\r\n220-line\r\n220 end\r\n'), Buffer.from('331 Password required\r\n')];
+const httpReplies = [
+  Buffer.from('HTTP/1.1 200 OK\r\nServer: web/1.0\r\nContent-Type: text/html\r\n\r\n<html><title>HMI</title><input type="password"></html>'),
+  Buffer.from('HTTP/1.1 301 Moved\r\nLocation: https://x/\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n'),
+  Buffer.from('HTTP/1.0 401 Unauthorized\r\nWWW-Authenticate: Basic realm="x"\r\n\r\n'),
+];
+const telnetBanners = [hex('fffd18 fffb01 fffb03'), Buffer.from('\r\nlogin: '), Buffer.concat([hex('fffa1801fff0'), Buffer.from('Password:')])];
+
+// --- targets ------------------------------------------------------------------------------------
+
+export const FUZZ_TARGETS: readonly FuzzTarget[] = [
+  {
+    name: 'S7 TPKT/COTP/SZL',
+    input: input(s7Replies),
+    run: (b) => {
+      const f = frame(tpktFrameLength, b);
+      if (!f) return;
+      const tpdu = unwrapped(parseCotp(f));
+      if (tpdu?.type !== 'dt') return;
+      unwrapped(parseSetupReply(tpdu.payload, 1));
+      const telegram = unwrapped(parseSzlTelegram(tpdu.payload, 1));
+      const list = telegram && unwrapped(parseSzlList(telegram.data));
+      if (!list) return;
+      decodeSzlIds(list);
+      decodeModuleIdentification(list);
+      decodeComponentIdentification(list);
+      decodeProtection(list);
+    },
+  },
+  {
+    name: 'Modbus FC 43 device identification',
+    input: input([modbusReply]),
+    run: (b) => {
+      const f = frame(mbapFrameLength, b);
+      if (f) each(...[1, 2, 3].map((readDevIdCode) => () => parseDeviceIdReply(f, { transactionId: 1, unitId: 255, readDevIdCode })));
+    },
+  },
+  {
+    name: 'SSH identification and KEXINIT',
+    input: input([Buffer.concat([Buffer.from('SSH-2.0-OpenSSH_9.6 Debian\r\n'), sshPacket(kexPayload)]), sshPacket(kexPayload), kexPayload, sshHostKey]),
+    run: (b) => {
+      each(
+        () => {
+          const ident = frame(identificationLength, b);
+          if (ident) parseIdentification(ident);
+        },
+        () => {
+          const packet = frame(binaryPacketLength, b);
+          if (packet) parseKexInit(packetPayload(packet));
+        },
+        () => parseKexInit(b),
+        () => hostKeyInfo(b),
+      );
+    },
+  },
+  {
+    name: 'SNMP BER (v3 discovery report)',
+    input: input([snmpReport], 1500),
+    run: (b) => {
+      each(
+        () => peekMessage(b),
+        () => parseDiscoveryReport(b),
+      );
+    },
+  },
+  {
+    name: 'VNC RFB version and security types',
+    input: input([...rfb, ...vncSecurity]),
+    run: (b) => {
+      each(
+        () => b.length >= rfbVersionLength(b) && parseRfbVersion(b.subarray(0, rfbVersionLength(b))),
+        ...['003.003', '003.008'].map((version) => () => {
+          const f = frame((x) => securityMessageLength(version, x), b);
+          if (f) parseSecurityMessage(version, f);
+        }),
+      );
+    },
+  },
+  {
+    name: 'FTP, HTTP and Telnet banners',
+    input: input([...ftpReplies, ...httpReplies, ...telnetBanners], 4096),
+    run: (b) => {
+      each(
+        () => {
+          const ftp = frame(ftpReplyLength, b);
+          if (ftp) parseFtpReply(ftp);
+        },
+        () => {
+          const headLength = httpHeadLength(b);
+          if (headLength === undefined || headLength > b.length) return;
+          httpFacts(parseHttpHead(b.subarray(0, headLength)), decodeChunked(b.subarray(headLength)).data, false);
+        },
+        () => inspectHtml(b.toString('latin1')),
+        () => softwareToken(printableText(b).text),
+        () => telnetFacts(b),
+      );
+    },
+  },
+  {
+    name: 'TLS/OPC UA certificate (DER)',
+    input: input([SELF_SIGNED_EC], 2048),
+    run: (b) => {
+      try {
+        certificateFacts(b);
+      } catch (err) {
+        // Callers record unreadable DER as a typed failure; what node:crypto throws for it carries an OpenSSL code.
+        if (!/^ERR_(OSSL|CRYPTO)/.test(String((err as NodeJS.ErrnoException).code))) throw err;
+      }
+    },
+  },
+];
+
+export interface FuzzRun {
+  readonly name: string;
+  readonly cases: number;
+  readonly slowestMs: number;
+  readonly ms: number;
+}
+
+/** Checks one target over `numRuns` inputs: only typed failures may escape; reports the slowest case. */
+export function fuzz(target: FuzzTarget, numRuns: number, seed?: number): FuzzRun {
+  let slowest = 0;
+  const started = performance.now();
+  fc.assert(
+    fc.property(target.input, (b) => {
+      const t = performance.now();
+      try {
+        target.run(b);
+      } catch (err) {
+        if (!(err instanceof ProbeUnavailable)) throw err;
+      }
+      slowest = Math.max(slowest, performance.now() - t);
+    }),
+    { numRuns, ...(seed === undefined ? {} : { seed }) },
+  );
+  return { name: target.name, cases: numRuns, slowestMs: slowest, ms: performance.now() - started };
+}
