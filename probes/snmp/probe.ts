@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { ProbeContext, ProbeDefinition } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
 import type { SnmpAccess, SnmpV3Credentials, VarbindBudget } from './adapter.ts';

@@ -51,7 +51,7 @@ function evaluate(id: string, view: DeviceView) {
 
 describe('s7 check instances', () => {
   it('load against their kinds', () => {
-    expect([...checks.keys()]).toEqual(['s7.unauthenticated-protocol', 's7.write-protection', 's7.read-write-protection', 's7.mode-switch-not-run-p']);
+    expect([...checks.keys()]).toEqual(['s7.unauthenticated-protocol', 's7.write-protection', 's7.read-write-protection', 's7.mode-switch-not-run-p', 's7.diagnostic-buffer']);
   });
 
   it('reject a protection level that would let a password-less CPU pass', () => {
@@ -107,6 +107,38 @@ describe('s7.mode-switch', () => {
     expect(evaluate(id, device([ok(HARDENED)])).status).toBe('pass');
     expect(evaluate(id, device([ok(WRITE_ONLY)])).status).toBe('not-applicable');
     expect(evaluate(id, device([ok(NO_PROTECTION)])).status).toBe('unknown');
+  });
+});
+
+describe('s7.diagnostic-buffer', () => {
+  const id = 's7.diagnostic-buffer';
+  const entry = { eventId: '0x4302', priority: 0xff, obNumber: 0x64, datId: 0xc700, info1: 0, info2: 8, timeRaw: '2403181459072502' };
+  const WITH_BUFFER: S7SzlFacts = { ...WEAK, diagnosticBuffer: { entryCount: 3, entries: [{ ...entry, time: '2024-03-18T14:59:07.250' }, entry] } };
+
+  it('passes on a readable buffer with entries, naming the newest one', () => {
+    expect(evaluate(id, device([ok(WITH_BUFFER)]))).toMatchObject({
+      status: 'pass',
+      observed: [{ port: 102, entries: 3, newest: { eventId: '0x4302', time: '2024-03-18T14:59:07.250' } }],
+      evidence: [{ probe: 's7.szl', port: 102 }],
+    });
+    const noTime: S7SzlFacts = { ...WEAK, diagnosticBuffer: { entryCount: 1, entries: [entry] } };
+    expect(evaluate(id, device([ok(noTime)]))).toMatchObject({ status: 'pass', observed: [{ newest: { eventId: '0x4302' } }] });
+  });
+
+  it('never fails: a buffer that is not offered, not readable or empty is unknown, with the reason', () => {
+    const notListed: S7SzlFacts = { ...WEAK, unavailable: [{ szlId: 0x00a0, index: 0, reason: 'not-listed', detail: 'not in the SZL 0x0000 list' }] };
+    const tooLong: S7SzlFacts = { ...WEAK, unavailable: [{ szlId: 0x00a0, index: 0, reason: 'too-long', detail: 'answer still continues after 16 telegrams' }] };
+    const empty: S7SzlFacts = { ...WEAK, diagnosticBuffer: { entryCount: 0, entries: [] } };
+    expect(evaluate(id, device([ok(notListed)]))).toMatchObject({ status: 'unknown', reason: 'SZL 0x00A0 not-listed: not in the SZL 0x0000 list' });
+    expect(evaluate(id, device([ok(tooLong)]))).toMatchObject({ status: 'unknown', reason: expect.stringMatching(/too-long/) });
+    expect(evaluate(id, device([ok(empty)]))).toMatchObject({ status: 'unknown', reason: 'SZL 0x00A0 readable but empty' });
+    expect(evaluate(id, device([ok(WEAK)]))).toMatchObject({ status: 'unknown', reason: 'SZL 0x00A0 not read' });
+    expect(evaluate(id, device([TIMEOUT])).status).toBe('unknown');
+    expect(evaluate(id, device([])).status).toBe('not-applicable');
+  });
+
+  it('passes when one of several S7 ports shows the buffer', () => {
+    expect(evaluate(id, device([ok(WEAK, 1102), ok(WITH_BUFFER)]))).toMatchObject({ status: 'pass', observed: [{ port: 102 }] });
   });
 });
 

@@ -6,6 +6,7 @@ import { defineCheckKind, type RegisteredCheckKind, type Verdict } from './types
 
 const PROBE_ID = 's7.szl';
 const PROTECTION_SZL = 0x0232;
+const DIAGNOSTIC_SZL = 0x00a0;
 
 type Found = Extract<FactsLookup<S7SzlFacts>, { state: 'ok' }>;
 
@@ -23,11 +24,13 @@ function s7Facts(device: DeviceView): Found | Verdict {
   return { status: 'not-applicable', reason: 'no S7comm service found' };
 }
 
-/** Why the protection record is missing on one port, from the probe's own account. */
-function protectionMissing(facts: S7SzlFacts): string {
-  const entry = facts.unavailable.find((u) => u.szlId === PROTECTION_SZL);
-  return entry ? `SZL 0x0232 index 4 ${entry.reason}: ${entry.detail}` : 'SZL 0x0232 index 4 not read';
+/** Why an SZL is missing on one port, from the probe's own account. */
+function szlMissing(facts: S7SzlFacts, szlId: number, label: string): string {
+  const entry = facts.unavailable.find((u) => u.szlId === szlId);
+  return entry ? `${label} ${entry.reason}: ${entry.detail}` : `${label} not read`;
 }
+
+const protectionMissing = (facts: S7SzlFacts) => szlMissing(facts, PROTECTION_SZL, 'SZL 0x0232 index 4');
 
 /**
  * Classic S7comm has no authentication or integrity of its own: whoever reaches TCP 102 talks to
@@ -93,7 +96,30 @@ const modeSwitch = defineCheckKind({
   },
 });
 
-export const s7CheckKinds: readonly RegisteredCheckKind[] = [protocolUnauthenticated, protectionLevel, modeSwitch];
+/**
+ * Evidence that the CPU records events: a readable diagnostic buffer (SZL 0x00A0) holding
+ * entries. A CPU that does not offer or answer it may still log, so absence is unknown, never a fail.
+ */
+const diagnosticBuffer = defineCheckKind({
+  id: 's7.diagnostic-buffer',
+  params: z.object({}),
+  evaluate(device): Verdict {
+    const found = s7Facts(device);
+    if ('status' in found) return found;
+    const observed = found.facts.flatMap(({ port, facts }) => {
+      const buffer = facts.diagnosticBuffer;
+      const newest = buffer?.entries[0];
+      if (!buffer || !newest) return [];
+      return [{ port, entries: buffer.entryCount, newest: { eventId: newest.eventId, ...(newest.time ? { time: newest.time } : {}) } }];
+    });
+    const expected = { diagnosticBuffer: 'readable, with entries' };
+    if (observed.length > 0) return { status: 'pass', observed, expected, evidence: found.evidence };
+    const why = found.facts.map(({ facts }) => (facts.diagnosticBuffer ? 'SZL 0x00A0 readable but empty' : szlMissing(facts, DIAGNOSTIC_SZL, 'SZL 0x00A0')));
+    return { status: 'unknown', expected, evidence: found.evidence, reason: why.join('; ') };
+  },
+});
+
+export const s7CheckKinds: readonly RegisteredCheckKind[] = [protocolUnauthenticated, protectionLevel, modeSwitch, diagnosticBuffer];
 
 /** Siemens S7 order numbers (MLFB) of S7-300/400/1200/1500 CPUs and modules. */
 const SIEMENS_S7_ORDER_NUMBER = /^6ES7\s?\d/;

@@ -91,7 +91,7 @@ function evaluate(id: string, view: DeviceView, params?: Record<string, unknown>
 
 describe('snmp check instances', () => {
   it('load against their kinds', () => {
-    expect([...checks.keys()]).toEqual(['snmp.no-default-community', 'snmp.no-v1v2c', 'snmp.v3-available', 'snmp.single-zone']);
+    expect([...checks.keys()]).toEqual(['snmp.no-default-community', 'snmp.no-v1v2c', 'snmp.v3-available', 'snmp.single-zone', 'snmp.event-forwarding']);
   });
 
   it('are not applicable without SNMP (no probe run, or silence), and unknown when a reply was broken', () => {
@@ -194,6 +194,31 @@ describe('snmp.single-zone (dual-homed)', () => {
 
   it('reports malformed zone ranges as an error', () => {
     expect(evaluate(id, inZone(['10.10.3.0/33'], ok(WEAK))).status).toBe('error');
+  });
+});
+
+describe('snmp.event-forwarding', () => {
+  const id = 'snmp.event-forwarding';
+  const trap = { name: 'siem-trap', domain: '1.3.6.1.6.1.1', transport: 'udp' as const, address: '192.0.2.162:162', rowStatus: 'active' };
+  const withTargets = (rows: NonNullable<SnmpFacts['notificationTargets']>['rows'], stop: 'end' | 'timeout' = 'end'): SnmpFacts => ({ ...HARDENED, notificationTargets: { rows, stop } });
+
+  it('passes with a notification target in service, naming its address', () => {
+    expect(evaluate(id, device(ok(withTargets([trap, { ...trap, name: 'old', rowStatus: 'notInService' }]))))).toMatchObject({
+      status: 'pass',
+      observed: { notificationTargets: [{ name: 'siem-trap', transport: 'udp', address: '192.0.2.162:162' }] },
+      expected: { notificationTargets: { atLeast: 1 } },
+    });
+    // A row whose status was not readable still names a configured receiver.
+    const { rowStatus: _omitted, ...noStatus } = trap;
+    expect(evaluate(id, device(ok(withTargets([noStatus])))).status).toBe('pass');
+  });
+
+  it('never fails: an empty, idle, partial or unreadable table is unknown, with the reason', () => {
+    expect(evaluate(id, device(ok(withTargets([]))))).toMatchObject({ status: 'unknown', reason: 'snmpTargetAddrTable is empty or not in the MIB view' });
+    expect(evaluate(id, device(ok(withTargets([], 'timeout')))).reason).toContain('walk ended: timeout');
+    expect(evaluate(id, device(ok(withTargets([{ ...trap, rowStatus: 'notInService' }]))))).toMatchObject({ status: 'unknown', reason: '1 notification target(s), none in service' });
+    expect(evaluate(id, device(ok(HARDENED)))).toMatchObject({ status: 'unknown', reason: expect.stringContaining('not readable') });
+    expect(evaluate(id, device(ok(NOT_OPTED_IN))).status).toBe('unknown');
   });
 });
 

@@ -130,7 +130,34 @@ const dualHomed = defineCheckKind({
     }),
 });
 
-export const snmpCheckKinds: readonly RegisteredCheckKind[] = [defaultCommunity, v1v2c, v3Available, dualHomed];
+/** Rows that stand for a configured receiver: a row that is not in service sends nothing. */
+const IDLE_ROW_STATUSES = new Set(['notInService', 'notReady']);
+
+/**
+ * Evidence that the device forwards events: at least one notification target (trap or inform
+ * receiver) in snmpTargetAddrTable. An empty, hidden or unreadable table may mean another
+ * forwarding path (syslog), so it is unknown, never a fail.
+ */
+const eventForwarding = defineCheckKind({
+  id: 'snmp.event-forwarding',
+  params: NoParams,
+  evaluate: (device) =>
+    withFacts(device, (all, evidence) => {
+      const tables = all.flatMap((f) => (f.notificationTargets ? [f.notificationTargets] : []));
+      if (tables.length === 0) return { status: 'unknown', evidence, reason: 'notification targets were not readable (no SNMP read access)' };
+      const targets = tables.flatMap((t) => t.rows).filter((r) => !IDLE_ROW_STATUSES.has(r.rowStatus ?? ''));
+      const expected = { notificationTargets: { atLeast: 1 } };
+      if (targets.length > 0) {
+        return { status: 'pass', evidence, expected, observed: { notificationTargets: targets.map((t) => ({ name: t.name, transport: t.transport, ...(t.address ? { address: t.address } : {}) })) } };
+      }
+      const stops = [...new Set(tables.map((t) => t.stop))].filter((s) => s !== 'end');
+      const idle = tables.reduce((n, t) => n + t.rows.length, 0);
+      const why = idle > 0 ? `${idle} notification target(s), none in service` : 'snmpTargetAddrTable is empty or not in the MIB view';
+      return { status: 'unknown', evidence, expected, reason: stops.length > 0 ? `${why} (walk ended: ${stops.join(', ')})` : why };
+    }),
+});
+
+export const snmpCheckKinds: readonly RegisteredCheckKind[] = [defaultCommunity, v1v2c, v3Available, dualHomed, eventForwarding];
 
 /** Identity from the system group and the chassis entry of ENTITY-MIB (any entry when no chassis is listed). */
 export const snmpIdentity: IdentityExtractor = (device) => {
