@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CELL_DEVICES, type RunningCell, startCell } from '../fixtures/cell.ts';
 import { binaryFile } from '../scripts/build-binary.ts';
+import { runProcess } from './run-process.ts';
 
 // Loopback block of this file: 127.86.0.0/16 (cell on 127.86.7.x).
 const BINARY = binaryFile('linux-x64');
@@ -15,19 +15,8 @@ if (!built) console.warn(`test/binary.test.ts skipped: ${BINARY} is not built (n
 const dir = mkdtempSync(join(tmpdir(), 'cellcheck-binary-'));
 
 function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    // PATH without node_modules/.bin: the binary must not need a node of its own.
-    const child = spawn(BINARY, args, { cwd: dir, env: { PATH: '/usr/bin:/bin', NO_COLOR: '1', HOME: dir } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => {
-      stdout += b.toString();
-    });
-    child.stderr.on('data', (b: Buffer) => {
-      stderr += b.toString();
-    });
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
+  // PATH without node_modules/.bin: the binary must not need a node of its own.
+  return runProcess(BINARY, args, { cwd: dir, env: { PATH: '/usr/bin:/bin', NO_COLOR: '1', HOME: dir } });
 }
 
 let cell: RunningCell | undefined;

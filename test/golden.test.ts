@@ -8,7 +8,6 @@
  *   UPDATE_GOLDEN=1 npm test -- test/golden.test.ts
  * and review its diff like code.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -20,6 +19,7 @@ import { loadStatements } from '../agent/statements.ts';
 import { type RunningCell, startCell } from '../fixtures/cell.ts';
 import { PROBES } from '../probes/registry.ts';
 import type { Result } from '../report/result.ts';
+import { runProcess } from './run-process.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PREFIX = '127.81.0';
@@ -46,18 +46,7 @@ function normalise(value: unknown, key = ''): unknown {
 }
 
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [join(ROOT, 'agent/cli.ts'), ...args], { cwd: out, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => {
-      stdout += b.toString();
-    });
-    child.stderr.on('data', (b: Buffer) => {
-      stderr += b.toString();
-    });
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
+  return runProcess(process.execPath, [join(ROOT, 'agent/cli.ts'), ...args], { cwd: out, env: { ...process.env, NO_COLOR: '1' } });
 }
 
 beforeAll(async () => {

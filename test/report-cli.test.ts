@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -8,6 +7,7 @@ import { startFtpFixture } from '../fixtures/legacy/servers.ts';
 import { Drift } from '../report/diff.ts';
 import { Result } from '../report/result.ts';
 import { craftedRuns } from './crafted-runs.ts';
+import { runProcess } from './run-process.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'cellcheck-report-cli-'));
@@ -17,18 +17,7 @@ let ftp: RunningFixture;
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const env = { ...process.env };
   delete env.NO_COLOR;
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [join(ROOT, 'agent/cli.ts'), ...args], { cwd: dir, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => {
-      stdout += b.toString();
-    });
-    child.stderr.on('data', (b: Buffer) => {
-      stderr += b.toString();
-    });
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
+  return runProcess(process.execPath, [join(ROOT, 'agent/cli.ts'), ...args], { cwd: dir, env });
 }
 
 const write = (name: string, text: string) => {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,6 +15,7 @@ import { loadJudge } from '../judge-loader.ts';
 import { runScan } from '../run-scan.ts';
 import { readRunDir } from '../rundir.ts';
 import { importDocuments, loadStore } from './store.ts';
+import { runProcess } from '../../test/run-process.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const PREFIX = '127.85.0';
@@ -28,18 +28,7 @@ let demoDir: string;
 let withV3: Result;
 
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [join(ROOT, 'agent/cli.ts'), ...args], { cwd: out, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => {
-      stdout += b.toString();
-    });
-    child.stderr.on('data', (b: Buffer) => {
-      stderr += b.toString();
-    });
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
+  return runProcess(process.execPath, [join(ROOT, 'agent/cli.ts'), ...args], { cwd: out, env: { ...process.env, NO_COLOR: '1' } });
 }
 
 function device(result: Result, name: string): DeviceResult {
@@ -157,7 +146,7 @@ describe('a scan of the simulated cell with the sample advisories imported', () 
   });
 
   it('takes the store from the config, relative to the config file', async () => {
-    writeFileSync(join(out, 'zone.yaml'), `${cell.config}advisories: { store: store }\n`);
+    writeFileSync(join(out, 'zone.yaml'), `${cell.config}advisories: { store: store }\n`, { mode: 0o600 });
     const run = await cli(['scan', '--config', join(out, 'zone.yaml'), '--out', join(out, 'cli-runs'), '--format', 'json', '--quiet']);
     expect(run.stderr).toBe('');
     const result = Result.parse(JSON.parse(run.stdout));
