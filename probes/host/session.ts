@@ -7,6 +7,7 @@ import { closeClient, unavailableFrom } from '../ssh/client.ts';
 import { loadSsh2 } from '../ssh/library.ts';
 import { CLIENT_SOFTWARE } from '../ssh/kexinit.ts';
 import type { ProbeContext } from '../types.ts';
+import { StepWatchdog } from '../step-watchdog.ts';
 import { ProbeUnavailable } from '../types.ts';
 import { commandLine, HOST_COMMANDS, type HostCommand } from './commands.ts';
 import type { HostFacts } from './facts.ts';
@@ -94,29 +95,7 @@ export class HostSession {
     const client = new (await loadSsh2()).Client();
     const name = knownHostName(ctx.address, ctx.port);
     let hostKey: HostFacts['hostKey'] | undefined;
-    let phase = 'tcp.connect';
-    let timer: NodeJS.Timeout | undefined;
-    let settled = false;
-    let settle: (reason?: ProbeUnavailable) => void = () => undefined;
-    const ready = new Promise<void>((resolve, reject) => {
-      settle = (reason) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        ctx.signal.removeEventListener('abort', onAbort);
-        if (reason) reject(reason);
-        else resolve();
-      };
-    });
-    ready.catch(() => undefined);
-    const arm = (next: string) => {
-      if (settled) return;
-      phase = next;
-      clearTimeout(timer);
-      timer = setTimeout(() => settle(new ProbeUnavailable('timeout', `no answer to ${next} within ${ctx.stepTimeoutMs} ms`)), ctx.stepTimeoutMs);
-    };
-    const onAbort = () => settle(new ProbeUnavailable('budget', `device time budget spent during ${phase}`));
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    const watch = new StepWatchdog(ctx);
 
     const hostVerifier = (key: Buffer): boolean => {
       const type = keyType(key);
@@ -129,7 +108,7 @@ export class HostSession {
         try {
           appendFileSync(cred.knownHostsFile, knownHostsLine(name, key));
         } catch (err) {
-          settle(new ProbeUnavailable('error', `cannot record the host key in ${cred.knownHostsFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`));
+          watch.settle(new ProbeUnavailable('error', `cannot record the host key in ${cred.knownHostsFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`));
           return false;
         }
         ctx.transcript.note(probe, 'ssh.host-key-recorded', `first use: ${type} SHA256:${print} written to the known_hosts file`);
@@ -141,10 +120,10 @@ export class HostSession {
           unknown: 'is not in the known_hosts file and recordFirstUse is off; no credential was sent',
           match: '',
         }[verdict];
-        settle(new ProbeUnavailable('denied', `host key ${type} SHA256:${print} ${why}`));
+        watch.settle(new ProbeUnavailable('denied', `host key ${type} SHA256:${print} ${why}`));
         return false;
       }
-      arm('ssh.auth');
+      watch.arm('ssh.auth');
       return true;
     };
 
@@ -161,17 +140,17 @@ export class HostSession {
     };
 
     client.on('error', (err: Error & { level?: string; code?: unknown }) => {
-      if (err.level === 'client-authentication') settle(new ProbeUnavailable('auth-required', 'the device refused the configured credentials'));
-      else settle(unavailableFrom(err, phase));
+      if (err.level === 'client-authentication') watch.settle(new ProbeUnavailable('auth-required', 'the device refused the configured credentials'));
+      else watch.settle(unavailableFrom(err, watch.phase));
     });
-    client.on('close', () => settle(new ProbeUnavailable('closed', `device closed the connection during ${phase}`)));
+    client.on('close', () => watch.settle(new ProbeUnavailable('closed', `device closed the connection during ${watch.phase}`)));
     client.on('ready', () => {
       ctx.transcript.rx(probe, 'ssh.auth', undefined, 'USERAUTH_SUCCESS');
-      settle();
+      watch.settle();
     });
     socket.on('connect', () => {
       ctx.transcript.rx(probe, 'tcp.connected');
-      arm('ssh.kexinit');
+      watch.arm('ssh.kexinit');
     });
 
     const session = new HostSession(ctx, probe, client, socket);
@@ -186,9 +165,9 @@ export class HostSession {
         authHandler: authHandler as never,
       });
       ctx.transcript.tx(probe, 'tcp.connect', undefined, `${ctx.address}:${ctx.port}`);
-      arm('tcp.connect');
+      watch.arm('tcp.connect');
       socket.connect({ host: ctx.address, port: ctx.port });
-      await ready;
+      await watch.done;
     } catch (err) {
       await session.close();
       throw err;

@@ -3,6 +3,7 @@ import net from 'node:net';
 import type { Client } from 'ssh2';
 import { passGate } from '../gate.ts';
 import type { ProbeContext } from '../types.ts';
+import { StepWatchdog } from '../step-watchdog.ts';
 import { ProbeUnavailable } from '../types.ts';
 import type { SshHostKey, SshNegotiated } from './facts.ts';
 import { CLIENT_SOFTWARE, hostKeyInfo, identificationLength } from './kexinit.ts';
@@ -84,30 +85,7 @@ export async function runSshClient(ctx: ProbeContext, probe: string, goal: Clien
   const socket = new net.Socket();
   const client = new ssh2.Client();
   const result: ClientResult = {};
-  let phase = 'tcp.connect';
-  let timer: NodeJS.Timeout | undefined;
-  let settled = false;
-  let settle: (reason?: ProbeUnavailable) => void = () => undefined;
-  const done = new Promise<void>((resolve, reject) => {
-    settle = (reason) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      ctx.signal.removeEventListener('abort', onAbort);
-      if (reason) reject(reason);
-      else resolve();
-    };
-  });
-  // `done` may be rejected before anyone awaits it; the await below rethrows it.
-  done.catch(() => undefined);
-  const arm = (next: string) => {
-    if (settled) return;
-    phase = next;
-    clearTimeout(timer);
-    timer = setTimeout(() => settle(new ProbeUnavailable('timeout', `no answer to ${next} within ${ctx.stepTimeoutMs} ms`)), ctx.stepTimeoutMs);
-  };
-  const onAbort = () => settle(new ProbeUnavailable('budget', `device time budget spent during ${phase}`));
-  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  const watch = new StepWatchdog(ctx);
 
   // Record the server's identification bytes as sent; after it everything is ssh2's business.
   let head = Buffer.alloc(0);
@@ -124,12 +102,12 @@ export async function runSshClient(ctx: ProbeContext, probe: string, goal: Clien
     ctx.transcript.rx(probe, 'ssh.identification', head.subarray(0, length));
   };
 
-  client.on('error', (err: Error & { level?: string; code?: unknown }) => settle(unavailableFrom(err, phase)));
-  client.on('close', () => settle(new ProbeUnavailable('closed', `server closed the connection during ${phase}`)));
+  client.on('error', (err: Error & { level?: string; code?: unknown }) => watch.settle(unavailableFrom(err, watch.phase)));
+  client.on('close', () => watch.settle(new ProbeUnavailable('closed', `server closed the connection during ${watch.phase}`)));
   client.on('handshake', (n) => {
     result.negotiated = { kex: n.kex, hostKey: n.serverHostKey, cipher: n.cs.cipher, mac: n.cs.mac };
     ctx.transcript.rx(probe, 'ssh.kexinit', undefined, `negotiated ${JSON.stringify(result.negotiated)}`);
-    arm('ssh.auth-none');
+    watch.arm('ssh.auth-none');
   });
   client.on('banner', (message: string) => {
     result.banner = cleanText(message.replace(/\r\n?/g, '\n'), MAX_BANNER_CHARS);
@@ -138,7 +116,7 @@ export async function runSshClient(ctx: ProbeContext, probe: string, goal: Clien
   client.on('ready', () => {
     result.auth = { noneAccepted: true, methodsLeft: [] };
     ctx.transcript.rx(probe, 'ssh.auth-none', undefined, 'USERAUTH_SUCCESS: no authentication required');
-    settle();
+    watch.settle();
   });
 
   const hostVerifier = (key: Buffer): boolean => {
@@ -148,11 +126,11 @@ export async function runSshClient(ctx: ProbeContext, probe: string, goal: Clien
       result.hostKey = { ...info, fingerprint };
       ctx.transcript.rx(probe, 'ssh.kexinit', key, `host key ${info.type}${info.bits ? ` ${info.bits} bits` : ''}`);
     } catch (err) {
-      settle(err instanceof ProbeUnavailable ? err : new ProbeUnavailable('malformed', 'unreadable host key'));
+      watch.settle(err instanceof ProbeUnavailable ? err : new ProbeUnavailable('malformed', 'unreadable host key'));
       return false;
     }
     if (goal.kind === 'host-key') {
-      settle();
+      watch.settle();
       return false;
     }
     return true;
@@ -167,7 +145,7 @@ export async function runSshClient(ctx: ProbeContext, probe: string, goal: Clien
     }
     result.auth = { noneAccepted: false, methodsLeft: methodsLeft.map((m) => cleanText(m, 64)).slice(0, 32) };
     ctx.transcript.rx(probe, 'ssh.auth-none', undefined, `USERAUTH reply, methods that can continue: ${result.auth.methodsLeft.join(',')}`);
-    settle();
+    watch.settle();
     return false as const;
   };
 
@@ -175,7 +153,7 @@ export async function runSshClient(ctx: ProbeContext, probe: string, goal: Clien
     ctx.transcript.rx(probe, 'tcp.connected');
     ctx.transcript.tx(probe, 'ssh.identification', undefined, `SSH-2.0-${CLIENT_SOFTWARE}`);
     ctx.transcript.tx(probe, 'ssh.kexinit', undefined, 'client KEXINIT offering current and older algorithms');
-    arm('ssh.kexinit');
+    watch.arm('ssh.kexinit');
   });
   socket.on('data', tap);
 
@@ -197,14 +175,14 @@ export async function runSshClient(ctx: ProbeContext, probe: string, goal: Clien
       },
     });
     ctx.transcript.tx(probe, 'tcp.connect', undefined, `${ctx.address}:${ctx.port}`);
-    arm('tcp.connect');
+    watch.arm('tcp.connect');
     socket.connect({ host: ctx.address, port: ctx.port });
-    await done;
+    await watch.done;
     const software = (client as unknown as { _remoteVer?: unknown })._remoteVer;
     if (typeof software === 'string') result.software ??= software;
     return result;
   } finally {
-    settle(new ProbeUnavailable('error', 'ssh client stopped'));
+    watch.settle(new ProbeUnavailable('error', 'ssh client stopped'));
     await closeClient(client, socket, ctx.stepTimeoutMs);
     ctx.transcript.note(probe, 'ssh.close', 'closed');
   }
