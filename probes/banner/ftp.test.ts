@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { RunningFixture } from '../../fixtures/fixture.ts';
 import type { FtpPosture } from '../../fixtures/legacy/servers.ts';
 import { startFtpFixture } from '../../fixtures/legacy/servers.ts';
 import { runProbe } from '../run.ts';
 import { ProbeUnavailable } from '../types.ts';
 import { ftpAnonymousProbe, ftpProbe, ftpReplyLength, parseFtpReply } from './ftp.ts';
-import { testContext } from './testing.ts';
+import { fixturesPerPosture, testContext } from './testing.ts';
 
 const HOST = '127.60.2.1';
 const buf = (s: string) => Buffer.from(s, 'latin1');
@@ -44,15 +44,7 @@ describe('FTP reply parsing', () => {
 });
 
 describe('FTP probes against fixtures', () => {
-  const fixtures = new Map<FtpPosture, RunningFixture>();
-  const postures: FtpPosture[] = ['weak', 'hardened', 'silent', 'drip', 'endless', 'garbage'];
-  beforeAll(async () => {
-    for (const posture of postures) fixtures.set(posture, await startFtpFixture({ host: HOST, posture }));
-  });
-  afterAll(async () => {
-    for (const f of fixtures.values()) await f.close();
-  });
-  const fixture = (p: FtpPosture) => fixtures.get(p) as RunningFixture;
+  const fixture = fixturesPerPosture<FtpPosture, RunningFixture>(['weak', 'hardened', 'silent', 'drip', 'endless', 'garbage'], (posture) => startFtpFixture({ host: HOST, posture }));
 
   it('reads a multi-line greeting, sends only QUIT, on one connection', async () => {
     const f = fixture('weak');

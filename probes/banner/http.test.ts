@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { RunningFixture } from '../../fixtures/fixture.ts';
 import type { HttpPosture } from '../../fixtures/legacy/servers.ts';
 import { startHttpFixture } from '../../fixtures/legacy/servers.ts';
 import { runProbe } from '../run.ts';
 import { ProbeUnavailable } from '../types.ts';
 import { decodeChunked, httpFacts, httpHeadLength, httpProbe, inspectHtml, parseHttpHead } from './http.ts';
-import { testContext } from './testing.ts';
+import { fixturesPerPosture, testContext } from './testing.ts';
 
 const HOST = '127.60.3.1';
 const buf = (s: string) => Buffer.from(s, 'latin1');
@@ -69,15 +69,7 @@ describe('HTTP parsing', () => {
 });
 
 describe('httpProbe against fixtures', () => {
-  const fixtures = new Map<HttpPosture, RunningFixture>();
-  const postures: HttpPosture[] = ['weak', 'hardened', 'basic-auth', 'silent', 'drip', 'endless', 'garbage'];
-  beforeAll(async () => {
-    for (const posture of postures) fixtures.set(posture, await startHttpFixture({ host: HOST, posture }));
-  });
-  afterAll(async () => {
-    for (const f of fixtures.values()) await f.close();
-  });
-  const fixture = (p: HttpPosture) => fixtures.get(p) as RunningFixture;
+  const fixture = fixturesPerPosture<HttpPosture, RunningFixture>(['weak', 'hardened', 'basic-auth', 'silent', 'drip', 'endless', 'garbage'], (posture) => startHttpFixture({ host: HOST, posture }));
 
   it('reads the login page of the weak posture with one GET on one connection', async () => {
     const f = fixture('weak');

@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { RunningFixture } from '../../fixtures/fixture.ts';
+import { describe, expect, it, vi } from 'vitest';
 import type { HostilePosture } from '../../fixtures/legacy/servers.ts';
 import { startTelnetFixture } from '../../fixtures/legacy/servers.ts';
 import { runProbe } from '../run.ts';
 import { ProbeUnavailable } from '../types.ts';
 import { parseTelnet, telnetFacts, telnetProbe } from './telnet.ts';
-import { testContext } from './testing.ts';
+import { fixturesPerPosture, testContext } from './testing.ts';
 
 const HOST = '127.60.1.1';
 const bytes = (...parts: (number[] | string)[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
@@ -58,15 +57,7 @@ describe('telnetFacts', () => {
 });
 
 describe('telnetProbe against fixtures', () => {
-  const fixtures = new Map<string, RunningFixture>();
-  const postures = ['weak', 'silent', 'drip', 'endless', 'garbage'] as const;
-  beforeAll(async () => {
-    for (const posture of postures) fixtures.set(posture, await startTelnetFixture({ host: HOST, posture }));
-  });
-  afterAll(async () => {
-    for (const f of fixtures.values()) await f.close();
-  });
-  const fixture = (p: string) => fixtures.get(p) as RunningFixture;
+  const fixture = fixturesPerPosture(['weak', 'silent', 'drip', 'endless', 'garbage'] as const, (posture) => startTelnetFixture({ host: HOST, posture }));
 
   it('reads negotiation, banner and login prompt of the weak posture, sending nothing', async () => {
     const f = fixture('weak');

@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { RunningFixture } from '../../fixtures/fixture.ts';
 import type { VncPosture } from '../../fixtures/legacy/servers.ts';
 import { startVncFixture } from '../../fixtures/legacy/servers.ts';
 import { runProbe } from '../run.ts';
 import { ProbeUnavailable } from '../types.ts';
-import { testContext } from './testing.ts';
+import { fixturesPerPosture, testContext } from './testing.ts';
 import { clientVersionFor, parseRfbVersion, parseSecurityMessage, rfbVersionLength, securityMessageLength, vncProbe } from './vnc.ts';
 
 const HOST = '127.60.5.1';
@@ -57,15 +57,7 @@ describe('RFB parsing', () => {
 });
 
 describe('vncProbe against fixtures', () => {
-  const fixtures = new Map<VncPosture, RunningFixture>();
-  const postures: VncPosture[] = ['weak', 'hardened', 'rfb33', 'refusing', 'silent', 'drip', 'endless', 'garbage'];
-  beforeAll(async () => {
-    for (const posture of postures) fixtures.set(posture, await startVncFixture({ host: HOST, posture }));
-  });
-  afterAll(async () => {
-    for (const f of fixtures.values()) await f.close();
-  });
-  const fixture = (p: VncPosture) => fixtures.get(p) as RunningFixture;
+  const fixture = fixturesPerPosture<VncPosture, RunningFixture>(['weak', 'hardened', 'rfb33', 'refusing', 'silent', 'drip', 'endless', 'garbage'], (posture) => startVncFixture({ host: HOST, posture }));
 
   it('reads the None security type of the weak posture and never chooses a type', async () => {
     const f = fixture('weak');
