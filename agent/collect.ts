@@ -28,10 +28,13 @@ export interface CollectDeps {
   readonly credentials?: readonly HostCredential[];
   /** Ends every device's probing early (the agent stopping, a maintenance window starting); sockets close as on a spent budget. */
   readonly signal?: AbortSignal;
+  /** Takes each found device's transcript as soon as the device is done, so a large scan does not hold them all until the end. */
+  readonly spoolTranscript?: (address: string, entries: readonly TranscriptEntry[]) => void;
 }
 
 export interface Collected {
   readonly observations: DeviceObservation[];
+  /** Transcripts of found devices, unless `spoolTranscript` took them. */
   readonly transcripts: ReadonlyMap<string, readonly TranscriptEntry[]>;
   /** Addresses contacted in which nothing answered. */
   readonly silent: readonly string[];
@@ -79,7 +82,7 @@ interface ScanTraffic {
   readonly allowedOps: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
-async function collectDevice(target: PlannedTarget, config: Config, deps: CollectDeps, traffic: ScanTraffic): Promise<{ observation?: DeviceObservation; transcript: Transcript }> {
+async function collectDevice(target: PlannedTarget, config: Config, deps: CollectDeps, traffic: ScanTraffic): Promise<{ observation?: DeviceObservation; entries?: readonly TranscriptEntry[] }> {
   const transcript = new Transcript();
   const timeout = AbortSignal.timeout(config.scan.deviceBudgetMs);
   const budget = deps.signal ? AbortSignal.any([timeout, deps.signal]) : timeout;
@@ -134,8 +137,11 @@ async function collectDevice(target: PlannedTarget, config: Config, deps: Collec
   }
   const found = services.length > 0;
   deps.onProgress?.({ type: 'device-done', address: target.address, found });
-  if (!found) return { transcript };
-  return { observation: { address: target.address, services, outcomes }, transcript };
+  if (!found) return {};
+  const observation: DeviceObservation = { address: target.address, services, outcomes };
+  if (!deps.spoolTranscript) return { observation, entries: transcript.entries() };
+  deps.spoolTranscript(target.address, transcript.entries());
+  return { observation };
 }
 
 /**
@@ -157,7 +163,7 @@ export async function collect(targets: readonly PlannedTarget[], config: Config,
     const address = targets[i]?.address ?? '';
     if (r.observation) {
       observations.push(r.observation);
-      transcripts.set(address, r.transcript.entries());
+      if (r.entries) transcripts.set(address, r.entries);
     } else silent.push(address);
   });
   return { observations, transcripts, silent };

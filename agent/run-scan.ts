@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import pkg from '../package.json' with { type: 'json' };
@@ -8,7 +9,7 @@ import { type CollectDeps, collect } from './collect.ts';
 import type { Config } from './config.ts';
 import { loadCredentials } from './credentials.ts';
 import { type Judge, judgeRun, type RunFacts } from './judge.ts';
-import { writeRunDir } from './rundir.ts';
+import { RUN_FILES, writeRunDir, writeTranscript } from './rundir.ts';
 import type { LoadedStatements } from './statements.ts';
 import type { LoadedStore } from './advisories/store.ts';
 import { findPreviousResult, type WrittenReports, writeReports } from './run-reports.ts';
@@ -58,8 +59,31 @@ export async function runScan(req: ScanRequest): Promise<ScanOutcome> {
   const targets = planTargets(req.config);
   // Secrets are read before the first packet: a missing key file is a config error, not a failed probe.
   const credentials = await loadCredentials(req.config);
-  const collected = await collect(targets, req.config, { credentials, probes: req.probes, now, ...(req.onProgress ? { onProgress: req.onProgress } : {}), ...(req.signal ? { signal: req.signal } : {}) });
-  if (req.signal?.aborted) throw new ScanAborted(`scan ${runId} aborted (${String(req.signal.reason instanceof Error ? req.signal.reason.message : req.signal.reason)}); nothing written`);
+  // Transcripts go to disk as each device finishes, in a hidden staging folder renamed to the run
+  // directory once complete: a large scan does not hold every transcript to the end, and readers never see half a run.
+  const staging = join(req.outDir, `.${runId}.partial`);
+  const spool = join(staging, RUN_FILES.transcripts);
+  // A staging folder left by a crashed run of the same id holds stale transcripts: start clean.
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(spool, { recursive: true });
+  let collected: Awaited<ReturnType<typeof collect>>;
+  try {
+    collected = await collect(targets, req.config, {
+      credentials,
+      probes: req.probes,
+      now,
+      spoolTranscript: (address, entries) => writeTranscript(spool, address, entries),
+      ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+      ...(req.signal ? { signal: req.signal } : {}),
+    });
+  } catch (err) {
+    rmSync(staging, { recursive: true, force: true });
+    throw err;
+  }
+  if (req.signal?.aborted) {
+    rmSync(staging, { recursive: true, force: true });
+    throw new ScanAborted(`scan ${runId} aborted (${String(req.signal.reason instanceof Error ? req.signal.reason.message : req.signal.reason)}); nothing written`);
+  }
   const run: RunFacts = {
     runId,
     agent: { id: req.agentId ?? hostname(), version: AGENT_VERSION },
@@ -72,7 +96,8 @@ export async function runScan(req: ScanRequest): Promise<ScanOutcome> {
   };
   const result = judgeRun(run, req.judge, { ...(req.statements ? { statements: req.statements } : {}), ...(req.advisories ? { advisories: req.advisories } : {}) });
   const runDir = join(req.outDir, runId);
-  writeRunDir(runDir, run, collected.silent, collected.transcripts, result);
+  writeRunDir(staging, run, collected.silent, collected.transcripts, result);
+  renameSync(staging, runDir);
   const reports = writeReports(runDir, result, findPreviousResult(req.outDir, result));
   return { result, runDir, reports };
 }

@@ -33,14 +33,17 @@ export function transcriptFileName(address: string): string {
   return `${address.replace(/[^0-9A-Za-z.-]/g, '_')}.jsonl`;
 }
 
+/** One device's transcript file, as JSON lines; `dir` is a run directory's transcripts folder. */
+export function writeTranscript(dir: string, address: string, entries: readonly TranscriptEntry[]): void {
+  writeAtomic(join(dir, transcriptFileName(address)), entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : ''));
+}
+
 export function writeRunDir(dir: string, run: RunFacts, silent: readonly string[], transcripts: ReadonlyMap<string, readonly TranscriptEntry[]>, result: Result): void {
   mkdirSync(join(dir, RUN_FILES.transcripts), { recursive: true });
   const { observations, ...rest } = run;
   writeAtomic(join(dir, RUN_FILES.run), `${JSON.stringify({ ...rest, silent }, null, 2)}\n`);
   writeAtomic(join(dir, RUN_FILES.observations), `${JSON.stringify(observations, null, 2)}\n`);
-  for (const [address, entries] of transcripts) {
-    writeAtomic(join(dir, RUN_FILES.transcripts, transcriptFileName(address)), entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : ''));
-  }
+  for (const [address, entries] of transcripts) writeTranscript(join(dir, RUN_FILES.transcripts), address, entries);
   writeAtomic(join(dir, RUN_FILES.result), serializeResult(result));
 }
 
