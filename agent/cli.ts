@@ -22,7 +22,20 @@ import { agentCommand } from './commands/agent.ts';
 import { AGENT_VERSION } from './run-scan.ts';
 
 /** Every command, one module each (agent/commands/). */
-const COMMANDS = [scanCommand, demoCommand, evaluateCommand, diffCommand, explainCommand, attestCommand, keygenCommand, verifyCommand, uploadCommand, consoleCommand, advisoriesCommand, agentCommand];
+const COMMANDS = [
+  scanCommand,
+  demoCommand,
+  evaluateCommand,
+  diffCommand,
+  explainCommand,
+  attestCommand,
+  keygenCommand,
+  verifyCommand,
+  uploadCommand,
+  consoleCommand,
+  advisoriesCommand,
+  agentCommand,
+];
 
 /** Errors the user can act on: a clear message and exit 2, never a stack trace. */
 const USER_ERRORS = [ConfigError, RunDirError, UsageError, KeyError, SpoolError, AdvisoryStoreError];

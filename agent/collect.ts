@@ -60,7 +60,8 @@ export function portsFor(target: PlannedTarget): { port: number; protocol: Servi
 
 /** Why a probe is not sent to a target, or undefined when it is: the safety ceiling and opt-ins decide. */
 export function probeWithheld(probe: RegisteredProbe, target: PlannedTarget, config: Config): string | undefined {
-  if (SAFETY_CLASSES.indexOf(probe.definition.safety) > SAFETY_CLASSES.indexOf(target.safety)) return `${probe.definition.safety} is above the target's safety ceiling ${target.safety}`;
+  if (SAFETY_CLASSES.indexOf(probe.definition.safety) > SAFETY_CLASSES.indexOf(target.safety))
+    return `${probe.definition.safety} is above the target's safety ceiling ${target.safety}`;
   if (!optedIn(config, probe.definition.optIn)) return `needs the opt-in probes.${probe.definition.optIn}`;
   if (probe.credential && credentialIndex(config, target) === undefined) return `no credentials entry matches this device (by host or role)`;
   return undefined;
@@ -82,7 +83,12 @@ interface ScanTraffic {
   readonly allowedOps: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
-async function collectDevice(target: PlannedTarget, config: Config, deps: CollectDeps, traffic: ScanTraffic): Promise<{ observation?: DeviceObservation; entries?: readonly TranscriptEntry[] }> {
+async function collectDevice(
+  target: PlannedTarget,
+  config: Config,
+  deps: CollectDeps,
+  traffic: ScanTraffic,
+): Promise<{ observation?: DeviceObservation; entries?: readonly TranscriptEntry[] }> {
   const transcript = new Transcript();
   const timeout = AbortSignal.timeout(config.scan.deviceBudgetMs);
   const budget = deps.signal ? AbortSignal.any([timeout, deps.signal]) : timeout;
@@ -100,7 +106,9 @@ async function collectDevice(target: PlannedTarget, config: Config, deps: Collec
   });
   const open = ports.filter((p) => p.state === 'open').map((p) => p.port);
   deps.onProgress?.({ type: 'discovered', address: target.address, open });
-  const services: Service[] = wanted.filter((w) => open.includes(w.port)).map((w) => ({ port: w.port, transport: 'tcp', protocol: w.protocol, confirmed: false }));
+  const services: Service[] = wanted
+    .filter((w) => open.includes(w.port))
+    .map((w) => ({ port: w.port, transport: 'tcp', protocol: w.protocol, confirmed: false }));
   const allowed = deps.probes.filter((p) => probeWithheld(p, target, config) === undefined);
   const outcomes: ProbeOutcome[] = [];
   const run = async (probe: RegisteredProbe, port: number) => {
@@ -111,7 +119,9 @@ async function collectDevice(target: PlannedTarget, config: Config, deps: Collec
       stepTimeoutMs: config.scan.stepTimeoutMs,
       signal: budget,
       transcript,
-      options: probe.credential ? { [HOST_CREDENTIAL_OPTION]: deps.credentials?.[credentialIndex(config, target) ?? -1] } : probeOptions(config, probe.definition.protocol),
+      options: probe.credential
+        ? { [HOST_CREDENTIAL_OPTION]: deps.credentials?.[credentialIndex(config, target) ?? -1] }
+        : probeOptions(config, probe.definition.protocol),
       now: deps.now,
       gate,
     };

@@ -14,7 +14,9 @@ export const ROLES = ['plc', 'hmi', 'scada-server', 'network-device', 'auto'] as
 export type Role = (typeof ROLES)[number];
 
 const Level = z.number().int().min(1, 'a security level is 1 to 4').max(4, 'a security level is 1 to 4');
-const SlT = z.union([Level, z.array(Level).length(7, 'a target vector has exactly 7 levels, FR1..FR7')]).transform((v) => (typeof v === 'number' ? Array<number>(7).fill(v) : v));
+const SlT = z
+  .union([Level, z.array(Level).length(7, 'a target vector has exactly 7 levels, FR1..FR7')])
+  .transform((v) => (typeof v === 'number' ? Array<number>(7).fill(v) : v));
 
 const Port = z.number().int().min(1).max(65535);
 const hostname = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
@@ -22,7 +24,8 @@ const Host = z.string().refine((h) => net.isIP(h) !== 0 || hostname.test(h), 'no
 const CidrText = z.string().superRefine((text, ctx) => {
   const c = parseCidr(text);
   if (typeof c === 'string') ctx.addIssue({ code: 'custom', message: `"${text}" is not a valid CIDR: ${c}` });
-  else if (cidrSize(c) > MAX_RANGE_ADDRESSES) ctx.addIssue({ code: 'custom', message: `"${text}" holds ${cidrSize(c)} addresses; split it (at most ${MAX_RANGE_ADDRESSES} per range)` });
+  else if (cidrSize(c) > MAX_RANGE_ADDRESSES)
+    ctx.addIssue({ code: 'custom', message: `"${text}" holds ${cidrSize(c)} addresses; split it (at most ${MAX_RANGE_ADDRESSES} per range)` });
 });
 
 /** TCP services of the curated list, plus UDP ones whose probes take a port (snmp). */
@@ -145,7 +148,10 @@ function describePath(path: readonly PropertyKey[]): string {
 }
 
 /** One error naming every problem as `<source>: <key>: <what is wrong>` (config and statement files alike). */
-export function fileError(source: string, issues: readonly { path: readonly PropertyKey[]; message: string; code?: string; keys?: readonly string[] }[]): ConfigError {
+export function fileError(
+  source: string,
+  issues: readonly { path: readonly PropertyKey[]; message: string; code?: string; keys?: readonly string[] }[],
+): ConfigError {
   const lines = issues.map((issue) => {
     if (issue.code === 'unrecognized_keys') return `${source}: ${describePath(issue.path)}: unknown key ${(issue.keys ?? []).map((k) => `"${k}"`).join(', ')}`;
     return `${source}: ${describePath(issue.path)}: ${issue.message}`;

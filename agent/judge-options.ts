@@ -33,7 +33,8 @@ const AT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))
 export function judgeFromArgs(a: JudgeArgs): { judge: Judge; inputs: JudgeInputs } {
   const judge = loadJudge(a.catalog);
   const statements = loadStatements({ attestations: a.attestations, exceptions: a.exceptions }, judge.profile.catalog);
-  if (a.at !== undefined && (!AT.test(a.at) || Number.isNaN(Date.parse(a.at)))) throw new UsageError(`--at: "${a.at}" is not a date (YYYY-MM-DD) or an ISO date-time`);
+  if (a.at !== undefined && (!AT.test(a.at) || Number.isNaN(Date.parse(a.at))))
+    throw new UsageError(`--at: "${a.at}" is not a date (YYYY-MM-DD) or an ISO date-time`);
   const at = a.at === undefined ? undefined : new Date(a.at).toISOString();
   const advisories = a.advisories === undefined ? undefined : loadStore(a.advisories);
   return { judge, inputs: { statements, ...(at === undefined ? {} : { at }), ...(advisories ? { advisories } : {}) } };

@@ -88,10 +88,12 @@ function judgeDevice(run: RunFacts, judge: Judge, observation: DeviceObservation
 function unusedStatements(statements: LoadedStatements, judged: readonly JudgedDevice[]): NonNullable<Result['statements']>['unused'] {
   const unused: NonNullable<Result['statements']>['unused'] = [];
   (statements.attestations?.entries ?? []).forEach((a, index) => {
-    if (!judged.some((j) => j.usedAttestations.has(index))) unused.push({ list: 'attestations', index, requirement: a.requirement, reason: 'matches no requirement row of a device in this run' });
+    if (!judged.some((j) => j.usedAttestations.has(index)))
+      unused.push({ list: 'attestations', index, requirement: a.requirement, reason: 'matches no requirement row of a device in this run' });
   });
   (statements.exceptions?.entries ?? []).forEach((e, index) => {
-    if (!judged.some((j) => j.usedExceptions.has(index))) unused.push({ list: 'exceptions', index, requirement: e.requirement, reason: 'no device in this run has this gap' });
+    if (!judged.some((j) => j.usedExceptions.has(index)))
+      unused.push({ list: 'exceptions', index, requirement: e.requirement, reason: 'no device in this run has this gap' });
   });
   return unused;
 }
@@ -119,7 +121,11 @@ export function judgeRun(run: RunFacts, judge: Judge, inputs: JudgeInputs = {}):
       gaps: devices.reduce((n, d) => n + d.gaps.length, 0),
       compensated: devices.reduce((n, d) => n + d.compensated.length, 0),
       worstDemonstrated: worst,
-      worstDevices: worst.map((level, i) => ({ fr: i + 1, demonstrated: level, devices: devices.filter((d) => d.slC.demonstrated[i] === level).map((d) => d.address) })),
+      worstDevices: worst.map((level, i) => ({
+        fr: i + 1,
+        demonstrated: level,
+        devices: devices.filter((d) => d.slC.demonstrated[i] === level).map((d) => d.address),
+      })),
     },
   };
   if (statements.attestations || statements.exceptions) {

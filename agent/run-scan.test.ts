@@ -61,7 +61,7 @@ describe('transcripts leave memory as each device finishes', () => {
     expect(spooled.get(HOSTS[0])?.some((e) => e.op === 'modbus.read-device-id')).toBe(true);
   });
 
-  it('runScan writes the spooled transcripts into the run directory, ignores a crashed run\'s leftovers, and leaves no staging folder', async () => {
+  it("runScan writes the spooled transcripts into the run directory, ignores a crashed run's leftovers, and leaves no staging folder", async () => {
     const out = tmp();
     // What a crash during an earlier attempt at the same run id left behind.
     mkdirSync(join(out, '.spool-run.partial', RUN_FILES.transcripts), { recursive: true });
@@ -70,7 +70,9 @@ describe('transcripts leave memory as each device finishes', () => {
     expect(readdirSync(out)).toEqual(['spool-run']);
     expect(readdirSync(join(runDir, RUN_FILES.transcripts)).sort()).toEqual(HOSTS.map(transcriptFileName));
     for (const host of HOSTS) {
-      const lines = readFileSync(join(runDir, RUN_FILES.transcripts, transcriptFileName(host)), 'utf8').trimEnd().split('\n');
+      const lines = readFileSync(join(runDir, RUN_FILES.transcripts, transcriptFileName(host)), 'utf8')
+        .trimEnd()
+        .split('\n');
       expect(lines.map((l) => (JSON.parse(l) as TranscriptEntry).seq)).toEqual(lines.map((_, i) => i + 1));
     }
   });
@@ -78,7 +80,14 @@ describe('transcripts leave memory as each device finishes', () => {
   it('an aborted scan leaves nothing behind, not even the spooled transcripts', async () => {
     const out = tmp();
     const stop = new AbortController();
-    const scan = runScan({ config, outDir: out, probes, judge: loadJudge(), onProgress: (e) => e.type === 'device-done' && stop.abort(new Error('stopping')), signal: stop.signal });
+    const scan = runScan({
+      config,
+      outDir: out,
+      probes,
+      judge: loadJudge(),
+      onProgress: (e) => e.type === 'device-done' && stop.abort(new Error('stopping')),
+      signal: stop.signal,
+    });
     await expect(scan).rejects.toBeInstanceOf(ScanAborted);
     expect(readdirSync(out)).toEqual([]);
   });

@@ -48,7 +48,10 @@ export interface ScanOutcome {
 }
 
 export function newRunId(at: Date): string {
-  return `${at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+  return `${at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
 }
 
 /** Plan, collect, judge, and write the run directory. */
@@ -82,7 +85,9 @@ export async function runScan(req: ScanRequest): Promise<ScanOutcome> {
   }
   if (req.signal?.aborted) {
     rmSync(staging, { recursive: true, force: true });
-    throw new ScanAborted(`scan ${runId} aborted (${String(req.signal.reason instanceof Error ? req.signal.reason.message : req.signal.reason)}); nothing written`);
+    throw new ScanAborted(
+      `scan ${runId} aborted (${String(req.signal.reason instanceof Error ? req.signal.reason.message : req.signal.reason)}); nothing written`,
+    );
   }
   const run: RunFacts = {
     runId,
@@ -91,10 +96,15 @@ export async function runScan(req: ScanRequest): Promise<ScanOutcome> {
     finishedAt: now().toISOString(),
     zone: { name: req.config.zone.name, slT: req.config.zone.slT, cidrs: zoneCidrs(req.config) },
     addressesPlanned: targets.length,
-    targets: Object.fromEntries(targets.map((t) => [t.address, { role: t.role, ...(t.name === undefined ? {} : { name: t.name }), ...(t.slT === undefined ? {} : { slT: t.slT }) }])),
+    targets: Object.fromEntries(
+      targets.map((t) => [t.address, { role: t.role, ...(t.name === undefined ? {} : { name: t.name }), ...(t.slT === undefined ? {} : { slT: t.slT }) }]),
+    ),
     observations: collected.observations,
   };
-  const result = judgeRun(run, req.judge, { ...(req.statements ? { statements: req.statements } : {}), ...(req.advisories ? { advisories: req.advisories } : {}) });
+  const result = judgeRun(run, req.judge, {
+    ...(req.statements ? { statements: req.statements } : {}),
+    ...(req.advisories ? { advisories: req.advisories } : {}),
+  });
   const runDir = join(req.outDir, runId);
   writeRunDir(staging, run, collected.silent, collected.transcripts, result);
   renameSync(staging, runDir);

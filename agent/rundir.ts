@@ -17,12 +17,22 @@ const RunFile = z.object({
   addressesPlanned: z.number().int(),
   targets: z.record(
     z.string(),
-    z.object({ role: z.enum(['plc', 'hmi', 'scada-server', 'network-device', 'auto']), name: z.string().optional(), slT: z.array(z.number().int().min(1).max(4)).length(7).optional() }),
+    z.object({
+      role: z.enum(['plc', 'hmi', 'scada-server', 'network-device', 'auto']),
+      name: z.string().optional(),
+      slT: z.array(z.number().int().min(1).max(4)).length(7).optional(),
+    }),
   ),
   silent: z.array(z.string()),
 });
 
-export const RUN_FILES = { run: 'run.json', observations: 'observations.json', result: 'result.json', signed: 'result.signed.json', transcripts: 'transcripts' } as const;
+export const RUN_FILES = {
+  run: 'run.json',
+  observations: 'observations.json',
+  result: 'result.json',
+  signed: 'result.signed.json',
+  transcripts: 'transcripts',
+} as const;
 
 /** Write to a temporary name, then rename: a reader never sees half a file. */
 function writeAtomic(file: string, text: string): void {
@@ -38,7 +48,13 @@ export function writeTranscript(dir: string, address: string, entries: readonly 
   writeAtomic(join(dir, transcriptFileName(address)), entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : ''));
 }
 
-export function writeRunDir(dir: string, run: RunFacts, silent: readonly string[], transcripts: ReadonlyMap<string, readonly TranscriptEntry[]>, result: Result): void {
+export function writeRunDir(
+  dir: string,
+  run: RunFacts,
+  silent: readonly string[],
+  transcripts: ReadonlyMap<string, readonly TranscriptEntry[]>,
+  result: Result,
+): void {
   mkdirSync(join(dir, RUN_FILES.transcripts), { recursive: true });
   const { observations, ...rest } = run;
   writeAtomic(join(dir, RUN_FILES.run), `${JSON.stringify({ ...rest, silent }, null, 2)}\n`);
@@ -79,7 +95,10 @@ export function readRunDir(dir: string): { run: RunFacts; silent: string[] } {
   if (!observations.success) throw new RunDirError(`${obsPath}: ${observations.error.issues[0]?.path.join('.')}: ${observations.error.issues[0]?.message}`);
   const { silent, ...rest } = parsed.data;
   const targets: RunFacts['targets'] = Object.fromEntries(
-    Object.entries(rest.targets).map(([a, t]) => [a, { role: t.role, ...(t.name === undefined ? {} : { name: t.name }), ...(t.slT === undefined ? {} : { slT: t.slT }) }]),
+    Object.entries(rest.targets).map(([a, t]) => [
+      a,
+      { role: t.role, ...(t.name === undefined ? {} : { name: t.name }), ...(t.slT === undefined ? {} : { slT: t.slT }) },
+    ]),
   );
   return { run: { ...rest, targets, observations: observations.data }, silent };
 }

@@ -15,11 +15,15 @@ function file(name: string, text: string): string {
   writeFileSync(f, text);
   return f;
 }
-const entry = (lines: string) => `schemaVersion: 1\nattestations:\n  - requirement: CR 1.3\n    statement: accounts via AD\n    by: R. Novak\n    evidence: T-1\n${lines}`;
+const entry = (lines: string) =>
+  `schemaVersion: 1\nattestations:\n  - requirement: CR 1.3\n    statement: accounts via AD\n    by: R. Novak\n    evidence: T-1\n${lines}`;
 
 describe('attestation and exception files', () => {
   it('load the shipped examples, with each file digest', () => {
-    const s = loadStatements({ attestations: join(EXAMPLES, 'demo-cell-attestations.yaml'), exceptions: join(EXAMPLES, 'demo-cell-exceptions.yaml') }, bundledCatalog);
+    const s = loadStatements(
+      { attestations: join(EXAMPLES, 'demo-cell-attestations.yaml'), exceptions: join(EXAMPLES, 'demo-cell-exceptions.yaml') },
+      bundledCatalog,
+    );
     expect(s.attestations?.entries.length).toBeGreaterThan(50);
     expect(s.attestations?.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(s.exceptions?.entries.map((e) => e.requirement)).toContain('CR 3.1');
@@ -36,8 +40,16 @@ describe('attestation and exception files', () => {
     ['an expiry before the date', entry('    date: 2026-01-10\n    expires: 2025-12-31\n'), 'attestations[0].expires: expires before the attestation date'],
     ['an unknown requirement id', entry('    date: 2026-01-10\n').replace('CR 1.3', 'CR 9.9'), 'attestations[0].requirement: "CR 9.9" is not in the catalog'],
     ['a malformed requirement id', entry('    date: 2026-01-10\n').replace('CR 1.3', 'CR1.3'), 'attestations[0].requirement:'],
-    ['a variant the requirement does not apply to', entry('    date: 2026-01-10\n').replace('CR 1.3', 'EDR 2.4').replace('    by:', '    componentType: NDR\n    by:'), 'attestations[0].componentType: EDR 2.4 does not apply to NDR'],
-    ['an empty statement (an unfilled template)', entry('    date: 2026-01-10\n').replace('accounts via AD', '""'), 'attestations[0].statement: statement must not be empty'],
+    [
+      'a variant the requirement does not apply to',
+      entry('    date: 2026-01-10\n').replace('CR 1.3', 'EDR 2.4').replace('    by:', '    componentType: NDR\n    by:'),
+      'attestations[0].componentType: EDR 2.4 does not apply to NDR',
+    ],
+    [
+      'an empty statement (an unfilled template)',
+      entry('    date: 2026-01-10\n').replace('accounts via AD', '""'),
+      'attestations[0].statement: statement must not be empty',
+    ],
     ['an unknown key', entry('    date: 2026-01-10\n    approved: yes\n'), 'attestations[0]: unknown key "approved"'],
     ['a missing schema version', entry('    date: 2026-01-10\n').replace('schemaVersion: 1\n', ''), 'schemaVersion:'],
     ['broken YAML', 'schemaVersion: 1\nattestations: [\n', 'not valid YAML'],

@@ -46,9 +46,14 @@ function loadList<F extends { device?: string | undefined }, T extends Attestati
   return { sha256, entries };
 }
 
-export function loadStatements(files: { readonly attestations?: string | undefined; readonly exceptions?: string | undefined }, catalog: Catalog): LoadedStatements {
+export function loadStatements(
+  files: { readonly attestations?: string | undefined; readonly exceptions?: string | undefined },
+  catalog: Catalog,
+): LoadedStatements {
   return {
-    ...(files.attestations === undefined ? {} : { attestations: loadList(files.attestations, AttestationFile, 'attestations', (f) => f.attestations, catalog) }),
+    ...(files.attestations === undefined
+      ? {}
+      : { attestations: loadList(files.attestations, AttestationFile, 'attestations', (f) => f.attestations, catalog) }),
     ...(files.exceptions === undefined ? {} : { exceptions: loadList(files.exceptions, ExceptionFile, 'exceptions', (f) => f.exceptions, catalog) }),
   };
 }

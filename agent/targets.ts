@@ -41,7 +41,15 @@ function expandTargets(config: Config): PlannedTarget[] {
   const byAddress = new Map<string, PlannedTarget>();
   const add = (address: string, t: TargetConfig, explicit: boolean) => {
     if (byAddress.has(address) && !explicit) return;
-    const planned: PlannedTarget = { address, role: t.role, ports: t.ports, safety: t.safety, fromRange: !explicit, ...(t.name === undefined ? {} : { name: t.name }), ...(t.slT === undefined ? {} : { slT: t.slT }) };
+    const planned: PlannedTarget = {
+      address,
+      role: t.role,
+      ports: t.ports,
+      safety: t.safety,
+      fromRange: !explicit,
+      ...(t.name === undefined ? {} : { name: t.name }),
+      ...(t.slT === undefined ? {} : { slT: t.slT }),
+    };
     byAddress.set(address, planned);
   };
   for (const t of config.targets) {

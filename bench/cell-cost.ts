@@ -23,7 +23,9 @@ try {
     const started = performance.now();
     const { result } = await runScan({ config: parseConfig(doc, 'cell'), outDir: out, probes: PROBES, judge: loadJudge() });
     const wall = performance.now() - started;
-    console.log(`\n## Scan of the simulated cell, opt-ins ${optIns ? 'on' : 'off'}: ${result.devices.length} devices on ${result.summary.addressesPlanned} addresses, ${(wall / 1000).toFixed(2)} s wall`);
+    console.log(
+      `\n## Scan of the simulated cell, opt-ins ${optIns ? 'on' : 'off'}: ${result.devices.length} devices on ${result.summary.addressesPlanned} addresses, ${(wall / 1000).toFixed(2)} s wall`,
+    );
     console.log('| device | service | connections | requests | request kinds |');
     console.log('|---|---|---|---|---|');
     let i = 0;

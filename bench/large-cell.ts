@@ -60,11 +60,16 @@ const ROOT = join(import.meta.dirname, '..');
 function runAgent(args: readonly string[], usageFile: string): Promise<AgentUsage & { wallS: number }> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--import', './bench/agent-usage.ts', 'agent/cli.ts', ...args], { cwd: ROOT, env: { ...process.env, CELLCHECK_USAGE_FILE: usageFile }, maxBuffer: 64 * 2 ** 20 }, (err) => {
-      // Exit 1 means the zone has gaps: a normal scan outcome here.
-      if (err && err.code !== 1) return reject(new Error(`agent failed: ${err.message.split('\n').slice(0, 3).join(' ')}`));
-      resolve({ ...(JSON.parse(readFileSync(usageFile, 'utf8')) as AgentUsage), wallS: (performance.now() - t0) / 1000 });
-    });
+    execFile(
+      process.execPath,
+      ['--import', './bench/agent-usage.ts', 'agent/cli.ts', ...args],
+      { cwd: ROOT, env: { ...process.env, CELLCHECK_USAGE_FILE: usageFile }, maxBuffer: 64 * 2 ** 20 },
+      (err) => {
+        // Exit 1 means the zone has gaps: a normal scan outcome here.
+        if (err && err.code !== 1) return reject(new Error(`agent failed: ${err.message.split('\n').slice(0, 3).join(' ')}`));
+        resolve({ ...(JSON.parse(readFileSync(usageFile, 'utf8')) as AgentUsage), wallS: (performance.now() - t0) / 1000 });
+      },
+    );
   });
 }
 

@@ -10,7 +10,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function makeCert(args: string[]): string {
   const out = join(dir, `${args.join('_').replace(/\W/g, '')}.pem`);
-  execFileSync('openssl', ['req', '-x509', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', out, '-days', '30', '-subj', '/CN=plc', ...args], { stdio: 'ignore' });
+  execFileSync('openssl', ['req', '-x509', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', out, '-days', '30', '-subj', '/CN=plc', ...args], {
+    stdio: 'ignore',
+  });
   return readFileSync(out, 'utf8');
 }
 

@@ -39,7 +39,16 @@ export async function discoverPorts(opts: DiscoveryOptions): Promise<PortResult[
       results.push({ port, state: 'skipped', detail: opts.signal.aborted ? 'device budget spent' : 'address silent' });
       continue;
     }
-    const ctx = { address: opts.address, port, stepTimeoutMs: opts.timeoutMs, signal: opts.signal, transcript: opts.transcript, options: {}, now: () => new Date(), ...(opts.gate ? { gate: opts.gate } : {}) };
+    const ctx = {
+      address: opts.address,
+      port,
+      stepTimeoutMs: opts.timeoutMs,
+      signal: opts.signal,
+      transcript: opts.transcript,
+      options: {},
+      now: () => new Date(),
+      ...(opts.gate ? { gate: opts.gate } : {}),
+    };
     try {
       const session = await TcpSession.open(ctx, DISCOVERY_PROBE);
       await session.close();

@@ -23,7 +23,8 @@ export interface RegisteredProbe {
   readonly credential?: 'ssh';
 }
 
-const tcp = (definition: ProbeDefinition, protocols?: readonly string[]): RegisteredProbe => (protocols ? { definition, transport: 'tcp', protocols } : { definition, transport: 'tcp' });
+const tcp = (definition: ProbeDefinition, protocols?: readonly string[]): RegisteredProbe =>
+  protocols ? { definition, transport: 'tcp', protocols } : { definition, transport: 'tcp' };
 
 /**
  * Every probe, in the order they run on one device. Within a protocol the identifying probes come

@@ -38,7 +38,10 @@ export class StepWatchdog {
     if (this.#settled) return;
     this.#phase = next;
     clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.settle(new ProbeUnavailable('timeout', `no answer to ${next} within ${this.#ctx.stepTimeoutMs} ms`)), this.#ctx.stepTimeoutMs);
+    this.#timer = setTimeout(
+      () => this.settle(new ProbeUnavailable('timeout', `no answer to ${next} within ${this.#ctx.stepTimeoutMs} ms`)),
+      this.#ctx.stepTimeoutMs,
+    );
   }
 
   settle(reason?: ProbeUnavailable): void {

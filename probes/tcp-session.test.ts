@@ -63,7 +63,12 @@ describe('TcpSession', () => {
     expect([...(await s.readFrame(lengthPrefixed, { op: 't.reply', maxBytes: 64 }))]).toEqual([0, 3, 1, 2, 3]);
     expect([...(await s.readFrame(lengthPrefixed, { op: 't.reply', maxBytes: 64 }))]).toEqual([0, 1, 9]);
     await s.close();
-    expect(c.transcript.entries().filter((e) => e.op === 't.reply').map((e) => e.hex)).toEqual(['0003010203', '000109']);
+    expect(
+      c.transcript
+        .entries()
+        .filter((e) => e.op === 't.reply')
+        .map((e) => e.hex),
+    ).toEqual(['0003010203', '000109']);
   });
 
   it('times out on a silent peer within the step limit', async () => {

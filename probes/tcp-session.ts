@@ -162,10 +162,13 @@ export class TcpSession {
     this.#buffer = Buffer.alloc(0);
     if (socket.destroyed) return;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        socket.destroy();
-        resolve();
-      }, Math.min(500, this.#ctx.stepTimeoutMs));
+      const timer = setTimeout(
+        () => {
+          socket.destroy();
+          resolve();
+        },
+        Math.min(500, this.#ctx.stepTimeoutMs),
+      );
       socket.once('close', () => {
         clearTimeout(timer);
         resolve();

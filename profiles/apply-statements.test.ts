@@ -14,7 +14,8 @@ const row = (id: string, over: Partial<RequirementResult> = {}): RequirementResu
   checks: [],
   ...over,
 });
-const attest = (over: Record<string, unknown>) => Attestation.parse({ requirement: 'CR 1.3', statement: 'done', by: 'me', date: '2026-01-10', evidence: 'T-1', ...over });
+const attest = (over: Record<string, unknown>) =>
+  Attestation.parse({ requirement: 'CR 1.3', statement: 'done', by: 'me', date: '2026-01-10', evidence: 'T-1', ...over });
 const AT = '2026-06-01T08:00:00.000Z';
 const dev = { address: '127.81.1.5', name: 'panel' };
 
@@ -25,13 +26,21 @@ describe('applyAttestations', () => {
       expect(rows[0]).toMatchObject({ status: 'satisfied', decidedBy: 'attested', attestation: { state: 'applied', by: 'me', evidence: 'T-1' } });
       expect([...used]).toEqual([0]);
     }
-    expect(applyAttestations([row('CR 1.3')], [attest({ devices: ['other'] })], dev, AT)).toMatchObject({ rows: [{ status: 'not-assessed' }], used: new Set() });
+    expect(applyAttestations([row('CR 1.3')], [attest({ devices: ['other'] })], dev, AT)).toMatchObject({
+      rows: [{ status: 'not-assessed' }],
+      used: new Set(),
+    });
   });
 
   it('with a consistent observation confirms a partial requirement; a refuting one flags the attestation and keeps the gap', () => {
     const [consistent] = applyAttestations([row('CR 1.1', { observation: 'consistent', checks: ['c'] })], [attest({ requirement: 'CR 1.1' })], dev, AT).rows;
     expect(consistent).toMatchObject({ status: 'satisfied', decidedBy: 'attested', observation: 'consistent' });
-    const [refuted] = applyAttestations([row('CR 1.1', { status: 'not-satisfied', decidedBy: 'observed', observation: 'refuted' })], [attest({ requirement: 'CR 1.1' })], dev, AT).rows;
+    const [refuted] = applyAttestations(
+      [row('CR 1.1', { status: 'not-satisfied', decidedBy: 'observed', observation: 'refuted' })],
+      [attest({ requirement: 'CR 1.1' })],
+      dev,
+      AT,
+    ).rows;
     expect(refuted).toMatchObject({ status: 'not-satisfied', decidedBy: 'observed', attestation: { state: 'contradicted' } });
   });
 
@@ -59,7 +68,15 @@ describe('applyAttestations', () => {
 describe('compensate', () => {
   const gap = (requirement: string): Gap => ({ requirement, componentTypes: ['EDR'], fr: 3, sl: 1, levelsBelowTarget: 2, causes: ['s7.x'], frsBlocked: 1 });
   const exception = (over: Record<string, unknown>) =>
-    Exception.parse({ requirement: 'CR 3.1', countermeasure: 'firewall', justification: 'legacy', approvedBy: 'pso', approved: '2026-01-01', expires: '2026-12-31', ...over });
+    Exception.parse({
+      requirement: 'CR 3.1',
+      countermeasure: 'firewall',
+      justification: 'legacy',
+      approvedBy: 'pso',
+      approved: '2026-01-01',
+      expires: '2026-12-31',
+      ...over,
+    });
 
   it('moves a covered gap to compensated and leaves the rest', () => {
     const r = compensate([gap('CR 3.1'), gap('CR 4.1')], [exception({ devices: ['panel'] })], dev, AT);

@@ -21,7 +21,15 @@ function attests(a: Attestation, row: Pick<RequirementResult, 'id' | 'componentT
 }
 
 function record(a: Attestation, state: AttestationRecord['state']): AttestationRecord {
-  return { state, status: a.status, statement: a.statement, by: a.by, date: a.date, evidence: a.evidence, ...(a.expires === undefined ? {} : { expires: a.expires }) };
+  return {
+    state,
+    status: a.status,
+    statement: a.statement,
+    by: a.by,
+    date: a.date,
+    evidence: a.evidence,
+    ...(a.expires === undefined ? {} : { expires: a.expires }),
+  };
 }
 
 /**
@@ -30,7 +38,12 @@ function record(a: Attestation, state: AttestationRecord['state']): AttestationR
  * contradicted and never applied; an expired one is shown and ignored. Among several for one row,
  * the first unexpired wins. Returns the rows and the indices of the attestations that matched.
  */
-export function applyAttestations(rows: readonly RequirementResult[], attestations: readonly Attestation[], device: DeviceKey, at: string): { rows: RequirementResult[]; used: Set<number> } {
+export function applyAttestations(
+  rows: readonly RequirementResult[],
+  attestations: readonly Attestation[],
+  device: DeviceKey,
+  at: string,
+): { rows: RequirementResult[]; used: Set<number> } {
   const used = new Set<number>();
   const out = rows.map((row): RequirementResult => {
     const matching = attestations.map((a, i) => ({ a, i })).filter(({ a }) => attests(a, row, device));
@@ -65,7 +78,12 @@ function exceptionRecord(e: Exception, state: ExceptionRecord['state']): Excepti
  * raised (the component still lacks the capability); an expired exception leaves its gap in
  * place, with the record attached so the lapse is visible.
  */
-export function compensate(gaps: readonly Gap[], exceptions: readonly Exception[], device: DeviceKey, at: string): { gaps: Gap[]; compensated: Gap[]; used: Set<number> } {
+export function compensate(
+  gaps: readonly Gap[],
+  exceptions: readonly Exception[],
+  device: DeviceKey,
+  at: string,
+): { gaps: Gap[]; compensated: Gap[]; used: Set<number> } {
   const used = new Set<number>();
   const open: Gap[] = [];
   const compensated: Gap[] = [];

@@ -37,9 +37,7 @@ const catalog = loadCatalog({
 
 function profileWith(statuses: Record<string, CheckStatus | 'throw'>, mapping: Record<string, { combine?: 'all' | 'any'; checks: string[] }>) {
   const instances = Object.entries(statuses).map(([id, status]) =>
-    status === 'throw'
-      ? { id, kind: 'throwing', title: id, remediation: 'r' }
-      : { id, kind: 'fixed', title: id, params: { status }, remediation: 'r' },
+    status === 'throw' ? { id, kind: 'throwing', title: id, remediation: 'r' } : { id, kind: 'fixed', title: id, params: { status }, remediation: 'r' },
   );
   const checks = loadCheckSet([fixed, throwing], instances);
   return { catalog, checks, mapping: loadMapping({ requirements: mapping }, catalog, checks) };
@@ -49,33 +47,52 @@ const device = new DeviceView({ address: '127.0.0.1', services: [], outcomes: []
 const statusOf = (a: ReturnType<typeof assessDevice>, id: string) => a.requirements.find((r) => r.id === id);
 
 describe('assessDevice', () => {
-  const base = { 'CR 1.1': { checks: ['t.a'] }, 'CR 3.1': { checks: ['t.b', 't.c'] }, 'CR 4.1': { combine: 'any' as const, checks: ['t.d', 't.e'] }, 'EDR 3.10': { checks: ['t.f'] } };
+  const base = {
+    'CR 1.1': { checks: ['t.a'] },
+    'CR 3.1': { checks: ['t.b', 't.c'] },
+    'CR 4.1': { combine: 'any' as const, checks: ['t.d', 't.e'] },
+    'EDR 3.10': { checks: ['t.f'] },
+  };
 
   it('a failing check refutes a partial requirement; passing checks never confirm it', () => {
-    const refuted = assessDevice(profileWith({ 't.a': 'fail', 't.b': 'pass', 't.c': 'pass', 't.d': 'pass', 't.e': 'pass', 't.f': 'pass' }, base), device, ['EDR']);
+    const refuted = assessDevice(profileWith({ 't.a': 'fail', 't.b': 'pass', 't.c': 'pass', 't.d': 'pass', 't.e': 'pass', 't.f': 'pass' }, base), device, [
+      'EDR',
+    ]);
     expect(statusOf(refuted, 'CR 1.1')).toMatchObject({ status: 'not-satisfied', decidedBy: 'observed', observation: 'refuted' });
-    const consistent = assessDevice(profileWith({ 't.a': 'pass', 't.b': 'pass', 't.c': 'pass', 't.d': 'pass', 't.e': 'pass', 't.f': 'pass' }, base), device, ['EDR']);
+    const consistent = assessDevice(profileWith({ 't.a': 'pass', 't.b': 'pass', 't.c': 'pass', 't.d': 'pass', 't.e': 'pass', 't.f': 'pass' }, base), device, [
+      'EDR',
+    ]);
     expect(statusOf(consistent, 'CR 1.1')).toMatchObject({ status: 'not-assessed', decidedBy: 'none', observation: 'consistent' });
   });
 
   it('an automated requirement is satisfied only when all its checks pass', () => {
     const all = assessDevice(profileWith({ 't.a': 'pass', 't.b': 'pass', 't.c': 'pass', 't.d': 'pass', 't.e': 'pass', 't.f': 'pass' }, base), device, ['EDR']);
     expect(statusOf(all, 'CR 3.1')).toMatchObject({ status: 'satisfied', decidedBy: 'observed' });
-    const oneUnknown = assessDevice(profileWith({ 't.a': 'pass', 't.b': 'pass', 't.c': 'unknown', 't.d': 'pass', 't.e': 'pass', 't.f': 'pass' }, base), device, ['EDR']);
+    const oneUnknown = assessDevice(
+      profileWith({ 't.a': 'pass', 't.b': 'pass', 't.c': 'unknown', 't.d': 'pass', 't.e': 'pass', 't.f': 'pass' }, base),
+      device,
+      ['EDR'],
+    );
     expect(statusOf(oneUnknown, 'CR 3.1')).toMatchObject({ status: 'not-assessed', observation: 'none' });
   });
 
   it('`any` needs one pass, and refutes only when every check decided and failed', () => {
     const one = assessDevice(profileWith({ 't.a': 'pass', 't.b': 'pass', 't.c': 'pass', 't.d': 'fail', 't.e': 'pass', 't.f': 'pass' }, base), device, ['EDR']);
     expect(statusOf(one, 'CR 4.1')?.status).toBe('satisfied');
-    const undecided = assessDevice(profileWith({ 't.a': 'pass', 't.b': 'pass', 't.c': 'pass', 't.d': 'fail', 't.e': 'unknown', 't.f': 'pass' }, base), device, ['EDR']);
+    const undecided = assessDevice(profileWith({ 't.a': 'pass', 't.b': 'pass', 't.c': 'pass', 't.d': 'fail', 't.e': 'unknown', 't.f': 'pass' }, base), device, [
+      'EDR',
+    ]);
     expect(statusOf(undecided, 'CR 4.1')?.status).toBe('not-assessed');
     const none = assessDevice(profileWith({ 't.a': 'pass', 't.b': 'pass', 't.c': 'pass', 't.d': 'fail', 't.e': 'fail', 't.f': 'pass' }, base), device, ['EDR']);
     expect(statusOf(none, 'CR 4.1')?.status).toBe('not-satisfied');
   });
 
   it('checks that are not applicable leave a requirement not assessed', () => {
-    const a = assessDevice(profileWith({ 't.a': 'not-applicable', 't.b': 'not-applicable', 't.c': 'not-applicable', 't.d': 'pass', 't.e': 'pass', 't.f': 'pass' }, base), device, ['EDR']);
+    const a = assessDevice(
+      profileWith({ 't.a': 'not-applicable', 't.b': 'not-applicable', 't.c': 'not-applicable', 't.d': 'pass', 't.e': 'pass', 't.f': 'pass' }, base),
+      device,
+      ['EDR'],
+    );
     expect(statusOf(a, 'CR 1.1')).toMatchObject({ status: 'not-assessed', observation: 'none' });
     expect(statusOf(a, 'CR 3.1')).toMatchObject({ status: 'not-assessed', observation: 'none' });
   });
@@ -89,7 +106,10 @@ describe('assessDevice', () => {
   });
 
   it('judges a host as HDR and SAR rows from the same checks', () => {
-    const host = assessDevice(profileWith({ 't.a': 'fail', 't.b': 'pass', 't.c': 'pass', 't.d': 'pass', 't.e': 'pass', 't.f': 'pass' }, base), device, ['HDR', 'SAR']);
+    const host = assessDevice(profileWith({ 't.a': 'fail', 't.b': 'pass', 't.c': 'pass', 't.d': 'pass', 't.e': 'pass', 't.f': 'pass' }, base), device, [
+      'HDR',
+      'SAR',
+    ]);
     expect(host.requirements.filter((r) => r.id === 'CR 1.1')).toMatchObject([
       { componentType: 'HDR', status: 'not-satisfied' },
       { componentType: 'SAR', status: 'not-satisfied' },
@@ -107,7 +127,11 @@ describe('assessDevice', () => {
 describe('profile integrity', () => {
   const statuses = { 't.a': 'pass', 't.b': 'pass', 't.c': 'pass', 't.d': 'pass', 't.e': 'pass', 't.f': 'pass' } as const;
   it.each([
-    ['an automated requirement without checks', { 'CR 1.1': { checks: ['t.a'] }, 'EDR 3.10': { checks: ['t.f'] }, 'CR 4.1': { checks: ['t.d'] } }, 'CR 3.1 is declared automated but no check is mapped'],
+    [
+      'an automated requirement without checks',
+      { 'CR 1.1': { checks: ['t.a'] }, 'EDR 3.10': { checks: ['t.f'] }, 'CR 4.1': { checks: ['t.d'] } },
+      'CR 3.1 is declared automated but no check is mapped',
+    ],
     ['checks on a manual requirement', { 'CR 7.7': { checks: ['t.a'] } }, 'which the catalog declares manual'],
     ['an unknown check', { 'CR 1.1': { checks: ['t.zz'] } }, 'unknown check t.zz'],
     ['an unknown requirement', { 'CR 9.9': { checks: ['t.a'] } }, 'not in the catalog'],
@@ -116,9 +140,12 @@ describe('profile integrity', () => {
   });
 
   it('refuses a check that is neither mapped nor informational', () => {
-    expect(() => profileWith({ ...statuses, 't.z': 'pass' }, { 'CR 1.1': { checks: ['t.a'] }, 'CR 3.1': { checks: ['t.b'] }, 'CR 4.1': { checks: ['t.c', 't.d', 't.e'] }, 'EDR 3.10': { checks: ['t.f'] } })).toThrow(
-      'check t.z is neither mapped',
-    );
+    expect(() =>
+      profileWith(
+        { ...statuses, 't.z': 'pass' },
+        { 'CR 1.1': { checks: ['t.a'] }, 'CR 3.1': { checks: ['t.b'] }, 'CR 4.1': { checks: ['t.c', 't.d', 't.e'] }, 'EDR 3.10': { checks: ['t.f'] } },
+      ),
+    ).toThrow('check t.z is neither mapped');
   });
 
   it('refuses check instances with an unknown kind or bad params', () => {

@@ -77,8 +77,16 @@ export function assessDevice(profile: Profile, device: DeviceView, componentType
   const requirements = rows.map(({ componentType, entry: r }): RequirementResult => {
     const entry = profile.mapping.requirements.get(r.id);
     const seen = observe(entry, results);
-    const base = { id: r.id, componentType, fr: r.fr, sl: r.sl, checks: entry?.checks ?? [], observation: seen === 'confirmed' ? ('consistent' as const) : seen };
-    if (r.assessment === 'not-applicable') return { ...base, status: 'not-applicable', decidedBy: 'catalog', reason: 'the catalog declares it outside what a networked component can have' };
+    const base = {
+      id: r.id,
+      componentType,
+      fr: r.fr,
+      sl: r.sl,
+      checks: entry?.checks ?? [],
+      observation: seen === 'confirmed' ? ('consistent' as const) : seen,
+    };
+    if (r.assessment === 'not-applicable')
+      return { ...base, status: 'not-applicable', decidedBy: 'catalog', reason: 'the catalog declares it outside what a networked component can have' };
     if (seen === 'refuted') return { ...base, status: 'not-satisfied', decidedBy: 'observed' };
     if (seen === 'confirmed' && r.assessment === 'automated') return { ...base, status: 'satisfied', decidedBy: 'observed' };
     return { ...base, status: 'not-assessed', decidedBy: 'none' };

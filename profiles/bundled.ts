@@ -21,14 +21,40 @@ import mappingData from './data/mapping.json' with { type: 'json' };
 import type { IdentityExtractor } from './identity.ts';
 import { loadMapping } from './mapping.ts';
 
-export const CHECK_KINDS = [...certificateCheckKinds, ...legacyCheckKinds, ...modbusCheckKinds, ...opcuaCheckKinds, ...s7CheckKinds, ...snmpCheckKinds, ...sshCheckKinds, ...hostCheckKinds];
-export const CHECK_INSTANCES: readonly unknown[] = [...opcuaChecks, ...certificateChecks, ...s7Checks, ...modbusChecks, ...snmpChecks, ...sshChecks, ...legacyChecks, ...hostChecks];
+export const CHECK_KINDS = [
+  ...certificateCheckKinds,
+  ...legacyCheckKinds,
+  ...modbusCheckKinds,
+  ...opcuaCheckKinds,
+  ...s7CheckKinds,
+  ...snmpCheckKinds,
+  ...sshCheckKinds,
+  ...hostCheckKinds,
+];
+export const CHECK_INSTANCES: readonly unknown[] = [
+  ...opcuaChecks,
+  ...certificateChecks,
+  ...s7Checks,
+  ...modbusChecks,
+  ...snmpChecks,
+  ...sshChecks,
+  ...legacyChecks,
+  ...hostChecks,
+];
 
 /**
  * Identity sources, most authoritative first: what a controller says of itself in its own
  * protocol beats an SNMP description, which beats a web server banner.
  */
-export const IDENTITY_EXTRACTORS: readonly IdentityExtractor[] = [s7Identity, opcuaIdentity, modbusIdentity, snmpIdentity, hostIdentity, sshIdentity, legacyIdentity];
+export const IDENTITY_EXTRACTORS: readonly IdentityExtractor[] = [
+  s7Identity,
+  opcuaIdentity,
+  modbusIdentity,
+  snmpIdentity,
+  hostIdentity,
+  sshIdentity,
+  legacyIdentity,
+];
 
 /** The profile shipped with cellcheck, optionally over another catalog (e.g. from a licensed copy of the standard). */
 export function bundledProfile(catalog: Catalog = bundledCatalog): Profile {

@@ -70,7 +70,8 @@ export function loadCatalog(data: unknown, source = 'catalog'): Catalog {
       const parent = entry.parent === undefined ? undefined : byId.get(entry.parent);
       if (!parent) throw new CatalogError(`${source}: enhancement ${entry.id} names no earlier parent requirement`);
       if (parent.fr !== entry.fr) throw new CatalogError(`${source}: enhancement ${entry.id} is in FR${entry.fr}, its parent in FR${parent.fr}`);
-      if (parent.appliesTo.join() !== entry.appliesTo.join()) throw new CatalogError(`${source}: enhancement ${entry.id} applies to other component types than ${parent.id}`);
+      if (parent.appliesTo.join() !== entry.appliesTo.join())
+        throw new CatalogError(`${source}: enhancement ${entry.id} applies to other component types than ${parent.id}`);
     } else if (entry.parent !== undefined) {
       throw new CatalogError(`${source}: requirement ${entry.id} cannot have a parent`);
     }

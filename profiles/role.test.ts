@@ -4,7 +4,11 @@ import { DeviceView } from './device-view.ts';
 import { COMPONENT_TYPES_OF_ROLE, decideRole } from './role.ts';
 
 const view = (...protocols: string[]) =>
-  new DeviceView({ address: '127.81.2.1', services: protocols.map((protocol, i): Service => ({ port: 1000 + i, transport: 'tcp', protocol, confirmed: true })), outcomes: [] });
+  new DeviceView({
+    address: '127.81.2.1',
+    services: protocols.map((protocol, i): Service => ({ port: 1000 + i, transport: 'tcp', protocol, confirmed: true })),
+    outcomes: [],
+  });
 
 describe('decideRole', () => {
   it('keeps the configured role', () => {

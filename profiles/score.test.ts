@@ -29,7 +29,11 @@ describe('score', () => {
       { id: 'x.banner', status: 'fail' as const, requirements: ['CR 1.12'] },
       { id: 'x.ok', status: 'pass' as const, requirements: ['CR 1.12'] },
     ];
-    const s = score([req('CR 1.12', 1, 1, 'not-satisfied'), req('CR 4.1', 4, 1, 'not-satisfied'), req('CR 3.1', 3, 1, 'not-satisfied'), req('CR 1.8', 1, 2, 'not-satisfied')], SLT2, checks);
+    const s = score(
+      [req('CR 1.12', 1, 1, 'not-satisfied'), req('CR 4.1', 4, 1, 'not-satisfied'), req('CR 3.1', 3, 1, 'not-satisfied'), req('CR 1.8', 1, 2, 'not-satisfied')],
+      SLT2,
+      checks,
+    );
     expect(s.gaps.map((g) => [g.requirement, g.frsBlocked, g.causes])).toEqual([
       ['CR 3.1', 2, ['x.cleartext']],
       ['CR 4.1', 2, ['x.cleartext']],
@@ -55,7 +59,14 @@ describe('score', () => {
   });
 
   it('scores each component type of a host, the device reaching per FR only its weakest type, one gap per requirement', () => {
-    const rows = [req('CR 1.1', 1, 1, 'satisfied', 'HDR'), req('CR 1.1', 1, 1, 'satisfied', 'SAR'), req('SAR 2.4', 2, 1, 'not-assessed', 'SAR'), req('HDR 2.4', 2, 1, 'satisfied', 'HDR'), req('CR 4.1', 4, 1, 'not-satisfied', 'HDR'), req('CR 4.1', 4, 1, 'not-satisfied', 'SAR')];
+    const rows = [
+      req('CR 1.1', 1, 1, 'satisfied', 'HDR'),
+      req('CR 1.1', 1, 1, 'satisfied', 'SAR'),
+      req('SAR 2.4', 2, 1, 'not-assessed', 'SAR'),
+      req('HDR 2.4', 2, 1, 'satisfied', 'HDR'),
+      req('CR 4.1', 4, 1, 'not-satisfied', 'HDR'),
+      req('CR 4.1', 4, 1, 'not-satisfied', 'SAR'),
+    ];
     const s = score(rows, SLT2);
     expect(s.byType.HDR?.demonstrated).toEqual([4, 4, 4, 0, 4, 4, 4]);
     expect(s.byType.SAR?.demonstrated).toEqual([4, 0, 4, 0, 4, 4, 4]);
@@ -74,7 +85,9 @@ describe('score over the bundled catalog', () => {
     const levels = [...new Set(entries.filter((e) => e.fr === fr).map((e) => e.sl))].sort();
     expect(levels.length, `${type} FR${fr} has requirements`).toBeGreaterThan(0);
     for (const level of [1, 2, 3, 4]) {
-      const rows = entries.map((e) => req(e.id, e.fr, e.sl, e.fr !== fr || e.sl < level ? 'satisfied' : e.sl === level ? 'not-satisfied' : 'not-assessed', type));
+      const rows = entries.map((e) =>
+        req(e.id, e.fr, e.sl, e.fr !== fr || e.sl < level ? 'satisfied' : e.sl === level ? 'not-satisfied' : 'not-assessed', type),
+      );
       const s = score(rows, [level, level, level, level, level, level, level]);
       // The first level at or above L holds a refused (== L) or an open (> L) row: both stop `demonstrated`.
       const firstOpen = levels.find((l) => l >= level);

@@ -73,7 +73,12 @@ export function score(requirements: readonly Row[], slT: SlVector, checks: reado
       gaps.push({ requirement: id, componentTypes: rows.map((r) => r.componentType), fr, sl, levelsBelowTarget: target - (sl - 1), causes });
     }
   }
-  const ranked = gaps.map((g): Gap => ({ ...g, frsBlocked: new Set(gaps.filter((o) => o === g || o.causes.some((c) => g.causes.includes(c))).map((o) => o.fr)).size }));
-  ranked.sort((a, b) => b.levelsBelowTarget - a.levelsBelowTarget || b.frsBlocked - a.frsBlocked || a.fr - b.fr || a.sl - b.sl || a.requirement.localeCompare(b.requirement));
+  const ranked = gaps.map(
+    (g): Gap => ({ ...g, frsBlocked: new Set(gaps.filter((o) => o === g || o.causes.some((c) => g.causes.includes(c))).map((o) => o.fr)).size }),
+  );
+  ranked.sort(
+    (a, b) =>
+      b.levelsBelowTarget - a.levelsBelowTarget || b.frsBlocked - a.frsBlocked || a.fr - b.fr || a.sl - b.sl || a.requirement.localeCompare(b.requirement),
+  );
   return { slC, byType, frs, gaps: ranked };
 }

@@ -9,11 +9,16 @@ import { type Catalog, ComponentType, RequirementId } from './catalog.ts';
 export const STATEMENTS_VERSION = 1;
 
 const IsoDate = z.iso.date({ error: 'expected a calendar date YYYY-MM-DD' });
-const Text = (what: string) => z.string({ error: `${what} is required` }).trim().min(1, `${what} must not be empty`);
+const Text = (what: string) =>
+  z
+    .string({ error: `${what} is required` })
+    .trim()
+    .min(1, `${what} must not be empty`);
 /** Device addresses or target names (from the config); omitted: every device the requirement applies to. */
 const Devices = z.array(Text('a device address or name')).min(1, 'list at least one device, or leave "devices" out').optional();
 
-const notBefore = (from: 'date' | 'approved') => (s: { expires?: string | undefined } & Record<string, unknown>) => s.expires === undefined || s.expires >= String(s[from]);
+const notBefore = (from: 'date' | 'approved') => (s: { expires?: string | undefined } & Record<string, unknown>) =>
+  s.expires === undefined || s.expires >= String(s[from]);
 
 export const Attestation = z
   .strictObject({
@@ -83,7 +88,10 @@ export function statementProblems(entries: readonly (Attestation | Exception)[],
     const entry = catalog.byId.get(e.requirement);
     if (!entry) problems.push({ path: [list, i, 'requirement'], message: `"${e.requirement}" is not in the catalog (${catalog.name})` });
     else if ('componentType' in e && e.componentType !== undefined && !entry.appliesTo.includes(e.componentType)) {
-      problems.push({ path: [list, i, 'componentType'], message: `${e.requirement} does not apply to ${e.componentType} (only ${entry.appliesTo.join(', ')})` });
+      problems.push({
+        path: [list, i, 'componentType'],
+        message: `${e.requirement} does not apply to ${e.componentType} (only ${entry.appliesTo.join(', ')})`,
+      });
     }
   });
   return problems;

@@ -38,7 +38,10 @@ export interface CdxVulnerability {
   readonly description?: string;
   readonly recommendation?: string;
   readonly advisories?: readonly { readonly title: string; readonly url: string }[];
-  readonly affects: readonly { readonly ref: string; readonly versions?: readonly { readonly version: string; readonly status: 'affected' | 'unaffected' | 'unknown' }[] }[];
+  readonly affects: readonly {
+    readonly ref: string;
+    readonly versions?: readonly { readonly version: string; readonly status: 'affected' | 'unaffected' | 'unknown' }[];
+  }[];
   readonly analysis: { readonly state: 'exploitable' | 'in_triage' | 'resolved' | 'not_affected'; readonly detail: string };
   readonly properties: readonly Property[];
 }
@@ -102,8 +105,20 @@ function deviceComponent(d: DeviceResult): CdxComponent {
   };
 }
 
-const VEX_STATE = { affected: 'exploitable', 'possibly-affected': 'in_triage', 'under-investigation': 'in_triage', fixed: 'resolved', 'not-affected': 'not_affected' } as const;
-const VERSION_STATUS = { affected: 'affected', 'possibly-affected': 'unknown', 'under-investigation': 'unknown', fixed: 'unaffected', 'not-affected': 'unaffected' } as const;
+const VEX_STATE = {
+  affected: 'exploitable',
+  'possibly-affected': 'in_triage',
+  'under-investigation': 'in_triage',
+  fixed: 'resolved',
+  'not-affected': 'not_affected',
+} as const;
+const VERSION_STATUS = {
+  affected: 'affected',
+  'possibly-affected': 'unknown',
+  'under-investigation': 'unknown',
+  fixed: 'unaffected',
+  'not-affected': 'unaffected',
+} as const;
 const CVSS_METHOD: Record<string, string> = { '2.0': 'CVSSv2', '3.0': 'CVSSv3', '3.1': 'CVSSv31', '4.0': 'CVSSv4' };
 const SEVERITIES = new Set(['critical', 'high', 'medium', 'low', 'info', 'none', 'unknown']);
 
@@ -119,7 +134,16 @@ function deviceVulnerabilities(d: DeviceResult): CdxVulnerability[] {
       id: f.cve ?? f.advisory.id,
       source: { name: f.advisory.publisher },
       references: [{ id: f.advisory.id, source: { name: f.advisory.publisher } }],
-      ratings: f.cvss ? [{ score: f.cvss.baseScore, ...(severity && SEVERITIES.has(severity) ? { severity } : {}), method: CVSS_METHOD[f.cvss.version] ?? 'other', vector: f.cvss.vector }] : [],
+      ratings: f.cvss
+        ? [
+            {
+              score: f.cvss.baseScore,
+              ...(severity && SEVERITIES.has(severity) ? { severity } : {}),
+              method: CVSS_METHOD[f.cvss.version] ?? 'other',
+              vector: f.cvss.vector,
+            },
+          ]
+        : [],
       ...(f.title ? { description: f.title } : {}),
       ...(f.remediations[0] ? { recommendation: `${f.remediations[0].category}: ${f.remediations[0].details}` } : {}),
       ...(links.length > 0 ? { advisories: links } : {}),

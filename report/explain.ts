@@ -33,7 +33,12 @@ export interface Explanation {
  * Builds the walk from a judged device and what was recorded for it. Checks that are not in the
  * result were about a protocol the device does not speak; they are named with that reason.
  */
-export function explainRequirement(device: DeviceResult, entry: CatalogEntry, observation: DeviceObservation, transcript: readonly TranscriptEntry[]): Explanation {
+export function explainRequirement(
+  device: DeviceResult,
+  entry: CatalogEntry,
+  observation: DeviceObservation,
+  transcript: readonly TranscriptEntry[],
+): Explanation {
   const rows = device.requirements.filter((r) => r.id === entry.id);
   const observed = rows[0]?.observation ?? 'none';
   const decisiveStatus = observed === 'refuted' ? 'fail' : observed === 'consistent' ? 'pass' : undefined;
@@ -64,7 +69,14 @@ export function explainRequirement(device: DeviceResult, entry: CatalogEntry, ob
   const gap = [...device.gaps, ...device.compensated].find((g) => g.requirement === entry.id);
   return {
     device: { address: device.address, role: device.role, componentTypes: device.componentTypes, ...(device.name === undefined ? {} : { name: device.name }) },
-    requirement: { id: entry.id, fr: entry.fr, sl: entry.sl, title: entry.title, assessment: entry.assessment, ...(entry.disputed === undefined ? {} : { disputed: entry.disputed }) },
+    requirement: {
+      id: entry.id,
+      fr: entry.fr,
+      sl: entry.sl,
+      title: entry.title,
+      assessment: entry.assessment,
+      ...(entry.disputed === undefined ? {} : { disputed: entry.disputed }),
+    },
     rows,
     ...(gap ? { gap } : {}),
     checks,
@@ -90,15 +102,22 @@ export function renderExplanation(x: Explanation, opts: { readonly bytesPerEntry
   const r = x.requirement;
   out.push(`${r.id} · FR${r.fr} SL${r.sl} · ${r.title} · catalog: ${r.assessment}${r.disputed ? ` (disputed: ${r.disputed})` : ''}`);
   out.push(`device ${x.device.address}${x.device.name ? ` (${x.device.name})` : ''} · ${x.device.role} · ${x.device.componentTypes.join(' + ')}`);
-  if (x.rows.length === 0) out.push('  does not apply to this device\'s component types');
+  if (x.rows.length === 0) out.push("  does not apply to this device's component types");
   for (const row of x.rows) {
-    out.push(`  ${row.componentType}: ${row.status} · decided by ${row.decidedBy} · observation ${row.observation}${row.reason ? ` · why: ${row.reason}` : ''}`);
+    out.push(
+      `  ${row.componentType}: ${row.status} · decided by ${row.decidedBy} · observation ${row.observation}${row.reason ? ` · why: ${row.reason}` : ''}`,
+    );
     const a = row.attestation;
-    if (a) out.push(`    attestation (${a.state}): ${a.status} · "${a.statement}" · by ${a.by} on ${a.date} · evidence ${a.evidence}${a.expires ? ` · expires ${a.expires}` : ''}`);
+    if (a)
+      out.push(
+        `    attestation (${a.state}): ${a.status} · "${a.statement}" · by ${a.by} on ${a.date} · evidence ${a.evidence}${a.expires ? ` · expires ${a.expires}` : ''}`,
+      );
   }
   if (x.gap) {
     const e = x.gap.exception;
-    out.push(`  gap: ${x.gap.levelsBelowTarget} level(s) below target · causes ${x.gap.causes.join(', ') || '-'}${e ? ` · exception (${e.state}): ${e.countermeasure} · approved by ${e.approvedBy} ${e.approved} · expires ${e.expires}` : ''}`);
+    out.push(
+      `  gap: ${x.gap.levelsBelowTarget} level(s) below target · causes ${x.gap.causes.join(', ') || '-'}${e ? ` · exception (${e.state}): ${e.countermeasure} · approved by ${e.approvedBy} ${e.approved} · expires ${e.expires}` : ''}`,
+    );
   }
   if (x.checks.length === 0) out.push('  no check is mapped: only an attestation can decide it');
   for (const c of x.checks) {
@@ -110,7 +129,9 @@ export function renderExplanation(x: Explanation, opts: { readonly bytesPerEntry
       out.push(`      evidence ${e.probe} on ${e.port}: ${e.status}${e.facts === undefined ? '' : ` · facts ${json(e.facts, 400)}`}`);
       if (!c.decisive) continue;
       for (const t of e.entries) {
-        out.push(`        #${t.seq} ${t.dir} ${t.op}${t.len === undefined ? '' : ` ${t.len} byte(s)`}${t.truncated ? ' (cut when recorded)' : ''}${t.text ? ` "${t.text.slice(0, 120)}"` : ''}`);
+        out.push(
+          `        #${t.seq} ${t.dir} ${t.op}${t.len === undefined ? '' : ` ${t.len} byte(s)`}${t.truncated ? ' (cut when recorded)' : ''}${t.text ? ` "${t.text.slice(0, 120)}"` : ''}`,
+        );
         if (t.hex) out.push(...hexLines(t.hex, opts.bytesPerEntry, '          '));
       }
     }

@@ -228,7 +228,10 @@ function knownVulnerabilities(d: DeviceResult): string {
     (f) =>
       `<tr class="vuln ${esc(f.status)}"><td>${esc(f.status)}</td><td>${esc(f.advisory.id)}</td><td>${esc(f.cve ?? f.title ?? '')}</td><td>${f.cvss ? esc(f.cvss.baseScore) : ''}</td><td>${esc(f.fixedVersion ?? '')}</td><td>${esc(f.remediations[0] ? `${f.remediations[0].category}: ${f.remediations[0].details}` : '')}</td><td>${esc(f.match.confidence)}${f.match.nameOnly ? ' (name only)' : ''}: ${esc(f.match.reason)}</td></tr>`,
   );
-  const table = rows.length === 0 ? '' : `<table class="vulnerabilities"><tr><th>Status</th><th>Advisory</th><th>CVE</th><th>CVSS</th><th>Fixed in</th><th>Fix or mitigation</th><th>Match</th></tr>${rows.join('')}</table>`;
+  const table =
+    rows.length === 0
+      ? ''
+      : `<table class="vulnerabilities"><tr><th>Status</th><th>Advisory</th><th>CVE</th><th>CVSS</th><th>Fixed in</th><th>Fix or mitigation</th><th>Match</th></tr>${rows.join('')}</table>`;
   return `<h3>Known vulnerabilities (${rows.length})</h3><p class="muted">${esc(d.vulnerabilityCoverage.reason)}. Advisory findings inform patch priority; they do not change SL-C.</p>${table}`;
 }
 

@@ -40,9 +40,7 @@ export function renderSummary(result: Result, opts: TerminalOptions): string {
   const lines: string[] = [];
   const s = result.summary;
   lines.push(`${paint(color, '1', 'cellcheck')}  zone "${result.zone.name}"  SL-T ${slT.join(' ')}  run ${result.runId}`);
-  lines.push(
-    `${s.devicesFound} device(s) on ${s.addressesPlanned} address(es) · ${s.devicesMeetingTarget} meet(s) the target · ${s.gaps} gap(s)`,
-  );
+  lines.push(`${s.devicesFound} device(s) on ${s.addressesPlanned} address(es) · ${s.devicesMeetingTarget} meet(s) the target · ${s.gaps} gap(s)`);
   lines.push('');
   if (result.devices.length === 0) {
     lines.push('No device answered on any address.');

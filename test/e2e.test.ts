@@ -23,7 +23,9 @@ function config(withOptIns: boolean) {
 }
 
 function logsSnapshot() {
-  return cell.devices.flatMap((d) => d.fixtures.map((f) => ({ device: d.device.name, fixture: f.name, requests: f.log.requests.length, connections: f.log.connections })));
+  return cell.devices.flatMap((d) =>
+    d.fixtures.map((f) => ({ device: d.device.name, fixture: f.name, requests: f.log.requests.length, connections: f.log.connections })),
+  );
 }
 
 let plain: Result;
@@ -78,7 +80,15 @@ describe('scan of the simulated cell', () => {
   it('fails the weak OPC UA server in FR1, FR3 and FR4 at SL-T 2, with evidence', () => {
     const d = device(plain, 'opcua-weak');
     expect(failing(d)).toEqual(
-      expect.arrayContaining(['opcua.anonymous-offered', 'opcua.none-endpoint', 'opcua.deprecated-policy', 'opcua.cleartext-password', 'opcua.certificate-key-strength', 'opcua.certificate-signature-hash', 'opcua.certificate-self-signed']),
+      expect.arrayContaining([
+        'opcua.anonymous-offered',
+        'opcua.none-endpoint',
+        'opcua.deprecated-policy',
+        'opcua.cleartext-password',
+        'opcua.certificate-key-strength',
+        'opcua.certificate-signature-hash',
+        'opcua.certificate-self-signed',
+      ]),
     );
     expect(gapIds(d)).toEqual(expect.arrayContaining(['CR 1.1', 'CR 3.1', 'CR 4.1', 'CR 4.3']));
     expect(d.slC.ceiling.slice(0, 4)).toEqual([0, 0, 0, 0]);
@@ -96,10 +106,29 @@ describe('scan of the simulated cell', () => {
 
   it('fails every cleartext and unauthenticated service of the weak HMI, and none of the hardened one', () => {
     expect(failing(device(plain, 'hmi-weak'))).toEqual(
-      expect.arrayContaining(['telnet.exposed', 'ftp.exposed', 'http.cleartext', 'http.login-cleartext', 'vnc.exposed', 'vnc.no-auth', 'tls.versions', 'tls.certificate-key-strength']),
+      expect.arrayContaining([
+        'telnet.exposed',
+        'ftp.exposed',
+        'http.cleartext',
+        'http.login-cleartext',
+        'vnc.exposed',
+        'vnc.no-auth',
+        'tls.versions',
+        'tls.certificate-key-strength',
+      ]),
     );
     const hardened = failing(device(plain, 'hmi-hardened'));
-    for (const id of ['telnet.exposed', 'ftp.exposed', 'http.cleartext', 'http.login-cleartext', 'vnc.exposed', 'vnc.no-auth', 'tls.versions', 'tls.certificate-key-strength']) expect(hardened).not.toContain(id);
+    for (const id of [
+      'telnet.exposed',
+      'ftp.exposed',
+      'http.cleartext',
+      'http.login-cleartext',
+      'vnc.exposed',
+      'vnc.no-auth',
+      'tls.versions',
+      'tls.certificate-key-strength',
+    ])
+      expect(hardened).not.toContain(id);
   });
 
   it('reads PLC identity over S7 and Modbus and fails the unprotected CPU only', () => {
@@ -116,7 +145,9 @@ describe('scan of the simulated cell', () => {
   it('judges network devices over SNMP and SSH', () => {
     const weak = device(full, 'switch-weak');
     expect(weak.componentType).toBe('NDR');
-    expect(failing(weak)).toEqual(expect.arrayContaining(['snmp.no-default-community', 'snmp.no-v1v2c', 'snmp.single-zone', 'ssh.kex-algorithms', 'ssh.ciphers', 'telnet.exposed']));
+    expect(failing(weak)).toEqual(
+      expect.arrayContaining(['snmp.no-default-community', 'snmp.no-v1v2c', 'snmp.single-zone', 'ssh.kex-algorithms', 'ssh.ciphers', 'telnet.exposed']),
+    );
     const hardened = device(full, 'switch-hardened');
     expect(failing(hardened)).toEqual([]);
     expect(hardened.checks.find((c) => c.id === 'ssh.login-banner')?.status).toBe('pass');
@@ -138,12 +169,20 @@ describe('scan of the simulated cell', () => {
 
 describe('what the devices received', () => {
   it('no fixture received a write or control request', () => {
-    for (const f of plainRequests) expect(f.classes.filter((c) => c === 'write'), `${f.device} ${f.fixture}: ${f.kinds.join(', ')}`).toEqual([]);
+    for (const f of plainRequests)
+      expect(
+        f.classes.filter((c) => c === 'write'),
+        `${f.device} ${f.fixture}: ${f.kinds.join(', ')}`,
+      ).toEqual([]);
     for (const d of cell.devices) for (const f of d.fixtures) expect(f.log.count('write'), `${d.device.name} ${f.name}`).toBe(0);
   });
 
   it('without opt-ins, no session, login or community was sent to any device', () => {
-    for (const f of plainRequests) expect(f.classes.filter((c) => c === 'session' || c === 'auth'), `${f.device} ${f.fixture}: ${f.kinds.join(', ')}`).toEqual([]);
+    for (const f of plainRequests)
+      expect(
+        f.classes.filter((c) => c === 'session' || c === 'auth'),
+        `${f.device} ${f.fixture}: ${f.kinds.join(', ')}`,
+      ).toEqual([]);
   });
 
   it('no device ever had two connections open from the agent on one service', () => {

@@ -32,7 +32,20 @@ let result: Result;
 let runDir: string;
 
 /** Keys whose values differ between two scans of the same cell. */
-const VARYING = new Set(['runId', 'collectedAt', 'finishedAt', 'agent', 'at', 'durationMs', 'fingerprint256', 'notBefore', 'notAfter', 'readRoundTripMs', 'clockDriftMs', 'transcript']);
+const VARYING = new Set([
+  'runId',
+  'collectedAt',
+  'finishedAt',
+  'agent',
+  'at',
+  'durationMs',
+  'fingerprint256',
+  'notBefore',
+  'notAfter',
+  'readRoundTripMs',
+  'clockDriftMs',
+  'transcript',
+]);
 /** Without root the cell's services below 1024 listen 10000 higher (fixtures/cell.ts). */
 const standardPort = (p: number) => (p > 10_000 && p < 11_024 ? p - 10_000 : p);
 
@@ -91,14 +104,21 @@ describe('golden result of the demo cell with the example attestations and excep
   });
 
   it('flags attestations the scan contradicts, shows expired ones, and compensates without raising SL-C', () => {
-    expect(device('hmi-hardened').requirements.find((r) => r.id === 'CR 1.8')).toMatchObject({ status: 'not-satisfied', attestation: { state: 'contradicted' } });
+    expect(device('hmi-hardened').requirements.find((r) => r.id === 'CR 1.8')).toMatchObject({
+      status: 'not-satisfied',
+      attestation: { state: 'contradicted' },
+    });
     expect(device('switch-weak').requirements.find((r) => r.id === 'CR 7.6')).toMatchObject({ status: 'not-assessed', attestation: { state: 'expired' } });
     const plc = device('plc-hardened');
     expect(plc.compensated.map((g) => g.requirement).sort()).toEqual(['CR 1.2', 'CR 3.1', 'CR 3.1 RE(1)']);
     expect(plc.gaps).toEqual([]);
     expect(plc.slC.demonstrated[2]).toBe(0);
     expect(device('plc-weak').gaps.find((g) => g.requirement === 'CR 4.1')?.exception?.state).toBe('expired');
-    expect(device('switch-hardened').requirements.find((r) => r.id === 'NDR 1.6')).toMatchObject({ status: 'not-applicable', decidedBy: 'attested', reason: expect.stringContaining('no wireless') });
+    expect(device('switch-hardened').requirements.find((r) => r.id === 'NDR 1.6')).toMatchObject({
+      status: 'not-applicable',
+      decidedBy: 'attested',
+      reason: expect.stringContaining('no wireless'),
+    });
   });
 
   it('`evaluate` with the same files reproduces result.json byte for byte', async () => {
@@ -122,7 +142,10 @@ describe('golden result of the demo cell with the example attestations and excep
 
   it('`explain` shows what an attested, observation-consistent requirement rests on', async () => {
     const r = await cli(['explain', runDir, `${PREFIX}.41`, 'CR 1.12', '--attestations', ATTESTATIONS, '--format', 'json']);
-    const x = JSON.parse(r.stdout) as { rows: { status: string; decidedBy: string; observation: string }[]; checks: { check: { id: string; status: string }; decisive: boolean; evidence: { entries: { hex?: string }[] }[] }[] };
+    const x = JSON.parse(r.stdout) as {
+      rows: { status: string; decidedBy: string; observation: string }[];
+      checks: { check: { id: string; status: string }; decisive: boolean; evidence: { entries: { hex?: string }[] }[] }[];
+    };
     expect(x.rows).toEqual([expect.objectContaining({ status: 'satisfied', decidedBy: 'attested', observation: 'consistent' })]);
     const banner = x.checks.find((c) => c.check.id === 'ssh.login-banner');
     expect(banner).toMatchObject({ decisive: true, check: { status: 'pass' } });

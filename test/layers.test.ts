@@ -12,7 +12,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   console: ['probes', 'profiles', 'report', 'console'],
 };
 /** Judging is pure: no network, disk or process access from profiles/. */
-const IO_MODULES = /^(node:)?(fs|fs\/promises|net|dgram|tls|http|https|http2|child_process|worker_threads)$|^(node-opcua|modbus-serial|ssh2|net-snmp|node-snap7)/;
+const IO_MODULES =
+  /^(node:)?(fs|fs\/promises|net|dgram|tls|http|https|http2|child_process|worker_threads)$|^(node-opcua|modbus-serial|ssh2|net-snmp|node-snap7)/;
 const ROOT = resolve(import.meta.dirname, '..');
 
 function sources(dir: string): string[] {

@@ -13,7 +13,12 @@ import { scanAndReport } from './scan.ts';
 export const demoCommand: CommandModule = {
   command: 'demo',
   describe: 'start the simulated cell on loopback, scan it with the built-in config, print the summary',
-  builder: (y) => y.option('out', { type: 'string', default: 'runs', describe: 'parent folder of run directories' }).options({ advisories: JUDGE_OPTIONS.advisories }).options(SIGNING_OPTIONS).options(OUTPUT_OPTIONS),
+  builder: (y) =>
+    y
+      .option('out', { type: 'string', default: 'runs', describe: 'parent folder of run directories' })
+      .options({ advisories: JUDGE_OPTIONS.advisories })
+      .options(SIGNING_OPTIONS)
+      .options(OUTPUT_OPTIONS),
   handler: async (argv) => {
     const a = argv as unknown as { out: string; key?: string; advisories?: string; format: 'text' | 'json'; quiet: boolean; color?: boolean };
     const output = outputOptions(a);

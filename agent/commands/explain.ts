@@ -51,7 +51,8 @@ export const explainCommand: CommandModule = {
     const { run } = readRunDir(a.run);
     const result = judgeRun(run, judge, inputs);
     const device = result.devices.find((d) => d.address === a.device || d.name === a.device);
-    if (!device) throw new UsageError(`device "${a.device}" is not in run ${result.runId} (devices: ${result.devices.map((d) => d.name ?? d.address).join(', ')})`);
+    if (!device)
+      throw new UsageError(`device "${a.device}" is not in run ${result.runId} (devices: ${result.devices.map((d) => d.name ?? d.address).join(', ')})`);
     const entry = judge.profile.catalog.byId.get(a.requirement.trim().replace(/\s+/g, ' '));
     if (!entry) throw new UsageError(`"${a.requirement}" is not a requirement id of the catalog (e.g. "CR 4.1", "CR 1.1 RE(1)")`);
     const observation = run.observations.find((o) => o.address === device.address);

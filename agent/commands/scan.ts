@@ -14,10 +14,25 @@ import { deliverRun, type DeliveryOptions } from '../deliver.ts';
 import { deliveryOptions, progressLog, reportDelivery, SIGNING_OPTIONS, UPLOAD_OPTIONS } from './delivery-options.ts';
 
 /** Scans with a loaded config and prints the result; shared by `scan` and `demo`. */
-export async function scanAndReport(config: Config, out: string, output: OutputOptions, delivery: DeliveryOptions = {}, judged: ReturnType<typeof judgeFromArgs> = { judge: loadJudge(), inputs: {} }): Promise<number> {
+export async function scanAndReport(
+  config: Config,
+  out: string,
+  output: OutputOptions,
+  delivery: DeliveryOptions = {},
+  judged: ReturnType<typeof judgeFromArgs> = { judge: loadJudge(), inputs: {} },
+): Promise<number> {
   const onProgress = progressPrinter(output);
   const { statements, advisories } = judged.inputs;
-  const { result, runDir, reports } = await runScan({ config, outDir: out, probes: PROBES, judge: judged.judge, ...(config.signing?.agentId ? { agentId: config.signing.agentId } : {}), ...(statements ? { statements } : {}), ...(advisories ? { advisories } : {}), ...(onProgress ? { onProgress } : {}) });
+  const { result, runDir, reports } = await runScan({
+    config,
+    outDir: out,
+    probes: PROBES,
+    judge: judged.judge,
+    ...(config.signing?.agentId ? { agentId: config.signing.agentId } : {}),
+    ...(statements ? { statements } : {}),
+    ...(advisories ? { advisories } : {}),
+    ...(onProgress ? { onProgress } : {}),
+  });
   const log = progressLog(output);
   const delivered = await deliverRun(runDir, delivery, log ? { log } : {});
   if (delivered.signedFile) refreshHtmlReport(runDir, result, reports);
@@ -38,7 +53,16 @@ export const scanCommand: CommandModule = {
       .options(JUDGE_OPTIONS)
       .options(OUTPUT_OPTIONS),
   handler: async (argv) => {
-    const a = argv as unknown as { config: string; out: string; plan: boolean; key?: string; upload: boolean; format: 'text' | 'json'; quiet: boolean; color?: boolean } & JudgeArgs;
+    const a = argv as unknown as {
+      config: string;
+      out: string;
+      plan: boolean;
+      key?: string;
+      upload: boolean;
+      format: 'text' | 'json';
+      quiet: boolean;
+      color?: boolean;
+    } & JudgeArgs;
     const config = loadConfigFile(a.config);
     const holdsSecrets = config.probes.snmp.communities.length > 0 || config.probes.snmp.v3 !== undefined;
     const modeWarning = holdsSecrets ? readableByOthersWarning(a.config, 'a config with SNMP communities or keys') : undefined;

@@ -44,7 +44,9 @@ describe('FTP reply parsing', () => {
 });
 
 describe('FTP probes against fixtures', () => {
-  const fixture = fixturesPerPosture<FtpPosture, RunningFixture>(['weak', 'hardened', 'silent', 'drip', 'endless', 'garbage'], (posture) => startFtpFixture({ host: HOST, posture }));
+  const fixture = fixturesPerPosture<FtpPosture, RunningFixture>(['weak', 'hardened', 'silent', 'drip', 'endless', 'garbage'], (posture) =>
+    startFtpFixture({ host: HOST, posture }),
+  );
 
   it('reads a multi-line greeting, sends only QUIT, on one connection', async () => {
     const f = fixture('weak');

@@ -69,7 +69,9 @@ describe('HTTP parsing', () => {
 });
 
 describe('httpProbe against fixtures', () => {
-  const fixture = fixturesPerPosture<HttpPosture, RunningFixture>(['weak', 'hardened', 'basic-auth', 'silent', 'drip', 'endless', 'garbage'], (posture) => startHttpFixture({ host: HOST, posture }));
+  const fixture = fixturesPerPosture<HttpPosture, RunningFixture>(['weak', 'hardened', 'basic-auth', 'silent', 'drip', 'endless', 'garbage'], (posture) =>
+    startHttpFixture({ host: HOST, posture }),
+  );
 
   it('reads the login page of the weak posture with one GET on one connection', async () => {
     const f = fixture('weak');

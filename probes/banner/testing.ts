@@ -26,7 +26,10 @@ export function testContext(address: string, port: number, opts: TestContextOpti
  * Starts one fixture per posture before the enclosing describe block and closes them after it;
  * returns a lookup by posture.
  */
-export function fixturesPerPosture<P extends string, F extends { close(): Promise<void> }>(postures: readonly P[], start: (posture: P) => Promise<F>): (posture: P) => F {
+export function fixturesPerPosture<P extends string, F extends { close(): Promise<void> }>(
+  postures: readonly P[],
+  start: (posture: P) => Promise<F>,
+): (posture: P) => F {
   const fixtures = new Map<P, F>();
   beforeAll(async () => {
     for (const posture of postures) fixtures.set(posture, await start(posture));

@@ -57,7 +57,9 @@ describe('RFB parsing', () => {
 });
 
 describe('vncProbe against fixtures', () => {
-  const fixture = fixturesPerPosture<VncPosture, RunningFixture>(['weak', 'hardened', 'rfb33', 'refusing', 'silent', 'drip', 'endless', 'garbage'], (posture) => startVncFixture({ host: HOST, posture }));
+  const fixture = fixturesPerPosture<VncPosture, RunningFixture>(['weak', 'hardened', 'rfb33', 'refusing', 'silent', 'drip', 'endless', 'garbage'], (posture) =>
+    startVncFixture({ host: HOST, posture }),
+  );
 
   it('reads the None security type of the weak posture and never chooses a type', async () => {
     const f = fixture('weak');

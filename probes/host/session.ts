@@ -108,7 +108,9 @@ export class HostSession {
         try {
           appendFileSync(cred.knownHostsFile, knownHostsLine(name, key));
         } catch (err) {
-          watch.settle(new ProbeUnavailable('error', `cannot record the host key in ${cred.knownHostsFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`));
+          watch.settle(
+            new ProbeUnavailable('error', `cannot record the host key in ${cred.knownHostsFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`),
+          );
           return false;
         }
         ctx.transcript.note(probe, 'ssh.host-key-recorded', `first use: ${type} SHA256:${print} written to the known_hosts file`);

@@ -4,7 +4,15 @@ import { Failure } from '../types.ts';
 export const DEVICE_ID_CATEGORY_NAMES = ['basic', 'regular', 'extended'] as const;
 
 /** Names of the standard objects; the index is the object id (0x00-0x06) defined by the Modbus spec. */
-export const STANDARD_OBJECT_NAMES = ['vendorName', 'productCode', 'majorMinorRevision', 'vendorUrl', 'productName', 'modelName', 'userApplicationName'] as const;
+export const STANDARD_OBJECT_NAMES = [
+  'vendorName',
+  'productCode',
+  'majorMinorRevision',
+  'vendorUrl',
+  'productName',
+  'modelName',
+  'userApplicationName',
+] as const;
 export const StandardObjectName = z.enum(STANDARD_OBJECT_NAMES);
 export type StandardObjectName = z.infer<typeof StandardObjectName>;
 

@@ -80,12 +80,20 @@ const SPEC_FIXTURES = [
   spec('oversized', '127.20.0.8', { port: 0, objects: FULL, behaviour: 'oversized' }),
   spec('wrong-length', '127.20.0.9', { port: 0, objects: FULL, behaviour: 'wrong-length' }),
   spec('silent-after-basic', '127.20.0.10', { port: 0, objects: FULL, behaviour: 'silent', misbehaveFrom: 2 }),
-  spec('endless-paging', '127.20.0.11', { port: 0, objects: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [0x80 + i, `p${i}`])), objectsPerReply: 1 }),
+  spec('endless-paging', '127.20.0.11', {
+    port: 0,
+    objects: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [0x80 + i, `p${i}`])),
+    objectsPerReply: 1,
+  }),
 ];
 
 beforeAll(async () => {
   for (const f of SPEC_FIXTURES) fixtures[f.name] = await startModbusSpecFixture({ host: f.host, name: f.name, ...f.opts });
-  fixtures.servertcp = await startModbusServerTcpFixture({ host: '127.20.1.1', port: 5020, identity: { 0: 'Other Vendor', 1: 'OV-99', 2: '3.1', 4: 'Other PLC', 5: 'OV' } });
+  fixtures.servertcp = await startModbusServerTcpFixture({
+    host: '127.20.1.1',
+    port: 5020,
+    identity: { 0: 'Other Vendor', 1: 'OV-99', 2: '3.1', 4: 'Other PLC', 5: 'OV' },
+  });
 });
 
 afterAll(async () => {

@@ -47,12 +47,18 @@ describe('buildS7Request', () => {
   });
 
   it('builds Setup Communication with PDU size 480', () => {
-    expect(buildS7Request({ kind: 'setup-communication', pduRef: 1, pduSize: 480 })).toEqual(hex('03000019 02f080 32010000 0001 0008 0000 f000 0001 0001 01e0'));
+    expect(buildS7Request({ kind: 'setup-communication', pduRef: 1, pduSize: 480 })).toEqual(
+      hex('03000019 02f080 32010000 0001 0008 0000 f000 0001 0001 01e0'),
+    );
   });
 
   it('builds Read SZL and its follow-up as userdata of the CPU function group', () => {
-    expect(buildS7Request({ kind: 'szl-read', pduRef: 2, szlId: 0x0232, index: 4 })).toEqual(hex('03000021 02f080 32070000 0002 0008 0008 0001120411440100 ff090004 0232 0004'));
-    expect(buildS7Request({ kind: 'szl-followup', pduRef: 3, sequence: 0x17 })).toEqual(hex('03000021 02f080 32070000 0003 000c 0004 000112081244011700000000 0a000000'));
+    expect(buildS7Request({ kind: 'szl-read', pduRef: 2, szlId: 0x0232, index: 4 })).toEqual(
+      hex('03000021 02f080 32070000 0002 0008 0008 0001120411440100 ff090004 0232 0004'),
+    );
+    expect(buildS7Request({ kind: 'szl-followup', pduRef: 3, sequence: 0x17 })).toEqual(
+      hex('03000021 02f080 32070000 0003 000c 0004 000112081244011700000000 0a000000'),
+    );
   });
 
   it('refuses every kind outside the allow-list, so no other job can be built', () => {
@@ -126,7 +132,8 @@ describe('parseCotp', () => {
 });
 
 describe('parseSetupReply', () => {
-  const reply = (ref: number, errClass: number, pdu: number) => Buffer.from([0x32, 0x03, 0, 0, ...u16(ref), 0, 8, 0, 0, errClass, 0, 0xf0, 0, 0, 1, 0, 1, ...u16(pdu)]);
+  const reply = (ref: number, errClass: number, pdu: number) =>
+    Buffer.from([0x32, 0x03, 0, 0, ...u16(ref), 0, 8, 0, 0, errClass, 0, 0xf0, 0, 0, 1, 0, 1, ...u16(pdu)]);
 
   it('reads the granted PDU size', () => {
     expect(parseSetupReply(reply(1, 0, 240), 1)).toEqual({ ok: true, value: { pduSize: 240 } });
@@ -195,8 +202,21 @@ describe('SZL lists', () => {
   it('decodes the id list, component identification and protection', () => {
     const ids = decodeSzlIds(listOf(list(0, 0, 2, [u16(0x0011), u16(0x001c), u16(0x0232)])));
     expect(ids).toEqual({ ok: true, value: [0x0011, 0x001c, 0x0232] });
-    const component = decodeComponentIdentification(listOf(list(0x001c, 0, 34, [[0, 5, ...text('S C-X4U421302020', 32, 0)], [0, 1, ...text('PLC_1\u0007', 32, 0)]])));
-    expect(component).toEqual({ ok: true, value: [{ index: 5, text: 'S C-X4U421302020' }, { index: 1, text: 'PLC_1' }] });
+    const component = decodeComponentIdentification(
+      listOf(
+        list(0x001c, 0, 34, [
+          [0, 5, ...text('S C-X4U421302020', 32, 0)],
+          [0, 1, ...text('PLC_1\u0007', 32, 0)],
+        ]),
+      ),
+    );
+    expect(component).toEqual({
+      ok: true,
+      value: [
+        { index: 5, text: 'S C-X4U421302020' },
+        { index: 1, text: 'PLC_1' },
+      ],
+    });
     const protection = decodeProtection(listOf(list(0x0232, 4, 40, [[0, 4, 0, 1, 0, 3, 0, 3, 0, 1, 0, 0, ...new Array<number>(28).fill(0)]])));
     expect(protection).toEqual({ ok: true, value: { schSchal: 1, schPar: 3, schRel: 3, bartSch: 1, anlSch: 0 } });
   });
@@ -250,7 +270,16 @@ describe('diagnostic buffer (SZL 0x00A0)', () => {
       ok: true,
       value: [
         { eventId: 0x4302, priority: 0xff, obNumber: 0x64, datId: 0xc700, info1: 0, info2: 8, time: '2024-03-18T14:59:07.250', timeRaw: NEWEST.toLowerCase() },
-        { eventId: 0x1381, priority: 0xfe, obNumber: 0x46, datId: 0xc772, info1: 0x4304, info2: 0x08147714, time: '2024-03-18T14:58:07.250', timeRaw: OLDER.toLowerCase() },
+        {
+          eventId: 0x1381,
+          priority: 0xfe,
+          obNumber: 0x46,
+          datId: 0xc772,
+          info1: 0x4304,
+          info2: 0x08147714,
+          time: '2024-03-18T14:58:07.250',
+          timeRaw: OLDER.toLowerCase(),
+        },
       ],
     });
   });
@@ -262,7 +291,11 @@ describe('diagnostic buffer (SZL 0x00A0)', () => {
   it('refuses a record length other than 20 instead of reading guessed offsets', () => {
     for (const length of [16, 24]) {
       const records = [new Array<number>(length).fill(0x11)];
-      expect(decodeDiagnosticBuffer(listOf(list(0x00a0, 0, length, records)))).toMatchObject({ ok: false, kind: 'malformed', detail: expect.stringMatching(`${length} bytes`) });
+      expect(decodeDiagnosticBuffer(listOf(list(0x00a0, 0, length, records)))).toMatchObject({
+        ok: false,
+        kind: 'malformed',
+        detail: expect.stringMatching(`${length} bytes`),
+      });
     }
   });
 

@@ -89,7 +89,17 @@ function cotpData(s7: Buffer): Buffer {
 }
 
 function s7Header(rosctr: number, pduRef: number, param: readonly number[], data: readonly number[]): Buffer {
-  return Buffer.from([S7_PROTOCOL_ID, rosctr, 0x00, 0x00, ...u16(pduRef, 'PDU reference'), ...u16(param.length, 'parameter length'), ...u16(data.length, 'data length'), ...param, ...data]);
+  return Buffer.from([
+    S7_PROTOCOL_ID,
+    rosctr,
+    0x00,
+    0x00,
+    ...u16(pduRef, 'PDU reference'),
+    ...u16(param.length, 'parameter length'),
+    ...u16(data.length, 'data length'),
+    ...param,
+    ...data,
+  ]);
 }
 
 /** Frame length for TcpSession.readFrame: TPKT version 3, reserved 0, 16-bit total length. */
@@ -98,7 +108,8 @@ export function tpktFrameLength(buf: Buffer): number | undefined {
   if (buf.length < TPKT_HEADER) return undefined;
   const total = buf.readUInt16BE(2);
   // A COTP header needs at least its length indicator and type after the TPKT header.
-  if (buf[1] !== 0x00 || total < TPKT_HEADER + 2) throw new ProbeUnavailable('malformed', `TPKT header announces an impossible frame (${buf.subarray(0, 4).toString('hex')})`);
+  if (buf[1] !== 0x00 || total < TPKT_HEADER + 2)
+    throw new ProbeUnavailable('malformed', `TPKT header announces an impossible frame (${buf.subarray(0, 4).toString('hex')})`);
   return total;
 }
 
@@ -114,7 +125,8 @@ export type CotpTpdu =
 
 /** Parses one complete TPKT frame carrying a COTP CC, DR or DT. */
 export function parseCotp(frame: Buffer): Parsed<CotpTpdu> {
-  if (frame.length < TPKT_HEADER + 2 || frame[0] !== 0x03 || frame.readUInt16BE(2) !== frame.length) return bad('malformed', 'TPKT length does not match the frame');
+  if (frame.length < TPKT_HEADER + 2 || frame[0] !== 0x03 || frame.readUInt16BE(2) !== frame.length)
+    return bad('malformed', 'TPKT length does not match the frame');
   const li = frame[4] ?? 0;
   const headerEnd = TPKT_HEADER + 1 + li;
   if (li < 1 || headerEnd > frame.length) return bad('malformed', `COTP length indicator ${li} runs past the frame`);
@@ -181,7 +193,8 @@ export function parseSetupReply(pdu: Buffer, expectedRef: number): Parsed<{ read
   if (!parsed.ok) return parsed;
   const { rosctr, errorClass, errorCode, param } = parsed.value;
   if (rosctr !== ROSCTR_ACK_DATA && rosctr !== ROSCTR_ACK) return bad('protocol-mismatch', `Setup Communication answered with ROSCTR ${rosctr}`);
-  if (errorClass !== 0 || errorCode !== 0) return bad('refused', `Setup Communication refused with error class 0x${hex8(errorClass)} code 0x${hex8(errorCode)}`);
+  if (errorClass !== 0 || errorCode !== 0)
+    return bad('refused', `Setup Communication refused with error class 0x${hex8(errorClass)} code 0x${hex8(errorCode)}`);
   if (param.length < 8 || param[0] !== FUNCTION_SETUP_COMMUNICATION) return bad('malformed', 'Setup Communication reply parameter is truncated');
   const pduSize = param.readUInt16BE(6);
   // Smaller than one SZL reply header could never carry an answer; larger than the frame we allow cannot arrive.
@@ -205,8 +218,10 @@ export function parseSzlTelegram(pdu: Buffer, expectedRef: number): Parsed<SzlTe
   if (!parsed.ok) return parsed;
   const { rosctr, param, data } = parsed.value;
   if (rosctr !== ROSCTR_USERDATA) return bad('protocol-mismatch', `Read SZL answered with ROSCTR ${rosctr}`);
-  if (param.length !== 12 || param[0] !== 0x00 || param[1] !== 0x01 || param[2] !== 0x12 || param[3] !== 0x08) return bad('malformed', 'Read SZL reply parameter header is not a userdata response');
-  if (param[4] !== 0x12 || param[5] !== USERDATA_SZL_RESPONSE || param[6] !== SUBFUNCTION_READ_SZL) return bad('protocol-mismatch', `userdata reply is not a Read SZL response (${param.subarray(4, 7).toString('hex')})`);
+  if (param.length !== 12 || param[0] !== 0x00 || param[1] !== 0x01 || param[2] !== 0x12 || param[3] !== 0x08)
+    return bad('malformed', 'Read SZL reply parameter header is not a userdata response');
+  if (param[4] !== 0x12 || param[5] !== USERDATA_SZL_RESPONSE || param[6] !== SUBFUNCTION_READ_SZL)
+    return bad('protocol-mismatch', `userdata reply is not a Read SZL response (${param.subarray(4, 7).toString('hex')})`);
   if (data.length < 4) return bad('malformed', 'Read SZL reply data header is truncated');
   const length = data.readUInt16BE(2);
   if (4 + length !== data.length) return bad('malformed', `Read SZL reply data announces ${length} bytes, carries ${data.length - 4}`);

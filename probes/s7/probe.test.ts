@@ -50,7 +50,15 @@ async function probe(name: string, signal = new AbortController().signal): Promi
   if (!fixture) throw new Error(`no fixture ${name}`);
   const connections = fixture.log.connections;
   const requests = fixture.log.requests.length;
-  const ctx: ProbeContext = { address: fixture.host, port: fixture.ports.s7 ?? 0, stepTimeoutMs: STEP_MS, signal, transcript: new Transcript(), options: {}, now: () => new Date(0) };
+  const ctx: ProbeContext = {
+    address: fixture.host,
+    port: fixture.ports.s7 ?? 0,
+    stepTimeoutMs: STEP_MS,
+    signal,
+    transcript: new Transcript(),
+    options: {},
+    now: () => new Date(0),
+  };
   const outcome = await runProbe(s7SzlProbe, ctx);
   await expect.poll(() => fixture.log.openConnections, { timeout: 3000 }).toBe(0);
   return { outcome, ctx, connections: fixture.log.connections - connections, requests: fixture.log.requests.length - requests };
@@ -100,7 +108,11 @@ describe('s7.szl against the own S7 fixture', () => {
 
   it('reads password protection level 3 and newer firmware of a hardened CPU', async () => {
     const f = facts(await probe('hardened'));
-    expect(f).toMatchObject({ firmware: 'V4.6.1', protection: { schPar: 3, schRel: 3, modeSwitch: 'RUN' }, component: { plantId: 'PLANT-A LINE-3', memoryCardSerial: 'MMC 0815' } });
+    expect(f).toMatchObject({
+      firmware: 'V4.6.1',
+      protection: { schPar: 3, schRel: 3, modeSwitch: 'RUN' },
+      component: { plantId: 'PLANT-A LINE-3', memoryCardSerial: 'MMC 0815' },
+    });
   });
 
   it('reads the diagnostic buffer listed in 0x0000, newest entry first', async () => {
@@ -198,7 +210,15 @@ describe('s7.szl against the own S7 fixture', () => {
   });
 
   it('reports a closed port as refused', async () => {
-    const ctx: ProbeContext = { address: '127.30.0.250', port: 102, stepTimeoutMs: STEP_MS, signal: new AbortController().signal, transcript: new Transcript(), options: {}, now: () => new Date(0) };
+    const ctx: ProbeContext = {
+      address: '127.30.0.250',
+      port: 102,
+      stepTimeoutMs: STEP_MS,
+      signal: new AbortController().signal,
+      transcript: new Transcript(),
+      options: {},
+      now: () => new Date(0),
+    };
     const outcome = await runProbe(s7SzlProbe, ctx);
     expect(outcome.status === 'unavailable' && outcome.failure.kind).toBe('refused');
   });
@@ -210,7 +230,14 @@ describe('s7.szl against snap7', () => {
     if (!fixture) throw new Error('no snap7 fixture');
     const run = await probe('snap7');
     const f = facts(run);
-    expect(f).toMatchObject({ tsap: { called: 0x0102 }, tsapRetried: false, orderNumber: '6ES7 315-2EH14-0AB0', firmware: 'V3.2.6', protection: { schPar: 0, modeSwitch: 'RUN-P' }, unavailable: [] });
+    expect(f).toMatchObject({
+      tsap: { called: 0x0102 },
+      tsapRetried: false,
+      orderNumber: '6ES7 315-2EH14-0AB0',
+      firmware: 'V3.2.6',
+      protection: { schPar: 0, modeSwitch: 'RUN-P' },
+      unavailable: [],
+    });
     expect(f.component?.moduleTypeName ?? f.component?.moduleName).toBeTruthy();
     expect(run.connections).toBe(1);
     // snap7 lists 0x00A0 and answers it with its own ten entries: the parser meets a buffer it did not shape.

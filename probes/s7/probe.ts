@@ -42,7 +42,9 @@ const MAX_SZL_BYTES = 16 * 1024;
 /** A PDU split over more COTP fragments than this is not from a real CPU. */
 const MAX_FRAGMENTS = 16;
 
-type SzlRead = { readonly status: 'ok'; readonly list: SzlList } | { readonly status: 'unavailable'; readonly reason: S7SzlFacts['unavailable'][number]['reason']; readonly detail: string };
+type SzlRead =
+  | { readonly status: 'ok'; readonly list: SzlList }
+  | { readonly status: 'unavailable'; readonly reason: S7SzlFacts['unavailable'][number]['reason']; readonly detail: string };
 
 class S7Connection {
   readonly #session: TcpSession;
@@ -93,12 +95,17 @@ class S7Connection {
     let pduRef = this.nextRef();
     await this.send({ kind: 'szl-read', pduRef, szlId, index });
     let telegram = unwrap(parseSzlTelegram(await this.receivePdu(), pduRef));
-    if (telegram.returnCode === SZL_RETURN_OBJECT_DOES_NOT_EXIST) return { status: 'unavailable', reason: 'not-available', detail: 'device answered: object does not exist' };
+    if (telegram.returnCode === SZL_RETURN_OBJECT_DOES_NOT_EXIST)
+      return { status: 'unavailable', reason: 'not-available', detail: 'device answered: object does not exist' };
     const chunks: Buffer[] = [];
     let bytes = 0;
     for (let telegrams = 1; ; telegrams += 1) {
       if (telegram.returnCode !== SZL_RETURN_OK || telegram.errorCode !== 0) {
-        return { status: 'unavailable', reason: 'error-code', detail: `return code 0x${telegram.returnCode.toString(16)}, error 0x${hex16(telegram.errorCode)}` };
+        return {
+          status: 'unavailable',
+          reason: 'error-code',
+          detail: `return code 0x${telegram.returnCode.toString(16)}, error 0x${hex16(telegram.errorCode)}`,
+        };
       }
       chunks.push(telegram.data);
       bytes += telegram.data.length;
@@ -112,7 +119,8 @@ class S7Connection {
     }
     const list = parseSzlList(Buffer.concat(chunks));
     if (!list.ok) return { status: 'unavailable', reason: 'malformed', detail: list.detail };
-    if (list.value.id !== szlId) return { status: 'unavailable', reason: 'malformed', detail: `asked for SZL 0x${hex16(szlId)}, answer is SZL 0x${hex16(list.value.id)}` };
+    if (list.value.id !== szlId)
+      return { status: 'unavailable', reason: 'malformed', detail: `asked for SZL 0x${hex16(szlId)}, answer is SZL 0x${hex16(list.value.id)}` };
     return { status: 'ok', list: list.value };
   }
 }
@@ -187,7 +195,13 @@ function decodeInto(facts: S7SzlFacts, id: number, list: SzlList): string | unde
   if (id === 0x0011) {
     const modules = decodeModuleIdentification(list);
     if (!modules.ok) return modules.detail;
-    facts.modules = modules.value.map((m) => ({ index: m.index, orderNumber: m.orderNumber, moduleType: m.moduleType, versionRaw: m.versionRaw, ...(m.version ? { version: m.version } : {}) }));
+    facts.modules = modules.value.map((m) => ({
+      index: m.index,
+      orderNumber: m.orderNumber,
+      moduleType: m.moduleType,
+      versionRaw: m.versionRaw,
+      ...(m.version ? { version: m.version } : {}),
+    }));
     const byIndex = (i: number) => facts.modules.find((m) => m.index === i);
     const orderNumber = byIndex(MODULE_INDEX.module)?.orderNumber;
     const hardware = byIndex(MODULE_INDEX.hardware)?.version;
@@ -215,7 +229,9 @@ function decodeInto(facts: S7SzlFacts, id: number, list: SzlList): string | unde
     if (!entries.ok) return entries.detail;
     facts.diagnosticBuffer = {
       entryCount: entries.value.length,
-      entries: entries.value.slice(0, DIAGNOSTIC_ENTRIES_KEPT).map(({ eventId, time, ...rest }) => ({ ...rest, eventId: `0x${hex16(eventId)}`, ...(time ? { time } : {}) })),
+      entries: entries.value
+        .slice(0, DIAGNOSTIC_ENTRIES_KEPT)
+        .map(({ eventId, time, ...rest }) => ({ ...rest, eventId: `0x${hex16(eventId)}`, ...(time ? { time } : {}) })),
     };
     return undefined;
   }

@@ -308,7 +308,9 @@ export class SnmpReader {
       return vbs.map((vb) => [normalise(vb)]);
     }
     // net-snmp answers GETBULK with one list per requested OID (its typings say a flat list).
-    const vbs = await this.#request<(NetSnmp.Varbind | NetSnmp.Varbind[])[]>('snmp.getbulk', oids, (cb) => this.#session.getBulk([...oids], 0, BULK_REPETITIONS, cb));
+    const vbs = await this.#request<(NetSnmp.Varbind | NetSnmp.Varbind[])[]>('snmp.getbulk', oids, (cb) =>
+      this.#session.getBulk([...oids], 0, BULK_REPETITIONS, cb),
+    );
     return vbs.map((column) => (Array.isArray(column) ? column.map(normalise) : [normalise(column)]));
   }
 

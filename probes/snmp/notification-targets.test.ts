@@ -15,7 +15,9 @@ const nameIndex = (name: string) => [...name].map((c) => c.charCodeAt(0)).join('
 describe('snmpTargetAddrTable rows', () => {
   it('decodes the implied name, the UDP/IPv4 address and port, and the row status', () => {
     const rows = new Map([[nameIndex('nms-1'), [SNMP_UDP_DOMAIN, Buffer.from('c000023200a2', 'hex'), 1]]]);
-    expect(notificationTargetRows(rows)).toEqual([{ name: 'nms-1', domain: SNMP_UDP_DOMAIN, transport: 'udp', address: '192.0.2.50:162', rowStatus: 'active' }]);
+    expect(notificationTargetRows(rows)).toEqual([
+      { name: 'nms-1', domain: SNMP_UDP_DOMAIN, transport: 'udp', address: '192.0.2.50:162', rowStatus: 'active' },
+    ]);
   });
 
   it('reads IPv6 and TCP domains and keeps what it does not understand as hex', () => {
@@ -41,7 +43,12 @@ let many: RunningSnmpFixture;
 beforeAll(async () => {
   hardened = await startSnmpFixture({ host: HOST.hardened, port: PORT, posture: 'hardened' });
   weak = await startSnmpFixture({ host: HOST.weak, port: PORT, posture: 'weak' });
-  const targets = Array.from({ length: SNMP_LIMITS.maxRowsPerTable + 5 }, (_, i) => ({ name: `t${String(i).padStart(3, '0')}`, domain: SNMP_UDP_DOMAIN, address: udpTAddress('192.0.2.1', 1000 + i), rowStatus: i % 2 ? 1 : 2 }));
+  const targets = Array.from({ length: SNMP_LIMITS.maxRowsPerTable + 5 }, (_, i) => ({
+    name: `t${String(i).padStart(3, '0')}`,
+    domain: SNMP_UDP_DOMAIN,
+    address: udpTAddress('192.0.2.1', 1000 + i),
+    rowStatus: i % 2 ? 1 : 2,
+  }));
   many = await startSnmpFixture({ host: HOST.many, port: PORT, posture: 'weak', notificationTargets: targets });
 });
 
@@ -50,7 +57,15 @@ afterAll(async () => {
 });
 
 async function targets(host: string, options: Record<string, unknown>): Promise<{ facts: SnmpFacts; ops: string[] }> {
-  const ctx: ProbeContext = { address: host, port: PORT, stepTimeoutMs: 300, signal: new AbortController().signal, transcript: new Transcript(), options, now: () => new Date(0) };
+  const ctx: ProbeContext = {
+    address: host,
+    port: PORT,
+    stepTimeoutMs: 300,
+    signal: new AbortController().signal,
+    transcript: new Transcript(),
+    options,
+    now: () => new Date(0),
+  };
   const outcome = await runProbe(snmpProbe, ctx);
   if (outcome.status !== 'ok') throw new Error(`probe unavailable: ${JSON.stringify(outcome.failure)}`);
   return { facts: outcome.facts as SnmpFacts, ops: ctx.transcript.sentOps() };

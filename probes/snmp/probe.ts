@@ -31,7 +31,6 @@ export const WELL_KNOWN_COMMUNITIES: readonly string[] = wellKnown.communities;
 /** Rows read per table and varbinds per probe run, so a huge or endless table cannot stall a device. */
 export const SNMP_LIMITS = { maxRowsPerTable: 128, maxVarbinds: 2000 } as const;
 
-
 function readOptions(ctx: ProbeContext): SnmpProbeOptions {
   const picked = { communities: ctx.options.communities, v3: ctx.options.v3 };
   const parsed = SnmpProbeOptions.safeParse(picked);

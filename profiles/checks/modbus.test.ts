@@ -12,7 +12,15 @@ const IDENTIFIED: ModbusDeviceIdFacts = {
   modbusConfirmed: true,
   deviceIdSupported: true,
   conformityLevel: 0x82,
-  objects: { vendorName: 'ACME', productCode: '6ES7 000-0AA00-0AA0', majorMinorRevision: 'V2.7', productName: 'ACME PLC', modelName: 'P-1', private: [], reserved: [] },
+  objects: {
+    vendorName: 'ACME',
+    productCode: '6ES7 000-0AA00-0AA0',
+    majorMinorRevision: 'V2.7',
+    productName: 'ACME PLC',
+    modelName: 'P-1',
+    private: [],
+    reserved: [],
+  },
   categories: [
     { category: 'basic', requests: 1, objectIds: [0, 1, 2] },
     { category: 'regular', requests: 1, objectIds: [4, 5] },
@@ -100,7 +108,10 @@ describe('modbus.identity-exposed', () => {
     expect(evaluate(id, device([ok(vendorOnly)])).status).toBe('pass');
     const interrupted = { ...vendorOnly, interrupted: { kind: 'timeout' as const, detail: 'silent' } };
     expect(evaluate(id, device([ok(interrupted)])).status).toBe('unknown');
-    const gateway = { ...NO_FC43, categories: [{ category: 'basic' as const, requests: 1, objectIds: [], exception: { code: 11, name: 'gateway-target-no-response' } }] };
+    const gateway = {
+      ...NO_FC43,
+      categories: [{ category: 'basic' as const, requests: 1, objectIds: [], exception: { code: 11, name: 'gateway-target-no-response' } }],
+    };
     const { deviceIdSupported: _, ...gatewayFacts } = gateway;
     expect(evaluate(id, device([ok(gatewayFacts)])).status).toBe('unknown');
   });

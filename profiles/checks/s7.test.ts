@@ -28,13 +28,24 @@ const WEAK: S7SzlFacts = {
 const HARDENED: S7SzlFacts = { ...WEAK, firmware: 'V4.6.1', protection: { schSchal: 1, schPar: 3, schRel: 3, bartSch: 1, modeSwitch: 'RUN', anlSch: 0 } };
 const WRITE_ONLY: S7SzlFacts = { ...WEAK, protection: { schSchal: 1, schPar: 2, schRel: 2, bartSch: 0, modeSwitch: 'undefined', anlSch: 0 } };
 const { protection: _dropped, ...NO_PROTECTION_BASE } = WEAK;
-const NO_PROTECTION: S7SzlFacts = { ...NO_PROTECTION_BASE, unavailable: [{ szlId: 0x0232, index: 4, reason: 'not-available', detail: 'device answered: object does not exist' }] };
+const NO_PROTECTION: S7SzlFacts = {
+  ...NO_PROTECTION_BASE,
+  unavailable: [{ szlId: 0x0232, index: 4, reason: 'not-available', detail: 'device answered: object does not exist' }],
+};
 
 function ok(facts: S7SzlFacts, port = 102): ProbeOutcome {
   return { probe: 's7.szl', version: 1, port, status: 'ok', facts, transcript: [2, 16], durationMs: 9 };
 }
 
-const TIMEOUT: ProbeOutcome = { probe: 's7.szl', version: 1, port: 102, status: 'unavailable', failure: { kind: 'timeout', detail: 'no complete reply' }, transcript: [1, 3], durationMs: 2000 };
+const TIMEOUT: ProbeOutcome = {
+  probe: 's7.szl',
+  version: 1,
+  port: 102,
+  status: 'unavailable',
+  failure: { kind: 'timeout', detail: 'no complete reply' },
+  transcript: [1, 3],
+  durationMs: 2000,
+};
 
 function device(outcomes: ProbeOutcome[], s7PortOpen = outcomes.length > 0): DeviceView {
   const services: DeviceObservation['services'] = s7PortOpen ? [{ port: 102, transport: 'tcp', protocol: 's7', confirmed: outcomes.length > 0 }] : [];
@@ -51,7 +62,13 @@ function evaluate(id: string, view: DeviceView) {
 
 describe('s7 check instances', () => {
   it('load against their kinds', () => {
-    expect([...checks.keys()]).toEqual(['s7.unauthenticated-protocol', 's7.write-protection', 's7.read-write-protection', 's7.mode-switch-not-run-p', 's7.diagnostic-buffer']);
+    expect([...checks.keys()]).toEqual([
+      's7.unauthenticated-protocol',
+      's7.write-protection',
+      's7.read-write-protection',
+      's7.mode-switch-not-run-p',
+      's7.diagnostic-buffer',
+    ]);
   });
 
   it('reject a protection level that would let a password-less CPU pass', () => {
@@ -91,7 +108,10 @@ describe('s7.protection-level', () => {
   });
 
   it('is unknown when SZL 0x0232 could not be read, with the reason', () => {
-    expect(evaluate('s7.write-protection', device([ok(NO_PROTECTION)]))).toMatchObject({ status: 'unknown', reason: expect.stringMatching(/0x0232.*not-available/) });
+    expect(evaluate('s7.write-protection', device([ok(NO_PROTECTION)]))).toMatchObject({
+      status: 'unknown',
+      reason: expect.stringMatching(/0x0232.*not-available/),
+    });
   });
 
   it('lets the weakest port decide', () => {
@@ -127,7 +147,10 @@ describe('s7.diagnostic-buffer', () => {
 
   it('never fails: a buffer that is not offered, not readable or empty is unknown, with the reason', () => {
     const notListed: S7SzlFacts = { ...WEAK, unavailable: [{ szlId: 0x00a0, index: 0, reason: 'not-listed', detail: 'not in the SZL 0x0000 list' }] };
-    const tooLong: S7SzlFacts = { ...WEAK, unavailable: [{ szlId: 0x00a0, index: 0, reason: 'too-long', detail: 'answer still continues after 16 telegrams' }] };
+    const tooLong: S7SzlFacts = {
+      ...WEAK,
+      unavailable: [{ szlId: 0x00a0, index: 0, reason: 'too-long', detail: 'answer still continues after 16 telegrams' }],
+    };
     const empty: S7SzlFacts = { ...WEAK, diagnosticBuffer: { entryCount: 0, entries: [] } };
     expect(evaluate(id, device([ok(notListed)]))).toMatchObject({ status: 'unknown', reason: 'SZL 0x00A0 not-listed: not in the SZL 0x0000 list' });
     expect(evaluate(id, device([ok(tooLong)]))).toMatchObject({ status: 'unknown', reason: expect.stringMatching(/too-long/) });

@@ -66,7 +66,9 @@ const protectionLevel = defineCheckKind({
     if ('status' in found) return found;
     const expected = { passwordProtectionLevel: { atLeast: minLevel } };
     const missing = found.facts.filter((f) => !f.facts.protection);
-    const observed = found.facts.flatMap((f) => (f.facts.protection ? [{ port: f.port, passwordProtectionLevel: f.facts.protection.schPar, effectiveLevel: f.facts.protection.schRel }] : []));
+    const observed = found.facts.flatMap((f) =>
+      f.facts.protection ? [{ port: f.port, passwordProtectionLevel: f.facts.protection.schPar, effectiveLevel: f.facts.protection.schRel }] : [],
+    );
     const below = observed.filter((o) => o.passwordProtectionLevel < minLevel);
     if (below.length > 0) return { status: 'fail', observed: below, expected, evidence: found.evidence };
     if (missing.length > 0) return { status: 'unknown', expected, evidence: found.evidence, reason: missing.map((f) => protectionMissing(f.facts)).join('; ') };
@@ -90,8 +92,10 @@ const modeSwitch = defineCheckKind({
     if (bad.length > 0) return { status: 'fail', observed: bad, expected, evidence: found.evidence };
     const missing = found.facts.filter((f) => !f.facts.protection);
     if (missing.length > 0) return { status: 'unknown', expected, evidence: found.evidence, reason: missing.map((f) => protectionMissing(f.facts)).join('; ') };
-    if (withSwitch.some((o) => o.modeSwitch === 'other')) return { status: 'unknown', observed: withSwitch, expected, evidence: found.evidence, reason: 'mode switch position outside the documented values' };
-    if (withSwitch.every((o) => o.modeSwitch === 'undefined')) return { status: 'not-applicable', observed: withSwitch, evidence: found.evidence, reason: 'the CPU reports no mode switch' };
+    if (withSwitch.some((o) => o.modeSwitch === 'other'))
+      return { status: 'unknown', observed: withSwitch, expected, evidence: found.evidence, reason: 'mode switch position outside the documented values' };
+    if (withSwitch.every((o) => o.modeSwitch === 'undefined'))
+      return { status: 'not-applicable', observed: withSwitch, evidence: found.evidence, reason: 'the CPU reports no mode switch' };
     return { status: 'pass', observed: withSwitch, expected, evidence: found.evidence };
   },
 });

@@ -200,7 +200,10 @@ describe('snmp.single-zone (dual-homed)', () => {
 describe('snmp.event-forwarding', () => {
   const id = 'snmp.event-forwarding';
   const trap = { name: 'siem-trap', domain: '1.3.6.1.6.1.1', transport: 'udp' as const, address: '192.0.2.162:162', rowStatus: 'active' };
-  const withTargets = (rows: NonNullable<SnmpFacts['notificationTargets']>['rows'], stop: 'end' | 'timeout' = 'end'): SnmpFacts => ({ ...HARDENED, notificationTargets: { rows, stop } });
+  const withTargets = (rows: NonNullable<SnmpFacts['notificationTargets']>['rows'], stop: 'end' | 'timeout' = 'end'): SnmpFacts => ({
+    ...HARDENED,
+    notificationTargets: { rows, stop },
+  });
 
   it('passes with a notification target in service, naming its address', () => {
     expect(evaluate(id, device(ok(withTargets([trap, { ...trap, name: 'old', rowStatus: 'notInService' }]))))).toMatchObject({
@@ -216,7 +219,10 @@ describe('snmp.event-forwarding', () => {
   it('never fails: an empty, idle, partial or unreadable table is unknown, with the reason', () => {
     expect(evaluate(id, device(ok(withTargets([]))))).toMatchObject({ status: 'unknown', reason: 'snmpTargetAddrTable is empty or not in the MIB view' });
     expect(evaluate(id, device(ok(withTargets([], 'timeout')))).reason).toContain('walk ended: timeout');
-    expect(evaluate(id, device(ok(withTargets([{ ...trap, rowStatus: 'notInService' }]))))).toMatchObject({ status: 'unknown', reason: '1 notification target(s), none in service' });
+    expect(evaluate(id, device(ok(withTargets([{ ...trap, rowStatus: 'notInService' }]))))).toMatchObject({
+      status: 'unknown',
+      reason: '1 notification target(s), none in service',
+    });
     expect(evaluate(id, device(ok(HARDENED)))).toMatchObject({ status: 'unknown', reason: expect.stringContaining('not readable') });
     expect(evaluate(id, device(ok(NOT_OPTED_IN))).status).toBe('unknown');
   });

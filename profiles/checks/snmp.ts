@@ -148,7 +148,12 @@ const eventForwarding = defineCheckKind({
       const targets = tables.flatMap((t) => t.rows).filter((r) => !IDLE_ROW_STATUSES.has(r.rowStatus ?? ''));
       const expected = { notificationTargets: { atLeast: 1 } };
       if (targets.length > 0) {
-        return { status: 'pass', evidence, expected, observed: { notificationTargets: targets.map((t) => ({ name: t.name, transport: t.transport, ...(t.address ? { address: t.address } : {}) })) } };
+        return {
+          status: 'pass',
+          evidence,
+          expected,
+          observed: { notificationTargets: targets.map((t) => ({ name: t.name, transport: t.transport, ...(t.address ? { address: t.address } : {}) })) },
+        };
       }
       const stops = [...new Set(tables.map((t) => t.stop))].filter((s) => s !== 'end');
       const idle = tables.reduce((n, t) => n + t.rows.length, 0);
