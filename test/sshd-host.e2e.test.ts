@@ -104,6 +104,10 @@ describe.skipIf(!sshd.path)(`credentialed scan of a real OpenSSH sshd${sshd.path
         clearTimeout(timer);
         reject(new Error(`sshd exited with ${code}: ${sshdLog}`));
       });
+      child?.once('error', (err) => {
+        clearTimeout(timer);
+        reject(new Error(`sshd could not be started (${sshd.path}): ${err.message}`));
+      });
     });
     const config = parseConfig(
       {

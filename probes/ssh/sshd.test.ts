@@ -80,6 +80,10 @@ describe.skipIf(!available)(`Debian OpenSSH sshd (${SSHD}; skipped when not inst
           resolve();
         }
       });
+      sshd?.once('error', (spawnError) => {
+        clearTimeout(timer);
+        reject(new Error(`sshd could not be started (${SSHD}): ${spawnError.message}`));
+      });
       sshd?.once('exit', (code) => {
         clearTimeout(timer);
         reject(new Error(`sshd exited with ${code}: ${err}`));
