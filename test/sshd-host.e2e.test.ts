@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../agent/config.ts';
 import { loadJudge } from '../agent/judge-loader.ts';
 import { runScan } from '../agent/run-scan.ts';
+import { type RunningSshd, runSshd } from './setup/run-sshd.ts';
 import { HOST_COMMANDS } from '../probes/host/commands.ts';
 import { HostFacts } from '../probes/host/facts.ts';
 import { PROBES } from '../probes/registry.ts';
@@ -42,8 +43,7 @@ let uid = 0;
 let gid = 0;
 let dir = '';
 let port = 0;
-let child: ChildProcess | undefined;
-let sshdLog = '';
+let child: RunningSshd | undefined;
 let result: Result;
 let facts: HostFacts;
 
@@ -90,25 +90,7 @@ describe.skipIf(!sshd.path)(`credentialed scan of a real OpenSSH sshd${sshd.path
         '',
       ].join('\n'),
     );
-    child = spawn(sshd.path as string, ['-D', '-e', '-f', conf], { ...(isRoot ? { uid, gid } : {}), stdio: ['ignore', 'ignore', 'pipe'] });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`sshd did not start within 5 s: ${sshdLog}`)), 5000);
-      child?.stderr?.on('data', (chunk: Buffer) => {
-        sshdLog += chunk.toString();
-        if (sshdLog.includes('Server listening')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child?.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`sshd exited with ${code}: ${sshdLog}`));
-      });
-      child?.once('error', (err) => {
-        clearTimeout(timer);
-        reject(new Error(`sshd could not be started (${sshd.path}): ${err.message}`));
-      });
-    });
+    child = await runSshd(sshd.path as string, conf, isRoot ? { uid, gid } : {});
     const config = parseConfig(
       {
         zone: { name: 'sshd test', slT: 2 },
@@ -124,23 +106,19 @@ describe.skipIf(!sshd.path)(`credentialed scan of a real OpenSSH sshd${sshd.path
       outcomes: { probe: string; status: string; facts?: unknown; failure?: unknown }[];
     }[];
     const outcome = observations[0]?.outcomes.find((o) => o.probe === 'host.commands');
-    if (outcome?.status !== 'ok') throw new Error(`host.commands: ${JSON.stringify(outcome)}\n${sshdLog}`);
+    if (outcome?.status !== 'ok') throw new Error(`host.commands: ${JSON.stringify(outcome)}\n${child?.log()}`);
     facts = HostFacts.parse(outcome.facts);
   }, 180_000);
 
   afterAll(async () => {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((resolve) => child?.once('exit', resolve));
-      child.kill();
-      await exited;
-    }
+    await child?.stop();
     if (isRoot && account) execFileSync('userdel', [account], { stdio: 'ignore' });
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('logs in with the key over a pinned host key, as the test account, and reads this Debian host', () => {
     expect(facts.hostKey).toMatchObject({ type: 'ssh-ed25519', trust: 'pinned' });
-    expect(sshdLog).toMatch(new RegExp(`Accepted publickey for ${account} from 127\\.`));
+    expect(child?.log()).toMatch(new RegExp(`Accepted publickey for ${account} from 127\\.`));
     const osRelease = facts.commands.find((c) => c.id === 'os-release');
     const expectedId = /^ID=(.*)$/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1]?.replace(/"/g, '');
     expect(osRelease).toMatchObject({ status: 'ok', data: { id: expectedId } });
@@ -154,7 +132,7 @@ describe.skipIf(!sshd.path)(`credentialed scan of a real OpenSSH sshd${sshd.path
     expect(facts.commands.length).toBeGreaterThan(15);
     expect(facts.commands.every((c) => lines.has(c.line))).toBe(true);
     expect(facts.commands.every((c) => c.status !== 'timeout')).toBe(true);
-    expect((sshdLog.match(/Accepted publickey/g) ?? []).length).toBe(1);
+    expect(((child?.log() ?? '').match(/Accepted publickey/g) ?? []).length).toBe(1);
     // Unprivileged: the root-only reads are reported as such, never as facts.
     const auditRules = facts.commands.find((c) => c.id === 'audit-rules');
     expect(['not-found', 'denied', 'failed']).toContain(auditRules?.status);

@@ -1,9 +1,10 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningSshd, runSshd } from '../../test/setup/run-sshd.ts';
 import { runProbe } from '../run.ts';
 import { Transcript } from '../transcript.ts';
 import type { ProbeContext } from '../types.ts';
@@ -24,7 +25,7 @@ const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
 
 let dir = '';
 let port = 0;
-let sshd: ChildProcess | undefined;
+let sshd: RunningSshd | undefined;
 let effective: Map<string, string>;
 
 async function freePort(): Promise<number> {
@@ -69,34 +70,11 @@ describe.skipIf(!available)(`Debian OpenSSH sshd (${SSHD}; skipped when not inst
     );
     const dump = execFileSync(SSHD, ['-T', '-f', conf], { ...asUser, encoding: 'utf8' });
     effective = new Map(dump.split('\n').map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]));
-    sshd = spawn(SSHD, ['-D', '-e', '-f', conf], { ...asUser, stdio: ['ignore', 'ignore', 'pipe'] });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('sshd did not start within 5 s')), 5000);
-      let err = '';
-      sshd?.stderr?.on('data', (chunk: Buffer) => {
-        err += chunk.toString();
-        if (err.includes('Server listening')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      sshd?.once('error', (spawnError) => {
-        clearTimeout(timer);
-        reject(new Error(`sshd could not be started (${SSHD}): ${spawnError.message}`));
-      });
-      sshd?.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`sshd exited with ${code}: ${err}`));
-      });
-    });
+    sshd = await runSshd(SSHD, conf, asUser);
   });
 
   afterAll(async () => {
-    if (sshd && sshd.exitCode === null) {
-      const exited = new Promise((resolve) => sshd?.once('exit', resolve));
-      sshd.kill();
-      await exited;
-    }
+    await sshd?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
