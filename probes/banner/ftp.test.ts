@@ -5,7 +5,7 @@ import { startFtpFixture } from '../../fixtures/legacy/servers.ts';
 import { runProbe } from '../run.ts';
 import { ProbeUnavailable } from '../types.ts';
 import { ftpAnonymousProbe, ftpProbe, ftpReplyLength, parseFtpReply } from './ftp.ts';
-import { fixturesPerPosture, testContext } from './testing.ts';
+import { fixturesPerPosture, itEndsHostilePostures, testContext } from './testing.ts';
 
 const HOST = '127.60.2.1';
 const buf = (s: string) => Buffer.from(s, 'latin1');
@@ -88,17 +88,16 @@ describe('FTP probes against fixtures', () => {
     expect(outcome.status === 'ok' && outcome.facts).toEqual({ greetingCode: 220, userCode: 331, passCode: 530, loggedIn: false });
   });
 
-  it.each([
-    ['silent', 'timeout'],
-    ['drip', 'timeout'],
-    ['endless', 'malformed'],
-    ['garbage', 'protocol-mismatch'],
-  ] as const)('ends the %s posture as %s within its step budget', async (posture, kind) => {
-    const f = fixture(posture);
-    const outcome = await runProbe(ftpProbe, testContext(HOST, f.ports.ftp as number, { stepTimeoutMs: 600 }));
-    expect(outcome.status === 'unavailable' && outcome.failure.kind).toBe(kind);
-    expect(outcome.durationMs).toBeLessThan(2000);
-    expect(f.log.count()).toBe(0);
-    await vi.waitFor(() => expect(f.log.openConnections).toBe(0));
-  });
+  itEndsHostilePostures(
+    ftpProbe,
+    'ftp',
+    fixture,
+    [
+      ['silent', 'timeout'],
+      ['drip', 'timeout'],
+      ['endless', 'malformed'],
+      ['garbage', 'protocol-mismatch'],
+    ],
+    { silentProbe: true },
+  );
 });

@@ -5,7 +5,7 @@ import { startHttpFixture } from '../../fixtures/legacy/servers.ts';
 import { runProbe } from '../run.ts';
 import { ProbeUnavailable } from '../types.ts';
 import { decodeChunked, httpFacts, httpHeadLength, httpProbe, inspectHtml, parseHttpHead } from './http.ts';
-import { fixturesPerPosture, testContext } from './testing.ts';
+import { fixturesPerPosture, itEndsHostilePostures, testContext } from './testing.ts';
 
 const HOST = '127.60.3.1';
 const buf = (s: string) => Buffer.from(s, 'latin1');
@@ -103,16 +103,10 @@ describe('httpProbe against fixtures', () => {
     expect(outcome.status === 'ok' && outcome.facts).toMatchObject({ status: 401, authSchemes: ['basic'], title: '401', bodyTruncated: false });
   });
 
-  it.each([
+  itEndsHostilePostures(httpProbe, 'http', fixture, [
     ['silent', 'timeout'],
     ['drip', 'timeout'],
     ['endless', 'malformed'],
     ['garbage', 'protocol-mismatch'],
-  ] as const)('ends the %s posture as %s within its step budget', async (posture, kind) => {
-    const f = fixture(posture);
-    const outcome = await runProbe(httpProbe, testContext(HOST, f.ports.http as number, { stepTimeoutMs: 600 }));
-    expect(outcome.status === 'unavailable' && outcome.failure.kind).toBe(kind);
-    expect(outcome.durationMs).toBeLessThan(2000);
-    await vi.waitFor(() => expect(f.log.openConnections).toBe(0));
-  });
+  ]);
 });

@@ -1,10 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { HostilePosture } from '../../fixtures/legacy/servers.ts';
 import { startTelnetFixture } from '../../fixtures/legacy/servers.ts';
 import { runProbe } from '../run.ts';
 import { ProbeUnavailable } from '../types.ts';
 import { parseTelnet, telnetFacts, telnetProbe } from './telnet.ts';
-import { fixturesPerPosture, testContext } from './testing.ts';
+import { fixturesPerPosture, itEndsHostilePostures, testContext } from './testing.ts';
 
 const HOST = '127.60.1.1';
 const bytes = (...parts: (number[] | string)[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
@@ -81,18 +80,16 @@ describe('telnetProbe against fixtures', () => {
     await vi.waitFor(() => expect(f.log.openConnections).toBe(0));
   });
 
-  const hostile: [HostilePosture, string][] = [
-    ['silent', 'timeout'],
-    ['garbage', 'protocol-mismatch'],
-  ];
-  it.each(hostile)('ends the %s posture as %s within its step budget', async (posture, kind) => {
-    const f = fixture(posture);
-    const ctx = testContext(HOST, f.ports.telnet as number, { stepTimeoutMs: 500 });
-    const outcome = await runProbe(telnetProbe, ctx);
-    expect(outcome.status === 'unavailable' && outcome.failure.kind).toBe(kind);
-    expect(outcome.durationMs).toBeLessThan(2000);
-    await vi.waitFor(() => expect(f.log.openConnections).toBe(0));
-  });
+  itEndsHostilePostures(
+    telnetProbe,
+    'telnet',
+    fixture,
+    [
+      ['silent', 'timeout'],
+      ['garbage', 'protocol-mismatch'],
+    ],
+    { stepTimeoutMs: 500 },
+  );
 
   it('stops reading an endless banner at its byte bound', async () => {
     const f = fixture('endless');

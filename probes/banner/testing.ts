@@ -1,6 +1,7 @@
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { runProbe } from '../run.ts';
 import { Transcript } from '../transcript.ts';
-import type { ProbeContext, ProbeOptions } from '../types.ts';
+import type { FailureKind, ProbeContext, ProbeDefinition, ProbeOptions } from '../types.ts';
 
 export interface TestContextOptions {
   readonly stepTimeoutMs?: number;
@@ -42,4 +43,32 @@ export function fixturesPerPosture<P extends string, F extends { close(): Promis
     if (!f) throw new Error(`no fixture started for posture ${posture}`);
     return f;
   };
+}
+
+interface HostileFixture {
+  readonly host: string;
+  readonly ports: Readonly<Record<string, number>>;
+  readonly log: { readonly openConnections: number; count(): number };
+}
+
+/**
+ * One test per hostile posture: the probe ends with the expected failure kind well within its
+ * step budget, and leaves no connection open on the fixture. `silentProbe`: the probe must not
+ * have sent the fixture a single request (it waits for a greeting first).
+ */
+export function itEndsHostilePostures<P extends string>(
+  probe: ProbeDefinition,
+  protocol: string,
+  fixture: (posture: P) => HostileFixture,
+  cases: readonly (readonly [P, FailureKind])[],
+  opts: { stepTimeoutMs?: number; silentProbe?: boolean } = {},
+): void {
+  it.each(cases)('ends the %s posture as %s within its step budget', async (posture, kind) => {
+    const f = fixture(posture);
+    const outcome = await runProbe(probe, testContext(f.host, f.ports[protocol] as number, { stepTimeoutMs: opts.stepTimeoutMs ?? 600 }));
+    expect(outcome.status === 'unavailable' && outcome.failure.kind).toBe(kind);
+    expect(outcome.durationMs).toBeLessThan(2000);
+    if (opts.silentProbe) expect(f.log.count()).toBe(0);
+    await vi.waitFor(() => expect(f.log.openConnections).toBe(0));
+  });
 }

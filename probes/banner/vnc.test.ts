@@ -4,7 +4,7 @@ import type { VncPosture } from '../../fixtures/legacy/servers.ts';
 import { startVncFixture } from '../../fixtures/legacy/servers.ts';
 import { runProbe } from '../run.ts';
 import { ProbeUnavailable } from '../types.ts';
-import { fixturesPerPosture, testContext } from './testing.ts';
+import { fixturesPerPosture, itEndsHostilePostures, testContext } from './testing.ts';
 import { clientVersionFor, parseRfbVersion, parseSecurityMessage, rfbVersionLength, securityMessageLength, vncProbe } from './vnc.ts';
 
 const HOST = '127.60.5.1';
@@ -96,16 +96,10 @@ describe('vncProbe against fixtures', () => {
     expect(outcome.status === 'ok' && outcome.facts).toMatchObject({ securityTypes: [], refusal: 'Too many security failures' });
   });
 
-  it.each([
+  itEndsHostilePostures(vncProbe, 'vnc', fixture, [
     ['silent', 'timeout'],
     ['drip', 'timeout'],
     ['endless', 'malformed'],
     ['garbage', 'protocol-mismatch'],
-  ] as const)('ends the %s posture as %s within its step budget', async (posture, kind) => {
-    const f = fixture(posture);
-    const outcome = await runProbe(vncProbe, testContext(HOST, f.ports.vnc as number, { stepTimeoutMs: 600 }));
-    expect(outcome.status === 'unavailable' && outcome.failure.kind).toBe(kind);
-    expect(outcome.durationMs).toBeLessThan(2000);
-    await vi.waitFor(() => expect(f.log.openConnections).toBe(0));
-  });
+  ]);
 });
