@@ -1,12 +1,14 @@
+import type { Socket } from 'node:net';
 import { DISCOVERY_OPS, DISCOVERY_PROBE, discoverPorts } from '../probes/discovery.ts';
 import { HOST_CREDENTIAL_OPTION } from '../probes/host/probe.ts';
 import type { HostCredential } from '../probes/host/session.ts';
 import type { DeviceObservation, Service } from '../probes/observation.ts';
 import type { RegisteredProbe } from '../probes/registry.ts';
 import { runProbe } from '../probes/run.ts';
+import { closeSocket } from '../probes/tcp-session.ts';
 import { SERVICE_PORTS, SERVICE_PROTOCOLS, type ServiceProtocol } from '../probes/services.ts';
 import { Transcript, type TranscriptEntry } from '../probes/transcript.ts';
-import type { ProbeOutcome } from '../probes/types.ts';
+import type { ProbeOutcome, SocketHandover } from '../probes/types.ts';
 import { SAFETY_CLASSES } from '../probes/types.ts';
 import type { Config } from './config.ts';
 import { limitConcurrency } from './concurrency.ts';
@@ -95,22 +97,19 @@ async function collectDevice(
   const gate = new DeviceGate({ ...traffic, address: target.address, limits: config.scan, signal: budget });
   deps.onProgress?.({ type: 'device-start', address: target.address });
   const wanted = portsFor(target);
-  const ports = await discoverPorts({
-    address: target.address,
-    ports: wanted.map((w) => w.port),
-    timeoutMs: config.scan.connectTimeoutMs,
-    signal: budget,
-    transcript,
-    silentAfter: 3,
-    gate,
-  });
-  const open = ports.filter((p) => p.state === 'open').map((p) => p.port);
-  deps.onProgress?.({ type: 'discovered', address: target.address, open });
-  const services: Service[] = wanted
-    .filter((w) => open.includes(w.port))
-    .map((w) => ({ port: w.port, transport: 'tcp', protocol: w.protocol, confirmed: false }));
   const allowed = deps.probes.filter((p) => probeWithheld(p, target, config) === undefined);
+  const services: Service[] = [];
   const outcomes: ProbeOutcome[] = [];
+  // The connection discovery opened to the port being probed: the first probe there takes it over.
+  let pending: { port: number; socket: Socket } | undefined;
+  const handover: SocketHandover = {
+    take: (port) => {
+      if (pending?.port !== port) return undefined;
+      const { socket } = pending;
+      pending = undefined;
+      return socket;
+    },
+  };
   const run = async (probe: RegisteredProbe, port: number) => {
     deps.onProgress?.({ type: 'probe', address: target.address, probe: probe.definition.id, port });
     const ctx = {
@@ -124,19 +123,44 @@ async function collectDevice(
         : probeOptions(config, probe.definition.protocol),
       now: deps.now,
       gate,
+      handover,
     };
     const outcome = await runProbe(probe.definition, ctx);
     gate.observe(outcome);
     outcomes.push(outcome);
     return outcome;
   };
-  // One probe at a time per device: each probe closes its connection before the next starts.
-  for (const service of services) {
-    for (const probe of tcpProbesFor(allowed, service.protocol)) {
-      const outcome = await run(probe, service.port);
-      if (outcome.status === 'ok') service.confirmed = true;
+  // One connection at a time per device: the probes of an open port run (the first on discovery's
+  // connection) and close before discovery tries the next port.
+  const probePort = async (port: number, socket: Socket) => {
+    pending = { port, socket };
+    for (const w of wanted.filter((w) => w.port === port)) {
+      const service: Service = { port, transport: 'tcp', protocol: w.protocol, confirmed: false };
+      services.push(service);
+      for (const probe of tcpProbesFor(allowed, w.protocol)) {
+        const outcome = await run(probe, port);
+        if (outcome.status === 'ok') service.confirmed = true;
+        // Only the port's first probe may take discovery's connection: closed before another opens.
+        const untaken = handover.take(port);
+        if (untaken) {
+          await closeSocket(untaken, config.scan.connectTimeoutMs);
+          transcript.note(DISCOVERY_PROBE, 'tcp.close', 'closed (not taken over)');
+        }
+      }
     }
-  }
+  };
+  const ports = await discoverPorts({
+    address: target.address,
+    ports: [...new Set(wanted.map((w) => w.port))],
+    timeoutMs: config.scan.connectTimeoutMs,
+    signal: budget,
+    transcript,
+    silentAfter: 3,
+    gate,
+    onOpen: probePort,
+  });
+  const open = ports.filter((p) => p.state === 'open').map((p) => p.port);
+  deps.onProgress?.({ type: 'discovered', address: target.address, open });
   // UDP has no handshake to tell a device from an empty address: ask only addresses named in the
   // config or offering a TCP service (a device answering nothing but SNMP must be listed as a host).
   const askUdp = open.length > 0 || !target.fromRange;

@@ -1,6 +1,7 @@
 import type { TrafficGate } from './gate.ts';
 import type { Transcript } from './transcript.ts';
-import { TcpSession } from './tcp-session.ts';
+import type net from 'node:net';
+import { closeSocket, connectSocket } from './tcp-session.ts';
 import { ProbeUnavailable } from './types.ts';
 
 export type PortState = 'open' | 'closed' | 'filtered' | 'error' | 'skipped';
@@ -20,6 +21,12 @@ export interface DiscoveryOptions {
   /** Consecutive unanswered connects (no open or closed port seen yet) after which the address counts as silent. */
   readonly silentAfter: number;
   readonly gate?: TrafficGate;
+  /**
+   * Called with each open port's connection before discovery moves on: the agent's probes for that
+   * port may take the socket over, so a service costs one connection. Discovery closes whatever is
+   * left open afterwards.
+   */
+  readonly onOpen?: (port: number, socket: net.Socket) => Promise<void>;
 }
 
 export const DISCOVERY_PROBE = 'tcp.discovery';
@@ -27,8 +34,9 @@ export const DISCOVERY_PROBE = 'tcp.discovery';
 export const DISCOVERY_OPS = ['tcp.connect'] as const;
 
 /**
- * TCP connect check, one port at a time: a full handshake, nothing sent, a clean close. Stops early
- * on an address that answers nothing, so empty ranges cost little and no device is flooded.
+ * TCP connect check, one port at a time: a full handshake, nothing sent by discovery itself, a clean
+ * close. Stops early on an address that answers nothing, so empty ranges cost little and no device
+ * is flooded. Only one connection to the address is open at any time, the handed-over one included.
  */
 export async function discoverPorts(opts: DiscoveryOptions): Promise<PortResult[]> {
   const results: PortResult[] = [];
@@ -49,11 +57,9 @@ export async function discoverPorts(opts: DiscoveryOptions): Promise<PortResult[
       now: () => new Date(),
       ...(opts.gate ? { gate: opts.gate } : {}),
     };
+    let socket: net.Socket;
     try {
-      const session = await TcpSession.open(ctx, DISCOVERY_PROBE);
-      await session.close();
-      results.push({ port, state: 'open' });
-      answered = true;
+      socket = await connectSocket(ctx, DISCOVERY_PROBE);
     } catch (err) {
       const kind = err instanceof ProbeUnavailable ? err.kind : 'error';
       const detail = err instanceof Error ? err.message : String(err);
@@ -65,6 +71,19 @@ export async function discoverPorts(opts: DiscoveryOptions): Promise<PortResult[
         silent += 1;
       } else {
         results.push({ port, state: kind === 'budget' ? 'skipped' : 'error', detail });
+      }
+      continue;
+    }
+    results.push({ port, state: 'open' });
+    answered = true;
+    // Errors after the handshake belong to whoever reads the socket; none must crash the agent.
+    socket.on('error', () => undefined);
+    try {
+      await opts.onOpen?.(port, socket);
+    } finally {
+      if (!socket.destroyed) {
+        await closeSocket(socket, opts.timeoutMs);
+        opts.transcript.note(DISCOVERY_PROBE, 'tcp.close', 'closed');
       }
     }
   }

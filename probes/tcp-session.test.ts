@@ -141,6 +141,60 @@ describe('discoverPorts', () => {
     expect(transcript.entries().filter((e) => e.dir === 'tx' && e.len !== undefined)).toEqual([]);
   });
 
+  it('hands an open port connection to a probe: one connection, the greeting sent at connect kept', async () => {
+    const before = accepted;
+    const transcript = new Transcript();
+    const frames: Buffer[] = [];
+    let left: net.Socket | undefined;
+    const res = await discoverPorts({
+      address: HOST,
+      ports: [41001],
+      timeoutMs: 500,
+      signal: new AbortController().signal,
+      transcript,
+      silentAfter: 3,
+      onOpen: async (port, socket) => {
+        // The server greets at once; the probe only starts reading after a pause.
+        await new Promise((r) => setTimeout(r, 50));
+        left = socket;
+        const session = await TcpSession.open({ ...ctx(port), transcript, handover: { take: (p) => (p === port ? socket : undefined) } }, 'p');
+        frames.push(await session.readFrame(lengthPrefixed, { op: 'greeting', maxBytes: 64 }));
+        await session.close();
+      },
+    });
+    expect(res.map((r) => r.state)).toEqual(['open']);
+    expect(accepted - before).toBe(1);
+    expect(frames.map((f) => [...f])).toEqual([[0, 3, 1, 2, 3]]);
+    expect(left?.destroyed).toBe(true);
+    expect(transcript.entries().map((e) => `${e.probe}:${e.op}`)).toEqual([
+      'tcp.discovery:tcp.connect',
+      'tcp.discovery:tcp.connected',
+      'p:tcp.adopt',
+      'p:greeting',
+      'p:tcp.close',
+    ]);
+  });
+
+  it('closes a connection nobody took over', async () => {
+    const before = accepted;
+    const transcript = new Transcript();
+    let held: net.Socket | undefined;
+    await discoverPorts({
+      address: HOST,
+      ports: [41002],
+      timeoutMs: 500,
+      signal: new AbortController().signal,
+      transcript,
+      silentAfter: 3,
+      onOpen: async (_port, socket) => {
+        held = socket;
+      },
+    });
+    expect(accepted - before).toBe(1);
+    expect(held?.destroyed).toBe(true);
+    expect(transcript.entries().at(-1)?.op).toBe('tcp.close');
+  });
+
   it('skips the remaining ports of a budget already spent', async () => {
     const ac = new AbortController();
     ac.abort();

@@ -59,37 +59,13 @@ export class TcpSession {
       this.#ended ??= 'eof';
       this.#wake?.();
     });
+    // A handed-over socket may have died between discovery and this probe.
+    if (socket.destroyed) this.#ended = 'eof';
   }
 
   static async open(ctx: ProbeContext, probe: string, port = ctx.port): Promise<TcpSession> {
-    if (ctx.signal.aborted) throw new ProbeUnavailable('budget', 'device time budget spent before connecting');
-    await passGate(ctx, probe, 'tcp.connect', port);
-    ctx.transcript.tx(probe, 'tcp.connect', undefined, `${ctx.address}:${port}`);
-    const socket = new net.Socket();
+    const socket = await connectSocket(ctx, probe, port);
     socket.setNoDelay(true);
-    await new Promise<void>((resolve, reject) => {
-      const fail = (err: Error) => {
-        cleanup();
-        socket.destroy();
-        reject(err);
-      };
-      const onError = (err: NodeJS.ErrnoException) => fail(connectFailure(err));
-      const onTimeout = () => fail(new ProbeUnavailable('timeout', `no TCP answer from ${ctx.address}:${port} within ${ctx.stepTimeoutMs} ms`));
-      const onAbort = () => fail(new ProbeUnavailable('budget', 'device time budget spent while connecting'));
-      const timer = setTimeout(onTimeout, ctx.stepTimeoutMs);
-      const cleanup = () => {
-        clearTimeout(timer);
-        socket.off('error', onError);
-        ctx.signal.removeEventListener('abort', onAbort);
-      };
-      socket.once('error', onError);
-      ctx.signal.addEventListener('abort', onAbort, { once: true });
-      socket.connect({ host: ctx.address, port }, () => {
-        cleanup();
-        resolve();
-      });
-    });
-    ctx.transcript.rx(probe, 'tcp.connected');
     return new TcpSession(socket, ctx, probe, port);
   }
 
@@ -157,26 +133,10 @@ export class TcpSession {
 
   /** Graceful FIN, then a hard destroy if the peer does not close within a short grace period. */
   async close(): Promise<void> {
-    const socket = this.#socket;
     this.#closing = true;
     this.#buffer = Buffer.alloc(0);
-    if (socket.destroyed) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(
-        () => {
-          socket.destroy();
-          resolve();
-        },
-        Math.min(500, this.#ctx.stepTimeoutMs),
-      );
-      socket.once('close', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      socket.end();
-      // Our side is finished; unread data must not keep the socket half-open.
-      socket.resume();
-    });
+    if (this.#socket.destroyed) return;
+    await closeSocket(this.#socket, this.#ctx.stepTimeoutMs);
     this.#ctx.transcript.note(this.#probe, 'tcp.close', 'closed');
   }
 
@@ -221,6 +181,68 @@ export class TcpSession {
     const partial = this.#buffer.length > 0 ? ` after ${this.#buffer.length} bytes of an incomplete reply` : '';
     return new ProbeUnavailable('closed', `peer closed the connection while waiting for ${op}${partial}`);
   }
+}
+
+/**
+ * The TCP connection a probe talks on: the one discovery just opened to this port when the agent
+ * hands it over (so a service costs one connection, not two), or a new one through the gate.
+ * Bounded by the step timeout and the device budget; recorded in the transcript either way.
+ */
+export async function connectSocket(ctx: ProbeContext, probe: string, port = ctx.port): Promise<net.Socket> {
+  if (ctx.signal.aborted) throw new ProbeUnavailable('budget', 'device time budget spent before connecting');
+  const adopted = ctx.handover?.take(port);
+  if (adopted) {
+    ctx.transcript.note(probe, 'tcp.adopt', `${ctx.address}:${port} (connection opened by discovery)`);
+    return adopted;
+  }
+  await passGate(ctx, probe, 'tcp.connect', port);
+  ctx.transcript.tx(probe, 'tcp.connect', undefined, `${ctx.address}:${port}`);
+  const socket = new net.Socket();
+  await new Promise<void>((resolve, reject) => {
+    const fail = (err: Error) => {
+      cleanup();
+      socket.destroy();
+      reject(err);
+    };
+    const onError = (err: NodeJS.ErrnoException) => fail(connectFailure(err));
+    const onTimeout = () => fail(new ProbeUnavailable('timeout', `no TCP answer from ${ctx.address}:${port} within ${ctx.stepTimeoutMs} ms`));
+    const onAbort = () => fail(new ProbeUnavailable('budget', 'device time budget spent while connecting'));
+    const timer = setTimeout(onTimeout, ctx.stepTimeoutMs);
+    const cleanup = () => {
+      clearTimeout(timer);
+      socket.off('error', onError);
+      ctx.signal.removeEventListener('abort', onAbort);
+    };
+    socket.once('error', onError);
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    socket.connect({ host: ctx.address, port }, () => {
+      cleanup();
+      resolve();
+    });
+  });
+  ctx.transcript.rx(probe, 'tcp.connected');
+  return socket;
+}
+
+/** Graceful FIN, then a hard destroy when the peer has not closed within min(500 ms, graceMs). */
+export function closeSocket(socket: net.Socket, graceMs: number): Promise<void> {
+  if (socket.destroyed) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(
+      () => {
+        socket.destroy();
+        resolve();
+      },
+      Math.min(500, graceMs),
+    );
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    socket.end();
+    // Our side is finished; unread data must not keep the socket half-open.
+    socket.resume();
+  });
 }
 
 function connectFailure(err: NodeJS.ErrnoException): ProbeUnavailable {

@@ -1,3 +1,4 @@
+import type net from 'node:net';
 import { z } from 'zod';
 import type { TrafficGate } from './gate.ts';
 import type { Transcript } from './transcript.ts';
@@ -54,6 +55,13 @@ export interface ProbeContext {
   readonly now: () => Date;
   /** Set by the agent: every connection and request passes it before leaving (probes/gate.ts). */
   readonly gate?: TrafficGate;
+  /** Set by the agent: the connection discovery just opened to a port, for the first probe that connects there. */
+  readonly handover?: SocketHandover;
+}
+
+export interface SocketHandover {
+  /** The open socket to `port`, once; undefined when there is none (the probe then connects itself). */
+  take(port: number): net.Socket | undefined;
 }
 
 export interface ProbeDefinition<F = unknown> {

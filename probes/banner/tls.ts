@@ -3,6 +3,7 @@ import tls from 'node:tls';
 import type { CertificateFacts } from '../certificate.ts';
 import { certificateFacts } from '../certificate.ts';
 import { passGate } from '../gate.ts';
+import { closeSocket } from '../tcp-session.ts';
 import type { ProbeContext, ProbeDefinition } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
 import type { TlsVersion, TlsVersionResult } from './facts.ts';
@@ -80,23 +81,10 @@ function keyExchange(socket: tls.TLSSocket): string | undefined {
   return [info.type, 'name' in info ? info.name : undefined, info.size].filter((p) => p !== undefined).join(' ');
 }
 
-function closeSocket(socket: tls.TLSSocket, graceMs: number): Promise<void> {
-  if (socket.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      socket.destroy();
-      resolve();
-    }, graceMs);
-    socket.once('close', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    socket.end();
-    socket.resume();
-  });
-}
-
-/** One handshake on its own connection; resolves only after that connection is closed. */
+/**
+ * One handshake on its own connection (the first may run on the one discovery opened); resolves
+ * only after that connection is closed.
+ */
 async function handshake(ctx: ProbeContext, attempt: Attempt): Promise<AttemptResult> {
   if (ctx.signal.aborted) return { kind: 'stop', failure: new ProbeUnavailable('budget', 'device time budget spent before the handshake') };
   try {
@@ -106,9 +94,9 @@ async function handshake(ctx: ProbeContext, attempt: Attempt): Promise<AttemptRe
   }
   ctx.transcript.tx(PROBE_ID, 'tls.client-hello', undefined, `${ctx.address}:${ctx.port} offering ${attempt.minVersion}..${attempt.maxVersion}`);
   return new Promise((resolve) => {
+    const adopted = ctx.handover?.take(ctx.port);
     const socket = tls.connect({
-      host: ctx.address,
-      port: ctx.port,
+      ...(adopted ? { socket: adopted } : { host: ctx.address, port: ctx.port }),
       // SNI only for names: an IP address in SNI is not allowed (RFC 6066 3).
       ...(isIP(ctx.address) === 0 ? { servername: ctx.address } : {}),
       rejectUnauthorized: false,
@@ -123,7 +111,7 @@ async function handshake(ctx: ProbeContext, attempt: Attempt): Promise<AttemptRe
       settled = true;
       clearTimeout(timer);
       ctx.signal.removeEventListener('abort', onAbort);
-      void closeSocket(socket, Math.min(500, ctx.stepTimeoutMs)).then(() => resolve(result));
+      void closeSocket(socket, ctx.stepTimeoutMs).then(() => resolve(result));
     };
     const onAbort = () => finish({ kind: 'stop', failure: new ProbeUnavailable('budget', 'device time budget spent during the TLS handshake') });
     const timer = setTimeout(() => {
