@@ -69,17 +69,21 @@ export function refreshHtmlReport(runDir: string, result: Result, reports: Writt
   writeFileAtomic(join(runDir, REPORT_FILES.html), htmlReport(runDir, result, reports.drift));
 }
 
-/** Writes the HTML report, CycloneDX inventory, findings CSV and (with a previous run) drift.json into a run directory. */
+/**
+ * Writes the HTML report, CycloneDX inventory, findings CSV and (with a previous run) drift.json into a
+ * run directory, rendering one at a time so that a large zone never holds all of them in memory.
+ */
 export function writeReports(runDir: string, result: Result, previous: Result | undefined): WrittenReports {
   const drift = previous ? diffResults(previous, result) : undefined;
-  const texts: Record<string, string> = {
-    [REPORT_FILES.html]: htmlReport(runDir, result, drift),
-    [REPORT_FILES.inventory]: `${JSON.stringify(renderCycloneDx(result), null, 2)}\n`,
-    [REPORT_FILES.findings]: renderFindingsCsv(result),
+  const renderers: Record<string, () => string> = {
+    [REPORT_FILES.html]: () => htmlReport(runDir, result, drift),
+    [REPORT_FILES.inventory]: () => `${JSON.stringify(renderCycloneDx(result), null, 2)}\n`,
+    [REPORT_FILES.findings]: () => renderFindingsCsv(result),
   };
-  if (drift) texts[REPORT_FILES.drift] = `${JSON.stringify(drift, null, 2)}\n`;
+  if (drift) renderers[REPORT_FILES.drift] = () => `${JSON.stringify(drift, null, 2)}\n`;
   const files: Record<string, number> = {};
-  for (const [name, text] of Object.entries(texts)) {
+  for (const [name, render] of Object.entries(renderers)) {
+    const text = render();
     writeFileAtomic(join(runDir, name), text);
     files[name] = Buffer.byteLength(text);
   }

@@ -4,19 +4,21 @@
  * the agent and, when nmap is installed, once with nmap's nearest equivalent run, and prints:
  * wall time, the agent's peak RSS and CPU time, connections and requests per device per protocol
  * as the devices counted them, and the agent/nmap time ratio. The agent is the real CLI in its own
- * process (`cellcheck scan --quiet`), measured from inside by bench/agent-usage.ts.
+ * process (`cellcheck scan --quiet`), measured from inside by bench/agent-usage.cjs: the single
+ * binary as deployed (when `npm run build:binary` has built it) and the source tree run by Node
+ * with the binary's V8 flags.
  *   npm run bench:large                         (as root the devices use standard ports, which nmap needs)
  *   npm run bench:large -- --concurrency 16 --nmap-timeout 300    (--nmap-timeout 0 skips nmap)
  *   npm run bench:large -- --nmap-udp 0                           (nmap TCP only: no -sU, no snmp-sysdescr)
  */
 import { execFile, execFileSync, fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Result } from '../report/result.ts';
 import type { CellDevice } from '../fixtures/cell.ts';
 import { SERVICE_PORTS } from '../probes/services.ts';
-import type { AgentUsage } from './agent-usage.ts';
+import { AGENT_EXEC_ARGV, binaryFile } from '../scripts/build-binary.ts';
 import type { FixtureCounts } from './large-cell-devices.ts';
 
 const PREFIX = '127.90.0';
@@ -55,15 +57,40 @@ interface Child {
 }
 
 const ROOT = join(import.meta.dirname, '..');
+const USAGE_PRELOAD = join(ROOT, 'bench/agent-usage.cjs');
+
+/** Written by bench/agent-usage.cjs when the agent exits. */
+interface AgentUsage {
+  /** Peak resident set size in kB (getrusage ru_maxrss, as /proc VmHWM). */
+  readonly maxRssKb: number;
+  readonly userUs: number;
+  readonly systemUs: number;
+}
+
+/** One way of running the agent: its command line before the CLI arguments, and its environment. */
+interface AgentForm {
+  readonly label: string;
+  readonly file: string;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+}
+
+const BINARY = binaryFile('linux-x64');
+const FORMS: AgentForm[] = [
+  ...(existsSync(BINARY)
+    ? [{ label: `single binary (${BINARY.slice(ROOT.length + 1)})`, file: BINARY, args: [], env: { NODE_OPTIONS: `--require ${USAGE_PRELOAD}` } }]
+    : []),
+  { label: 'source tree (node agent/cli.ts)', file: process.execPath, args: [...AGENT_EXEC_ARGV, '--require', USAGE_PRELOAD, 'agent/cli.ts'], env: {} },
+];
 
 /** Runs the agent's CLI in its own process; resolves with its own peak RSS and CPU time once it exits. */
-function runAgent(args: readonly string[], usageFile: string): Promise<AgentUsage & { wallS: number }> {
+function runAgent(form: AgentForm, args: readonly string[], usageFile: string): Promise<AgentUsage & { wallS: number }> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
     execFile(
-      process.execPath,
-      ['--import', './bench/agent-usage.ts', 'agent/cli.ts', ...args],
-      { cwd: ROOT, env: { ...process.env, CELLCHECK_USAGE_FILE: usageFile }, maxBuffer: 64 * 2 ** 20 },
+      form.file,
+      [...form.args, ...args],
+      { cwd: ROOT, env: { ...process.env, ...form.env, CELLCHECK_USAGE_FILE: usageFile }, maxBuffer: 64 * 2 ** 20 },
       (err) => {
         // Exit 1 means the zone has gaps: a normal scan outcome here.
         if (err && err.code !== 1) return reject(new Error(`agent failed: ${err.message.split('\n').slice(0, 3).join(' ')}`));
@@ -144,24 +171,32 @@ try {
   // JSON is YAML; owner-only because it holds an SNMP community.
   const configFile = join(out, 'large-cell.yaml');
   writeFileSync(configFile, JSON.stringify(config), { mode: 0o600 });
-  const runs = join(out, 'runs');
   const usageFile = join(out, 'usage.json');
-  const idle = await runAgent(['scan', '--config', configFile, '--plan', '--format', 'json'], usageFile);
-  const before = await counts(children);
-  const used = await runAgent(['scan', '--config', configFile, '--out', runs, '--quiet'], usageFile);
-  const after = await counts(children);
-  const runDir = readdirSync(runs)[0] ?? '';
-  const result = JSON.parse(readFileSync(join(runs, runDir, 'result.json'), 'utf8')) as Result;
-  const wall = (Date.parse(result.finishedAt) - Date.parse(result.collectedAt)) / 1000;
-  console.log(`\n## Agent (concurrency ${CONCURRENCY}): ${result.devices.length} devices found on ${result.summary.addressesPlanned} addresses`);
-  console.log('| figure | value | target |');
-  console.log('|---|---|---|');
-  console.log(`| wall time of the scan (collectedAt to finishedAt) | ${wall.toFixed(1)} s | <= 30 s |`);
-  console.log(`| wall time of the agent process (start to exit) | ${used.wallS.toFixed(1)} s | |`);
-  console.log(`| CPU time of the agent process (user + system) | ${((used.userUs + used.systemUs) / 1e6).toFixed(1)} s | |`);
-  console.log(`| peak RSS of the agent process | ${(used.maxRssKb / 1024).toFixed(0)} MB | <= 150 MB |`);
-  console.log(`| peak RSS of the same CLI planning only (scan --plan: modules, no probe) | ${(idle.maxRssKb / 1024).toFixed(0)} MB | |`);
-  console.log(`\n${[...HEADER, ...table(before, after)].join('\n')}`);
+  let wall = 0;
+  for (const form of FORMS) {
+    const runs = join(out, `runs-${FORMS.indexOf(form)}`);
+    const idle = await runAgent(form, ['scan', '--config', configFile, '--plan', '--format', 'json'], usageFile);
+    const before = await counts(children);
+    const used = await runAgent(form, ['scan', '--config', configFile, '--out', runs, '--quiet'], usageFile);
+    const after = await counts(children);
+    const runDir = readdirSync(runs)[0] ?? '';
+    const result = JSON.parse(readFileSync(join(runs, runDir, 'result.json'), 'utf8')) as Result;
+    // The agent as deployed (listed first) is the one compared with nmap.
+    if (wall === 0) wall = (Date.parse(result.finishedAt) - Date.parse(result.collectedAt)) / 1000;
+    console.log(
+      `\n## Agent, ${form.label} (concurrency ${CONCURRENCY}): ${result.devices.length} devices found on ${result.summary.addressesPlanned} addresses`,
+    );
+    console.log('| figure | value | target |');
+    console.log('|---|---|---|');
+    console.log(
+      `| wall time of the scan (collectedAt to finishedAt) | ${((Date.parse(result.finishedAt) - Date.parse(result.collectedAt)) / 1000).toFixed(1)} s | <= 30 s |`,
+    );
+    console.log(`| wall time of the agent process (start to exit) | ${used.wallS.toFixed(1)} s | |`);
+    console.log(`| CPU time of the agent process (user + system) | ${((used.userUs + used.systemUs) / 1e6).toFixed(1)} s | |`);
+    console.log(`| peak RSS of the agent process | ${(used.maxRssKb / 1024).toFixed(0)} MB | <= 150 MB |`);
+    console.log(`| peak RSS of the same CLI planning only (scan --plan: modules, no probe) | ${(idle.maxRssKb / 1024).toFixed(0)} MB | |`);
+    console.log(`\n${[...HEADER, ...table(before, after)].join('\n')}`);
+  }
 
   try {
     if (NMAP_TIMEOUT_S <= 0) throw new Error('skipped (--nmap-timeout 0)');
