@@ -1,18 +1,18 @@
 import { randomInt } from 'node:crypto';
-import dgram from 'node:dgram';
-import net from 'node:net';
 import type * as NetSnmp from 'net-snmp';
 import { passGate } from '../gate.ts';
 import type { ProbeContext } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
+import type { SnmpChannel } from './channel.ts';
+import type { DiscoveryReport } from './ber.ts';
 import { encodeDiscoveryRequest, parseDiscoveryReport, peekMessage } from './ber.ts';
 import type { WalkStop } from './facts.ts';
 import type { SnmpV3Credentials } from './options.ts';
 
 /**
  * The only importer of net-snmp. It exposes reads only (GET, GETNEXT, GETBULK and the v3 engine
- * discovery): no method sends a SET, so a write cannot be expressed through it. Every datagram
- * in and out is recorded in the transcript; one UDP socket is open at a time.
+ * discovery): no method sends a SET, so a write cannot be expressed through it. Everything goes
+ * over the probe run's one SnmpChannel, which records every datagram in and out.
  */
 
 export type { SnmpV3Credentials } from './options.ts';
@@ -57,12 +57,8 @@ export class SnmpAuthRejected extends ProbeUnavailable {
 
 /** Rows fetched per GETBULK; small, so replies stay far below typical path MTUs of old devices. */
 const BULK_REPETITIONS = 8;
-/** Stray datagrams (wrong message id or sender) tolerated while waiting for the discovery answer. */
+/** Stray datagrams (wrong message id) tolerated while waiting for the discovery answer. */
 const MAX_STRAY_DATAGRAMS = 8;
-
-function udpType(address: string): 'udp4' | 'udp6' {
-  return net.isIPv6(address) ? 'udp6' : 'udp4';
-}
 
 function budgetSpent(): ProbeUnavailable {
   return new ProbeUnavailable('budget', 'device time budget spent during an SNMP exchange');
@@ -72,70 +68,49 @@ function budgetSpent(): ProbeUnavailable {
  * SNMPv3 engine discovery without credentials: one unauthenticated, reportable GET with no
  * variables. The Report carries the engine ID, boots and time; an answer proves v3 is enabled.
  */
-export async function discoverEngine(ctx: ProbeContext, probe: string): Promise<EngineReport> {
+export async function discoverEngine(channel: SnmpChannel): Promise<EngineReport> {
+  const { ctx, probe } = channel;
   if (ctx.signal.aborted) throw budgetSpent();
   await passGate(ctx, probe, 'snmp.discovery');
+  if (ctx.signal.aborted) throw budgetSpent();
   const msgId = randomInt(1, 0x7fffffff);
   const request = encodeDiscoveryRequest(msgId, randomInt(1, 0x7fffffff));
-  const socket = dgram.createSocket(udpType(ctx.address));
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort = () => {};
+  let detach = () => {};
   try {
     return await new Promise<EngineReport>((resolve, reject) => {
       let strays = 0;
-      const timer = setTimeout(
+      timer = setTimeout(
         () => reject(new ProbeUnavailable('timeout', `no SNMPv3 discovery answer from ${ctx.address}:${ctx.port} within ${ctx.stepTimeoutMs} ms`)),
         ctx.stepTimeoutMs,
       );
-      const onAbort = () => reject(budgetSpent());
-      const done = () => {
-        clearTimeout(timer);
-        ctx.signal.removeEventListener('abort', onAbort);
-      };
+      onAbort = () => reject(budgetSpent());
       ctx.signal.addEventListener('abort', onAbort, { once: true });
-      socket.on('error', (err: NodeJS.ErrnoException) => {
-        done();
-        reject(
-          err.code === 'ECONNREFUSED'
-            ? new ProbeUnavailable('refused', `no SNMP agent: ${ctx.address} answered port ${ctx.port} unreachable`)
-            : new ProbeUnavailable('error', `UDP socket: ${err.message}`),
-        );
-      });
-      socket.on('message', (buf, rinfo) => {
-        ctx.transcript.rx(
-          probe,
-          'snmp.reply',
-          buf,
-          rinfo.address === ctx.address && rinfo.port === ctx.port ? undefined : `from ${rinfo.address}:${rinfo.port}`,
-        );
-        try {
-          const report = parseDiscoveryReport(buf);
-          if (report.msgId === msgId && rinfo.address === ctx.address) {
-            done();
+      detach = channel.attach({
+        message: (datagram) => {
+          let report: DiscoveryReport;
+          try {
+            report = parseDiscoveryReport(datagram);
+          } catch (err) {
+            reject(err);
+            return;
+          }
+          if (report.msgId === msgId) {
             resolve(report);
             return;
           }
-        } catch (err) {
-          done();
-          reject(err);
-          return;
-        }
-        strays += 1;
-        if (strays >= MAX_STRAY_DATAGRAMS) {
-          done();
-          reject(new ProbeUnavailable('protocol-mismatch', `${strays} datagrams that do not answer the discovery request`));
-        }
+          strays += 1;
+          if (strays >= MAX_STRAY_DATAGRAMS) reject(new ProbeUnavailable('protocol-mismatch', `${strays} datagrams that do not answer the discovery request`));
+        },
+        failure: reject,
       });
-      ctx.transcript.tx(probe, 'snmp.discovery', request, 'SNMPv3 engine discovery (no user, no authentication, reportable)');
-      // A connected socket hears the ICMP port-unreachable of a host without an agent at once.
-      socket.connect(ctx.port, ctx.address, () =>
-        socket.send(request, (err) => {
-          if (!err) return;
-          done();
-          reject(new ProbeUnavailable('error', `UDP send: ${err.message}`));
-        }),
-      );
+      channel.send({ op: 'snmp.discovery', text: 'SNMPv3 engine discovery (no user, no authentication, reportable)' }, request).catch(reject);
     });
   } finally {
-    socket.close();
+    clearTimeout(timer);
+    ctx.signal.removeEventListener('abort', onAbort);
+    detach();
   }
 }
 
@@ -208,8 +183,8 @@ interface Pending {
 }
 
 /**
- * One net-snmp session (one UDP socket) with one kind of access. Requests are sent one at a time,
- * with no retransmission, each bounded by the step timeout and the device budget.
+ * One net-snmp session with one kind of access, on the probe run's channel. Requests are sent one
+ * at a time, with no retransmission, each bounded by the step timeout and the device budget.
  */
 export class SnmpReader {
   readonly version: SnmpAccess['version'];
@@ -219,36 +194,21 @@ export class SnmpReader {
   #pending: Pending | undefined;
   #closed = false;
 
-  private constructor(ctx: ProbeContext, probe: string, access: SnmpAccess) {
-    this.#ctx = ctx;
-    this.#probe = probe;
+  private constructor(channel: SnmpChannel, access: SnmpAccess) {
+    this.#ctx = channel.ctx;
+    this.#probe = channel.probe;
     this.version = access.version;
-    // net-snmp owns its socket; this dgram wrapper records each datagram it sends and receives.
-    const dgramModule = {
-      createSocket: (type: 'udp4' | 'udp6') => {
-        const socket = dgram.createSocket(type);
-        socket.on('message', (buf: Buffer) => ctx.transcript.rx(probe, 'snmp.reply', buf));
-        const send = socket.send.bind(socket) as (...args: unknown[]) => void;
-        const tapped = (...args: unknown[]) => {
-          const buf = args[0];
-          // Node re-enters send() with a buffer list after the implicit bind; that datagram is already recorded.
-          if (Buffer.isBuffer(buf)) {
-            const peek = peekMessage(buf);
-            // net-snmp precedes the first v3 request with its own engine discovery (unauthenticated).
-            const discovery = peek?.version === 3 && !peek.authenticated;
-            ctx.transcript.tx(
-              probe,
-              discovery ? 'snmp.discovery' : (this.#pending?.op ?? 'snmp.unknown'),
-              buf,
-              discovery ? 'SNMPv3 engine discovery before the first authenticated request' : this.#pending?.text,
-            );
-          }
-          send(...args);
-        };
-        return Object.assign(socket, { send: tapped as typeof socket.send });
+    const socket = channel.sessionSocket(
+      (datagram) => {
+        const peek = peekMessage(datagram);
+        // net-snmp precedes the first v3 request with its own engine discovery (unauthenticated).
+        return peek?.version === 3 && !peek.authenticated
+          ? { op: 'snmp.discovery', text: 'SNMPv3 engine discovery before the first authenticated request' }
+          : { op: this.#pending?.op ?? 'snmp.unknown', text: this.#pending?.text };
       },
-    };
-    const common = { port: ctx.port, retries: 0, timeout: ctx.stepTimeoutMs, transport: udpType(ctx.address), dgramModule };
+      (failure) => this.#session.cancelRequests(failure),
+    );
+    const common = { port: this.#ctx.port, retries: 0, timeout: this.#ctx.stepTimeoutMs, dgramModule: { createSocket: () => socket } };
     if (access.version === 'v3') {
       const c = access.credentials;
       const user: NetSnmp.User = {
@@ -259,18 +219,18 @@ export class SnmpReader {
         privProtocol: snmp.PrivProtocols[c.privProtocol],
         privKey: c.privKey,
       };
-      this.#session = snmp.createV3Session(ctx.address, user, { ...common, version: snmp.Version3 });
+      this.#session = snmp.createV3Session(this.#ctx.address, user, { ...common, version: snmp.Version3 });
     } else {
-      this.#session = snmp.createSession(ctx.address, access.community, { ...common, version: access.version === 'v1' ? snmp.Version1 : snmp.Version2c });
+      this.#session = snmp.createSession(this.#ctx.address, access.community, { ...common, version: access.version === 'v1' ? snmp.Version1 : snmp.Version2c });
     }
     // A reply net-snmp cannot decode ends the pending request at once instead of waiting for its timeout.
     this.#session.on('error', (err: Error) => this.#session.cancelRequests(new ProbeUnavailable('malformed', `undecodable SNMP answer: ${err.message}`)));
   }
 
-  static async open(ctx: ProbeContext, probe: string, access: SnmpAccess): Promise<SnmpReader> {
+  static async open(channel: SnmpChannel, access: SnmpAccess): Promise<SnmpReader> {
     snmp ??= await import('net-snmp');
-    if (ctx.signal.aborted) throw budgetSpent();
-    return new SnmpReader(ctx, probe, access);
+    if (channel.ctx.signal.aborted) throw budgetSpent();
+    return new SnmpReader(channel, access);
   }
 
   async #request<T>(op: string, oids: readonly string[], send: (cb: (err: Error | null, result?: T) => void) => void): Promise<T> {
@@ -365,7 +325,7 @@ export class SnmpReader {
     return result('end');
   }
 
-  /** Closes the socket; net-snmp fails any request still pending. */
+  /** Ends the session (the channel stays open); net-snmp fails any request still pending. */
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve();
     this.#closed = true;

@@ -20,6 +20,8 @@ const HOST = {
   plantCommunity: '127.40.1.7',
   /** Nothing bound: the host answers ICMP port unreachable. */
   noAgent: '127.40.1.8',
+  otherPort: '127.95.0.1',
+  late: '127.95.0.2',
 } as const;
 const READ_OPS = new Set(['snmp.discovery', 'snmp.get', 'snmp.getnext', 'snmp.getbulk']);
 const OPT_IN = (communities: string[]) => ({ communities });
@@ -31,6 +33,8 @@ let plantCommunity: RunningSnmpFixture;
 let garbage: RunningFixture;
 let oversized: RunningFixture;
 let silent: RunningFixture;
+let otherPort: RunningSnmpFixture;
+let late: RunningSnmpFixture;
 
 beforeAll(async () => {
   weak = await startSnmpFixture({ host: HOST.weak, port: PORT, posture: 'weak' });
@@ -41,10 +45,12 @@ beforeAll(async () => {
   // Announces a 2 GiB message in a 6-byte datagram.
   oversized = await startRawUdpPeer({ host: HOST.oversized, port: PORT, name: 'snmp-oversized', answer: () => Buffer.from('30847fffffff', 'hex') });
   silent = await startRawUdpPeer({ host: HOST.silent, port: PORT, name: 'snmp-silent', answer: () => undefined });
+  otherPort = await startSnmpFixture({ host: HOST.otherPort, port: PORT, posture: 'hardened', quirk: 'answers-from-other-port' });
+  late = await startSnmpFixture({ host: HOST.late, port: PORT, posture: 'weak', communities: ['public'], answerDelayMs: 250 });
 });
 
 afterAll(async () => {
-  for (const f of [weak, hardened, looping, plantCommunity, garbage, oversized, silent]) await f?.close();
+  for (const f of [weak, hardened, looping, plantCommunity, garbage, oversized, silent, otherPort, late]) await f?.close();
 });
 
 function context(host: string, options: Record<string, unknown> = {}, stepTimeoutMs = 400, signal: AbortSignal = new AbortController().signal): ProbeContext {
@@ -204,9 +210,62 @@ describe('snmp.system against peers that do not behave', () => {
   });
 });
 
+/** Source endpoints the fixture counted while `run` ran, and the connection each logged request came on. */
+async function endpointsDuring(f: RunningFixture, run: () => Promise<unknown>): Promise<{ opened: number; connections: number[] }> {
+  const connections = f.log.connections;
+  const requests = f.log.requests.length;
+  await run();
+  return { opened: f.log.connections - connections, connections: f.log.requests.slice(requests).map((r) => r.connection) };
+}
+
+describe('one UDP socket (one source endpoint) per device run', () => {
+  const v3AndCommunities = { ...OPT_IN(['public', 'private']), v3: HARDENED_V3_USER };
+  it.each([
+    { device: 'hardened', options: {}, readVia: 'none', least: 1 },
+    // Engine discovery, four community trials, net-snmp's own discovery, authPriv GET and walks.
+    { device: 'hardened', options: v3AndCommunities, readVia: 'v3', least: 10 },
+    { device: 'weak', options: {}, readVia: undefined, least: 1 },
+    // Engine discovery, v2c and v1 for two communities, then the system group and five tables.
+    { device: 'weak', options: v3AndCommunities, readVia: 'v2c', least: 10 },
+  ] as const)('$device with options $options: every request from one endpoint', async ({ device, options, readVia, least }) => {
+    const fixture = device === 'weak' ? weak : hardened;
+    let facts: SnmpFacts | undefined;
+    const seen = await endpointsDuring(fixture, async () => {
+      facts = (await probe(context(HOST[device], options, 200))).facts;
+    });
+    expect(facts?.readVia).toBe(readVia);
+    expect(seen.opened).toBe(1);
+    expect(seen.connections.length).toBeGreaterThanOrEqual(least);
+    expect(new Set(seen.connections)).toEqual(new Set([fixture.log.connections]));
+  });
+
+  it('a silent device gets discovery and both community trials from one endpoint', async () => {
+    const seen = await endpointsDuring(silent, () => probe(context(HOST.silent, OPT_IN(['public']), 100)));
+    expect(seen).toEqual({ opened: 1, connections: [silent.log.connections, silent.log.connections, silent.log.connections] });
+  });
+
+  it('an answer from another source port is never taken (the socket is connected to the agent)', async () => {
+    const ctx = context(HOST.otherPort, {}, 200);
+    const { outcome } = await probe(ctx);
+    // The agent did answer, from a second socket: the kernel drops it before the probe sees it.
+    expect(otherPort.log.kinds()).toContain('snmp.report.unknown-engine-id');
+    expect(outcome.status === 'unavailable' && outcome.failure.kind).toBe('timeout');
+    expect(ctx.transcript.entries().filter((e) => e.dir === 'rx')).toEqual([]);
+  });
+
+  it('a late answer to an earlier step is recorded but never answers the step after it', async () => {
+    // Answers come 250 ms late with 200 ms steps: the v2c answer arrives while the v1 GET waits.
+    const ctx = context(HOST.late, OPT_IN(['public']), 200);
+    const { outcome } = await probe(ctx);
+    expect(outcome.status === 'unavailable' && outcome.failure.kind).toBe('timeout');
+    expect(ctx.transcript.sentOps()).toEqual(['snmp.discovery', 'snmp.get', 'snmp.get']);
+    expect(ctx.transcript.entries().filter((e) => e.dir === 'rx' && e.op === 'snmp.reply').length).toBeGreaterThanOrEqual(1);
+  });
+});
+
 describe('traffic discipline', () => {
   it('no fixture ever received a write, and one socket was in use at a time', () => {
-    for (const f of [weak, hardened, looping, plantCommunity]) {
+    for (const f of [weak, hardened, looping, plantCommunity, otherPort, late]) {
       expect(f.log.count('write')).toBe(0);
       expect(f.log.maxConcurrent).toBeLessThanOrEqual(1);
     }

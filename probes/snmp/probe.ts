@@ -2,6 +2,7 @@ import type { ProbeContext, ProbeDefinition } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
 import type { SnmpAccess, SnmpV3Credentials, VarbindBudget } from './adapter.ts';
 import { discoverEngine, SnmpAuthRejected, SnmpReader } from './adapter.ts';
+import { SnmpChannel } from './channel.ts';
 import { SnmpProbeOptions } from './options.ts';
 import type { CommunityFacts, EngineFacts, SnmpFacts as SnmpFactsType, SystemGroup, V3AccessFacts } from './facts.ts';
 import {
@@ -42,9 +43,9 @@ function readOptions(ctx: ProbeContext): SnmpProbeOptions {
   return parsed.data;
 }
 
-/** Opens one reader, runs `use`, and always closes it, so at most one socket is open at a time. */
-async function withReader<T>(ctx: ProbeContext, access: SnmpAccess, use: (r: SnmpReader) => Promise<T>): Promise<T> {
-  const reader = await SnmpReader.open(ctx, SNMP_PROBE_ID, access);
+/** Opens one reader on the run's channel, runs `use`, and always closes it, so one session listens at a time. */
+async function withReader<T>(channel: SnmpChannel, access: SnmpAccess, use: (r: SnmpReader) => Promise<T>): Promise<T> {
+  const reader = await SnmpReader.open(channel, access);
   try {
     return await use(reader);
   } finally {
@@ -57,9 +58,9 @@ function rethrowBudget(err: unknown): ProbeUnavailable {
   throw err;
 }
 
-async function engineStep(ctx: ProbeContext): Promise<EngineFacts> {
+async function engineStep(channel: SnmpChannel): Promise<EngineFacts> {
   try {
-    const r = await discoverEngine(ctx, SNMP_PROBE_ID);
+    const r = await discoverEngine(channel);
     const enterprise = engineEnterprise(r.engineId);
     return {
       state: 'answered',
@@ -83,7 +84,7 @@ interface CommunityStep {
 }
 
 /** Credential guessing, so only with the opt-in: GET sysDescr with each configured community, v2c then v1. */
-async function communityStep(ctx: ProbeContext, options: SnmpProbeOptions): Promise<CommunityStep> {
+async function communityStep(channel: SnmpChannel, options: SnmpProbeOptions): Promise<CommunityStep> {
   const list = options.communities ?? [];
   if (list.length === 0) return { facts: { state: 'not-tried' }, access: [] };
   const accepted: Extract<CommunityFacts, { state: 'tried' }>['accepted'] = [];
@@ -93,7 +94,7 @@ async function communityStep(ctx: ProbeContext, options: SnmpProbeOptions): Prom
     for (const version of ['v2c', 'v1'] as const) {
       const a: SnmpAccess = { version, community };
       try {
-        const [vb] = await withReader(ctx, a, (r) => r.get([OID.sysDescr]));
+        const [vb] = await withReader(channel, a, (r) => r.get([OID.sysDescr]));
         versions.push(version);
         access.push({ access: a, descr: octetsToText(vb?.value) });
       } catch (err) {
@@ -166,9 +167,9 @@ interface DeviceRead {
 }
 
 /** With configured v3 credentials: the first authenticated GET proves them, the reads follow on the same socket. */
-async function v3Step(ctx: ProbeContext, credentials: SnmpV3Credentials): Promise<{ access: V3AccessFacts; read?: DeviceRead }> {
+async function v3Step(channel: SnmpChannel, credentials: SnmpV3Credentials): Promise<{ access: V3AccessFacts; read?: DeviceRead }> {
   try {
-    return await withReader(ctx, { version: 'v3', credentials }, async (r) => {
+    return await withReader(channel, { version: 'v3', credentials }, async (r) => {
       const system = await readSystem(r);
       const access: V3AccessFacts = { state: 'accepted', level: 'authPriv', authProtocol: credentials.authProtocol, privProtocol: credentials.privProtocol };
       return { access, read: { system, tables: await readTables(r) } };
@@ -180,8 +181,8 @@ async function v3Step(ctx: ProbeContext, credentials: SnmpV3Credentials): Promis
   }
 }
 
-async function communityRead(ctx: ProbeContext, best: CommunityStep['access'][number]): Promise<DeviceRead> {
-  return withReader(ctx, best.access, async (r) => {
+async function communityRead(channel: SnmpChannel, best: CommunityStep['access'][number]): Promise<DeviceRead> {
+  return withReader(channel, best.access, async (r) => {
     const system = await readSystem(r).catch((err: unknown): SystemGroup => {
       rethrowBudget(err);
       return best.descr === undefined ? {} : { descr: best.descr };
@@ -190,11 +191,21 @@ async function communityRead(ctx: ProbeContext, best: CommunityStep['access'][nu
   });
 }
 
+/** Every step of one run shares one socket: the device sees a single peer from start to end. */
 async function run(ctx: ProbeContext): Promise<SnmpFactsType> {
   const options = readOptions(ctx);
-  const engine = await engineStep(ctx);
-  const communities = await communityStep(ctx, options);
-  const v3 = options.v3 ? await v3Step(ctx, options.v3) : { access: { state: 'not-configured' as const } };
+  const channel = await SnmpChannel.open(ctx, SNMP_PROBE_ID);
+  try {
+    return await steps(channel, options);
+  } finally {
+    await channel.close();
+  }
+}
+
+async function steps(channel: SnmpChannel, options: SnmpProbeOptions): Promise<SnmpFactsType> {
+  const engine = await engineStep(channel);
+  const communities = await communityStep(channel, options);
+  const v3 = options.v3 ? await v3Step(channel, options.v3) : { access: { state: 'not-configured' as const } };
   const best = communities.access[0];
   let readVia: SnmpFactsType['readVia'] = 'none';
   let read: DeviceRead | undefined;
@@ -203,7 +214,7 @@ async function run(ctx: ProbeContext): Promise<SnmpFactsType> {
     read = v3.read;
   } else if (best) {
     readVia = best.access.version === 'v1' ? 'v1' : 'v2c';
-    read = await communityRead(ctx, best);
+    read = await communityRead(channel, best);
   }
   if (engine.state !== 'answered' && readVia === 'none' && v3.access.state !== 'rejected') {
     // Nothing answered at all: no facts, only the reason (silence is not "secure").

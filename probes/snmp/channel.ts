@@ -1,0 +1,149 @@
+import dgram from 'node:dgram';
+import { EventEmitter } from 'node:events';
+import net from 'node:net';
+import type { ProbeContext } from '../types.ts';
+import { ProbeUnavailable } from '../types.ts';
+
+/** The one request in flight: it alone hears what arrives. */
+export interface ChannelConsumer {
+  message(datagram: Buffer): void;
+  failure(failure: ProbeUnavailable): void;
+}
+
+/** Transcript operation kind and text of one outgoing datagram. */
+export interface DatagramLabel {
+  readonly op: string;
+  readonly text?: string | undefined;
+}
+
+/**
+ * The one UDP socket an SNMP probe run talks on, so a device sees one peer (one source port) for
+ * the whole run. It is connected to the agent's address and port: the kernel drops datagrams from
+ * any other address or port, and an ICMP port-unreachable arrives as `refused` instead of a
+ * timeout. Every datagram in and out is recorded; one consumer is attached at a time, because
+ * requests go strictly one after the other.
+ */
+export class SnmpChannel {
+  readonly ctx: ProbeContext;
+  readonly probe: string;
+  readonly #socket: dgram.Socket;
+  #consumer: ChannelConsumer | undefined;
+  #closed = false;
+
+  private constructor(ctx: ProbeContext, probe: string, socket: dgram.Socket) {
+    this.ctx = ctx;
+    this.probe = probe;
+    this.#socket = socket;
+    socket.on('message', (datagram: Buffer) => {
+      const consumer = this.#consumer;
+      // A late answer to a request that already timed out is evidence too, but answers nothing.
+      ctx.transcript.rx(probe, 'snmp.reply', datagram, consumer ? undefined : 'no request waiting: ignored');
+      consumer?.message(datagram);
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      const failure = this.#failureOf(err);
+      if (this.#consumer) this.#consumer.failure(failure);
+      else ctx.transcript.note(probe, 'snmp.socket-error', failure.message);
+    });
+  }
+
+  /** Creates and connects the socket; no datagram leaves until the first send. */
+  static async open(ctx: ProbeContext, probe: string): Promise<SnmpChannel> {
+    const socket = dgram.createSocket(net.isIPv6(ctx.address) ? 'udp6' : 'udp4');
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('error', reject);
+        socket.connect(ctx.port, ctx.address, () => {
+          socket.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (err) {
+      socket.close();
+      throw new ProbeUnavailable('error', `UDP socket to ${ctx.address}:${ctx.port}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    return new SnmpChannel(ctx, probe, socket);
+  }
+
+  /** Records and sends one datagram; the caller has passed the gate for it. */
+  send(label: DatagramLabel, datagram: Buffer): Promise<void> {
+    if (this.#closed) return Promise.reject(new ProbeUnavailable('closed', 'SNMP socket already closed'));
+    this.ctx.transcript.tx(this.probe, label.op, datagram, label.text);
+    return new Promise<void>((resolve, reject) => this.#socket.send(datagram, (err) => (err ? reject(this.#failureOf(err)) : resolve())));
+  }
+
+  /** Makes `consumer` the one listener until the returned function detaches it. */
+  attach(consumer: ChannelConsumer): () => void {
+    if (this.#consumer) throw new Error('SNMP channel: a second request while one is in flight');
+    this.#consumer = consumer;
+    return () => {
+      if (this.#consumer === consumer) this.#consumer = undefined;
+    };
+  }
+
+  /**
+   * A dgram look-alike for one net-snmp session (its `dgramModule.createSocket`): the session's
+   * datagrams go out on this channel, labelled by `label`, and it hears replies until it closes.
+   * net-snmp ignores socket errors, so they reach `onFailure` instead.
+   */
+  sessionSocket(label: (datagram: Buffer) => DatagramLabel, onFailure: (failure: ProbeUnavailable) => void): SessionSocket {
+    return new SessionSocket(this, label, onFailure);
+  }
+
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#closed = true;
+    this.#consumer = undefined;
+    return new Promise<void>((resolve) => this.#socket.close(() => resolve()));
+  }
+
+  #failureOf(err: NodeJS.ErrnoException): ProbeUnavailable {
+    const { address, port } = this.ctx;
+    return err.code === 'ECONNREFUSED'
+      ? new ProbeUnavailable('refused', `no SNMP agent: ${address} answered port ${port} unreachable`)
+      : new ProbeUnavailable('error', `UDP socket: ${err.message}`);
+  }
+}
+
+/** The part of a dgram.Socket that net-snmp's Session uses; closing it leaves the channel open. */
+export class SessionSocket extends EventEmitter {
+  readonly #channel: SnmpChannel;
+  readonly #label: (datagram: Buffer) => DatagramLabel;
+  #detach: (() => void) | undefined;
+
+  constructor(channel: SnmpChannel, label: (datagram: Buffer) => DatagramLabel, onFailure: (failure: ProbeUnavailable) => void) {
+    super();
+    this.#channel = channel;
+    this.#label = label;
+    this.#detach = channel.attach({ message: (datagram) => this.emit('message', datagram), failure: onFailure });
+  }
+
+  /** The connected channel decides where it goes: net-snmp's port and address are not used. */
+  send(buffer: Buffer, offset: number, length: number, _port: number, _address: string, cb: (err: Error | null, bytes?: number) => void): void {
+    if (!this.#detach) {
+      cb(new ProbeUnavailable('closed', 'SNMP session already closed'));
+      return;
+    }
+    const datagram = buffer.subarray(offset, offset + length);
+    this.#channel.send(this.#label(datagram), datagram).then(
+      () => cb(null, length),
+      (err: unknown) => cb(err instanceof Error ? err : new Error(String(err))),
+    );
+  }
+
+  /** The channel owns the socket's lifetime: a session cannot keep the process alive or let it go. */
+  ref(): this {
+    return this;
+  }
+
+  unref(): this {
+    return this;
+  }
+
+  close(): void {
+    this.#detach?.();
+    this.#detach = undefined;
+    // net-snmp fails what is still pending when its socket reports the close, as dgram does: later.
+    setImmediate(() => this.emit('close'));
+  }
+}
