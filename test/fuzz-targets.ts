@@ -13,6 +13,19 @@ import { telnetFacts } from '../probes/banner/telnet.ts';
 import { printableText, softwareToken } from '../probes/banner/text.ts';
 import { parseRfbVersion, parseSecurityMessage, rfbVersionLength, securityMessageLength } from '../probes/banner/vnc.ts';
 import { mbapFrameLength, parseDeviceIdReply } from '../probes/modbus/frame.ts';
+import { UaWriter } from '../probes/opcua/binary.ts';
+import { LIMITS } from '../probes/opcua/limits.ts';
+import {
+  ChunkAssembler,
+  chunkLength,
+  decodeFindServersResponse,
+  decodeGetEndpointsResponse,
+  decodeOpenSecureChannelResponse,
+  ENCODING,
+  parseChunk,
+  SECURITY_POLICY_NONE,
+} from '../probes/opcua/messages.ts';
+import { endpointFacts } from '../probes/opcua/probe.ts';
 import {
   decodeComponentIdentification,
   decodeModuleIdentification,
@@ -167,6 +180,46 @@ const SELF_SIGNED_EC = Buffer.from(
   'base64',
 );
 
+/** OPC UA replies: ACK, ERR, an OPN response and GetEndpoints / FindServers / ServiceFault in MSG chunks. */
+const opcuaReplies = (() => {
+  const header = (w: UaWriter, status = 0) => w.raw(Buffer.alloc(8)).uint32(1).uint32(status).byte(0x11).int32(1).string('more').int32(-1).nodeId(0).byte(0);
+  const application = (w: UaWriter) =>
+    w.string('urn:a').string('urn:p').byte(0x03).string('en').string('Device').int32(0).string(undefined).string(undefined).strings(['opc.tcp://x:4840']);
+  const endpoint = (w: UaWriter) => {
+    w.string('opc.tcp://x:4840');
+    application(w).byteString(SELF_SIGNED_EC).int32(1).string(SECURITY_POLICY_NONE).int32(2);
+    w.string('anon').int32(0).string(undefined).string(undefined).string(undefined);
+    return w.string('user').int32(1).string(undefined).string(undefined).string(SECURITY_POLICY_NONE).string('tcp').byte(0);
+  };
+  const endpoints = endpoint(endpoint(header(new UaWriter().nodeId(ENCODING.GetEndpointsResponse)).int32(2))).toBuffer();
+  const servers = application(header(new UaWriter().nodeId(ENCODING.FindServersResponse)).int32(1)).toBuffer();
+  const fault = header(new UaWriter().nodeId(ENCODING.ServiceFault), 0x800b0000).toBuffer();
+  const opened = header(new UaWriter().nodeId(ENCODING.OpenSecureChannelResponse))
+    .uint32(0)
+    .uint32(5)
+    .uint32(1)
+    .raw(Buffer.alloc(8))
+    .uint32(60_000)
+    .byteString(undefined)
+    .toBuffer();
+  const chunk = (head: string, rest: Buffer) =>
+    new UaWriter()
+      .raw(Buffer.from(head, 'latin1'))
+      .uint32(8 + rest.length)
+      .raw(rest)
+      .toBuffer();
+  const msg = (body: Buffer) => chunk('MSGF', new UaWriter().uint32(5).uint32(1).uint32(2).uint32(2).raw(body).toBuffer());
+  return [
+    chunk('ACKF', new UaWriter().uint32(0).uint32(65_536).uint32(65_536).uint32(0).uint32(0).toBuffer()),
+    chunk('ERRF', new UaWriter().uint32(0x807d0000).string('busy').toBuffer()),
+    chunk('OPNF', new UaWriter().uint32(5).string(SECURITY_POLICY_NONE).byteString(undefined).byteString(undefined).uint32(1).uint32(1).raw(opened).toBuffer()),
+    msg(endpoints),
+    msg(servers),
+    msg(fault),
+    endpoints,
+  ];
+})();
+
 const rfb = [Buffer.from('RFB 003.008\n'), Buffer.from('RFB 003.003\n')];
 const vncSecurity = [hex('03 01 02 13'), hex('00 00 00 02'), Buffer.concat([hex('00'), u32(6), Buffer.from('denied')])];
 const ftpReplies = [Buffer.from('220 FTP ready\r\n'), Buffer.from('220-Welcome\r\n220-line\r\n220 end\r\n'), Buffer.from('331 Password required\r\n')];
@@ -231,6 +284,27 @@ export const FUZZ_TARGETS: readonly FuzzTarget[] = [
       each(
         () => peekMessage(b),
         () => parseDiscoveryReport(b),
+      );
+    },
+  },
+  {
+    name: 'OPC UA chunks and discovery responses',
+    input: input(opcuaReplies, 4096),
+    run: (b) => {
+      const responses = (body: Buffer) =>
+        each(
+          () => endpointFacts(decodeGetEndpointsResponse(body, 1).endpoints),
+          () => decodeFindServersResponse(body, 1),
+          () => decodeOpenSecureChannelResponse(body, 1),
+        );
+      each(
+        () => {
+          const f = frame(chunkLength(LIMITS.receiveBufferSize, 'malformed'), b);
+          const chunk = f && parseChunk(f);
+          const body = chunk && chunk.type !== 'ACK' && chunk.type !== 'ERR' ? new ChunkAssembler('fuzz').add(chunk) : undefined;
+          if (body) responses(body);
+        },
+        () => responses(b),
       );
     },
   },

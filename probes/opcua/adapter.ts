@@ -1,6 +1,7 @@
 /**
- * The only importer of node-opcua-client in the agent. It exposes discovery and one fixed,
- * read-only attribute read: no method here can write, call, browse or subscribe.
+ * The only importer of node-opcua-client in the agent, loaded only by the opt-in session probe
+ * (discovery has its own client, client.ts). It exposes the endpoints and one fixed, read-only
+ * attribute read: no method here can write, call, browse or subscribe.
  */
 import {
   AttributeIds,
@@ -18,6 +19,8 @@ import { defaultClientTransportFactory, type IClientTransport } from 'node-opcua
 import { passGate } from '../gate.ts';
 import type { FailureKind, ProbeContext } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
+import { endpointUrlOf } from './client.ts';
+import type { RawApplication, RawEndpoint } from './raw.ts';
 
 // node-opcua prints warnings and errors to stdout, which must stay machine-readable; every
 // error that matters reaches the probe as a rejected promise instead.
@@ -25,31 +28,6 @@ setWarningLogger(() => {});
 setErrorLogger(() => {});
 
 const AGENT_APPLICATION_URI = 'urn:cellcheck:agent';
-
-/** Plain copies of what the device said, so callers never hold node-opcua objects. */
-export interface RawUserToken {
-  readonly tokenType: number;
-  readonly policyId: string;
-  readonly securityPolicyUri: string;
-}
-
-export interface RawApplication {
-  readonly applicationUri: string;
-  readonly productUri: string;
-  readonly applicationName: string;
-  readonly applicationType: number;
-  readonly discoveryUrls: readonly string[];
-}
-
-export interface RawEndpoint {
-  readonly endpointUrl: string;
-  readonly securityMode: number;
-  readonly securityPolicyUri: string;
-  readonly securityLevel: number;
-  readonly userTokens: readonly RawUserToken[];
-  readonly server: RawApplication;
-  readonly serverCertificate: Uint8Array | undefined;
-}
 
 /**
  * The Server object's variables the opt-in session reads (protocols.md); nothing else can be
@@ -82,7 +60,6 @@ export interface SessionRead {
 export interface OpcuaConnection {
   readonly endpointUrl: string;
   getEndpoints(): Promise<RawEndpoint[]>;
-  findServers(): Promise<RawApplication[]>;
   /** Opens an anonymous session on the None channel, reads SESSION_NODES, closes the session. */
   readServerAnonymously(): Promise<SessionRead>;
 }
@@ -104,7 +81,6 @@ function clientKeyPair(): Promise<InMemoryCertificateKeyPairProvider> {
 
 const OPS: Record<string, string> = {
   GetEndpointsRequest: 'opcua.get-endpoints',
-  FindServersRequest: 'opcua.find-servers',
   CreateSessionRequest: 'opcua.create-session',
   ActivateSessionRequest: 'opcua.activate-session',
   ReadRequest: 'opcua.read',
@@ -139,7 +115,7 @@ function summary(msg: Message): string {
 export async function withOpcuaConnection<T>(ctx: ProbeContext, probe: string, fn: (conn: OpcuaConnection) => Promise<T>): Promise<T> {
   if (ctx.signal.aborted) throw new ProbeUnavailable('budget', 'device time budget spent before connecting');
   await passGate(ctx, probe, 'opcua.hello');
-  const endpointUrl = `opc.tcp://${ctx.address.includes(':') ? `[${ctx.address}]` : ctx.address}:${ctx.port}`;
+  const endpointUrl = endpointUrlOf(ctx.address, ctx.port);
   const kp = await clientKeyPair();
   // disconnect() leaves a socket open while the HEL/ACK handshake is pending (a silent peer);
   // holding the transports lets the finally block destroy them on every path.
@@ -192,7 +168,6 @@ export async function withOpcuaConnection<T>(ctx: ProbeContext, probe: string, f
         discovered ??= await step('opcua.get-endpoints', () => client.getEndpoints());
         return discovered.map(rawEndpoint);
       },
-      findServers: async () => (await step('opcua.find-servers', () => client.findServers())).map(rawApplication),
       readServerAnonymously: async () => {
         const session = await step('opcua.create-session', () => client.createSession());
         try {

@@ -56,7 +56,10 @@ export type ServerFacts = z.infer<typeof ServerFacts>;
 export const OpcuaEndpointsFacts = z.object({
   /** Agent clock when the endpoints were read; certificate validity is judged against it. */
   observedAt: z.iso.datetime(),
+  /** The first 64 endpoints the server announced. */
   endpoints: z.array(EndpointFacts),
+  /** How many endpoints the server announced; more than `endpoints.length` when the list was cut. */
+  endpointsAnnounced: z.number().int().nonnegative().optional(),
   /** Server certificates, deduplicated by fingerprint (leaf certificate of each chain). */
   certificates: z.array(OpcuaCertificateFacts),
   /** FindServers answer; undefined when the server refused the service. */

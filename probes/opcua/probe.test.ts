@@ -16,6 +16,7 @@ const GARBAGE_HOST = '127.10.0.5';
 
 /** Operation kinds a discovery or session run may send; anything else is a safety failure. */
 const ALLOWED_OPS = new Set([
+  'tcp.connect',
   'opcua.hello',
   'opcua.open-secure-channel',
   'opcua.get-endpoints',

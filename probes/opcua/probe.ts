@@ -1,7 +1,8 @@
 import { certificateFacts } from '../certificate.ts';
 import type { ProbeContext, ProbeDefinition } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
-import type { OpcuaConnection, RawApplication, RawEndpoint, SessionRead } from './adapter.ts';
+import type { OpcuaConnection, SessionRead } from './adapter.ts';
+import { DISCOVERY_OPS, withDiscoveryChannel } from './client.ts';
 import {
   type EndpointFacts,
   type OpcuaCertificateFacts,
@@ -13,21 +14,20 @@ import {
   shortPolicyName,
   type UserTokenType,
 } from './facts.ts';
+import { KEPT } from './limits.ts';
+import type { RawApplication, RawEndpoint } from './raw.ts';
 
 export const OPCUA_SESSION_OPT_IN = 'opcua.session';
 
-// A device may answer with any amount of data; keep the facts small and bounded.
-const MAX_ENDPOINTS = 64;
-const MAX_TOKENS = 16;
-const MAX_SERVERS = 16;
+// A device may answer with any amount of data; keep the facts small and bounded (and limits.ts KEPT).
 const MAX_TEXT = 512;
 
 const MODES: readonly SecurityMode[] = ['Invalid', 'None', 'Sign', 'SignAndEncrypt'];
 const TOKEN_TYPES: readonly UserTokenType[] = ['Anonymous', 'UserName', 'Certificate', 'IssuedToken'];
 const APPLICATION_TYPES = ['Server', 'Client', 'ClientAndServer', 'DiscoveryServer'];
 
-/** Loaded on first use so that starting the agent (`--help`) does not load node-opcua. */
-async function connect<T>(ctx: ProbeContext, probe: string, fn: (conn: OpcuaConnection) => Promise<T>): Promise<T> {
+/** Loaded on first use, by the opt-in session only: discovery never loads node-opcua. */
+async function connectSession<T>(ctx: ProbeContext, probe: string, fn: (conn: OpcuaConnection) => Promise<T>): Promise<T> {
   const { withOpcuaConnection } = await import('./adapter.ts');
   return withOpcuaConnection(ctx, probe, fn);
 }
@@ -39,14 +39,14 @@ const SESSION_PROBE = 'opcua.session';
 /** Turns the endpoints a device announced into facts; certificates are parsed and deduplicated. */
 export function endpointFacts(raw: readonly RawEndpoint[]): Pick<OpcuaEndpointsFacts, 'endpoints' | 'certificates'> {
   const certificates = new Map<string, OpcuaCertificateFacts>();
-  const endpoints = raw.slice(0, MAX_ENDPOINTS).map((e): EndpointFacts => {
+  const endpoints = raw.slice(0, KEPT.endpoints).map((e): EndpointFacts => {
     const facts: EndpointFacts = {
       endpointUrl: clip(e.endpointUrl),
       securityMode: MODES[e.securityMode] ?? 'Invalid',
       securityPolicy: clip(shortPolicyName(e.securityPolicyUri)),
       securityPolicyUri: clip(e.securityPolicyUri),
       securityLevel: Number.isInteger(e.securityLevel) ? e.securityLevel : 0,
-      userTokens: e.userTokens.slice(0, MAX_TOKENS).map((t) => ({
+      userTokens: e.userTokens.slice(0, KEPT.userTokens).map((t) => ({
         type: TOKEN_TYPES[t.tokenType] ?? 'Invalid',
         policyId: clip(t.policyId),
         securityPolicyUri: clip(t.securityPolicyUri),
@@ -94,12 +94,12 @@ export function firstDerElement(bytes: Uint8Array): Uint8Array | undefined {
 }
 
 export function serverFacts(raw: readonly RawApplication[]): ServerFacts[] {
-  return raw.slice(0, MAX_SERVERS).map((a) => ({
+  return raw.slice(0, KEPT.servers).map((a) => ({
     applicationUri: clip(a.applicationUri),
     productUri: clip(a.productUri),
     applicationName: clip(a.applicationName),
     applicationType: APPLICATION_TYPES[a.applicationType] ?? 'Unknown',
-    discoveryUrls: a.discoveryUrls.slice(0, MAX_ENDPOINTS).map(clip),
+    discoveryUrls: a.discoveryUrls.slice(0, KEPT.discoveryUrls).map(clip),
   }));
 }
 
@@ -137,15 +137,14 @@ export function sessionFacts(endpointUrl: string, read: SessionRead): SessionFac
   return facts;
 }
 
-async function discover(conn: OpcuaConnection): Promise<RawEndpoint[]> {
-  const endpoints = await conn.getEndpoints();
+/** A server must offer at least the endpoint it was reached on; an empty list is not an answer. */
+function someEndpoints(endpoints: RawEndpoint[]): RawEndpoint[] {
   if (endpoints.length === 0) throw new ProbeUnavailable('malformed', 'GetEndpoints returned no endpoint');
   return endpoints;
 }
 
-/** Discovery only: HEL, OpenSecureChannel (None), GetEndpoints, FindServers, close. No session. */
-/** What an endpoint listing sends: HEL, a None secure channel, GetEndpoints, FindServers, close. */
-const ENDPOINT_OPS = ['opcua.hello', 'opcua.open-secure-channel', 'opcua.get-endpoints', 'opcua.find-servers', 'opcua.close'];
+/** What an endpoint listing sends: a TCP connect (unless discovery's is handed over), HEL, a None secure channel, GetEndpoints, FindServers, close. */
+const ENDPOINT_OPS = ['tcp.connect', ...Object.values(DISCOVERY_OPS)];
 
 export const opcuaEndpointsProbe: ProbeDefinition<OpcuaEndpointsFacts> = {
   id: ENDPOINTS_PROBE,
@@ -155,11 +154,12 @@ export const opcuaEndpointsProbe: ProbeDefinition<OpcuaEndpointsFacts> = {
   ops: ENDPOINT_OPS,
   facts: OpcuaEndpointsFacts,
   run: (ctx) =>
-    connect(ctx, ENDPOINTS_PROBE, async (conn) => {
+    withDiscoveryChannel(ctx, ENDPOINTS_PROBE, async (channel) => {
       const observedAt = ctx.now().toISOString();
-      const facts: OpcuaEndpointsFacts = { observedAt, ...endpointFacts(await discover(conn)) };
+      const listed = await channel.getEndpoints();
+      const facts: OpcuaEndpointsFacts = { observedAt, ...endpointFacts(someEndpoints(listed.endpoints)), endpointsAnnounced: listed.announced };
       // Some devices refuse FindServers; the endpoints alone are still worth keeping.
-      const servers = await conn.findServers().catch((err: unknown) => {
+      const servers = await channel.findServers().catch((err: unknown) => {
         if (err instanceof ProbeUnavailable && (err.kind === 'timeout' || err.kind === 'budget')) throw err;
         ctx.transcript.note(ENDPOINTS_PROBE, 'opcua.find-servers', `not answered: ${err instanceof Error ? err.message : String(err)}`);
         return undefined;
@@ -185,8 +185,8 @@ export const opcuaSessionProbe: ProbeDefinition<OpcuaSessionFacts> = {
     const observedAt = ctx.now().toISOString();
     // The agent gates opt-ins too; a probe that opens sessions refuses on its own as well.
     if (ctx.options.session !== true) return { observedAt, sessionSkipped: 'not-opted-in' };
-    return connect(ctx, SESSION_PROBE, async (conn): Promise<OpcuaSessionFacts> => {
-      const endpoints = endpointFacts(await discover(conn)).endpoints;
+    return connectSession(ctx, SESSION_PROBE, async (conn): Promise<OpcuaSessionFacts> => {
+      const endpoints = endpointFacts(someEndpoints(await conn.getEndpoints())).endpoints;
       const anonymous = endpoints.filter((e) => e.userTokens.some((t) => t.type === 'Anonymous'));
       if (anonymous.length === 0) return { observedAt, sessionSkipped: 'anonymous-not-offered' };
       const onNone = anonymous.find((e) => e.securityMode === 'None');

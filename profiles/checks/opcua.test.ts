@@ -176,6 +176,17 @@ describe('opcua check kinds on discovery facts', () => {
     expect(evaluate('opcua.deprecated-policy', odd)).toMatchObject({ status: 'unknown', observed: { unrated: ['urn:vendor:policy'] } });
   });
 
+  it('turns a pass resting on absence into unknown when the server announced more endpoints than were read', () => {
+    const cut = device([ok('opcua.endpoints', { ...HARDENED, endpointsAnnounced: 3000 })]);
+    for (const id of ['opcua.anonymous-offered', 'opcua.none-endpoint', 'opcua.deprecated-policy']) {
+      expect(evaluate(id, hardened).status, id).toBe('pass');
+      expect(evaluate(id, cut), id).toMatchObject({ status: 'unknown', reason: expect.stringMatching(/port 4840: 2 of 3000/) });
+    }
+    // What was seen stays proven: a SignAndEncrypt endpoint is present whatever else was announced.
+    expect(evaluate('opcua.encryption-available', cut).status).toBe('pass');
+    expect(evaluate('opcua.anonymous-offered', device([ok('opcua.endpoints', { ...WEAK, endpointsAnnounced: 3000 })])).status).toBe('fail');
+  });
+
   it('is not-applicable for the URI match when no endpoint carried a certificate', () => {
     expect(evaluate('opcua.certificate-uri-match', device([ok('opcua.endpoints', { ...HARDENED, certificates: [] })])).status).toBe('not-applicable');
   });

@@ -57,6 +57,18 @@ function allEndpoints(found: Found<OpcuaEndpointsFacts>): { port: number; endpoi
   return found.facts.flatMap(({ port, facts }) => facts.endpoints.map((endpoint) => ({ port, endpoint })));
 }
 
+/**
+ * A pass that rests on no endpoint showing something holds only for the endpoints read: when a
+ * server announced more than the probe kept, it becomes unknown (a 65th endpoint could be None).
+ */
+function unlessPartial(found: Found<OpcuaEndpointsFacts>, verdict: Verdict): Verdict {
+  if (verdict.status !== 'pass') return verdict;
+  const cut = found.facts.filter(({ facts }) => (facts.endpointsAnnounced ?? 0) > facts.endpoints.length);
+  if (cut.length === 0) return verdict;
+  const counts = cut.map(({ port, facts }) => `port ${port}: ${facts.endpoints.length} of ${facts.endpointsAnnounced}`).join(', ');
+  return { ...verdict, status: 'unknown', reason: `only part of the announced endpoints was read (${counts})` };
+}
+
 const where = (port: number, e: EndpointFacts) => ({ port, endpointUrl: e.endpointUrl, securityMode: e.securityMode, securityPolicy: e.securityPolicy });
 
 /** Fails when any endpoint (optionally only those in `securityModes`) offers the token type. */
@@ -72,7 +84,7 @@ const tokenOffered = defineCheckKind({
       .map(({ port, endpoint }) => where(port, endpoint));
     const expected = { tokenType: params.tokenType, offered: false };
     if (offering.length > 0) return { status: 'fail', observed: { offered: true, endpoints: offering }, expected, evidence: found.evidence };
-    return { status: 'pass', observed: { offered: false, endpointsChecked: inScope.length }, expected, evidence: found.evidence };
+    return unlessPartial(found, { status: 'pass', observed: { offered: false, endpointsChecked: inScope.length }, expected, evidence: found.evidence });
   },
 });
 
@@ -91,7 +103,14 @@ const modeOffered = defineCheckKind({
     const offered = matching.length > 0;
     const observed = { mode: params.mode, offered, endpoints: matching, modes: [...new Set(endpoints.map(({ endpoint }) => endpoint.securityMode))] };
     const pass = params.expect === 'present' ? offered : !offered;
-    return { status: pass ? 'pass' : 'fail', observed, expected: { mode: params.mode, offered: params.expect === 'present' }, evidence: found.evidence };
+    const verdict: Verdict = {
+      status: pass ? 'pass' : 'fail',
+      observed,
+      expected: { mode: params.mode, offered: params.expect === 'present' },
+      evidence: found.evidence,
+    };
+    // A mode seen is proven present; its absence is only as good as the list read.
+    return params.expect === 'absent' ? unlessPartial(found, verdict) : verdict;
   },
 });
 
@@ -129,7 +148,7 @@ const policyRating = defineCheckKind({
         evidence: found.evidence,
         reason: 'offered policies not in the opcua-policies knowledge base',
       };
-    return { status: 'pass', observed: { offending: [], policies: rated.map((r) => r.policy) }, expected, evidence: found.evidence };
+    return unlessPartial(found, { status: 'pass', observed: { offending: [], policies: rated.map((r) => r.policy) }, expected, evidence: found.evidence });
   },
 });
 
@@ -149,7 +168,7 @@ const cleartextPassword = defineCheckKind({
       );
     const expected = { cleartextUserName: false };
     if (exposed.length > 0) return { status: 'fail', observed: { cleartextUserName: true, tokens: exposed }, expected, evidence: found.evidence };
-    return { status: 'pass', observed: { cleartextUserName: false }, expected, evidence: found.evidence };
+    return unlessPartial(found, { status: 'pass', observed: { cleartextUserName: false }, expected, evidence: found.evidence });
   },
 });
 
@@ -167,7 +186,7 @@ const certificateUriMatch = defineCheckKind({
       .filter((m) => m.missing.length > 0);
     const expected = { sanUriIncludesApplicationUri: true };
     if (mismatched.length > 0) return { status: 'fail', observed: { mismatched }, expected, evidence: found.evidence };
-    return { status: 'pass', observed: { mismatched: [], certificates: certs.length }, expected, evidence: found.evidence };
+    return unlessPartial(found, { status: 'pass', observed: { mismatched: [], certificates: certs.length }, expected, evidence: found.evidence });
   },
 });
 
