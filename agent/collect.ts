@@ -66,6 +66,8 @@ export function probeWithheld(probe: RegisteredProbe, target: PlannedTarget, con
     return `${probe.definition.safety} is above the target's safety ceiling ${target.safety}`;
   if (!optedIn(config, probe.definition.optIn)) return `needs the opt-in probes.${probe.definition.optIn}`;
   if (probe.credential && credentialIndex(config, target) === undefined) return `no credentials entry matches this device (by host or role)`;
+  if (probe.replacedBy && probeWithheld(probe.replacedBy, target, config) === undefined)
+    return `${probe.replacedBy.definition.id} runs instead and collects the same facts on its one connection`;
   return undefined;
 }
 
@@ -172,7 +174,8 @@ async function collectDevice(
   const found = services.length > 0;
   deps.onProgress?.({ type: 'device-done', address: target.address, found });
   if (!found) return {};
-  const observation: DeviceObservation = { address: target.address, services, outcomes };
+  const unchecked = ports.filter((p) => p.state === 'skipped' || p.state === 'error').map((p) => ({ port: p.port, reason: p.detail ?? p.state }));
+  const observation: DeviceObservation = { address: target.address, services, outcomes, ...(unchecked.length > 0 ? { unchecked } : {}) };
   if (!deps.spoolTranscript) return { observation, entries: transcript.entries() };
   deps.spoolTranscript(target.address, transcript.entries());
   return { observation };

@@ -4,15 +4,13 @@ import { PROBES } from '../probes/registry.ts';
 import { parseConfig } from './config.ts';
 import { planScan, renderPlan } from './plan.ts';
 
-const config = parseConfig(
-  {
-    zone: { name: 'plan', slT: 2 },
-    targets: [{ cidr: '127.84.4.0/29' }, { host: '127.84.4.3', safety: 'identify' }, { host: '127.84.4.20', ports: { modbus: 15502 } }],
-    deny: ['127.84.4.5', '127.84.4.6/31'],
-    probes: { ftp: { anonymous: true } },
-  },
-  'plan.yaml',
-);
+const PLAN_DOC = {
+  zone: { name: 'plan', slT: 2 },
+  targets: [{ cidr: '127.84.4.0/29' }, { host: '127.84.4.3', safety: 'identify' }, { host: '127.84.4.20', ports: { modbus: 15502 } }],
+  deny: ['127.84.4.5', '127.84.4.6/31'],
+  probes: { ftp: { anonymous: true } },
+};
+const config = parseConfig(PLAN_DOC, 'plan.yaml');
 
 let connections = 0;
 const server = net.createServer((s) => {
@@ -37,6 +35,22 @@ describe('scan --plan', () => {
     expect(ftp('127.84.4.3')?.withheld).toEqual([{ probe: 'ftp.anonymous', reason: "read-session is above the target's safety ceiling identify" }]);
     const opcua = group('127.84.4.1')?.services.find((s) => s.protocol === 'opcua');
     expect(opcua?.withheld).toEqual([{ probe: 'opcua.session', reason: 'needs the opt-in probes.opcua.session' }]);
+  });
+
+  it('runs ssh.auth-methods in place of ssh.kexinit where the opt-in and the ceiling allow it (one SSH connection either way)', () => {
+    const withOptIn = planScan(parseConfig({ ...PLAN_DOC, probes: { ssh: { authNone: true } } }, 'plan.yaml'), PROBES);
+    const ssh = (address: string) => withOptIn.devices.find((d) => d.addresses.includes(address))?.services.find((s) => s.protocol === 'ssh');
+    expect(ssh('127.84.4.1')?.probes.map((p) => p.probe)).toEqual(['ssh.auth-methods']);
+    expect(ssh('127.84.4.1')?.withheld[0]).toEqual({
+      probe: 'ssh.kexinit',
+      reason: 'ssh.auth-methods runs instead and collects the same facts on its one connection',
+    });
+    expect(ssh('127.84.4.3')?.probes.map((p) => p.probe)).toEqual(['ssh.kexinit']);
+    expect(
+      group('127.84.4.1')
+        ?.services.find((s) => s.protocol === 'ssh')
+        ?.probes.map((p) => p.probe),
+    ).toEqual(['ssh.kexinit']);
   });
 
   it('uses port overrides and asks UDP of named hosts always, of range addresses only when alive', () => {

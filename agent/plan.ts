@@ -98,7 +98,9 @@ export function renderPlan(plan: ScanPlan): string {
   ];
   for (const d of plan.devices) {
     lines.push('', addressList(d.addresses));
-    lines.push(`  discovery: ${DISCOVERY_OPS.join(', ')} to TCP ${d.discoveryPorts.join(', ')}, one at a time, no data sent by discovery (an open port's first probe runs on that connection); given up after 3 unanswered`);
+    lines.push(
+      `  discovery: ${DISCOVERY_OPS.join(', ')} to TCP ${d.discoveryPorts.join(', ')}, one at a time, no data sent by discovery (an open port's first probe runs on that connection); given up after 3 unanswered`,
+    );
     for (const s of d.services) {
       if (s.probes.length === 0 && s.withheld.length === 0) continue;
       lines.push(`  ${s.transport.toUpperCase()} ${s.port} ${s.protocol}, ${s.when}:`);

@@ -15,5 +15,10 @@ export const DeviceObservation = z.object({
   address: z.string(),
   services: z.array(Service),
   outcomes: z.array(ProbeOutcome),
+  /**
+   * Ports discovery could not check on a device that answered (budget spent, circuit breaker open,
+   * connect error): nothing is known of them, open or closed.
+   */
+  unchecked: z.array(z.object({ port: z.number().int(), reason: z.string() })).optional(),
 });
 export type DeviceObservation = z.infer<typeof DeviceObservation>;

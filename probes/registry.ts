@@ -8,7 +8,7 @@ import { modbusDeviceIdProbe } from './modbus/probe.ts';
 import { opcuaEndpointsProbe, opcuaSessionProbe } from './opcua/probe.ts';
 import { s7SzlProbe } from './s7/probe.ts';
 import { snmpProbe } from './snmp/probe.ts';
-import { sshAuthMethodsProbe, sshHostKeyProbe, sshKexProbe } from './ssh/probe.ts';
+import { sshAuthMethodsProbe, sshKexProbe } from './ssh/probe.ts';
 import type { ProbeDefinition } from './types.ts';
 
 /** A probe the agent may run, and on which services. */
@@ -21,10 +21,14 @@ export interface RegisteredProbe {
   readonly udpPort?: number;
   /** Runs only on targets with a `credentials` entry of this kind, which it receives as `options.credential`. */
   readonly credential?: 'ssh';
+  /** Runs instead of this probe wherever it may run: it collects the same facts and more on the same one connection. */
+  readonly replacedBy?: RegisteredProbe;
 }
 
 const tcp = (definition: ProbeDefinition, protocols?: readonly string[]): RegisteredProbe =>
   protocols ? { definition, transport: 'tcp', protocols } : { definition, transport: 'tcp' };
+
+const sshAuthMethods = tcp(sshAuthMethodsProbe);
 
 /**
  * Every probe, in the order they run on one device. Within a protocol the identifying probes come
@@ -33,9 +37,8 @@ const tcp = (definition: ProbeDefinition, protocols?: readonly string[]): Regist
 export const PROBES: readonly RegisteredProbe[] = [
   tcp(ftpProbe),
   tcp(ftpAnonymousProbe),
-  tcp(sshKexProbe),
-  tcp(sshHostKeyProbe),
-  tcp(sshAuthMethodsProbe),
+  { ...tcp(sshKexProbe), replacedBy: sshAuthMethods },
+  sshAuthMethods,
   { definition: hostCommandsProbe, transport: 'tcp', credential: 'ssh' },
   tcp(telnetProbe),
   tcp(httpProbe),

@@ -8,10 +8,12 @@ import { runScan } from '../agent/run-scan.ts';
 import type { RunningFixture } from '../fixtures/fixture.ts';
 import { startHostileFixture } from '../fixtures/hostile.ts';
 import { startModbusSpecFixture } from '../fixtures/modbus/spec-server.ts';
+import { startOpcuaFixture } from '../fixtures/opcua/server.ts';
 import { startS7SpecFixture } from '../fixtures/s7/spec-server.ts';
 import { startSnmpFixture } from '../fixtures/snmp/agent.ts';
 import { startRawSshFixture } from '../fixtures/ssh/raw-server.ts';
 import type { DeviceObservation } from '../probes/observation.ts';
+import type { OpcuaEndpointsFacts } from '../probes/opcua/facts.ts';
 import { PROBES } from '../probes/registry.ts';
 import type { Result } from '../report/result.ts';
 
@@ -28,9 +30,11 @@ const HOST = {
   hugeLists: '127.84.2.15',
   loopingSnmp: '127.84.2.16',
   endlessSsh: '127.84.2.17',
+  manyEndpoints: '127.93.0.30',
+  tooManyEndpoints: '127.93.0.31',
   normal: '127.84.2.20',
 } as const;
-const PORTS = { ftp: 15021, ssh: 15022, telnet: 15023, http: 15080, s7: 15102, modbus: 15502, snmp: 15161 };
+const PORTS = { ftp: 15021, ssh: 15022, telnet: 15023, http: 15080, s7: 15102, modbus: 15502, snmp: 15161, opcua: 14840 };
 const BUDGET_MS = 6000;
 const IDENTITY = { 0: 'Normal Automation GmbH', 1: 'NA-100', 2: 'V3.1.4' };
 
@@ -55,6 +59,9 @@ beforeAll(async () => {
   await start(startRawSshFixture({ host: HOST.huge, port: PORTS.ssh, behaviour: { kind: 'huge-length' } }));
   await start(startRawSshFixture({ host: HOST.hugeLists, port: PORTS.ssh, behaviour: { kind: 'huge-list' } }));
   await start(startS7SpecFixture({ host: HOST.hugeLists, port: PORTS.s7, profile: 'weak', behaviour: 'endless-followup' }));
+  // Real node-opcua servers: 3,000 endpoints (about 3 MB, sent in some 50 chunks), and 6,000 (over 4 MiB).
+  await start(startOpcuaFixture({ host: HOST.manyEndpoints, port: PORTS.opcua, posture: 'weak', announceEndpoints: 3000 }));
+  await start(startOpcuaFixture({ host: HOST.tooManyEndpoints, port: PORTS.opcua, posture: 'weak', announceEndpoints: 6000 }));
   await start(startSnmpFixture({ host: HOST.loopingSnmp, port: PORTS.snmp, posture: 'weak', quirk: 'looping-table' }));
   await start(startModbusSpecFixture({ host: HOST.normal, port: PORTS.modbus, objects: IDENTITY }));
   await start(startS7SpecFixture({ host: HOST.normal, port: PORTS.s7, profile: 'weak' }));
@@ -106,23 +113,52 @@ describe('a scan of hostile devices', () => {
     }
   });
 
-  it('names why: silence, dripping, resets, endless data, huge lengths and looping tables', () => {
+  it('names why: silence, dripping, resets, endless data and huge lengths', () => {
     // Two probes in a row without an answer open the circuit breaker: the rest never connect.
-    expect(kinds(HOST.silent)).toMatchObject({ 'ssh.kexinit': 'timeout', 'ssh.hostkey': 'timeout', 's7.szl': 'budget', 'modbus.device-id': 'budget' });
-    const breaker = outcomesOf(HOST.silent).find((o) => o.probe === 's7.szl');
+    // With the opt-in on, ssh.auth-methods runs in place of ssh.kexinit (one SSH connection, not three).
+    expect(kinds(HOST.silent)).toEqual({ 'ssh.auth-methods': 'timeout', 's7.szl': 'timeout', 'snmp.system': 'budget' });
+    const breaker = outcomesOf(HOST.silent).find((o) => o.probe === 'snmp.system');
     expect(breaker?.status === 'unavailable' && breaker.failure.detail).toMatch(/circuit breaker/);
-    expect(kinds(HOST.drip)).toMatchObject({ 'ftp.banner': 'timeout', 'ftp.anonymous': 'timeout', 'ssh.kexinit': 'budget' });
+    const modbus = fixtures.find((f) => f.host === HOST.silent && f.ports.modbus !== undefined);
+    expect(modbus?.log.connections).toBe(0);
+    // The ports discovery never reached are listed with the reason, not passed over in silence.
+    const unchecked = observations.find((o) => o.address === HOST.silent)?.unchecked ?? [];
+    expect(unchecked.find((u) => u.port === PORTS.modbus)?.reason).toMatch(/circuit breaker/);
+    expect(kinds(HOST.drip)).toMatchObject({ 'ftp.banner': 'timeout', 'ftp.anonymous': 'timeout' });
+    // The breaker opened before discovery reached the SSH port: it was never connected to.
+    expect(kinds(HOST.drip)['ssh.auth-methods']).toBeUndefined();
     expect(kinds(HOST.reset)).toMatchObject({
       's7.szl': expect.stringMatching(/^(reset|closed|refused)$/),
       'modbus.device-id': expect.stringMatching(/^(reset|closed|malformed)$/),
     });
     expect(kinds(HOST.endless)).toMatchObject({ 'http.banner': 'protocol-mismatch', 's7.szl': 'malformed', 'modbus.device-id': 'malformed' });
-    expect(kinds(HOST.endlessSsh)).toMatchObject({ 'ssh.kexinit': 'malformed', 'ssh.hostkey': 'timeout' });
-    expect(kinds(HOST.huge)).toMatchObject({ 'ssh.kexinit': 'malformed', 's7.szl': 'malformed', 'modbus.device-id': 'malformed' });
-    expect(kinds(HOST.hugeLists)['ssh.kexinit']).toBe('malformed');
+    expect(kinds(HOST.endlessSsh)).toMatchObject({ 'ssh.auth-methods': 'malformed' });
+    expect(kinds(HOST.huge)).toMatchObject({ 'ssh.auth-methods': 'malformed', 's7.szl': 'malformed', 'modbus.device-id': 'malformed' });
+    expect(kinds(HOST.hugeLists)['ssh.auth-methods']).toBe('malformed');
+    // Each hostile SSH service cost one TCP connection: discovery's, taken over by the SSH probe.
+    for (const f of fixtures.filter((x) => x.name.startsWith('ssh-raw'))) expect(f.log.connections, `${f.name} ${f.host}`).toBe(1);
+  });
+
+  it('ends a looping SNMP table typed, with every datagram from one source endpoint', () => {
     const snmp = outcomesOf(HOST.loopingSnmp).find((o) => o.probe === 'snmp.system');
     expect(snmp?.status).toBe('ok');
     expect(JSON.stringify(snmp?.status === 'ok' ? snmp.facts : {})).toContain('oid-not-increasing');
+    // Engine discovery, the community trials and every walk: one UDP socket for the whole run.
+    expect(fixtures.find((f) => f.host === HOST.loopingSnmp)?.log.connections).toBe(1);
+  });
+
+  it('keeps 64 of thousands of OPC UA endpoints, and ends a reply over 4 MiB as malformed', () => {
+    const many = outcomesOf(HOST.manyEndpoints).find((o) => o.probe === 'opcua.endpoints');
+    const facts = many?.status === 'ok' ? (many.facts as OpcuaEndpointsFacts) : undefined;
+    expect(facts?.endpoints).toHaveLength(64);
+    expect(facts?.endpointsAnnounced).toBe(3000);
+    expect(facts?.certificates).toHaveLength(1);
+    const weak = result.devices.find((d) => d.address === HOST.manyEndpoints);
+    expect(weak?.checks.find((c) => c.id === 'opcua.anonymous-offered')?.status).toBe('fail');
+    const tooMany = outcomesOf(HOST.tooManyEndpoints).find((o) => o.probe === 'opcua.endpoints');
+    expect(tooMany?.status === 'unavailable' && tooMany.failure).toMatchObject({ kind: 'malformed', detail: expect.stringMatching(/4194304 bytes/) });
+    // Discovery's connection carried the whole exchange.
+    for (const host of [HOST.manyEndpoints, HOST.tooManyEndpoints]) expect(fixtures.find((f) => f.host === host)?.log.connections, host).toBe(1);
   });
 
   it('still judges the normal device', () => {

@@ -1,5 +1,5 @@
 import { appendFileSync } from 'node:fs';
-import net from 'node:net';
+import type net from 'node:net';
 import type { Client, ClientChannel } from 'ssh2';
 import { z } from 'zod';
 import { passGate } from '../gate.ts';
@@ -8,6 +8,7 @@ import { loadSsh2 } from '../ssh/library.ts';
 import { CLIENT_SOFTWARE } from '../ssh/kexinit.ts';
 import type { ProbeContext } from '../types.ts';
 import { StepWatchdog } from '../step-watchdog.ts';
+import { connectSocket } from '../tcp-session.ts';
 import { ProbeUnavailable } from '../types.ts';
 import { commandLine, HOST_COMMANDS, type HostCommand } from './commands.ts';
 import type { HostFacts } from './facts.ts';
@@ -86,16 +87,16 @@ export class HostSession {
   /** Connects, verifies the host key against the pins, and logs in; throws ProbeUnavailable otherwise. */
   static async open(ctx: ProbeContext, probe: string, cred: HostCredential): Promise<{ session: HostSession; hostKey: HostFacts['hostKey'] }> {
     if (ctx.signal.aborted) throw new ProbeUnavailable('budget', 'device time budget spent before connecting');
-    await passGate(ctx, probe, 'tcp.connect');
     // The login is one more request; asked for before connecting so a refusal sends nothing.
     await passGate(ctx, probe, 'ssh.auth');
-    const socket = new net.Socket();
+    const ssh2 = await loadSsh2();
+    const socket = await connectSocket(ctx, probe);
     // Small request/reply exchanges: without this, delayed ACKs add ~90 ms to every command.
     socket.setNoDelay(true);
-    const client = new (await loadSsh2()).Client();
+    const client = new ssh2.Client();
     const name = knownHostName(ctx.address, ctx.port);
     let hostKey: HostFacts['hostKey'] | undefined;
-    const watch = new StepWatchdog(ctx);
+    const watch = new StepWatchdog(ctx, 'ssh.kexinit');
 
     const hostVerifier = (key: Buffer): boolean => {
       const type = keyType(key);
@@ -150,10 +151,6 @@ export class HostSession {
       ctx.transcript.rx(probe, 'ssh.auth', undefined, 'USERAUTH_SUCCESS');
       watch.settle();
     });
-    socket.on('connect', () => {
-      ctx.transcript.rx(probe, 'tcp.connected');
-      watch.arm('ssh.kexinit');
-    });
 
     const session = new HostSession(ctx, probe, client, socket);
     try {
@@ -166,9 +163,7 @@ export class HostSession {
         hostVerifier,
         authHandler: authHandler as never,
       });
-      ctx.transcript.tx(probe, 'tcp.connect', undefined, `${ctx.address}:${ctx.port}`);
-      watch.arm('tcp.connect');
-      socket.connect({ host: ctx.address, port: ctx.port });
+      watch.arm('ssh.kexinit');
       await watch.done;
     } catch (err) {
       await session.close();

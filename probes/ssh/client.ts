@@ -1,18 +1,21 @@
 import { createHash } from 'node:crypto';
-import net from 'node:net';
+import type net from 'node:net';
 import type { Client } from 'ssh2';
 import { passGate } from '../gate.ts';
-import type { ProbeContext } from '../types.ts';
 import { StepWatchdog } from '../step-watchdog.ts';
+import { closeSocket, connectSocket } from '../tcp-session.ts';
+import type { Transcript } from '../transcript.ts';
+import type { ProbeContext } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
-import type { SshHostKey, SshNegotiated } from './facts.ts';
-import { CLIENT_SOFTWARE, hostKeyInfo, identificationLength } from './kexinit.ts';
+import type { SshHostKey, SshKeyExchange, SshNegotiated, SshNoneAuth } from './facts.ts';
+import { CLIENT_SOFTWARE, hostKeyInfo, type Identification, type KexInit, SSH_MSG_DISCONNECT, SSH_MSG_KEXINIT, SSH_MSG_NEWKEYS } from './kexinit.ts';
 import { loadSsh2 } from './library.ts';
+import { ServerHello } from './server-hello.ts';
 
 /**
- * The ssh2 adapter (ssh2 itself loads lazily, ./library.ts). It can do two things and nothing else: complete one key exchange to
- * see the host key, or additionally ask `none` authentication for the allowed methods. No
- * channel, no command, no password is ever sent.
+ * The ssh2 adapter (ssh2 itself loads lazily, ./library.ts). On one connection it can do two
+ * things and nothing else: complete one key exchange to see the host key, or additionally ask
+ * `none` authentication for the allowed methods. No channel, no command, no password is ever sent.
  */
 
 // Current algorithms first, older ones last: old devices still finish the key exchange with us.
@@ -51,166 +54,215 @@ const MACS = [
   'hmac-sha1',
   'hmac-md5',
 ];
-const HOST_KEYS = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa', 'ssh-dss'];
-// For the key size, RSA first: its size is the one that varies between devices.
-const HOST_KEYS_RSA_FIRST = [
-  'rsa-sha2-512',
-  'rsa-sha2-256',
-  'ssh-rsa',
-  'ssh-dss',
-  'ecdsa-sha2-nistp256',
-  'ecdsa-sha2-nistp384',
-  'ecdsa-sha2-nistp521',
-  'ssh-ed25519',
-];
+// RSA first: its size is the one that varies between devices, and the host key check judges it.
+const HOST_KEYS = ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa', 'ssh-dss', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'ssh-ed25519'];
 
 /** Longest banner text kept; the rest is cut. */
 const MAX_BANNER_CHARS = 4096;
 
-export type ClientGoal = { readonly kind: 'host-key' } | { readonly kind: 'auth-none'; readonly username: string };
+/** Names of the clear-text messages ssh2 sends, for the transcript. */
+const MESSAGE_NAMES: Readonly<Record<number, string>> = {
+  [SSH_MSG_DISCONNECT]: 'DISCONNECT',
+  [SSH_MSG_KEXINIT]: 'KEXINIT offering current and older algorithms',
+  [SSH_MSG_NEWKEYS]: 'NEWKEYS',
+  30: 'KEXDH_INIT / KEX_ECDH_INIT',
+  32: 'KEX_DH_GEX_INIT',
+  34: 'KEX_DH_GEX_REQUEST',
+};
 
-export interface ClientResult {
-  software?: string;
-  negotiated?: SshNegotiated;
-  hostKey?: SshHostKey;
-  auth?: { noneAccepted: boolean; methodsLeft: string[] };
-  banner?: string;
+export type ClientGoal = { readonly kind: 'key-exchange' } | { readonly kind: 'auth-none'; readonly username: string };
+
+/** What one connection told; without an identification and a KEXINIT the probe fails instead. */
+export interface SshConnection {
+  readonly identification: Identification;
+  readonly kexinit: KexInit;
+  readonly keyExchange: SshKeyExchange;
+  /** Only for the `auth-none` goal. */
+  readonly auth?: SshNoneAuth;
 }
 
-/** One ssh2 connection, bounded by a step timer and the device budget, always closed before returning. */
-export async function runSshClient(ctx: ProbeContext, probe: string, goal: ClientGoal): Promise<ClientResult> {
-  if (ctx.signal.aborted) throw new ProbeUnavailable('budget', 'device time budget spent before connecting');
+/**
+ * One TCP connection (discovery's, when the agent hands it over): the server's identification and
+ * KEXINIT read from the raw bytes, then ssh2 completes a key exchange on the same socket to see the
+ * host key, and for the `auth-none` goal sends one `none` request. Bounded by a step timer and the
+ * device budget, always closed before returning.
+ */
+export async function runSshConnection(ctx: ProbeContext, probe: string, goal: { readonly kind: 'key-exchange' }): Promise<SshConnection>;
+export async function runSshConnection(
+  ctx: ProbeContext,
+  probe: string,
+  goal: { readonly kind: 'auth-none'; readonly username: string },
+): Promise<SshConnection & { readonly auth: SshNoneAuth }>;
+export async function runSshConnection(ctx: ProbeContext, probe: string, goal: ClientGoal): Promise<SshConnection> {
   const ssh2 = await loadSsh2();
-  await passGate(ctx, probe, 'tcp.connect');
-  const socket = new net.Socket();
+  const socket = await connectSocket(ctx, probe);
+  socket.setNoDelay(true);
   const client = new ssh2.Client();
-  const result: ClientResult = {};
-  const watch = new StepWatchdog(ctx);
+  const watch = new StepWatchdog(ctx, 'ssh.identification');
+  watch.arm('ssh.identification');
+  let identification: Identification | undefined;
+  let kexinit: KexInit | undefined;
+  let hostKey: SshHostKey | undefined;
+  let negotiated: SshNegotiated | undefined;
+  let auth: { noneAccepted: boolean; methodsLeft: string[]; banner?: string } | undefined;
+  let banner: string | undefined;
+  const username = goal.kind === 'auth-none' ? goal.username : 'cellcheck';
 
-  // Record the server's identification bytes as sent; after it everything is ssh2's business.
-  let head = Buffer.alloc(0);
-  const tap = (chunk: Buffer) => {
-    head = Buffer.concat([head, chunk]);
-    let length: number | undefined;
-    try {
-      length = identificationLength(head);
-    } catch {
-      length = head.length;
-    }
-    if (length === undefined) return;
-    socket.off('data', tap);
-    ctx.transcript.rx(probe, 'ssh.identification', head.subarray(0, length));
-  };
-
-  client.on('error', (err: Error & { level?: string; code?: unknown }) => watch.settle(unavailableFrom(err, watch.phase)));
-  client.on('close', () => watch.settle(new ProbeUnavailable('closed', `server closed the connection during ${watch.phase}`)));
-  client.on('handshake', (n) => {
-    result.negotiated = { kex: n.kex, hostKey: n.serverHostKey, cipher: n.cs.cipher, mac: n.cs.mac };
-    ctx.transcript.rx(probe, 'ssh.kexinit', undefined, `negotiated ${JSON.stringify(result.negotiated)}`);
-    watch.arm('ssh.auth-none');
-  });
-  client.on('banner', (message: string) => {
-    result.banner = cleanText(message.replace(/\r\n?/g, '\n'), MAX_BANNER_CHARS);
-    ctx.transcript.rx(probe, 'ssh.auth-none', undefined, `banner: ${result.banner}`);
-  });
-  client.on('ready', () => {
-    result.auth = { noneAccepted: true, methodsLeft: [] };
-    ctx.transcript.rx(probe, 'ssh.auth-none', undefined, 'USERAUTH_SUCCESS: no authentication required');
-    watch.settle();
-  });
-
-  const hostVerifier = (key: Buffer): boolean => {
+  const hostVerifier = (key: Buffer, verify: (accept: boolean) => void): void => {
     try {
       const info = hostKeyInfo(key);
       const fingerprint = createHash('sha256').update(key).digest('base64').replace(/=+$/, '');
-      result.hostKey = { ...info, fingerprint };
+      hostKey = { ...info, fingerprint };
       ctx.transcript.rx(probe, 'ssh.kexinit', key, `host key ${info.type}${info.bits ? ` ${info.bits} bits` : ''}`);
     } catch (err) {
       watch.settle(err instanceof ProbeUnavailable ? err : new ProbeUnavailable('malformed', 'unreadable host key'));
-      return false;
+      verify(false);
+      return;
     }
-    if (goal.kind === 'host-key') {
+    if (goal.kind === 'key-exchange') {
+      // Rejecting the key ends the exchange before NEWKEYS: nothing is encrypted, nothing logged in.
       watch.settle();
-      return false;
+      verify(false);
+      return;
     }
-    return true;
+    // Everything after the key exchange belongs to the opt-in request: the gate decides before any of it is sent.
+    passGate(ctx, probe, 'ssh.auth-none').then(
+      () => verify(!watch.settled),
+      (err: unknown) => {
+        watch.settle(asUnavailable(err));
+        verify(false);
+      },
+    );
   };
 
-  const username = goal.kind === 'auth-none' ? goal.username : 'cellcheck';
   // ssh2 calls this first with null (what to try), then with the methods the server allows.
   const authHandler = (methodsLeft: string[] | null) => {
     if (methodsLeft === null) {
-      ctx.transcript.tx(probe, 'ssh.auth-none', undefined, `USERAUTH_REQUEST method none, user ${username}`);
+      ctx.transcript.tx(probe, 'ssh.auth-none', undefined, `USERAUTH_REQUEST method none, user ${username} (encrypted)`);
       return { type: 'none' as const, username };
     }
-    result.auth = { noneAccepted: false, methodsLeft: methodsLeft.map((m) => cleanText(m, 64)).slice(0, 32) };
-    ctx.transcript.rx(probe, 'ssh.auth-none', undefined, `USERAUTH reply, methods that can continue: ${result.auth.methodsLeft.join(',')}`);
+    auth = { noneAccepted: false, methodsLeft: methodsLeft.map((m) => cleanText(m, 64)).slice(0, 32) };
+    ctx.transcript.rx(probe, 'ssh.auth-none', undefined, `USERAUTH reply, methods that can continue: ${auth.methodsLeft.join(',')}`);
     watch.settle();
     return false as const;
   };
 
-  socket.on('connect', () => {
-    ctx.transcript.rx(probe, 'tcp.connected');
-    ctx.transcript.tx(probe, 'ssh.identification', undefined, `SSH-2.0-${CLIENT_SOFTWARE}`);
-    ctx.transcript.tx(probe, 'ssh.kexinit', undefined, 'client KEXINIT offering current and older algorithms');
+  const startClient = async () => {
+    try {
+      await passGate(ctx, probe, 'ssh.identification');
+      await passGate(ctx, probe, 'ssh.kexinit');
+    } catch (err) {
+      watch.settle(asUnavailable(err));
+      return;
+    }
+    if (watch.settled) return;
+    recordClearTextWrites(socket, ctx.transcript, probe);
+    hello.handOver();
     watch.arm('ssh.kexinit');
-  });
-  socket.on('data', tap);
+    try {
+      client.connect({
+        sock: socket,
+        username,
+        ident: CLIENT_SOFTWARE,
+        readyTimeout: 0,
+        keepaliveInterval: 0,
+        hostVerifier: hostVerifier as never,
+        authHandler: authHandler as never,
+        algorithms: { kex: KEX as never, serverHostKey: HOST_KEYS as never, cipher: CIPHERS as never, hmac: MACS as never, compress: ['none'] },
+      });
+    } catch (err) {
+      watch.settle(new ProbeUnavailable('error', `ssh client did not start: ${err instanceof Error ? err.message : String(err)}`));
+    }
+  };
 
+  const hello = new ServerHello(socket, ctx.transcript, probe, {
+    identification: (id) => {
+      identification = id;
+      void startClient();
+    },
+    kexinit: (k) => {
+      kexinit = k;
+      watch.arm('ssh.key-exchange');
+    },
+    failure: (err) => watch.settle(err),
+  });
+  socket.on('error', (err: NodeJS.ErrnoException) => watch.settle(unavailableFrom(Object.assign(err, { level: 'client-socket' }), watch.phase)));
+  socket.on('close', () => watch.settle(new ProbeUnavailable('closed', `server closed the connection during ${watch.phase}`)));
+  // A handed-over socket may have died between discovery and this probe.
+  if (socket.destroyed) watch.settle(new ProbeUnavailable('closed', 'connection closed before the server identification'));
+
+  client.on('error', (err: Error & { level?: string; code?: unknown }) => watch.settle(unavailableFrom(err, watch.phase)));
+  client.on('close', () => watch.settle(new ProbeUnavailable('closed', `server closed the connection during ${watch.phase}`)));
+  client.on('handshake', (n) => {
+    negotiated = { kex: n.kex, hostKey: n.serverHostKey, cipher: n.cs.cipher, mac: n.cs.mac };
+    ctx.transcript.rx(probe, 'ssh.kexinit', undefined, `negotiated ${JSON.stringify(negotiated)}`);
+    ctx.transcript.tx(probe, 'ssh.auth-none', undefined, 'SERVICE_REQUEST ssh-userauth (encrypted)');
+    watch.arm('ssh.auth-none');
+  });
+  client.on('banner', (message: string) => {
+    banner = cleanText(message.replace(/\r\n?/g, '\n'), MAX_BANNER_CHARS);
+    ctx.transcript.rx(probe, 'ssh.auth-none', undefined, `banner: ${banner}`);
+  });
+  client.on('ready', () => {
+    auth = { noneAccepted: true, methodsLeft: [] };
+    ctx.transcript.rx(probe, 'ssh.auth-none', undefined, 'USERAUTH_SUCCESS: no authentication required');
+    watch.settle();
+  });
+
+  let failure: ProbeUnavailable | undefined;
   try {
-    client.connect({
-      sock: socket,
-      username,
-      ident: CLIENT_SOFTWARE,
-      readyTimeout: 0,
-      keepaliveInterval: 0,
-      hostVerifier,
-      authHandler: authHandler as never,
-      algorithms: {
-        kex: KEX as never,
-        serverHostKey: (goal.kind === 'host-key' ? HOST_KEYS_RSA_FIRST : HOST_KEYS) as never,
-        cipher: CIPHERS as never,
-        hmac: MACS as never,
-        compress: ['none'],
-      },
-    });
-    ctx.transcript.tx(probe, 'tcp.connect', undefined, `${ctx.address}:${ctx.port}`);
-    watch.arm('tcp.connect');
-    socket.connect({ host: ctx.address, port: ctx.port });
     await watch.done;
-    const software = (client as unknown as { _remoteVer?: unknown })._remoteVer;
-    if (typeof software === 'string') result.software ??= software;
-    return result;
+  } catch (err) {
+    failure = asUnavailable(err);
   } finally {
+    hello.stop();
     watch.settle(new ProbeUnavailable('error', 'ssh client stopped'));
     await closeClient(client, socket, ctx.stepTimeoutMs);
     ctx.transcript.note(probe, 'ssh.close', 'closed');
   }
+  const why = failure ?? new ProbeUnavailable('error', 'the connection ended without an answer');
+  if (!identification || !kexinit) throw why;
+  const keyExchange: SshKeyExchange = hostKey
+    ? { status: 'ok', hostKey, ...(negotiated ? { negotiated } : {}) }
+    : { status: 'unavailable', failure: { kind: why.kind, detail: why.message } };
+  if (goal.kind === 'key-exchange') return { identification, kexinit, keyExchange };
+  const answered: SshNoneAuth | undefined = auth && { status: 'ok', username, ...auth, ...(banner !== undefined ? { banner } : {}) };
+  return { identification, kexinit, keyExchange, auth: answered ?? { status: 'unavailable', username, failure: { kind: why.kind, detail: why.message } } };
 }
 
-/** DISCONNECT and FIN when the transport is up, then a hard destroy if the peer lingers. */
-export async function closeClient(client: Client, socket: net.Socket, stepTimeoutMs: number): Promise<void> {
+/**
+ * Records what ssh2 writes while it is clear text (our identification, KEXINIT, key exchange
+ * messages, a DISCONNECT) byte for byte; after NEWKEYS the bytes are encrypted and the event
+ * handlers record what was sent instead.
+ */
+function recordClearTextWrites(socket: net.Socket, transcript: Transcript, probe: string): void {
+  const write = socket.write.bind(socket) as (chunk: unknown, ...rest: unknown[]) => boolean;
+  let clear = true;
+  socket.write = ((chunk: unknown, ...rest: unknown[]) => {
+    if (clear && (typeof chunk === 'string' || chunk instanceof Uint8Array)) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      if (bytes.toString('latin1', 0, 4) === 'SSH-') {
+        transcript.tx(probe, 'ssh.identification', bytes);
+      } else {
+        // Packet layout: uint32 length, byte padding, then the message type.
+        const type = bytes[5] ?? -1;
+        transcript.tx(probe, type === SSH_MSG_DISCONNECT ? 'ssh.disconnect' : 'ssh.kexinit', bytes, MESSAGE_NAMES[type] ?? `message ${type}`);
+        if (type === SSH_MSG_NEWKEYS) clear = false;
+      }
+    }
+    return write(chunk, ...rest);
+  }) as typeof socket.write;
+}
+
+/** DISCONNECT (when ssh2's transport is up) and FIN, then a hard destroy if the peer lingers. */
+export async function closeClient(client: Client, socket: net.Socket, graceMs: number): Promise<void> {
   if (socket.destroyed) return;
-  if (socket.connecting || socket.readyState !== 'open') {
-    socket.destroy();
-    return;
-  }
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(
-      () => {
-        socket.destroy();
-        resolve();
-      },
-      Math.min(500, stepTimeoutMs),
-    );
-    socket.once('close', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    client.end();
-    socket.end();
-    socket.resume();
-  });
+  client.end();
+  await closeSocket(socket, graceMs);
+}
+
+function asUnavailable(err: unknown): ProbeUnavailable {
+  return err instanceof ProbeUnavailable ? err : new ProbeUnavailable('error', err instanceof Error ? err.message : String(err));
 }
 
 export function unavailableFrom(err: Error & { level?: string; code?: unknown }, phase: string): ProbeUnavailable {

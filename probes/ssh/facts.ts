@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Failure } from '../types.ts';
 import { NAME_LISTS } from './kexinit.ts';
 
 const Names = z.array(z.string());
@@ -16,30 +17,6 @@ export const SshIdentification = z.object({
   preamble: z.array(z.string()),
 });
 export type SshIdentification = z.infer<typeof SshIdentification>;
-
-/** What the server offers before any key is exchanged (probe `ssh.kexinit`). */
-export const SshKexFacts = z.object({
-  identification: SshIdentification,
-  /** The ten KEXINIT name-lists, in the server's order of preference. */
-  lists: z.object({
-    kex: Names,
-    hostKey: Names,
-    cipherClientToServer: Names,
-    cipherServerToClient: Names,
-    macClientToServer: Names,
-    macServerToClient: Names,
-    compressionClientToServer: Names,
-    compressionServerToClient: Names,
-    languageClientToServer: Names,
-    languageServerToClient: Names,
-  }),
-  firstKexPacketFollows: z.boolean(),
-  /** Key types behind the host key algorithms (rsa-sha2-256/512 and ssh-rsa are one `ssh-rsa` key). */
-  hostKeyTypes: Names,
-  /** kex-strict-s-v00@openssh.com is in the kex list. */
-  strictKex: z.boolean(),
-});
-export type SshKexFacts = z.infer<typeof SshKexFacts>;
 
 export const SshHostKey = z.object({
   type: z.string(),
@@ -59,23 +36,63 @@ export const SshNegotiated = z.object({
 });
 export type SshNegotiated = z.infer<typeof SshNegotiated>;
 
-/** One host key, obtained by completing one key exchange and then hanging up (probe `ssh.hostkey`). */
-export const SshHostKeyFacts = z.object({
-  software: z.string().optional(),
-  hostKey: SshHostKey,
-});
-export type SshHostKeyFacts = z.infer<typeof SshHostKeyFacts>;
+/**
+ * The key exchange that follows the KEXINIT on the same connection (RSA host keys preferred, since
+ * their size varies). When it cannot finish (no common algorithm, a server that stops answering),
+ * the KEXINIT facts still stand and this says why the host key is missing.
+ */
+export const SshKeyExchange = z.discriminatedUnion('status', [
+  z.object({
+    status: z.literal('ok'),
+    hostKey: SshHostKey,
+    /** What both sides agreed on; only known when the exchange ran to NEWKEYS (the opt-in `none` request). */
+    negotiated: SshNegotiated.optional(),
+  }),
+  z.object({ status: z.literal('unavailable'), failure: Failure }),
+]);
+export type SshKeyExchange = z.infer<typeof SshKeyExchange>;
 
-/** The reply to an authentication request of method `none` (opt-in probe `ssh.auth-methods`). */
-export const SshAuthMethodsFacts = z.object({
-  username: z.string(),
-  /** USERAUTH_SUCCESS to `none`: the server let the user in without any authentication. */
-  noneAccepted: z.boolean(),
-  /** Methods the server says can continue (empty when `none` was accepted). */
-  methodsLeft: Names,
-  /** Pre-login banner text (SSH_MSG_USERAUTH_BANNER), when the server sent one. */
-  banner: z.string().optional(),
-  negotiated: SshNegotiated,
-  hostKey: SshHostKey.optional(),
+/** What the server tells before any login (probe `ssh.kexinit`, one connection). */
+export const SshKexFacts = z.object({
+  identification: SshIdentification,
+  /** The ten KEXINIT name-lists, in the server's order of preference, as read from the raw packet. */
+  lists: z.object({
+    kex: Names,
+    hostKey: Names,
+    cipherClientToServer: Names,
+    cipherServerToClient: Names,
+    macClientToServer: Names,
+    macServerToClient: Names,
+    compressionClientToServer: Names,
+    compressionServerToClient: Names,
+    languageClientToServer: Names,
+    languageServerToClient: Names,
+  }),
+  firstKexPacketFollows: z.boolean(),
+  /** Key types behind the host key algorithms (rsa-sha2-256/512 and ssh-rsa are one `ssh-rsa` key). */
+  hostKeyTypes: Names,
+  /** kex-strict-s-v00@openssh.com is in the kex list. */
+  strictKex: z.boolean(),
+  keyExchange: SshKeyExchange,
 });
+export type SshKexFacts = z.infer<typeof SshKexFacts>;
+
+/** The reply to an authentication request of method `none`, or why there is none. */
+export const SshNoneAuth = z.discriminatedUnion('status', [
+  z.object({
+    status: z.literal('ok'),
+    username: z.string(),
+    /** USERAUTH_SUCCESS to `none`: the server let the user in without any authentication. */
+    noneAccepted: z.boolean(),
+    /** Methods the server says can continue (empty when `none` was accepted). */
+    methodsLeft: Names,
+    /** Pre-login banner text (SSH_MSG_USERAUTH_BANNER), when the server sent one. */
+    banner: z.string().optional(),
+  }),
+  z.object({ status: z.literal('unavailable'), username: z.string(), failure: Failure }),
+]);
+export type SshNoneAuth = z.infer<typeof SshNoneAuth>;
+
+/** Opt-in probe `ssh.auth-methods`: everything `ssh.kexinit` reads, plus the `none` request, on the same one connection. */
+export const SshAuthMethodsFacts = SshKexFacts.extend({ auth: SshNoneAuth });
 export type SshAuthMethodsFacts = z.infer<typeof SshAuthMethodsFacts>;

@@ -25,6 +25,7 @@ export const SSH_MSG_DISCONNECT = 1;
 export const SSH_MSG_IGNORE = 2;
 export const SSH_MSG_DEBUG = 4;
 export const SSH_MSG_KEXINIT = 20;
+export const SSH_MSG_NEWKEYS = 21;
 
 export interface Identification {
   /** The identification line without CR LF. */

@@ -1,28 +1,8 @@
-import { TcpSession } from '../tcp-session.ts';
 import type { ProbeContext, ProbeDefinition } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
-import { runSshClient } from './client.ts';
-import { SshAuthMethodsFacts, SshHostKeyFacts, SshKexFacts } from './facts.ts';
-import {
-  binaryPacketLength,
-  CLIENT_SOFTWARE,
-  hostKeyType,
-  identificationLength,
-  MAX_IDENT_LINE,
-  MAX_PACKET_BYTES,
-  MAX_PRE_IDENT_BYTES,
-  packetPayload,
-  parseDisconnect,
-  parseIdentification,
-  parseKexInit,
-  SSH_MSG_DEBUG,
-  SSH_MSG_DISCONNECT,
-  SSH_MSG_IGNORE,
-  SSH_MSG_KEXINIT,
-  STRICT_KEX_SERVER,
-} from './kexinit.ts';
-
-const ID_KEX = 'ssh.kexinit';
+import { runSshConnection, type SshConnection } from './client.ts';
+import { SshAuthMethodsFacts, SshKexFacts } from './facts.ts';
+import { hostKeyType, STRICT_KEX_SERVER } from './kexinit.ts';
 
 /** Opt-in flag for the `none` authentication request (the device logs it as an unsuccessful login). */
 export const SSH_AUTH_NONE_OPT_IN = 'ssh.authNone';
@@ -30,100 +10,56 @@ export const SSH_AUTH_NONE_OPT_IN = 'ssh.authNone';
 export const SSH_USERNAME_OPTION = 'username';
 export const DEFAULT_SSH_USERNAME = 'cellcheck';
 
-/** IGNORE/DEBUG packets a server may send before its KEXINIT; more than this is not a real server. */
-const MAX_PACKETS_BEFORE_KEXINIT = 4;
+const KEX_OPS = ['tcp.connect', 'ssh.identification', 'ssh.kexinit', 'ssh.disconnect'] as const;
 
-/**
- * One TCP connection: read the server's identification, send ours, read the KEXINIT the server
- * sends unsolicited, hang up. No KEXINIT of ours, so no key exchange and nothing for the server
- * to compute or log beyond a closed pre-auth connection.
- */
-export const sshKexProbe: ProbeDefinition<SshKexFacts> = {
-  id: ID_KEX,
-  version: 1,
-  protocol: 'ssh',
-  safety: 'identify',
-  ops: ['tcp.connect', 'ssh.identification'],
-  facts: SshKexFacts,
-  async run(ctx) {
-    const session = await TcpSession.open(ctx, ID_KEX);
-    try {
-      // Read first: a service that is not SSH after all never receives a byte from us.
-      const identFrame = await session.readFrame(identificationLength, { op: 'ssh.identification', maxBytes: MAX_PRE_IDENT_BYTES + MAX_IDENT_LINE });
-      const identification = parseIdentification(identFrame);
-      await session.write('ssh.identification', Buffer.from(`SSH-2.0-${CLIENT_SOFTWARE}\r\n`, 'latin1'));
-      const kexinit = await readServerKexInit(session);
-      ctx.transcript.note(ID_KEX, 'ssh.close', 'closing after the server KEXINIT, before any key exchange');
-      return {
-        identification,
-        lists: kexinit.lists,
-        firstKexPacketFollows: kexinit.firstKexPacketFollows,
-        hostKeyTypes: [...new Set(kexinit.lists.hostKey.map(hostKeyType))],
-        strictKex: kexinit.lists.kex.includes(STRICT_KEX_SERVER),
-      };
-    } finally {
-      await session.close();
-    }
-  },
-};
-
-async function readServerKexInit(session: TcpSession) {
-  for (let i = 0; i <= MAX_PACKETS_BEFORE_KEXINIT; i += 1) {
-    const payload = packetPayload(await session.readFrame(binaryPacketLength, { op: 'ssh.kexinit', maxBytes: MAX_PACKET_BYTES }));
-    const type = payload[0];
-    if (type === SSH_MSG_KEXINIT) return parseKexInit(payload);
-    if (type === SSH_MSG_DISCONNECT) {
-      const { reason, description } = parseDisconnect(payload);
-      throw new ProbeUnavailable('denied', `server disconnected before key exchange (reason ${reason}${description ? `: ${description}` : ''})`);
-    }
-    if (type !== SSH_MSG_IGNORE && type !== SSH_MSG_DEBUG) throw new ProbeUnavailable('malformed', `expected KEXINIT, got message type ${type ?? 'none'}`);
-  }
-  throw new ProbeUnavailable('malformed', `no KEXINIT within the first ${MAX_PACKETS_BEFORE_KEXINIT + 1} packets`);
+function kexFacts(c: SshConnection): SshKexFacts {
+  const { lists, firstKexPacketFollows } = c.kexinit;
+  return {
+    identification: { ...c.identification, preamble: [...c.identification.preamble] },
+    lists,
+    firstKexPacketFollows,
+    hostKeyTypes: [...new Set(lists.hostKey.map(hostKeyType))],
+    strictKex: lists.kex.includes(STRICT_KEX_SERVER),
+    keyExchange: c.keyExchange,
+  };
 }
 
 /**
- * One connection that completes a key exchange (RSA host key preferred, since its size varies),
- * reads the host key, and rejects it: the server sees a client that hung up before authenticating.
+ * One TCP connection: the server's identification and its KEXINIT lists read from the raw bytes,
+ * then one key exchange (RSA host key preferred) to read the host key, which is then rejected: the
+ * server sees a client that hung up before NEWKEYS, without any authentication. A server with which
+ * the exchange cannot finish still yields the KEXINIT facts, with the reason the host key is missing.
  */
-export const sshHostKeyProbe: ProbeDefinition<SshHostKeyFacts> = {
-  id: 'ssh.hostkey',
-  version: 1,
+export const sshKexProbe: ProbeDefinition<SshKexFacts> = {
+  id: 'ssh.kexinit',
+  version: 2,
   protocol: 'ssh',
   safety: 'identify',
-  ops: ['tcp.connect', 'ssh.identification', 'ssh.kexinit'],
-  facts: SshHostKeyFacts,
+  ops: KEX_OPS,
+  facts: SshKexFacts,
   async run(ctx) {
-    const result = await runSshClient(ctx, 'ssh.hostkey', { kind: 'host-key' });
-    if (!result.hostKey) throw new ProbeUnavailable('protocol-mismatch', 'key exchange ended without a host key');
-    return { ...(result.software ? { software: result.software } : {}), hostKey: result.hostKey };
+    return kexFacts(await runSshConnection(ctx, 'ssh.kexinit', { kind: 'key-exchange' }));
   },
 };
 
 /**
- * Opt-in: asks to log in with method `none` as a fixed user. The answer lists the methods the
+ * Opt-in, and run instead of `ssh.kexinit` (probes/registry.ts): the same connection and facts,
+ * then one request to log in with method `none` as a fixed user. The answer lists the methods the
  * server allows (or, on a device configured that way, lets the user in); the pre-login banner
  * arrives on the way. The device logs this as a login attempt, hence the opt-in.
  */
 export const sshAuthMethodsProbe: ProbeDefinition<SshAuthMethodsFacts> = {
   id: 'ssh.auth-methods',
-  version: 1,
+  version: 2,
   protocol: 'ssh',
   safety: 'read-session',
-  ops: ['tcp.connect', 'ssh.identification', 'ssh.kexinit', 'ssh.auth-none'],
+  ops: [...KEX_OPS, 'ssh.auth-none'],
   optIn: SSH_AUTH_NONE_OPT_IN,
   facts: SshAuthMethodsFacts,
   async run(ctx) {
     const username = configuredUsername(ctx);
-    const result = await runSshClient(ctx, 'ssh.auth-methods', { kind: 'auth-none', username });
-    if (!result.auth || !result.negotiated) throw new ProbeUnavailable('protocol-mismatch', 'server ended the session before answering the none request');
-    return {
-      username,
-      noneAccepted: result.auth.noneAccepted,
-      methodsLeft: result.auth.methodsLeft,
-      negotiated: result.negotiated,
-      ...(result.banner !== undefined ? { banner: result.banner } : {}),
-      ...(result.hostKey ? { hostKey: result.hostKey } : {}),
-    };
+    const c = await runSshConnection(ctx, 'ssh.auth-methods', { kind: 'auth-none', username });
+    return { ...kexFacts(c), auth: c.auth };
   },
 };
 

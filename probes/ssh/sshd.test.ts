@@ -8,8 +8,8 @@ import { type RunningSshd, runSshd } from '../../test/setup/run-sshd.ts';
 import { runProbe } from '../run.ts';
 import { Transcript } from '../transcript.ts';
 import type { ProbeContext } from '../types.ts';
-import { SshAuthMethodsFacts, SshHostKeyFacts, SshKexFacts } from './facts.ts';
-import { sshAuthMethodsProbe, sshHostKeyProbe, sshKexProbe } from './probe.ts';
+import { SshAuthMethodsFacts, SshKexFacts } from './facts.ts';
+import { sshAuthMethodsProbe, sshKexProbe } from './probe.ts';
 
 /**
  * Against the real Debian OpenSSH server, when installed (CELLCHECK_SSHD may point at another
@@ -78,7 +78,7 @@ describe.skipIf(!available)(`Debian OpenSSH sshd (${SSHD}; skipped when not inst
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('reads exactly the lists sshd -T reports, with one connection', async () => {
+  it('reads exactly the lists sshd -T reports and the RSA host key ssh-keygen prints, on one connection', async () => {
     const outcome = await runProbe(sshKexProbe, context());
     expect(outcome.status).toBe('ok');
     const facts = SshKexFacts.parse(outcome.status === 'ok' ? outcome.facts : undefined);
@@ -88,21 +88,28 @@ describe.skipIf(!available)(`Debian OpenSSH sshd (${SSHD}; skipped when not inst
     expect(facts.lists.cipherServerToClient).toEqual(list('ciphers'));
     expect(facts.lists.macServerToClient).toEqual(list('macs'));
     expect(facts.hostKeyTypes.sort()).toEqual(['ssh-ed25519', 'ssh-rsa']);
-  });
-
-  it('reads the RSA host key size and fingerprint ssh-keygen reports', async () => {
-    const outcome = await runProbe(sshHostKeyProbe, context());
-    const facts = SshHostKeyFacts.parse(outcome.status === 'ok' ? outcome.facts : undefined);
+    expect(facts.keyExchange).toMatchObject({ status: 'ok', hostKey: { type: 'ssh-rsa', bits: 2048 } });
     const printed = execFileSync('ssh-keygen', ['-l', '-f', join(dir, 'rsa.pub')], { encoding: 'utf8' });
-    expect(printed).toContain(`SHA256:${facts.hostKey.fingerprint}`);
-    expect(facts.hostKey).toMatchObject({ type: 'ssh-rsa', bits: 2048 });
+    if (facts.keyExchange.status === 'ok') expect(printed).toContain(`SHA256:${facts.keyExchange.hostKey.fingerprint}`);
   });
 
-  it('reads methods and banner with the opt-in none request', async () => {
+  it('reads methods and banner with the opt-in none request on the same connection', async () => {
     const outcome = await runProbe(sshAuthMethodsProbe, context({ 'ssh.authNone': true }));
     const facts = SshAuthMethodsFacts.parse(outcome.status === 'ok' ? outcome.facts : undefined);
-    expect(facts.noneAccepted).toBe(false);
-    expect(facts.methodsLeft).toContain('publickey');
-    expect(facts.banner?.trim()).toBe(BANNER);
+    expect(facts.keyExchange).toMatchObject({ status: 'ok', hostKey: { type: 'ssh-rsa', bits: 2048 } });
+    expect(facts.auth).toMatchObject({ status: 'ok', noneAccepted: false });
+    if (facts.auth.status !== 'ok') throw new Error('no answer to the none request');
+    expect(facts.auth.methodsLeft).toContain('publickey');
+    expect(facts.auth.banner?.trim()).toBe(BANNER);
+  });
+
+  it('the device sees one connection per probe run (sshd log)', async () => {
+    // sshd logs one "Disconnected from" line per closed pre-auth connection; two probe runs above.
+    const disconnects = () => sshd?.log().match(/Disconnected from /g)?.length ?? 0;
+    for (let i = 0; i < 50 && disconnects() < 2; i += 1) await new Promise((r) => setTimeout(r, 20));
+    const log = sshd?.log() ?? '';
+    expect(log.match(/Disconnected from /g)?.length).toBe(2);
+    // Only the opt-in probe's none request shows up as a login attempt.
+    expect(log.match(/Invalid user cellcheck/g)?.length).toBe(1);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DeviceObservation } from '../../probes/observation.ts';
-import type { SshAuthMethodsFacts, SshHostKeyFacts, SshKexFacts } from '../../probes/ssh/facts.ts';
+import type { SshAuthMethodsFacts, SshHostKey, SshKexFacts, SshNoneAuth } from '../../probes/ssh/facts.ts';
 import type { ProbeOutcome } from '../../probes/types.ts';
 import knowledge from '../data/ssh-algorithms.json' with { type: 'json' };
 import instances from '../data/checks/ssh.json' with { type: 'json' };
@@ -33,7 +33,14 @@ const MODERN = lists(
 );
 const LEGACY = lists(['diffie-hellman-group1-sha1', 'diffie-hellman-group14-sha256'], ['ssh-rsa'], ['aes128-cbc', '3des-cbc'], ['hmac-md5', 'hmac-sha2-256']);
 
-function kexFacts(l: SshKexFacts['lists'], software = 'OpenSSH', version: string | null = '9.2p1'): SshKexFacts {
+const ED25519: SshKexFacts['keyExchange'] = { status: 'ok', hostKey: { type: 'ssh-ed25519', bits: 256, fingerprint: 'x' } };
+
+function kexFacts(
+  l: SshKexFacts['lists'],
+  software = 'OpenSSH',
+  version: string | null = '9.2p1',
+  keyExchange: SshKexFacts['keyExchange'] = ED25519,
+): SshKexFacts {
   return {
     identification: {
       raw: `SSH-2.0-${software}${version ? `_${version}` : ''} Debian-2`,
@@ -48,6 +55,7 @@ function kexFacts(l: SshKexFacts['lists'], software = 'OpenSSH', version: string
     firstKexPacketFollows: false,
     hostKeyTypes: [],
     strictKex: l.kex.includes('kex-strict-s-v00@openssh.com'),
+    keyExchange,
   };
 }
 
@@ -70,13 +78,11 @@ function device(outcomes: ProbeOutcome[], sshPortOpen = outcomes.length > 0): De
   return new DeviceView({ address: '127.50.9.1', services, outcomes });
 }
 
-function auth(facts: Partial<SshAuthMethodsFacts>): ProbeOutcome {
+/** The opt-in probe's outcome: it runs instead of ssh.kexinit and carries its facts too. */
+function auth(answer: Partial<Extract<SshNoneAuth, { status: 'ok' }>> | SshNoneAuth, l = MODERN): ProbeOutcome {
   const full: SshAuthMethodsFacts = {
-    username: 'cellcheck',
-    noneAccepted: false,
-    methodsLeft: ['publickey'],
-    negotiated: { kex: 'curve25519-sha256', hostKey: 'ssh-ed25519', cipher: 'aes128-gcm@openssh.com', mac: 'hmac-sha2-256-etm@openssh.com' },
-    ...facts,
+    ...kexFacts(l),
+    auth: { status: 'ok', username: 'cellcheck', noneAccepted: false, methodsLeft: ['publickey'], ...answer } as SshNoneAuth,
   };
   return ok('ssh.auth-methods', full);
 }
@@ -247,52 +253,74 @@ describe('opt-in checks', () => {
   });
 
   it('none-auth-accepted fails when none is accepted', () => {
-    expect(evaluate('ssh.none-auth-rejected', device([kex, auth({ noneAccepted: true, methodsLeft: [] })]))).toMatchObject({
+    expect(evaluate('ssh.none-auth-rejected', device([auth({ noneAccepted: true, methodsLeft: [] })]))).toMatchObject({
       status: 'fail',
       observed: { noneAccepted: true },
     });
-    expect(evaluate('ssh.none-auth-rejected', device([kex, auth({})]))).toMatchObject({
+    expect(evaluate('ssh.none-auth-rejected', device([auth({})]))).toMatchObject({
       status: 'pass',
       observed: { noneAccepted: false, methodsLeft: ['publickey'] },
     });
   });
 
   it('password-auth-offered fails on password, is unknown when none was accepted', () => {
-    expect(evaluate('ssh.password-auth-disabled', device([kex, auth({ methodsLeft: ['publickey', 'password'] })]))).toMatchObject({
+    expect(evaluate('ssh.password-auth-disabled', device([auth({ methodsLeft: ['publickey', 'password'] })]))).toMatchObject({
       status: 'fail',
       observed: { offered: ['password'] },
     });
-    expect(evaluate('ssh.password-auth-disabled', device([kex, auth({})])).status).toBe('pass');
-    expect(evaluate('ssh.password-auth-disabled', device([kex, auth({ noneAccepted: true, methodsLeft: [] })])).status).toBe('unknown');
+    expect(evaluate('ssh.password-auth-disabled', device([auth({})])).status).toBe('pass');
+    expect(evaluate('ssh.password-auth-disabled', device([auth({ noneAccepted: true, methodsLeft: [] })])).status).toBe('unknown');
   });
 
   it('banner-present passes a real notice, fails a missing or too short one', () => {
     const notice = 'Authorised personnel only. Activity is logged.';
-    expect(evaluate('ssh.login-banner', device([kex, auth({ banner: `${notice}\n` })]))).toMatchObject({
+    expect(evaluate('ssh.login-banner', device([auth({ banner: `${notice}\n` })]))).toMatchObject({
       status: 'pass',
       observed: { banners: [{ port: 22, length: notice.length, text: notice }] },
     });
-    expect(evaluate('ssh.login-banner', device([kex, auth({})])).status).toBe('fail');
-    expect(evaluate('ssh.login-banner', device([kex, auth({ banner: 'hi' })])).status).toBe('fail');
+    expect(evaluate('ssh.login-banner', device([auth({})])).status).toBe('fail');
+    expect(evaluate('ssh.login-banner', device([auth({ banner: 'hi' })])).status).toBe('fail');
+  });
+
+  it('are unknown, saying why, when the none request got no answer', () => {
+    const v = evaluate(
+      'ssh.none-auth-rejected',
+      device([auth({ status: 'unavailable', username: 'cellcheck', failure: { kind: 'timeout', detail: 'no answer' } })]),
+    );
+    expect(v.status).toBe('unknown');
+    expect(v.reason).toMatch(/none request got no answer \(timeout: no answer\)/);
+  });
+
+  it('the opt-in probe also feeds the KEXINIT checks and the identity', () => {
+    expect(evaluate('ssh.kex-algorithms', device([auth({}, LEGACY)]))).toMatchObject({ status: 'fail', evidence: [{ probe: 'ssh.auth-methods' }] });
+    expect(sshIdentity(device([auth({})]))).toEqual([{ field: 'product', value: 'OpenSSH 9.2p1', source: 'ssh.auth-methods' }]);
   });
 });
 
 describe('ssh.host-key-size', () => {
-  const kex = ok('ssh.kexinit', kexFacts(MODERN));
-  const hostKey = (key: SshHostKeyFacts['hostKey']) => ok('ssh.hostkey', { hostKey: key } satisfies SshHostKeyFacts);
+  const kex = (hostKey: SshHostKey) => ok('ssh.kexinit', kexFacts(MODERN, 'OpenSSH', '9.2p1', { status: 'ok', hostKey }));
 
   it('fails RSA below the minimum and DSA, passes strong keys', () => {
-    expect(evaluate('ssh.host-key-size', device([kex, hostKey({ type: 'ssh-rsa', bits: 1024, fingerprint: 'x' })]))).toMatchObject({
+    expect(evaluate('ssh.host-key-size', device([kex({ type: 'ssh-rsa', bits: 1024, fingerprint: 'x' })]))).toMatchObject({
       status: 'fail',
       observed: { keys: [{ type: 'ssh-rsa', bits: 1024 }] },
     });
-    expect(evaluate('ssh.host-key-size', device([kex, hostKey({ type: 'ssh-dss', bits: 1024, fingerprint: 'x' })])).status).toBe('fail');
-    expect(evaluate('ssh.host-key-size', device([kex, hostKey({ type: 'ssh-rsa', bits: 3072, fingerprint: 'x' })])).status).toBe('pass');
-    expect(evaluate('ssh.host-key-size', device([kex, hostKey({ type: 'ssh-ed25519', bits: 256, fingerprint: 'x' })])).status).toBe('pass');
+    expect(evaluate('ssh.host-key-size', device([kex({ type: 'ssh-dss', bits: 1024, fingerprint: 'x' })])).status).toBe('fail');
+    expect(evaluate('ssh.host-key-size', device([kex({ type: 'ssh-rsa', bits: 3072, fingerprint: 'x' })])).status).toBe('pass');
+    expect(evaluate('ssh.host-key-size', device([kex({ type: 'ssh-ed25519', bits: 256, fingerprint: 'x' })])).status).toBe('pass');
   });
 
-  it('is unknown when the host key probe did not run', () => {
-    expect(evaluate('ssh.host-key-size', device([kex])).status).toBe('unknown');
+  it('reads the key from the opt-in probe when it ran instead', () => {
+    expect(evaluate('ssh.host-key-size', device([auth({})]))).toMatchObject({ status: 'pass', evidence: [{ probe: 'ssh.auth-methods' }] });
+  });
+
+  it('is unknown, saying why, when the key exchange did not finish', () => {
+    const failed = kexFacts(MODERN, 'OpenSSH', '9.2p1', { status: 'unavailable', failure: { kind: 'not-supported', detail: 'no common algorithm' } });
+    const v = evaluate('ssh.host-key-size', device([ok('ssh.kexinit', failed)]));
+    expect(v.status).toBe('unknown');
+    expect(v.reason).toMatch(/not-supported: no common algorithm/);
+    // The KEXINIT facts of the same connection still judge the algorithm lists.
+    expect(evaluate('ssh.ciphers', device([ok('ssh.kexinit', failed)])).status).toBe('pass');
   });
 });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SshAuthMethodsFacts, SshHostKeyFacts, SshKexFacts, type SshListName } from '../../probes/ssh/facts.ts';
+import { SshAuthMethodsFacts, SshKexFacts, type SshListName, type SshNoneAuth } from '../../probes/ssh/facts.ts';
 import knowledge from '../data/ssh-algorithms.json' with { type: 'json' };
 import type { DeviceView, FactsLookup } from '../device-view.ts';
 import type { IdentityExtractor } from '../identity.ts';
@@ -7,7 +7,8 @@ import { defineCheckKind, type RegisteredCheckKind, type Verdict } from './types
 
 const KEX_PROBE = 'ssh.kexinit';
 const AUTH_PROBE = 'ssh.auth-methods';
-const HOST_KEY_PROBE = 'ssh.hostkey';
+/** Probes whose facts hold the KEXINIT and host key: the opt-in one runs instead of ssh.kexinit. */
+const KEX_SOURCES = [KEX_PROBE, AUTH_PROBE] as const;
 
 export const SshRating = z.enum(['fail', 'warn', 'ok']);
 export type SshRating = z.infer<typeof SshRating>;
@@ -103,24 +104,45 @@ function noSshService(device: DeviceView, probe: string): Verdict {
   return { status: 'not-applicable', reason: 'no SSH service found' };
 }
 
+/** The SSH facts of whichever probe ran on the device (ssh.kexinit, or ssh.auth-methods in its place). */
+function kexLookup(device: DeviceView): { probe: string; found: FactsLookup<SshKexFacts> } {
+  for (const probe of KEX_SOURCES) {
+    const found = device.facts(probe, SshKexFacts);
+    if (found.state !== 'absent') return { probe, found };
+  }
+  return { probe: KEX_PROBE, found: { state: 'absent' } };
+}
+
 function kexFacts(device: DeviceView): Found<SshKexFacts> | Verdict {
-  const found = device.facts(KEX_PROBE, SshKexFacts);
+  const { probe, found } = kexLookup(device);
   if (found.state === 'ok') return found;
-  if (found.state === 'unavailable') return unavailable(KEX_PROBE, found);
+  if (found.state === 'unavailable') return unavailable(probe, found);
   return noSshService(device, KEX_PROBE);
 }
 
-/** Facts of a probe that needs more than the KEXINIT (opt-in or a second connection). */
-function laterFacts<F>(device: DeviceView, probe: string, schema: z.ZodType<F>, whyAbsent: string): Found<F> | Verdict {
-  const found = device.facts(probe, schema);
-  if (found.state === 'ok') return found;
-  if (found.state === 'unavailable') return unavailable(probe, found);
-  const kex = kexFacts(device);
-  if ('status' in kex) return kex;
-  return { status: 'unknown', evidence: kex.evidence, reason: whyAbsent };
-}
-
 const NOT_OPTED_IN = `${AUTH_PROBE} did not run: the opt-in ssh.authNone (a logged 'none' login attempt) is not enabled`;
+
+type NoneAnswer = Extract<SshNoneAuth, { status: 'ok' }>;
+
+/** The answers to the opt-in `none` request; unknown when it did not run or got no answer. */
+function authFacts(device: DeviceView): Found<NoneAnswer> | Verdict {
+  const found = device.facts(AUTH_PROBE, SshAuthMethodsFacts);
+  if (found.state === 'unavailable') return unavailable(AUTH_PROBE, found);
+  if (found.state === 'absent') {
+    const kex = kexFacts(device);
+    if ('status' in kex) return kex;
+    return { status: 'unknown', evidence: kex.evidence, reason: NOT_OPTED_IN };
+  }
+  const answered: { port: number; facts: NoneAnswer }[] = [];
+  const failures: string[] = [];
+  for (const { port, facts } of found.facts) {
+    if (facts.auth.status === 'ok') answered.push({ port, facts: facts.auth });
+    else failures.push(`${facts.auth.failure.kind}: ${facts.auth.failure.detail}`);
+  }
+  if (answered.length === 0)
+    return { status: 'unknown', evidence: found.evidence, reason: `${AUTH_PROBE}: the none request got no answer (${failures.join('; ')})` };
+  return { state: 'ok', facts: answered, evidence: found.evidence };
+}
 
 interface Offending {
   readonly name: string;
@@ -186,7 +208,7 @@ const noneAuthAccepted = defineCheckKind({
   id: 'ssh.none-auth-accepted',
   params: z.object({}),
   evaluate(device): Verdict {
-    const found = laterFacts(device, AUTH_PROBE, SshAuthMethodsFacts, NOT_OPTED_IN);
+    const found = authFacts(device);
     if ('status' in found) return found;
     const accepted = found.facts.filter((f) => f.facts.noneAccepted).map((f) => f.port);
     const expected = { noneAccepted: false };
@@ -200,7 +222,7 @@ const passwordAuthOffered = defineCheckKind({
   id: 'ssh.password-auth-offered',
   params: z.object({ methods: z.array(z.string()).min(1).default(['password']) }),
   evaluate(device, params): Verdict {
-    const found = laterFacts(device, AUTH_PROBE, SshAuthMethodsFacts, NOT_OPTED_IN);
+    const found = authFacts(device);
     if ('status' in found) return found;
     const expected = { offered: [] as string[], methods: params.methods };
     if (found.facts.some((f) => f.facts.noneAccepted)) {
@@ -223,7 +245,7 @@ const bannerPresent = defineCheckKind({
   id: 'ssh.banner-present',
   params: z.object({ minLength: z.number().int().min(1).default(1) }),
   evaluate(device, params): Verdict {
-    const found = laterFacts(device, AUTH_PROBE, SshAuthMethodsFacts, NOT_OPTED_IN);
+    const found = authFacts(device);
     if ('status' in found) return found;
     const banners = found.facts.map((f) => ({ port: f.port, banner: f.facts.banner?.trim() ?? '' }));
     const missing = banners.filter((b) => b.banner.length < params.minLength).map((b) => b.port);
@@ -237,9 +259,17 @@ const hostKeySize = defineCheckKind({
   id: 'ssh.host-key-size',
   params: z.object({ minRsaBits: z.number().int().min(1024), allowDsa: z.boolean().default(false) }),
   evaluate(device, params): Verdict {
-    const found = laterFacts(device, HOST_KEY_PROBE, SshHostKeyFacts, `${HOST_KEY_PROBE} did not run`);
+    const found = kexFacts(device);
     if ('status' in found) return found;
-    const keys = found.facts.map(({ port, facts }) => ({ port, type: facts.hostKey.type, bits: facts.hostKey.bits ?? null }));
+    const keys: { port: number; type: string; bits: number | null }[] = [];
+    const failures: string[] = [];
+    for (const { port, facts } of found.facts) {
+      const k = facts.keyExchange;
+      if (k.status === 'ok') keys.push({ port, type: k.hostKey.type, bits: k.hostKey.bits ?? null });
+      else failures.push(`${k.failure.kind}: ${k.failure.detail}`);
+    }
+    if (keys.length === 0)
+      return { status: 'unknown', evidence: found.evidence, reason: `the key exchange did not finish, so no host key was read (${failures.join('; ')})` };
     const weak = keys.filter((k) => (k.type === 'ssh-rsa' && (k.bits ?? 0) < params.minRsaBits) || (k.type === 'ssh-dss' && !params.allowDsa));
     const expected = { minRsaBits: params.minRsaBits, dsa: params.allowDsa };
     if (weak.length > 0) return { status: 'fail', observed: { keys: weak }, expected, evidence: found.evidence };
@@ -249,7 +279,7 @@ const hostKeySize = defineCheckKind({
   },
 });
 
-function methodsOf(found: Found<SshAuthMethodsFacts>): string[] {
+function methodsOf(found: Found<NoneAnswer>): string[] {
   return [...new Set(found.facts.flatMap((f) => f.facts.methodsLeft))];
 }
 
@@ -257,8 +287,8 @@ export const sshCheckKinds: readonly RegisteredCheckKind[] = [algorithmsRated, s
 
 /** `OpenSSH_9.2p1 Debian-2` -> product `OpenSSH 9.2p1`; the SSH software, not the device firmware. */
 export const sshIdentity: IdentityExtractor = (device) => {
-  const found = device.facts(KEX_PROBE, SshKexFacts);
+  const { probe, found } = kexLookup(device);
   if (found.state !== 'ok') return [];
   const values = new Set(found.facts.map(({ facts: { identification: id } }) => (id.version ? `${id.software} ${id.version}` : id.software)));
-  return [...values].map((value) => ({ field: 'product' as const, value, source: KEX_PROBE }));
+  return [...values].map((value) => ({ field: 'product' as const, value, source: probe }));
 };
