@@ -25,14 +25,17 @@ export function fsyncFolder(path: string): void {
 
 /**
  * Writes to a temporary name in the same folder, then publishes it whole (rename, or link when
- * exclusive): a reader, or a restart after kill -9, never sees half a file.
+ * exclusive): a reader, or a restart after kill -9, never sees half a file. `data` may come in
+ * pieces (an iterable of strings), written one by one.
  */
-export function writeFileAtomic(file: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): void {
+export function writeFileAtomic(file: string, data: string | Uint8Array | Iterable<string>, options: AtomicWriteOptions = {}): void {
   const tmp = join(dirname(file), `${basename(file)}${TEMP_MARK}${process.pid}-${randomBytes(3).toString('hex')}`);
   const fd = openSync(tmp, 'wx', options.mode ?? 0o640);
   try {
     try {
-      writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+      if (typeof data === 'string' || data instanceof Uint8Array) writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+      // Pieces (a large result or report) are written as they come, never joined in memory.
+      else for (const piece of data) writeSync(fd, piece);
       if (options.durable) fsyncSync(fd);
     } finally {
       closeSync(fd);

@@ -1,10 +1,10 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { renderCycloneDx } from '../report/cyclonedx.ts';
 import { renderFindingsCsv } from '../report/csv.ts';
 import { type Drift, diffResults } from '../report/diff.ts';
-import { renderHtml, type SignatureStatus } from '../report/html.ts';
+import { renderHtmlPieces, type SignatureStatus } from '../report/html.ts';
 import type { Result } from '../report/result.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 import { RUN_FILES, RunDirError, readResult } from './rundir.ts';
@@ -60,8 +60,8 @@ export interface WrittenReports {
   readonly files: Readonly<Record<string, number>>;
 }
 
-function htmlReport(runDir: string, result: Result, drift: Drift | undefined): string {
-  return renderHtml(result, { signature: signatureStatus(runDir), ...(drift ? { drift } : {}) });
+function htmlReport(runDir: string, result: Result, drift: Drift | undefined): Iterable<string> {
+  return renderHtmlPieces(result, { signature: signatureStatus(runDir), ...(drift ? { drift } : {}) });
 }
 
 /** Re-renders report.html once the run is signed (signing comes after the reports are written). */
@@ -75,7 +75,7 @@ export function refreshHtmlReport(runDir: string, result: Result, reports: Writt
  */
 export function writeReports(runDir: string, result: Result, previous: Result | undefined): WrittenReports {
   const drift = previous ? diffResults(previous, result) : undefined;
-  const renderers: Record<string, () => string> = {
+  const renderers: Record<string, () => string | Iterable<string>> = {
     [REPORT_FILES.html]: () => htmlReport(runDir, result, drift),
     [REPORT_FILES.inventory]: () => `${JSON.stringify(renderCycloneDx(result), null, 2)}\n`,
     [REPORT_FILES.findings]: () => renderFindingsCsv(result),
@@ -83,9 +83,9 @@ export function writeReports(runDir: string, result: Result, previous: Result | 
   if (drift) renderers[REPORT_FILES.drift] = () => `${JSON.stringify(drift, null, 2)}\n`;
   const files: Record<string, number> = {};
   for (const [name, render] of Object.entries(renderers)) {
-    const text = render();
-    writeFileAtomic(join(runDir, name), text);
-    files[name] = Buffer.byteLength(text);
+    const file = join(runDir, name);
+    writeFileAtomic(file, render());
+    files[name] = statSync(file).size;
   }
   return { ...(drift ? { drift } : {}), files };
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { DeviceObservation } from '../probes/observation.ts';
 import type { TranscriptEntry } from '../probes/transcript.ts';
+import { prettyJsonPieces } from '../report/pretty-json.ts';
 import { Result } from '../report/result.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 import type { RunFacts } from './judge.ts';
@@ -34,18 +35,13 @@ export const RUN_FILES = {
   transcripts: 'transcripts',
 } as const;
 
-/** Write to a temporary name, then rename: a reader never sees half a file. */
-function writeAtomic(file: string, text: string): void {
-  writeFileAtomic(file, text);
-}
-
 export function transcriptFileName(address: string): string {
   return `${address.replace(/[^0-9A-Za-z.-]/g, '_')}.jsonl`;
 }
 
 /** One device's transcript file, as JSON lines; `dir` is a run directory's transcripts folder. */
 export function writeTranscript(dir: string, address: string, entries: readonly TranscriptEntry[]): void {
-  writeAtomic(join(dir, transcriptFileName(address)), entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : ''));
+  writeFileAtomic(join(dir, transcriptFileName(address)), entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : ''));
 }
 
 export function writeRunDir(
@@ -57,14 +53,20 @@ export function writeRunDir(
 ): void {
   mkdirSync(join(dir, RUN_FILES.transcripts), { recursive: true });
   const { observations, ...rest } = run;
-  writeAtomic(join(dir, RUN_FILES.run), `${JSON.stringify({ ...rest, silent }, null, 2)}\n`);
-  writeAtomic(join(dir, RUN_FILES.observations), `${JSON.stringify(observations, null, 2)}\n`);
+  writeFileAtomic(join(dir, RUN_FILES.run), `${JSON.stringify({ ...rest, silent }, null, 2)}\n`);
+  writeFileAtomic(join(dir, RUN_FILES.observations), `${JSON.stringify(observations, null, 2)}\n`);
   for (const [address, entries] of transcripts) writeTranscript(join(dir, RUN_FILES.transcripts), address, entries);
-  writeAtomic(join(dir, RUN_FILES.result), serializeResult(result));
+  writeFileAtomic(join(dir, RUN_FILES.result), resultPieces(result));
+}
+
+/** result.json's text in pieces (a device each), so a large zone's result is never one string in memory. */
+export function* resultPieces(result: Result): Generator<string> {
+  yield* prettyJsonPieces(result);
+  yield '\n';
 }
 
 export function serializeResult(result: Result): string {
-  return `${JSON.stringify(result, null, 2)}\n`;
+  return [...resultPieces(result)].join('');
 }
 
 export class RunDirError extends Error {

@@ -260,11 +260,16 @@ function driftSection(drift: Drift | undefined): string {
 
 /** report.html: one self-contained page (inline CSS and SVG, no script, no fetch), printable. */
 export function renderHtml(result: Result, opts: HtmlOptions): string {
+  return [...renderHtmlPieces(result, opts)].join('');
+}
+
+/** report.html in pieces (one per device section), so a large zone's page is written without holding it whole. */
+export function* renderHtmlPieces(result: Result, opts: HtmlOptions): Generator<string> {
   const catalog = opts.catalog ?? bundledCatalog;
   const s = result.summary;
   const sig = opts.signature;
   const worst = result.zone.slT.map((t, i) => `<td>${s.worstDemonstrated[i] ?? 0} / ${t}</td>`).join('');
-  return `<!doctype html>
+  yield `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -285,7 +290,10 @@ export function renderHtml(result: Result, opts: HtmlOptions): string {
 <section id="gaps"><h2>Gaps, ranked</h2>${zoneGaps(result, catalog)}</section>
 <section id="drift"><h2>Changes since the previous run</h2>${driftSection(opts.drift)}</section>
 <nav><h2>Devices</h2><ul>${result.devices.map((d) => `<li><a href="#${anchor(d.address)}">${esc(label(d))}</a></li>`).join('')}</ul></nav>
-<section id="devices">${result.devices.length === 0 ? '<p>No device answered on any address.</p>' : result.devices.map((d) => device(d, catalog)).join('\n')}</section>
+<section id="devices">`;
+  if (result.devices.length === 0) yield '<p>No device answered on any address.</p>';
+  for (const [i, d] of result.devices.entries()) yield `${i > 0 ? '\n' : ''}${device(d, catalog)}`;
+  yield `</section>
 </main>
 <footer><p class="muted">Requirement titles are cellcheck's own short names, not text of IEC 62443-4-2. Every verdict points at transcript entries in the run directory.</p></footer>
 </body></html>
