@@ -10,7 +10,6 @@ import {
   decodeExpandedNodeId,
   decodeString,
   EndpointDescription,
-  encodeExpandedNodeId,
   FindServersRequest,
   GetEndpointsRequest,
   GetEndpointsResponse,
@@ -28,23 +27,11 @@ import { Transcript } from '../transcript.ts';
 import type { ProbeContext, ProbeDefinition, ProbeOutcome } from '../types.ts';
 import type { OpcuaEndpointsFacts } from './facts.ts';
 import { opcuaEndpointsProbe } from './probe.ts';
+import { msgChunk, serviceBody } from './testing.ts';
 
 const HOST = '127.93.0.10';
 const CHANNEL = 77;
 const TOKEN = 1;
-
-interface Encodable {
-  readonly schema: { readonly encodingDefaultBinary?: unknown };
-  binaryStoreSize(): number;
-  encode(stream: BinaryStream): void;
-}
-
-function serviceBody(message: Encodable): Buffer {
-  const stream = new BinaryStream(message.binaryStoreSize() + 16);
-  encodeExpandedNodeId(message.schema.encodingDefaultBinary as Parameters<typeof encodeExpandedNodeId>[0], stream);
-  message.encode(stream);
-  return Buffer.from(stream.buffer.subarray(0, stream.length));
-}
 
 function chunk(head: string, fields: Buffer, payload: Buffer): Buffer {
   const size = Buffer.alloc(4);
@@ -62,7 +49,8 @@ const u32s = (...values: number[]) => {
 
 const ACK = chunk('ACKF', u32s(0, 65_536, 65_536, 4 * 2 ** 20, 64), Buffer.alloc(0));
 const policy = Buffer.from('http://opcfoundation.org/UA/SecurityPolicy#None');
-const msg = (final: string, requestId: number, payload: Buffer) => chunk(`MSG${final}`, u32s(CHANNEL, TOKEN, requestId, requestId), payload);
+const msg = (final: 'F' | 'C' | 'A', requestId: number, payload: Buffer) =>
+  msgChunk(final, payload, { channelId: CHANNEL, tokenId: TOKEN, sequenceNumber: requestId, requestId });
 
 interface Request {
   readonly type: string;

@@ -11,7 +11,6 @@ import {
   decodeExpandedNodeId,
   decodeString,
   EndpointDescription,
-  encodeExpandedNodeId,
   FindServersRequest,
   FindServersResponse,
   GetEndpointsRequest,
@@ -29,6 +28,7 @@ import { describe, expect, it } from 'vitest';
 import { ProbeUnavailable } from '../types.ts';
 import { UaReader } from './binary.ts';
 import { LIMITS } from './limits.ts';
+import { msgChunk as chunkWith, serviceBody } from './testing.ts';
 import {
   ChunkAssembler,
   chunkLength,
@@ -51,20 +51,6 @@ const AT = new Date('2026-03-01T10:00:00.123Z');
 const HEADER = { requestHandle: 7, timestamp: AT, timeoutHintMs: 3000 };
 const IDS = { channelId: 5, tokenId: 9, sequenceNumber: 3, requestId: 3 };
 const CERT = Buffer.from('3003020101', 'hex');
-
-interface Encodable {
-  readonly schema: { readonly encodingDefaultBinary?: unknown };
-  binaryStoreSize(): number;
-  encode(stream: BinaryStream): void;
-}
-
-/** A service message body as node-opcua sends it: encoding NodeId, then the structure. */
-function body(message: Encodable): Buffer {
-  const stream = new BinaryStream(message.binaryStoreSize() + 16);
-  encodeExpandedNodeId(message.schema.encodingDefaultBinary as Parameters<typeof encodeExpandedNodeId>[0], stream);
-  message.encode(stream);
-  return Buffer.from(stream.buffer.subarray(0, stream.length));
-}
 
 function endpoint(i: number): EndpointDescription {
   return new EndpointDescription({
@@ -89,7 +75,7 @@ function endpoint(i: number): EndpointDescription {
 }
 
 const endpointsReply = (count: number, requestHandle = 7) =>
-  body(new GetEndpointsResponse({ responseHeader: { requestHandle }, endpoints: Array.from({ length: count }, (_, i) => endpoint(i)) }));
+  serviceBody(new GetEndpointsResponse({ responseHeader: { requestHandle }, endpoints: Array.from({ length: count }, (_, i) => endpoint(i)) }));
 
 /** Runs `fn` and returns the ProbeUnavailable it throws; any other outcome fails the test. */
 function failure(fn: () => unknown): ProbeUnavailable {
@@ -102,17 +88,7 @@ function failure(fn: () => unknown): ProbeUnavailable {
   throw new Error('expected a ProbeUnavailable');
 }
 
-function msgChunk(final: 'F' | 'C' | 'A', payload: Buffer, ids = IDS): Buffer {
-  const head = Buffer.alloc(24);
-  head.write(`MSG${final}`, 0, 'latin1');
-  head.writeUInt32LE(24 + payload.length, 4);
-  head.writeUInt32LE(ids.channelId, 8);
-  head.writeUInt32LE(ids.tokenId, 12);
-  head.writeUInt32LE(ids.sequenceNumber, 16);
-  head.writeUInt32LE(ids.requestId, 20);
-  return Buffer.concat([head, payload]);
-}
-
+const msgChunk = (final: 'F' | 'C' | 'A', payload: Buffer, ids = IDS) => chunkWith(final, payload, ids);
 const secure = (frame: Buffer) => parseChunk(frame) as SecureChunk;
 
 describe('requests, as node-opcua reads them', () => {
@@ -196,9 +172,9 @@ describe('responses', () => {
       responseHeader: { requestHandle: 1 },
       securityToken: { channelId: 42, tokenId: 3, revisedLifetime: 60_000 },
     });
-    expect(decodeOpenSecureChannelResponse(body(opened), 1)).toEqual({ channelId: 42, tokenId: 3 });
+    expect(decodeOpenSecureChannelResponse(serviceBody(opened), 1)).toEqual({ channelId: 42, tokenId: 3 });
     const servers = new FindServersResponse({ responseHeader: { requestHandle: 4 }, servers: [endpoint(0).server, endpoint(1).server] });
-    expect(decodeFindServersResponse(body(servers), 4).map((s) => s.applicationName)).toEqual(['Server 0', 'Server 1']);
+    expect(decodeFindServersResponse(serviceBody(servers), 4).map((s) => s.applicationName)).toEqual(['Server 0', 'Server 1']);
   });
 
   it('fails every truncation of a reply as malformed', () => {
@@ -221,20 +197,20 @@ describe('responses', () => {
   });
 
   it('refuses another response type, or an answer to another request', () => {
-    const servers = body(new FindServersResponse({ responseHeader: { requestHandle: 7 }, servers: [] }));
+    const servers = serviceBody(new FindServersResponse({ responseHeader: { requestHandle: 7 }, servers: [] }));
     expect(failure(() => decodeGetEndpointsResponse(servers, 7)).message).toMatch(/typeId is ns=0;i=425, expected i=431/);
     expect(failure(() => decodeGetEndpointsResponse(endpointsReply(1, 8), 7)).message).toMatch(/requestHandle is 8, the request had 7/);
   });
 
   it('turns a ServiceFault or a Bad service result into a typed failure with the status code', () => {
-    const fault = body(new ServiceFault({ responseHeader: { requestHandle: 7, serviceResult: StatusCodes.BadServiceUnsupported } }));
+    const fault = serviceBody(new ServiceFault({ responseHeader: { requestHandle: 7, serviceResult: StatusCodes.BadServiceUnsupported } }));
     expect(failure(() => decodeGetEndpointsResponse(fault, 7))).toMatchObject({
       kind: 'not-supported',
       message: 'GetEndpointsRequest answered with ServiceFault BadServiceUnsupported (0x800B0000)',
     });
-    const busy = body(new GetEndpointsResponse({ responseHeader: { requestHandle: 7, serviceResult: StatusCodes.BadTooManySessions } }));
+    const busy = serviceBody(new GetEndpointsResponse({ responseHeader: { requestHandle: 7, serviceResult: StatusCodes.BadTooManySessions } }));
     expect(failure(() => decodeGetEndpointsResponse(busy, 7)).kind).toBe('denied');
-    const unknown = body(new ServiceFault({ responseHeader: { requestHandle: 7, serviceResult: StatusCodes.BadNodeIdUnknown } }));
+    const unknown = serviceBody(new ServiceFault({ responseHeader: { requestHandle: 7, serviceResult: StatusCodes.BadNodeIdUnknown } }));
     expect(failure(() => decodeGetEndpointsResponse(unknown, 7))).toMatchObject({ kind: 'error', message: expect.stringMatching(/0x80340000$/) });
   });
 
