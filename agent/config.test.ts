@@ -74,4 +74,26 @@ describe('config', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  it('resolves the files a config names against its own folder, and leaves the spool to the working directory', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cellcheck-config-'));
+    try {
+      const text = `zone: {name: z, slT: 1}
+targets: [{host: 10.0.0.5}]
+credentials: [{match: {role: plc}, ssh: {user: audit, keyFile: keys/id_ed25519, knownHosts: /etc/cellcheck/known_hosts}}]
+signing: {keyFile: agent.key}
+upload: {url: "https://console.example:8443", tokenFile: ../token, caFile: ca.pem}
+advisories: {store: advisories}
+`;
+      writeFileSync(join(dir, 'cell.yaml'), text);
+      const c = loadConfigFile(join(dir, 'cell.yaml'));
+      expect(c.credentials[0]?.ssh).toMatchObject({ keyFile: join(dir, 'keys/id_ed25519'), knownHosts: '/etc/cellcheck/known_hosts' });
+      expect(c.signing?.keyFile).toBe(join(dir, 'agent.key'));
+      expect(c.upload).toMatchObject({ tokenFile: join(dir, '../token'), caFile: join(dir, 'ca.pem'), spoolDir: 'spool' });
+      expect(c.advisories?.store).toBe(join(dir, 'advisories'));
+      // Parsed without a file (the demo's built-in config), paths stay as written.
+      expect(parseConfigText(text, 'inline').signing?.keyFile).toBe('agent.key');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

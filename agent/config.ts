@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import net from 'node:net';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
@@ -133,7 +134,7 @@ export const Config = z.strictObject({
   upload: UploadConfig.optional(),
   /** When `cellcheck agent` scans: an interval or cron expression, jitter, maintenance windows. */
   schedule: ScheduleConfig.optional(),
-  /** Advisory store matched at the end of every scan (a path relative to this file); `scan --advisories` overrides it. */
+  /** Advisory store matched at the end of every scan; `scan --advisories` overrides it. */
   advisories: z.strictObject({ store: z.string().min(1) }).optional(),
 });
 export type Config = z.infer<typeof Config>;
@@ -166,6 +167,39 @@ export function parseConfig(data: unknown, source: string): Config {
   throw fileError(source, parsed.error.issues);
 }
 
+/**
+ * The files a config names (keys, password and token files, known_hosts, CA and client
+ * certificates, the advisory store) resolved against the config file's folder, so a config means
+ * the same whatever the working directory (a service, a timer, a technician's shell). The upload
+ * spool is state, not input: it stays relative to the working directory.
+ */
+export function resolveConfigPaths(config: Config, folder: string): Config {
+  const at = <T extends string | undefined>(path: T): T => (path === undefined ? path : (resolve(folder, path) as T));
+  const { signing, upload, advisories } = config;
+  return {
+    ...config,
+    credentials: config.credentials.map((c) => ({
+      ...c,
+      ssh: {
+        ...c.ssh,
+        knownHosts: at(c.ssh.knownHosts),
+        ...(c.ssh.keyFile ? { keyFile: at(c.ssh.keyFile) } : {}),
+        ...(c.ssh.passwordFile ? { passwordFile: at(c.ssh.passwordFile) } : {}),
+      },
+    })),
+    ...(signing ? { signing: { ...signing, ...(signing.keyFile ? { keyFile: at(signing.keyFile) } : {}) } } : {}),
+    ...(upload
+      ? {
+          upload: {
+            ...upload,
+            ...Object.fromEntries((['tokenFile', 'caFile', 'certFile', 'keyFile'] as const).flatMap((k) => (upload[k] ? [[k, at(upload[k])]] : []))),
+          },
+        }
+      : {}),
+    ...(advisories ? { advisories: { store: at(advisories.store) } } : {}),
+  };
+}
+
 export function loadConfigFile(file: string): Config {
   let text: string;
   try {
@@ -173,7 +207,7 @@ export function loadConfigFile(file: string): Config {
   } catch (err) {
     throw new ConfigError(`${file}: cannot read the config: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
-  return parseConfigText(text, file);
+  return resolveConfigPaths(parseConfigText(text, file), dirname(resolve(file)));
 }
 
 /** Parses YAML (duplicate keys refused), naming the line and column of the first error. */

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { PROBES } from '../../probes/registry.ts';
 import { type AgentDeps, realClock, runAgent } from '../agent-loop.ts';
@@ -46,7 +46,7 @@ export const agentCommand: CommandModule = {
       throw new UsageError(`${a.config}: upload: the console takes only signed results; give signing.keyFile (or --key FILE)`);
     // Keys, tokens and statement files are read now: a wrong path is exit 2 before any packet.
     const delivery = deliveryOptions({ key: a.key, upload: config.upload !== undefined }, config);
-    const store = a.advisories ?? (config.advisories ? resolve(dirname(a.config), config.advisories.store) : undefined);
+    const store = a.advisories ?? config.advisories?.store;
     const { judge, inputs } = judgeFromArgs({ ...a, advisories: store });
     mkdirSync(a.out, { recursive: true });
     if (a.status) mkdirSync(dirname(a.status), { recursive: true });

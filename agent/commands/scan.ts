@@ -1,4 +1,3 @@
-import { dirname, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { PROBES } from '../../probes/registry.ts';
 import type { Config } from '../config.ts';
@@ -73,7 +72,7 @@ export const scanCommand: CommandModule = {
       return;
     }
     // Statement files are validated with the config, before any packet is sent.
-    const store = a.advisories ?? (config.advisories ? resolve(dirname(a.config), config.advisories.store) : undefined);
+    const store = a.advisories ?? config.advisories?.store;
     const judged = judgeFromArgs({ ...a, advisories: store });
     process.exitCode = await scanAndReport(config, a.out, outputOptions(a), deliveryOptions(a, config), judged);
   },
