@@ -126,6 +126,7 @@ async function collectDevice(
       now: deps.now,
       gate,
       handover,
+      earlier: outcomes,
     };
     const outcome = await runProbe(probe.definition, ctx);
     gate.observe(outcome);

@@ -57,6 +57,8 @@ export interface ProbeContext {
   readonly gate?: TrafficGate;
   /** Set by the agent: the connection discovery just opened to a port, for the first probe that connects there. */
   readonly handover?: SocketHandover;
+  /** Set by the agent: outcomes of the probes that already ran on this device in this scan (a probe may skip what they show pointless). */
+  readonly earlier?: readonly ProbeOutcome[];
 }
 
 export interface SocketHandover {

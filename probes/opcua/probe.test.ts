@@ -213,6 +213,20 @@ describe('opcua.session', () => {
     expect(hardened.log.count('session')).toBe(0);
     expect(hardened.log.openConnections).toBe(0);
   });
+
+  it("does not connect when this scan's endpoint listing already shows no anonymous session is possible", async () => {
+    const listing = await run(opcuaEndpointsProbe, context(HARDENED_HOST, port(hardened)));
+    const before = hardened.log.connections;
+    const facts = okFacts<OpcuaSessionFacts>(
+      await run(opcuaSessionProbe, { ...context(HARDENED_HOST, port(hardened), { session: true }), earlier: [listing] }),
+    );
+    expect(facts.sessionSkipped).toBe('anonymous-not-offered');
+    expect(hardened.log.connections).toBe(before);
+    // A listing cut short proves no absence: the probe asks the server itself.
+    const cut = listing.status === 'ok' ? { ...listing, facts: { ...(listing.facts as object), endpointsAnnounced: 500 } } : listing;
+    await run(opcuaSessionProbe, { ...context(HARDENED_HOST, port(hardened), { session: true }), earlier: [cut] });
+    expect(hardened.log.connections).toBe(before + 1);
+  });
 });
 
 describe('firstDerElement', () => {

@@ -10,6 +10,7 @@ import {
   OpcuaSessionFacts,
   type SecurityMode,
   type ServerFacts,
+  type SessionSkipReason,
   type SessionFacts,
   shortPolicyName,
   type UserTokenType,
@@ -173,6 +174,13 @@ export const opcuaEndpointsProbe: ProbeDefinition<OpcuaEndpointsFacts> = {
  * Opt-in: opens an anonymous session on the None channel, only where a None endpoint offers
  * Anonymous, and reads the fixed Server variables. Otherwise it says why it did not.
  */
+/** Why no anonymous session can be opened on these endpoints, or undefined when one can (Anonymous on a None endpoint). */
+function sessionSkip(endpoints: readonly EndpointFacts[]): SessionSkipReason | undefined {
+  const anonymous = endpoints.filter((e) => e.userTokens.some((t) => t.type === 'Anonymous'));
+  if (anonymous.length === 0) return 'anonymous-not-offered';
+  return anonymous.some((e) => e.securityMode === 'None') ? undefined : 'anonymous-needs-secure-channel';
+}
+
 export const opcuaSessionProbe: ProbeDefinition<OpcuaSessionFacts> = {
   id: SESSION_PROBE,
   version: 1,
@@ -185,12 +193,16 @@ export const opcuaSessionProbe: ProbeDefinition<OpcuaSessionFacts> = {
     const observedAt = ctx.now().toISOString();
     // The agent gates opt-ins too; a probe that opens sessions refuses on its own as well.
     if (ctx.options.session !== true) return { observedAt, sessionSkipped: 'not-opted-in' };
+    // The endpoint listing of this scan already tells when no session can be opened: no connection then.
+    const listed = ctx.earlier?.find((o) => o.probe === ENDPOINTS_PROBE && o.port === ctx.port && o.status === 'ok');
+    const known = listed?.status === 'ok' ? OpcuaEndpointsFacts.safeParse(listed.facts) : undefined;
+    if (known?.success && (known.data.endpointsAnnounced ?? 0) <= known.data.endpoints.length) {
+      const skipped = sessionSkip(known.data.endpoints);
+      if (skipped) return { observedAt, sessionSkipped: skipped };
+    }
     return connectSession(ctx, SESSION_PROBE, async (conn): Promise<OpcuaSessionFacts> => {
-      const endpoints = endpointFacts(someEndpoints(await conn.getEndpoints())).endpoints;
-      const anonymous = endpoints.filter((e) => e.userTokens.some((t) => t.type === 'Anonymous'));
-      if (anonymous.length === 0) return { observedAt, sessionSkipped: 'anonymous-not-offered' };
-      const onNone = anonymous.find((e) => e.securityMode === 'None');
-      if (!onNone) return { observedAt, sessionSkipped: 'anonymous-needs-secure-channel' };
+      const skipped = sessionSkip(endpointFacts(someEndpoints(await conn.getEndpoints())).endpoints);
+      if (skipped) return { observedAt, sessionSkipped: skipped };
       return { observedAt, session: sessionFacts(conn.endpointUrl, await conn.readServerAnonymously()) };
     });
   },
