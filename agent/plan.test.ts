@@ -31,7 +31,12 @@ describe('scan --plan', () => {
 
   it('withholds what is above a target’s safety ceiling or lacks its opt-in, and says why', () => {
     const ftp = (address: string) => group(address)?.services.find((s) => s.protocol === 'ftp');
-    expect(ftp('127.84.4.1')?.probes.map((p) => p.probe)).toEqual(['ftp.banner', 'ftp.anonymous']);
+    // With the opt-in, ftp.anonymous reads the greeting too and runs in place of ftp.banner (one FTP connection).
+    expect(ftp('127.84.4.1')?.probes.map((p) => p.probe)).toEqual(['ftp.anonymous']);
+    expect(ftp('127.84.4.1')?.withheld).toEqual([
+      { probe: 'ftp.banner', reason: 'ftp.anonymous runs instead and collects the same facts on its one connection' },
+    ]);
+    expect(ftp('127.84.4.3')?.probes.map((p) => p.probe)).toEqual(['ftp.banner']);
     expect(ftp('127.84.4.3')?.withheld).toEqual([{ probe: 'ftp.anonymous', reason: "read-session is above the target's safety ceiling identify" }]);
     const opcua = group('127.84.4.1')?.services.find((s) => s.protocol === 'opcua');
     expect(opcua?.withheld).toEqual([{ probe: 'opcua.session', reason: 'needs the opt-in probes.opcua.session' }]);

@@ -29,14 +29,15 @@ const tcp = (definition: ProbeDefinition, protocols?: readonly string[]): Regist
   protocols ? { definition, transport: 'tcp', protocols } : { definition, transport: 'tcp' };
 
 const sshAuthMethods = tcp(sshAuthMethodsProbe);
+const ftpAnonymous = tcp(ftpAnonymousProbe);
 
 /**
  * Every probe, in the order they run on one device. Within a protocol the identifying probes come
  * first, so an opt-in session never runs before discovery has shown what the device offers.
  */
 export const PROBES: readonly RegisteredProbe[] = [
-  tcp(ftpProbe),
-  tcp(ftpAnonymousProbe),
+  { ...tcp(ftpProbe), replacedBy: ftpAnonymous },
+  ftpAnonymous,
   { ...tcp(sshKexProbe), replacedBy: sshAuthMethods },
   sshAuthMethods,
   { definition: hostCommandsProbe, transport: 'tcp', credential: 'ssh' },

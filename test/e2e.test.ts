@@ -32,6 +32,7 @@ let plain: Result;
 let plainDir: string;
 let plainRequests: { device: string; fixture: string; kinds: string[]; classes: string[]; connections: number; maxConcurrent: number }[];
 let full: Result;
+let fullConnections: ReturnType<typeof logsSnapshot>;
 
 beforeAll(async () => {
   cell = await startCell({ prefix: PREFIX });
@@ -53,7 +54,9 @@ beforeAll(async () => {
       };
     }),
   );
+  const beforeFull = logsSnapshot();
   full = (await runScan({ config: config(true), outDir: out, probes: PROBES, judge: loadJudge(), runId: 'full' })).result;
+  fullConnections = logsSnapshot().map((f, i) => ({ ...f, connections: f.connections - (beforeFull[i]?.connections ?? 0) }));
 }, 120_000);
 
 afterAll(async () => {
@@ -183,6 +186,12 @@ describe('what the devices received', () => {
         f.classes.filter((c) => c === 'session' || c === 'auth'),
         `${f.device} ${f.fixture}: ${f.kinds.join(', ')}`,
       ).toEqual([]);
+  });
+
+  it('with the opt-ins on, the anonymous FTP login shares the greeting’s one connection', () => {
+    const ftp = fullConnections.filter((f) => f.fixture.startsWith('ftp-'));
+    expect(ftp.length).toBeGreaterThan(0);
+    for (const f of ftp) expect(f.connections, `${f.device} ${f.fixture}`).toBe(1);
   });
 
   it('no device ever had two connections open from the agent on one service', () => {

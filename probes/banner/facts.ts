@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CertificateFacts } from '../certificate.ts';
+import { Failure } from '../types.ts';
 
 /**
  * Facts of the banner and legacy-service probes, kept apart from the probe code so profiles/ can
@@ -38,14 +39,25 @@ export const FtpFacts = z.object({
 });
 export type FtpFacts = z.infer<typeof FtpFacts>;
 
-export const FtpAnonymousFacts = z.object({
-  greetingCode: z.number().int(),
-  userCode: z.number().int(),
-  /** Absent when the server decided at USER (230 or 530 without asking for a password). */
-  passCode: z.number().int().optional(),
-  /** 230 came back for the anonymous user. */
-  loggedIn: z.boolean(),
-});
+/** How the anonymous login went, after a greeting that was read. */
+export const FtpLogin = z.discriminatedUnion('status', [
+  z.object({
+    status: z.literal('answered'),
+    userCode: z.number().int(),
+    /** Absent when the server decided at USER (230 or 530 without asking for a password). */
+    passCode: z.number().int().optional(),
+    /** 230 came back for the anonymous user. */
+    loggedIn: z.boolean(),
+  }),
+  /** The greeting was not 220 (ready), so USER was never sent. */
+  z.object({ status: z.literal('not-tried') }),
+  /** USER or PASS got no usable reply; the greeting facts stand. */
+  z.object({ status: z.literal('unavailable'), failure: Failure }),
+]);
+export type FtpLogin = z.infer<typeof FtpLogin>;
+
+/** Opt-in probe `ftp.anonymous`: everything `ftp.banner` reads, plus the login, on the same one connection. */
+export const FtpAnonymousFacts = FtpFacts.extend({ login: FtpLogin });
 export type FtpAnonymousFacts = z.infer<typeof FtpAnonymousFacts>;
 
 export const HttpFacts = z.object({

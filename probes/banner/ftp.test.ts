@@ -1,13 +1,21 @@
+import net from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
 import type { RunningFixture } from '../../fixtures/fixture.ts';
 import type { FtpPosture } from '../../fixtures/legacy/servers.ts';
 import { startFtpFixture } from '../../fixtures/legacy/servers.ts';
 import { runProbe } from '../run.ts';
-import { ProbeUnavailable } from '../types.ts';
+import { type FailureKind, ProbeUnavailable } from '../types.ts';
 import { ftpAnonymousProbe, ftpProbe, ftpReplyLength, parseFtpReply } from './ftp.ts';
 import { fixturesPerPosture, itEndsHostilePostures, testContext } from './testing.ts';
 
 const HOST = '127.60.2.1';
+/** Both probes wait for the greeting first, so a hostile server gets nothing from either. */
+const HOSTILE_CASES = [
+  ['silent', 'timeout'],
+  ['drip', 'timeout'],
+  ['endless', 'malformed'],
+  ['garbage', 'protocol-mismatch'],
+] as const satisfies readonly (readonly [FtpPosture, FailureKind])[];
 const buf = (s: string) => Buffer.from(s, 'latin1');
 
 describe('FTP reply parsing', () => {
@@ -74,30 +82,105 @@ describe('FTP probes against fixtures', () => {
     expect(ftpAnonymousProbe.safety).toBe('read-session');
   });
 
-  it('records an accepted anonymous login, then QUIT, nothing else', async () => {
+  it('reads the greeting and records an accepted anonymous login, then QUIT, on one connection', async () => {
     const f = fixture('weak');
-    const before = f.log.requests.length;
+    const before = { requests: f.log.requests.length, connections: f.log.connections };
     const outcome = await runProbe(ftpAnonymousProbe, testContext(HOST, f.ports.ftp as number));
-    expect(outcome.status === 'ok' && outcome.facts).toEqual({ greetingCode: 220, userCode: 331, passCode: 230, loggedIn: true });
-    expect(f.log.requests.slice(before).map((r) => `${r.kind}:${r.class}`)).toEqual(['USER:auth', 'PASS:auth', 'QUIT:read']);
+    expect(outcome.status === 'ok' && outcome.facts).toEqual({
+      code: 220,
+      greeting: 'Welcome to the SimPLC file service\nAuthorised use only\nSimFTPd/2.1 ready',
+      softwareHint: 'SimFTPd/2.1',
+      quitCode: 221,
+      login: { status: 'answered', userCode: 331, passCode: 230, loggedIn: true },
+    });
+    expect(f.log.requests.slice(before.requests).map((r) => `${r.kind}:${r.class}`)).toEqual(['USER:auth', 'PASS:auth', 'QUIT:read']);
+    expect(f.log.connections - before.connections).toBe(1);
     await vi.waitFor(() => expect(f.log.openConnections).toBe(0));
   });
 
   it('records a refused anonymous login', async () => {
     const outcome = await runProbe(ftpAnonymousProbe, testContext(HOST, fixture('hardened').ports.ftp as number));
-    expect(outcome.status === 'ok' && outcome.facts).toEqual({ greetingCode: 220, userCode: 331, passCode: 530, loggedIn: false });
+    expect(outcome.status === 'ok' && outcome.facts).toEqual({
+      code: 220,
+      greeting: 'Service ready',
+      quitCode: 221,
+      login: { status: 'answered', userCode: 331, passCode: 530, loggedIn: false },
+    });
   });
 
-  itEndsHostilePostures(
-    ftpProbe,
-    'ftp',
-    fixture,
-    [
-      ['silent', 'timeout'],
-      ['drip', 'timeout'],
-      ['endless', 'malformed'],
-      ['garbage', 'protocol-mismatch'],
-    ],
-    { silentProbe: true },
-  );
+  itEndsHostilePostures(ftpAnonymousProbe, 'ftp', fixture, HOSTILE_CASES, { silentProbe: true });
+  itEndsHostilePostures(ftpProbe, 'ftp', fixture, HOSTILE_CASES, { silentProbe: true });
+});
+
+describe('the anonymous login against odd servers', () => {
+  const ODD_HOST = '127.96.0.1';
+  /** A minimal FTP peer: sends `greeting`, logs each command line, answers USER with `userReply` (nothing when absent). */
+  async function oddServer(greeting: string, userReply?: string) {
+    const received: string[] = [];
+    const server = net.createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.write(greeting);
+      socket.on('data', (chunk) => {
+        for (const line of chunk.toString('latin1').split('\r\n').filter(Boolean)) {
+          received.push(line);
+          if (line === 'QUIT') socket.end('221 Bye\r\n');
+          else if (line.startsWith('USER') && userReply) socket.write(userReply);
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, ODD_HOST, resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    return { port, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  }
+
+  it('never sends USER after a greeting other than 220, and keeps the greeting as facts', async () => {
+    const s = await oddServer('421 Too many connections (SimFTPd/2.1)\r\n');
+    try {
+      const ctx = testContext(ODD_HOST, s.port);
+      const outcome = await runProbe(ftpAnonymousProbe, ctx);
+      expect(outcome.status === 'ok' && outcome.facts).toEqual({
+        code: 421,
+        greeting: 'Too many connections (SimFTPd/2.1)',
+        softwareHint: 'SimFTPd/2.1',
+        quitCode: 221,
+        login: { status: 'not-tried' },
+      });
+      expect(s.received).toEqual(['QUIT']);
+      expect(ctx.transcript.sentOps()).toEqual(['tcp.connect', 'ftp.quit']);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('keeps the greeting when USER gets no reply, and does not send QUIT after it', async () => {
+    const s = await oddServer('220 ready\r\n');
+    try {
+      const outcome = await runProbe(ftpAnonymousProbe, testContext(ODD_HOST, s.port, { stepTimeoutMs: 300 }));
+      expect(outcome.status === 'ok' && outcome.facts).toMatchObject({
+        code: 220,
+        greeting: 'ready',
+        login: { status: 'unavailable', failure: { kind: 'timeout' } },
+      });
+      expect(outcome.status === 'ok' && outcome.facts).not.toHaveProperty('quitCode');
+      expect(s.received).toEqual(['USER anonymous']);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('takes a decision at USER without sending PASS', async () => {
+    const s = await oddServer('220 ready\r\n', '530 Anonymous access denied\r\n');
+    try {
+      const outcome = await runProbe(ftpAnonymousProbe, testContext(ODD_HOST, s.port));
+      expect(outcome.status === 'ok' && outcome.facts).toEqual({
+        code: 220,
+        greeting: 'ready',
+        quitCode: 221,
+        login: { status: 'answered', userCode: 530, loggedIn: false },
+      });
+      expect(s.received).toEqual(['USER anonymous', 'QUIT']);
+    } finally {
+      await s.close();
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import { TcpSession } from '../tcp-session.ts';
 import type { ProbeContext, ProbeDefinition } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
-import { FtpAnonymousFacts, FtpFacts } from './facts.ts';
+import { FtpAnonymousFacts, FtpFacts, type FtpLogin } from './facts.ts';
 import { printableText, softwareToken } from './text.ts';
 
 /** One reply, multi-line greetings included; real greetings are a few hundred bytes. */
@@ -78,21 +78,26 @@ async function quit(session: TcpSession, ctx: ProbeContext): Promise<number | un
   }
 }
 
+/** What both probes report of the greeting and goodbye. */
+function bannerFacts(greeting: FtpReply, quitCode: number | undefined): FtpFacts {
+  const facts: FtpFacts = { code: greeting.code, greeting: greeting.text };
+  const hint = softwareToken(greeting.text);
+  if (hint !== undefined) facts.softwareHint = hint;
+  if (quitCode !== undefined) facts.quitCode = quitCode;
+  return facts;
+}
+
 async function runBanner(ctx: ProbeContext): Promise<FtpFacts> {
   const session = await TcpSession.open(ctx, ftpProbe.id);
   try {
     const greeting = await readGreeting(session);
-    const quitCode = await quit(session, ctx);
-    const facts: FtpFacts = { code: greeting.code, greeting: greeting.text };
-    const hint = softwareToken(greeting.text);
-    if (hint !== undefined) facts.softwareHint = hint;
-    if (quitCode !== undefined) facts.quitCode = quitCode;
-    return facts;
+    return bannerFacts(greeting, await quit(session, ctx));
   } finally {
     await session.close();
   }
 }
 
+/** Used where the anonymous-login opt-in is off or withheld; `ftp.anonymous` runs in its place otherwise. */
 export const ftpProbe: ProbeDefinition<FtpFacts> = {
   id: 'ftp.banner',
   version: 1,
@@ -103,31 +108,42 @@ export const ftpProbe: ProbeDefinition<FtpFacts> = {
   run: runBanner,
 };
 
+/** USER anonymous, then PASS if asked for one. A peer failing here keeps the greeting as evidence. */
+async function logIn(session: TcpSession): Promise<FtpLogin> {
+  try {
+    await session.write('ftp.user', Buffer.from('USER anonymous\r\n', 'latin1'));
+    const user = await readReply(session, 'ftp.user-reply');
+    if (user.code !== 331 && user.code !== 332) return { status: 'answered', userCode: user.code, loggedIn: user.code === 230 };
+    await session.write('ftp.pass', Buffer.from(`PASS ${ANONYMOUS_PASSWORD}\r\n`, 'latin1'));
+    const pass = await readReply(session, 'ftp.pass-reply');
+    return { status: 'answered', userCode: user.code, passCode: pass.code, loggedIn: pass.code === 230 };
+  } catch (err) {
+    if (!(err instanceof ProbeUnavailable)) throw err;
+    return { status: 'unavailable', failure: { kind: err.kind, detail: err.message } };
+  }
+}
+
 async function runAnonymous(ctx: ProbeContext): Promise<FtpAnonymousFacts> {
   const session = await TcpSession.open(ctx, ftpAnonymousProbe.id);
   try {
     const greeting = await readGreeting(session);
-    if (greeting.code !== 220) throw new ProbeUnavailable('denied', `server greeted with ${greeting.code}, not ready for a login`);
-    await session.write('ftp.user', Buffer.from('USER anonymous\r\n', 'latin1'));
-    const user = await readReply(session, 'ftp.user-reply');
-    const facts: FtpAnonymousFacts = { greetingCode: greeting.code, userCode: user.code, loggedIn: user.code === 230 };
-    if (user.code === 331 || user.code === 332) {
-      await session.write('ftp.pass', Buffer.from(`PASS ${ANONYMOUS_PASSWORD}\r\n`, 'latin1'));
-      const pass = await readReply(session, 'ftp.pass-reply');
-      facts.passCode = pass.code;
-      facts.loggedIn = pass.code === 230;
-    }
-    await quit(session, ctx);
-    return facts;
+    // Only a server that said it is ready (220) is asked to log in.
+    const login: FtpLogin = greeting.code === 220 ? await logIn(session) : { status: 'not-tried' };
+    // A server that stopped answering mid-login is not asked to QUIT: closing ends it.
+    const quitCode = login.status === 'unavailable' ? undefined : await quit(session, ctx);
+    return { ...bannerFacts(greeting, quitCode), login };
   } finally {
     await session.close();
   }
 }
 
-/** Opt-in: tries the anonymous login once and logs out; never lists or transfers anything. */
+/**
+ * Opt-in, and run instead of `ftp.banner` (probes/registry.ts): the same greeting facts on the same
+ * one connection, then one anonymous login attempt and a logout; never lists or transfers anything.
+ */
 export const ftpAnonymousProbe: ProbeDefinition<FtpAnonymousFacts> = {
   id: 'ftp.anonymous',
-  version: 1,
+  version: 2,
   protocol: 'ftp',
   safety: 'read-session',
   ops: ['tcp.connect', 'ftp.user', 'ftp.pass', 'ftp.quit'],

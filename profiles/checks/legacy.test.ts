@@ -126,13 +126,42 @@ describe('ftp-anonymous', () => {
     expect(evaluate('ftp-anonymous', device()).status).toBe('not-applicable');
   });
 
+  const answered = (userCode: number, passCode?: number): FtpAnonymousFacts => ({
+    ...ftp,
+    login: { status: 'answered', userCode, ...(passCode === undefined ? {} : { passCode }), loggedIn: (passCode ?? userCode) === 230 },
+  });
+
   it('fails on 230, passes on a 5xx refusal, is unknown on 4xx', () => {
-    expect(evaluate('ftp-anonymous', device(anon({ greetingCode: 220, userCode: 331, passCode: 230, loggedIn: true })))).toMatchObject({
+    expect(evaluate('ftp-anonymous', device(anon(answered(331, 230))))).toMatchObject({
       status: 'fail',
       observed: [{ port: 21, loggedIn: true, code: 230 }],
+      evidence: [{ probe: 'ftp.anonymous', port: 21 }],
     });
-    expect(evaluate('ftp-anonymous', device(anon({ greetingCode: 220, userCode: 530, loggedIn: false }))).status).toBe('pass');
-    expect(evaluate('ftp-anonymous', device(anon({ greetingCode: 220, userCode: 331, passCode: 421, loggedIn: false }))).status).toBe('unknown');
+    expect(evaluate('ftp-anonymous', device(anon(answered(530)))).status).toBe('pass');
+    expect(evaluate('ftp-anonymous', device(anon(answered(331, 421)))).status).toBe('unknown');
+  });
+
+  it('is unknown, naming why, when the login was not tried or got no answer', () => {
+    const busy: FtpAnonymousFacts = { ...ftp, code: 421, login: { status: 'not-tried' } };
+    expect(evaluate('ftp-anonymous', device(anon(busy)))).toMatchObject({
+      status: 'unknown',
+      observed: [{ port: 21, greetingCode: 421, login: 'not-tried' }],
+      reason: expect.stringContaining('port 21 greeted with 421, not ready for a login'),
+    });
+    const silent: FtpAnonymousFacts = { ...ftp, login: { status: 'unavailable', failure: { kind: 'timeout', detail: 'no reply to USER' } } };
+    expect(evaluate('ftp-anonymous', device(anon(silent)))).toMatchObject({ status: 'unknown', reason: expect.stringContaining('timeout: no reply to USER') });
+    // A login that succeeded on another port still fails the device.
+    expect(evaluate('ftp-anonymous', device(anon(silent), { probe: 'ftp.anonymous', port: 2121, facts: answered(230) })).status).toBe('fail');
+  });
+
+  it('reads the banner facts of ftp.anonymous when it ran in place of ftp.banner', () => {
+    const facts: FtpAnonymousFacts = { ...ftp, code: 421, login: { status: 'not-tried' } };
+    expect(evaluate('service-exposed', device(anon(facts)), { protocol: 'ftp' })).toMatchObject({
+      status: 'fail',
+      observed: [{ port: 21, code: 421 }],
+      evidence: [{ probe: 'ftp.anonymous', port: 21 }],
+    });
+    expect(legacyIdentity(device(anon(answered(530))))).toEqual([{ field: 'product', value: 'SimFTPd/2.1', source: 'ftp.anonymous' }]);
   });
 });
 

@@ -17,6 +17,20 @@ function undecided(lookup: Exclude<FactsLookup<unknown>, { state: 'ok' }>, probe
   return { status: 'unknown', reason: lookup.failures.map((f) => `${f.kind}: ${f.detail}`).join('; '), evidence: lookup.evidence };
 }
 
+const FTP_BANNER = 'ftp.banner';
+const FTP_ANONYMOUS = 'ftp.anonymous';
+/** Probes whose facts hold the FTP greeting: the opt-in one runs instead of ftp.banner. */
+const FTP_SOURCES = [FTP_BANNER, FTP_ANONYMOUS] as const;
+
+/** The FTP greeting facts of whichever probe ran on the device (ftp.banner, or ftp.anonymous in its place). */
+function ftpLookup(device: DeviceView): { probe: string; lookup: FactsLookup<FtpFacts> } {
+  for (const probe of FTP_SOURCES) {
+    const lookup = device.facts(probe, FtpFacts);
+    if (lookup.state !== 'absent') return { probe, lookup };
+  }
+  return { probe: FTP_BANNER, lookup: { state: 'absent' } };
+}
+
 /** Security types that encrypt the session (RA2, RA2ne, TLS, VeNCrypt, integrated SSH). */
 const ENCRYPTING_VNC_TYPES = new Set([5, 6, 18, 19, 24]);
 const typeCodes = (types: readonly VncSecurityType[]) => types.map((t) => t.code);
@@ -36,9 +50,9 @@ function exposures(device: DeviceView, protocol: CleartextProtocol): { lookup: F
       return { lookup, probe: 'telnet.banner', ports };
     }
     case 'ftp': {
-      const lookup = device.facts('ftp.banner', FtpFacts);
+      const { probe, lookup } = ftpLookup(device);
       const ports = lookup.state === 'ok' ? lookup.facts.map((f) => ({ port: f.port, cleartext: true, observed: { port: f.port, code: f.facts.code } })) : [];
-      return { lookup, probe: 'ftp.banner', ports };
+      return { lookup, probe, ports };
     }
     case 'http': {
       const lookup = device.facts('http.banner', HttpFacts);
@@ -88,29 +102,37 @@ const serviceExposed = defineCheckKind({
   },
 });
 
+/** Why a port's anonymous login has no answer to judge. */
+function noLoginAnswer({ port, facts: { code, login } }: { port: number; facts: FtpAnonymousFacts }): string {
+  if (login.status === 'unavailable') return `port ${port} ${login.failure.kind}: ${login.failure.detail}`;
+  return `port ${port} greeted with ${code}, not ready for a login`;
+}
+
 const ftpAnonymous = defineCheckKind({
   id: 'ftp-anonymous',
   params: z.object({}),
   evaluate(device): Verdict {
-    const lookup = device.facts('ftp.anonymous', FtpAnonymousFacts);
+    const lookup = device.facts(FTP_ANONYMOUS, FtpAnonymousFacts);
     if (lookup.state === 'absent') {
-      const banner = device.facts('ftp.banner', FtpFacts);
-      if (banner.state !== 'ok') return undecided(banner, 'ftp.banner');
+      const banner = device.facts(FTP_BANNER, FtpFacts);
+      if (banner.state !== 'ok') return undecided(banner, FTP_BANNER);
       return { status: 'unknown', reason: 'anonymous login not tried: opt-in ftp.anonymous is off', evidence: banner.evidence };
     }
-    if (lookup.state !== 'ok') return undecided(lookup, 'ftp.anonymous');
-    const observed = lookup.facts.map((f) => ({ port: f.port, loggedIn: f.facts.loggedIn, code: f.facts.passCode ?? f.facts.userCode }));
+    if (lookup.state !== 'ok') return undecided(lookup, FTP_ANONYMOUS);
+    const evidence = lookup.evidence;
     const expected = { loggedIn: false };
-    if (observed.some((o) => o.loggedIn)) return { status: 'fail', observed, expected, evidence: lookup.evidence };
+    const answered = lookup.facts.flatMap(({ port, facts: { login } }) =>
+      login.status === 'answered' ? [{ port, loggedIn: login.loggedIn, code: login.passCode ?? login.userCode }] : [],
+    );
+    const unanswered = lookup.facts.filter((f) => f.facts.login.status !== 'answered');
+    const observed = [...answered, ...unanswered.map((f) => ({ port: f.port, greetingCode: f.facts.code, login: f.facts.login.status }))];
+    if (answered.some((o) => o.loggedIn)) return { status: 'fail', observed, expected, evidence };
+    if (unanswered.length > 0) {
+      return { status: 'unknown', observed, expected, evidence, reason: `no answer to the anonymous login: ${unanswered.map(noLoginAnswer).join('; ')}` };
+    }
     // Only a permanent refusal (5xx) shows the login is closed; 4xx is "try again later".
-    if (observed.every((o) => o.code >= 500)) return { status: 'pass', observed, expected, evidence: lookup.evidence };
-    return {
-      status: 'unknown',
-      observed,
-      expected,
-      evidence: lookup.evidence,
-      reason: 'the server neither accepted nor permanently refused the anonymous login',
-    };
+    if (answered.every((o) => o.code >= 500)) return { status: 'pass', observed, expected, evidence };
+    return { status: 'unknown', observed, expected, evidence, reason: 'the server neither accepted nor permanently refused the anonymous login' };
   },
 });
 
@@ -189,8 +211,8 @@ export const legacyIdentity: IdentityExtractor = (device) => {
   };
   const http = device.facts('http.banner', HttpFacts);
   if (http.state === 'ok') for (const f of http.facts) add(f.facts.server, 'http.banner');
-  const ftp = device.facts('ftp.banner', FtpFacts);
-  if (ftp.state === 'ok') for (const f of ftp.facts) add(f.facts.softwareHint, 'ftp.banner');
+  const ftp = ftpLookup(device);
+  if (ftp.lookup.state === 'ok') for (const f of ftp.lookup.facts) add(f.facts.softwareHint, ftp.probe);
   const telnet = device.facts('telnet.banner', TelnetFacts);
   if (telnet.state === 'ok') {
     for (const f of telnet.facts)
