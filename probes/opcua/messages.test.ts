@@ -25,6 +25,7 @@ import {
   UserTokenType,
 } from 'node-opcua';
 import { describe, expect, it } from 'vitest';
+import { thrownUnavailable } from '../testing.ts';
 import { ProbeUnavailable } from '../types.ts';
 import { UaReader } from './binary.ts';
 import { LIMITS } from './limits.ts';
@@ -76,17 +77,6 @@ function endpoint(i: number): EndpointDescription {
 
 const endpointsReply = (count: number, requestHandle = 7) =>
   serviceBody(new GetEndpointsResponse({ responseHeader: { requestHandle }, endpoints: Array.from({ length: count }, (_, i) => endpoint(i)) }));
-
-/** Runs `fn` and returns the ProbeUnavailable it throws; any other outcome fails the test. */
-function failure(fn: () => unknown): ProbeUnavailable {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ProbeUnavailable) return err;
-    throw err;
-  }
-  throw new Error('expected a ProbeUnavailable');
-}
 
 const msgChunk = (final: 'F' | 'C' | 'A', payload: Buffer, ids = IDS) => chunkWith(final, payload, ids);
 const secure = (frame: Buffer) => parseChunk(frame) as SecureChunk;
@@ -180,42 +170,44 @@ describe('responses', () => {
   it('fails every truncation of a reply as malformed', () => {
     const full = endpointsReply(2);
     for (let cut = 0; cut < full.length; cut += 1) {
-      expect(failure(() => decodeGetEndpointsResponse(full.subarray(0, cut), 7)).kind, `cut at ${cut}`).toBe('malformed');
+      expect(thrownUnavailable(() => decodeGetEndpointsResponse(full.subarray(0, cut), 7)).kind, `cut at ${cut}`).toBe('malformed');
     }
   });
 
   it('refuses array and string lengths larger than the bytes left, before allocating', () => {
     const empty = endpointsReply(0);
     empty.writeInt32LE(0x7fffffff, empty.length - 4);
-    expect(failure(() => decodeGetEndpointsResponse(empty, 7)).message).toMatch(/endpoints announces 2147483647 elements of at least 50 bytes, 0 bytes left/);
+    expect(thrownUnavailable(() => decodeGetEndpointsResponse(empty, 7)).message).toMatch(
+      /endpoints announces 2147483647 elements of at least 50 bytes, 0 bytes left/,
+    );
     const one = endpointsReply(1);
     const url = one.indexOf(Buffer.from(URL)) - 4;
     one.writeInt32LE(0x7ffffff0, url);
-    expect(failure(() => decodeGetEndpointsResponse(one, 7)).message).toMatch(/endpoints\[0\]\.endpointUrl needs 2147483632 bytes/);
+    expect(thrownUnavailable(() => decodeGetEndpointsResponse(one, 7)).message).toMatch(/endpoints\[0\]\.endpointUrl needs 2147483632 bytes/);
     one.writeInt32LE(-2, url);
-    expect(failure(() => decodeGetEndpointsResponse(one, 7)).message).toMatch(/negative length -2/);
+    expect(thrownUnavailable(() => decodeGetEndpointsResponse(one, 7)).message).toMatch(/negative length -2/);
   });
 
   it('refuses another response type, or an answer to another request', () => {
     const servers = serviceBody(new FindServersResponse({ responseHeader: { requestHandle: 7 }, servers: [] }));
-    expect(failure(() => decodeGetEndpointsResponse(servers, 7)).message).toMatch(/typeId is ns=0;i=425, expected i=431/);
-    expect(failure(() => decodeGetEndpointsResponse(endpointsReply(1, 8), 7)).message).toMatch(/requestHandle is 8, the request had 7/);
+    expect(thrownUnavailable(() => decodeGetEndpointsResponse(servers, 7)).message).toMatch(/typeId is ns=0;i=425, expected i=431/);
+    expect(thrownUnavailable(() => decodeGetEndpointsResponse(endpointsReply(1, 8), 7)).message).toMatch(/requestHandle is 8, the request had 7/);
   });
 
   it('turns a ServiceFault or a Bad service result into a typed failure with the status code', () => {
     const fault = serviceBody(new ServiceFault({ responseHeader: { requestHandle: 7, serviceResult: StatusCodes.BadServiceUnsupported } }));
-    expect(failure(() => decodeGetEndpointsResponse(fault, 7))).toMatchObject({
+    expect(thrownUnavailable(() => decodeGetEndpointsResponse(fault, 7))).toMatchObject({
       kind: 'not-supported',
       message: 'GetEndpointsRequest answered with ServiceFault BadServiceUnsupported (0x800B0000)',
     });
     const busy = serviceBody(new GetEndpointsResponse({ responseHeader: { requestHandle: 7, serviceResult: StatusCodes.BadTooManySessions } }));
-    expect(failure(() => decodeGetEndpointsResponse(busy, 7)).kind).toBe('denied');
+    expect(thrownUnavailable(() => decodeGetEndpointsResponse(busy, 7)).kind).toBe('denied');
     const unknown = serviceBody(new ServiceFault({ responseHeader: { requestHandle: 7, serviceResult: StatusCodes.BadNodeIdUnknown } }));
-    expect(failure(() => decodeGetEndpointsResponse(unknown, 7))).toMatchObject({ kind: 'error', message: expect.stringMatching(/0x80340000$/) });
+    expect(thrownUnavailable(() => decodeGetEndpointsResponse(unknown, 7))).toMatchObject({ kind: 'error', message: expect.stringMatching(/0x80340000$/) });
   });
 
   it('bounds nested diagnostics', () => {
-    expect(failure(() => new UaReader(Buffer.alloc(40, 0x40), 'x').skipDiagnosticInfo('d')).message).toMatch(/nests deeper than 16 levels/);
+    expect(thrownUnavailable(() => new UaReader(Buffer.alloc(40, 0x40), 'x').skipDiagnosticInfo('d')).message).toMatch(/nests deeper than 16 levels/);
   });
 });
 
@@ -225,16 +217,16 @@ describe('chunks', () => {
     expect(frame(Buffer.from('ACKF'))).toBeUndefined();
     const ack = Buffer.concat([Buffer.from('ACKF'), Buffer.from([28, 0, 0, 0]), Buffer.alloc(20)]);
     expect(frame(ack)).toBe(28);
-    expect(failure(() => frame(Buffer.from('HTTP/1.1 400 Bad Request\r\n')))).toMatchObject({
+    expect(thrownUnavailable(() => frame(Buffer.from('HTTP/1.1 400 Bad Request\r\n')))).toMatchObject({
       kind: 'protocol-mismatch',
       message: expect.stringMatching(/not an OPC UA/),
     });
     const huge = Buffer.concat([Buffer.from('MSGF'), Buffer.from([0xff, 0xff, 0xff, 0x7f])]);
-    expect(failure(() => chunkLength(LIMITS.receiveBufferSize, 'malformed')(huge))).toMatchObject({
+    expect(thrownUnavailable(() => chunkLength(LIMITS.receiveBufferSize, 'malformed')(huge))).toMatchObject({
       kind: 'malformed',
       message: expect.stringMatching(/2147483647 bytes/),
     });
-    expect(failure(() => frame(Buffer.from('HELF\x08\x00\x00\x00', 'latin1'))).kind).toBe('protocol-mismatch');
+    expect(thrownUnavailable(() => frame(Buffer.from('HELF\x08\x00\x00\x00', 'latin1'))).kind).toBe('protocol-mismatch');
   });
 
   it('reads ACK and ERR; an ERR names the status and the server reason', () => {
@@ -252,7 +244,7 @@ describe('chunks', () => {
     reason.copy(err, 16);
     expect(parseChunk(err)).toEqual({ type: 'ERR', status: 0x807d0000, reason: 'too busy' });
     err.write('C', 3, 'latin1');
-    expect(failure(() => parseChunk(err)).message).toMatch(/ERR is always 'F'/);
+    expect(thrownUnavailable(() => parseChunk(err)).message).toMatch(/ERR is always 'F'/);
   });
 
   it('joins intermediate chunks to the final one', () => {
@@ -270,17 +262,17 @@ describe('chunks', () => {
     const abort = Buffer.alloc(8);
     abort.writeUInt32LE(StatusCodes.BadResponseTooLarge.value, 0);
     abort.writeInt32LE(-1, 4);
-    expect(failure(() => new ChunkAssembler('GetEndpoints').add(secure(msgChunk('A', abort))))).toMatchObject({
+    expect(thrownUnavailable(() => new ChunkAssembler('GetEndpoints').add(secure(msgChunk('A', abort))))).toMatchObject({
       kind: 'malformed',
       message: expect.stringMatching(/^GetEndpoints: server aborted the reply with BadResponseTooLarge \(0x80B90000\) \(the agent accepts/),
     });
     const many = new ChunkAssembler('GetEndpoints');
     for (let i = 0; i < LIMITS.maxChunkCount; i += 1) many.add(secure(msgChunk('C', Buffer.from([i]))));
-    expect(failure(() => many.add(secure(msgChunk('F', Buffer.from([0]))))).message).toMatch(
+    expect(thrownUnavailable(() => many.add(secure(msgChunk('F', Buffer.from([0]))))).message).toMatch(
       /65 bytes in 65 chunks so far; at most 4194304 bytes in 64 chunks/,
     );
     const big = new ChunkAssembler('GetEndpoints');
     big.add(secure(msgChunk('C', Buffer.alloc(3 * 2 ** 20))));
-    expect(failure(() => big.add(secure(msgChunk('C', Buffer.alloc(2 ** 20 + 1))))).message).toMatch(/4194305 bytes in 2 chunks/);
+    expect(thrownUnavailable(() => big.add(secure(msgChunk('C', Buffer.alloc(2 ** 20 + 1))))).message).toMatch(/4194305 bytes in 2 chunks/);
   });
 });

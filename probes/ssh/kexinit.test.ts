@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { thrownUnavailable } from '../testing.ts';
 import { encodeKexInitPayload, encodePacket, encodeString } from '../../fixtures/ssh/raw-server.ts';
 import { ProbeUnavailable } from '../types.ts';
 import {
@@ -14,16 +15,6 @@ import {
 } from './kexinit.ts';
 
 const b = (s: string) => Buffer.from(s, 'latin1');
-
-function unavailable(fn: () => unknown): ProbeUnavailable {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ProbeUnavailable) return err;
-    throw err;
-  }
-  throw new Error('expected a ProbeUnavailable');
-}
 
 // Lists as a Debian 12 OpenSSH 9.2 server sends them (shape and order of a real server).
 const OPENSSH_92 = {
@@ -109,18 +100,18 @@ describe('identification', () => {
   });
 
   it('rejects garbage, endless preambles and overlong lines as malformed', () => {
-    expect(unavailable(() => identificationLength(Buffer.alloc(5000, 0x41))).kind).toBe('malformed');
+    expect(thrownUnavailable(() => identificationLength(Buffer.alloc(5000, 0x41))).kind).toBe('malformed');
     const lines = Array.from({ length: MAX_PRE_IDENT_LINES + 1 }, (_, i) => `line ${i}\r\n`).join('');
-    expect(unavailable(() => identificationLength(b(lines))).kind).toBe('malformed');
-    expect(unavailable(() => identificationLength(b(`SSH-2.0-${'x'.repeat(300)}`))).kind).toBe('malformed');
-    expect(unavailable(() => identificationLength(b(`SSH-2.0-${'x'.repeat(300)}\r\n`))).kind).toBe('malformed');
-    expect(unavailable(() => parseIdentification(b('SSH-2.0-\x01\x02\r\n'))).kind).toBe('malformed');
-    expect(unavailable(() => parseIdentification(b('SSH-2.0\r\n'))).kind).toBe('malformed');
-    expect(unavailable(() => parseIdentification(b('HTTP/1.1 400 Bad Request\r\n'))).kind).toBe('malformed');
+    expect(thrownUnavailable(() => identificationLength(b(lines))).kind).toBe('malformed');
+    expect(thrownUnavailable(() => identificationLength(b(`SSH-2.0-${'x'.repeat(300)}`))).kind).toBe('malformed');
+    expect(thrownUnavailable(() => identificationLength(b(`SSH-2.0-${'x'.repeat(300)}\r\n`))).kind).toBe('malformed');
+    expect(thrownUnavailable(() => parseIdentification(b('SSH-2.0-\x01\x02\r\n'))).kind).toBe('malformed');
+    expect(thrownUnavailable(() => parseIdentification(b('SSH-2.0\r\n'))).kind).toBe('malformed');
+    expect(thrownUnavailable(() => parseIdentification(b('HTTP/1.1 400 Bad Request\r\n'))).kind).toBe('malformed');
   });
 
   it('reports an SSH-1 only server as a protocol mismatch', () => {
-    expect(unavailable(() => parseIdentification(b('SSH-1.5-OldDevice\r\n'))).kind).toBe('protocol-mismatch');
+    expect(thrownUnavailable(() => parseIdentification(b('SSH-1.5-OldDevice\r\n'))).kind).toBe('protocol-mismatch');
   });
 });
 
@@ -134,9 +125,9 @@ describe('binary packet framing', () => {
   });
 
   it('cuts off huge announced lengths and impossible padding', () => {
-    expect(unavailable(() => binaryPacketLength(Buffer.from([0x7f, 0xff, 0xff, 0xff, 4]))).kind).toBe('malformed');
-    expect(unavailable(() => binaryPacketLength(Buffer.from([0, 0, 0, 12, 2]))).kind).toBe('malformed');
-    expect(unavailable(() => binaryPacketLength(Buffer.from([0, 0, 0, 8, 10]))).kind).toBe('malformed');
+    expect(thrownUnavailable(() => binaryPacketLength(Buffer.from([0x7f, 0xff, 0xff, 0xff, 4]))).kind).toBe('malformed');
+    expect(thrownUnavailable(() => binaryPacketLength(Buffer.from([0, 0, 0, 12, 2]))).kind).toBe('malformed');
+    expect(thrownUnavailable(() => binaryPacketLength(Buffer.from([0, 0, 0, 8, 10]))).kind).toBe('malformed');
   });
 });
 
@@ -159,25 +150,25 @@ describe('KEXINIT', () => {
   it('rejects every truncation of a valid payload', () => {
     const payload = encodeKexInitPayload(OPENSSH_92);
     for (let cut = 0; cut < payload.length; cut += 1) {
-      expect(unavailable(() => parseKexInit(payload.subarray(0, cut))).kind).toBe('malformed');
+      expect(thrownUnavailable(() => parseKexInit(payload.subarray(0, cut))).kind).toBe('malformed');
     }
   });
 
   it('rejects a list length beyond the payload and oversized lists', () => {
     const payload = encodeKexInitPayload({ kex: ['curve25519-sha256'] });
     payload.writeUInt32BE(0xffffffff, 17);
-    expect(unavailable(() => parseKexInit(payload)).kind).toBe('malformed');
+    expect(thrownUnavailable(() => parseKexInit(payload)).kind).toBe('malformed');
     const huge = Buffer.concat([Buffer.from([20]), Buffer.alloc(16), encodeString('a,'.repeat(3000))]);
-    expect(unavailable(() => parseKexInit(huge)).message).toMatch(/more than 4096/);
+    expect(thrownUnavailable(() => parseKexInit(huge)).message).toMatch(/more than 4096/);
     const many = Buffer.concat([Buffer.from([20]), Buffer.alloc(16), encodeString(Array.from({ length: 200 }, (_, i) => `k${i}`).join(','))]);
-    expect(unavailable(() => parseKexInit(many)).message).toMatch(/more than 128/);
+    expect(thrownUnavailable(() => parseKexInit(many)).message).toMatch(/more than 128/);
   });
 
   it('rejects empty names, control bytes and other message types', () => {
-    expect(unavailable(() => parseKexInit(encodeKexInitPayload({ kex: ['a', '', 'b'] }))).kind).toBe('malformed');
-    expect(unavailable(() => parseKexInit(encodeKexInitPayload({ kex: ['a\x00b'] }))).kind).toBe('malformed');
-    expect(unavailable(() => parseKexInit(encodeKexInitPayload({ kex: ['x'.repeat(65)] }))).kind).toBe('malformed');
-    expect(unavailable(() => parseKexInit(Buffer.from([21]))).message).toMatch(/message type 21/);
+    expect(thrownUnavailable(() => parseKexInit(encodeKexInitPayload({ kex: ['a', '', 'b'] }))).kind).toBe('malformed');
+    expect(thrownUnavailable(() => parseKexInit(encodeKexInitPayload({ kex: ['a\x00b'] }))).kind).toBe('malformed');
+    expect(thrownUnavailable(() => parseKexInit(encodeKexInitPayload({ kex: ['x'.repeat(65)] }))).kind).toBe('malformed');
+    expect(thrownUnavailable(() => parseKexInit(Buffer.from([21]))).message).toMatch(/message type 21/);
   });
 });
 
@@ -209,6 +200,6 @@ describe('helpers', () => {
       bits: 384,
     });
     expect(hostKeyInfo(Buffer.concat([encodeString('ssh-ed25519'), encodeString(Buffer.alloc(32))]))).toEqual({ type: 'ssh-ed25519', bits: 256 });
-    expect(unavailable(() => hostKeyInfo(rsa.subarray(0, 40))).kind).toBe('malformed');
+    expect(thrownUnavailable(() => hostKeyInfo(rsa.subarray(0, 40))).kind).toBe('malformed');
   });
 });
