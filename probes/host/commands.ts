@@ -106,9 +106,9 @@ export const HOST_COMMANDS: readonly HostCommand[] = [
     parser: 'paths',
     maxBytes: 4 * KB,
   },
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format fields, inside single quotes.
   {
     id: 'packages',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format fields, inside single quotes.
     command: "dpkg-query -W -f '${Package}\\t${Version}\\n'",
     reads: 'installed packages and versions (dpkg)',
     parser: 'package-tabs',

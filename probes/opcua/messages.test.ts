@@ -26,7 +26,6 @@ import {
 } from 'node-opcua';
 import { describe, expect, it } from 'vitest';
 import { thrownUnavailable } from '../testing.ts';
-import { ProbeUnavailable } from '../types.ts';
 import { UaReader } from './binary.ts';
 import { LIMITS } from './limits.ts';
 import { msgChunk as chunkWith, serviceBody } from './testing.ts';

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { thrownUnavailable } from '../testing.ts';
 import { encodeKexInitPayload, encodePacket, encodeString } from '../../fixtures/ssh/raw-server.ts';
-import { ProbeUnavailable } from '../types.ts';
 import {
   binaryPacketLength,
   hostKeyInfo,
