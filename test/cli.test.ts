@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,6 +63,13 @@ describe('cellcheck CLI', () => {
     const again = await cli(['evaluate', join(runs, run ?? ''), '--format', 'json']);
     expect(again.code).toBe(1);
     expect(Result.parse(JSON.parse(again.stdout)).runId).toBe(run);
+    // --out writes the re-judged result and its reports elsewhere, never into the run.
+    const out = join(dir, 'rejudged');
+    const written = await cli(['evaluate', join(runs, run ?? ''), '--format', 'json', '--out', out]);
+    expect(written.code).toBe(1);
+    expect(readFileSync(join(out, 'result.json'), 'utf8')).toBe(written.stdout);
+    expect(readdirSync(out).sort()).toEqual(['findings.csv', 'inventory.cdx.json', 'report.html', 'result.json']);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain(`<dd>${run}</dd>`);
     const missing = await cli(['evaluate', join(dir, 'nope')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('nope/run.json: cannot read: ENOENT');
