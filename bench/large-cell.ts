@@ -12,7 +12,7 @@
  *   npm run bench:large -- --nmap-udp 0                           (nmap TCP only: no -sU, no snmp-sysdescr)
  */
 import { execFile, execFileSync, fork, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Result } from '../report/result.ts';
@@ -78,7 +78,14 @@ interface AgentForm {
 const BINARY = binaryFile('linux-x64');
 const FORMS: AgentForm[] = [
   ...(existsSync(BINARY)
-    ? [{ label: `single binary (${BINARY.slice(ROOT.length + 1)})`, file: BINARY, args: [], env: { NODE_OPTIONS: `--require ${USAGE_PRELOAD}` } }]
+    ? [
+        {
+          label: `single binary (${BINARY.slice(ROOT.length + 1)}, built ${statSync(BINARY).mtime.toISOString().slice(0, 16)}: rebuild after changing the source)`,
+          file: BINARY,
+          args: [],
+          env: { NODE_OPTIONS: `--require ${USAGE_PRELOAD}` },
+        },
+      ]
     : []),
   { label: 'source tree (node agent/cli.ts)', file: process.execPath, args: [...AGENT_EXEC_ARGV, '--require', USAGE_PRELOAD, 'agent/cli.ts'], env: {} },
 ];
