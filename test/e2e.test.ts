@@ -194,6 +194,12 @@ describe('what the devices received', () => {
     for (const f of ftp) expect(f.connections, `${f.device} ${f.fixture}`).toBe(1);
   });
 
+  it('with the opt-ins off, every service cost one connection (TLS: one handshake per version range)', () => {
+    const others = plainRequests.filter((f) => !f.fixture.startsWith('tls-'));
+    expect(others.length).toBeGreaterThan(10);
+    for (const f of others) expect(f.connections, `${f.device} ${f.fixture}`).toBe(1);
+  });
+
   it('no device ever had two connections open from the agent on one service', () => {
     for (const f of plainRequests) expect(f.maxConcurrent, `${f.device} ${f.fixture}`).toBeLessThanOrEqual(1);
   });
