@@ -5,8 +5,8 @@
  * wall time, the agent's peak RSS and CPU time, connections and requests per device per protocol
  * as the devices counted them, and the agent/nmap time ratio. The agent is the real CLI in its own
  * process (`cellcheck scan --quiet`), measured from inside by bench/agent-usage.cjs: the single
- * binary as deployed (when `npm run build:binary` has built it) and the source tree run by Node
- * with the binary's V8 flags.
+ * binary as deployed (`npm run bench:large` builds it first; run directly, the bench uses whatever
+ * dist/ holds, and says when it was built) and the source tree run by Node with the binary's V8 flags.
  *   npm run bench:large                         (as root the devices use standard ports, which nmap needs)
  *   npm run bench:large -- --concurrency 16 --nmap-timeout 300    (--nmap-timeout 0 skips nmap)
  *   npm run bench:large -- --nmap-udp 0                           (nmap TCP only: no -sU, no snmp-sysdescr)
