@@ -1,11 +1,10 @@
 import type { Socket } from 'node:net';
-import { DISCOVERY_OPS, DISCOVERY_PROBE, discoverPorts } from '../probes/discovery.ts';
+import { closeDiscoveryConnection, DISCOVERY_OPS, DISCOVERY_PROBE, discoverPorts } from '../probes/discovery.ts';
 import { HOST_CREDENTIAL_OPTION } from '../probes/host/probe.ts';
 import type { HostCredential } from '../probes/host/session.ts';
 import type { DeviceObservation, Service } from '../probes/observation.ts';
 import type { RegisteredProbe } from '../probes/registry.ts';
 import { runProbe } from '../probes/run.ts';
-import { closeSocket } from '../probes/tcp-session.ts';
 import { SERVICE_PORTS, SERVICE_PROTOCOLS, type ServiceProtocol } from '../probes/services.ts';
 import { Transcript, type TranscriptEntry } from '../probes/transcript.ts';
 import type { ProbeOutcome, SocketHandover } from '../probes/types.ts';
@@ -145,10 +144,7 @@ async function collectDevice(
         if (outcome.status === 'ok') service.confirmed = true;
         // Only the port's first probe may take discovery's connection: closed before another opens.
         const untaken = handover.take(port);
-        if (untaken) {
-          await closeSocket(untaken, config.scan.connectTimeoutMs);
-          transcript.note(DISCOVERY_PROBE, 'tcp.close', 'closed (not taken over)');
-        }
+        if (untaken) await closeDiscoveryConnection(untaken, transcript, config.scan.connectTimeoutMs);
       }
     }
   };

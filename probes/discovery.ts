@@ -81,11 +81,15 @@ export async function discoverPorts(opts: DiscoveryOptions): Promise<PortResult[
     try {
       await opts.onOpen?.(port, socket);
     } finally {
-      if (!socket.destroyed) {
-        await closeSocket(socket, opts.timeoutMs);
-        opts.transcript.note(DISCOVERY_PROBE, 'tcp.close', 'closed');
-      }
+      await closeDiscoveryConnection(socket, opts.transcript, opts.timeoutMs);
     }
   }
   return results;
+}
+
+/** Closes a connection discovery opened and no probe took over (or one left open), and records it. */
+export async function closeDiscoveryConnection(socket: net.Socket, transcript: Transcript, graceMs: number): Promise<void> {
+  if (socket.destroyed) return;
+  await closeSocket(socket, graceMs);
+  transcript.note(DISCOVERY_PROBE, 'tcp.close', 'closed');
 }
