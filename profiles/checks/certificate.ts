@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CertificateFacts } from '../../probes/certificate.ts';
 import type { DeviceView, FactsLookup } from '../device-view.ts';
-import { defineCheckKind, type RegisteredCheckKind, type Verdict } from './types.ts';
+import { defineCheckKind, type RegisteredCheckKind, unavailableVerdict, type Verdict } from './types.ts';
 
 /**
  * What these kinds read from any probe: a top-level `certificates` list, and `observedAt` when the
@@ -31,9 +31,7 @@ type Found = { evidence: Extract<FactsLookup<unknown>, { state: 'ok' }>['evidenc
 function certificates(device: DeviceView, probe: string): Found | Verdict {
   const found = device.facts(probe, CertificateBearingFacts);
   if (found.state === 'absent') return { status: 'not-applicable', reason: `${probe} did not run` };
-  if (found.state === 'unavailable') {
-    return { status: 'unknown', evidence: found.evidence, reason: `${probe} unavailable: ${found.failures.map((f) => `${f.kind}: ${f.detail}`).join('; ')}` };
-  }
+  if (found.state === 'unavailable') return unavailableVerdict(probe, found);
   const certs = found.facts.flatMap(({ port, facts }) => facts.certificates.map((cert) => ({ port, at: facts.observedAt ?? device.context.at, cert })));
   if (certs.length === 0) return { status: 'not-applicable', evidence: found.evidence, reason: `${probe} saw no certificate` };
   return { evidence: found.evidence, certs };

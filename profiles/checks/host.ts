@@ -10,7 +10,7 @@ import type { Kernel, Listening, OsRelease, Paths, Processes, Units } from '../.
 import type { ChronyTracking, TimeConfig, TimeStatus } from '../../probes/host/parse/time.ts';
 import type { DeviceView } from '../device-view.ts';
 import type { IdentityExtractor } from '../identity.ts';
-import { defineCheckKind, type Evidence, type RegisteredCheckKind, type Verdict } from './types.ts';
+import { defineCheckKind, type Evidence, type RegisteredCheckKind, unavailableVerdict, type Verdict } from './types.ts';
 
 const PROBE = 'host.commands';
 
@@ -67,8 +67,7 @@ function host(device: DeviceView): HostView | Verdict {
         found.evidence.filter((e) => e.port === first.port),
       );
   }
-  if (found.state === 'unavailable')
-    return { status: 'unknown', evidence: found.evidence, reason: `${PROBE} unavailable: ${found.failures.map((f) => `${f.kind}: ${f.detail}`).join('; ')}` };
+  if (found.state === 'unavailable') return unavailableVerdict(PROBE, found);
   return { status: 'not-applicable', reason: 'no credentialed host session (needs probes.host.login and a credentials entry)' };
 }
 

@@ -4,7 +4,7 @@ import type { VncSecurityType } from '../../probes/banner/facts.ts';
 import type { DeviceView, FactsLookup } from '../device-view.ts';
 import type { IdentityClaim, IdentityExtractor } from '../identity.ts';
 import type { RegisteredCheckKind, Verdict } from './types.ts';
-import { defineCheckKind } from './types.ts';
+import { defineCheckKind, failureText } from './types.ts';
 
 /**
  * The verdict when a probe gave no facts: absent or refused means the service is not there,
@@ -14,7 +14,7 @@ function undecided(lookup: Exclude<FactsLookup<unknown>, { state: 'ok' }>, probe
   if (lookup.state === 'absent') return { status: 'not-applicable', reason: `${probe} did not run: service not found` };
   if (lookup.failures.every((f) => f.kind === 'refused'))
     return { status: 'not-applicable', reason: 'service refused the connection', evidence: lookup.evidence };
-  return { status: 'unknown', reason: lookup.failures.map((f) => `${f.kind}: ${f.detail}`).join('; '), evidence: lookup.evidence };
+  return { status: 'unknown', reason: failureText(lookup.failures), evidence: lookup.evidence };
 }
 
 const FTP_BANNER = 'ftp.banner';

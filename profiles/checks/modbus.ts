@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ModbusDeviceIdFacts, StandardObjectName } from '../../probes/modbus/facts.ts';
 import type { DeviceView, FactsLookup } from '../device-view.ts';
 import type { IdentityClaim, IdentityExtractor } from '../identity.ts';
-import { defineCheckKind, type RegisteredCheckKind, type Verdict } from './types.ts';
+import { defineCheckKind, notProbedVerdict, type RegisteredCheckKind, unavailableVerdict, type Verdict } from './types.ts';
 
 const PROBE_ID = 'modbus.device-id';
 
@@ -12,14 +12,8 @@ type Found = Extract<FactsLookup<ModbusDeviceIdFacts>, { state: 'ok' }>;
 function modbusFacts(device: DeviceView): Found | Verdict {
   const found = device.facts(PROBE_ID, ModbusDeviceIdFacts);
   if (found.state === 'ok') return found;
-  if (found.state === 'unavailable') {
-    const why = found.failures.map((f) => `${f.kind}: ${f.detail}`).join('; ');
-    return { status: 'unknown', evidence: found.evidence, reason: `${PROBE_ID} unavailable: ${why}` };
-  }
-  // A Modbus port seen open but never probed (e.g. under a safety ceiling) is no proof of absence.
-  const open = device.services.filter((s) => s.protocol === 'modbus' && s.transport === 'tcp').map((s) => s.port);
-  if (open.length > 0) return { status: 'unknown', observed: { openPorts: open }, reason: `${PROBE_ID} did not run on the open Modbus port` };
-  return { status: 'not-applicable', reason: 'no Modbus/TCP service found' };
+  if (found.state === 'unavailable') return unavailableVerdict(PROBE_ID, found);
+  return notProbedVerdict(device, 'modbus', PROBE_ID, { port: 'Modbus', absent: 'no Modbus/TCP service found' });
 }
 
 /**

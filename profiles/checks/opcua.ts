@@ -3,7 +3,7 @@ import { type EndpointFacts, OpcuaEndpointsFacts, OpcuaSessionFacts, SecurityMod
 import knowledge from '../data/opcua-policies.json' with { type: 'json' };
 import type { DeviceView, FactsLookup } from '../device-view.ts';
 import type { IdentityClaim, IdentityExtractor } from '../identity.ts';
-import { defineCheckKind, type RegisteredCheckKind, type Verdict } from './types.ts';
+import { defineCheckKind, notProbedVerdict, type RegisteredCheckKind, unavailableVerdict as unavailable, type Verdict } from './types.ts';
 
 const ENDPOINTS_PROBE = 'opcua.endpoints';
 const SESSION_PROBE = 'opcua.session';
@@ -34,22 +34,11 @@ export function rateOpcuaPolicy(uri: string, k = OPCUA_POLICIES): { rating: Poli
 
 type Found<F> = Extract<FactsLookup<F>, { state: 'ok' }>;
 
-function unavailable(probe: string, found: Extract<FactsLookup<unknown>, { state: 'unavailable' }>): Verdict {
-  return { status: 'unknown', evidence: found.evidence, reason: `${probe} unavailable: ${found.failures.map((f) => `${f.kind}: ${f.detail}`).join('; ')}` };
-}
-
-/** An open OPC UA port that was not probed is not proof that the server is absent. */
-function noOpcuaService(device: DeviceView): Verdict {
-  const open = device.services.filter((s) => s.protocol === 'opcua' && s.transport === 'tcp').map((s) => s.port);
-  if (open.length > 0) return { status: 'unknown', observed: { openPorts: open }, reason: `${ENDPOINTS_PROBE} did not run on the open OPC UA port` };
-  return { status: 'not-applicable', reason: 'no OPC UA server found' };
-}
-
 function endpointsFacts(device: DeviceView): Found<OpcuaEndpointsFacts> | Verdict {
   const found = device.facts(ENDPOINTS_PROBE, OpcuaEndpointsFacts);
   if (found.state === 'ok') return found;
   if (found.state === 'unavailable') return unavailable(ENDPOINTS_PROBE, found);
-  return noOpcuaService(device);
+  return notProbedVerdict(device, 'opcua', ENDPOINTS_PROBE, { port: 'OPC UA', absent: 'no OPC UA server found' });
 }
 
 /** Every endpoint of every probed port, with the port it was read from. */

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ModeSwitch, S7SzlFacts } from '../../probes/s7/facts.ts';
 import type { DeviceView, FactsLookup } from '../device-view.ts';
 import type { IdentityClaim, IdentityExtractor } from '../identity.ts';
-import { defineCheckKind, type RegisteredCheckKind, type Verdict } from './types.ts';
+import { defineCheckKind, notProbedVerdict, type RegisteredCheckKind, unavailableVerdict, type Verdict } from './types.ts';
 
 const PROBE_ID = 's7.szl';
 const PROTECTION_SZL = 0x0232;
@@ -14,14 +14,8 @@ type Found = Extract<FactsLookup<S7SzlFacts>, { state: 'ok' }>;
 function s7Facts(device: DeviceView): Found | Verdict {
   const found = device.facts(PROBE_ID, S7SzlFacts);
   if (found.state === 'ok') return found;
-  if (found.state === 'unavailable') {
-    const why = found.failures.map((f) => `${f.kind}: ${f.detail}`).join('; ');
-    return { status: 'unknown', evidence: found.evidence, reason: `${PROBE_ID} unavailable: ${why}` };
-  }
-  // Port 102 seen open but never probed (e.g. under a safety ceiling) is no proof of absence.
-  const open = device.services.filter((s) => s.protocol === 's7' && s.transport === 'tcp').map((s) => s.port);
-  if (open.length > 0) return { status: 'unknown', observed: { openPorts: open }, reason: `${PROBE_ID} did not run on the open S7 port` };
-  return { status: 'not-applicable', reason: 'no S7comm service found' };
+  if (found.state === 'unavailable') return unavailableVerdict(PROBE_ID, found);
+  return notProbedVerdict(device, 's7', PROBE_ID, { port: 'S7', absent: 'no S7comm service found' });
 }
 
 /** Why an SZL is missing on one port, from the probe's own account. */

@@ -3,7 +3,7 @@ import { SshAuthMethodsFacts, SshKexFacts, type SshListName, type SshNoneAuth } 
 import knowledge from '../data/ssh-algorithms.json' with { type: 'json' };
 import type { DeviceView, FactsLookup } from '../device-view.ts';
 import type { IdentityExtractor } from '../identity.ts';
-import { defineCheckKind, type RegisteredCheckKind, type Verdict } from './types.ts';
+import { defineCheckKind, notProbedVerdict, type RegisteredCheckKind, unavailableVerdict as unavailable, type Verdict } from './types.ts';
 
 const KEX_PROBE = 'ssh.kexinit';
 const AUTH_PROBE = 'ssh.auth-methods';
@@ -93,17 +93,6 @@ export function terrapinExposure(lists: SshKexFacts['lists'], k = SSH_KNOWLEDGE)
 
 type Found<F> = Extract<FactsLookup<F>, { state: 'ok' }>;
 
-function unavailable(probe: string, found: Extract<FactsLookup<unknown>, { state: 'unavailable' }>): Verdict {
-  return { status: 'unknown', evidence: found.evidence, reason: `${probe} unavailable: ${found.failures.map((f) => `${f.kind}: ${f.detail}`).join('; ')}` };
-}
-
-/** Verdict for a device without SSH facts: an open SSH port that was not probed is not proof of absence. */
-function noSshService(device: DeviceView, probe: string): Verdict {
-  const open = device.services.filter((s) => s.protocol === 'ssh' && s.transport === 'tcp').map((s) => s.port);
-  if (open.length > 0) return { status: 'unknown', observed: { openPorts: open }, reason: `${probe} did not run on the open SSH port` };
-  return { status: 'not-applicable', reason: 'no SSH service found' };
-}
-
 /** The SSH facts of whichever probe ran on the device (ssh.kexinit, or ssh.auth-methods in its place). */
 function kexLookup(device: DeviceView): { probe: string; found: FactsLookup<SshKexFacts> } {
   for (const probe of KEX_SOURCES) {
@@ -117,7 +106,7 @@ function kexFacts(device: DeviceView): Found<SshKexFacts> | Verdict {
   const { probe, found } = kexLookup(device);
   if (found.state === 'ok') return found;
   if (found.state === 'unavailable') return unavailable(probe, found);
-  return noSshService(device, KEX_PROBE);
+  return notProbedVerdict(device, 'ssh', KEX_PROBE, { port: 'SSH', absent: 'no SSH service found' });
 }
 
 const NOT_OPTED_IN = `${AUTH_PROBE} did not run: the opt-in ssh.authNone (a logged 'none' login attempt) is not enabled`;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { DeviceView } from '../device-view.ts';
+import type { Failure } from '../../probes/types.ts';
+import type { DeviceView, FactsLookup } from '../device-view.ts';
 
 export const CheckStatus = z.enum(['pass', 'fail', 'unknown', 'not-applicable', 'error']);
 export type CheckStatus = z.infer<typeof CheckStatus>;
@@ -22,7 +23,7 @@ export interface Verdict {
   readonly reason?: string;
 }
 
-/** A kind of check, in code; its instances (with parameters only) live in profiles/data/checks.json. */
+/** A kind of check, in code; its instances (with parameters only) live in profiles/data/checks/<protocol>.json. */
 export interface CheckKind<P = unknown> {
   readonly id: string;
   readonly params: z.ZodType<P>;
@@ -34,6 +35,26 @@ export interface RegisteredCheckKind {
   readonly id: string;
   readonly params: z.ZodType<unknown>;
   evaluate(device: DeviceView, params: unknown): Verdict;
+}
+
+/** A probe's failures as one line: `kind: detail; ...`. */
+export function failureText(failures: readonly Failure[]): string {
+  return failures.map((f) => `${f.kind}: ${f.detail}`).join('; ');
+}
+
+/** The verdict when a probe ran but gave no usable facts: undecided, with its failures. */
+export function unavailableVerdict(probe: string, found: Extract<FactsLookup<unknown>, { state: 'unavailable' }>): Verdict {
+  return { status: 'unknown', evidence: found.evidence, reason: `${probe} unavailable: ${failureText(found.failures)}` };
+}
+
+/**
+ * The verdict when `probe` never ran: a TCP port of the protocol seen open but not probed (e.g.
+ * under a safety ceiling) is no proof of absence, so unknown; without one, not-applicable.
+ */
+export function notProbedVerdict(device: DeviceView, protocol: string, probe: string, text: { readonly port: string; readonly absent: string }): Verdict {
+  const open = device.services.filter((s) => s.protocol === protocol && s.transport === 'tcp').map((s) => s.port);
+  if (open.length > 0) return { status: 'unknown', observed: { openPorts: open }, reason: `${probe} did not run on the open ${text.port} port` };
+  return { status: 'not-applicable', reason: text.absent };
 }
 
 /** Registers a kind; parameters are validated by its own schema before every evaluation. */
