@@ -8,7 +8,8 @@ export interface TerminalOptions {
 }
 
 const ESC = '\u001b[';
-const paint = (on: boolean, code: string, text: string) => (on ? `${ESC}${code}m${text}${ESC}0m` : text);
+/** `text` in an SGR colour or weight (`code`) when `on`, plain otherwise. */
+export const paint = (on: boolean, code: string, text: string) => (on ? `${ESC}${code}m${text}${ESC}0m` : text);
 
 function pad(text: string, width: number): string {
   return text.length >= width ? `${text.slice(0, width - 1)}…` : text + ' '.repeat(width - text.length);

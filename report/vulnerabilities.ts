@@ -1,7 +1,5 @@
 import type { Result } from './result.ts';
-
-const ESC = '\u001b[';
-const paint = (on: boolean, code: string, text: string) => (on ? `${ESC}${code}m${text}${ESC}0m` : text);
+import { paint } from './terminal.ts';
 
 /**
  * The known-vulnerabilities section of the terminal summary: per device, the advisories that
