@@ -2,7 +2,8 @@ import type { ComponentType } from './catalog.ts';
 import type { DeviceView } from './device-view.ts';
 import type { MergedIdentity } from './identity.ts';
 
-export type DeviceRole = 'plc' | 'hmi' | 'scada-server' | 'network-device';
+export const DEVICE_ROLES = ['plc', 'hmi', 'scada-server', 'network-device'] as const;
+export type DeviceRole = (typeof DEVICE_ROLES)[number];
 
 /**
  * The catalog variants each role is judged against. A host (HMI panel PC, SCADA or engineering

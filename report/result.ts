@@ -5,6 +5,7 @@ import { ComponentType } from '../profiles/catalog.ts';
 import { IDENTITY_FIELDS } from '../profiles/identity.ts';
 import { VulnerabilityCoverage, VulnerabilityFinding } from '../profiles/advisories/model.ts';
 import { CheckResult, FrScore, Gap, RequirementResult, SlVector } from '../profiles/model.ts';
+import { DEVICE_ROLES } from '../profiles/role.ts';
 
 /** Bumped on any incompatible change of the document; additions keep the number. */
 export const SCHEMA_VERSION = 1;
@@ -34,7 +35,7 @@ const StatementSource = z.object({ sha256: z.string(), entries: z.number().int()
 export const DeviceResult = z.object({
   address: z.string(),
   name: z.string().optional(),
-  role: z.enum(['plc', 'hmi', 'scada-server', 'network-device']),
+  role: z.enum(DEVICE_ROLES),
   roleSource: z.object({ source: z.enum(['config', 'inferred']), reason: z.string() }),
   componentType: ComponentType,
   /** Every variant judged: a host carries HDR (platform) and SAR (the application it runs) rows. */
