@@ -16,12 +16,9 @@ export function hasWildcard(normalised: string): boolean {
   return /[*?]/.test(normalised);
 }
 
-/** Matches a normalised device identifier against a normalised advisory one (`?` one character, `*` any run). */
-export function identifierMatches(advisory: string, device: string): boolean {
-  if (advisory === '' || device === '') return false;
-  if (!hasWildcard(advisory)) return advisory === device;
-  const pattern = advisory.replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${pattern}$`).test(device);
+/** A normalised advisory identifier with wildcards as a pattern for normalised device ones (`?` one character, `*` any run). */
+export function wildcardPattern(advisory: string): RegExp {
+  return new RegExp(`^${advisory.replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
 }
 
 /** Lower-case word tokens without accents; parenthesised remarks (order numbers, "incl. SIPLUS variants") dropped. */

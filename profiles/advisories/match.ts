@@ -1,5 +1,5 @@
 import type { IdentityField } from '../identity.ts';
-import { hasWildcard, identifierMatches, nameTokens, normIdentifier, parseCpe, purlBase, vendorsMatch, vendorTokens, withoutVendor } from './identifiers.ts';
+import { hasWildcard, nameTokens, normIdentifier, parseCpe, purlBase, vendorsMatch, vendorTokens, wildcardPattern, withoutVendor } from './identifiers.ts';
 import type {
   Advisory,
   AdvisoryProduct,
@@ -84,7 +84,7 @@ function values(identity: IdentityInput, fields: readonly IdentityField[]): Devi
   return out;
 }
 
-function add<K>(map: Map<K, ProductRef[]>, key: K, ref: ProductRef): void {
+function add<K, V>(map: Map<K, V[]>, key: K, ref: V): void {
   const list = map.get(key);
   if (list) list.push(ref);
   else map.set(key, [ref]);
@@ -97,7 +97,7 @@ export class AdvisoryIndex {
   private readonly bySerial = new Map<string, ProductRef[]>();
   private readonly byCpe = new Map<string, ProductRef[]>();
   private readonly byPurl = new Map<string, ProductRef[]>();
-  private readonly wildcards: { ref: ProductRef; pattern: string; basis: 'model-number' | 'sku' | 'serial-number' }[] = [];
+  private readonly wildcards: { ref: ProductRef; pattern: RegExp; basis: 'model-number' | 'sku' | 'serial-number' }[] = [];
   /** Per distinct vendor (as tokens): the advisories naming it. */
   private readonly vendors = new Map<string, { tokens: string[]; advisories: Set<number> }>();
   /** Products by their name's words (or, for family-only branches, the family's), joined by spaces. */
@@ -119,7 +119,7 @@ export class AdvisoryIndex {
           for (const value of list ?? []) {
             const key = normIdentifier(value);
             const ref = { advisory: a, product, value };
-            if (hasWildcard(key)) this.wildcards.push({ ref, pattern: key, basis });
+            if (hasWildcard(key)) this.wildcards.push({ ref, pattern: wildcardPattern(key), basis });
             else if (key !== '') add(map, `${basis === 'serial-number' ? '' : basis}:${key}`, ref);
           }
         }
@@ -145,10 +145,7 @@ export class AdvisoryIndex {
       const tokens = withoutVendor(nameTokens(raw), vendor);
       if (tokens.length === 0) return;
       const ref: NameRef = { advisory, product, vendor, basis, advisoryValue: raw, distinctive: tokens.length >= 2 || tokens.some((t) => /\d/.test(t)) };
-      const key = tokens.join(' ');
-      const list = this.byName.get(key);
-      if (list) list.push(ref);
-      else this.byName.set(key, [ref]);
+      add(this.byName, tokens.join(' '), ref);
     };
     if (product.name !== undefined) file(product.name, 'product-name');
     else for (const family of product.families) file(family, 'product-family');
@@ -210,10 +207,14 @@ export class AdvisoryIndex {
       for (const ref of this.byModel.get(`sku:${key}`) ?? []) hit(ref, 'sku', device);
     }
     for (const device of serials) for (const ref of this.bySerial.get(`:${normIdentifier(device.value)}`) ?? []) hit(ref, 'serial-number', device);
-    for (const w of this.wildcards) {
-      const pool = w.basis === 'serial-number' ? serials : ids;
-      const device = pool.find((d) => identifierMatches(w.pattern, normIdentifier(d.value)));
-      if (device) hit(w.ref, w.basis, device);
+    if (this.wildcards.length > 0) {
+      const keyed = (pool: readonly DeviceValue[]) => pool.map((device) => ({ device, key: normIdentifier(device.value) })).filter((d) => d.key !== '');
+      const idKeys = keyed(ids);
+      const serialKeys = keyed(serials);
+      for (const w of this.wildcards) {
+        const found = (w.basis === 'serial-number' ? serialKeys : idKeys).find((d) => w.pattern.test(d.key));
+        if (found) hit(w.ref, w.basis, found.device);
+      }
     }
     for (const device of cpes) {
       const cpe = parseCpe(device.value);
