@@ -13,7 +13,7 @@ export const IdentityClaim = z.object({
 });
 export type IdentityClaim = z.infer<typeof IdentityClaim>;
 
-/** Reads identity claims out of one protocol's facts; one per protocol, registered in identity-sources.ts. */
+/** Reads identity claims out of one protocol's facts; one per protocol, registered in bundled.ts (IDENTITY_EXTRACTORS). */
 export type IdentityExtractor = (device: DeviceView) => IdentityClaim[];
 
 export type MergedIdentity = Partial<Record<IdentityField, { value: string; source: string; alternatives?: { value: string; source: string }[] }>>;
