@@ -25,16 +25,14 @@ export function parseCidr(text: string): Cidr | string {
   const prefix = Number(m[2]);
   if (base === undefined) return `${m[1]} is not an IPv4 address`;
   if (prefix > 32) return `prefix /${prefix} is longer than 32`;
-  const size = 2 ** (32 - prefix);
-  if (base % size !== 0) return `${m[1]} is not the first address of a /${prefix} (host bits are set)`;
+  if (base % cidrSize({ base, prefix }) !== 0) return `${m[1]} is not the first address of a /${prefix} (host bits are set)`;
   return { base, prefix };
 }
 
 export function cidrContains(cidr: Cidr, ip: string): boolean {
   const n = ipv4ToInt(ip);
   if (n === undefined) return false;
-  const size = 2 ** (32 - cidr.prefix);
-  return n >= cidr.base && n < cidr.base + size;
+  return n >= cidr.base && n < cidr.base + cidrSize(cidr);
 }
 
 /**
@@ -42,7 +40,7 @@ export function cidrContains(cidr: Cidr, ip: string): boolean {
  * left out (no device answers there, and probing a broadcast address is not read-only in spirit).
  */
 export function expandCidr(cidr: Cidr): string[] {
-  const size = 2 ** (32 - cidr.prefix);
+  const size = cidrSize(cidr);
   const skipEdges = cidr.prefix <= 30;
   const out: string[] = [];
   for (let i = skipEdges ? 1 : 0; i < (skipEdges ? size - 1 : size); i++) out.push(intToIpv4(cidr.base + i));
