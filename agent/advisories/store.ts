@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { digestCsaf } from '../../profiles/advisories/csaf.ts';
@@ -7,6 +7,7 @@ import { AdvisoryIndex } from '../../profiles/advisories/match.ts';
 import { vendorTokens } from '../../profiles/advisories/identifiers.ts';
 import { Advisory } from '../../profiles/advisories/model.ts';
 import { compareVersions, parseVersion } from '../../profiles/advisories/version.ts';
+import { writeFileAtomic } from '../atomic-file.ts';
 
 /**
  * The local advisory store: a folder holding `advisories.json`, every imported advisory in the
@@ -72,11 +73,9 @@ export function readStore(store: string, opts: { create?: boolean } = {}): Advis
 
 function writeStore(store: string, advisories: readonly Advisory[]): void {
   mkdirSync(store, { recursive: true });
-  const file = storePath(store);
-  const tmp = `${file}.tmp-${process.pid}`;
   const sorted = [...advisories].sort((a, b) => a.id.localeCompare(b.id));
-  writeFileSync(tmp, `${JSON.stringify({ format: STORE_FORMAT, advisories: sorted })}\n`);
-  renameSync(tmp, file);
+  // Mode 0666 before the umask, as a plain write gives: the store holds only public advisories.
+  writeFileAtomic(storePath(store), `${JSON.stringify({ format: STORE_FORMAT, advisories: sorted })}\n`, { mode: 0o666 });
 }
 
 /** Files named on the command line, and every `*.json` below named folders (symbolic links not followed). */
@@ -164,12 +163,17 @@ export interface StoreSummary {
   readonly vendors: { vendor: string; advisories: number; newestRelease: string }[];
 }
 
+/** The latest release date of the advisories (the first of equal ones), or undefined for none. */
+function newestRelease(advisories: readonly Advisory[]): string | undefined {
+  let newest: string | undefined;
+  for (const a of advisories) if (newest === undefined || Date.parse(a.releaseDate) > Date.parse(newest)) newest = a.releaseDate;
+  return newest;
+}
+
 /** Counts per vendor (as the product trees name them) and the newest release date. */
 export function summarize(advisories: readonly Advisory[]): StoreSummary {
   const vendors = new Map<string, { vendor: string; advisories: number; newestRelease: string }>();
-  let newest: string | undefined;
   for (const a of advisories) {
-    if (newest === undefined || Date.parse(a.releaseDate) > Date.parse(newest)) newest = a.releaseDate;
     const names = new Map<string, string>();
     for (const p of a.products) {
       const name = p.vendor?.trim() || '(no vendor branch)';
@@ -182,6 +186,7 @@ export function summarize(advisories: readonly Advisory[]): StoreSummary {
       vendors.set(key, v);
     }
   }
+  const newest = newestRelease(advisories);
   return {
     advisories: advisories.length,
     products: advisories.reduce((n, a) => n + a.products.length, 0),
@@ -199,7 +204,8 @@ export interface LoadedStore {
 }
 
 export function indexAdvisories(path: string, advisories: readonly Advisory[]): LoadedStore {
-  const newest = summarize(advisories).newestRelease;
+  // Only the date: the per-vendor tally of summarize() would cost every scan start a pass over all products.
+  const newest = newestRelease(advisories);
   return { path, index: new AdvisoryIndex(advisories), ...(newest ? { newestRelease: newest } : {}) };
 }
 
