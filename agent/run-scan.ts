@@ -9,7 +9,7 @@ import { type CollectDeps, collect } from './collect.ts';
 import type { Config } from './config.ts';
 import { loadCredentials } from './credentials.ts';
 import { type Judge, judgeRun, type RunFacts } from './judge.ts';
-import { RUN_FILES, writeRunDir, writeTranscript } from './rundir.ts';
+import { RUN_FILES, runTarget, writeRunDir, writeTranscript } from './rundir.ts';
 import type { LoadedStatements } from './statements.ts';
 import type { LoadedStore } from './advisories/store.ts';
 import { findPreviousResult, type WrittenReports, writeReports } from './run-reports.ts';
@@ -96,9 +96,7 @@ export async function runScan(req: ScanRequest): Promise<ScanOutcome> {
     finishedAt: now().toISOString(),
     zone: { name: req.config.zone.name, slT: req.config.zone.slT, cidrs: zoneCidrs(req.config) },
     addressesPlanned: targets.length,
-    targets: Object.fromEntries(
-      targets.map((t) => [t.address, { role: t.role, ...(t.name === undefined ? {} : { name: t.name }), ...(t.slT === undefined ? {} : { slT: t.slT }) }]),
-    ),
+    targets: Object.fromEntries(targets.map((t) => [t.address, runTarget(t)])),
     observations: collected.observations,
   };
   const result = judgeRun(run, req.judge, {

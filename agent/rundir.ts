@@ -2,10 +2,12 @@ import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DeviceObservation } from '../probes/observation.ts';
-import type { TranscriptEntry } from '../probes/transcript.ts';
+import { TranscriptEntry } from '../probes/transcript.ts';
 import { prettyJsonPieces } from '../report/pretty-json.ts';
+import type { SlVector } from '../profiles/model.ts';
 import { Result } from '../report/result.ts';
 import { writeFileAtomic } from './atomic-file.ts';
+import type { Role } from './config.ts';
 import type { RunFacts } from './judge.ts';
 
 /** run.json: everything about a run except the observations, so `evaluate` can re-judge it offline. */
@@ -42,6 +44,37 @@ export function transcriptFileName(address: string): string {
 /** One device's transcript file, as JSON lines; `dir` is a run directory's transcripts folder. */
 export function writeTranscript(dir: string, address: string, entries: readonly TranscriptEntry[]): void {
   writeFileAtomic(join(dir, transcriptFileName(address)), entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : ''));
+}
+
+/** What `writeTranscript` wrote for one device, validated line by line; none at all reads as no entries. */
+export function readTranscript(runDir: string, address: string): TranscriptEntry[] {
+  const file = join(runDir, RUN_FILES.transcripts, transcriptFileName(address));
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new RunDirError(`${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line, i) => {
+      let data: unknown;
+      try {
+        data = JSON.parse(line);
+      } catch {
+        throw new RunDirError(`${file}:${i + 1}: not valid JSON`);
+      }
+      const parsed = TranscriptEntry.safeParse(data);
+      if (!parsed.success) throw new RunDirError(`${file}:${i + 1}: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+      return parsed.data;
+    });
+}
+
+/** A target as run.json records it: its role, and its name and own SL-T only where it has them. */
+export function runTarget(t: { readonly role: Role; readonly name?: string | undefined; readonly slT?: SlVector | undefined }): RunFacts['targets'][string] {
+  return { role: t.role, ...(t.name === undefined ? {} : { name: t.name }), ...(t.slT === undefined ? {} : { slT: t.slT }) };
 }
 
 export function writeRunDir(
@@ -96,12 +129,7 @@ export function readRunDir(dir: string): { run: RunFacts; silent: string[] } {
   const observations = z.array(DeviceObservation).safeParse(readJson(obsPath));
   if (!observations.success) throw new RunDirError(`${obsPath}: ${observations.error.issues[0]?.path.join('.')}: ${observations.error.issues[0]?.message}`);
   const { silent, ...rest } = parsed.data;
-  const targets: RunFacts['targets'] = Object.fromEntries(
-    Object.entries(rest.targets).map(([a, t]) => [
-      a,
-      { role: t.role, ...(t.name === undefined ? {} : { name: t.name }), ...(t.slT === undefined ? {} : { slT: t.slT }) },
-    ]),
-  );
+  const targets: RunFacts['targets'] = Object.fromEntries(Object.entries(rest.targets).map(([a, t]) => [a, runTarget(t)]));
   return { run: { ...rest, targets, observations: observations.data }, silent };
 }
 

@@ -1,38 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { TranscriptEntry } from '../../probes/transcript.ts';
 import { explainRequirement, renderExplanation } from '../../report/explain.ts';
 import { judgeRun } from '../judge.ts';
 import { type JudgeArgs, judgeFromArgs, REJUDGE_OPTIONS } from '../judge-options.ts';
 import { UsageError } from '../output.ts';
-import { RUN_FILES, RunDirError, readRunDir, transcriptFileName } from '../rundir.ts';
-
-/** The recorded request/reply entries of one device; a run without them still explains down to the facts. */
-function readTranscript(runDir: string, address: string): TranscriptEntry[] {
-  const file = join(runDir, RUN_FILES.transcripts, transcriptFileName(address));
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new RunDirError(`${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-  return text
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line, i) => {
-      let data: unknown;
-      try {
-        data = JSON.parse(line);
-      } catch {
-        throw new RunDirError(`${file}:${i + 1}: not valid JSON`);
-      }
-      const parsed = TranscriptEntry.safeParse(data);
-      if (!parsed.success) throw new RunDirError(`${file}:${i + 1}: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
-      return parsed.data;
-    });
-}
+import { RunDirError, readRunDir, readTranscript } from '../rundir.ts';
 
 export const explainCommand: CommandModule = {
   command: 'explain <run> <device> <requirement>',
