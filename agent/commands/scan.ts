@@ -2,7 +2,6 @@ import type { CommandModule } from 'yargs';
 import { PROBES } from '../../probes/registry.ts';
 import type { Config } from '../config.ts';
 import { loadConfigFile } from '../config.ts';
-import { loadJudge } from '../judge-loader.ts';
 import { JUDGE_OPTIONS, type JudgeArgs, judgeFromArgs } from '../judge-options.ts';
 import { readableByOthersWarning } from '../file-mode.ts';
 import { planScan, renderPlan } from '../plan.ts';
@@ -17,8 +16,8 @@ export async function scanAndReport(
   config: Config,
   out: string,
   output: OutputOptions,
-  delivery: DeliveryOptions = {},
-  judged: ReturnType<typeof judgeFromArgs> = { judge: loadJudge(), inputs: {} },
+  delivery: DeliveryOptions,
+  judged: ReturnType<typeof judgeFromArgs>,
 ): Promise<number> {
   const onProgress = progressPrinter(output);
   const { statements, advisories } = judged.inputs;
