@@ -1,5 +1,6 @@
 import type { Options } from 'yargs';
 import type { Config } from '../config.ts';
+import type { UploadConfig } from '../delivery-config.ts';
 import { type Delivery, type DeliveryOptions, describeFlush, uploadTarget } from '../deliver.ts';
 import type { OutputOptions } from '../output.ts';
 import { UsageError } from '../output.ts';
@@ -19,9 +20,13 @@ export function deliveryOptions(argv: { key?: string | undefined; upload?: boole
   const keyFile = argv.key ?? config?.signing?.keyFile;
   if (argv.upload && !config?.upload) throw new UsageError('--upload needs an upload section in the config (upload: {url, token | tokenFile | tokenEnv, ...})');
   if (argv.upload && keyFile === undefined) throw new UsageError('--upload needs a signing key: --key FILE or signing.keyFile in the config');
-  const upload =
-    argv.upload && config?.upload ? { target: uploadTarget(config.upload), spoolDir: config.upload.spoolDir, retry: config.upload.retry } : undefined;
+  const upload = argv.upload && config?.upload ? uploadOptions(config.upload) : undefined;
   return { ...(keyFile === undefined ? {} : { key: loadSigningKey(keyFile) }), ...(upload ? { upload } : {}) };
+}
+
+/** The config's upload section as delivery takes it; token and certificate files are read now. */
+export function uploadOptions(upload: UploadConfig, spoolDir: string = upload.spoolDir): NonNullable<DeliveryOptions['upload']> {
+  return { target: uploadTarget(upload), spoolDir, retry: upload.retry };
 }
 
 export function progressLog(output: OutputOptions): ((line: string) => void) | undefined {

@@ -1,9 +1,10 @@
 import type { CommandModule } from 'yargs';
 import { loadConfigFile } from '../config.ts';
-import { deliverRun, describeFlush, flushSpool, uploadTarget } from '../deliver.ts';
+import { deliverRun, describeFlush, flushSpool } from '../deliver.ts';
 import { EXIT, UsageError } from '../output.ts';
 import { loadSigningKey } from '../signing.ts';
 import { Spool } from '../spool.ts';
+import { uploadOptions } from './delivery-options.ts';
 
 export const uploadCommand: CommandModule = {
   command: 'upload',
@@ -19,15 +20,14 @@ export const uploadCommand: CommandModule = {
     const a = argv as unknown as { config: string; spool?: string; run?: string; key?: string; quiet: boolean };
     const config = loadConfigFile(a.config);
     if (!config.upload) throw new UsageError(`${a.config}: upload: the config has no upload section`);
-    const spoolDir = a.spool ?? config.upload.spoolDir;
-    const upload = { target: uploadTarget(config.upload), spoolDir, retry: config.upload.retry };
+    const upload = uploadOptions(config.upload, a.spool);
     const log = a.quiet ? {} : { log: (line: string) => process.stderr.write(`${line}\n`) };
     const keyFile = a.key ?? config.signing?.keyFile;
     const report = a.run
       ? (await deliverRun(a.run, { upload, ...(keyFile === undefined ? {} : { key: loadSigningKey(keyFile) }) }, log)).upload
-      : await flushSpool(new Spool(spoolDir), upload.target, upload.retry, log);
+      : await flushSpool(new Spool(upload.spoolDir), upload.target, upload.retry, log);
     if (!report) return;
-    process.stdout.write(`${describeFlush(report, spoolDir)}\n`);
+    process.stdout.write(`${describeFlush(report, upload.spoolDir)}\n`);
     process.exitCode = report.spool.pending === 0 && report.rejected.length === 0 ? EXIT.ok : EXIT.gaps;
   },
 };
