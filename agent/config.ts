@@ -7,11 +7,12 @@ import { HOST_COMMAND_IDS } from '../probes/host/commands.ts';
 import { SAFETY_CLASSES } from '../probes/types.ts';
 import { SERVICE_PROTOCOLS } from '../probes/services.ts';
 import { SnmpProbeOptions } from '../probes/snmp/options.ts';
+import { DEVICE_ROLES } from '../profiles/role.ts';
 import { cidrSize, MAX_RANGE_ADDRESSES, parseCidr } from '../profiles/cidr.ts';
 import { SigningConfig, UploadConfig } from './delivery-config.ts';
 import { ScheduleConfig } from './schedule.ts';
 
-export const ROLES = ['plc', 'hmi', 'scada-server', 'network-device', 'auto'] as const;
+export const ROLES = [...DEVICE_ROLES, 'auto'] as const;
 export type Role = (typeof ROLES)[number];
 
 const Level = z.number().int().min(1, 'a security level is 1 to 4').max(4, 'a security level is 1 to 4');

@@ -7,7 +7,7 @@ import { prettyJsonPieces } from '../report/pretty-json.ts';
 import type { SlVector } from '../profiles/model.ts';
 import { Result } from '../report/result.ts';
 import { writeFileAtomic } from './atomic-file.ts';
-import type { Role } from './config.ts';
+import { ROLES, type Role } from './config.ts';
 import type { RunFacts } from './judge.ts';
 
 /** run.json: everything about a run except the observations, so `evaluate` can re-judge it offline. */
@@ -21,7 +21,7 @@ const RunFile = z.object({
   targets: z.record(
     z.string(),
     z.object({
-      role: z.enum(['plc', 'hmi', 'scada-server', 'network-device', 'auto']),
+      role: z.enum(ROLES),
       name: z.string().optional(),
       slT: z.array(z.number().int().min(1).max(4)).length(7).optional(),
     }),
