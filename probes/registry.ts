@@ -1,7 +1,7 @@
 import { ftpAnonymousProbe, ftpProbe } from './banner/ftp.ts';
 import { httpProbe } from './banner/http.ts';
 import { telnetProbe } from './banner/telnet.ts';
-import { tlsProbe } from './banner/tls.ts';
+import { TLS_PROTOCOLS, tlsProbe } from './banner/tls.ts';
 import { vncProbe } from './banner/vnc.ts';
 import { hostCommandsProbe } from './host/probe.ts';
 import { modbusDeviceIdProbe } from './modbus/probe.ts';
@@ -44,7 +44,7 @@ export const PROBES: readonly RegisteredProbe[] = [
   tcp(telnetProbe),
   tcp(httpProbe),
   tcp(s7SzlProbe),
-  tcp(tlsProbe, ['https', 'https-alt', 'opcua-tls']),
+  tcp(tlsProbe, TLS_PROTOCOLS),
   tcp(modbusDeviceIdProbe),
   tcp(opcuaEndpointsProbe),
   tcp(opcuaSessionProbe),
