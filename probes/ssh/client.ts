@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import type net from 'node:net';
 import type { Client } from 'ssh2';
 import { passGate } from '../gate.ts';
+import { fingerprint as keyFingerprint } from '../host/known-hosts.ts';
 import { StepWatchdog } from '../step-watchdog.ts';
 import { closeSocket, connectSocket } from '../tcp-session.ts';
 import type { Transcript } from '../transcript.ts';
@@ -111,8 +111,7 @@ export async function runSshConnection(ctx: ProbeContext, probe: string, goal: C
   const hostVerifier = (key: Buffer, verify: (accept: boolean) => void): void => {
     try {
       const info = hostKeyInfo(key);
-      const fingerprint = createHash('sha256').update(key).digest('base64').replace(/=+$/, '');
-      hostKey = { ...info, fingerprint };
+      hostKey = { ...info, fingerprint: keyFingerprint(key) };
       ctx.transcript.rx(probe, 'ssh.kexinit', key, `host key ${info.type}${info.bits ? ` ${info.bits} bits` : ''}`);
     } catch (err) {
       watch.settle(err instanceof ProbeUnavailable ? err : new ProbeUnavailable('malformed', 'unreadable host key'));
