@@ -20,6 +20,7 @@ import { passGate } from '../gate.ts';
 import type { FailureKind, ProbeContext } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
 import { endpointUrlOf } from './client.ts';
+import { LIMITS } from './limits.ts';
 import type { RawApplication, RawEndpoint } from './raw.ts';
 
 // node-opcua prints warnings and errors to stdout, which must stay machine-readable; every
@@ -63,9 +64,6 @@ export interface OpcuaConnection {
   /** Opens an anonymous session on the None channel, reads SESSION_NODES, closes the session. */
   readServerAnonymously(): Promise<SessionRead>;
 }
-
-// Bounds what one device may make the client buffer (a peer announcing more is cut off).
-const TRANSPORT_LIMITS = { maxMessageSize: 4 * 1024 * 1024, maxChunkCount: 64, receiveBufferSize: 65_536, sendBufferSize: 65_536 };
 
 let keyPair: Promise<InMemoryCertificateKeyPairProvider> | undefined;
 
@@ -132,7 +130,8 @@ export async function withOpcuaConnection<T>(ctx: ProbeContext, probe: string, f
     // node-opcua breaks a socket idle for half this value; our own step timeout must fire first.
     transportTimeout: 2 * ctx.stepTimeoutMs,
     defaultTransactionTimeout: ctx.stepTimeoutMs,
-    transportSettings: TRANSPORT_LIMITS,
+    // The discovery client's limits: bounds what one device may make the client buffer.
+    transportSettings: { ...LIMITS },
     certificateKeyPairProvider: kp,
     transportFactory: {
       create: (settings) => {
