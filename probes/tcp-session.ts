@@ -3,13 +3,13 @@ import { passGate } from './gate.ts';
 import type { ProbeContext } from './types.ts';
 import { ProbeUnavailable } from './types.ts';
 
+/** Unread bytes kept per connection before the socket is paused; every read's own maxBytes is far below. */
+const MAX_BUFFERED = 1024 * 1024;
+
 /**
  * Returns the total length of the first complete frame in `buf`, `undefined` while more bytes are
  * needed, or throws ProbeUnavailable('malformed') when the bytes cannot start a valid frame.
  */
-/** Unread bytes kept per connection before the socket is paused; every read's own maxBytes is far below. */
-const MAX_BUFFERED = 1024 * 1024;
-
 export type FrameLength = (buf: Buffer) => number | undefined;
 
 export interface ReadOptions {

@@ -170,10 +170,6 @@ export const opcuaEndpointsProbe: ProbeDefinition<OpcuaEndpointsFacts> = {
     }),
 };
 
-/**
- * Opt-in: opens an anonymous session on the None channel, only where a None endpoint offers
- * Anonymous, and reads the fixed Server variables. Otherwise it says why it did not.
- */
 /** Why no anonymous session can be opened on these endpoints, or undefined when one can (Anonymous on a None endpoint). */
 function sessionSkip(endpoints: readonly EndpointFacts[]): SessionSkipReason | undefined {
   const anonymous = endpoints.filter((e) => e.userTokens.some((t) => t.type === 'Anonymous'));
@@ -181,6 +177,10 @@ function sessionSkip(endpoints: readonly EndpointFacts[]): SessionSkipReason | u
   return anonymous.some((e) => e.securityMode === 'None') ? undefined : 'anonymous-needs-secure-channel';
 }
 
+/**
+ * Opt-in: opens an anonymous session on the None channel, only where a None endpoint offers
+ * Anonymous, and reads the fixed Server variables. Otherwise it says why it did not.
+ */
 export const opcuaSessionProbe: ProbeDefinition<OpcuaSessionFacts> = {
   id: SESSION_PROBE,
   version: 1,
