@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { z } from 'zod';
 import type { SnmpValue } from './adapter.ts';
-import { NotificationTarget } from './notification-targets.ts';
+import { ipv6Text, NotificationTarget } from './notification-targets.ts';
 
 /** What the `snmp.system` probe reports. Values only: judgement lives in profiles/checks/snmp.ts. */
 
@@ -250,11 +250,7 @@ export function parseIpAddressIndex(index: string): { address: string; family: '
   const bytes = a.slice(2);
   if (bytes.length !== length || bytes.some((b) => !Number.isInteger(b) || b < 0 || b > 255)) return undefined;
   if ((type === 1 && length === 4) || (type === 3 && length === 8)) return { address: bytes.slice(0, 4).join('.'), family: 'ipv4' };
-  if ((type === 2 && length === 16) || (type === 4 && length === 20)) {
-    const hex = Buffer.from(bytes.slice(0, 16)).toString('hex');
-    const groups = hex.match(/.{4}/g) ?? [];
-    return { address: new net.SocketAddress({ address: groups.join(':'), family: 'ipv6' }).address, family: 'ipv6' };
-  }
+  if ((type === 2 && length === 16) || (type === 4 && length === 20)) return { address: ipv6Text(Buffer.from(bytes.slice(0, 16))), family: 'ipv6' };
   return undefined;
 }
 

@@ -38,16 +38,18 @@ function indexName(index: string): string {
   return (printable ? String.fromCharCode(...arcs) : index).slice(0, 64);
 }
 
+/** An IPv6 address from its 16 bytes, in canonical text form (also used for ipAddressTable indexes). */
+export function ipv6Text(bytes: Uint8Array): string {
+  const groups = Buffer.from(bytes).toString('hex').match(/.{4}/g) ?? [];
+  return new net.SocketAddress({ address: groups.join(':'), family: 'ipv6' }).address;
+}
+
 /** TAddress of an IP domain as `address:port`; anything else as hex (values only, never contacted). */
 export function targetAddress(domain: string | undefined, value: SnmpValue | undefined): string | undefined {
   if (!Buffer.isBuffer(value)) return undefined;
   const known = domain === undefined ? undefined : DOMAINS[domain];
   if (known?.family === 'ipv4' && value.length === 6) return `${[...value.subarray(0, 4)].join('.')}:${value.readUInt16BE(4)}`;
-  if (known?.family === 'ipv6' && value.length === 18) {
-    const groups = value.subarray(0, 16).toString('hex').match(/.{4}/g) ?? [];
-    const address = new net.SocketAddress({ address: groups.join(':'), family: 'ipv6' }).address;
-    return `[${address}]:${value.readUInt16BE(16)}`;
-  }
+  if (known?.family === 'ipv6' && value.length === 18) return `[${ipv6Text(value.subarray(0, 16))}]:${value.readUInt16BE(16)}`;
   return `hex:${value.subarray(0, 255).toString('hex')}`;
 }
 
