@@ -1,10 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningSshd, runSshd } from '../../test/setup/run-sshd.ts';
+import { freePort, type RunningSshd, runSshd } from '../../test/setup/run-sshd.ts';
 import { runProbe } from '../run.ts';
 import { Transcript } from '../transcript.ts';
 import type { ProbeContext } from '../types.ts';
@@ -28,14 +27,6 @@ let port = 0;
 let sshd: RunningSshd | undefined;
 let effective: Map<string, string>;
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, HOST, resolve));
-  const p = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return p;
-}
-
 function context(options: Record<string, unknown> = {}): ProbeContext {
   return { address: HOST, port, stepTimeoutMs: 3000, signal: new AbortController().signal, transcript: new Transcript(), options, now: () => new Date(0) };
 }
@@ -44,7 +35,7 @@ describe.skipIf(!available)(`Debian OpenSSH sshd (${SSHD}; skipped when not inst
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cellcheck-sshd-'));
     chmodSync(dir, 0o755);
-    port = await freePort();
+    port = await freePort(HOST);
     for (const [name, args] of [
       ['rsa', ['-t', 'rsa', '-b', '2048']],
       ['ed25519', ['-t', 'ed25519']],
