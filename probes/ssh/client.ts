@@ -12,6 +12,8 @@ import { CLIENT_SOFTWARE, hostKeyInfo, type Identification, type KexInit, SSH_MS
 import { loadSsh2 } from './library.ts';
 import { ServerHello } from './server-hello.ts';
 
+/** The user name SSH sends when none is configured. */
+export const DEFAULT_SSH_USERNAME = 'cellcheck';
 /**
  * The ssh2 adapter (ssh2 itself loads lazily, ./library.ts). On one connection it can do two
  * things and nothing else: complete one key exchange to see the host key, or additionally ask
@@ -106,7 +108,7 @@ export async function runSshConnection(ctx: ProbeContext, probe: string, goal: C
   let negotiated: SshNegotiated | undefined;
   let auth: { noneAccepted: boolean; methodsLeft: string[]; banner?: string } | undefined;
   let banner: string | undefined;
-  const username = goal.kind === 'auth-none' ? goal.username : 'cellcheck';
+  const username = goal.kind === 'auth-none' ? goal.username : DEFAULT_SSH_USERNAME;
 
   const hostVerifier = (key: Buffer, verify: (accept: boolean) => void): void => {
     try {

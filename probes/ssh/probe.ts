@@ -1,6 +1,6 @@
 import type { ProbeContext, ProbeDefinition } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
-import { runSshConnection, type SshConnection } from './client.ts';
+import { DEFAULT_SSH_USERNAME, runSshConnection, type SshConnection } from './client.ts';
 import { SshAuthMethodsFacts, SshKexFacts } from './facts.ts';
 import { hostKeyType, STRICT_KEX_SERVER } from './kexinit.ts';
 
@@ -8,7 +8,6 @@ import { hostKeyType, STRICT_KEX_SERVER } from './kexinit.ts';
 export const SSH_AUTH_NONE_OPT_IN = 'ssh.authNone';
 /** Option naming the user for the `none` request. */
 export const SSH_USERNAME_OPTION = 'username';
-export const DEFAULT_SSH_USERNAME = 'cellcheck';
 
 const KEX_OPS = ['tcp.connect', 'ssh.identification', 'ssh.kexinit', 'ssh.disconnect'] as const;
 
