@@ -23,9 +23,3 @@ export const SERVICE_PORTS = {
 
 export type ServiceProtocol = keyof typeof SERVICE_PORTS;
 export const SERVICE_PROTOCOLS = Object.keys(SERVICE_PORTS) as ServiceProtocol[];
-
-export function protocolOfPort(port: number, overrides: Partial<Record<ServiceProtocol, number>> = {}): ServiceProtocol | undefined {
-  for (const [protocol, p] of Object.entries(overrides)) if (p === port) return protocol as ServiceProtocol;
-  for (const protocol of SERVICE_PROTOCOLS) if (SERVICE_PORTS[protocol] === port && overrides[protocol] === undefined) return protocol;
-  return undefined;
-}
