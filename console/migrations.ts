@@ -1,5 +1,5 @@
 import type { Sql, SqlDb } from './db.ts';
-import { devicesOfPayload, runSummaryOfPayload } from './payload.ts';
+import { deviceColumns, resultOfEnvelope, runColumns } from './payload.ts';
 
 /**
  * The console's schema, one ordered set for SQLite and PostgreSQL. Each step runs once, in one
@@ -56,8 +56,8 @@ const MIGRATIONS: readonly Migration[] = [
     ],
     backfill: async (tx) => {
       for (const row of await tx.all('SELECT run_id, envelope FROM results')) {
-        const envelope = String(row.envelope);
-        const s = runSummaryOfPayload(envelope);
+        const result = resultOfEnvelope(String(row.envelope));
+        const s = runColumns(result);
         await tx.run('UPDATE results SET finished_at = ?, zone_sl_t = ?, device_count = ?, devices_meeting = ? WHERE run_id = ?', [
           s.finishedAt,
           s.zoneSlT,
@@ -65,7 +65,7 @@ const MIGRATIONS: readonly Migration[] = [
           s.devicesMeeting,
           String(row.run_id),
         ]);
-        for (const d of devicesOfPayload(envelope))
+        for (const d of deviceColumns(result))
           await tx.run(
             'UPDATE result_devices SET zone = ?, collected_at = ?, name = ?, role = ?, meets_target = ?, gaps = ?, sl_t = ?, demonstrated = ?, ceiling = ? WHERE run_id = ? AND address = ?',
             [d.zone, d.collectedAt, d.name, d.role, d.meetsTarget, d.gaps, d.slT, d.demonstrated, d.ceiling, String(row.run_id), d.address],

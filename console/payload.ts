@@ -59,6 +59,3 @@ export function deviceColumns(result: Result): DeviceColumns[] {
     ceiling: JSON.stringify(d.slC.ceiling),
   }));
 }
-
-export const runSummaryOfPayload = (envelope: string) => runColumns(resultOfEnvelope(envelope));
-export const devicesOfPayload = (envelope: string) => deviceColumns(resultOfEnvelope(envelope));
