@@ -1,3 +1,4 @@
+import { ipv4ToInt } from '../profiles/cidr.ts';
 import { type DeviceDrift, diffResults, regressionText } from '../report/diff.ts';
 import type { DeviceResult, Result } from '../report/result.ts';
 import type { Sql, SqlRow } from './db.ts';
@@ -62,23 +63,21 @@ function deviceRow(r: SqlRow): DeviceRow {
 
 /** Addresses in numeric order (10.0.0.9 before 10.0.0.10); text order otherwise. */
 export function compareAddresses(a: string, b: string): number {
-  const na = a.split('.').map(Number);
-  const nb = b.split('.').map(Number);
-  if (na.length === 4 && nb.length === 4 && [...na, ...nb].every(Number.isInteger)) {
-    for (let i = 0; i < 4; i++) if (na[i] !== nb[i]) return (na[i] ?? 0) - (nb[i] ?? 0);
-    return 0;
-  }
+  const na = ipv4ToInt(a);
+  const nb = ipv4ToInt(b);
+  if (na !== undefined && nb !== undefined) return na - nb;
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Per FR: how many devices meet their target, how many could, and the worst device. Pure. */
 export function frStatus(devices: readonly DeviceRow[]): FrStatus[] {
+  const byAddress = [...devices].sort((a, b) => compareAddresses(a.address, b.address));
   return [1, 2, 3, 4, 5, 6, 7].map((fr) => {
     const i = fr - 1;
     let worst: FrStatus['worst'];
     let meeting = 0;
     let couldMeet = 0;
-    for (const d of [...devices].sort((a, b) => compareAddresses(a.address, b.address))) {
+    for (const d of byAddress) {
       const target = d.slT[i] ?? 0;
       const demonstrated = d.demonstrated[i] ?? 0;
       const ceiling = d.ceiling[i] ?? 0;
@@ -129,12 +128,15 @@ export async function zoneOverview(sql: Sql, filter: ZoneFilter = {}): Promise<Z
   );
   const byZone = new Map<string, SqlRow>();
   for (const r of latest.sort((a, b) => String(a.run_id).localeCompare(String(b.run_id)))) if (!byZone.has(String(r.zone))) byZone.set(String(r.zone), r);
-  const devices = await devicesOfRuns(
-    sql,
-    [...byZone.values()].map((r) => String(r.run_id)),
+  const devices = Map.groupBy(
+    await devicesOfRuns(
+      sql,
+      [...byZone.values()].map((r) => String(r.run_id)),
+    ),
+    (d) => d.runId,
   );
   const zones = [...byZone.values()].map((r): ZoneRow => {
-    const own = devices.filter((d) => d.runId === String(r.run_id));
+    const own = devices.get(String(r.run_id)) ?? [];
     return {
       zone: String(r.zone),
       slT: vector(r.zone_sl_t),
