@@ -1,27 +1,17 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CELL_DEVICES, type RunningCell, startCell } from '../fixtures/cell.ts';
+import { startConsoleProcess, startProcess } from './run-process.ts';
 
 // Loopback block of this file: 127.86.0.0/16 (cell on 127.86.1.x, console on 127.86.5.10, silent PLC on 127.86.2.1).
 const ROOT = resolve(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'cellcheck-agent-cli-'));
 
-function start(args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
-  const child = spawn(process.execPath, [join(ROOT, 'agent/cli.ts'), ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (b: Buffer) => {
-    stdout += b.toString();
-  });
-  child.stderr?.on('data', (b: Buffer) => {
-    stderr += b.toString();
-  });
-  return { child, done: new Promise((r) => child.on('close', (code) => r({ code, stdout, stderr }))) };
-}
+const start = (args: string[]) => startProcess(process.execPath, [join(ROOT, 'agent/cli.ts'), ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1' } });
 const cli = (args: string[]) => start(args).done;
 
 async function waitFor<T>(what: string, probe: () => T | undefined, ms = 20_000): Promise<T> {
@@ -53,19 +43,9 @@ let baseConfig = '';
 
 beforeAll(async () => {
   cell = await startCell({ prefix: '127.86.1', devices: CELL_DEVICES.filter((d) => d.name === 'modbus-io' || d.name === 'hmi-weak') });
-  consoleProc = spawn(process.execPath, [join(ROOT, 'agent/cli.ts'), 'console', '--db', join(dir, 'console.db'), '--listen', '127.86.5.10:0'], {
-    cwd: dir,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  const listen = await new Promise<string>((ready, fail) => {
-    consoleProc?.stderr?.on('data', (b: Buffer) => {
-      stderr += b.toString();
-      const m = /listening on http:\/\/(\S+)/.exec(stderr);
-      if (m?.[1]) ready(m[1]);
-    });
-    consoleProc?.on('exit', (code) => fail(new Error(`console exited ${code}: ${stderr}`)));
-  });
+  const started = await startConsoleProcess(join(dir, 'console.db'), '127.86.5.10:0', dir);
+  consoleProc = started.child;
+  const listen = started.listen;
   expect((await cli(['keygen', '--out', 'keys'])).code).toBe(0);
   const enrolled = await cli(['console', 'enroll', '--db', 'console.db', '--agent', 'edge-86', '--key', 'keys/signing.pub']);
   expect(enrolled.code).toBe(0);

@@ -1,10 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { base64url } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runProcess } from './run-process.ts';
+import { runProcess, startConsoleProcess } from './run-process.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'cellcheck-delivery-cli-'));
@@ -19,19 +19,7 @@ let listen = '';
 const tokenOf = (stdout: string) => stdout.trim().split('\n').at(-1) ?? '';
 
 beforeAll(async () => {
-  consoleProc = spawn(process.execPath, [join(ROOT, 'agent/cli.ts'), 'console', '--db', join(dir, 'console.db'), '--listen', '127.82.5.10:0'], {
-    cwd: dir,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  listen = await new Promise<string>((ready, fail) => {
-    consoleProc?.stderr?.on('data', (b: Buffer) => {
-      stderr += b.toString();
-      const m = /listening on http:\/\/(\S+)/.exec(stderr);
-      if (m?.[1]) ready(m[1]);
-    });
-    consoleProc?.on('exit', (code) => fail(new Error(`console exited ${code}: ${stderr}`)));
-  });
+  ({ child: consoleProc, listen } = await startConsoleProcess(join(dir, 'console.db'), '127.82.5.10:0', dir));
 });
 afterAll(async () => {
   const exited = new Promise((r) => consoleProc?.once('exit', r));

@@ -1,4 +1,5 @@
-import { type SpawnOptions, spawn } from 'node:child_process';
+import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
 
 export interface ProcessRun {
   readonly code: number | null;
@@ -6,18 +7,39 @@ export interface ProcessRun {
   readonly stderr: string;
 }
 
-/** Runs a command to its end and collects what it printed (tests of the CLI and the binary). */
+/** Starts a command; `done` resolves with what it printed once it ends (tests of the CLI and the binary). */
+export function startProcess(command: string, args: readonly string[], options: SpawnOptions): { child: ChildProcess; done: Promise<ProcessRun> } {
+  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (b: Buffer) => {
+    stdout += b.toString();
+  });
+  child.stderr?.on('data', (b: Buffer) => {
+    stderr += b.toString();
+  });
+  return { child, done: new Promise((done) => child.on('close', (code) => done({ code, stdout, stderr }))) };
+}
+
+/** Runs a command to its end and collects what it printed. */
 export function runProcess(command: string, args: readonly string[], options: SpawnOptions): Promise<ProcessRun> {
-  return new Promise((done) => {
-    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (b: Buffer) => {
-      stdout += b.toString();
-    });
+  return startProcess(command, args, options).done;
+}
+
+/**
+ * Starts `cellcheck console --db <db> --listen <listen>` in its own process; resolves once it says
+ * where it listens, with that host:port (the port the system chose when `listen` ends in `:0`).
+ */
+export function startConsoleProcess(db: string, listen: string, cwd: string): Promise<{ child: ChildProcess; listen: string }> {
+  const cli = join(resolve(import.meta.dirname, '..'), 'agent/cli.ts');
+  const child = spawn(process.execPath, [cli, 'console', '--db', db, '--listen', listen], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  return new Promise((ready, fail) => {
     child.stderr?.on('data', (b: Buffer) => {
       stderr += b.toString();
+      const m = /listening on http:\/\/(\S+)/.exec(stderr);
+      if (m?.[1]) ready({ child, listen: m[1] });
     });
-    child.on('close', (code) => done({ code, stdout, stderr }));
+    child.on('exit', (code) => fail(new Error(`console exited ${code}: ${stderr}`)));
   });
 }
