@@ -1,14 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../agent/config.ts';
 import { loadJudge } from '../agent/judge-loader.ts';
 import { runScan } from '../agent/run-scan.ts';
-import { type RunningSshd, runSshd } from './setup/run-sshd.ts';
+import { freePort, type RunningSshd, runSshd } from './setup/run-sshd.ts';
 import { HOST_COMMANDS } from '../probes/host/commands.ts';
 import { HostFacts } from '../probes/host/facts.ts';
 import { PROBES } from '../probes/registry.ts';
@@ -47,14 +46,6 @@ let child: RunningSshd | undefined;
 let result: Result;
 let facts: HostFacts;
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, HOST, resolve));
-  const p = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return p;
-}
-
 describe.skipIf(!sshd.path)(`credentialed scan of a real OpenSSH sshd${sshd.path ? '' : ` (skipped: ${sshd.reason})`}`, () => {
   beforeAll(async () => {
     if (isRoot) {
@@ -67,7 +58,7 @@ describe.skipIf(!sshd.path)(`credentialed scan of a real OpenSSH sshd${sshd.path
     }
     dir = mkdtempSync(join(tmpdir(), 'cellcheck-sshd-host-'));
     chmodSync(dir, 0o755);
-    port = await freePort();
+    port = await freePort(HOST);
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'host_key')]);
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'cellcheck-test', '-f', join(dir, 'client_key')]);
     writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'client_key.pub')));

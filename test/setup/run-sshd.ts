@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import net from 'node:net';
 
 export interface RunningSshd {
   /** Everything sshd logged so far (it runs with -e: the log goes to stderr). */
@@ -37,4 +38,13 @@ export async function runSshd(path: string, config: string, user: { uid?: number
       await exited;
     },
   };
+}
+
+/** A TCP port free on `host` right now, for the sshd config (sshd cannot be told to pick one). */
+export async function freePort(host: string): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((resolve) => srv.listen(0, host, resolve));
+  const p = (srv.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return p;
 }
