@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type Plugin } from 'esbuild';
+import type { Plugin } from 'esbuild';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(ROOT, 'dist');
@@ -68,6 +68,8 @@ export async function startDemoCell(): Promise<never> {
 
 /** esbuild: agent/cli.ts and everything it loads (lazily loaded protocol libraries included) in one CJS file. */
 async function bundle(outFile: string): Promise<void> {
+  // Loaded here, not at the top: the tests and benches that import binaryFile never bundle.
+  const { build } = await import('esbuild');
   await build({
     entryPoints: [join(ROOT, 'agent/cli.ts')],
     outfile: outFile,
