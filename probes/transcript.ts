@@ -88,7 +88,9 @@ export class Transcript {
     }
     const entry: TranscriptEntry = { seq: this.#seq, t: Math.round((this.#clock() - this.#start) * 10) / 10, probe, dir, op };
     if (bytes) {
-      const kept = this.#scrubBytes(bytes.subarray(0, this.#limits.entryBytes));
+      // Scrub past the cut too, so a secret straddling it leaves no prefix in the kept bytes.
+      const reach = this.#limits.entryBytes + Math.max(0, ...this.#secrets.map((x) => Buffer.byteLength(x) - 1));
+      const kept = this.#scrubBytes(bytes.subarray(0, reach)).subarray(0, this.#limits.entryBytes);
       entry.len = bytes.length;
       entry.hex = Buffer.from(kept).toString('hex');
       if (bytes.length > this.#limits.entryBytes) entry.truncated = true;
