@@ -76,9 +76,11 @@ export function score(requirements: readonly Row[], slT: SlVector, checks: reado
   const ranked = gaps.map(
     (g): Gap => ({ ...g, frsBlocked: new Set(gaps.filter((o) => o === g || o.causes.some((c) => g.causes.includes(c))).map((o) => o.fr)).size }),
   );
-  ranked.sort(
-    (a, b) =>
-      b.levelsBelowTarget - a.levelsBelowTarget || b.frsBlocked - a.frsBlocked || a.fr - b.fr || a.sl - b.sl || a.requirement.localeCompare(b.requirement),
-  );
+  ranked.sort(compareGaps);
   return { slC, byType, frs, gaps: ranked };
+}
+
+/** Gap order: furthest below target first, then the one whose failing checks block most FRs. */
+export function compareGaps(a: Gap, b: Gap): number {
+  return b.levelsBelowTarget - a.levelsBelowTarget || b.frsBlocked - a.frsBlocked || a.fr - b.fr || a.sl - b.sl || a.requirement.localeCompare(b.requirement);
 }

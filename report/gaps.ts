@@ -1,10 +1,11 @@
+import { compareGaps } from '../profiles/score.ts';
 import type { CheckResult, Gap } from '../profiles/model.ts';
 import type { DeviceResult, Result } from './result.ts';
 
-/** Every gap of the zone, the ones holding an FR furthest below its target first. */
+/** Every gap of the zone, in the scorer's order (profiles/score.ts compareGaps) across devices. */
 export function rankedGaps(result: Result): { device: DeviceResult; gap: Gap }[] {
   const gaps = result.devices.flatMap((device) => device.gaps.map((gap) => ({ device, gap })));
-  return gaps.sort((a, b) => b.gap.levelsBelowTarget - a.gap.levelsBelowTarget || a.gap.fr - b.gap.fr);
+  return gaps.sort((a, b) => compareGaps(a.gap, b.gap));
 }
 
 /** Why a gap is there: the failing checks that refuted the requirement. */

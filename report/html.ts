@@ -191,8 +191,8 @@ function notAssessed(d: DeviceResult, catalog: Catalog): string {
 
 export function deviceGaps(d: DeviceResult, catalog: Catalog): string {
   if (d.gaps.length === 0) return '<p class="muted">No gap refuted by observation.</p>';
-  const ranked = [...d.gaps].sort((a, b) => b.levelsBelowTarget - a.levelsBelowTarget || a.fr - b.fr);
-  const rows = ranked.map(
+  // d.gaps is already in the scorer's order.
+  const rows = d.gaps.map(
     (g) =>
       `<tr><td>${esc(g.requirement)}</td><td>${esc(catalog.byId.get(g.requirement)?.title ?? '')}</td><td>FR${g.fr}</td><td>SL${g.sl}</td><td>${g.levelsBelowTarget}</td><td>${gapCauses(
         d,
