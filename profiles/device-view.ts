@@ -52,4 +52,16 @@ export class DeviceView {
     if (ok.length === 0) return { state: 'unavailable', failures, evidence };
     return { state: 'ok', facts: ok, evidence: evidence.filter((e) => ok.some((f) => f.port === e.port)) };
   }
+
+  /**
+   * The facts of whichever of `probeIds` ran (a probe an opt-in replaces by one collecting the same
+   * facts and more), with its id; the first id and `absent` when none ran.
+   */
+  factsOfFirst<F>(probeIds: readonly [string, ...string[]], schema: z.ZodType<F>): { probe: string; found: FactsLookup<F> } {
+    for (const probe of probeIds) {
+      const found = this.facts(probe, schema);
+      if (found.state !== 'absent') return { probe, found };
+    }
+    return { probe: probeIds[0], found: { state: 'absent' } };
+  }
 }

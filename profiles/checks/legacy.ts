@@ -22,15 +22,6 @@ const FTP_ANONYMOUS = 'ftp.anonymous';
 /** Probes whose facts hold the FTP greeting: the opt-in one runs instead of ftp.banner. */
 const FTP_SOURCES = [FTP_BANNER, FTP_ANONYMOUS] as const;
 
-/** The FTP greeting facts of whichever probe ran on the device (ftp.banner, or ftp.anonymous in its place). */
-function ftpLookup(device: DeviceView): { probe: string; lookup: FactsLookup<FtpFacts> } {
-  for (const probe of FTP_SOURCES) {
-    const lookup = device.facts(probe, FtpFacts);
-    if (lookup.state !== 'absent') return { probe, lookup };
-  }
-  return { probe: FTP_BANNER, lookup: { state: 'absent' } };
-}
-
 /** Security types that encrypt the session (RA2, RA2ne, TLS, VeNCrypt, integrated SSH). */
 const ENCRYPTING_VNC_TYPES = new Set([5, 6, 18, 19, 24]);
 const typeCodes = (types: readonly VncSecurityType[]) => types.map((t) => t.code);
@@ -50,7 +41,7 @@ function exposures(device: DeviceView, protocol: CleartextProtocol): { lookup: F
       return { lookup, probe: 'telnet.banner', ports };
     }
     case 'ftp': {
-      const { probe, lookup } = ftpLookup(device);
+      const { probe, found: lookup } = device.factsOfFirst(FTP_SOURCES, FtpFacts);
       const ports = lookup.state === 'ok' ? lookup.facts.map((f) => ({ port: f.port, cleartext: true, observed: { port: f.port, code: f.facts.code } })) : [];
       return { lookup, probe, ports };
     }
@@ -211,8 +202,8 @@ export const legacyIdentity: IdentityExtractor = (device) => {
   };
   const http = device.facts('http.banner', HttpFacts);
   if (http.state === 'ok') for (const f of http.facts) add(f.facts.server, 'http.banner');
-  const ftp = ftpLookup(device);
-  if (ftp.lookup.state === 'ok') for (const f of ftp.lookup.facts) add(f.facts.softwareHint, ftp.probe);
+  const ftp = device.factsOfFirst(FTP_SOURCES, FtpFacts);
+  if (ftp.found.state === 'ok') for (const f of ftp.found.facts) add(f.facts.softwareHint, ftp.probe);
   const telnet = device.facts('telnet.banner', TelnetFacts);
   if (telnet.state === 'ok') {
     for (const f of telnet.facts)

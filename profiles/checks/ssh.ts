@@ -93,17 +93,8 @@ export function terrapinExposure(lists: SshKexFacts['lists'], k = SSH_KNOWLEDGE)
 
 type Found<F> = Extract<FactsLookup<F>, { state: 'ok' }>;
 
-/** The SSH facts of whichever probe ran on the device (ssh.kexinit, or ssh.auth-methods in its place). */
-function kexLookup(device: DeviceView): { probe: string; found: FactsLookup<SshKexFacts> } {
-  for (const probe of KEX_SOURCES) {
-    const found = device.facts(probe, SshKexFacts);
-    if (found.state !== 'absent') return { probe, found };
-  }
-  return { probe: KEX_PROBE, found: { state: 'absent' } };
-}
-
 function kexFacts(device: DeviceView): Found<SshKexFacts> | Verdict {
-  const { probe, found } = kexLookup(device);
+  const { probe, found } = device.factsOfFirst(KEX_SOURCES, SshKexFacts);
   if (found.state === 'ok') return found;
   if (found.state === 'unavailable') return unavailable(probe, found);
   return notProbedVerdict(device, 'ssh', KEX_PROBE, { port: 'SSH', absent: 'no SSH service found' });
@@ -276,7 +267,7 @@ export const sshCheckKinds: readonly RegisteredCheckKind[] = [algorithmsRated, s
 
 /** `OpenSSH_9.2p1 Debian-2` -> product `OpenSSH 9.2p1`; the SSH software, not the device firmware. */
 export const sshIdentity: IdentityExtractor = (device) => {
-  const { probe, found } = kexLookup(device);
+  const { probe, found } = device.factsOfFirst(KEX_SOURCES, SshKexFacts);
   if (found.state !== 'ok') return [];
   const values = new Set(found.facts.map(({ facts: { identification: id } }) => (id.version ? `${id.software} ${id.version}` : id.software)));
   return [...values].map((value) => ({ field: 'product' as const, value, source: probe }));
