@@ -2,16 +2,15 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CELL_DEVICES, type RunningCell, startCell } from '../fixtures/cell.ts';
-import { startConsoleProcess, startProcess } from './run-process.ts';
+import { startConsoleProcess, startCli } from './run-process.ts';
 
 // Loopback block of this file: 127.86.0.0/16 (cell on 127.86.1.x, console on 127.86.5.10, silent PLC on 127.86.2.1).
-const ROOT = resolve(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'cellcheck-agent-cli-'));
 
-const start = (args: string[]) => startProcess(process.execPath, [join(ROOT, 'agent/cli.ts'), ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1' } });
+const start = (args: string[]) => startCli(args, dir);
 const cli = (args: string[]) => start(args).done;
 
 async function waitFor<T>(what: string, probe: () => T | undefined, ms = 20_000): Promise<T> {

@@ -1,19 +1,16 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningFixture } from '../fixtures/fixture.ts';
 import { startOpcuaFixture } from '../fixtures/opcua/server.ts';
 import { Result } from '../report/result.ts';
-import { runProcess } from './run-process.ts';
+import { runCli } from './run-process.ts';
 
-const ROOT = resolve(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'cellcheck-cli-'));
 let opcua: RunningFixture;
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return runProcess(process.execPath, [join(ROOT, 'agent/cli.ts'), ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1' } });
-}
+const cli = (args: string[]) => runCli(args, dir);
 
 function config(name: string, text: string): string {
   const file = join(dir, name);

@@ -1,17 +1,14 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { base64url } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runProcess, startConsoleProcess } from './run-process.ts';
+import { runCli, startConsoleProcess } from './run-process.ts';
 
-const ROOT = resolve(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'cellcheck-delivery-cli-'));
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return runProcess(process.execPath, [join(ROOT, 'agent/cli.ts'), ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1', ...env } });
-}
+const cli = (args: string[], env: Record<string, string> = {}) => runCli(args, dir, env);
 
 let consoleProc: ChildProcess | undefined;
 /** host:port the console child listens on (port chosen by the system). */

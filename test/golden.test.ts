@@ -19,7 +19,7 @@ import { loadStatements } from '../agent/statements.ts';
 import { type RunningCell, startCell } from '../fixtures/cell.ts';
 import { PROBES } from '../probes/registry.ts';
 import type { Result } from '../report/result.ts';
-import { runProcess } from './run-process.ts';
+import { runCli } from './run-process.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PREFIX = '127.81.0';
@@ -58,9 +58,7 @@ function normalise(value: unknown, key = ''): unknown {
   return value;
 }
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return runProcess(process.execPath, [join(ROOT, 'agent/cli.ts'), ...args], { cwd: out, env: { ...process.env, NO_COLOR: '1' } });
-}
+const cli = (args: string[]) => runCli(args, out);
 
 beforeAll(async () => {
   cell = await startCell({ prefix: PREFIX });

@@ -26,13 +26,24 @@ export function runProcess(command: string, args: readonly string[], options: Sp
   return startProcess(command, args, options).done;
 }
 
+const CLI = join(resolve(import.meta.dirname, '..'), 'agent/cli.ts');
+
+/** Starts the source tree's `cellcheck <args>` in `cwd`, colours off (NO_COLOR) unless `env` says otherwise. */
+export function startCli(args: readonly string[], cwd: string, env: Readonly<Record<string, string>> = {}): { child: ChildProcess; done: Promise<ProcessRun> } {
+  return startProcess(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env } });
+}
+
+/** Runs the source tree's `cellcheck <args>` in `cwd` to its end. */
+export function runCli(args: readonly string[], cwd: string, env: Readonly<Record<string, string>> = {}): Promise<ProcessRun> {
+  return startCli(args, cwd, env).done;
+}
+
 /**
  * Starts `cellcheck console --db <db> --listen <listen>` in its own process; resolves once it says
  * where it listens, with that host:port (the port the system chose when `listen` ends in `:0`).
  */
 export function startConsoleProcess(db: string, listen: string, cwd: string): Promise<{ child: ChildProcess; listen: string }> {
-  const cli = join(resolve(import.meta.dirname, '..'), 'agent/cli.ts');
-  const child = spawn(process.execPath, [cli, 'console', '--db', db, '--listen', listen], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'console', '--db', db, '--listen', listen], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   return new Promise((ready, fail) => {
     child.stderr?.on('data', (b: Buffer) => {

@@ -15,7 +15,7 @@ import { loadJudge } from '../judge-loader.ts';
 import { runScan } from '../run-scan.ts';
 import { readRunDir } from '../rundir.ts';
 import { importDocuments, loadStore } from './store.ts';
-import { runProcess } from '../../test/run-process.ts';
+import { runCli } from '../../test/run-process.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const PREFIX = '127.85.0';
@@ -27,9 +27,7 @@ let demo: Result;
 let demoDir: string;
 let withV3: Result;
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return runProcess(process.execPath, [join(ROOT, 'agent/cli.ts'), ...args], { cwd: out, env: { ...process.env, NO_COLOR: '1' } });
-}
+const cli = (args: string[]) => runCli(args, out);
 
 function device(result: Result, name: string): DeviceResult {
   const d = result.devices.find((x) => x.name === name);

@@ -2,15 +2,13 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runProcess } from '../../test/run-process.ts';
+import { runCli } from '../../test/run-process.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'cellcheck-advisories-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return runProcess(process.execPath, [join(ROOT, 'agent/cli.ts'), ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1' } });
-}
+const cli = (args: string[]) => runCli(args, dir);
 
 describe('cellcheck advisories', () => {
   it('imports a folder, names the rejected file and its reason, exits 1, and lists per vendor', async () => {
