@@ -37,7 +37,7 @@ const storedIds = async () => (await store.listRuns({ limit: 100 })).map((r) => 
 beforeAll(async () => {
   store = await ConsoleStore.open(join(root, 'console.db'));
   const pub = parsePublicKey(pair.publicPem, 'p');
-  token = await store.enrollAgent('agent-a', pub, await keyId(pub), new Date());
+  token = await store.enrollAgent('agent-a', pub, await keyId(pub), new Date(), { zones: ['Line 1'] });
 });
 afterEach(down);
 afterAll(async () => {

@@ -21,7 +21,7 @@ let token: string;
 beforeAll(async () => {
   store = await ConsoleStore.open(join(root, 'console.db'));
   const pub = parsePublicKey(pair.publicPem, 'p');
-  token = await store.enrollAgent('agent-a', pub, await keyId(pub), new Date());
+  token = await store.enrollAgent('agent-a', pub, await keyId(pub), new Date(), { zones: ['Line 1'] });
 });
 afterAll(async () => {
   await store.close();

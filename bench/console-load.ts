@@ -45,11 +45,14 @@ function agents(): Agent[] {
   });
 }
 
+/** One zone per agent, named after it. */
+const zoneOf = (agent: Agent) => `Zone ${agent.id.slice('edge-'.length).padStart(3, '0')}`;
+
 /** Each agent's documents: one clean, one with Telnet opened on the first device (every 7th run), so runs drift. */
 function templates(fleet: Agent[]): { agent: Agent; clean: Result; drifted: Result }[] {
   return fleet.map((agent, i) => {
     const addresses = Array.from({ length: DEVICES }, (_, d) => `10.${Math.floor(i / 250)}.${i % 250}.${d + 10}`);
-    const run = { runId: 'x', zone: `Zone ${String(i).padStart(3, '0')}`, agentId: agent.id, collectedAt: '2026-01-01T00:00:00.000Z', addresses };
+    const run = { runId: 'x', zone: zoneOf(agent), agentId: agent.id, collectedAt: '2026-01-01T00:00:00.000Z', addresses };
     return { agent, clean: fleetResult(run), drifted: fleetResult({ ...run, telnetOnFirst: true }) };
   });
 }
@@ -91,7 +94,7 @@ async function timePage(client: WebClient, path: string): Promise<{ p50: number;
 
 async function measure(kind: string, db: string, port: number, fleet: Agent[], work: ReturnType<typeof templates>) {
   const store = await ConsoleStore.open(db);
-  for (const a of fleet) a.token = await store.enrollAgent(a.id, a.pub, await keyId(a.pub), new Date());
+  for (const a of fleet) a.token = await store.enrollAgent(a.id, a.pub, await keyId(a.pub), new Date(), { zones: [zoneOf(a)] });
   await store.accounts.addUser('viewer', PASSWORD, 'viewer', 'bench', new Date());
   await store.close();
   const child = await startConsoleProcess(db, port);

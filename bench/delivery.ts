@@ -46,7 +46,7 @@ try {
   const spool = new Spool(join(out, 'spool'));
   const spoolMs = await time(ROUNDS, async (i) => spool.put(JSON.stringify(await signResult({ ...result, runId: `spool-${i}` }, key))));
   const store = await ConsoleStore.open(join(out, 'console.db'));
-  const token = await store.enrollAgent(result.agent.id, pub, await keyId(pub), new Date());
+  const token = await store.enrollAgent(result.agent.id, pub, await keyId(pub), new Date(), { zones: [result.zone.name] });
   const svc = await startConsole({ store, host: '127.82.6.200', port: 0 });
   const target = { url: new URL(svc.url), token, timeoutMs: 30_000, proxyEnv: {} };
   const bodies = await Promise.all(Array.from({ length: ROUNDS }, async (_, i) => JSON.stringify(await signResult({ ...result, runId: `ingest-${i}` }, key))));

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { writeAudit } from './audit.ts';
-import { type SqlDb, StoreError } from './db.ts';
-import { DECOY_HASH, hashPassword, passwordProblem, verifyPassword } from './passwords.ts';
+import { type Sql, type SqlDb, StoreError } from './db.ts';
+import { DECOY_HASH, hashPassword, needsRehash, passwordProblem, verifyPassword } from './passwords.ts';
 
 export const ROLES = ['viewer', 'engineer', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -36,6 +36,24 @@ export interface Session {
 export type LoginOutcome = { ok: true; sessionId: string; session: Session } | { ok: false; reason: 'invalid' | 'throttled'; retryAfterS?: number };
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * Counts one login attempt against a key in a single statement (a window older than
+ * THROTTLE.windowMs starts again at 1) and returns the count with its window's start. Both
+ * databases run the upsert under the row's lock, so parallel attempts each get their own count.
+ */
+async function countAttempt(tx: Sql, key: string, at: Date): Promise<{ failures: number; windowStart: string }> {
+  const stale = new Date(at.getTime() - THROTTLE.windowMs).toISOString();
+  const row = await tx.get(
+    `INSERT INTO login_throttle (throttle_key, failures, window_start) VALUES (?, 1, ?)
+      ON CONFLICT (throttle_key) DO UPDATE SET
+        failures = CASE WHEN login_throttle.window_start <= ? THEN 1 ELSE login_throttle.failures + 1 END,
+        window_start = CASE WHEN login_throttle.window_start <= ? THEN excluded.window_start ELSE login_throttle.window_start END
+      RETURNING failures, window_start`,
+    [key, at.toISOString(), stale, stale],
+  );
+  return { failures: Number(row?.failures), windowStart: String(row?.window_start) };
+}
 
 /**
  * People's accounts, separate from agent and reader tokens: scrypt password hashes, sessions
@@ -77,39 +95,35 @@ export class Accounts {
     return rows.map((r) => ({ name: String(r.name), role: String(r.role) as Role, createdAt: String(r.created_at) }));
   }
 
-  /** Checks a password; a name or client over its failure budget is refused before the password is looked at. */
+  /**
+   * Checks a password. The attempt is counted before the password is looked at, in one atomic
+   * upsert per key (client first, then name), so attempts sent in parallel are throttled exactly
+   * like attempts sent one after the other; a successful login takes its own count back.
+   */
   async login(name: string, password: string, client: string, at: Date): Promise<LoginOutcome> {
     const keys = [
-      { key: `user:${name}`, limit: THROTTLE.perUser },
       { key: `client:${client}`, limit: THROTTLE.perClient },
+      { key: `user:${name}`, limit: THROTTLE.perUser },
     ];
     const now = at.getTime();
-    let retryAfterMs = 0;
-    for (const k of keys) {
-      const row = await this.db.get('SELECT failures, window_start FROM login_throttle WHERE throttle_key = ?', [k.key]);
-      const end = row ? Date.parse(String(row.window_start)) + THROTTLE.windowMs : 0;
-      if (row && end > now && Number(row.failures) >= k.limit) retryAfterMs = Math.max(retryAfterMs, end - now);
-    }
+    const retryAfterMs = await this.db.transaction(async (tx) => {
+      for (const k of keys) {
+        const row = await countAttempt(tx, k.key, at);
+        if (row.failures > k.limit) return Math.max(1000, Date.parse(row.windowStart) + THROTTLE.windowMs - now);
+      }
+      return 0;
+    });
     if (retryAfterMs > 0) {
       await writeAudit(this.db, { at: at.toISOString(), actor: '-', action: 'login.throttled', subject: name.slice(0, 64), detail: `client ${client}` });
       return { ok: false, reason: 'throttled', retryAfterS: Math.ceil(retryAfterMs / 1000) };
     }
     const user = await this.db.get('SELECT name, password_hash, role FROM users WHERE name = ?', [name]);
-    const good = await verifyPassword(password, user ? String(user.password_hash) : DECOY_HASH);
-    if (!user || !good) {
-      await this.db.transaction(async (tx) => {
-        for (const k of keys) {
-          const row = await tx.get('SELECT failures, window_start FROM login_throttle WHERE throttle_key = ?', [k.key]);
-          const fresh = !row || Date.parse(String(row.window_start)) + THROTTLE.windowMs <= now;
-          await tx.run(
-            'INSERT INTO login_throttle (throttle_key, failures, window_start) VALUES (?, ?, ?) ON CONFLICT (throttle_key) DO UPDATE SET failures = excluded.failures, window_start = excluded.window_start',
-            [k.key, fresh ? 1 : Number(row.failures) + 1, fresh ? at.toISOString() : String(row.window_start)],
-          );
-        }
-        await writeAudit(tx, { at: at.toISOString(), actor: '-', action: 'login.failed', subject: name.slice(0, 64), detail: `client ${client}` });
-      });
+    const storedHash = user ? String(user.password_hash) : DECOY_HASH;
+    if (!user || !(await verifyPassword(password, storedHash))) {
+      await writeAudit(this.db, { at: at.toISOString(), actor: '-', action: 'login.failed', subject: name.slice(0, 64), detail: `client ${client}` });
       return { ok: false, reason: 'invalid' };
     }
+    const rehashed = needsRehash(storedHash) ? await hashPassword(password) : undefined;
     const sessionId = randomBytes(32).toString('base64url');
     const session: Session = {
       user: String(user.name),
@@ -119,6 +133,8 @@ export class Accounts {
     };
     await this.db.transaction(async (tx) => {
       await tx.run('DELETE FROM login_throttle WHERE throttle_key = ?', [`user:${name}`]);
+      await tx.run('UPDATE login_throttle SET failures = failures - 1 WHERE throttle_key = ? AND failures > 0', [`client:${client}`]);
+      if (rehashed) await tx.run('UPDATE users SET password_hash = ? WHERE name = ? AND password_hash = ?', [rehashed, session.user, storedHash]);
       await tx.run('DELETE FROM sessions WHERE expires_at <= ?', [at.toISOString()]);
       await tx.run('INSERT INTO sessions (id_sha256, user_name, csrf, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)', [
         sha256(sessionId),
@@ -128,7 +144,13 @@ export class Accounts {
         at.toISOString(),
         session.expiresAt,
       ]);
-      await writeAudit(tx, { at: at.toISOString(), actor: session.user, action: 'login', subject: session.user, detail: `client ${client}` });
+      await writeAudit(tx, {
+        at: at.toISOString(),
+        actor: session.user,
+        action: 'login',
+        subject: session.user,
+        detail: `client ${client}${rehashed ? '; password hash raised to the current cost' : ''}`,
+      });
     });
     return { ok: true, sessionId, session };
   }

@@ -8,6 +8,7 @@ import type { ConsoleStore, StoredRun } from './store.ts';
 export interface ApiReply {
   readonly status: number;
   readonly body: unknown;
+  readonly headers?: Record<string, string>;
 }
 
 export function apiError(status: number, error: string, reason: string): ApiReply {
@@ -29,14 +30,20 @@ function bearer(authorization: string | undefined): string | undefined {
   return m?.[1];
 }
 
-/**
- * POST /api/v1/results. A result is stored once per run id: an identical re-send is acknowledged
- * again (200), other content under a stored run id is a replay (409).
- */
-export async function postResult(store: ConsoleStore, authorization: string | undefined, body: string, now: Date): Promise<ApiReply> {
+/** The enrolled agent a bearer token belongs to, or the 401 reply; read from the headers alone, before any body. */
+export async function authenticateAgent(store: ConsoleStore, authorization: string | undefined): Promise<string | ApiReply> {
   const token = bearer(authorization);
   const agentId = token === undefined ? undefined : await store.agentOfToken(token);
-  if (agentId === undefined) return apiError(401, 'unknown-agent', 'missing bearer token, or a token of no enrolled agent');
+  return agentId ?? apiError(401, 'unknown-agent', 'missing bearer token, or a token of no enrolled agent');
+}
+
+/**
+ * POST /api/v1/results, for an authenticated agent. A result is stored once per run id: an
+ * identical re-send is acknowledged again (200), other content under a stored run id is a replay
+ * (409). The agent must be bound to the result's zone, and the result may not claim a collection
+ * time further ahead of the console's clock than `maxSkewMs` (it would stay a zone's latest run).
+ */
+export async function postResult(store: ConsoleStore, agentId: string, body: string, now: Date, maxSkewMs: number): Promise<ApiReply> {
   let json: unknown;
   try {
     json = JSON.parse(body);
@@ -46,6 +53,20 @@ export async function postResult(store: ConsoleStore, authorization: string | un
   const v = await verifySignedResult(json, await store.agentKeys(agentId));
   if (!v.ok) return apiError(VERIFY_STATUS[v.failure], v.failure, v.failure === 'unknown-key' ? `${v.reason}: not enrolled for agent ${agentId}` : v.reason);
   if (v.result.agent.id !== agentId) return apiError(403, 'agent-mismatch', `the token is agent ${agentId}'s, the result is agent ${v.result.agent.id}'s`);
+  const zones = await store.agentZones(agentId);
+  if (!zones.includes('*') && !zones.includes(v.result.zone.name))
+    return apiError(
+      403,
+      'zone-not-allowed',
+      `agent ${agentId} may post results of ${zones.length ? `zone(s) ${zones.map((z) => JSON.stringify(z)).join(', ')}` : 'no zone'}, not of zone ${JSON.stringify(v.result.zone.name)} (an admin binds it: cellcheck console enroll --agent ${agentId} --key PUB --zone ZONE)`,
+    );
+  const aheadMs = Date.parse(v.result.collectedAt) - now.getTime();
+  if (aheadMs > maxSkewMs)
+    return apiError(
+      422,
+      'clock-skew',
+      `collectedAt ${v.result.collectedAt} is ${Math.round(aheadMs / 60_000)} minute(s) ahead of the console's clock (at most ${Math.round(maxSkewMs / 60_000)} accepted): check the agent's clock`,
+    );
   const payloadSha256 = createHash('sha256').update(v.payload).digest('hex');
   const known = await alreadyStored(store, v.result.runId, agentId, payloadSha256);
   if (known) return known;

@@ -3,6 +3,7 @@ import type { Sql } from './db.ts';
 
 export const AUDIT_ACTIONS = [
   'agent.enroll',
+  'agent.zones',
   'reader.enroll',
   'run.delete',
   'user.add',

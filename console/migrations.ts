@@ -1,3 +1,4 @@
+import { bindZones } from './agent-zones.ts';
 import type { Sql, SqlDb } from './db.ts';
 import { deviceColumns, resultOfEnvelope, runColumns } from './payload.ts';
 
@@ -71,6 +72,22 @@ const MIGRATIONS: readonly Migration[] = [
             [d.zone, d.collectedAt, d.name, d.role, d.meetsTarget, d.gaps, d.slT, d.demonstrated, d.ceiling, String(row.run_id), d.address],
           );
       }
+    },
+  },
+  {
+    version: 3,
+    statements: [
+      // The zones each agent may post results of ('*': every zone).
+      'CREATE TABLE agent_zones (agent_id TEXT NOT NULL REFERENCES agents(id), zone TEXT NOT NULL, PRIMARY KEY (agent_id, zone))',
+    ],
+    // Agents enrolled before zones were bound keep the zones they have posted for, and only those;
+    // each binding is in the audit log for an admin to review. An agent that never posted gets none.
+    backfill: async (tx) => {
+      const at = new Date();
+      const posted = new Map<string, string[]>();
+      for (const row of await tx.all('SELECT DISTINCT r.agent_id, r.zone FROM results r JOIN agents a ON a.id = r.agent_id'))
+        posted.set(String(row.agent_id), [...(posted.get(String(row.agent_id)) ?? []), String(row.zone)]);
+      for (const [agent, zones] of posted) await bindZones(tx, agent, zones.sort(), at, 'migration');
     },
   },
 ];

@@ -62,9 +62,9 @@ beforeAll(async () => {
   store = await ConsoleStore.open(join(dir, 'console.db'));
   const now = new Date('2026-02-01T00:00:00Z');
   const pubA = parsePublicKey(keyA.publicPem, 'a.pub');
-  tokenA = await store.enrollAgent('agent-a', pubA, await keyId(pubA), now);
+  tokenA = await store.enrollAgent('agent-a', pubA, await keyId(pubA), now, { zones: ['Line 1', 'Line 2'] });
   const pubB = parsePublicKey(keyB.publicPem, 'b.pub');
-  tokenB = await store.enrollAgent('agent-b', pubB, await keyId(pubB), now);
+  tokenB = await store.enrollAgent('agent-b', pubB, await keyId(pubB), now, { zones: ['Line 1'] });
   readerToken = await store.addReader('auditor', now);
   consoleSvc = await startConsole({ store, host: '127.82.1.1', port: 0, maxBodyBytes: MAX_BODY, now: () => new Date('2026-02-01T12:00:00Z') });
 });
@@ -256,7 +256,19 @@ describe('console/openapi.yaml', () => {
       paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
     };
     expect(Object.keys(doc.paths)).toEqual(['/api/v1/results', '/api/v1/results/{runId}']);
-    expect(Object.keys(doc.paths['/api/v1/results']?.post?.responses ?? {}).sort()).toEqual(['200', '201', '400', '401', '403', '409', '413', '415', '422']);
+    expect(Object.keys(doc.paths['/api/v1/results']?.post?.responses ?? {}).sort()).toEqual([
+      '200',
+      '201',
+      '400',
+      '401',
+      '403',
+      '409',
+      '413',
+      '415',
+      '422',
+      '503',
+    ]);
     expect(Object.keys(doc.paths['/api/v1/results']?.get?.responses ?? {}).sort()).toEqual(['200', '400', '401']);
+    expect(Object.keys(doc.paths['/api/v1/results/{runId}']?.get?.responses ?? {}).sort()).toEqual(['200', '400', '401', '404']);
   });
 });

@@ -1,11 +1,14 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { type ApiReply, apiError, getResult, listResults, postResult } from './api.ts';
+import { type ApiReply, apiError, authenticateAgent, getResult, listResults, postResult } from './api.ts';
+import { InFlightBytes, withBody } from './body.ts';
 import type { ConsoleStore } from './store.ts';
-import { handleWeb, type WebReply } from './web/routes.ts';
+import { handleWeb } from './web/routes.ts';
 
 export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
+/** How far ahead of the console's clock a result's collection time may be. */
+export const DEFAULT_MAX_CLOCK_SKEW_MS = 10 * 60_000;
 const RESULTS = '/api/v1/results';
 const ACCEPTED_TYPES = new Set(['application/json', 'application/jose+json']);
 
@@ -22,6 +25,9 @@ export interface ConsoleOptions {
   readonly port: number;
   readonly tls?: ConsoleTls;
   readonly maxBodyBytes?: number;
+  /** Bytes of upload bodies held at once across all requests (default: twice `maxBodyBytes`); beyond it, 503. */
+  readonly maxInFlightBytes?: number;
+  readonly maxClockSkewMs?: number;
   readonly now?: () => Date;
   /** One JSON object per request (never a token or a body). */
   readonly log?: (entry: Record<string, unknown>) => void;
@@ -32,93 +38,127 @@ export interface RunningConsole {
   close(): Promise<void>;
 }
 
-type Body = { ok: true; text: string } | { ok: false; reply: ApiReply };
-
-/** Reads a request body up to `max` bytes; beyond that it stops reading and answers 413. */
-function readBody(req: http.IncomingMessage, max: number): Promise<Body> {
-  const declared = Number(req.headers['content-length'] ?? Number.NaN);
-  const tooLarge: Body = { ok: false, reply: apiError(413, 'too-large', `the body exceeds ${max} bytes`) };
-  if (declared > max) return Promise.resolve(tooLarge);
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (b: Buffer) => {
-      size += b.length;
-      if (size > max) {
-        req.removeAllListeners('data');
-        req.pause();
-        resolve(tooLarge);
-      } else chunks.push(b);
-    });
-    req.on('end', () => resolve({ ok: true, text: Buffer.concat(chunks).toString('utf8') }));
-    req.on('error', () => resolve({ ok: false, reply: apiError(400, 'malformed', 'the body was cut off') }));
-  });
+/** What any handler answers: a status, headers and a body, written by the one guarded writer below. */
+export interface Reply {
+  readonly status: number;
+  readonly headers: Record<string, string | string[]>;
+  readonly body: string;
+  /** Extra fields for the request's log line. */
+  readonly log?: Record<string, unknown>;
 }
 
-async function route(req: http.IncomingMessage, options: ConsoleOptions): Promise<ApiReply> {
-  const url = new URL(req.url ?? '/', 'http://console');
-  const now = options.now ?? (() => new Date());
+interface Served {
+  readonly options: ConsoleOptions;
+  readonly now: () => Date;
+  readonly inFlight: InFlightBytes;
+}
+
+/** The ingest and read API. The caller is authenticated from the headers before any body byte is read. */
+async function routeApi(req: http.IncomingMessage, url: URL, s: Served): Promise<ApiReply> {
+  const { store } = s.options;
   const auth = req.headers.authorization;
   if (url.pathname === RESULTS) {
-    if (req.method === 'GET') return listResults(options.store, auth, url.searchParams);
+    if (req.method === 'GET') return listResults(store, auth, url.searchParams);
     if (req.method !== 'POST') return apiError(405, 'method-not-allowed', `${req.method} is not served on ${RESULTS}`);
+    const agent = await authenticateAgent(store, auth);
+    if (typeof agent !== 'string') return agent;
     const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     if (!ACCEPTED_TYPES.has(type)) return apiError(415, 'unsupported-media-type', 'send the signed result as application/jose+json or application/json');
-    const body = await readBody(req, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
-    return body.ok ? postResult(options.store, auth, body.text, now()) : body.reply;
+    const max = s.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    return withBody(req, max, s.inFlight, async (body) => {
+      if (body.ok) return postResult(store, agent, body.text, s.now(), s.options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS);
+      if (body.problem === 'too-large') return apiError(413, 'too-large', `the body exceeds ${max} bytes`);
+      if (body.problem === 'busy')
+        return { ...apiError(503, 'busy', 'the console holds as many upload bytes as it may; send again later'), headers: { 'retry-after': '5' } };
+      return apiError(400, 'malformed', 'the body was cut off');
+    });
   }
   if (url.pathname.startsWith(`${RESULTS}/`)) {
     if (req.method !== 'GET') return apiError(405, 'method-not-allowed', `${req.method} is not served here`);
-    return getResult(options.store, auth, decodeURIComponent(url.pathname.slice(RESULTS.length + 1)));
+    let runId: string;
+    try {
+      runId = decodeURIComponent(url.pathname.slice(RESULTS.length + 1));
+    } catch {
+      return apiError(400, 'bad-path', 'the run id in the path is not valid percent-encoding');
+    }
+    return getResult(store, auth, runId);
   }
   return apiError(404, 'not-found', `no such path: ${url.pathname}`);
 }
 
-/** Pages for people: HTML (or an export), with their own status and headers. */
-function serveWeb(req: http.IncomingMessage, res: http.ServerResponse, options: ConsoleOptions): void {
-  const now = options.now ?? (() => new Date());
-  handleWeb(req, { store: options.store, secure: options.tls !== undefined, now })
-    .catch(
-      (err: unknown): WebReply => ({
+function jsonReply(reply: ApiReply): Reply {
+  const body = reply.body as { error?: string; runId?: string };
+  return {
+    status: reply.status,
+    headers: { 'content-type': 'application/json', ...reply.headers },
+    body: `${JSON.stringify(reply.body)}\n`,
+    log: { ...(body.error ? { error: body.error } : {}), ...(body.runId ? { runId: body.runId } : {}) },
+  };
+}
+
+async function dispatch(req: http.IncomingMessage, s: Served): Promise<Reply> {
+  const url = new URL(req.url ?? '/', 'http://console');
+  if (url.pathname.startsWith('/api/')) return jsonReply(await routeApi(req, url, s));
+  return handleWeb(req, { store: s.options.store, secure: s.options.tls !== undefined, now: s.now, inFlight: s.inFlight });
+}
+
+const isApi = (req: http.IncomingMessage) => (req.url ?? '/').startsWith('/api/');
+
+/** The reply for a request whose handler failed: no detail for the client, the reason in the log. */
+function internalError(req: http.IncomingMessage): Reply {
+  return isApi(req)
+    ? jsonReply(apiError(500, 'internal', 'the console failed on this request; its log says why'))
+    : {
         status: 500,
         headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
-        body: `The console failed on this request: ${(err as Error).message}\n`,
-      }),
-    )
-    .then((reply) => {
-      res.writeHead(reply.status, { ...reply.headers, 'content-length': Buffer.byteLength(reply.body), ...(req.readableEnded ? {} : { connection: 'close' }) });
-      res.end(reply.body);
-      options.log?.({ at: new Date().toISOString(), method: req.method, path: req.url?.split('?')[0], status: reply.status });
-    });
+        body: 'The console failed on this request; its log says why.\n',
+      };
+}
+
+function write(req: http.IncomingMessage, res: http.ServerResponse, reply: Reply): void {
+  // An unread body (refused before reading, too large) is not drained: close instead of reading it.
+  const close = req.readableEnded ? {} : { connection: 'close' };
+  res.writeHead(reply.status, { ...reply.headers, 'content-length': Buffer.byteLength(reply.body), ...close });
+  res.end(reply.body);
+}
+
+/**
+ * Wraps a request handler so that nothing it does can end the process: a handler that throws,
+ * or a reply that cannot be written (a header with a forbidden character), becomes a 500 reply
+ * and a log line naming the error. Every request passes through here.
+ */
+export function guarded(handle: (req: http.IncomingMessage) => Promise<Reply>, log?: (entry: Record<string, unknown>) => void): http.RequestListener {
+  return (req, res) => {
+    const line = (status: number, extra: Record<string, unknown> = {}) =>
+      log?.({ at: new Date().toISOString(), method: req.method, path: req.url?.split('?')[0], status, ...extra });
+    const failed = (err: unknown) => {
+      line(500, { error: 'internal', detail: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+      try {
+        if (!res.headersSent) write(req, res, internalError(req));
+        else res.destroy();
+      } catch {
+        res.destroy();
+      }
+    };
+    handle(req).then((reply) => {
+      try {
+        write(req, res, reply);
+        line(reply.status, reply.log);
+      } catch (err) {
+        failed(err);
+      }
+    }, failed);
+  };
 }
 
 /** Starts the console (web pages and the ingest API); HTTPS when `tls` is given. */
 export function startConsole(options: ConsoleOptions): Promise<RunningConsole> {
-  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    if (!(req.url ?? '/').startsWith('/api/')) return serveWeb(req, res, options);
-    route(req, options)
-      .catch((err: unknown) => apiError(500, 'internal', `the console failed on this request: ${(err as Error).message}`))
-      .then((reply) => {
-        const text = `${JSON.stringify(reply.body)}\n`;
-        // An unread body (too large, refused early) is not drained: close instead of reading it.
-        const close = !req.readableEnded;
-        res.writeHead(reply.status, {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(text),
-          ...(close ? { connection: 'close' } : {}),
-        });
-        res.end(text);
-        const body = reply.body as { error?: string; runId?: string; status?: string };
-        options.log?.({
-          at: new Date().toISOString(),
-          method: req.method,
-          path: req.url?.split('?')[0],
-          status: reply.status,
-          ...(body.error ? { error: body.error } : {}),
-          ...(body.runId ? { runId: body.runId } : {}),
-        });
-      });
+  const served: Served = {
+    options,
+    now: options.now ?? (() => new Date()),
+    inFlight: new InFlightBytes(options.maxInFlightBytes ?? 2 * (options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)),
   };
+  const handler = guarded((req) => dispatch(req, served), options.log);
   const tls = options.tls;
   const server = tls
     ? https.createServer({ cert: tls.cert, key: tls.key, ...(tls.clientCa ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true } : {}) }, handler)

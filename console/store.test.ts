@@ -1,3 +1,4 @@
+import { scryptSync } from 'node:crypto';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { keyId, newSigningKeyPair, parsePublicKey } from '../report/keys.ts';
@@ -75,7 +76,7 @@ for (const k of kinds) {
 
     it('stores runs with per-device rows, lists them, and deletes one with an audit entry', async () => {
       const store = await ConsoleStore.open(await k.fresh('runs'));
-      await store.enrollAgent('edge-1', pub, await keyId(pub), T0);
+      await store.enrollAgent('edge-1', pub, await keyId(pub), T0, { zones: ['*'] });
       expect(await ingest(store, 'r1', 'Line 1', '2026-03-01T08:00:00.000Z', ['127.87.1.10', '127.87.1.9'])).toBe('stored');
       expect(await ingest(store, 'r2', 'Line 1', '2026-03-02T08:00:00.000Z', ['127.87.1.10'])).toBe('stored');
       expect(await ingest(store, 'r3', 'Line 2', '2026-03-01T09:00:00.000Z', ['127.87.1.20'])).toBe('stored');
@@ -98,9 +99,16 @@ for (const k of kinds) {
       expect(await store.deleteRun('r2', 'erin', T0)).toBe(false);
       expect((await zoneOverview(store.db, { zone: 'Line 1' }))[0]?.latest.runId).toBe('r1');
       const audit = await listAudit(store.db, { limit: 10 });
-      expect(audit.map((e) => [e.actor, e.action, e.subject])).toEqual([
-        ['erin', 'run.delete', 'r2'],
-        ['cli', 'agent.enroll', 'edge-1'],
+      expect(audit[0]).toMatchObject({ actor: 'erin', action: 'run.delete', subject: 'r2' });
+      // Enrolment and its zone binding share one instant: their order in the log is not defined.
+      expect(
+        audit
+          .slice(1)
+          .map((e) => [e.actor, e.action, e.subject, e.detail.startsWith('key ') ? 'key' : e.detail])
+          .sort(),
+      ).toEqual([
+        ['cli', 'agent.enroll', 'edge-1', 'key'],
+        ['cli', 'agent.zones', 'edge-1', 'every zone (*): may post results of any zone'],
       ]);
       await store.close();
     });
@@ -114,7 +122,7 @@ for (const k of kinds) {
       await expect(acc.addUser('bob', 'short', 'viewer', 'cli', T0)).rejects.toThrow('at least 12 characters');
       await expect(acc.addUser('bad name', 'a long enough password', 'viewer', 'cli', T0)).rejects.toThrow('user name');
       const stored = await store.db.get('SELECT password_hash FROM users WHERE name = ?', ['ada']);
-      expect(String(stored?.password_hash)).toMatch(/^scrypt\$16384\$8\$1\$/);
+      expect(String(stored?.password_hash)).toMatch(/^scrypt\$131072\$8\$1\$/);
       expect(String(stored?.password_hash)).not.toContain('horse');
 
       expect(await acc.login('ada', 'wrong password!', '127.87.1.50', T0)).toEqual({ ok: false, reason: 'invalid' });
@@ -153,6 +161,39 @@ for (const k of kinds) {
       expect(JSON.stringify(await listAudit(store.db, { limit: 100 }))).not.toContain('horse');
       await store.close();
     });
+
+    it('throttles logins sent all at once exactly like logins sent one after the other', async () => {
+      const store = await ConsoleStore.open(await k.fresh('parallel'));
+      const acc = store.accounts;
+      await acc.addUser('ada', 'correct horse battery', 'engineer', 'cli', T0);
+      const wrong = Array.from({ length: 39 }, (_, i) => acc.login('ada', `wrong password ${i}`, '127.87.1.60', T0));
+      const outcomes = await Promise.all([...wrong, acc.login('ada', 'correct horse battery', '127.87.1.60', T0)]);
+      // The first perUser attempts are checked; every later one, the right password last among them, is refused unchecked.
+      expect(outcomes.filter((o) => !o.ok && o.reason === 'invalid').length).toBe(THROTTLE.perUser);
+      expect(outcomes.at(-1)).toMatchObject({ ok: false, reason: 'throttled' });
+      const audit = await listAudit(store.db, { limit: 100 });
+      expect(audit.filter((e) => e.action === 'login.failed').length).toBe(THROTTLE.perUser);
+      expect(audit.filter((e) => e.action === 'login.throttled').length).toBe(40 - THROTTLE.perUser);
+      // Per address too: names spread over many attempts from one client stop at perClient.
+      const spread = await Promise.all(Array.from({ length: 30 }, (_, i) => acc.login(`user${i}`, 'some password', '127.87.1.61', T0)));
+      expect(spread.filter((o) => !o.ok && o.reason === 'invalid').length).toBe(THROTTLE.perClient);
+      await store.close();
+    });
+
+    it('raises a stored hash of a lower scrypt cost at the next successful login', async () => {
+      const store = await ConsoleStore.open(await k.fresh('rehash'));
+      const salt = Buffer.alloc(16, 7);
+      const oldKey = scryptSync('correct horse battery', salt, 32, { N: 16384, r: 8, p: 1 });
+      const oldHash = ['scrypt', 16384, 8, 1, salt.toString('base64url'), oldKey.toString('base64url')].join('$');
+      await store.db.run('INSERT INTO users (name, password_hash, role, created_at) VALUES (?, ?, ?, ?)', ['old', oldHash, 'viewer', T0.toISOString()]);
+      expect(await store.accounts.login('old', 'not the password', '127.87.1.62', T0)).toEqual({ ok: false, reason: 'invalid' });
+      expect(String((await store.db.get('SELECT password_hash FROM users WHERE name = ?', ['old']))?.password_hash)).toBe(oldHash);
+      expect((await store.accounts.login('old', 'correct horse battery', '127.87.1.62', T0)).ok).toBe(true);
+      const raised = String((await store.db.get('SELECT password_hash FROM users WHERE name = ?', ['old']))?.password_hash);
+      expect(raised).toMatch(/^scrypt\$131072\$8\$1\$/);
+      expect((await store.accounts.login('old', 'correct horse battery', '127.87.1.62', T0)).ok).toBe(true);
+      await store.close();
+    });
   });
 }
 
@@ -183,8 +224,15 @@ CREATE TABLE result_devices (run_id TEXT NOT NULL REFERENCES results(run_id), ad
       '{"status":"verified","alg":"EdDSA","kid":"k","verifiedAt":"2026-01-01T00:01:00.000Z"}',
     );
     db.prepare('INSERT INTO result_devices VALUES (?, ?)').run('old-1', '127.87.1.30');
+    for (const agent of ['a', 'never-posted']) db.prepare('INSERT INTO agents VALUES (?, ?, ?)').run(agent, `token-of-${agent}`, '2026-01-01T00:00:00.000Z');
     db.close();
     const store = await ConsoleStore.open(file);
+    // Agents enrolled before zone binding keep the zones they posted for, and only those, audited.
+    expect(await store.agentZones('a')).toEqual(['Legacy']);
+    expect(await store.agentZones('never-posted')).toEqual([]);
+    expect((await listAudit(store.db, { action: 'agent.zones', limit: 5 })).map((e) => [e.actor, e.subject, e.detail])).toEqual([
+      ['migration', 'a', 'zones "Legacy"'],
+    ]);
     const [zone] = await zoneOverview(store.db);
     expect(zone).toMatchObject({ zone: 'Legacy', slT: [2, 2, 2, 2, 2, 2, 2], devices: 1, latest: { runId: 'old-1' } });
     expect((await deviceHistory(store.db, 'Legacy', '127.87.1.30', 5))[0]).toMatchObject({ role: 'plc', slT: [2, 2, 2, 2, 2, 2, 2] });

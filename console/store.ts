@@ -1,6 +1,7 @@
 import { createHash, createPublicKey, type KeyObject, randomBytes } from 'node:crypto';
 import type { Result } from '../report/result.ts';
 import { Accounts, type SessionPolicy } from './accounts.ts';
+import { bindZones } from './agent-zones.ts';
 import { writeAudit } from './audit.ts';
 import { openDb, type SqlDb, type SqlRow, StoreError } from './db.ts';
 import { migrate } from './migrations.ts';
@@ -74,13 +75,30 @@ export class ConsoleStore {
     return this.db.close();
   }
 
-  /** Enrols (or re-enrols) an agent with a public key; returns its new bearer token, shown once. */
-  async enrollAgent(agentId: string, publicKey: KeyObject, kid: string, at: Date, actor = 'cli'): Promise<string> {
+  /**
+   * Enrols (or re-enrols) an agent with a public key; returns its new bearer token, shown once.
+   * `zones` are the zones whose results it may post (`*`: every zone); they replace its earlier
+   * ones. A new agent must be given at least one; a re-enrolment without zones keeps them.
+   */
+  async enrollAgent(
+    agentId: string,
+    publicKey: KeyObject,
+    kid: string,
+    at: Date,
+    binding: { zones?: readonly string[]; actor?: string } = {},
+  ): Promise<string> {
     const token = newToken();
+    const actor = binding.actor ?? 'cli';
     const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const zones = [...new Set(binding.zones ?? [])];
+    const badZone = zones.find((z) => z.trim() === '' || z.length > 200);
+    if (badZone !== undefined) throw new StoreError(`zone ${JSON.stringify(badZone)}: a zone name is 1 to 200 characters, not blank`);
     await this.db.transaction(async (tx) => {
       const owner = await tx.get('SELECT agent_id FROM agent_keys WHERE kid = ?', [kid]);
       if (owner && owner.agent_id !== agentId) throw new StoreError(`key ${kid} is already enrolled for agent ${String(owner.agent_id)}`);
+      const known = await tx.get('SELECT 1 AS one FROM agents WHERE id = ?', [agentId]);
+      if (!known && zones.length === 0)
+        throw new StoreError(`agent ${agentId} is new: name the zone(s) whose results it may post (--zone ZONE, repeatable; --zone '*' for every zone)`);
       await tx.run('INSERT INTO agents (id, token_sha256, enrolled_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET token_sha256 = excluded.token_sha256', [
         agentId,
         sha256(token),
@@ -93,8 +111,15 @@ export class ConsoleStore {
         at.toISOString(),
       ]);
       await writeAudit(tx, { at: at.toISOString(), actor, action: 'agent.enroll', subject: agentId, detail: `key ${kid}` });
+      if (zones.length > 0) await bindZones(tx, agentId, zones, at, actor);
     });
     return token;
+  }
+
+  /** The zones an agent may post results of; `*` stands for every zone. */
+  async agentZones(agentId: string): Promise<string[]> {
+    const rows = await this.db.all('SELECT zone FROM agent_zones WHERE agent_id = ?', [agentId]);
+    return rows.map((r) => String(r.zone)).sort();
   }
 
   /** A token that may list and read stored results (not post them). */

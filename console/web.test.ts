@@ -23,7 +23,7 @@ const PASSWORD = 'a long test password';
 async function populated(location: string, host: string) {
   const store = await ConsoleStore.open(location);
   const svc = await startConsole({ store, host, port: 0 });
-  const token = await store.enrollAgent('edge-1', pub, await keyId(pub), new Date());
+  const token = await store.enrollAgent('edge-1', pub, await keyId(pub), new Date(), { zones: ['Line 1', 'Line 2 <b>'] });
   for (const [name, role] of [
     ['vera', 'viewer'],
     ['eric', 'engineer'],
@@ -201,7 +201,7 @@ describe.skipIf(pgKind?.skip !== undefined)(`two console instances on one Postgr
       expect(token).toBeUndefined(); // the key is edge-1's already: the store says so whichever instance is asked
       const agentKey = newSigningKeyPair();
       const pub2 = parsePublicKey(agentKey.publicPem, 'p2');
-      const token2 = await storeB.enrollAgent('edge-2', pub2, await keyId(pub2), new Date());
+      const token2 = await storeB.enrollAgent('edge-2', pub2, await keyId(pub2), new Date(), { zones: ['Line 3'] });
       const posted = await uploadResult(
         b.url,
         token2,

@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { base64url, decodeProtectedHeader, FlattenedSign, flattenedVerify } from 'jose';
 import { z } from 'zod';
+import { jsonBoundsProblem } from './json-bounds.ts';
 import { keyId } from './keys.ts';
 import { Result } from './result.ts';
 
@@ -93,6 +94,8 @@ export async function verifySignedResult(input: unknown, keys: ReadonlyMap<strin
   } catch {
     return fail('malformed-document', 'the signed payload is not UTF-8 JSON');
   }
+  const outOfBounds = jsonBoundsProblem(json);
+  if (outOfBounds) return fail('malformed-document', `the signed payload is out of bounds: ${outOfBounds}`);
   if (canonicalJson(json) !== payload) return fail('malformed-document', 'the signed payload is not in canonical form (RFC 8785)');
   const result = Result.safeParse(json);
   if (!result.success)

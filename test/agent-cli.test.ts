@@ -46,7 +46,7 @@ beforeAll(async () => {
   consoleProc = started.child;
   const listen = started.listen;
   expect((await cli(['keygen', '--out', 'keys'])).code).toBe(0);
-  const enrolled = await cli(['console', 'enroll', '--db', 'console.db', '--agent', 'edge-86', '--key', 'keys/signing.pub']);
+  const enrolled = await cli(['console', 'enroll', '--db', 'console.db', '--agent', 'edge-86', '--key', 'keys/signing.pub', '--zone', 'Simulated cell (demo)']);
   expect(enrolled.code).toBe(0);
   writeFileSync(join(dir, 'token'), `${enrolled.stdout.trim().split('\n').at(-1)}\n`);
   baseConfig = `${cell.config}signing: { keyFile: keys/signing.key, agentId: edge-86 }\nupload: { url: 'http://${listen}', tokenFile: token, spoolDir: spool, retry: { attempts: 1 } }\n`;

@@ -46,8 +46,8 @@ for (const [i, k] of kinds.entries()) {
     beforeAll(async () => {
       store = await ConsoleStore.open(await k.fresh('browser'));
       svc = await startConsole({ store, host: `127.87.3.${10 + i}`, port: 0 });
-      tokens.edge1 = await store.enrollAgent('edge-1', edge1.pub, await keyId(edge1.pub), new Date());
-      tokens.edge2 = await store.enrollAgent('edge-2', edge2.pub, await keyId(edge2.pub), new Date());
+      tokens.edge1 = await store.enrollAgent('edge-1', edge1.pub, await keyId(edge1.pub), new Date(), { zones: ['Packaging line 1'] });
+      tokens.edge2 = await store.enrollAgent('edge-2', edge2.pub, await keyId(edge2.pub), new Date(), { zones: ['Packaging line 2'] });
       await store.accounts.addUser('sec-eng', PASSWORD, 'engineer', 'cli', new Date());
       const line1 = (runId: string, day: number, telnetOnFirst: boolean) =>
         fleetResult({

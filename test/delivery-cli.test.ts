@@ -77,7 +77,7 @@ describe('keys, signing and verification from the command line', () => {
   });
 
   it('console enroll + scan --upload: the console stores the signed run; a reader lists it', async () => {
-    const enrol = await cli(['console', 'enroll', '--db', 'console.db', '--agent', 'edge-1', '--key', 'keys/signing.pub']);
+    const enrol = await cli(['console', 'enroll', '--db', 'console.db', '--agent', 'edge-1', '--key', 'keys/signing.pub', '--zone', 'uploaded']);
     expect(enrol.code).toBe(0);
     expect(enrol.stdout).toContain(`Enrolled agent edge-1 with key ${kid}`);
     const reader = await cli(['console', 'enroll', '--db', 'console.db', '--reader', 'auditor']);

@@ -127,14 +127,21 @@ const enrollCommand: CommandModule = {
       .option('db', DB_OPTION)
       .option('agent', { type: 'string', describe: 'agent id (as in the results: agent.id)' })
       .option('key', { type: 'string', describe: "the agent's public key (signing.pub from cellcheck keygen)" })
+      .option('zone', {
+        type: 'string',
+        array: true,
+        describe:
+          "with --agent: a zone whose results the agent may post (repeatable; '*' for every zone). Replaces its zones; a re-enrolment without --zone keeps them",
+      })
       .option('reader', { type: 'string', describe: 'name of a reader who may list and read results' })
       .check((a) => {
-        if ((a.agent === undefined) === (a.reader === undefined)) throw new UsageError('give either --agent ID --key PUB, or --reader NAME');
+        if ((a.agent === undefined) === (a.reader === undefined)) throw new UsageError('give either --agent ID --key PUB --zone ZONE, or --reader NAME');
         if (a.agent !== undefined && a.key === undefined) throw new UsageError('--agent needs --key PUB');
+        if (a.reader !== undefined && a.zone !== undefined) throw new UsageError('--zone goes with --agent: a reader reads every zone');
         return true;
       }),
   handler: async (argv) => {
-    const a = argv as unknown as { db: string; agent?: string; key?: string; reader?: string };
+    const a = argv as unknown as { db: string; agent?: string; key?: string; zone?: string[]; reader?: string };
     const store = await openStore(a.db);
     try {
       if (a.agent !== undefined && a.key !== undefined) {
@@ -142,12 +149,13 @@ const enrollCommand: CommandModule = {
         const kid = await keyId(key);
         let token: string;
         try {
-          token = await store.enrollAgent(a.agent, key, kid, new Date());
+          token = await store.enrollAgent(a.agent, key, kid, new Date(), a.zone ? { zones: a.zone.map(String) } : {});
         } catch (err) {
           throw new UsageError((err as Error).message);
         }
+        const zones = await store.agentZones(a.agent);
         process.stdout.write(
-          `Enrolled agent ${a.agent} with key ${kid}.\nBearer token (shown once; give it to the agent as upload.tokenFile or upload.tokenEnv):\n${token}\n`,
+          `Enrolled agent ${a.agent} with key ${kid}; it may post results of ${zones.includes('*') ? 'every zone' : `zone(s) ${zones.join(', ')}`}.\nBearer token (shown once; give it to the agent as upload.tokenFile or upload.tokenEnv):\n${token}\n`,
         );
       } else if (a.reader !== undefined) {
         const token = await store.addReader(a.reader, new Date());
@@ -167,12 +175,22 @@ export const consoleCommand: CommandModule = {
       .command(enrollCommand)
       .command(userCommand)
       .option('db', { ...DB_OPTION, describe: 'console database: a SQLite file (created if missing), or postgres://user@host/db' })
-      .option('session-idle-minutes', { type: 'number', default: 30, describe: 'a web session unused this long ends (it ends 12 h after login in any case)' })
+      .option('session-idle-minutes', { type: 'number', default: 30, describe: 'a web session unused this long ends' })
+      .option('session-max-hours', { type: 'number', default: 12, describe: 'a web session ends this long after login, used or not' })
+      .option('max-clock-skew-minutes', {
+        type: 'number',
+        default: 10,
+        describe: "refuse a result collected more than this far ahead of the console's clock",
+      })
       .option('listen', { type: 'string', default: '127.0.0.1:8443', describe: 'HOST:PORT to listen on' })
       .option('tls-cert', { type: 'string', describe: "server certificate (PEM), issued by the operator's CA" })
       .option('tls-key', { type: 'string', describe: 'private key of the server certificate (PEM)' })
       .option('client-ca', { type: 'string', describe: 'require client certificates issued by this CA (PEM)' })
-      .option('max-body-bytes', { type: 'number', default: 32 * 1024 * 1024, describe: 'largest accepted request body' }),
+      .option('max-body-bytes', { type: 'number', default: 32 * 1024 * 1024, describe: 'largest accepted request body' })
+      .option('max-inflight-bytes', {
+        type: 'number',
+        describe: 'upload bytes held in memory at once across all requests; beyond it uploads get 503 and are sent again (default: twice --max-body-bytes)',
+      }),
   handler: async (argv) => {
     const a = argv as unknown as {
       db: string;
@@ -181,7 +199,10 @@ export const consoleCommand: CommandModule = {
       tlsKey?: string;
       clientCa?: string;
       maxBodyBytes: number;
+      maxInflightBytes?: number;
       sessionIdleMinutes: number;
+      sessionMaxHours: number;
+      maxClockSkewMinutes: number;
     };
     const listen = parseListen(a.listen);
     if ((a.tlsCert === undefined) !== (a.tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
@@ -189,7 +210,11 @@ export const consoleCommand: CommandModule = {
       throw new UsageError(`--listen ${a.listen}: plain HTTP only on a loopback address; give --tls-cert and --tls-key`);
     if (a.clientCa !== undefined && a.tlsCert === undefined) throw new UsageError('--client-ca needs TLS (--tls-cert and --tls-key)');
     if (!(Number.isInteger(a.maxBodyBytes) && a.maxBodyBytes > 0)) throw new UsageError('--max-body-bytes: a positive whole number of bytes');
+    if (a.maxInflightBytes !== undefined && !(Number.isInteger(a.maxInflightBytes) && a.maxInflightBytes >= a.maxBodyBytes))
+      throw new UsageError('--max-inflight-bytes: a whole number of bytes, at least --max-body-bytes');
     if (!(a.sessionIdleMinutes > 0 && a.sessionIdleMinutes <= 24 * 60)) throw new UsageError('--session-idle-minutes: more than 0, at most 1440');
+    if (!(a.sessionMaxHours > 0 && a.sessionMaxHours <= 7 * 24)) throw new UsageError('--session-max-hours: more than 0, at most 168');
+    if (!(a.maxClockSkewMinutes >= 0 && a.maxClockSkewMinutes <= 24 * 60)) throw new UsageError('--max-clock-skew-minutes: 0 to 1440');
     const tls =
       a.tlsCert !== undefined && a.tlsKey !== undefined
         ? {
@@ -199,12 +224,14 @@ export const consoleCommand: CommandModule = {
           }
         : undefined;
     const { startConsole } = await import('../../console/server.ts');
-    const store = await openStore(a.db, { idleMs: a.sessionIdleMinutes * 60_000, absoluteMs: 12 * 3600_000 });
+    const store = await openStore(a.db, { idleMs: a.sessionIdleMinutes * 60_000, absoluteMs: a.sessionMaxHours * 3600_000 });
     const running = await startConsole({
       store,
       ...listen,
       ...(tls ? { tls } : {}),
       maxBodyBytes: a.maxBodyBytes,
+      ...(a.maxInflightBytes !== undefined ? { maxInFlightBytes: a.maxInflightBytes } : {}),
+      maxClockSkewMs: a.maxClockSkewMinutes * 60_000,
       log: (entry) => process.stdout.write(`${JSON.stringify(entry)}\n`),
     });
     process.stderr.write(`cellcheck console listening on ${running.url} (database ${store.db.location})\n`);

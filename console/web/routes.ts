@@ -6,6 +6,7 @@ import { renderCsv } from '../../report/csv.ts';
 import { verifySignedResult } from '../../report/sign.ts';
 import { isRole, type Role, roleAtLeast, type Session } from '../accounts.ts';
 import { AUDIT_ACTIONS, listAudit } from '../audit.ts';
+import { type BodyProblem, type InFlightBytes, withBody } from '../body.ts';
 import { StoreError } from '../db.ts';
 import { deviceDrift, deviceHistory, deviceIn, devicesOfRuns, previousRunId, storedResult, zoneOverview, zoneRuns, type ZoneRow } from '../fleet.ts';
 import { resultOfEnvelope } from '../payload.ts';
@@ -24,6 +25,8 @@ export interface WebOptions {
   /** Served over TLS: cookies get Secure and the __Host- prefix, and HSTS is sent. */
   readonly secure: boolean;
   readonly now: () => Date;
+  /** The allowance of body bytes shared with uploads. */
+  readonly inFlight: InFlightBytes;
 }
 
 const MAX_FORM_BYTES = 64 * 1024;
@@ -88,20 +91,19 @@ const sameSecret = (a: string | null | undefined, b: string) => {
   return x.length === y.length && timingSafeEqual(x, y);
 };
 
-/** A local path to return to after login; anything else (another host, a scheme) goes to the start page. */
-const safeNext = (next: string | null) => (next && /^\/(?![/\\])/.test(next) ? next : '/');
+/**
+ * A plain path on this console to return to after login; anything else goes to the start page.
+ * Only the characters a path and query may hold unescaped: no control character, space, tab or
+ * backslash (a browser drops or turns them into `/`, so `/\t/host` or `/\\host` would leave the
+ * site), no `//` at the start (another host), and nothing a header may not carry.
+ */
+export const safeNext = (next: string | null) => (next && next.length <= 2048 && /^\/(?!\/)[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*$/.test(next) ? next : '/');
 
-async function readForm(req: http.IncomingMessage): Promise<URLSearchParams | undefined> {
+/** The posted form, or why it cannot be read: not a urlencoded form, too large, or the console busy with other bodies. */
+async function readForm(req: http.IncomingMessage, pool: InFlightBytes): Promise<URLSearchParams | BodyProblem | 'not-a-form'> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded') return undefined;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_FORM_BYTES) return undefined;
-    chunks.push(chunk);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  if (type !== 'application/x-www-form-urlencoded') return 'not-a-form';
+  return withBody(req, MAX_FORM_BYTES, pool, async (body) => (body.ok ? new URLSearchParams(body.text) : body.problem));
 }
 
 /** A browser tells where a request came from; a form posted from another site is refused whatever its cookies. */
@@ -391,8 +393,10 @@ export async function handleWeb(req: http.IncomingMessage, o: WebOptions): Promi
   let form = new URLSearchParams();
   if (req.method === 'POST') {
     if (crossSite(req)) return html(o, 403, pages.errorPage(ctxOf(c), 403, 'Refused: the form was sent from another site.'));
-    const parsed = await readForm(req);
-    if (!parsed) return html(o, 400, pages.errorPage(ctxOf(c), 400, `Send the form as application/x-www-form-urlencoded, at most ${MAX_FORM_BYTES} bytes.`));
+    const parsed = await readForm(req, o.inFlight);
+    if (parsed === 'busy') return html(o, 503, pages.errorPage(ctxOf(c), 503, 'The console is busy; send the form again in a moment.'), { 'retry-after': '5' });
+    if (typeof parsed === 'string')
+      return html(o, 400, pages.errorPage(ctxOf(c), 400, `Send the form as application/x-www-form-urlencoded, at most ${MAX_FORM_BYTES} bytes.`));
     form = parsed;
     if (route.role && !sameSecret(form.get('csrf'), session?.csrf ?? ''))
       return html(o, 403, pages.errorPage(ctxOf(c), 403, 'Refused: the form token is missing or stale; reload the page.'));
