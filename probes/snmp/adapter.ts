@@ -6,7 +6,7 @@ import { ProbeUnavailable } from '../types.ts';
 import type { SnmpChannel } from './channel.ts';
 import type { DiscoveryReport } from './ber.ts';
 import { encodeDiscoveryRequest, parseDiscoveryReport, peekMessage } from './ber.ts';
-import type { WalkStop } from './facts.ts';
+import type { WalkMethod, WalkStop } from './facts.ts';
 import type { SnmpV3Credentials } from './options.ts';
 
 /**
@@ -31,6 +31,8 @@ export interface ColumnWalk {
   /** Row index (OID suffix after the column) -> one value per requested column, in OID order. */
   readonly rows: ReadonlyMap<string, readonly (SnmpValue | undefined)[]>;
   readonly stop: WalkStop;
+  /** The way of reading the walk ended with (the last fallback it took). */
+  readonly method: WalkMethod;
   readonly requests: number;
 }
 
@@ -55,8 +57,34 @@ export class SnmpAuthRejected extends ProbeUnavailable {
   }
 }
 
+/** The agent answered a read with genErr or tooBig: it could not serve that request, another may work. */
+export class SnmpRequestRefused extends ProbeUnavailable {}
+
 /** Rows fetched per GETBULK; small, so replies stay far below typical path MTUs of old devices. */
 const BULK_REPETITIONS = 8;
+/** Repetitions of the second try, for agents whose reply to eight rows is too big for them. */
+const FEWER_REPETITIONS = 2;
+
+interface WalkStep {
+  readonly method: WalkMethod;
+  readonly pdu: 'getbulk' | 'getnext';
+  readonly perColumn: boolean;
+  readonly repetitions: number;
+}
+
+/** The fallback ladder of a table walk, first rung first (see WALK_METHODS). */
+const WALK_LADDER: Readonly<Record<'bulk' | 'v1', readonly WalkStep[]>> = {
+  bulk: [
+    { method: 'getbulk', pdu: 'getbulk', perColumn: false, repetitions: BULK_REPETITIONS },
+    { method: 'getbulk-fewer', pdu: 'getbulk', perColumn: false, repetitions: FEWER_REPETITIONS },
+    { method: 'getbulk-per-column', pdu: 'getbulk', perColumn: true, repetitions: BULK_REPETITIONS },
+    { method: 'getnext-per-column', pdu: 'getnext', perColumn: true, repetitions: 1 },
+  ],
+  v1: [
+    { method: 'getnext', pdu: 'getnext', perColumn: false, repetitions: 1 },
+    { method: 'getnext-per-column', pdu: 'getnext', perColumn: true, repetitions: 1 },
+  ],
+};
 /** Stray datagrams (wrong message id) tolerated while waiting for the discovery answer. */
 const MAX_STRAY_DATAGRAMS = 8;
 
@@ -137,6 +165,8 @@ function failureOf(err: unknown): ProbeUnavailable {
       if (status === snmp.ErrorStatus.NoSuchName) return new ProbeUnavailable('not-supported', `agent error status noSuchName: ${err.message}`);
       if (status === snmp.ErrorStatus.AuthorizationError || status === snmp.ErrorStatus.NoAccess)
         return new ProbeUnavailable('denied', `agent refused the read: ${err.message}`);
+      if (status === snmp.ErrorStatus.GeneralError || status === snmp.ErrorStatus.TooBig)
+        return new SnmpRequestRefused('error', `agent error status: ${err.message}`);
       return new ProbeUnavailable('error', `agent error status: ${err.message}`);
     }
     case 'ResponseInvalidError': {
@@ -262,42 +292,57 @@ export class SnmpReader {
   }
 
   /** One answer list per requested OID: one entry for GETNEXT, up to the repetitions for GETBULK. */
-  async #next(oids: readonly string[]): Promise<SnmpVarbind[][]> {
-    if (this.version === 'v1') {
+  async #next(oids: readonly string[], step: WalkStep): Promise<SnmpVarbind[][]> {
+    if (step.pdu === 'getnext') {
       const vbs = await this.#request<NetSnmp.Varbind[]>('snmp.getnext', oids, (cb) => this.#session.getNext([...oids], cb));
       return vbs.map((vb) => [normalise(vb)]);
     }
     // net-snmp answers GETBULK with one list per requested OID (its typings say a flat list).
     const vbs = await this.#request<(NetSnmp.Varbind | NetSnmp.Varbind[])[]>('snmp.getbulk', oids, (cb) =>
-      this.#session.getBulk([...oids], 0, BULK_REPETITIONS, cb),
+      this.#session.getBulk([...oids], 0, step.repetitions, cb),
     );
     return vbs.map((column) => (Array.isArray(column) ? column.map(normalise) : [normalise(column)]));
   }
 
   /**
    * Reads the given columns of one table row by row. Bounded by `maxRows` and the shared varbind
-   * budget; an answer whose OID does not increase (a looping agent) ends the walk at once.
+   * budget; an answer whose OID does not increase (a looping agent) ends the walk at once. When the
+   * agent answers genErr or tooBig, the same request is asked again the next way down the ladder
+   * (some embedded agents break on GETBULK over several columns, or on long answers, while GETNEXT
+   * works); the rows read so far are kept. Every try is a request of its own.
    */
   async walkColumns(columns: readonly string[], maxRows: number, budget: VarbindBudget): Promise<ColumnWalk> {
     const rows = new Map<string, (SnmpValue | undefined)[]>();
     const last = [...columns];
+    const ladder = WALK_LADDER[this.version === 'v1' ? 'v1' : 'bulk'];
+    let rung = 0;
     let active = columns.map((_, i) => i);
     let requests = 0;
-    const result = (stop: WalkStop): ColumnWalk => ({ rows: sortRows(rows), stop, requests });
+    const result = (stop: WalkStop): ColumnWalk => ({ rows: sortRows(rows), stop, method: (ladder[rung] as WalkStep).method, requests });
     while (active.length > 0) {
+      const step = ladder[rung] as WalkStep;
+      const asked = step.perColumn ? active.slice(0, 1) : active;
       let answers: SnmpVarbind[][];
       try {
         requests += 1;
-        answers = await this.#next(active.map((c) => last[c] as string));
+        answers = await this.#next(
+          asked.map((c) => last[c] as string),
+          step,
+        );
       } catch (err) {
         const failure = failureOf(err);
         if (failure.kind === 'budget') throw failure;
+        if (failure instanceof SnmpRequestRefused && rung < ladder.length - 1) {
+          rung += 1;
+          continue;
+        }
         // SNMPv1 signals the end of the MIB view with noSuchName for the whole request.
         if (failure.kind === 'not-supported') return result('end');
         return result(failure.kind === 'timeout' || failure.kind === 'malformed' || failure.kind === 'denied' ? failure.kind : 'error');
       }
-      const stillActive: number[] = [];
-      for (const [k, c] of active.entries()) {
+      const closed = new Set<number>();
+      let progressed = false;
+      for (const [k, c] of asked.entries()) {
         const column = columns[c] as string;
         let open = true;
         for (const vb of answers[k] ?? []) {
@@ -318,9 +363,11 @@ export class SnmpReader {
           row[c] = vb.value;
           last[c] = vb.oid;
         }
-        if (open && (answers[k]?.length ?? 0) > 0) stillActive.push(c);
+        if (!open) closed.add(c);
+        else if ((answers[k]?.length ?? 0) > 0) progressed = true;
       }
-      active = stillActive;
+      // A GETBULK answer may stop short of some columns (RFC 3416 4.2.3): they are asked again, unless nothing moved.
+      active = progressed ? active.filter((c) => !closed.has(c)) : active.filter((c) => !asked.includes(c));
     }
     return result('end');
   }

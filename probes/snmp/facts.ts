@@ -9,9 +9,20 @@ import { ipv6Text, NotificationTarget } from './notification-targets.ts';
 export const WALK_STOPS = ['end', 'row-limit', 'varbind-limit', 'oid-not-increasing', 'timeout', 'malformed', 'denied', 'error'] as const;
 export type WalkStop = (typeof WALK_STOPS)[number];
 
+/**
+ * How a table was read, in the order the probe falls back when an agent answers a request with
+ * genErr or tooBig: GETBULK over all columns, GETBULK with fewer repetitions, GETBULK one column
+ * at a time, GETNEXT one column at a time (as snmpwalk reads). SNMPv1 has no GETBULK: GETNEXT over
+ * all columns, then one column at a time. The value is the way the walk ended with.
+ */
+export const WALK_METHODS = ['getbulk', 'getbulk-fewer', 'getbulk-per-column', 'getnext', 'getnext-per-column'] as const;
+export type WalkMethod = (typeof WALK_METHODS)[number];
+
 const CommunityVersion = z.enum(['v1', 'v2c']);
 const Text = z.string().max(1024);
 const WalkStop = z.enum(WALK_STOPS);
+/** Absent in observations of snmp.system version 1, which had no fallback. */
+const WalkMethodField = z.enum(WALK_METHODS).optional();
 
 export const EngineFacts = z.discriminatedUnion('state', [
   z.object({
@@ -69,7 +80,7 @@ export const SystemGroup = z.object({
 });
 export type SystemGroup = z.infer<typeof SystemGroup>;
 
-const table = <T extends z.ZodType>(row: T) => z.object({ rows: z.array(row), stop: WalkStop });
+const table = <T extends z.ZodType>(row: T) => z.object({ rows: z.array(row), stop: WalkStop, method: WalkMethodField });
 
 export const EntityRow = z.object({
   index: z.string(),
@@ -112,7 +123,14 @@ export const SnmpFacts = z.object({
   system: SystemGroup.optional(),
   entities: table(EntityRow).optional(),
   /** The device's own interface addresses, from ipAddrTable and ipAddressTable (deduplicated). */
-  addresses: z.object({ rows: z.array(AddressRow), ipAddrTable: WalkStop, ipAddressTable: WalkStop }).optional(),
+  addresses: z
+    .object({
+      rows: z.array(AddressRow),
+      ipAddrTable: WalkStop,
+      ipAddressTable: WalkStop,
+      methods: z.object({ ipAddrTable: z.enum(WALK_METHODS), ipAddressTable: z.enum(WALK_METHODS) }).optional(),
+    })
+    .optional(),
   interfaces: table(InterfaceRow).optional(),
   /** snmpTargetAddrTable: where the agent sends traps and informs. */
   notificationTargets: table(NotificationTarget).optional(),

@@ -75,13 +75,14 @@ describe('snmp.system reads the notification targets', () => {
   it('finds the hardened device trap receiver over v3 authPriv', async () => {
     const { facts } = await targets(HOST.hardened, { v3: HARDENED_V3_USER });
     expect(facts.notificationTargets).toEqual({
+      method: 'getbulk',
       rows: [{ name: HARDENED_TRAP_TARGET.name, domain: SNMP_UDP_DOMAIN, transport: 'udp', address: '192.0.2.162:162', rowStatus: 'active' }],
       stop: 'end',
     });
   });
 
   it('reports an empty table on a device without targets, and nothing without read access', async () => {
-    expect((await targets(HOST.weak, { communities: ['public'] })).facts.notificationTargets).toEqual({ rows: [], stop: 'end' });
+    expect((await targets(HOST.weak, { communities: ['public'] })).facts.notificationTargets).toEqual({ rows: [], stop: 'end', method: 'getbulk' });
     expect((await targets(HOST.hardened, {})).facts.notificationTargets).toBeUndefined();
   });
 

@@ -6,7 +6,7 @@ import { startRawUdpPeer } from '../../fixtures/snmp/raw-peer.ts';
 import { runProbe } from '../run.ts';
 import { Transcript } from '../transcript.ts';
 import type { ProbeContext, ProbeOutcome } from '../types.ts';
-import type { SnmpFacts } from './facts.ts';
+import { OID, type SnmpFacts } from './facts.ts';
 import { snmpProbe } from './probe.ts';
 
 const PORT = 16161;
@@ -20,6 +20,9 @@ const HOST = {
   plantCommunity: '127.40.1.7',
   /** Nothing bound: the host answers ICMP port unreachable. */
   noAgent: '127.40.1.8',
+  bulkMultiColumn: '127.40.1.9',
+  bulkTooBig: '127.40.1.10',
+  bulkNever: '127.40.1.11',
   otherPort: '127.95.0.1',
   late: '127.95.0.2',
 } as const;
@@ -35,6 +38,9 @@ let oversized: RunningFixture;
 let silent: RunningFixture;
 let otherPort: RunningSnmpFixture;
 let late: RunningSnmpFixture;
+let bulkMultiColumn: RunningSnmpFixture;
+let bulkTooBig: RunningSnmpFixture;
+let bulkNever: RunningSnmpFixture;
 
 beforeAll(async () => {
   weak = await startSnmpFixture({ host: HOST.weak, port: PORT, posture: 'weak' });
@@ -47,10 +53,16 @@ beforeAll(async () => {
   silent = await startRawUdpPeer({ host: HOST.silent, port: PORT, name: 'snmp-silent', answer: () => undefined });
   otherPort = await startSnmpFixture({ host: HOST.otherPort, port: PORT, posture: 'hardened', quirk: 'answers-from-other-port' });
   late = await startSnmpFixture({ host: HOST.late, port: PORT, posture: 'weak', communities: ['public'], answerDelayMs: 250 });
+  const brokenBulk = (host: string, status: 'genErr' | 'tooBig', when: 'multi-column' | 'repetitions-over-2' | 'any') =>
+    startSnmpFixture({ host, port: PORT, posture: 'weak', communities: ['public'], brokenBulk: { under: OID.ipAddrEntry, status, when } });
+  bulkMultiColumn = await brokenBulk(HOST.bulkMultiColumn, 'genErr', 'multi-column');
+  bulkTooBig = await brokenBulk(HOST.bulkTooBig, 'tooBig', 'repetitions-over-2');
+  bulkNever = await brokenBulk(HOST.bulkNever, 'genErr', 'any');
 });
 
 afterAll(async () => {
-  for (const f of [weak, hardened, looping, plantCommunity, garbage, oversized, silent, otherPort, late]) await f?.close();
+  for (const f of [weak, hardened, looping, plantCommunity, garbage, oversized, silent, otherPort, late, bulkMultiColumn, bulkTooBig, bulkNever])
+    await f?.close();
 });
 
 function context(host: string, options: Record<string, unknown> = {}, stepTimeoutMs = 400, signal: AbortSignal = new AbortController().signal): ProbeContext {
@@ -175,6 +187,29 @@ describe('snmp.system against the weak device', () => {
   });
 });
 
+describe('snmp.system against agents that break GETBULK on one table', () => {
+  it.each([
+    { device: 'bulkMultiColumn', broken: 'genErr to GETBULK over several columns', method: 'getbulk-per-column', refused: 2 },
+    { device: 'bulkTooBig', broken: 'tooBig to GETBULK of more than two rows', method: 'getbulk-fewer', refused: 1 },
+    { device: 'bulkNever', broken: 'genErr to every GETBULK', method: 'getnext-per-column', refused: 3 },
+  ] as const)('$broken: ipAddrTable is read by $method, the other tables by GETBULK', async ({ device, method, refused }) => {
+    const fixture = { bulkMultiColumn, bulkTooBig, bulkNever }[device];
+    const refusedBefore = fixture.log.kinds().filter((k) => k.startsWith('snmp.getbulk-refused.')).length;
+    const passed: string[] = [];
+    const ctx: ProbeContext = { ...context(HOST[device], OPT_IN(['public']), 300), gate: { pass: async (send) => void passed.push(send.op) } };
+    const { facts } = await probe(ctx);
+    expect(facts.addresses?.ipAddrTable).toBe('end');
+    expect(facts.addresses?.methods?.ipAddrTable).toBe(method);
+    expect(facts.addresses?.rows.filter((r) => r.source === 'ipAddrTable').map((r) => r.address)).toEqual([HOST[device], WEAK_FOREIGN_ADDRESS]);
+    expect(facts.addresses?.methods?.ipAddressTable).toBe('getbulk');
+    expect(facts.entities).toMatchObject({ stop: 'end', method: 'getbulk' });
+    expect(facts.interfaces?.rows).toHaveLength(2);
+    // Every try, refused or not, passed the gate and was sent: the budget sees each one.
+    expect(ctx.transcript.sentOps()).toEqual(passed);
+    expect(fixture.log.kinds().filter((k) => k.startsWith('snmp.getbulk-refused.')).length - refusedBefore).toBe(refused);
+  });
+});
+
 describe('snmp.system against peers that do not behave', () => {
   it('a silent UDP port ends in a timeout within the step budget', async () => {
     const { outcome } = await probe(context(HOST.silent, OPT_IN(['public']), 150));
@@ -265,7 +300,7 @@ describe('one UDP socket (one source endpoint) per device run', () => {
 
 describe('traffic discipline', () => {
   it('no fixture ever received a write, and one socket was in use at a time', () => {
-    for (const f of [weak, hardened, looping, plantCommunity, otherPort, late]) {
+    for (const f of [weak, hardened, looping, plantCommunity, otherPort, late, bulkMultiColumn, bulkTooBig, bulkNever]) {
       expect(f.log.count('write')).toBe(0);
       expect(f.log.maxConcurrent).toBeLessThanOrEqual(1);
     }

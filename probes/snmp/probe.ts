@@ -154,10 +154,15 @@ async function readTables(reader: SnmpReader): Promise<Tables> {
   const interfaces = await walk(OID.ifEntry, IF_COLUMNS);
   const targets = await walk(TARGET_ADDR_ENTRY, TARGET_ADDR_COLUMNS);
   return {
-    entities: { rows: entityRows(entities.rows), stop: entities.stop },
-    addresses: { rows: mergeAddresses(ipAddrRows(ipAddr.rows), ipAddressRows(ipAddress.rows)), ipAddrTable: ipAddr.stop, ipAddressTable: ipAddress.stop },
-    interfaces: { rows: interfaceRows(interfaces.rows), stop: interfaces.stop },
-    notificationTargets: { rows: notificationTargetRows(targets.rows), stop: targets.stop },
+    entities: { rows: entityRows(entities.rows), stop: entities.stop, method: entities.method },
+    addresses: {
+      rows: mergeAddresses(ipAddrRows(ipAddr.rows), ipAddressRows(ipAddress.rows)),
+      ipAddrTable: ipAddr.stop,
+      ipAddressTable: ipAddress.stop,
+      methods: { ipAddrTable: ipAddr.method, ipAddressTable: ipAddress.method },
+    },
+    interfaces: { rows: interfaceRows(interfaces.rows), stop: interfaces.stop, method: interfaces.method },
+    notificationTargets: { rows: notificationTargetRows(targets.rows), stop: targets.stop, method: targets.method },
   };
 }
 
@@ -228,7 +233,8 @@ async function steps(channel: SnmpChannel, options: SnmpProbeOptions): Promise<S
 
 export const snmpProbe: ProbeDefinition<SnmpFactsType> = {
   id: SNMP_PROBE_ID,
-  version: 1,
+  // 2: table walks fall back on genErr/tooBig and record how each table was read.
+  version: 2,
   protocol: 'snmp',
   // Engine discovery needs no credentials; community trials run only with the opt-in flag in ctx.options.
   safety: 'identify',
