@@ -52,7 +52,7 @@ function observe(entry: MappingEntry | undefined, results: ReadonlyMap<string, C
 export function assessDevice(profile: Profile, device: DeviceView, componentTypes: readonly ComponentType[]): DeviceAssessment {
   const rows = componentTypes.flatMap((componentType) => applicableTo(profile.catalog, componentType).map((entry) => ({ componentType, entry })));
   const applicable = [...new Map(rows.map((r) => [r.entry.id, r.entry])).values()];
-  const checkIds = new Set([...applicable.flatMap((r) => profile.mapping.requirements.get(r.id)?.checks ?? []), ...profile.mapping.informational]);
+  const checkIds = new Set([...applicable.flatMap((r) => profile.mapping.requirements.get(r.id)?.checks ?? []), ...profile.mapping.informational.keys()]);
   const results = new Map<string, CheckResult>();
   for (const id of [...checkIds].sort()) {
     const check = profile.checks.get(id);
@@ -72,6 +72,8 @@ export function assessDevice(profile: Profile, device: DeviceView, componentType
     if (v.observed !== undefined) result.observed = v.observed;
     if (v.expected !== undefined) result.expected = v.expected;
     if (v.reason !== undefined) result.reason = v.reason;
+    const informational = profile.mapping.informational.get(id);
+    if (informational !== undefined) result.informational = informational;
     results.set(id, result);
   }
   const requirements = rows.map(({ componentType, entry: r }): RequirementResult => {

@@ -12,13 +12,17 @@ export type MappingEntry = z.infer<typeof MappingEntry>;
 
 export const MappingFile = z.strictObject({
   requirements: z.record(z.string(), MappingEntry),
-  /** Checks reported to the technician that decide no requirement (e.g. a mode switch left in RUN-P). */
-  informational: z.array(z.string()).default([]),
+  /**
+   * Checks reported to the technician that decide no requirement (e.g. a mode switch left in
+   * RUN-P), each with the reason it decides none: a failing check is a gap or says why it is not.
+   */
+  informational: z.record(z.string(), z.string().trim().min(20, 'give the reason this check decides no requirement')).default({}),
 });
 
 export interface Mapping {
   readonly requirements: ReadonlyMap<string, MappingEntry>;
-  readonly informational: readonly string[];
+  /** Check id -> why it decides no requirement. */
+  readonly informational: ReadonlyMap<string, string>;
 }
 
 /**
@@ -30,7 +34,7 @@ export function loadMapping(data: unknown, catalog: Catalog, checks: ReadonlyMap
   const parsed = MappingFile.safeParse(data);
   if (!parsed.success) throw new ProfileError(`mapping: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
   const mapping = new Map(Object.entries(parsed.data.requirements));
-  const informational = parsed.data.informational;
+  const informational = new Map(Object.entries(parsed.data.informational));
   for (const [id, entry] of mapping) {
     const req = catalog.byId.get(id);
     if (!req) throw new ProfileError(`mapping names ${id}, which is not in the catalog`);
@@ -45,12 +49,12 @@ export function loadMapping(data: unknown, catalog: Catalog, checks: ReadonlyMap
     }
   }
   const mapped = new Set([...mapping.values()].flatMap((e) => e.checks));
-  for (const id of informational) {
+  for (const id of informational.keys()) {
     if (!checks.has(id)) throw new ProfileError(`informational check ${id} is unknown`);
     if (mapped.has(id)) throw new ProfileError(`check ${id} is both mapped and informational`);
   }
   for (const id of checks.keys()) {
-    if (!mapped.has(id) && !informational.includes(id)) throw new ProfileError(`check ${id} is neither mapped to a requirement nor listed as informational`);
+    if (!mapped.has(id) && !informational.has(id)) throw new ProfileError(`check ${id} is neither mapped to a requirement nor listed as informational`);
   }
   return { requirements: mapping, informational };
 }

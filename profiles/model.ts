@@ -16,6 +16,8 @@ export const CheckResult = z.object({
   expected: z.unknown().optional(),
   evidence: z.array(Evidence),
   reason: z.string().optional(),
+  /** Set for a check the mapping declares informational: why it decides no requirement. */
+  informational: z.string().optional(),
   remediation: z.string(),
 });
 export type CheckResult = z.infer<typeof CheckResult>;

@@ -148,7 +148,7 @@ function evidence(c: CheckResult, address: string): string {
 export function finding(c: CheckResult, address: string): string {
   return `<div class="finding" data-check="${esc(c.id)}">
 <h4>✗ ${esc(c.title)} <span class="muted">(${esc(c.id)})</span></h4>
-<dl class="kv"><dt>Requirements</dt><dd>${esc(c.requirements.join(', '))}</dd>
+<dl class="kv">${c.informational === undefined ? `<dt>Requirements</dt><dd>${esc(c.requirements.join(', '))}</dd>` : `<dt>Informational</dt><dd>${esc(c.informational)}</dd>`}
 <dt>Observed</dt><dd class="observed">${value(c.observed)}</dd>
 <dt>Expected</dt><dd class="expected">${value(c.expected)}</dd>
 <dt>Evidence</dt><dd>${evidence(c, address)}</dd></dl>

@@ -65,10 +65,18 @@ describe('credentialed scan of the simulated Linux hosts', () => {
       expect(status(d, id), id).toBe('fail');
     }
     expect(status(d, 'host.logging-active')).toBe('pass');
+    expect(d.checks.find((c) => c.id === 'host.default-accounts')).toMatchObject({ status: 'fail', requirements: ['CR 1.1 RE(1)', 'CR 1.3'] });
     const gaps = d.gaps.map((g) => g.requirement);
     expect(gaps).toEqual(expect.arrayContaining(['CR 1.3', 'CR 1.4', 'CR 1.7', 'CR 1.11', 'CR 2.9', 'CR 2.11 RE(1)', 'CR 3.4', 'CR 5.1', 'CR 6.2', 'CR 7.7']));
     expect(requirement(d, 'CR 2.9')).toMatchObject({ status: 'not-satisfied', decidedBy: 'observed', observation: 'refuted' });
     expect(d.identity.product?.value).toBe('Ubuntu 18.04.6 LTS');
+  });
+
+  it('every failing check of every device names its requirements, or why it decides none', () => {
+    const failing = withLogin.devices.flatMap((d) => d.checks.filter((c) => c.status === 'fail').map((c) => ({ device: d.address, ...c })));
+    expect(failing.length).toBeGreaterThan(10);
+    for (const c of failing) expect(c.requirements.length > 0 || (c.informational ?? '').length > 0, `${c.device} ${c.id}`).toBe(true);
+    expect(failing.filter((c) => c.informational !== undefined).map((c) => c.id)).toContain('host.sshd-password-auth');
   });
 
   it('passes the hardened SCADA server, which stays not assessed (a probe never confirms these alone)', () => {
