@@ -155,7 +155,7 @@ export class Accounts {
     return { ok: true, sessionId, session };
   }
 
-  /** The live session behind a cookie value; its idle clock restarts (written at most once a minute). */
+  /** The live session behind a cookie value; its idle clock restarts. */
   async session(sessionId: string, at: Date): Promise<Session | undefined> {
     const row = await this.db.get(
       'SELECT s.user_name, s.csrf, s.last_seen_at, s.expires_at, u.role FROM sessions s JOIN users u ON u.name = s.user_name WHERE s.id_sha256 = ?',
@@ -168,7 +168,9 @@ export class Accounts {
       await this.db.run('DELETE FROM sessions WHERE id_sha256 = ?', [sha256(sessionId)]);
       return undefined;
     }
-    if (now - lastSeen > 60_000) await this.db.run('UPDATE sessions SET last_seen_at = ? WHERE id_sha256 = ?', [at.toISOString(), sha256(sessionId)]);
+    // Written at most once a minute (or a quarter of the idle limit, when that is shorter).
+    if (now - lastSeen > Math.min(60_000, this.policy.idleMs / 4))
+      await this.db.run('UPDATE sessions SET last_seen_at = ? WHERE id_sha256 = ?', [at.toISOString(), sha256(sessionId)]);
     return { user: String(row.user_name), role: String(row.role) as Role, csrf: String(row.csrf), expiresAt: String(row.expires_at) };
   }
 

@@ -10,7 +10,7 @@ import { keyId, newSigningKeyPair, parsePrivateKey, parsePublicKey } from '../re
 import { type SignedResult, signResult, verifySignedResult } from '../report/sign.ts';
 import { sampleResult } from '../test/sample-result.ts';
 import { makeTestPki, opensslMissing } from '../test/tls-certs.ts';
-import { type RunningConsole, startConsole } from './server.ts';
+import { guarded, type RunningConsole, startConsole } from './server.ts';
 import { ConsoleStore } from './store.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cellcheck-console-'));
@@ -247,6 +247,46 @@ describe.skipIf(opensslMissing() !== undefined)(`console over TLS with the opera
     await expect(tlsGet({ ca: pki.read('otherCa'), cert: pki.read('clientCert'), key: pki.read('clientKey') })).rejects.toThrow(
       /self.signed|unable to (verify|get)|certificate/i,
     );
+  });
+});
+
+describe('the guard around every handler', () => {
+  it('turns a handler that throws, or a reply that cannot be written, into a 500 and a log line; the server keeps serving', async () => {
+    const log: Record<string, unknown>[] = [];
+    const server = http.createServer(
+      guarded(
+        async (req) => {
+          if (req.url === '/throws') throw new TypeError('boom inside a handler');
+          if (req.url === '/bad-header') return { status: 303, headers: { location: '/\nx' }, body: '' };
+          return { status: 200, headers: { 'content-type': 'text/plain' }, body: 'fine' };
+        },
+        (entry) => log.push(entry),
+      ),
+    );
+    await new Promise<void>((r) => server.listen(0, '127.82.1.3', r));
+    const { port } = server.address() as { port: number };
+    const get = (path: string) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) =>
+        http
+          .get(`http://127.82.1.3:${port}${path}`, (res) => {
+            let text = '';
+            res.on('data', (b: Buffer) => (text += b.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+          })
+          .on('error', reject),
+      );
+    try {
+      expect(await get('/throws')).toEqual({ status: 500, text: 'The console failed on this request; its log says why.\n' });
+      expect((await get('/bad-header')).status).toBe(500);
+      expect(await get('/fine')).toEqual({ status: 200, text: 'fine' });
+      expect(log.map((l) => [l.path, l.status, l.detail])).toEqual([
+        ['/throws', 500, 'TypeError: boom inside a handler'],
+        ['/bad-header', 500, 'TypeError: Invalid character in header content ["location"]'],
+        ['/fine', 200, undefined],
+      ]);
+    } finally {
+      server.close();
+    }
   });
 });
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { sampleResult } from '../test/sample-result.ts';
+import { signPayloadText } from '../test/setup/console-fleet.ts';
 import { JSON_BOUNDS, jsonBoundsProblem } from './json-bounds.ts';
 import { newSigningKeyPair, parsePrivateKey, parsePublicKey, keyId } from './keys.ts';
 import { canonicalJson, verifySignedResult } from './sign.ts';
-import { FlattenedSign } from 'jose';
 
 /** `{"a":{"a":...}}` nested `depth` levels, built as text so no recursion is needed to make it. */
 const nested = (depth: number) => JSON.parse(`${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`) as unknown;
@@ -31,12 +31,9 @@ describe('JSON bounds', () => {
     const deep = `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`;
     const payload = canonical.replace('"observed":{', `"observed":{"deep":${deep},`);
     expect(payload).not.toBe(canonical);
-    const header = { alg: 'EdDSA', typ: 'cellcheck-result+jws', kid, agentId: result.agent.id, runId: result.runId, collectedAt: result.collectedAt };
-    const jws = await new FlattenedSign(new TextEncoder().encode(payload)).setProtectedHeader(header).sign(priv);
+    const jws = await signPayloadText(payload, result, priv);
     const v = await verifySignedResult(jws, new Map([[kid, pub]]));
     expect(v).toMatchObject({ ok: false, failure: 'malformed-document' });
-    expect(v.ok ? '' : v.reason).toMatch(
-      /^the signed payload is out of bounds: \$\.devices\[\d+\]\.\S+\.observed\.deep(\.a)+: nested deeper than 64 levels$/,
-    );
+    expect(v.ok ? '' : v.reason).toMatch(/^the signed payload is out of bounds: \$\.devices\[\d+\]\.\S+\.observed\.deep(\.a)+: nested deeper than 64 levels$/);
   });
 });

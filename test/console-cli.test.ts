@@ -1,17 +1,20 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { listAudit } from '../console/audit.ts';
 import { ConsoleStore } from '../console/store.ts';
+import { newSigningKeyPair } from '../report/keys.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'cellcheck-console-cli-'));
 const db = join(dir, 'console.db');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const cli = (args: string[], input = '', env: Record<string, string> = {}) =>
-  spawnSync(process.execPath, [join(ROOT, 'agent/cli.ts'), 'console', 'user', ...args], { input, encoding: 'utf8', env: { ...process.env, ...env } });
+const consoleCli = (args: string[], input = '', env: Record<string, string> = {}) =>
+  spawnSync(process.execPath, [join(ROOT, 'agent/cli.ts'), 'console', ...args], { input, encoding: 'utf8', env: { ...process.env, ...env } });
+const cli = (args: string[], input = '', env: Record<string, string> = {}) => consoleCli(['user', ...args], input, env);
 
 describe('cellcheck console user', () => {
   it('adds users with the password from stdin or a named variable, lists them, deletes them', async () => {
@@ -48,5 +51,35 @@ describe('cellcheck console user', () => {
     expect(pg.status).toBe(2);
     expect(pg.stderr).toContain('postgres://u:***@127.87.5.9:1/none: cannot connect to PostgreSQL');
     expect(pg.stderr).not.toContain('secret');
+  });
+});
+
+describe('cellcheck console enroll', () => {
+  it('binds an agent to the zones it names, refuses a new agent without one, and keeps them on re-enrolment', async () => {
+    const key = join(dir, 'agent.pub');
+    writeFileSync(key, newSigningKeyPair().publicPem);
+    const bare = consoleCli(['enroll', '--db', db, '--agent', 'edge-7', '--key', key]);
+    expect([bare.status, bare.stderr]).toEqual([
+      2,
+      "cellcheck: agent edge-7 is new: name the zone(s) whose results it may post (--zone ZONE, repeatable; --zone '*' for every zone)\n",
+    ]);
+    const bound = consoleCli(['enroll', '--db', db, '--agent', 'edge-7', '--key', key, '--zone', 'Line 1', '--zone', 'Line 2']);
+    expect(bound.status).toBe(0);
+    expect(bound.stdout).toMatch(/^Enrolled agent edge-7 with key \S+; it may post results of zone\(s\) Line 1, Line 2\.\n/);
+    expect(consoleCli(['enroll', '--db', db, '--agent', 'edge-7', '--key', key]).stdout).toContain('zone(s) Line 1, Line 2.');
+    expect(consoleCli(['enroll', '--db', db, '--agent', 'edge-7', '--key', key, '--zone', '*']).stdout).toContain('it may post results of every zone.');
+    expect(consoleCli(['enroll', '--db', db, '--reader', 'auditor', '--zone', 'Line 1']).stderr).toBe(
+      'cellcheck: --zone goes with --agent: a reader reads every zone\n',
+    );
+    const store = await ConsoleStore.open(db);
+    try {
+      expect(await store.agentZones('edge-7')).toEqual(['*']);
+      expect((await listAudit(store.db, { action: 'agent.zones', limit: 5 })).map((e) => e.detail).sort()).toEqual([
+        'every zone (*): may post results of any zone',
+        'zones "Line 1", "Line 2"',
+      ]);
+    } finally {
+      await store.close();
+    }
   });
 });

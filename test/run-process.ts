@@ -38,18 +38,37 @@ export function runCli(args: readonly string[], cwd: string, env: Readonly<Recor
   return startCli(args, cwd, env).done;
 }
 
+/** A console started by `startConsoleProcess`: its child, where it listens, and what it has logged so far. */
+export interface ConsoleProcess {
+  readonly child: ChildProcess;
+  /** host:port */
+  readonly listen: string;
+  /** The request log (stdout), one JSON object a line. */
+  logLines(): Record<string, unknown>[];
+}
+
 /**
- * Starts `cellcheck console --db <db> --listen <listen>` in its own process; resolves once it says
- * where it listens, with that host:port (the port the system chose when `listen` ends in `:0`).
+ * Starts `cellcheck console --db <db> --listen <listen> [extra...]` in its own process; resolves
+ * once it says where it listens, with that host:port (the port the system chose when `listen`
+ * ends in `:0`).
  */
-export function startConsoleProcess(db: string, listen: string, cwd: string): Promise<{ child: ChildProcess; listen: string }> {
-  const child = spawn(process.execPath, [CLI, 'console', '--db', db, '--listen', listen], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+export function startConsoleProcess(db: string, listen: string, cwd: string, extra: readonly string[] = []): Promise<ConsoleProcess> {
+  const child = spawn(process.execPath, [CLI, 'console', '--db', db, '--listen', listen, ...extra], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
+  let stdout = '';
+  child.stdout?.on('data', (b: Buffer) => {
+    stdout += b.toString();
+  });
+  const logLines = () =>
+    stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
   return new Promise((ready, fail) => {
     child.stderr?.on('data', (b: Buffer) => {
       stderr += b.toString();
-      const m = /listening on http:\/\/(\S+)/.exec(stderr);
-      if (m?.[1]) ready({ child, listen: m[1] });
+      const m = /listening on https?:\/\/(\S+)/.exec(stderr);
+      if (m?.[1]) ready({ child, listen: m[1], logLines });
     });
     child.on('exit', (code) => fail(new Error(`console exited ${code}: ${stderr}`)));
   });

@@ -6,7 +6,18 @@ import { join } from 'node:path';
 export interface TestPki {
   readonly dir: string;
   /** File paths (PEM). */
-  readonly files: { ca: string; serverCert: string; serverKey: string; clientCert: string; clientKey: string; otherCa: string };
+  readonly files: {
+    ca: string;
+    serverCert: string;
+    serverKey: string;
+    clientCert: string;
+    clientKey: string;
+    otherCa: string;
+    expiredClientCert: string;
+    expiredClientKey: string;
+    strangerClientCert: string;
+    strangerClientKey: string;
+  };
   read(name: keyof TestPki['files']): Buffer;
 }
 
@@ -24,7 +35,7 @@ function openssl(dir: string, args: string[]): void {
   execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
 }
 
-/** An operator CA with a server certificate for `serverIp` and a client certificate, plus an unrelated CA; made fresh by openssl. */
+/** An operator CA with a server certificate for `serverIp` and client certificates (good, expired, from an unrelated CA); made fresh by openssl. */
 export function makeTestPki(serverIp: string): TestPki {
   const dir = mkdtempSync(join(tmpdir(), 'cellcheck-pki-'));
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
@@ -32,7 +43,14 @@ export function makeTestPki(serverIp: string): TestPki {
     openssl(dir, ['req', '-x509', ...ec, '-keyout', `${ca}.key`, '-out', `${ca}.pem`, '-days', '2', '-subj', `/CN=cellcheck test ${ca}`]);
   writeFileSync(join(dir, 'server.ext'), `subjectAltName=IP:${serverIp}\nextendedKeyUsage=serverAuth\n`);
   writeFileSync(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
-  for (const who of ['server', 'client']) {
+  // Client certificates: a good one, one that expired yesterday, and one from the unrelated CA.
+  const issued = [
+    { who: 'server', ca: 'ca', ext: 'server.ext', days: '2' },
+    { who: 'client', ca: 'ca', ext: 'client.ext', days: '2' },
+    { who: 'expired-client', ca: 'ca', ext: 'client.ext', days: '-1' },
+    { who: 'stranger-client', ca: 'other-ca', ext: 'client.ext', days: '2' },
+  ];
+  for (const { who, ca, ext, days } of issued) {
     openssl(dir, ['req', ...ec, '-keyout', `${who}.key`, '-out', `${who}.csr`, '-subj', `/CN=cellcheck test ${who}`]);
     openssl(dir, [
       'x509',
@@ -40,16 +58,16 @@ export function makeTestPki(serverIp: string): TestPki {
       '-in',
       `${who}.csr`,
       '-CA',
-      'ca.pem',
+      `${ca}.pem`,
       '-CAkey',
-      'ca.key',
+      `${ca}.key`,
       '-CAcreateserial',
       '-out',
       `${who}.pem`,
       '-days',
-      '2',
+      days,
       '-extfile',
-      `${who}.ext`,
+      ext,
     ]);
   }
   const files = {
@@ -59,6 +77,10 @@ export function makeTestPki(serverIp: string): TestPki {
     clientCert: join(dir, 'client.pem'),
     clientKey: join(dir, 'client.key'),
     otherCa: join(dir, 'other-ca.pem'),
+    expiredClientCert: join(dir, 'expired-client.pem'),
+    expiredClientKey: join(dir, 'expired-client.key'),
+    strangerClientCert: join(dir, 'stranger-client.pem'),
+    strangerClientKey: join(dir, 'stranger-client.key'),
   };
   return { dir, files, read: (name) => readFileSync(files[name]) };
 }

@@ -1,7 +1,9 @@
 import type { KeyObject } from 'node:crypto';
 import { type UploadOutcome, postSignedResult } from '../../agent/upload.ts';
 import type { Result } from '../../report/result.ts';
-import { signResult } from '../../report/sign.ts';
+import { FlattenedSign } from 'jose';
+import { keyId } from '../../report/keys.ts';
+import { SIGNED_RESULT_TYPE, SIGNING_ALG, type SignedResult, signResult } from '../../report/sign.ts';
 import { sampleResult } from '../sample-result.ts';
 
 /**
@@ -20,6 +22,23 @@ export function fleetResult(run: { runId: string; zone: string; agentId: string;
 export async function uploadResult(consoleUrl: string, token: string, key: KeyObject, result: Result): Promise<UploadOutcome> {
   const body = JSON.stringify(await signResult(result, key));
   return postSignedResult(body, { url: new URL(consoleUrl), token, timeoutMs: 30_000, proxyEnv: {} });
+}
+
+/**
+ * Signs `payload` (any text) with a valid header for `result`, as a hostile agent holding an
+ * enrolled key could: what the verifier must refuse on content, not on the signature.
+ */
+export async function signPayloadText(payload: string, result: Result, key: KeyObject): Promise<SignedResult> {
+  const header = {
+    alg: SIGNING_ALG,
+    typ: SIGNED_RESULT_TYPE,
+    kid: await keyId(key),
+    agentId: result.agent.id,
+    runId: result.runId,
+    collectedAt: result.collectedAt,
+  };
+  const jws = await new FlattenedSign(new TextEncoder().encode(payload)).setProtectedHeader(header).sign(key);
+  return { protected: jws.protected ?? '', payload: jws.payload, signature: jws.signature };
 }
 
 /** A cookie-keeping HTTP client that sends what a browser sends on a same-origin form post. */
