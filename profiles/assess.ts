@@ -1,4 +1,4 @@
-import type { Catalog, ComponentType } from './catalog.ts';
+import type { Catalog, JudgedType } from './catalog.ts';
 import { applicableTo } from './catalog.ts';
 import type { LoadedCheck } from './check-set.ts';
 import type { Verdict } from './checks/types.ts';
@@ -49,7 +49,7 @@ function observe(entry: MappingEntry | undefined, results: ReadonlyMap<string, C
  * Observation decides a requirement only as far as the catalog says a probe can see it: a partial
  * requirement can be refuted by a failing check, never confirmed by passing ones.
  */
-export function assessDevice(profile: Profile, device: DeviceView, componentTypes: readonly ComponentType[]): DeviceAssessment {
+export function assessDevice(profile: Profile, device: DeviceView, componentTypes: readonly JudgedType[]): DeviceAssessment {
   const rows = componentTypes.flatMap((componentType) => applicableTo(profile.catalog, componentType).map((entry) => ({ componentType, entry })));
   const applicable = [...new Map(rows.map((r) => [r.entry.id, r.entry])).values()];
   const checkIds = new Set([...applicable.flatMap((r) => profile.mapping.requirements.get(r.id)?.checks ?? []), ...profile.mapping.informational.keys()]);

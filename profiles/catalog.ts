@@ -4,6 +4,9 @@ import bundled from './data/catalog.json' with { type: 'json' };
 export const COMPONENT_TYPES = ['EDR', 'HDR', 'NDR', 'SAR'] as const;
 export const ComponentType = z.enum(COMPONENT_TYPES);
 export type ComponentType = z.infer<typeof ComponentType>;
+/** What a device is judged as: a catalog variant, or `common` (the rows every variant shares) when its role is unknown. */
+export const JudgedType = z.enum([...COMPONENT_TYPES, 'common']);
+export type JudgedType = z.infer<typeof JudgedType>;
 
 export const FR_COUNT = 7;
 export const Fr = z.number().int().min(1).max(FR_COUNT);
@@ -82,6 +85,7 @@ export function loadCatalog(data: unknown, source = 'catalog'): Catalog {
 
 export const bundledCatalog: Catalog = loadCatalog(bundled, 'profiles/data/catalog.json');
 
-export function applicableTo(catalog: Catalog, type: ComponentType): CatalogEntry[] {
+export function applicableTo(catalog: Catalog, type: JudgedType): CatalogEntry[] {
+  if (type === 'common') return catalog.entries.filter((e) => COMPONENT_TYPES.every((t) => e.appliesTo.includes(t)));
   return catalog.entries.filter((e) => e.appliesTo.includes(type));
 }

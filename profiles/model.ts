@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ComponentType } from './catalog.ts';
+import { JudgedType } from './catalog.ts';
 import { CheckStatus, Evidence } from './checks/types.ts';
 
 export const SlVector = z.array(z.number().int().min(0).max(4)).length(7);
@@ -44,7 +44,7 @@ export type AttestationRecord = z.infer<typeof AttestationRecord>;
 export const RequirementResult = z.object({
   id: z.string(),
   /** The catalog variant judged: a host device carries HDR rows and SAR rows for its application. */
-  componentType: ComponentType,
+  componentType: JudgedType,
   fr: z.number().int(),
   sl: z.number().int(),
   status: RequirementStatus,
@@ -75,7 +75,7 @@ export type ExceptionRecord = z.infer<typeof ExceptionRecord>;
 export const Gap = z.object({
   requirement: z.string(),
   /** The device's variants in which the requirement is refuted (one gap however many). */
-  componentTypes: z.array(ComponentType),
+  componentTypes: z.array(JudgedType),
   fr: z.number().int(),
   sl: z.number().int(),
   /** Levels between what this gap allows in its FR (sl - 1) and the target. */

@@ -1,4 +1,4 @@
-import type { ComponentType } from './catalog.ts';
+import type { JudgedType } from './catalog.ts';
 import type { CheckResult, FrScore, Gap, RequirementResult, SlVector } from './model.ts';
 
 const MAX_SL = 4;
@@ -12,7 +12,7 @@ export interface Score {
   /** The device as a whole: per FR the lowest level of its component types. */
   readonly slC: SlC;
   /** Per component type judged (a host: HDR and SAR). */
-  readonly byType: Partial<Record<ComponentType, SlC>>;
+  readonly byType: Partial<Record<JudgedType, SlC>>;
   readonly frs: readonly FrScore[];
   /** Not-satisfied requirements at or below the target, ranked: furthest below target, then most FRs helped by fixing them. */
   readonly gaps: readonly Gap[];
@@ -47,8 +47,8 @@ const unique = (ids: readonly string[]) => [...new Set(ids)];
  * as several component types scores each, and as a whole reaches per FR only its weakest type.
  */
 export function score(requirements: readonly Row[], slT: SlVector, checks: readonly Check[] = []): Score {
-  const types = unique(requirements.map((r) => r.componentType)) as ComponentType[];
-  const byType: Partial<Record<ComponentType, SlC>> = {};
+  const types = unique(requirements.map((r) => r.componentType)) as JudgedType[];
+  const byType: Partial<Record<JudgedType, SlC>> = {};
   for (const t of types) byType[t] = vector(requirements.filter((r) => r.componentType === t));
   // The minimum over types equals the vector of all rows together: one refused row caps its FR.
   const slC = vector(requirements);

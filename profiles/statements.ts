@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type Catalog, ComponentType, RequirementId } from './catalog.ts';
+import { applicableTo, type Catalog, JudgedType, RequirementId } from './catalog.ts';
 
 /**
  * Operator statements about requirements: attestations (what no probe can see, vouched for by a
@@ -25,7 +25,7 @@ export const Attestation = z
     requirement: RequirementId,
     devices: Devices,
     /** Only the rows of this variant (e.g. SAR: the application, not the host platform). */
-    componentType: ComponentType.optional(),
+    componentType: JudgedType.optional(),
     /** not-applicable: the requirement's subject is absent (say why in the statement, e.g. no wireless interface). */
     status: z.enum(['satisfied', 'not-applicable']).default('satisfied'),
     statement: Text('statement'),
@@ -87,7 +87,7 @@ export function statementProblems(entries: readonly (Attestation | Exception)[],
   entries.forEach((e, i) => {
     const entry = catalog.byId.get(e.requirement);
     if (!entry) problems.push({ path: [list, i, 'requirement'], message: `"${e.requirement}" is not in the catalog (${catalog.name})` });
-    else if ('componentType' in e && e.componentType !== undefined && !entry.appliesTo.includes(e.componentType)) {
+    else if ('componentType' in e && e.componentType !== undefined && !applicableTo(catalog, e.componentType).includes(entry)) {
       problems.push({
         path: [list, i, 'componentType'],
         message: `${e.requirement} does not apply to ${e.componentType} (only ${entry.appliesTo.join(', ')})`,

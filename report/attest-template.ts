@@ -1,4 +1,4 @@
-import type { ComponentType } from '../profiles/catalog.ts';
+import type { JudgedType } from '../profiles/catalog.ts';
 import { STATEMENTS_VERSION } from '../profiles/statements.ts';
 import type { Result } from './result.ts';
 
@@ -36,7 +36,7 @@ export function renderAttestationTemplate(result: Result, titleOf: (id: string) 
       const hint = first?.observation === 'consistent' ? ' · observation consistent' : '';
       out.push(`  - requirement: ${id}${' '.repeat(Math.max(1, 14 - id.length))}# FR${first?.fr} SL${first?.sl} ${titleOf(id) ?? ''}${hint}`);
       out.push(`    devices: [${q(ref)}]`);
-      if (openTypes.length < rows.length) out.push(`    componentType: ${openTypes[0] as ComponentType}`);
+      if (openTypes.length < rows.length) out.push(`    componentType: ${openTypes[0] as JudgedType}`);
       out.push('    status: satisfied', '    statement: ""', '    by: ""', '    date: ""', '    evidence: ""');
       count++;
     }

@@ -208,7 +208,7 @@ function device(d: DeviceResult, catalog: Catalog): string {
   const failing = d.checks.filter((c) => c.status === 'fail');
   return `<article class="device" id="${anchor(d.address)}" data-address="${esc(d.address)}">
 <h2>${esc(label(d))} <span class="badge ${d.meetsTarget ? 'meets' : 'misses'}">${d.meetsTarget ? 'meets SL-T' : 'below SL-T'}</span></h2>
-<dl class="kv"><dt>Role</dt><dd>${esc(d.role)} (${esc(d.componentTypes.join('+'))}), ${d.roleSource.source === 'config' ? 'from the config' : `inferred: ${esc(d.roleSource.reason)}`}</dd>${d.name ? `<dt>Name</dt><dd>${esc(d.name)}</dd>` : ''}</dl>
+<dl class="kv"><dt>Role</dt><dd>${esc(d.role)} (${esc(d.componentTypes.join('+'))}), ${d.roleSource.source === 'config' ? 'from the config' : d.role === 'unknown' ? `<strong>${esc(d.roleSource.reason)}</strong>` : `inferred: ${esc(d.roleSource.reason)}`}</dd>${d.name ? `<dt>Name</dt><dd>${esc(d.name)}</dd>` : ''}</dl>
 <h3>SL-C against SL-T</h3>${chart(d)}${slTable(d)}
 <h3>Gaps (${d.gaps.length})</h3>${deviceGaps(d, catalog)}
 <h3>Findings (${failing.length})</h3>${failing.length === 0 ? '<p class="muted">No check failed.</p>' : failing.map((c) => finding(c, d.address)).join('\n')}

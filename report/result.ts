@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { Service } from '../probes/observation.ts';
 import { Failure } from '../probes/types.ts';
-import { ComponentType } from '../profiles/catalog.ts';
+import { JudgedType } from '../profiles/catalog.ts';
 import { IDENTITY_FIELDS } from '../profiles/identity.ts';
 import { VulnerabilityCoverage, VulnerabilityFinding } from '../profiles/advisories/model.ts';
 import { CheckResult, FrScore, Gap, RequirementResult, SlVector } from '../profiles/model.ts';
-import { DEVICE_ROLES } from '../profiles/role.ts';
+import { RESULT_ROLES } from '../profiles/role.ts';
 
 /** Bumped on any incompatible change of the document; additions keep the number. */
 export const SCHEMA_VERSION = 1;
@@ -35,11 +35,11 @@ const StatementSource = z.object({ sha256: z.string(), entries: z.number().int()
 export const DeviceResult = z.object({
   address: z.string(),
   name: z.string().optional(),
-  role: z.enum(DEVICE_ROLES),
+  role: z.enum(RESULT_ROLES),
   roleSource: z.object({ source: z.enum(['config', 'inferred']), reason: z.string() }),
-  componentType: ComponentType,
+  componentType: JudgedType,
   /** Every variant judged: a host carries HDR (platform) and SAR (the application it runs) rows. */
-  componentTypes: z.array(ComponentType),
+  componentTypes: z.array(JudgedType),
   identity: Identity,
   services: z.array(Service),
   probes: z.array(ProbeSummary),
@@ -49,7 +49,7 @@ export const DeviceResult = z.object({
   slT: SlVector,
   /** The device as a whole: per FR the lowest level over its component types. */
   slC: z.object({ demonstrated: SlVector, ceiling: SlVector }),
-  slCByType: z.partialRecord(ComponentType, z.object({ demonstrated: SlVector, ceiling: SlVector })),
+  slCByType: z.partialRecord(JudgedType, z.object({ demonstrated: SlVector, ceiling: SlVector })),
   frs: z.array(FrScore),
   gaps: z.array(Gap),
   /** Gaps covered by an unexpired compensating countermeasure; they do not raise SL-C. */

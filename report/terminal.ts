@@ -1,3 +1,4 @@
+import { DEVICE_ROLES } from '../profiles/role.ts';
 import { gapCauses, rankedGaps } from './gaps.ts';
 import type { DeviceResult, Result } from './result.ts';
 
@@ -52,6 +53,13 @@ export function renderSummary(result: Result, opts: TerminalOptions): string {
   for (const d of result.devices) {
     const frs = [0, 1, 2, 3, 4, 5, 6].map((i) => frCell(d, i, slT[i] ?? 0, color)).join('');
     lines.push(`${pad(d.address, 16)}${pad(`${d.role} (${d.componentTypes.join('+')})`, 24)}${pad(services(d), 24)}${frs}`);
+  }
+  const unknown = result.devices.filter((d) => d.role === 'unknown').map((d) => d.address);
+  if (unknown.length > 0) {
+    lines.push('');
+    lines.push(paint(color, '33', `Role unknown for ${unknown.length} device(s): judged only against the rows every component type shares.`));
+    lines.push(`Set \`role\` for them in the config (${DEVICE_ROLES.join(', ')}):`);
+    for (let i = 0; i < unknown.length; i += 5) lines.push(`  ${unknown.slice(i, i + 5).join(', ')}`);
   }
   lines.push('');
   const gaps = rankedGaps(result);

@@ -118,6 +118,13 @@ describe.skipIf(!sshd.path)(`credentialed scan of a real OpenSSH sshd${sshd.path
     });
   });
 
+  it('without a configured role, infers a host from the Debian identification string, not a PLC', async () => {
+    const config = parseConfig({ zone: { name: 'sshd test', slT: 2 }, targets: [{ host: HOST, ports: { ssh: port } }] }, 'sshd-auto.yaml');
+    const scanned = (await runScan({ config, outDir: dir, probes: PROBES, judge: loadJudge(), runId: 'sshd-auto' })).result;
+    expect(scanned.devices[0]).toMatchObject({ role: 'host', componentTypes: ['HDR'], roleSource: { source: 'inferred' } });
+    expect(scanned.devices[0]?.roleSource.reason).toMatch(/operating system named: "OpenSSH_\S+ Debian/);
+  });
+
   it('sends only allow-listed lines, each answered or classified, in one session', () => {
     const lines = new Set(HOST_COMMANDS.map((c) => c.command));
     expect(facts.commands.length).toBeGreaterThan(15);
