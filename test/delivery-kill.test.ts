@@ -69,7 +69,7 @@ beforeAll(async () => {
   const keys = await writeKeyPair(join(dir, 'keys'));
   store = await KillAfterCommit.open(join(dir, 'console.db'));
   const pub = parsePublicKey(readFileSync(keys.publicFile, 'utf8'), 'pub');
-  writeFileSync(join(dir, 'token.txt'), await store.enrollAgent('edge-1', pub, await keyId(pub), new Date(), { zones: ['z'] }));
+  writeFileSync(join(dir, 'token.txt'), await store.enrollAgent('edge-1', pub, await keyId(pub), new Date(), { zones: ['Line 1'] }));
   svc = await startConsole({ store, ...CONSOLE });
   // A console that is reached but never answers: the child is killed the moment it connects.
   gate = net.createServer((sock) => {
