@@ -11,12 +11,8 @@ import { consoleCommand } from './commands/console.ts';
 import { keygenCommand } from './commands/keygen.ts';
 import { uploadCommand } from './commands/upload.ts';
 import { verifyCommand } from './commands/verify.ts';
-import { KeyError } from '../report/keys.ts';
-import { SpoolError } from './spool.ts';
-import { ConfigError } from './config.ts';
-import { EXIT, UsageError } from './output.ts';
-import { RunDirError } from './rundir.ts';
-import { AdvisoryStoreError } from './advisories/store.ts';
+import { UserError } from '../profiles/user-error.ts';
+import { EXIT } from './output.ts';
 import { advisoriesCommand } from './commands/advisories.ts';
 import { agentCommand } from './commands/agent.ts';
 import { AGENT_VERSION } from './run-scan.ts';
@@ -36,9 +32,6 @@ const COMMANDS = [
   advisoriesCommand,
   agentCommand,
 ];
-
-/** Errors the user can act on: a clear message and exit 2, never a stack trace. */
-const USER_ERRORS = [ConfigError, RunDirError, UsageError, KeyError, SpoolError, AdvisoryStoreError];
 
 // No top-level await: the single binary (scripts/build-binary.ts) is a CommonJS bundle.
 async function main(): Promise<void> {
@@ -60,7 +53,8 @@ async function main(): Promise<void> {
       .version(AGENT_VERSION)
       .parseAsync();
   } catch (err) {
-    if (!USER_ERRORS.some((E) => err instanceof E)) throw err;
+    // An error the user can act on: a clear message and exit 2, never a stack trace.
+    if (!(err instanceof UserError)) throw err;
     process.stderr.write(`cellcheck: ${(err as Error).message}\n`);
     process.exitCode = EXIT.usage;
   }

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import net from 'node:net';
 import { parseDocument } from 'yaml';
@@ -11,6 +10,8 @@ import { DEVICE_ROLES } from '../profiles/role.ts';
 import { cidrSize, MAX_RANGE_ADDRESSES, parseCidr } from '../profiles/cidr.ts';
 import { SigningConfig, UploadConfig } from './delivery-config.ts';
 import { ScheduleConfig } from './schedule.ts';
+import { UserError } from '../profiles/user-error.ts';
+import { readUserFile } from './user-file.ts';
 
 export const ROLES = [...DEVICE_ROLES, 'auto'] as const;
 export type Role = (typeof ROLES)[number];
@@ -141,7 +142,7 @@ export const Config = z.strictObject({
 export type Config = z.infer<typeof Config>;
 export type TargetConfig = z.infer<typeof Target>;
 
-export class ConfigError extends Error {
+export class ConfigError extends UserError {
   override name = 'ConfigError';
 }
 
@@ -202,12 +203,7 @@ export function resolveConfigPaths(config: Config, folder: string): Config {
 }
 
 export function loadConfigFile(file: string): Config {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`${file}: cannot read the config: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
+  const text = readUserFile(file, { what: 'the config', error: ConfigError }).toString('utf8');
   return resolveConfigPaths(parseConfigText(text, file), dirname(resolve(file)));
 }
 

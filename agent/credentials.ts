@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import type { HostCredential } from '../probes/host/session.ts';
 import { privateKeyProblem } from '../probes/host/session.ts';
 import { type Config, ConfigError } from './config.ts';
 import type { PlannedTarget } from './targets.ts';
+import { readUserFile, readUserFileIfPresent } from './user-file.ts';
 
 /** Index of the `credentials` entry a target uses: its own address first, else its configured role. */
 export function credentialIndex(config: Config, target: PlannedTarget): number | undefined {
@@ -22,15 +22,8 @@ export async function loadCredentials(config: Config, env: NodeJS.ProcessEnv = p
   for (const [i, entry] of config.credentials.entries()) {
     const where = (key: string) => `credentials[${i}].ssh.${key}`;
     const ssh = entry.ssh;
-    const readFile = (key: string, file: string, missingOk = false): string | undefined => {
-      try {
-        return readFileSync(file, 'utf8');
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (missingOk && code === 'ENOENT') return undefined;
-        throw new ConfigError(`${where(key)}: cannot read "${file}": ${code ?? String(err)}`);
-      }
-    };
+    const readFile = (key: string, file: string, missingOk = false): string | undefined =>
+      (missingOk ? readUserFileIfPresent : readUserFile)(file, { key: where(key), error: ConfigError })?.toString('utf8');
     const fromEnv = (key: string, name: string): string => {
       const value = env[name];
       if (value === undefined || value === '') throw new ConfigError(`${where(key)}: environment variable ${name} is not set`);

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from './config.ts';
 import type { RetryPolicy, UploadConfig } from './delivery-config.ts';
@@ -8,6 +8,7 @@ import { RUN_FILES } from './rundir.ts';
 import { readSignedFile, signRunDir } from './signing.ts';
 import { Spool, type SpoolStatus } from './spool.ts';
 import { postSignedResult, type UploadOutcome, type UploadTarget } from './upload.ts';
+import { readUserFile } from './user-file.ts';
 
 /** Clock, randomness, waiting and the network, injected so tests control them. */
 export interface DeliveryDeps {
@@ -76,11 +77,7 @@ export async function flushSpool(spool: Spool, target: UploadTarget, policy: Ret
 }
 
 function readSecretFile(file: string, key: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    throw new ConfigError(`upload.${key}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
+  return readUserFile(file, { key: `upload.${key}`, error: ConfigError });
 }
 
 /** Turns the config's upload section into a target, reading token, CA and client certificate files. */

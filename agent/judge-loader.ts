@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { bundledProfile, IDENTITY_EXTRACTORS } from '../profiles/bundled.ts';
-import { CatalogError, loadCatalog } from '../profiles/catalog.ts';
+import { loadCatalog } from '../profiles/catalog.ts';
 import { ProfileError } from '../profiles/check-set.ts';
 import { ConfigError, parseYamlText } from './config.ts';
 import type { Judge } from './judge.ts';
+import { readUserFile } from './user-file.ts';
 
 /**
  * The judge shipped with cellcheck: bundled catalog, checks, mapping and identity sources. An
@@ -12,16 +12,10 @@ import type { Judge } from './judge.ts';
  */
 export function loadJudge(catalogFile?: string): Judge {
   if (catalogFile === undefined) return { profile: bundledProfile(), identity: IDENTITY_EXTRACTORS };
-  let text: string;
-  try {
-    text = readFileSync(catalogFile, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`${catalogFile}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
+  const text = readUserFile(catalogFile, { error: ConfigError }).toString('utf8');
   try {
     return { profile: bundledProfile(loadCatalog(parseYamlText(text, catalogFile), catalogFile)), identity: IDENTITY_EXTRACTORS };
   } catch (err) {
-    if (err instanceof CatalogError) throw new ConfigError(err.message);
     if (err instanceof ProfileError) throw new ConfigError(`${catalogFile}: the bundled mapping does not fit this catalog: ${err.message}`);
     throw err;
   }

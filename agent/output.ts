@@ -7,11 +7,12 @@ import type { ProgressEvent } from './collect.ts';
 import { isLiveTerminal, progressReporter } from './progress.ts';
 import type { WrittenReports } from './run-reports.ts';
 import { serializeResult } from './rundir.ts';
+import { UserError } from '../profiles/user-error.ts';
 
 export const EXIT = { ok: 0, gaps: 1, usage: 2, nothing: 3 } as const;
 
 /** A failure the user can fix (bad config, bad run directory, bad file): printed, exit 2, no stack. */
-export class UsageError extends Error {
+export class UsageError extends UserError {
   override name = 'UsageError';
 }
 

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, rmSync } from 'node:fs';
+import { renameSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { isAlive, writeFileAtomic } from './atomic-file.ts';
+import { readUserFileIfPresent } from './user-file.ts';
 
 /** Who holds the run lock: written whole (atomic exclusive publish), so a reader never sees half of it. */
 const LockHolder = z.object({ pid: z.number().int(), host: z.string(), since: z.string(), token: z.string() });
@@ -25,13 +26,8 @@ export interface LockDeps {
 }
 
 function readHolder(file: string): LockHolder | undefined | 'absent' {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
-    throw err;
-  }
+  const text = readUserFileIfPresent(file, { what: 'the run lock' })?.toString('utf8');
+  if (text === undefined) return 'absent';
   try {
     return LockHolder.parse(JSON.parse(text));
   } catch {

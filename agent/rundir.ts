@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DeviceObservation } from '../probes/observation.ts';
@@ -9,6 +9,8 @@ import { Result } from '../report/result.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 import { ROLES, type Role } from './config.ts';
 import type { RunFacts } from './judge.ts';
+import { UserError } from '../profiles/user-error.ts';
+import { readUserFile, readUserFileIfPresent } from './user-file.ts';
 
 /** run.json: everything about a run except the observations, so `evaluate` can re-judge it offline. */
 const RunFile = z.object({
@@ -49,13 +51,8 @@ export function writeTranscript(dir: string, address: string, entries: readonly 
 /** What `writeTranscript` wrote for one device, validated line by line; none at all reads as no entries. */
 export function readTranscript(runDir: string, address: string): TranscriptEntry[] {
   const file = join(runDir, RUN_FILES.transcripts, transcriptFileName(address));
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new RunDirError(`${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
+  const text = readUserFileIfPresent(file, { error: RunDirError })?.toString('utf8');
+  if (text === undefined) return [];
   return text
     .split('\n')
     .filter((line) => line.trim() !== '')
@@ -102,17 +99,12 @@ export function serializeResult(result: Result): string {
   return [...resultPieces(result)].join('');
 }
 
-export class RunDirError extends Error {
+export class RunDirError extends UserError {
   override name = 'RunDirError';
 }
 
 function readJson(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new RunDirError(`${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
+  const text = readUserFile(file, { error: RunDirError }).toString('utf8');
   try {
     return JSON.parse(text);
   } catch (err) {

@@ -1,19 +1,16 @@
 import type { KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { KeyError, keyId, newSigningKeyPair, parseJwks, parsePrivateKey, parsePublicKey, trustedKeys } from '../report/keys.ts';
 import { SignedResult, signResult } from '../report/sign.ts';
 import { removeAbandonedTemps, writeFileAtomic } from './atomic-file.ts';
 import { RUN_FILES, readResult, RunDirError } from './rundir.ts';
+import { readUserFile } from './user-file.ts';
 
 export const KEY_FILES = { private: 'signing.key', public: 'signing.pub' } as const;
 
 function readKeyFile(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new KeyError(`${file}: cannot read the key: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
+  return readUserFile(file, { what: 'the key', error: KeyError }).toString('utf8');
 }
 
 /** Makes an Ed25519 pair in `dir` (private key mode 0600); refuses to replace either file. */
@@ -58,12 +55,7 @@ export async function signRunDir(runDir: string, key: KeyObject): Promise<{ file
 
 /** The text of a signed result file, checked to be a flattened JWS (not verified: that needs keys). */
 export function readSignedFile(file: string): string {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new RunDirError(`${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
+  const text = readUserFile(file, { error: RunDirError }).toString('utf8');
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { decodeProtectedHeader } from 'jose';
 import { SignedResultHeader } from '../report/sign.ts';
 import { fsyncFolder, removeAbandonedTemps, writeFileAtomic } from './atomic-file.ts';
+import { UserError } from '../profiles/user-error.ts';
 
 /** A spooled signed result waiting for the console's acknowledgement. */
 export interface SpoolEntry {
@@ -19,7 +20,7 @@ export interface SpoolStatus {
   readonly rejected: number;
 }
 
-export class SpoolError extends Error {
+export class SpoolError extends UserError {
   override name = 'SpoolError';
 }
 

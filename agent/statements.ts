@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import type { Catalog } from '../profiles/catalog.ts';
 import { type Attestation, AttestationFile, type Exception, ExceptionFile, scoped, statementProblems } from '../profiles/statements.ts';
 import { ConfigError, fileError, parseYamlText } from './config.ts';
+import { readUserFile } from './user-file.ts';
 
 /** One statement file as weighed: its entries and the digest of its bytes (recorded in the result). */
 export interface LoadedList<T> {
@@ -17,12 +17,7 @@ export interface LoadedStatements {
 }
 
 function readYaml(file: string): { data: unknown; sha256: string } {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (err) {
-    throw new ConfigError(`${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
+  const bytes = readUserFile(file, { error: ConfigError });
   return { data: parseYamlText(bytes.toString('utf8'), file), sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 

@@ -1,3 +1,5 @@
+import { UserError } from '../profiles/user-error.ts';
+
 /**
  * The one SQL surface the console store is written against. SQL is written once, with `?`
  * placeholders and only what SQLite and PostgreSQL both understand (ON CONFLICT, LIMIT, text
@@ -25,7 +27,7 @@ export interface SqlDb extends Sql {
 }
 
 /** A problem with the console's database or its data, named for the operator. */
-export class StoreError extends Error {
+export class StoreError extends UserError {
   override name = 'StoreError';
 }
 

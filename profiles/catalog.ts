@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import bundled from './data/catalog.json' with { type: 'json' };
+import { UserError } from './user-error.ts';
 
 export const COMPONENT_TYPES = ['EDR', 'HDR', 'NDR', 'SAR'] as const;
 export const ComponentType = z.enum(COMPONENT_TYPES);
@@ -51,7 +52,7 @@ export interface Catalog {
   readonly byId: ReadonlyMap<string, CatalogEntry>;
 }
 
-export class CatalogError extends Error {
+export class CatalogError extends UserError {
   override name = 'CatalogError';
 }
 

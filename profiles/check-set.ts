@@ -1,12 +1,13 @@
 import type { CheckInstance, RegisteredCheckKind } from './checks/types.ts';
 import { CheckInstance as CheckInstanceSchema } from './checks/types.ts';
+import { UserError } from './user-error.ts';
 
 export interface LoadedCheck {
   readonly instance: CheckInstance;
   readonly kind: RegisteredCheckKind;
 }
 
-export class ProfileError extends Error {
+export class ProfileError extends UserError {
   override name = 'ProfileError';
 }
 

@@ -1,9 +1,10 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { z } from 'zod';
+import { UserError } from '../profiles/user-error.ts';
 
 /** A key file that cannot serve for signing or verifying: named, with what is wrong. */
-export class KeyError extends Error {
+export class KeyError extends UserError {
   override name = 'KeyError';
 }
 

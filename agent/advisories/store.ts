@@ -8,6 +8,8 @@ import { vendorTokens } from '../../profiles/advisories/identifiers.ts';
 import { Advisory } from '../../profiles/advisories/model.ts';
 import { compareVersions, parseVersion } from '../../profiles/advisories/version.ts';
 import { writeFileAtomic } from '../atomic-file.ts';
+import { UserError } from '../../profiles/user-error.ts';
+import { readUserFileIfPresent } from '../user-file.ts';
 
 /**
  * The local advisory store: a folder holding `advisories.json`, every imported advisory in the
@@ -23,7 +25,7 @@ export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
 
 const StoreFile = z.object({ format: z.literal(STORE_FORMAT), advisories: z.array(Advisory) });
 
-export class AdvisoryStoreError extends Error {
+export class AdvisoryStoreError extends UserError {
   override name = 'AdvisoryStoreError';
 }
 
@@ -43,18 +45,14 @@ function storePath(store: string): string {
 /** Reads the store; a missing store is empty when `create` is set and an error otherwise. */
 export function readStore(store: string, opts: { create?: boolean } = {}): Advisory[] {
   const file = storePath(store);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && opts.create) return [];
-    if (code === 'ENOENT')
-      throw new AdvisoryStoreError(
-        `${store}: no advisory store here (${STORE_FILE} missing); load one with: cellcheck advisories import --store ${store} PATH...`,
-      );
-    throw new AdvisoryStoreError(`${file}: cannot read: ${code ?? String(err)}`);
+  const bytes = readUserFileIfPresent(file, { error: AdvisoryStoreError });
+  if (bytes === undefined) {
+    if (opts.create) return [];
+    throw new AdvisoryStoreError(
+      `${store}: no advisory store here (${STORE_FILE} missing); load one with: cellcheck advisories import --store ${store} PATH...`,
+    );
   }
+  const text = bytes.toString('utf8');
   let data: unknown;
   try {
     data = JSON.parse(text);

@@ -1,17 +1,13 @@
-import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import type { CommandModule } from 'yargs';
 import { keyId, parsePublicKey } from '../../report/keys.ts';
 import { UsageError } from '../output.ts';
+import { readUserFile } from '../user-file.ts';
 
 // console/ is loaded only by these commands (lazily), so an agent never loads the service.
 
 function readFileOption(file: string, option: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    throw new UsageError(`--${option} ${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
+  return readUserFile(file, { key: `--${option}`, error: UsageError });
 }
 
 /** "HOST:PORT" or "[v6]:PORT". */
@@ -23,19 +19,10 @@ export function parseListen(text: string): { host: string; port: number } {
   return { host, port };
 }
 
-/** The store's errors (bad database file, a key enrolled twice) are the operator's to fix: exit 2. */
+/** The store's errors (bad database file, a key enrolled twice) are UserErrors: the CLI prints them and exits 2. */
 async function openStore(location: string, policy?: { idleMs: number; absoluteMs: number }) {
   const { ConsoleStore } = await import('../../console/store.ts');
-  return asUsageError(() => ConsoleStore.open(location, policy));
-}
-
-async function asUsageError<T>(work: () => Promise<T>): Promise<T> {
-  const { StoreError } = await import('../../console/db.ts');
-  try {
-    return await work();
-  } catch (err) {
-    throw err instanceof StoreError ? new UsageError(err.message) : err;
-  }
+  return ConsoleStore.open(location, policy);
 }
 
 const DB_OPTION = { type: 'string', demandOption: true, describe: 'console database: a SQLite file, or postgres://user@host/db' } as const;
@@ -100,13 +87,10 @@ const userCommand: CommandModule = {
       if (a.action === 'list') {
         for (const u of await store.accounts.listUsers()) process.stdout.write(`${u.name}\t${u.role}\t${u.createdAt}\n`);
       } else if (a.action === 'add' && a.name !== undefined && a.role !== undefined) {
-        const password = await readPassword(a.passwordEnv);
-        const { name, role } = a;
-        await asUsageError(() => store.accounts.addUser(name, password, role, 'cli', new Date()));
+        await store.accounts.addUser(a.name, await readPassword(a.passwordEnv), a.role, 'cli', new Date());
         process.stdout.write(`User ${a.name} added with role ${a.role}.\n`);
       } else if (a.action === 'delete' && a.name !== undefined) {
-        const { name } = a;
-        await asUsageError(() => store.accounts.deleteUser(name, 'cli', new Date()));
+        await store.accounts.deleteUser(a.name, 'cli', new Date());
         process.stdout.write(`User ${a.name} deleted; their sessions ended.\n`);
       }
     } finally {
@@ -147,12 +131,7 @@ const enrollCommand: CommandModule = {
       if (a.agent !== undefined && a.key !== undefined) {
         const key = parsePublicKey(readFileOption(a.key, 'key').toString('utf8'), a.key);
         const kid = await keyId(key);
-        let token: string;
-        try {
-          token = await store.enrollAgent(a.agent, key, kid, new Date(), a.zone ? { zones: a.zone.map(String) } : {});
-        } catch (err) {
-          throw new UsageError((err as Error).message);
-        }
+        const token = await store.enrollAgent(a.agent, key, kid, new Date(), a.zone ? { zones: a.zone.map(String) } : {});
         const zones = await store.agentZones(a.agent);
         process.stdout.write(
           `Enrolled agent ${a.agent} with key ${kid}; it may post results of ${zones.includes('*') ? 'every zone' : `zone(s) ${zones.join(', ')}`}.\nBearer token (shown once; give it to the agent as upload.tokenFile or upload.tokenEnv):\n${token}\n`,
