@@ -1,16 +1,12 @@
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
 import { EXIT } from '../output.ts';
 import { importDocuments, readStore, summarize } from '../advisories/store.ts';
+import { defineCommand } from './define.ts';
 
 const STORE_OPTION = { store: { type: 'string' as const, default: 'advisories', describe: 'advisory store folder' } };
 const FORMAT_OPTION = { format: { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'text for people, json for tools' } };
 
-interface Args {
-  readonly store: string;
-  readonly format: 'text' | 'json';
-}
-
-const importCommand: CommandModule = {
+const importCommand = defineCommand({
   command: 'import <paths..>',
   describe: 'load CSAF 2.0 documents (files or folders) into the store; exit 1 when some were rejected',
   builder: (y) =>
@@ -18,8 +14,7 @@ const importCommand: CommandModule = {
       .positional('paths', { type: 'string', array: true, demandOption: true, describe: 'CSAF files or folders of them' })
       .options(STORE_OPTION)
       .options(FORMAT_OPTION),
-  handler: (argv) => {
-    const a = argv as unknown as Args & { paths: string[] };
+  handler: (a) => {
     const started = performance.now();
     const report = importDocuments(a.store, a.paths);
     const seconds = (performance.now() - started) / 1000;
@@ -36,14 +31,13 @@ const importCommand: CommandModule = {
     }
     process.exitCode = report.rejected.length > 0 ? EXIT.gaps : EXIT.ok;
   },
-};
+});
 
-const listCommand: CommandModule = {
+const listCommand = defineCommand({
   command: 'list',
   describe: 'show what the store holds: advisories per vendor and the newest release date',
   builder: (y) => y.options(STORE_OPTION).options(FORMAT_OPTION),
-  handler: (argv) => {
-    const a = argv as unknown as Args;
+  handler: (a) => {
     const s = summarize(readStore(a.store));
     if (a.format === 'json') {
       process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
@@ -58,11 +52,11 @@ const listCommand: CommandModule = {
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   },
-};
+});
 
-export const advisoriesCommand: CommandModule = {
+export const advisoriesCommand = defineCommand({
   command: 'advisories <command>',
   describe: 'the offline store of CSAF advisories that scans match device identities against',
   builder: (y: Argv) => y.command([importCommand, listCommand]).demandCommand(1, 'name an advisories command: import, list'),
   handler: () => undefined,
-};
+});

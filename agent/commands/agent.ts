@@ -1,12 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import type { CommandModule } from 'yargs';
 import { PROBES } from '../../probes/registry.ts';
 import { type AgentDeps, realClock, runAgent } from '../agent-loop.ts';
 import { loadConfigFile } from '../config.ts';
 import { deliverRun, describeFlush } from '../deliver.ts';
-import { JUDGE_OPTIONS, type JudgeArgs, judgeFromArgs } from '../judge-options.ts';
+import { JUDGE_OPTIONS, judgeFromArgs } from '../judge-options.ts';
 import { jsonLineLog, logSink } from '../json-log.ts';
 import { UsageError } from '../output.ts';
 import { refreshHtmlReport, type WrittenReports } from '../run-reports.ts';
@@ -14,8 +13,9 @@ import { AGENT_VERSION, newRunId, runScan } from '../run-scan.ts';
 import type { Result } from '../../report/result.ts';
 import { ScheduleConfig } from '../schedule.ts';
 import { deliveryOptions, SIGNING_OPTIONS } from './delivery-options.ts';
+import { defineCommand } from './define.ts';
 
-export const agentCommand: CommandModule = {
+export const agentCommand = defineCommand({
   command: 'agent',
   describe: "scan on the config's schedule (interval or cron, jitter, maintenance windows), one run at a time; sign, upload or spool each run",
   builder: (y) =>
@@ -35,8 +35,7 @@ export const agentCommand: CommandModule = {
       .option('status', { type: 'string', describe: 'last-run status file (default: OUT/.agent/status.json)' })
       .options(SIGNING_OPTIONS)
       .options(JUDGE_OPTIONS),
-  handler: async (argv) => {
-    const a = argv as unknown as { config: string; out: string; once: boolean; log?: string; status?: string; key?: string } & JudgeArgs;
+  handler: async (a) => {
     const config = loadConfigFile(a.config);
     if (!config.schedule && !a.once)
       throw new UsageError(`${a.config}: schedule: no schedule section (e.g. schedule: { every: 6h } or { cron: "30 2 * * *" }); or run one scan with --once`);
@@ -114,4 +113,4 @@ export const agentCommand: CommandModule = {
       process.off('SIGINT', onSignal);
     }
   },
-};
+});

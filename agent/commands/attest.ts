@@ -1,12 +1,12 @@
 import { writeFileSync } from 'node:fs';
-import type { CommandModule } from 'yargs';
 import { renderAttestationTemplate } from '../../report/attest-template.ts';
 import { judgeRun } from '../judge.ts';
-import { type JudgeArgs, judgeFromArgs, REJUDGE_OPTIONS } from '../judge-options.ts';
+import { judgeFromArgs, REJUDGE_OPTIONS } from '../judge-options.ts';
 import { UsageError } from '../output.ts';
 import { readRunDir } from '../rundir.ts';
+import { defineCommand } from './define.ts';
 
-const templateCommand: CommandModule = {
+const templateCommand = defineCommand({
   command: 'template',
   describe: 'print (or write with --out) an attestation file listing every not-assessed requirement of each device of a run',
   builder: (y) =>
@@ -14,8 +14,7 @@ const templateCommand: CommandModule = {
       .option('run', { type: 'string', demandOption: true, describe: 'run directory' })
       .option('out', { type: 'string', describe: 'write the template to this file (refuses to overwrite)' })
       .options(REJUDGE_OPTIONS),
-  handler: (argv) => {
-    const a = argv as unknown as { run: string; out?: string } & JudgeArgs;
+  handler: (a) => {
     // Judged with the given statements, so a partly filled file yields a template of what is still open.
     const { judge, inputs } = judgeFromArgs(a);
     const result = judgeRun(readRunDir(a.run).run, judge, inputs);
@@ -31,11 +30,11 @@ const templateCommand: CommandModule = {
     }
     process.stderr.write(`wrote ${a.out}\n`);
   },
-};
+});
 
-export const attestCommand: CommandModule = {
+export const attestCommand = defineCommand({
   command: 'attest',
   describe: 'operator attestations: `attest template --run DIR` lists what is left to attest',
   builder: (y) => y.command(templateCommand).demandCommand(1, 'name an action: template'),
   handler: () => undefined,
-};
+});

@@ -1,8 +1,8 @@
 import net from 'node:net';
-import type { CommandModule } from 'yargs';
 import { keyId, parsePublicKey } from '../../report/keys.ts';
 import { UsageError } from '../output.ts';
 import { readUserFile } from '../user-file.ts';
+import { defineCommand } from './define.ts';
 
 // console/ is loaded only by these commands (lazily), so an agent never loads the service.
 
@@ -62,7 +62,7 @@ async function readPassword(envName: string | undefined): Promise<string> {
   return all.split(/\r?\n/)[0] ?? '';
 }
 
-const userCommand: CommandModule = {
+const userCommand = defineCommand({
   command: 'user <action>',
   describe: 'people who log in to the web console: add (password from stdin or --password-env), delete, list',
   builder: (y) =>
@@ -80,8 +80,7 @@ const userCommand: CommandModule = {
         if (a.action === 'add' && a.role === undefined) throw new UsageError('user add needs --role viewer|engineer|admin');
         return true;
       }),
-  handler: async (argv) => {
-    const a = argv as unknown as { action: 'add' | 'delete' | 'list'; db: string; name?: string; role?: 'viewer' | 'engineer' | 'admin'; passwordEnv?: string };
+  handler: async (a) => {
     const store = await openStore(a.db);
     try {
       if (a.action === 'list') {
@@ -97,13 +96,13 @@ const userCommand: CommandModule = {
       await store.close();
     }
   },
-};
+});
 
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || (net.isIPv4(host) && host.startsWith('127.'));
 }
 
-const enrollCommand: CommandModule = {
+const enrollCommand = defineCommand({
   command: 'enroll',
   describe: "enrol an agent's public key (prints the agent's bearer token once), or add a reader token",
   builder: (y) =>
@@ -124,14 +123,13 @@ const enrollCommand: CommandModule = {
         if (a.reader !== undefined && a.zone !== undefined) throw new UsageError('--zone goes with --agent: a reader reads every zone');
         return true;
       }),
-  handler: async (argv) => {
-    const a = argv as unknown as { db: string; agent?: string; key?: string; zone?: string[]; reader?: string };
+  handler: async (a) => {
     const store = await openStore(a.db);
     try {
       if (a.agent !== undefined && a.key !== undefined) {
         const key = parsePublicKey(readFileOption(a.key, 'key').toString('utf8'), a.key);
         const kid = await keyId(key);
-        const token = await store.enrollAgent(a.agent, key, kid, new Date(), a.zone ? { zones: a.zone.map(String) } : {});
+        const token = await store.enrollAgent(a.agent, key, kid, new Date(), a.zone ? { zones: a.zone } : {});
         const zones = await store.agentZones(a.agent);
         process.stdout.write(
           `Enrolled agent ${a.agent} with key ${kid}; it may post results of ${zones.includes('*') ? 'every zone' : `zone(s) ${zones.join(', ')}`}.\nBearer token (shown once; give it to the agent as upload.tokenFile or upload.tokenEnv):\n${token}\n`,
@@ -144,9 +142,9 @@ const enrollCommand: CommandModule = {
       await store.close();
     }
   },
-};
+});
 
-export const consoleCommand: CommandModule = {
+export const consoleCommand = defineCommand({
   command: 'console',
   describe: 'run the console: web UI for people, ingest API for agents; `console enroll` adds agents and readers, `console user` people',
   builder: (y) =>
@@ -170,19 +168,7 @@ export const consoleCommand: CommandModule = {
         type: 'number',
         describe: 'upload bytes held in memory at once across all requests; beyond it uploads get 503 and are sent again (default: twice --max-body-bytes)',
       }),
-  handler: async (argv) => {
-    const a = argv as unknown as {
-      db: string;
-      listen: string;
-      tlsCert?: string;
-      tlsKey?: string;
-      clientCa?: string;
-      maxBodyBytes: number;
-      maxInflightBytes?: number;
-      sessionIdleMinutes: number;
-      sessionMaxHours: number;
-      maxClockSkewMinutes: number;
-    };
+  handler: async (a) => {
     const listen = parseListen(a.listen);
     if ((a.tlsCert === undefined) !== (a.tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
     if (a.tlsCert === undefined && !isLoopback(listen.host))
@@ -222,4 +208,4 @@ export const consoleCommand: CommandModule = {
     await running.close();
     await store.close();
   },
-};
+});

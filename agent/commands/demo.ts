@@ -2,15 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CommandModule } from 'yargs';
 import { importDocuments } from '../advisories/store.ts';
 import { parseConfigText } from '../config.ts';
 import { JUDGE_OPTIONS, judgeFromArgs } from '../judge-options.ts';
 import { OUTPUT_OPTIONS, outputOptions } from '../output.ts';
 import { deliveryOptions, SIGNING_OPTIONS } from './delivery-options.ts';
 import { scanAndReport } from './scan.ts';
+import { defineCommand } from './define.ts';
 
-export const demoCommand: CommandModule = {
+export const demoCommand = defineCommand({
   command: 'demo',
   describe: 'start the simulated cell on loopback, scan it with the built-in config, print the summary',
   builder: (y) =>
@@ -19,8 +19,7 @@ export const demoCommand: CommandModule = {
       .options({ advisories: JUDGE_OPTIONS.advisories })
       .options(SIGNING_OPTIONS)
       .options(OUTPUT_OPTIONS),
-  handler: async (argv) => {
-    const a = argv as unknown as { out: string; key?: string; advisories?: string; format: 'text' | 'json'; quiet: boolean; color?: boolean };
+  handler: async (a) => {
     const output = outputOptions(a);
     const delivery = deliveryOptions(a);
     // Without a store of its own, the demo matches against the real CISA advisories shipped as
@@ -41,4 +40,4 @@ export const demoCommand: CommandModule = {
       if (sampleStore) rmSync(sampleStore, { recursive: true, force: true });
     }
   },
-};
+});

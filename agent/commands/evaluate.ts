@@ -1,14 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CommandModule } from 'yargs';
 import { writeFileAtomic } from '../atomic-file.ts';
 import { judgeRun } from '../judge.ts';
-import { type JudgeArgs, judgeFromArgs, REJUDGE_OPTIONS } from '../judge-options.ts';
+import { judgeFromArgs, REJUDGE_OPTIONS } from '../judge-options.ts';
 import { emitResult, OUTPUT_OPTIONS, outputOptions } from '../output.ts';
 import { writeReports } from '../run-reports.ts';
 import { RUN_FILES, readRunDir, resultPieces } from '../rundir.ts';
+import { defineCommand } from './define.ts';
 
-export const evaluateCommand: CommandModule = {
+export const evaluateCommand = defineCommand({
   command: 'evaluate <run>',
   describe: 're-judge a past run directory offline with the current profiles (never touches a device); the same inputs give the same result.json',
   builder: (y) =>
@@ -20,8 +20,7 @@ export const evaluateCommand: CommandModule = {
         describe: 'also write the new result.json and its reports (HTML, CycloneDX, findings CSV) into this folder; the run directory is left as it is',
       })
       .options(OUTPUT_OPTIONS),
-  handler: (argv) => {
-    const a = argv as unknown as { run: string; out?: string; format: 'text' | 'json'; quiet: boolean; color?: boolean } & JudgeArgs;
+  handler: (a) => {
     const { judge, inputs } = judgeFromArgs(a);
     const result = judgeRun(readRunDir(a.run).run, judge, inputs);
     // Never into the run itself: its result.json may be signed, and a re-judged one is not.
@@ -32,4 +31,4 @@ export const evaluateCommand: CommandModule = {
     }
     process.exitCode = emitResult(result, outputOptions(a));
   },
-};
+});

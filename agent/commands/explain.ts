@@ -1,11 +1,11 @@
-import type { CommandModule } from 'yargs';
 import { explainRequirement, renderExplanation } from '../../report/explain.ts';
 import { judgeRun } from '../judge.ts';
-import { type JudgeArgs, judgeFromArgs, REJUDGE_OPTIONS } from '../judge-options.ts';
+import { judgeFromArgs, REJUDGE_OPTIONS } from '../judge-options.ts';
 import { UsageError } from '../output.ts';
 import { RunDirError, readRunDir, readTranscript } from '../rundir.ts';
+import { defineCommand } from './define.ts';
 
-export const explainCommand: CommandModule = {
+export const explainCommand = defineCommand({
   command: 'explain <run> <device> <requirement>',
   describe: 'walk one requirement of one device back through checks and facts to the recorded bytes that decided it',
   builder: (y) =>
@@ -16,8 +16,7 @@ export const explainCommand: CommandModule = {
       .options(REJUDGE_OPTIONS)
       .option('bytes', { type: 'number', default: 64, describe: 'bytes of hex shown per transcript entry (0: all that was recorded)' })
       .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'text, or the explanation as JSON' }),
-  handler: (argv) => {
-    const a = argv as unknown as { run: string; device: string; requirement: string; bytes: number; format: 'text' | 'json' } & JudgeArgs;
+  handler: (a) => {
     const { judge, inputs } = judgeFromArgs(a);
     const { run } = readRunDir(a.run);
     const result = judgeRun(run, judge, inputs);
@@ -31,4 +30,4 @@ export const explainCommand: CommandModule = {
     const explanation = explainRequirement(device, entry, observation, readTranscript(a.run, device.address));
     process.stdout.write(a.format === 'json' ? `${JSON.stringify(explanation, null, 2)}\n` : renderExplanation(explanation, { bytesPerEntry: a.bytes }));
   },
-};
+});

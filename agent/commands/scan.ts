@@ -1,8 +1,7 @@
-import type { CommandModule } from 'yargs';
 import { PROBES } from '../../probes/registry.ts';
 import type { Config } from '../config.ts';
 import { loadConfigFile } from '../config.ts';
-import { JUDGE_OPTIONS, type JudgeArgs, judgeFromArgs } from '../judge-options.ts';
+import { JUDGE_OPTIONS, judgeFromArgs } from '../judge-options.ts';
 import { readableByOthersWarning } from '../file-mode.ts';
 import { planScan, renderPlan } from '../plan.ts';
 import { emitResult, OUTPUT_OPTIONS, type OutputOptions, outputOptions, progressPrinter } from '../output.ts';
@@ -10,6 +9,7 @@ import { refreshHtmlReport } from '../run-reports.ts';
 import { runScan } from '../run-scan.ts';
 import { deliverRun, type DeliveryOptions } from '../deliver.ts';
 import { deliveryOptions, progressLog, reportDelivery, SIGNING_OPTIONS, UPLOAD_OPTIONS } from './delivery-options.ts';
+import { defineCommand } from './define.ts';
 
 /** Scans with a loaded config and prints the result; shared by `scan` and `demo`. */
 export async function scanAndReport(
@@ -38,7 +38,7 @@ export async function scanAndReport(
   return emitResult(result, output, { runDir, reports });
 }
 
-export const scanCommand: CommandModule = {
+export const scanCommand = defineCommand({
   command: 'scan',
   describe: 'scan the targets of a zone config and write a run directory',
   builder: (y) =>
@@ -50,17 +50,7 @@ export const scanCommand: CommandModule = {
       .options(UPLOAD_OPTIONS)
       .options(JUDGE_OPTIONS)
       .options(OUTPUT_OPTIONS),
-  handler: async (argv) => {
-    const a = argv as unknown as {
-      config: string;
-      out: string;
-      plan: boolean;
-      key?: string;
-      upload: boolean;
-      format: 'text' | 'json';
-      quiet: boolean;
-      color?: boolean;
-    } & JudgeArgs;
+  handler: async (a) => {
     const config = loadConfigFile(a.config);
     const holdsSecrets = config.probes.snmp.communities.length > 0 || config.probes.snmp.v3 !== undefined;
     const modeWarning = holdsSecrets ? readableByOthersWarning(a.config, 'a config with SNMP communities or keys') : undefined;
@@ -75,4 +65,4 @@ export const scanCommand: CommandModule = {
     const judged = judgeFromArgs({ ...a, advisories: store });
     process.exitCode = await scanAndReport(config, a.out, outputOptions(a), deliveryOptions(a, config), judged);
   },
-};
+});

@@ -1,12 +1,12 @@
-import type { CommandModule } from 'yargs';
 import { loadConfigFile } from '../config.ts';
 import { deliverRun, describeFlush, flushSpool } from '../deliver.ts';
 import { EXIT, UsageError } from '../output.ts';
 import { loadSigningKey } from '../signing.ts';
 import { Spool } from '../spool.ts';
 import { uploadOptions } from './delivery-options.ts';
+import { defineCommand } from './define.ts';
 
-export const uploadCommand: CommandModule = {
+export const uploadCommand = defineCommand({
   command: 'upload',
   describe: "send spooled signed results to the console (config's upload section), oldest first; exit 0 when none is left waiting",
   builder: (y) =>
@@ -16,8 +16,7 @@ export const uploadCommand: CommandModule = {
       .option('run', { type: 'string', describe: 'also sign (if needed) and spool this run directory first' })
       .option('key', { type: 'string', describe: 'signing key for --run (default: signing.keyFile)' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress lines on stderr' }),
-  handler: async (argv) => {
-    const a = argv as unknown as { config: string; spool?: string; run?: string; key?: string; quiet: boolean };
+  handler: async (a) => {
     const config = loadConfigFile(a.config);
     if (!config.upload) throw new UsageError(`${a.config}: upload: the config has no upload section`);
     const upload = uploadOptions(config.upload, a.spool);
@@ -30,4 +29,4 @@ export const uploadCommand: CommandModule = {
     process.stdout.write(`${describeFlush(report, upload.spoolDir)}\n`);
     process.exitCode = report.spool.pending === 0 && report.rejected.length === 0 ? EXIT.ok : EXIT.gaps;
   },
-};
+});

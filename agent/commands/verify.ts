@@ -1,12 +1,12 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CommandModule } from 'yargs';
 import { verifySignedResult } from '../../report/sign.ts';
 import { EXIT, UsageError } from '../output.ts';
 import { RUN_FILES } from '../rundir.ts';
 import { loadTrustedKeys, readSignedFile } from '../signing.ts';
+import { defineCommand } from './define.ts';
 
-export const verifyCommand: CommandModule = {
+export const verifyCommand = defineCommand({
   command: 'verify <file>',
   describe: 'check a signed result (a file or a run directory): exit 0 only if intact and signed by a known key, else 1',
   builder: (y) =>
@@ -15,8 +15,7 @@ export const verifyCommand: CommandModule = {
       .option('key', { type: 'string', describe: 'trusted public key (PEM or JWK)' })
       .option('keys', { type: 'string', describe: 'trusted public keys (JWKS file)' })
       .conflicts('key', 'keys'),
-  handler: async (argv) => {
-    const a = argv as unknown as { file: string; key?: string; keys?: string };
+  handler: async (a) => {
     if (a.key === undefined && a.keys === undefined) throw new UsageError('verify needs the trusted key: --key PUB or --keys JWKS');
     let file = a.file;
     try {
@@ -35,4 +34,4 @@ export const verifyCommand: CommandModule = {
     process.stdout.write(`${file}: verified: run ${h.runId} of agent ${h.agentId}, collected ${h.collectedAt}, signed with ${h.alg} by key ${h.kid}\n`);
     process.exitCode = EXIT.ok;
   },
-};
+});
