@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { StepTimer } from '../probes/step-timer.ts';
 import { fsyncFolder, removeAbandonedTemps, TEMP_MARK, writeFileAtomic } from './atomic-file.ts';
 import type { AgentLog } from './json-log.ts';
 import { RUN_FILES } from './rundir.ts';
@@ -17,18 +18,12 @@ export interface AgentClock {
 
 export const realClock: AgentClock = {
   now: () => new Date(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve) => {
-      if (signal.aborted) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      // setTimeout holds at most ~24.8 days; a longer wait is re-planned when it ends.
-      const timer = setTimeout(done, Math.max(0, Math.min(ms, 2 ** 31 - 1)));
-      signal.addEventListener('abort', done, { once: true });
-    }),
+  sleep: (ms, signal) => {
+    const step = new StepTimer({ signal, end: (s) => s.resolve() });
+    // setTimeout holds at most ~24.8 days; a longer wait is re-planned when it ends.
+    step.arm(Math.max(0, Math.min(ms, 2 ** 31 - 1)), (s) => s.resolve());
+    return step.done;
+  },
 };
 
 export interface ScanSummary {

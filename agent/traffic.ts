@@ -1,4 +1,5 @@
 import type { Send, TrafficGate } from '../probes/gate.ts';
+import { StepTimer } from '../probes/step-timer.ts';
 import type { ProbeOutcome } from '../probes/types.ts';
 import { ProbeUnavailable } from '../probes/types.ts';
 
@@ -15,18 +16,9 @@ export interface TrafficLimits {
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new ProbeUnavailable('budget', 'device time budget spent while waiting to send'));
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+  const step = new StepTimer({ signal, end: 'device time budget spent while waiting to send' });
+  step.arm(ms, (s) => s.resolve());
+  return step.done;
 }
 
 /**

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { passGate } from './gate.ts';
+import { StepTimer } from './step-timer.ts';
 import type { ProbeContext } from './types.ts';
 import { ProbeUnavailable } from './types.ts';
 
@@ -140,32 +141,18 @@ export class TcpSession {
     this.#ctx.transcript.note(this.#probe, 'tcp.close', 'closed');
   }
 
-  #waitForData(deadline: number, op: string, timeoutMs: number): Promise<void> {
+  async #waitForData(deadline: number, op: string, timeoutMs: number): Promise<void> {
     const remaining = deadline - performance.now();
-    if (remaining <= 0) return Promise.reject(new ProbeUnavailable('timeout', `no complete reply to ${op} within ${timeoutMs} ms`));
+    if (remaining <= 0) throw new ProbeUnavailable('timeout', `no complete reply to ${op} within ${timeoutMs} ms`);
     this.#socket.resume();
-    return new Promise<void>((resolve, reject) => {
-      const signal = this.#ctx.signal;
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-        this.#wake = undefined;
-      };
-      const onAbort = () => {
-        done();
-        reject(new ProbeUnavailable('budget', `device time budget spent waiting for ${op}`));
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new ProbeUnavailable('timeout', `no complete reply to ${op} within ${timeoutMs} ms`));
-      }, remaining);
-      if (signal.aborted) return onAbort();
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.#wake = () => {
-        done();
-        resolve();
-      };
-    });
+    const step = new StepTimer({ signal: this.#ctx.signal, end: `device time budget spent waiting for ${op}` });
+    step.arm(remaining, `no complete reply to ${op} within ${timeoutMs} ms`);
+    this.#wake = () => step.resolve();
+    try {
+      await step.done;
+    } finally {
+      this.#wake = undefined;
+    }
   }
 
   #tooLarge(opts: ReadOptions, size: number): ProbeUnavailable {
@@ -198,28 +185,19 @@ export async function connectSocket(ctx: ProbeContext, probe: string, port = ctx
   await passGate(ctx, probe, 'tcp.connect', port);
   ctx.transcript.tx(probe, 'tcp.connect', undefined, `${ctx.address}:${port}`);
   const socket = new net.Socket();
-  await new Promise<void>((resolve, reject) => {
-    const fail = (err: Error) => {
-      cleanup();
-      socket.destroy();
-      reject(err);
-    };
-    const onError = (err: NodeJS.ErrnoException) => fail(connectFailure(err));
-    const onTimeout = () => fail(new ProbeUnavailable('timeout', `no TCP answer from ${ctx.address}:${port} within ${ctx.stepTimeoutMs} ms`));
-    const onAbort = () => fail(new ProbeUnavailable('budget', 'device time budget spent while connecting'));
-    const timer = setTimeout(onTimeout, ctx.stepTimeoutMs);
-    const cleanup = () => {
-      clearTimeout(timer);
-      socket.off('error', onError);
-      ctx.signal.removeEventListener('abort', onAbort);
-    };
-    socket.once('error', onError);
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
-    socket.connect({ host: ctx.address, port }, () => {
-      cleanup();
-      resolve();
-    });
-  });
+  const step = new StepTimer({ signal: ctx.signal, end: 'device time budget spent while connecting' });
+  step.arm(ctx.stepTimeoutMs, `no TCP answer from ${ctx.address}:${port} within ${ctx.stepTimeoutMs} ms`);
+  const onError = (err: NodeJS.ErrnoException) => step.fail(connectFailure(err));
+  socket.once('error', onError);
+  if (!step.settled) socket.connect({ host: ctx.address, port }, () => step.resolve());
+  try {
+    await step.done;
+  } catch (err) {
+    socket.destroy();
+    throw err;
+  } finally {
+    socket.off('error', onError);
+  }
   ctx.transcript.rx(probe, 'tcp.connected');
   return socket;
 }

@@ -3,6 +3,7 @@ import tls from 'node:tls';
 import type { CertificateFacts } from '../certificate.ts';
 import { certificateFacts } from '../certificate.ts';
 import { passGate } from '../gate.ts';
+import { StepTimer } from '../step-timer.ts';
 import { closeSocket } from '../tcp-session.ts';
 import type { ProbeContext, ProbeDefinition } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
@@ -93,46 +94,36 @@ async function handshake(ctx: ProbeContext, attempt: Attempt): Promise<AttemptRe
     return { kind: 'stop', failure: err instanceof ProbeUnavailable ? err : new ProbeUnavailable('error', String(err)) };
   }
   ctx.transcript.tx(PROBE_ID, 'tls.client-hello', undefined, `${ctx.address}:${ctx.port} offering ${attempt.minVersion}..${attempt.maxVersion}`);
-  return new Promise((resolve) => {
-    const adopted = ctx.handover?.take(ctx.port);
-    const socket = tls.connect({
-      ...(adopted ? { socket: adopted } : { host: ctx.address, port: ctx.port }),
-      // SNI only for names: an IP address in SNI is not allowed (RFC 6066 3).
-      ...(isIP(ctx.address) === 0 ? { servername: ctx.address } : {}),
-      rejectUnauthorized: false,
-      checkServerIdentity: () => undefined,
-      minVersion: attempt.minVersion,
-      maxVersion: attempt.maxVersion,
-      ciphers: CIPHERS,
-    });
-    let settled = false;
-    const finish = (result: AttemptResult) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      ctx.signal.removeEventListener('abort', onAbort);
-      void closeSocket(socket, ctx.stepTimeoutMs).then(() => resolve(result));
-    };
-    const onAbort = () => finish({ kind: 'stop', failure: new ProbeUnavailable('budget', 'device time budget spent during the TLS handshake') });
-    const timer = setTimeout(() => {
-      finish({ kind: 'stop', failure: new ProbeUnavailable('timeout', `no TLS handshake within ${ctx.stepTimeoutMs} ms`) });
-    }, ctx.stepTimeoutMs);
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
-    // Stays attached after finish(): errors while closing must not become uncaught events.
-    socket.on('error', (err) => finish(classifyTlsError(err)));
-    socket.once('close', () => finish({ kind: 'rejected', detail: 'connection closed during the handshake', alert: false }));
-    socket.once('secureConnect', () => {
-      const protocol = socket.getProtocol();
-      const cipher = socket.getCipher();
-      const version = TLS_VERSIONS.find((v) => v === protocol);
-      if (!version) {
-        finish({ kind: 'stop', failure: new ProbeUnavailable('protocol-mismatch', `negotiated ${protocol ?? 'nothing'}`) });
-        return;
-      }
-      const kx = keyExchange(socket);
-      finish({ kind: 'accepted', protocol: version, cipher, chain: peerChain(socket), ...(kx === undefined ? {} : { keyExchange: kx }) });
-    });
+  const adopted = ctx.handover?.take(ctx.port);
+  const socket = tls.connect({
+    ...(adopted ? { socket: adopted } : { host: ctx.address, port: ctx.port }),
+    // SNI only for names: an IP address in SNI is not allowed (RFC 6066 3).
+    ...(isIP(ctx.address) === 0 ? { servername: ctx.address } : {}),
+    rejectUnauthorized: false,
+    checkServerIdentity: () => undefined,
+    minVersion: attempt.minVersion,
+    maxVersion: attempt.maxVersion,
+    ciphers: CIPHERS,
   });
+  const step = new StepTimer<AttemptResult>({ signal: ctx.signal, end: 'device time budget spent during the TLS handshake' });
+  step.arm(ctx.stepTimeoutMs, `no TLS handshake within ${ctx.stepTimeoutMs} ms`);
+  // Stays attached after the step: errors while closing must not become uncaught events.
+  socket.on('error', (err) => step.fail(err));
+  socket.once('close', () => step.resolve({ kind: 'rejected', detail: 'connection closed during the handshake', alert: false }));
+  socket.once('secureConnect', () => {
+    const protocol = socket.getProtocol();
+    const cipher = socket.getCipher();
+    const version = TLS_VERSIONS.find((v) => v === protocol);
+    if (!version) {
+      step.resolve({ kind: 'stop', failure: new ProbeUnavailable('protocol-mismatch', `negotiated ${protocol ?? 'nothing'}`) });
+      return;
+    }
+    const kx = keyExchange(socket);
+    step.resolve({ kind: 'accepted', protocol: version, cipher, chain: peerChain(socket), ...(kx === undefined ? {} : { keyExchange: kx }) });
+  });
+  const result = await step.done.catch(classifyTlsError);
+  await closeSocket(socket, ctx.stepTimeoutMs);
+  return result;
 }
 
 function record(ctx: ProbeContext, result: AttemptResult, withChain: boolean): void {

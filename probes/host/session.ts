@@ -7,7 +7,7 @@ import { closeClient, unavailableFrom } from '../ssh/client.ts';
 import { loadSsh2 } from '../ssh/library.ts';
 import { CLIENT_SOFTWARE } from '../ssh/kexinit.ts';
 import type { ProbeContext } from '../types.ts';
-import { StepWatchdog } from '../step-watchdog.ts';
+import { PhaseTimer, StepTimer } from '../step-timer.ts';
 import { connectSocket } from '../tcp-session.ts';
 import { ProbeUnavailable } from '../types.ts';
 import { commandLine, HOST_COMMANDS, type HostCommand } from './commands.ts';
@@ -96,7 +96,7 @@ export class HostSession {
     const client = new ssh2.Client();
     const name = knownHostName(ctx.address, ctx.port);
     let hostKey: HostFacts['hostKey'] | undefined;
-    const watch = new StepWatchdog(ctx, 'ssh.kexinit');
+    const watch = new PhaseTimer(ctx, 'ssh.kexinit');
 
     const hostVerifier = (key: Buffer): boolean => {
       const type = keyType(key);
@@ -109,7 +109,7 @@ export class HostSession {
         try {
           appendFileSync(cred.knownHostsFile, knownHostsLine(name, key));
         } catch (err) {
-          watch.settle(
+          watch.fail(
             new ProbeUnavailable('error', `cannot record the host key in ${cred.knownHostsFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`),
           );
           return false;
@@ -123,10 +123,10 @@ export class HostSession {
           unknown: 'is not in the known_hosts file and recordFirstUse is off; no credential was sent',
           match: '',
         }[verdict];
-        watch.settle(new ProbeUnavailable('denied', `host key ${type} SHA256:${print} ${why}`));
+        watch.fail(new ProbeUnavailable('denied', `host key ${type} SHA256:${print} ${why}`));
         return false;
       }
-      watch.arm('ssh.auth');
+      watch.next('ssh.auth');
       return true;
     };
 
@@ -143,13 +143,13 @@ export class HostSession {
     };
 
     client.on('error', (err: Error & { level?: string; code?: unknown }) => {
-      if (err.level === 'client-authentication') watch.settle(new ProbeUnavailable('auth-required', 'the device refused the configured credentials'));
-      else watch.settle(unavailableFrom(err, watch.phase));
+      if (err.level === 'client-authentication') watch.fail(new ProbeUnavailable('auth-required', 'the device refused the configured credentials'));
+      else watch.fail(unavailableFrom(err, watch.phase));
     });
-    client.on('close', () => watch.settle(new ProbeUnavailable('closed', `device closed the connection during ${watch.phase}`)));
+    client.on('close', () => watch.fail(new ProbeUnavailable('closed', `device closed the connection during ${watch.phase}`)));
     client.on('ready', () => {
       ctx.transcript.rx(probe, 'ssh.auth', undefined, 'USERAUTH_SUCCESS');
-      watch.settle();
+      watch.resolve();
     });
 
     const session = new HostSession(ctx, probe, client, socket);
@@ -163,7 +163,7 @@ export class HostSession {
         hostVerifier,
         authHandler: authHandler as never,
       });
-      watch.arm('ssh.kexinit');
+      watch.next('ssh.kexinit');
       await watch.done;
     } catch (err) {
       await session.close();
@@ -188,59 +188,43 @@ export class HostSession {
     await passGate(ctx, this.#probe, 'host.exec');
     const started = performance.now();
     ctx.transcript.tx(this.#probe, 'host.exec', undefined, line);
-    return new Promise<RawRun>((resolve) => {
-      const stdout: Buffer[] = [];
-      let bytes = 0;
-      let stderr = '';
-      let truncated = false;
-      let timedOut = false;
-      let exitCode: number | undefined;
-      let channel: ClientChannel | undefined;
-      let done = false;
-      const finish = (channelError?: string) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        ctx.signal.removeEventListener('abort', onStop);
-        this.#client.off('close', onClientClose);
-        const run: RawRun = {
-          line,
-          stdout: Buffer.concat(stdout),
-          truncated,
-          stderr,
-          timedOut,
-          durationMs: Math.round(performance.now() - started),
-          ...(exitCode !== undefined ? { exitCode } : {}),
-          ...(channelError !== undefined ? { channelError } : {}),
-        };
-        resolve(run);
-      };
-      const stop = () => {
-        if (channel) channel.close();
-        else finish('stopped before the channel opened');
-      };
-      const timer = setTimeout(() => {
+    const stdout: Buffer[] = [];
+    let bytes = 0;
+    let stderr = '';
+    let truncated = false;
+    let timedOut = false;
+    let exitCode: number | undefined;
+    let channel: ClientChannel | undefined;
+    const stop = (s: StepTimer<string | undefined>) => {
+      if (channel) channel.close();
+      else s.resolve('stopped before the channel opened');
+    };
+    // Resolves with why the channel failed, if it did; the run never fails, it reports what came back.
+    const step = new StepTimer<string | undefined>({
+      signal: ctx.signal,
+      end: (s) => {
         timedOut = true;
-        stop();
-        // A peer that never confirms the close must not hold the probe.
-        setTimeout(() => finish(), Math.min(500, ctx.stepTimeoutMs)).unref();
-      }, ctx.stepTimeoutMs);
-      const onStop = () => {
-        timedOut = true;
-        stop();
-        finish('device time budget spent');
-      };
-      const onClientClose = () => finish('connection closed');
-      ctx.signal.addEventListener('abort', onStop, { once: true });
-      this.#client.on('close', onClientClose);
-      try {
+        stop(s);
+        s.resolve('device time budget spent');
+      },
+    });
+    step.arm(ctx.stepTimeoutMs, (s) => {
+      timedOut = true;
+      stop(s);
+      // A peer that never confirms the close must not hold the probe.
+      s.arm(Math.min(500, ctx.stepTimeoutMs), (late) => late.resolve(undefined));
+    });
+    const onClientClose = () => step.resolve('connection closed');
+    this.#client.on('close', onClientClose);
+    try {
+      if (!step.settled)
         this.#client.exec(line, (err, stream) => {
           if (err) {
-            finish(err.message);
+            step.resolve(err.message);
             return;
           }
           channel = stream;
-          if (done) {
+          if (step.settled) {
             stream.close();
             return;
           }
@@ -264,12 +248,23 @@ export class HostSession {
             if (typeof code === 'number') exitCode = code;
           });
           stream.on('error', () => undefined);
-          stream.on('close', () => finish());
+          stream.on('close', () => step.resolve(undefined));
         });
-      } catch (err) {
-        finish(err instanceof Error ? err.message : String(err));
-      }
-    });
+    } catch (err) {
+      step.resolve(err instanceof Error ? err.message : String(err));
+    }
+    const channelError = await step.done;
+    this.#client.off('close', onClientClose);
+    return {
+      line,
+      stdout: Buffer.concat(stdout),
+      truncated,
+      stderr,
+      timedOut,
+      durationMs: Math.round(performance.now() - started),
+      ...(exitCode !== undefined ? { exitCode } : {}),
+      ...(channelError !== undefined ? { channelError } : {}),
+    };
   }
 
   async close(): Promise<void> {

@@ -17,6 +17,7 @@ import {
 import { InMemoryCertificateKeyPairProvider, InMemoryCertificateStore } from 'node-opcua-common';
 import { defaultClientTransportFactory, type IClientTransport } from 'node-opcua-transport';
 import { passGate } from '../gate.ts';
+import { StepTimer } from '../step-timer.ts';
 import type { FailureKind, ProbeContext } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
 import { endpointUrlOf } from './client.ts';
@@ -243,36 +244,14 @@ function rawEndpoint(e: EndpointDescription): RawEndpoint {
 
 /** Races one node-opcua call against the step timeout and the device budget. */
 function bounded<R>(ctx: ProbeContext, op: string, work: Promise<R>, timeoutMs = ctx.stepTimeoutMs, watchBudget = true): Promise<R> {
-  // A call we gave up on may still reject later; that must not become an unhandled rejection.
-  work.catch(() => undefined);
-  return new Promise<R>((resolve, reject) => {
-    const done = () => {
-      clearTimeout(timer);
-      ctx.signal.removeEventListener('abort', onAbort);
-    };
-    const onAbort = () => {
-      done();
-      reject(new ProbeUnavailable('budget', `device time budget spent during ${op}`));
-    };
-    const timer = setTimeout(() => {
-      done();
-      reject(new ProbeUnavailable('timeout', `no answer to ${op} within ${timeoutMs} ms`));
-    }, timeoutMs);
-    if (watchBudget) {
-      if (ctx.signal.aborted) return onAbort();
-      ctx.signal.addEventListener('abort', onAbort, { once: true });
-    }
-    work.then(
-      (v) => {
-        done();
-        resolve(v);
-      },
-      (err: unknown) => {
-        done();
-        reject(err);
-      },
-    );
-  });
+  const step = new StepTimer<R>(watchBudget ? { signal: ctx.signal, end: `device time budget spent during ${op}` } : undefined);
+  step.arm(timeoutMs, `no answer to ${op} within ${timeoutMs} ms`);
+  // Handles a rejection that arrives after we gave up, too: the settled step ignores it.
+  work.then(
+    (v) => step.resolve(v),
+    (err: unknown) => step.fail(err),
+  );
+  return step.done;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type * as NetSnmp from 'net-snmp';
 import { passGate } from '../gate.ts';
+import { StepTimer } from '../step-timer.ts';
 import type { ProbeContext } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
 import type { SnmpChannel } from './channel.ts';
@@ -103,41 +104,31 @@ export async function discoverEngine(channel: SnmpChannel): Promise<EngineReport
   if (ctx.signal.aborted) throw budgetSpent();
   const msgId = randomInt(1, 0x7fffffff);
   const request = encodeDiscoveryRequest(msgId, randomInt(1, 0x7fffffff));
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort = () => {};
-  let detach = () => {};
+  const step = new StepTimer<EngineReport>({ signal: ctx.signal, end: (s) => s.fail(budgetSpent()) });
+  step.arm(ctx.stepTimeoutMs, `no SNMPv3 discovery answer from ${ctx.address}:${ctx.port} within ${ctx.stepTimeoutMs} ms`);
+  let strays = 0;
+  const detach = channel.attach({
+    message: (datagram) => {
+      let report: DiscoveryReport;
+      try {
+        report = parseDiscoveryReport(datagram);
+      } catch (err) {
+        step.fail(err);
+        return;
+      }
+      if (report.msgId === msgId) {
+        step.resolve(report);
+        return;
+      }
+      strays += 1;
+      if (strays >= MAX_STRAY_DATAGRAMS) step.fail(new ProbeUnavailable('protocol-mismatch', `${strays} datagrams that do not answer the discovery request`));
+    },
+    failure: (failure) => step.fail(failure),
+  });
+  channel.send({ op: 'snmp.discovery', text: 'SNMPv3 engine discovery (no user, no authentication, reportable)' }, request).catch((err) => step.fail(err));
   try {
-    return await new Promise<EngineReport>((resolve, reject) => {
-      let strays = 0;
-      timer = setTimeout(
-        () => reject(new ProbeUnavailable('timeout', `no SNMPv3 discovery answer from ${ctx.address}:${ctx.port} within ${ctx.stepTimeoutMs} ms`)),
-        ctx.stepTimeoutMs,
-      );
-      onAbort = () => reject(budgetSpent());
-      ctx.signal.addEventListener('abort', onAbort, { once: true });
-      detach = channel.attach({
-        message: (datagram) => {
-          let report: DiscoveryReport;
-          try {
-            report = parseDiscoveryReport(datagram);
-          } catch (err) {
-            reject(err);
-            return;
-          }
-          if (report.msgId === msgId) {
-            resolve(report);
-            return;
-          }
-          strays += 1;
-          if (strays >= MAX_STRAY_DATAGRAMS) reject(new ProbeUnavailable('protocol-mismatch', `${strays} datagrams that do not answer the discovery request`));
-        },
-        failure: reject,
-      });
-      channel.send({ op: 'snmp.discovery', text: 'SNMPv3 engine discovery (no user, no authentication, reportable)' }, request).catch(reject);
-    });
+    return await step.done;
   } finally {
-    clearTimeout(timer);
-    ctx.signal.removeEventListener('abort', onAbort);
     detach();
   }
 }
@@ -268,22 +259,25 @@ export class SnmpReader {
     if (this.#ctx.signal.aborted) throw budgetSpent();
     await passGate(this.#ctx, this.#probe, op);
     if (this.#ctx.signal.aborted) throw budgetSpent();
-    return new Promise<T>((resolve, reject) => {
-      const onAbort = () => this.#session.cancelRequests(budgetSpent());
-      this.#ctx.signal.addEventListener('abort', onAbort, { once: true });
-      this.#pending = { op, text: oids.join(' ') };
-      try {
-        send((err, result) => {
-          this.#ctx.signal.removeEventListener('abort', onAbort);
-          this.#pending = undefined;
-          if (err || result === undefined) reject(failureOf(err ?? new Error('empty SNMP answer')));
-          else resolve(result);
-        });
-      } catch (err) {
-        this.#ctx.signal.removeEventListener('abort', onAbort);
-        reject(failureOf(err));
-      }
+    // net-snmp times the request itself (its `timeout`); the step adds the device budget.
+    const step = new StepTimer<T>({
+      signal: this.#ctx.signal,
+      end: (s) => {
+        s.fail(budgetSpent());
+        this.#session.cancelRequests(budgetSpent());
+      },
     });
+    this.#pending = { op, text: oids.join(' ') };
+    try {
+      send((err, result) => {
+        this.#pending = undefined;
+        if (err || result === undefined) step.fail(failureOf(err ?? new Error('empty SNMP answer')));
+        else step.resolve(result);
+      });
+    } catch (err) {
+      step.fail(failureOf(err));
+    }
+    return step.done;
   }
 
   async get(oids: readonly string[]): Promise<SnmpVarbind[]> {

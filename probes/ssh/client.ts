@@ -2,7 +2,7 @@ import type net from 'node:net';
 import type { Client } from 'ssh2';
 import { passGate } from '../gate.ts';
 import { fingerprint as keyFingerprint } from '../host/known-hosts.ts';
-import { StepWatchdog } from '../step-watchdog.ts';
+import { PhaseTimer } from '../step-timer.ts';
 import { closeSocket, connectSocket } from '../tcp-session.ts';
 import type { Transcript } from '../transcript.ts';
 import type { ProbeContext } from '../types.ts';
@@ -100,8 +100,8 @@ export async function runSshConnection(ctx: ProbeContext, probe: string, goal: C
   const socket = await connectSocket(ctx, probe);
   socket.setNoDelay(true);
   const client = new ssh2.Client();
-  const watch = new StepWatchdog(ctx, 'ssh.identification');
-  watch.arm('ssh.identification');
+  const watch = new PhaseTimer(ctx, 'ssh.identification');
+  watch.next('ssh.identification');
   let identification: Identification | undefined;
   let kexinit: KexInit | undefined;
   let hostKey: SshHostKey | undefined;
@@ -116,13 +116,13 @@ export async function runSshConnection(ctx: ProbeContext, probe: string, goal: C
       hostKey = { ...info, fingerprint: keyFingerprint(key) };
       ctx.transcript.rx(probe, 'ssh.kexinit', key, `host key ${info.type}${info.bits ? ` ${info.bits} bits` : ''}`);
     } catch (err) {
-      watch.settle(err instanceof ProbeUnavailable ? err : new ProbeUnavailable('malformed', 'unreadable host key'));
+      watch.fail(err instanceof ProbeUnavailable ? err : new ProbeUnavailable('malformed', 'unreadable host key'));
       verify(false);
       return;
     }
     if (goal.kind === 'key-exchange') {
       // Rejecting the key ends the exchange before NEWKEYS: nothing is encrypted, nothing logged in.
-      watch.settle();
+      watch.resolve();
       verify(false);
       return;
     }
@@ -130,7 +130,7 @@ export async function runSshConnection(ctx: ProbeContext, probe: string, goal: C
     passGate(ctx, probe, 'ssh.auth-none').then(
       () => verify(!watch.settled),
       (err: unknown) => {
-        watch.settle(asUnavailable(err));
+        watch.fail(asUnavailable(err));
         verify(false);
       },
     );
@@ -144,7 +144,7 @@ export async function runSshConnection(ctx: ProbeContext, probe: string, goal: C
     }
     auth = { noneAccepted: false, methodsLeft: methodsLeft.map((m) => cleanText(m, 64)).slice(0, 32) };
     ctx.transcript.rx(probe, 'ssh.auth-none', undefined, `USERAUTH reply, methods that can continue: ${auth.methodsLeft.join(',')}`);
-    watch.settle();
+    watch.resolve();
     return false as const;
   };
 
@@ -153,13 +153,13 @@ export async function runSshConnection(ctx: ProbeContext, probe: string, goal: C
       await passGate(ctx, probe, 'ssh.identification');
       await passGate(ctx, probe, 'ssh.kexinit');
     } catch (err) {
-      watch.settle(asUnavailable(err));
+      watch.fail(asUnavailable(err));
       return;
     }
     if (watch.settled) return;
     recordClearTextWrites(socket, ctx.transcript, probe);
     hello.handOver();
-    watch.arm('ssh.kexinit');
+    watch.next('ssh.kexinit');
     try {
       client.connect({
         sock: socket,
@@ -172,7 +172,7 @@ export async function runSshConnection(ctx: ProbeContext, probe: string, goal: C
         algorithms: { kex: KEX as never, serverHostKey: HOST_KEYS as never, cipher: CIPHERS as never, hmac: MACS as never, compress: ['none'] },
       });
     } catch (err) {
-      watch.settle(new ProbeUnavailable('error', `ssh client did not start: ${err instanceof Error ? err.message : String(err)}`));
+      watch.fail(new ProbeUnavailable('error', `ssh client did not start: ${err instanceof Error ? err.message : String(err)}`));
     }
   };
 
@@ -183,22 +183,22 @@ export async function runSshConnection(ctx: ProbeContext, probe: string, goal: C
     },
     kexinit: (k) => {
       kexinit = k;
-      watch.arm('ssh.key-exchange');
+      watch.next('ssh.key-exchange');
     },
-    failure: (err) => watch.settle(err),
+    failure: (err) => watch.fail(err),
   });
-  socket.on('error', (err: NodeJS.ErrnoException) => watch.settle(unavailableFrom(Object.assign(err, { level: 'client-socket' }), watch.phase)));
-  socket.on('close', () => watch.settle(new ProbeUnavailable('closed', `server closed the connection during ${watch.phase}`)));
+  socket.on('error', (err: NodeJS.ErrnoException) => watch.fail(unavailableFrom(Object.assign(err, { level: 'client-socket' }), watch.phase)));
+  socket.on('close', () => watch.fail(new ProbeUnavailable('closed', `server closed the connection during ${watch.phase}`)));
   // A handed-over socket may have died between discovery and this probe.
-  if (socket.destroyed) watch.settle(new ProbeUnavailable('closed', 'connection closed before the server identification'));
+  if (socket.destroyed) watch.fail(new ProbeUnavailable('closed', 'connection closed before the server identification'));
 
-  client.on('error', (err: Error & { level?: string; code?: unknown }) => watch.settle(unavailableFrom(err, watch.phase)));
-  client.on('close', () => watch.settle(new ProbeUnavailable('closed', `server closed the connection during ${watch.phase}`)));
+  client.on('error', (err: Error & { level?: string; code?: unknown }) => watch.fail(unavailableFrom(err, watch.phase)));
+  client.on('close', () => watch.fail(new ProbeUnavailable('closed', `server closed the connection during ${watch.phase}`)));
   client.on('handshake', (n) => {
     negotiated = { kex: n.kex, hostKey: n.serverHostKey, cipher: n.cs.cipher, mac: n.cs.mac };
     ctx.transcript.rx(probe, 'ssh.kexinit', undefined, `negotiated ${JSON.stringify(negotiated)}`);
     ctx.transcript.tx(probe, 'ssh.auth-none', undefined, 'SERVICE_REQUEST ssh-userauth (encrypted)');
-    watch.arm('ssh.auth-none');
+    watch.next('ssh.auth-none');
   });
   client.on('banner', (message: string) => {
     banner = cleanText(message.replace(/\r\n?/g, '\n'), MAX_BANNER_CHARS);
@@ -207,7 +207,7 @@ export async function runSshConnection(ctx: ProbeContext, probe: string, goal: C
   client.on('ready', () => {
     auth = { noneAccepted: true, methodsLeft: [] };
     ctx.transcript.rx(probe, 'ssh.auth-none', undefined, 'USERAUTH_SUCCESS: no authentication required');
-    watch.settle();
+    watch.resolve();
   });
 
   let failure: ProbeUnavailable | undefined;
@@ -217,7 +217,7 @@ export async function runSshConnection(ctx: ProbeContext, probe: string, goal: C
     failure = asUnavailable(err);
   } finally {
     hello.stop();
-    watch.settle(new ProbeUnavailable('error', 'ssh client stopped'));
+    watch.fail(new ProbeUnavailable('error', 'ssh client stopped'));
     await closeClient(client, socket, ctx.stepTimeoutMs);
     ctx.transcript.note(probe, 'ssh.close', 'closed');
   }
