@@ -1,14 +1,14 @@
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startModbusSpecFixture } from '../fixtures/modbus/spec-server.ts';
 import type { RunningFixture } from '../fixtures/fixture.ts';
 import { RequestLog } from '../fixtures/request-log.ts';
+import { serveTcp } from '../fixtures/tcp-server.ts';
 import { modbusDeviceIdProbe } from '../probes/modbus/probe.ts';
 import type { RegisteredProbe } from '../probes/registry.ts';
 import { s7SzlProbe } from '../probes/s7/probe.ts';
 import { sshKexProbe } from '../probes/ssh/probe.ts';
 import { TcpSession } from '../probes/tcp-session.ts';
-import { Transcript } from '../probes/transcript.ts';
+import { testContext } from '../probes/test-kit.ts';
 import type { ProbeOutcome } from '../probes/types.ts';
 import { ProbeUnavailable } from '../probes/types.ts';
 import { collect } from './collect.ts';
@@ -46,27 +46,12 @@ const timeoutOutcome = {
   durationMs: 1,
 } as const satisfies ProbeOutcome;
 
-/** A TCP peer that accepts and never says anything; it counts connections. */
-async function startSilentPeer(host: string, ports: readonly number[]): Promise<RunningFixture & { servers: net.Server[] }> {
+/** A TCP peer that accepts and never says anything, on each port; one log counts the connections of all. */
+async function startSilentPeer(host: string, ports: readonly number[]): Promise<RunningFixture> {
   const log = new RequestLog();
-  const sockets = new Set<net.Socket>();
-  const servers = await Promise.all(
-    ports.map(
-      (port) =>
-        new Promise<net.Server>((resolve, reject) => {
-          const server = net.createServer((socket) => {
-            log.connectionOpened();
-            sockets.add(socket);
-            socket.on('data', (d) => log.record(`bytes:${d.length}`, 'read'));
-            socket.on('close', () => {
-              sockets.delete(socket);
-              log.connectionClosed();
-            });
-            socket.on('error', () => undefined);
-          });
-          server.once('error', reject);
-          server.listen(port, host, () => resolve(server));
-        }),
+  const served = await Promise.all(
+    ports.map((port) =>
+      serveTcp({ name: 'silent-peer', protocol: String(port), host, port, log }, (socket) => socket.on('data', (d) => log.record(`bytes:${d.length}`, 'read'))),
     ),
   );
   return {
@@ -74,10 +59,8 @@ async function startSilentPeer(host: string, ports: readonly number[]): Promise<
     host,
     ports: Object.fromEntries(ports.map((p) => [String(p), p])),
     log,
-    servers,
     close: async () => {
-      for (const s of sockets) s.destroy();
-      await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+      await Promise.all(served.map((f) => f.close()));
     },
   };
 }
@@ -165,16 +148,7 @@ describe('the gate at the socket layer', () => {
   });
 
   it('a socket to an address the device did not plan (a learnt second interface) is never opened', async () => {
-    const ctx = {
-      address: HOST.denied,
-      port: ports.modbus,
-      stepTimeoutMs: 500,
-      signal: new AbortController().signal,
-      transcript: new Transcript(),
-      options: {},
-      now: () => new Date(0),
-      gate: gate(),
-    };
+    const ctx = testContext(HOST.denied, ports.modbus, { stepTimeoutMs: 500, gate: gate() });
     expect(await refusal(TcpSession.open(ctx, 'p'))).toMatchObject({ kind: 'denied' });
     expect(denied.log.connections).toBe(0);
     expect(ctx.transcript.sentOps()).toEqual([]);

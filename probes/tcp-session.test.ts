@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoverPorts } from './discovery.ts';
 import { TcpSession } from './tcp-session.ts';
 import { Transcript } from './transcript.ts';
-import { ProbeUnavailable } from './types.ts';
+import { rejectedUnavailable, testContext } from './test-kit.ts';
 
 const HOST = '127.70.0.1';
 type Behaviour = (socket: net.Socket) => void;
@@ -20,15 +20,7 @@ async function serve(port: number, behaviour: Behaviour): Promise<void> {
   await new Promise<void>((resolve) => server.listen(port, HOST, resolve));
 }
 
-const ctx = (port: number, stepTimeoutMs = 400) => ({
-  address: HOST,
-  port,
-  stepTimeoutMs,
-  signal: new AbortController().signal,
-  transcript: new Transcript(),
-  options: {},
-  now: () => new Date(0),
-});
+const ctx = (port: number, stepTimeoutMs = 400) => testContext(HOST, port, { stepTimeoutMs });
 const lengthPrefixed = (buf: Buffer) => (buf.length < 2 ? undefined : 2 + buf.readUInt16BE(0));
 
 beforeAll(async () => {
@@ -45,16 +37,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
 });
-
-async function failure(p: Promise<unknown>): Promise<ProbeUnavailable> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ProbeUnavailable) return err;
-    throw err;
-  }
-  throw new Error('did not fail');
-}
 
 describe('TcpSession', () => {
   it('reads consecutive frames and records them', async () => {
@@ -74,14 +56,14 @@ describe('TcpSession', () => {
   it('times out on a silent peer within the step limit', async () => {
     const s = await TcpSession.open(ctx(41002, 200), 't');
     const started = performance.now();
-    expect((await failure(s.readFrame(lengthPrefixed, { op: 't.reply', maxBytes: 64 }))).kind).toBe('timeout');
+    expect((await rejectedUnavailable(s.readFrame(lengthPrefixed, { op: 't.reply', maxBytes: 64 }))).kind).toBe('timeout');
     expect(performance.now() - started).toBeLessThan(600);
     await s.close();
   });
 
   it('cuts off a peer announcing more than allowed', async () => {
     const s = await TcpSession.open(ctx(41003), 't');
-    const err = await failure(s.readFrame(lengthPrefixed, { op: 't.reply', maxBytes: 64 }));
+    const err = await rejectedUnavailable(s.readFrame(lengthPrefixed, { op: 't.reply', maxBytes: 64 }));
     expect(err.kind).toBe('malformed');
     expect(err.message).toContain('65537 bytes');
     await s.close();
@@ -90,7 +72,7 @@ describe('TcpSession', () => {
   it('reports a peer closing mid-frame and keeps the partial bytes', async () => {
     const c = ctx(41004);
     const s = await TcpSession.open(c, 't');
-    const err = await failure(s.readFrame(lengthPrefixed, { op: 't.reply', maxBytes: 64 }));
+    const err = await rejectedUnavailable(s.readFrame(lengthPrefixed, { op: 't.reply', maxBytes: 64 }));
     expect(err.kind).toBe('closed');
     expect(err.message).toContain('incomplete reply');
     expect(c.transcript.entries().at(-1)).toMatchObject({ op: 't.reply.partial', hex: '000901' });
@@ -107,7 +89,7 @@ describe('TcpSession', () => {
         await s.close();
       }
     };
-    expect(['reset', 'closed']).toContain((await failure(attempt())).kind);
+    expect(['reset', 'closed']).toContain((await rejectedUnavailable(attempt())).kind);
   });
 
   it('bounds an endless stream read until idle', async () => {
@@ -118,7 +100,7 @@ describe('TcpSession', () => {
   });
 
   it('types a refused connection', async () => {
-    expect((await failure(TcpSession.open(ctx(41999), 't'))).kind).toBe('refused');
+    expect((await rejectedUnavailable(TcpSession.open(ctx(41999), 't'))).kind).toBe('refused');
   });
 
   it('stops when the device budget is spent', async () => {
@@ -126,7 +108,7 @@ describe('TcpSession', () => {
     const c = { ...ctx(41002, 5000), signal: ac.signal };
     const s = await TcpSession.open(c, 't');
     setTimeout(() => ac.abort(), 50);
-    expect((await failure(s.readFrame(lengthPrefixed, { op: 't.reply', maxBytes: 64 }))).kind).toBe('budget');
+    expect((await rejectedUnavailable(s.readFrame(lengthPrefixed, { op: 't.reply', maxBytes: 64 }))).kind).toBe('budget');
     await s.close();
   });
 });

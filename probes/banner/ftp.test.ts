@@ -1,12 +1,12 @@
 import net from 'node:net';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningFixture } from '../../fixtures/fixture.ts';
 import type { FtpPosture } from '../../fixtures/legacy/servers.ts';
 import { startFtpFixture } from '../../fixtures/legacy/servers.ts';
 import { runProbe } from '../run.ts';
 import { type FailureKind, ProbeUnavailable } from '../types.ts';
 import { ftpAnonymousProbe, ftpProbe, ftpReplyLength, parseFtpReply } from './ftp.ts';
-import { fixturesPerPosture, itEndsHostilePostures, testContext } from './testing.ts';
+import { fixturesPerPosture, itEndsHostilePostures, testContext, untilClosed } from '../test-kit.ts';
 
 const HOST = '127.60.2.1';
 /** Both probes wait for the greeting first, so a hostile server gets nothing from either. */
@@ -69,7 +69,7 @@ describe('FTP probes against fixtures', () => {
     expect(f.log.kinds()).toEqual(['QUIT']);
     expect(ctx.transcript.sentOps()).toEqual(['tcp.connect', 'ftp.quit']);
     expect(f.log.connections).toBe(1);
-    await vi.waitFor(() => expect(f.log.openConnections).toBe(0));
+    await untilClosed(f.log);
   });
 
   it('reads a single-line greeting without a software name', async () => {
@@ -95,7 +95,7 @@ describe('FTP probes against fixtures', () => {
     });
     expect(f.log.requests.slice(before.requests).map((r) => `${r.kind}:${r.class}`)).toEqual(['USER:auth', 'PASS:auth', 'QUIT:read']);
     expect(f.log.connections - before.connections).toBe(1);
-    await vi.waitFor(() => expect(f.log.openConnections).toBe(0));
+    await untilClosed(f.log);
   });
 
   it('records a refused anonymous login', async () => {

@@ -1,11 +1,11 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningFixture } from '../../fixtures/fixture.ts';
 import type { HttpPosture } from '../../fixtures/legacy/servers.ts';
 import { startHttpFixture } from '../../fixtures/legacy/servers.ts';
 import { runProbe } from '../run.ts';
 import { ProbeUnavailable } from '../types.ts';
 import { decodeChunked, httpFacts, httpHeadLength, httpProbe, inspectHtml, parseHttpHead } from './http.ts';
-import { fixturesPerPosture, itEndsHostilePostures, testContext } from './testing.ts';
+import { fixturesPerPosture, itEndsHostilePostures, testContext, untilClosed } from '../test-kit.ts';
 
 const HOST = '127.60.3.1';
 const buf = (s: string) => Buffer.from(s, 'latin1');
@@ -90,7 +90,7 @@ describe('httpProbe against fixtures', () => {
     expect(f.log.count('read')).toBe(1);
     expect(ctx.transcript.sentOps()).toEqual(['tcp.connect', 'http.get']);
     expect(f.log.connections).toBe(1);
-    await vi.waitFor(() => expect(f.log.openConnections).toBe(0));
+    await untilClosed(f.log);
   });
 
   it('sees the redirect to https of the hardened posture', async () => {

@@ -1,9 +1,9 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startTelnetFixture } from '../../fixtures/legacy/servers.ts';
 import { runProbe } from '../run.ts';
 import { ProbeUnavailable } from '../types.ts';
 import { parseTelnet, telnetFacts, telnetProbe } from './telnet.ts';
-import { fixturesPerPosture, itEndsHostilePostures, testContext } from './testing.ts';
+import { fixturesPerPosture, itEndsHostilePostures, testContext, untilClosed } from '../test-kit.ts';
 
 const HOST = '127.60.1.1';
 const bytes = (...parts: (number[] | string)[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
@@ -77,7 +77,7 @@ describe('telnetProbe against fixtures', () => {
     expect(ctx.transcript.sentOps()).toEqual(['tcp.connect']);
     expect(f.log.count()).toBe(0);
     expect(f.log.connections).toBe(1);
-    await vi.waitFor(() => expect(f.log.openConnections).toBe(0));
+    await untilClosed(f.log);
   });
 
   itEndsHostilePostures(
@@ -95,7 +95,7 @@ describe('telnetProbe against fixtures', () => {
     const f = fixture('endless');
     const outcome = await runProbe(telnetProbe, testContext(HOST, f.ports.telnet as number));
     expect(outcome.status === 'ok' && outcome.facts).toMatchObject({ bytesReceived: 4096, bannerTruncated: true, loginPrompt: true });
-    await vi.waitFor(() => expect(f.log.openConnections).toBe(0));
+    await untilClosed(f.log);
   });
 
   it('stops a drip at the step timeout with what arrived', async () => {
@@ -103,6 +103,6 @@ describe('telnetProbe against fixtures', () => {
     const outcome = await runProbe(telnetProbe, testContext(HOST, f.ports.telnet as number, { stepTimeoutMs: 700 }));
     expect(outcome.status).toBe('ok');
     expect(outcome.durationMs).toBeLessThan(2500);
-    await vi.waitFor(() => expect(f.log.openConnections).toBe(0));
+    await untilClosed(f.log);
   });
 });

@@ -1,11 +1,11 @@
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningFixture } from '../../fixtures/fixture.ts';
 import type { TlsPosture } from '../../fixtures/legacy/servers.ts';
 import { startTlsFixture } from '../../fixtures/legacy/servers.ts';
 import { runProbe } from '../run.ts';
 import type { TlsFacts } from './facts.ts';
-import { testContext } from './testing.ts';
+import { testContext, untilClosed } from '../test-kit.ts';
 import type { AttemptResult } from './tls.ts';
 import { classifyTlsError, tlsProbe, versionResults } from './tls.ts';
 
@@ -76,7 +76,7 @@ describe('tlsProbe against fixtures', () => {
     expect(f.log.kinds()).toEqual(['tls.handshake', 'tls.handshake', 'tls.handshake']);
     expect(ctx.transcript.sentOps()).toEqual(['tls.client-hello', 'tls.client-hello', 'tls.client-hello']);
     expect(ctx.transcript.entries().filter((e) => e.op === 'tls.certificate')).toHaveLength(1);
-    await vi.waitFor(() => expect(f.log.openConnections).toBe(0));
+    await untilClosed(f.log);
   });
 
   it('sees TLS 1.0/1.1 refused and an EC certificate on the hardened posture', async () => {
@@ -87,7 +87,7 @@ describe('tlsProbe against fixtures', () => {
     expect(facts.certificates[0]).toMatchObject({ keyType: 'ec', keyBits: 256, signatureHash: 'sha256' });
     expect(facts.negotiated.keyExchange).toBeDefined();
     expect(f.log.maxConcurrent).toBe(1);
-    await vi.waitFor(() => expect(f.log.openConnections).toBe(0));
+    await untilClosed(f.log);
   });
 
   it('stops after one connection when the port is closed', async () => {
@@ -108,6 +108,6 @@ describe('tlsProbe against fixtures', () => {
     expect(kinds).toContain(outcome.status === 'unavailable' && outcome.failure.kind);
     expect(outcome.durationMs).toBeLessThan(2000);
     expect(f.log.connections).toBe(1);
-    await vi.waitFor(() => expect(f.log.openConnections).toBe(0));
+    await untilClosed(f.log);
   });
 });

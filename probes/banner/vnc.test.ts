@@ -1,10 +1,10 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningFixture } from '../../fixtures/fixture.ts';
 import type { VncPosture } from '../../fixtures/legacy/servers.ts';
 import { startVncFixture } from '../../fixtures/legacy/servers.ts';
 import { runProbe } from '../run.ts';
 import { ProbeUnavailable } from '../types.ts';
-import { fixturesPerPosture, itEndsHostilePostures, testContext } from './testing.ts';
+import { fixturesPerPosture, itEndsHostilePostures, testContext, untilClosed } from '../test-kit.ts';
 import { clientVersionFor, parseRfbVersion, parseSecurityMessage, rfbVersionLength, securityMessageLength, vncProbe } from './vnc.ts';
 
 const HOST = '127.60.5.1';
@@ -74,7 +74,7 @@ describe('vncProbe against fixtures', () => {
     expect(f.log.kinds()).toEqual(['rfb.client-version']);
     expect(f.log.count('auth')).toBe(0);
     expect(f.log.connections).toBe(1);
-    await vi.waitFor(() => expect(f.log.openConnections).toBe(0));
+    await untilClosed(f.log);
   });
 
   it('reads VeNCrypt of the hardened posture', async () => {

@@ -7,7 +7,8 @@ import { hardenedDebian } from '../../fixtures/host/images/hardened-debian.ts';
 import type { HostImage } from '../../fixtures/host/images/types.ts';
 import { startHostReplayFixture } from '../../fixtures/host/replay-server.ts';
 import { runProbe } from '../run.ts';
-import { Transcript } from '../transcript.ts';
+import { testContext } from '../test-kit.ts';
+import type { Transcript } from '../transcript.ts';
 import type { ProbeContext, ProbeOutcome } from '../types.ts';
 import { commandLine, HOST_COMMANDS } from './commands.ts';
 import { HostFacts } from './facts.ts';
@@ -42,15 +43,7 @@ function context(f: Fixture, credential: Partial<HostCredential>, stepTimeoutMs 
     sudo: [],
     ...credential,
   };
-  return {
-    address: HOST,
-    port: f.ports.ssh ?? 0,
-    stepTimeoutMs,
-    signal: new AbortController().signal,
-    transcript: new Transcript(),
-    options: { credential: cred },
-    now: () => new Date(0),
-  };
+  return testContext(HOST, f.ports.ssh ?? 0, { stepTimeoutMs, options: { credential: cred } });
 }
 
 const facts = (o: ProbeOutcome) => HostFacts.parse(o.status === 'ok' ? o.facts : undefined);

@@ -3,7 +3,7 @@ import type { RunningFixture } from '../../fixtures/fixture.ts';
 import { startModbusServerTcpFixture } from '../../fixtures/modbus/servertcp.ts';
 import { type ModbusSpecFixtureOptions, startModbusSpecFixture } from '../../fixtures/modbus/spec-server.ts';
 import { runProbe } from '../run.ts';
-import { Transcript } from '../transcript.ts';
+import { testContext, untilClosed } from '../test-kit.ts';
 import type { ProbeContext, ProbeOutcome } from '../types.ts';
 import type { ModbusDeviceIdFacts } from './facts.ts';
 import { MAX_REQUESTS_PER_CATEGORY, modbusDeviceIdProbe } from './probe.ts';
@@ -22,17 +22,8 @@ const FULL = {
   129: 'serial 0042',
 };
 
-function context(fixture: RunningFixture, options: Record<string, unknown> = {}, signal = new AbortController().signal): ProbeContext {
-  return {
-    address: fixture.host,
-    port: fixture.ports.modbus ?? 0,
-    stepTimeoutMs: STEP_MS,
-    signal,
-    transcript: new Transcript(),
-    options,
-    now: () => new Date(0),
-  };
-}
+const context = (fixture: RunningFixture, options: Record<string, unknown> = {}, signal = new AbortController().signal): ProbeContext =>
+  testContext(fixture.host, fixture.ports.modbus ?? 0, { stepTimeoutMs: STEP_MS, signal, options });
 
 interface Run {
   readonly outcome: ProbeOutcome;
@@ -44,8 +35,7 @@ async function probe(fixture: RunningFixture, options: Record<string, unknown> =
   const before = { connections: fixture.log.connections, requests: fixture.log.requests.length };
   const ctx = context(fixture, options, signal);
   const outcome = await runProbe(modbusDeviceIdProbe, ctx);
-  // The probe has closed its side; give the fixture a moment to see the FIN.
-  for (let i = 0; i < 50 && fixture.log.openConnections > 0; i += 1) await new Promise((r) => setTimeout(r, 10));
+  await untilClosed(fixture.log);
   return { outcome, ctx, before };
 }
 

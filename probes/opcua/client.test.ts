@@ -3,7 +3,7 @@
  * node-opcua servers do not: ERR to HEL, replies split in chunks, endless and dripping chunks.
  * The peers decode the agent's requests with node-opcua and build replies with its encoders.
  */
-import net from 'node:net';
+import type net from 'node:net';
 import {
   BinaryStream,
   decodeByteString,
@@ -22,8 +22,11 @@ import {
   UserTokenType,
 } from 'node-opcua';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { RunningFixture } from '../../fixtures/fixture.ts';
+import { RequestLog } from '../../fixtures/request-log.ts';
+import { serveTcp } from '../../fixtures/tcp-server.ts';
 import { runProbe } from '../run.ts';
-import { Transcript } from '../transcript.ts';
+import { realClock, testContext, untilClosed } from '../test-kit.ts';
 import type { ProbeContext, ProbeDefinition, ProbeOutcome } from '../types.ts';
 import type { OpcuaEndpointsFacts } from './facts.ts';
 import { opcuaEndpointsProbe } from './probe.ts';
@@ -84,16 +87,14 @@ function decodeRequest(frame: Buffer): Request {
 
 type Script = (req: Request, socket: net.Socket) => void;
 
-const servers: net.Server[] = [];
-const sockets = new Set<net.Socket>();
+const peers: RunningFixture[] = [];
+/** Connections of every peer. */
+const log = new RequestLog();
 const received: string[] = [];
 
 /** A peer on HOST that frames what the agent sends and hands each request to `script`. */
-function peer(script: Script): Promise<number> {
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
+async function peer(script: Script): Promise<number> {
+  const f = await serveTcp({ name: 'opcua-scripted', protocol: 'opcua', host: HOST, port: 0, log }, (socket) => {
     let buf = Buffer.alloc(0);
     socket.on('data', (data) => {
       buf = Buffer.concat([buf, data]);
@@ -106,8 +107,8 @@ function peer(script: Script): Promise<number> {
       }
     });
   });
-  servers.push(server);
-  return new Promise((resolve) => server.listen(0, HOST, () => resolve((server.address() as net.AddressInfo).port)));
+  peers.push(f);
+  return f.ports.opcua ?? 0;
 }
 
 /** Answers HEL and OPN like a server; `onService` answers the rest. */
@@ -135,7 +136,7 @@ const endpoint = new EndpointDescription({
 });
 
 function context(port: number, stepTimeoutMs = 1000): ProbeContext {
-  return { address: HOST, port, stepTimeoutMs, signal: new AbortController().signal, transcript: new Transcript(), options: {}, now: () => new Date() };
+  return testContext(HOST, port, { stepTimeoutMs, now: realClock });
 }
 
 const run = (ctx: ProbeContext): Promise<ProbeOutcome> => runProbe(opcuaEndpointsProbe as ProbeDefinition, ctx);
@@ -145,8 +146,7 @@ afterEach(() => {
 });
 
 afterAll(async () => {
-  for (const s of sockets) s.destroy();
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  await Promise.all(peers.map((f) => f.close()));
 });
 
 describe('discovery client', () => {
@@ -183,7 +183,7 @@ describe('discovery client', () => {
     const note = ctx.transcript.entries().find((e) => e.dir === 'note' && e.op === 'opcua.find-servers');
     expect(note?.text).toMatch(/BadServiceUnsupported/);
     expect(ctx.transcript.entries().filter((e) => e.dir === 'rx' && e.op === 'opcua.get-endpoints')).toHaveLength(3);
-    await expect.poll(() => sockets.size, { timeout: 500 }).toBe(0);
+    await untilClosed(log, 500);
   });
 
   it('ends on ERR to HEL with the status code', async () => {
@@ -211,7 +211,7 @@ describe('discovery client', () => {
       kind: 'malformed',
       detail: expect.stringMatching(/^GetEndpoints: reply is larger than accepted \(3900000 bytes in 65 chunks so far/),
     });
-    await expect.poll(() => sockets.size, { timeout: 1000 }).toBe(0);
+    await untilClosed(log, 1000);
   });
 
   it('gives a reply one step timeout in all, however its chunks drip in', async () => {

@@ -25,7 +25,7 @@ import {
   UserTokenType,
 } from 'node-opcua';
 import { describe, expect, it } from 'vitest';
-import { thrownUnavailable } from '../testing.ts';
+import { thrownUnavailable } from '../test-kit.ts';
 import { UaReader } from './binary.ts';
 import { LIMITS } from './limits.ts';
 import { msgChunk as chunkWith, serviceBody } from './testing.ts';

@@ -1,9 +1,11 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningFixture } from '../../fixtures/fixture.ts';
+import { RequestLog } from '../../fixtures/request-log.ts';
+import { serveTcp } from '../../fixtures/tcp-server.ts';
 import { HARDENED_APPLICATION_URI, startOpcuaFixture, WEAK_APPLICATION_URI, WEAK_CERTIFICATE_URI } from '../../fixtures/opcua/server.ts';
 import { runProbe } from '../run.ts';
-import { Transcript } from '../transcript.ts';
+import { realClock, testContext, untilClosed } from '../test-kit.ts';
 import type { ProbeContext, ProbeDefinition, ProbeOutcome } from '../types.ts';
 import type { OpcuaEndpointsFacts, OpcuaSessionFacts } from './facts.ts';
 import { firstDerElement, opcuaEndpointsProbe, opcuaSessionProbe } from './probe.ts';
@@ -30,13 +32,11 @@ const ALLOWED_OPS = new Set([
 
 let weak: RunningFixture;
 let hardened: RunningFixture;
-let silent: net.Server;
-const silentSockets = new Set<net.Socket>();
+let silent: RunningFixture;
 let closedPort: number;
 /** What the garbage peer answers to the agent's HEL; empty means it just closes. */
 let garbageReply = Buffer.alloc(0);
-let garbage: net.Server;
-const garbageSockets = new Set<net.Socket>();
+let garbage: RunningFixture;
 
 function listen(server: net.Server, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -50,38 +50,27 @@ beforeAll(async () => {
     startOpcuaFixture({ host: WEAK_HOST, posture: 'weak' }),
     startOpcuaFixture({ host: HARDENED_HOST, posture: 'hardened' }),
   ]);
-  silent = net.createServer((socket) => {
-    silentSockets.add(socket);
-    socket.on('close', () => silentSockets.delete(socket));
-    socket.on('error', () => undefined);
-    // Read (and drop) the HEL so the socket sees the agent's close at once.
-    socket.resume();
-  });
-  await listen(silent, SILENT_HOST);
-  garbage = net.createServer((socket) => {
-    garbageSockets.add(socket);
-    socket.on('close', () => garbageSockets.delete(socket));
-    socket.on('error', () => undefined);
+  const peer = (name: string, host: string) => ({ name, protocol: 'opcua', host, port: 0, log: new RequestLog() });
+  // Read (and drop) the HEL so the socket sees the agent's close at once.
+  silent = await serveTcp(peer('opcua-silent', SILENT_HOST), (socket) => socket.resume());
+  garbage = await serveTcp(peer('opcua-garbage', GARBAGE_HOST), (socket) => {
     socket.once('data', () => {
       socket.resume();
       if (garbageReply.length > 0) socket.write(garbageReply);
       socket.end();
     });
   });
-  await listen(garbage, GARBAGE_HOST);
   const gone = net.createServer();
   closedPort = await listen(gone, CLOSED_HOST);
   await new Promise<void>((resolve) => gone.close(() => resolve()));
 });
 
 afterAll(async () => {
-  for (const s of [...silentSockets, ...garbageSockets]) s.destroy();
-  const stop = (server: net.Server | undefined) => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  await Promise.all([weak?.close(), hardened?.close(), stop(silent), stop(garbage)]);
+  await Promise.all([weak, hardened, silent, garbage].map((f) => f?.close()));
 });
 
 function context(host: string, port: number, options: Record<string, unknown> = {}, stepTimeoutMs = 3000, signal = new AbortController().signal): ProbeContext {
-  return { address: host, port, stepTimeoutMs, signal, transcript: new Transcript(), options, now: () => new Date() };
+  return testContext(host, port, { stepTimeoutMs, signal, options, now: realClock });
 }
 
 async function run<F>(def: ProbeDefinition<F>, ctx: ProbeContext): Promise<ProbeOutcome> {
@@ -153,10 +142,10 @@ describe('opcua.endpoints', () => {
 
   it('times out within the step budget on a peer that accepts and says nothing, and closes the socket', async () => {
     const started = performance.now();
-    const outcome = await run(opcuaEndpointsProbe, context(SILENT_HOST, (silent.address() as net.AddressInfo).port, {}, 400));
+    const outcome = await run(opcuaEndpointsProbe, context(SILENT_HOST, port(silent), {}, 400));
     expect(outcome.status === 'unavailable' && outcome.failure.kind).toBe('timeout');
     expect(performance.now() - started).toBeLessThan(400 + 1500);
-    await expect.poll(() => silentSockets.size, { timeout: 300 }).toBe(0);
+    await untilClosed(silent.log, 300);
   });
 
   it.each([
@@ -165,17 +154,17 @@ describe('opcua.endpoints', () => {
     ['a close without answer', Buffer.alloc(0), 'closed'],
   ])('turns %s to HEL into a typed failure', async (_, reply, kind) => {
     garbageReply = reply;
-    const outcome = await run(opcuaEndpointsProbe, context(GARBAGE_HOST, (garbage.address() as net.AddressInfo).port, {}, 1000));
+    const outcome = await run(opcuaEndpointsProbe, context(GARBAGE_HOST, port(garbage), {}, 1000));
     expect(outcome.status === 'unavailable' && outcome.failure.kind).toBe(kind);
     expect(outcome.durationMs).toBeLessThan(1000);
   });
 
   it('stops and closes the socket when the device budget is spent mid-handshake', async () => {
     const started = performance.now();
-    const outcome = await run(opcuaEndpointsProbe, context(SILENT_HOST, (silent.address() as net.AddressInfo).port, {}, 10_000, AbortSignal.timeout(300)));
+    const outcome = await run(opcuaEndpointsProbe, context(SILENT_HOST, port(silent), {}, 10_000, AbortSignal.timeout(300)));
     expect(outcome.status === 'unavailable' && outcome.failure.kind).toBe('budget');
     expect(performance.now() - started).toBeLessThan(2000);
-    await expect.poll(() => silentSockets.size, { timeout: 300 }).toBe(0);
+    await untilClosed(silent.log, 300);
   });
 });
 

@@ -3,7 +3,7 @@ import type { RunningFixture } from '../../fixtures/fixture.ts';
 import { startSnap7Fixture } from '../../fixtures/s7/snap7-server.ts';
 import { type S7SpecBehaviour, type S7SpecProfile, startS7SpecFixture } from '../../fixtures/s7/spec-server.ts';
 import { runProbe } from '../run.ts';
-import { Transcript } from '../transcript.ts';
+import { testContext, untilClosed } from '../test-kit.ts';
 import type { ProbeContext, ProbeOutcome } from '../types.ts';
 import type { S7SzlFacts } from './facts.ts';
 import { S7_OPS, s7SzlProbe } from './probe.ts';
@@ -50,17 +50,9 @@ async function probe(name: string, signal = new AbortController().signal): Promi
   if (!fixture) throw new Error(`no fixture ${name}`);
   const connections = fixture.log.connections;
   const requests = fixture.log.requests.length;
-  const ctx: ProbeContext = {
-    address: fixture.host,
-    port: fixture.ports.s7 ?? 0,
-    stepTimeoutMs: STEP_MS,
-    signal,
-    transcript: new Transcript(),
-    options: {},
-    now: () => new Date(0),
-  };
+  const ctx = testContext(fixture.host, fixture.ports.s7 ?? 0, { stepTimeoutMs: STEP_MS, signal });
   const outcome = await runProbe(s7SzlProbe, ctx);
-  await expect.poll(() => fixture.log.openConnections, { timeout: 3000 }).toBe(0);
+  await untilClosed(fixture.log);
   return { outcome, ctx, connections: fixture.log.connections - connections, requests: fixture.log.requests.length - requests };
 }
 
@@ -210,16 +202,7 @@ describe('s7.szl against the own S7 fixture', () => {
   });
 
   it('reports a closed port as refused', async () => {
-    const ctx: ProbeContext = {
-      address: '127.30.0.250',
-      port: 102,
-      stepTimeoutMs: STEP_MS,
-      signal: new AbortController().signal,
-      transcript: new Transcript(),
-      options: {},
-      now: () => new Date(0),
-    };
-    const outcome = await runProbe(s7SzlProbe, ctx);
+    const outcome = await runProbe(s7SzlProbe, testContext('127.30.0.250', 102, { stepTimeoutMs: STEP_MS }));
     expect(outcome.status === 'unavailable' && outcome.failure.kind).toBe('refused');
   });
 });

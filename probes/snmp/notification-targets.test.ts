@@ -2,8 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSnmpFixture } from '../../fixtures/snmp/agent.ts';
 import { HARDENED_TRAP_TARGET, HARDENED_V3_USER, SNMP_UDP_DOMAIN, startSnmpFixture, udpTAddress } from '../../fixtures/snmp/agent.ts';
 import { runProbe } from '../run.ts';
-import { Transcript } from '../transcript.ts';
-import type { ProbeContext } from '../types.ts';
+import { testContext } from '../test-kit.ts';
 import type { SnmpFacts } from './facts.ts';
 import { notificationTargetRows, targetAddress } from './notification-targets.ts';
 import { SNMP_LIMITS, snmpProbe } from './probe.ts';
@@ -57,15 +56,7 @@ afterAll(async () => {
 });
 
 async function targets(host: string, options: Record<string, unknown>): Promise<{ facts: SnmpFacts; ops: string[] }> {
-  const ctx: ProbeContext = {
-    address: host,
-    port: PORT,
-    stepTimeoutMs: 300,
-    signal: new AbortController().signal,
-    transcript: new Transcript(),
-    options,
-    now: () => new Date(0),
-  };
+  const ctx = testContext(host, PORT, { stepTimeoutMs: 300, options });
   const outcome = await runProbe(snmpProbe, ctx);
   if (outcome.status !== 'ok') throw new Error(`probe unavailable: ${JSON.stringify(outcome.failure)}`);
   return { facts: outcome.facts as SnmpFacts, ops: ctx.transcript.sentOps() };

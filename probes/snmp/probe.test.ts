@@ -4,7 +4,7 @@ import type { RunningSnmpFixture } from '../../fixtures/snmp/agent.ts';
 import { FIXTURE_IDENTITY, HARDENED_V3_USER, startSnmpFixture, WEAK_FOREIGN_ADDRESS, WEAK_FOREIGN_IPV6 } from '../../fixtures/snmp/agent.ts';
 import { startRawUdpPeer } from '../../fixtures/snmp/raw-peer.ts';
 import { runProbe } from '../run.ts';
-import { Transcript } from '../transcript.ts';
+import { testContext } from '../test-kit.ts';
 import type { ProbeContext, ProbeOutcome } from '../types.ts';
 import { OID, type SnmpFacts } from './facts.ts';
 import { snmpProbe } from './probe.ts';
@@ -66,7 +66,7 @@ afterAll(async () => {
 });
 
 function context(host: string, options: Record<string, unknown> = {}, stepTimeoutMs = 400, signal: AbortSignal = new AbortController().signal): ProbeContext {
-  return { address: host, port: PORT, stepTimeoutMs, signal, transcript: new Transcript(), options, now: () => new Date(0) };
+  return testContext(host, PORT, { stepTimeoutMs, signal, options });
 }
 
 async function probe(ctx: ProbeContext): Promise<{ outcome: ProbeOutcome; facts: SnmpFacts }> {

@@ -3,7 +3,7 @@ import type { RunningFixture } from '../../fixtures/fixture.ts';
 import { FIXTURE_IDENTITY, HARDENED_V3_USER } from '../../fixtures/snmp/agent.ts';
 import { SNMPD_PATH, snmpdAvailable, startSnmpdFixture } from '../../fixtures/snmp/snmpd.ts';
 import { runProbe } from '../run.ts';
-import { Transcript } from '../transcript.ts';
+import { testContext } from '../test-kit.ts';
 import type { ProbeContext } from '../types.ts';
 import type { SnmpFacts } from './facts.ts';
 import { snmpProbe } from './probe.ts';
@@ -14,7 +14,7 @@ const HARDENED = '127.40.2.2';
 const installed = snmpdAvailable();
 
 function context(address: string, options: Record<string, unknown>): ProbeContext {
-  return { address, port: PORT, stepTimeoutMs: 1000, signal: new AbortController().signal, transcript: new Transcript(), options, now: () => new Date(0) };
+  return testContext(address, PORT, { stepTimeoutMs: 1000, options });
 }
 
 async function facts(ctx: ProbeContext): Promise<SnmpFacts> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { thrownUnavailable } from '../testing.ts';
+import { thrownUnavailable } from '../test-kit.ts';
 import { encodeKexInitPayload, encodePacket, encodeString } from '../../fixtures/ssh/raw-server.ts';
 import {
   binaryPacketLength,

@@ -5,7 +5,7 @@ import type { RawSshBehaviour } from '../../fixtures/ssh/raw-server.ts';
 import { startRawSshFixture } from '../../fixtures/ssh/raw-server.ts';
 import { SSH_POSTURES, startSshFixture } from '../../fixtures/ssh/server.ts';
 import { runProbe } from '../run.ts';
-import { Transcript } from '../transcript.ts';
+import { type TestContextOptions, testContext, untilClosed } from '../test-kit.ts';
 import type { Send } from '../gate.ts';
 import type { FailureKind, ProbeContext, ProbeDefinition, ProbeOutcome, SocketHandover } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
@@ -72,22 +72,7 @@ afterAll(async () => {
   await Promise.all([legacy, modern, open, terrapin, noCommon, ...hostile.values()].map((f) => f?.close()));
 });
 
-function context(
-  f: RunningFixture,
-  extra: Partial<Pick<ProbeContext, 'stepTimeoutMs' | 'signal' | 'options' | 'port' | 'gate' | 'handover'>> = {},
-): ProbeContext {
-  return {
-    address: f.host,
-    port: extra.port ?? f.ports.ssh ?? 0,
-    stepTimeoutMs: extra.stepTimeoutMs ?? 2000,
-    signal: extra.signal ?? new AbortController().signal,
-    transcript: new Transcript(),
-    options: extra.options ?? {},
-    now: () => new Date(0),
-    ...(extra.gate ? { gate: extra.gate } : {}),
-    ...(extra.handover ? { handover: extra.handover } : {}),
-  };
-}
+const context = (f: RunningFixture, extra: TestContextOptions = {}): ProbeContext => testContext(f.host, f.ports.ssh ?? 0, { stepTimeoutMs: 2000, ...extra });
 
 /** What discovery does: connect, send nothing, and offer the open socket to the port's first probe. */
 async function discoveryHandover(f: RunningFixture): Promise<{ handover: SocketHandover; taken: () => boolean }> {
@@ -129,12 +114,6 @@ function okFacts<T>(outcome: ProbeOutcome, schema: { parse(v: unknown): T }): T 
   return schema.parse(outcome.facts);
 }
 
-/** The server sees the close a moment after the probe returns. */
-async function allClosed(f: RunningFixture): Promise<void> {
-  for (let i = 0; i < 100 && f.log.openConnections > 0; i += 1) await new Promise((r) => setTimeout(r, 10));
-  expect(f.log.openConnections).toBe(0);
-}
-
 const KEX_OPS = sshKexProbe.ops;
 
 describe('ssh.kexinit against ssh2 servers', () => {
@@ -155,7 +134,7 @@ describe('ssh.kexinit against ssh2 servers', () => {
     expect(facts.identification).toMatchObject({ raw: 'SSH-2.0-dropbear_2014.63', software: 'dropbear', version: '2014.63' });
     expect(facts.keyExchange).toMatchObject({ status: 'ok', hostKey: { type: 'ssh-rsa', bits: 1024 } });
     if (facts.keyExchange.status === 'ok') expect(facts.keyExchange.hostKey.fingerprint).toMatch(/^[A-Za-z0-9+/]{43}$/);
-    await allClosed(legacy);
+    await untilClosed(legacy.log);
     expect(legacy.log.connections - before).toBe(1);
     expect(legacy.log.maxConcurrent).toBe(1);
     expect(legacy.log.count('auth')).toBe(0);
@@ -183,7 +162,7 @@ describe('ssh.kexinit against ssh2 servers', () => {
     expect(facts.identification.preamble).toEqual(['Device console ready']);
     expect(facts.identification).toMatchObject({ software: 'OpenSSH', version: '9.6p1', comments: 'Ubuntu-3ubuntu13' });
     expect(facts.keyExchange).toMatchObject({ status: 'ok', hostKey: { type: 'ssh-ed25519', bits: 256 } });
-    await allClosed(modern);
+    await untilClosed(modern.log);
     expect(modern.log.count('auth')).toBe(0);
   });
 
@@ -194,7 +173,7 @@ describe('ssh.kexinit against ssh2 servers', () => {
     const facts = okFacts(await run(sshKexProbe, ctx), SshKexFacts);
     expect(facts.keyExchange.status).toBe('ok');
     expect(taken()).toBe(true);
-    await allClosed(legacy);
+    await untilClosed(legacy.log);
     expect(legacy.log.connections - before).toBe(1);
     expect(ctx.transcript.sentOps()).not.toContain('tcp.connect');
     expect(ctx.transcript.entries().map((e) => e.op)).toContain('tcp.adopt');
@@ -217,7 +196,7 @@ describe('ssh.kexinit against a raw server', () => {
     expect(facts.identification.preamble).toEqual(['Line before the identification']);
     // The raw server never answers a key exchange.
     expect(facts.keyExchange).toMatchObject({ status: 'unavailable', failure: { kind: 'timeout' } });
-    await allClosed(terrapin);
+    await untilClosed(terrapin.log);
     expect(terrapin.log.connections).toBe(1);
     expect(terrapin.log.kinds()[0]).toBe('ssh.client-identification');
   });
@@ -226,7 +205,7 @@ describe('ssh.kexinit against a raw server', () => {
     const facts = okFacts(await run(sshKexProbe, context(noCommon)), SshKexFacts);
     expect(facts.lists.kex).toEqual(['vendor-kex@example.com']);
     expect(facts.keyExchange).toMatchObject({ status: 'unavailable', failure: { kind: 'not-supported' } });
-    await allClosed(noCommon);
+    await untilClosed(noCommon.log);
   });
 
   it.each(HOSTILE)('ends a hostile %o typed (%s) within budget, socket closed', async (behaviour, kind) => {
@@ -237,7 +216,7 @@ describe('ssh.kexinit against a raw server', () => {
     expect(performance.now() - started).toBeLessThan(1500);
     expect(outcome.status).toBe('unavailable');
     if (outcome.status === 'unavailable') expect(outcome.failure.kind).toBe(kind);
-    await allClosed(f);
+    await untilClosed(f.log);
   });
 
   it('sends nothing to a service that never identifies as SSH', async () => {
@@ -247,7 +226,7 @@ describe('ssh.kexinit against a raw server', () => {
       const ctx = context(f, { stepTimeoutMs: 400 });
       await run(sshKexProbe, ctx);
       expect(ctx.transcript.sentOps(), kind).toEqual(['tcp.connect']);
-      await allClosed(f);
+      await untilClosed(f.log);
       expect(f.log.count(), kind).toBe(0);
     }
   });
@@ -257,11 +236,11 @@ describe('ssh.kexinit against a raw server', () => {
     if (!f) throw new Error('fixture missing');
     const outcome = await run(sshKexProbe, context(f, { stepTimeoutMs: 5000, signal: AbortSignal.timeout(150) }));
     expect(outcome.status === 'unavailable' && outcome.failure.kind).toBe('budget');
-    await allClosed(f);
+    await untilClosed(f.log);
   });
 
   it('reports a closed port as refused', async () => {
-    const outcome = await run(sshKexProbe, context(legacy, { port: 1 }));
+    const outcome = await run(sshKexProbe, testContext(legacy.host, 1, { stepTimeoutMs: 2000 }));
     expect(outcome.status === 'unavailable' && outcome.failure.kind).toBe('refused');
   });
 });
@@ -287,7 +266,7 @@ describe('ssh.auth-methods (opt-in)', () => {
       hostKey: { type: 'ssh-rsa', bits: 1024 },
       negotiated: { kex: 'diffie-hellman-group14-sha1', hostKey: 'ssh-rsa', cipher: 'aes128-cbc', mac: 'hmac-sha1' },
     });
-    await allClosed(legacy);
+    await untilClosed(legacy.log);
     expect(legacy.log.connections - before).toBe(1);
     expect(legacy.log.kinds('auth').slice(authBefore)).toEqual(['ssh.auth.none']);
     expect(legacy.log.count('session')).toBe(0);
@@ -306,7 +285,7 @@ describe('ssh.auth-methods (opt-in)', () => {
   it('reports a server that lets anyone in', async () => {
     const facts = okFacts(await run(sshAuthMethodsProbe, context(open)), SshAuthMethodsFacts);
     expect(facts.auth).toMatchObject({ status: 'ok', noneAccepted: true });
-    await allClosed(open);
+    await untilClosed(open.log);
     expect(open.log.connections).toBe(1);
     expect(open.log.kinds('auth')).toEqual(['ssh.auth.none']);
   });
@@ -320,7 +299,7 @@ describe('ssh.auth-methods (opt-in)', () => {
     expect(facts.auth).toMatchObject({ status: 'unavailable', failure: { kind: 'denied' } });
     expect(asked).toEqual(['tcp.connect', 'ssh.identification', 'ssh.kexinit', 'ssh.auth-none']);
     expect(ctx.transcript.sentOps()).not.toContain('ssh.auth-none');
-    await allClosed(modern);
+    await untilClosed(modern.log);
     expect(modern.log.count('auth')).toBe(authBefore);
   });
 
@@ -329,7 +308,7 @@ describe('ssh.auth-methods (opt-in)', () => {
     expect(facts.strictKex).toBe(false);
     expect(facts.keyExchange).toMatchObject({ status: 'unavailable', failure: { kind: 'timeout' } });
     expect(facts.auth).toMatchObject({ status: 'unavailable', failure: { kind: 'timeout' } });
-    await allClosed(terrapin);
+    await untilClosed(terrapin.log);
   });
 
   it('rejects a user name that is not a plain token', async () => {
@@ -347,12 +326,12 @@ describe('ssh.auth-methods (opt-in)', () => {
       expect(outcome.status).toBe('unavailable');
       if (outcome.status === 'unavailable') expect(outcome.failure.kind).not.toBe('error');
       expect(performance.now() - started).toBeLessThan(1500);
-      await allClosed(f);
+      await untilClosed(f.log);
     },
   );
 
   it('reports a closed port as refused', async () => {
-    const outcome = await run(sshAuthMethodsProbe, context(legacy, { port: 1 }));
+    const outcome = await run(sshAuthMethodsProbe, testContext(legacy.host, 1, { stepTimeoutMs: 2000 }));
     expect(outcome.status === 'unavailable' && outcome.failure.kind).toBe('refused');
   });
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, type RunningSshd, runSshd } from '../../test/setup/run-sshd.ts';
 import { runProbe } from '../run.ts';
-import { Transcript } from '../transcript.ts';
+import { testContext, untilClosed } from '../test-kit.ts';
 import type { ProbeContext } from '../types.ts';
 import { SshAuthMethodsFacts, SshKexFacts } from './facts.ts';
 import { sshAuthMethodsProbe, sshKexProbe } from './probe.ts';
@@ -28,7 +28,7 @@ let sshd: RunningSshd | undefined;
 let effective: Map<string, string>;
 
 function context(options: Record<string, unknown> = {}): ProbeContext {
-  return { address: HOST, port, stepTimeoutMs: 3000, signal: new AbortController().signal, transcript: new Transcript(), options, now: () => new Date(0) };
+  return testContext(HOST, port, { stepTimeoutMs: 3000, options });
 }
 
 describe.skipIf(!available)(`Debian OpenSSH sshd (${SSHD}; skipped when not installed)`, () => {
@@ -97,7 +97,7 @@ describe.skipIf(!available)(`Debian OpenSSH sshd (${SSHD}; skipped when not inst
   it('the device sees one connection per probe run (sshd log)', async () => {
     // sshd logs one "Disconnected from" line per closed pre-auth connection; two probe runs above.
     const disconnects = () => sshd?.log().match(/Disconnected from /g)?.length ?? 0;
-    for (let i = 0; i < 50 && disconnects() < 2; i += 1) await new Promise((r) => setTimeout(r, 20));
+    await untilClosed(() => 2 - disconnects(), 1000);
     const log = sshd?.log() ?? '';
     expect(log.match(/Disconnected from /g)?.length).toBe(2);
     // Only the opt-in probe's none request shows up as a login attempt.
