@@ -1,4 +1,4 @@
-import { STYLE } from '../../report/html.ts';
+import { STYLE } from '../../report/html-fragments.ts';
 
 /** The console's own stylesheet: the report's, plus navigation and forms. Served as a file so the CSP needs no 'unsafe-inline'. */
 export const CONSOLE_CSS = `${STYLE}
