@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { passGate } from './gate.ts';
+import { socketFailure } from './socket-failure.ts';
 import { StepTimer } from './step-timer.ts';
 import type { ProbeContext } from './types.ts';
 import { ProbeUnavailable } from './types.ts';
@@ -161,10 +162,8 @@ export class TcpSession {
   }
 
   #endedFailure(op: string): ProbeUnavailable {
-    const ended = this.#ended;
-    if (ended instanceof Error && (ended as NodeJS.ErrnoException).code === 'ECONNRESET') {
-      return new ProbeUnavailable('reset', `connection reset while waiting for ${op}`);
-    }
+    const failure = this.#ended instanceof Error ? socketFailure(this.#ended, `while waiting for ${op}`) : undefined;
+    if (failure) return failure;
     const partial = this.#buffer.length > 0 ? ` after ${this.#buffer.length} bytes of an incomplete reply` : '';
     return new ProbeUnavailable('closed', `peer closed the connection while waiting for ${op}${partial}`);
   }
@@ -187,7 +186,8 @@ export async function connectSocket(ctx: ProbeContext, probe: string, port = ctx
   const socket = new net.Socket();
   const step = new StepTimer({ signal: ctx.signal, end: 'device time budget spent while connecting' });
   step.arm(ctx.stepTimeoutMs, `no TCP answer from ${ctx.address}:${port} within ${ctx.stepTimeoutMs} ms`);
-  const onError = (err: NodeJS.ErrnoException) => step.fail(connectFailure(err));
+  const onError = (err: NodeJS.ErrnoException) =>
+    step.fail(socketFailure(err, 'during connect') ?? new ProbeUnavailable('error', `connect failed: ${err.code ?? err.message}`));
   socket.once('error', onError);
   if (!step.settled) socket.connect({ host: ctx.address, port }, () => step.resolve());
   try {
@@ -221,19 +221,4 @@ export function closeSocket(socket: net.Socket, graceMs: number): Promise<void> 
     // Our side is finished; unread data must not keep the socket half-open.
     socket.resume();
   });
-}
-
-function connectFailure(err: NodeJS.ErrnoException): ProbeUnavailable {
-  switch (err.code) {
-    case 'ECONNREFUSED':
-      return new ProbeUnavailable('refused', 'connection refused');
-    case 'ECONNRESET':
-      return new ProbeUnavailable('reset', 'connection reset during connect');
-    case 'ETIMEDOUT':
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-      return new ProbeUnavailable('timeout', `unreachable (${err.code})`);
-    default:
-      return new ProbeUnavailable('error', `connect failed: ${err.code ?? err.message}`);
-  }
 }

@@ -3,6 +3,7 @@ import tls from 'node:tls';
 import type { CertificateFacts } from '../certificate.ts';
 import { certificateFacts } from '../certificate.ts';
 import { passGate } from '../gate.ts';
+import { socketFailure } from '../socket-failure.ts';
 import { StepTimer } from '../step-timer.ts';
 import { closeSocket } from '../tcp-session.ts';
 import type { ProbeContext, ProbeDefinition } from '../types.ts';
@@ -53,14 +54,14 @@ const NOT_TLS = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_
 
 export function classifyTlsError(err: unknown): AttemptResult {
   if (err instanceof ProbeUnavailable) return { kind: 'stop', failure: err };
+  const socket = socketFailure(err);
+  // A reset during the handshake is how many TLS stacks refuse an offer they do not accept.
+  if (socket?.kind === 'reset') return { kind: 'rejected', detail: 'connection closed during the handshake', alert: false };
+  if (socket) return { kind: 'stop', failure: socket };
   const e = err as NodeJS.ErrnoException;
   const code = e.code ?? '';
-  if (code === 'ECONNREFUSED') return { kind: 'stop', failure: new ProbeUnavailable('refused', 'connection refused') };
-  if (code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH')
-    return { kind: 'stop', failure: new ProbeUnavailable('timeout', `unreachable (${code})`) };
   if (NOT_TLS.has(code)) return { kind: 'stop', failure: new ProbeUnavailable('protocol-mismatch', `peer does not answer in TLS records (${code})`) };
   if (code === 'ERR_SSL_NO_PROTOCOLS_AVAILABLE') return { kind: 'not-tested', detail: 'this agent cannot offer these versions' };
-  if (code === 'ECONNRESET' || code === 'EPIPE') return { kind: 'rejected', detail: 'connection closed during the handshake', alert: false };
   if (code.startsWith('ERR_SSL_')) return { kind: 'rejected', detail: code, alert: true };
   return { kind: 'stop', failure: new ProbeUnavailable('error', `TLS handshake failed: ${code || e.message}`) };
 }

@@ -17,6 +17,7 @@ import {
 import { InMemoryCertificateKeyPairProvider, InMemoryCertificateStore } from 'node-opcua-common';
 import { defaultClientTransportFactory, type IClientTransport } from 'node-opcua-transport';
 import { passGate } from '../gate.ts';
+import { socketFailure } from '../socket-failure.ts';
 import { StepTimer } from '../step-timer.ts';
 import type { FailureKind, ProbeContext } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
@@ -264,10 +265,9 @@ export function opcuaUnavailable(err: unknown): ProbeUnavailable {
   const code = (err as NodeJS.ErrnoException | undefined)?.code ?? '';
   const text = `${code} ${message}`;
   const detail = message.replace(/\s+/g, ' ').trim().slice(0, 240);
+  const socket = socketFailure(err);
+  if (socket) return socket.kind === 'refused' ? socket : new ProbeUnavailable(socket.kind, detail);
   const kinds: [RegExp, FailureKind][] = [
-    [/ECONNREFUSED/, 'refused'],
-    [/ECONNRESET|EPIPE/, 'reset'],
-    [/ETIMEDOUT|EHOSTUNREACH|ENETUNREACH/, 'timeout'],
     // The socket broke while waiting for ACK: the reply was not OPC UA, or larger than allowed.
     [/hadError ?true|BadTcp|BadDecodingError|BadProtocolVersionUnsupported|BadCommunicationError/, 'protocol-mismatch'],
     [/ended by server|disconnected by third party/, 'closed'],
@@ -275,6 +275,5 @@ export function opcuaUnavailable(err: unknown): ProbeUnavailable {
     [/BadServiceUnsupported/, 'not-supported'],
     [/BadIdentityTokenRejected|BadIdentityTokenInvalid|BadUserAccessDenied|BadTooManySessions|BadSecurityChecksFailed/, 'denied'],
   ];
-  const kind = kinds.find(([re]) => re.test(text))?.[1] ?? 'error';
-  return new ProbeUnavailable(kind, kind === 'refused' ? 'connection refused' : detail);
+  return new ProbeUnavailable(kinds.find(([re]) => re.test(text))?.[1] ?? 'error', detail);
 }

@@ -1,6 +1,7 @@
 import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
+import { socketFailure } from '../socket-failure.ts';
 import type { ProbeContext } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
 
@@ -99,9 +100,10 @@ export class SnmpChannel {
 
   #failureOf(err: NodeJS.ErrnoException): ProbeUnavailable {
     const { address, port } = this.ctx;
-    return err.code === 'ECONNREFUSED'
-      ? new ProbeUnavailable('refused', `no SNMP agent: ${address} answered port ${port} unreachable`)
-      : new ProbeUnavailable('error', `UDP socket: ${err.message}`);
+    const socket = socketFailure(err);
+    // On UDP a refusal is the ICMP port-unreachable the connected socket reports.
+    if (socket?.kind === 'refused') return new ProbeUnavailable('refused', `no SNMP agent: ${address} answered port ${port} unreachable`);
+    return socket ?? new ProbeUnavailable('error', `UDP socket: ${err.message}`);
   }
 }
 

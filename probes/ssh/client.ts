@@ -2,6 +2,7 @@ import type net from 'node:net';
 import type { Client } from 'ssh2';
 import { passGate } from '../gate.ts';
 import { fingerprint as keyFingerprint } from '../host/known-hosts.ts';
+import { socketFailure } from '../socket-failure.ts';
 import { PhaseTimer } from '../step-timer.ts';
 import { closeSocket, connectSocket } from '../tcp-session.ts';
 import type { Transcript } from '../transcript.ts';
@@ -267,9 +268,9 @@ function asUnavailable(err: unknown): ProbeUnavailable {
 }
 
 export function unavailableFrom(err: Error & { level?: string; code?: unknown }, phase: string): ProbeUnavailable {
+  const socket = socketFailure(err, `during ${phase}`);
+  if (socket) return socket;
   const code = typeof err.code === 'string' ? err.code : undefined;
-  if (code === 'ECONNREFUSED') return new ProbeUnavailable('refused', 'connection refused');
-  if (code === 'ECONNRESET') return new ProbeUnavailable('reset', `connection reset during ${phase}`);
   const message = cleanText(err.message, 200);
   if (/no matching/i.test(message)) return new ProbeUnavailable('not-supported', `no common algorithm: ${message}`);
   if (/identification|packet|length/i.test(message)) return new ProbeUnavailable('malformed', message);
