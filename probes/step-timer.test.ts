@@ -3,19 +3,9 @@ import net from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PhaseTimer, StepTimer } from './step-timer.ts';
 import { connectSocket } from './tcp-session.ts';
-import { Transcript } from './transcript.ts';
-import { type ProbeContext, ProbeUnavailable } from './types.ts';
+import { rejectedUnavailable, testContext } from './test-kit.ts';
 
 const HOST = '127.97.0.1';
-
-async function failureOf(work: Promise<unknown>): Promise<ProbeUnavailable> {
-  const err = await work.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (err instanceof ProbeUnavailable) return err;
-  throw new Error(`expected a ProbeUnavailable, got ${String(err)}`);
-}
 
 afterEach(() => {
   vi.useRealTimers();
@@ -28,7 +18,7 @@ describe('StepTimer', () => {
     const step = new StepTimer({ signal: budget.signal, end: 'spent before the step' });
     expect(step.settled).toBe(true);
     step.arm(10, 'never');
-    const failure = await failureOf(step.done);
+    const failure = await rejectedUnavailable(step.done);
     expect([failure.kind, failure.message]).toEqual(['budget', 'spent before the step']);
   });
 
@@ -37,7 +27,7 @@ describe('StepTimer', () => {
     const step = new StepTimer({ signal: budget.signal, end: 'budget' });
     step.arm(20, 'no answer within 20 ms');
     expect(getEventListeners(budget.signal, 'abort')).toHaveLength(1);
-    const failure = await failureOf(step.done);
+    const failure = await rejectedUnavailable(step.done);
     expect([failure.kind, failure.message]).toEqual(['timeout', 'no answer within 20 ms']);
     expect(getEventListeners(budget.signal, 'abort')).toHaveLength(0);
   });
@@ -50,7 +40,7 @@ describe('StepTimer', () => {
     expect(vi.getTimerCount()).toBe(1);
     budget.abort();
     expect(vi.getTimerCount()).toBe(0);
-    const failure = await failureOf(step.done);
+    const failure = await rejectedUnavailable(step.done);
     expect([failure.kind, failure.message]).toEqual(['budget', 'spent while waiting']);
   });
 
@@ -83,14 +73,14 @@ describe('StepTimer', () => {
     const timing = new PhaseTimer({ signal: new AbortController().signal, stepTimeoutMs: 20 }, 'ssh.identification');
     timing.next('ssh.kexinit');
     expect(timing.phase).toBe('ssh.kexinit');
-    const timeout = await failureOf(timing.done);
+    const timeout = await rejectedUnavailable(timing.done);
     expect([timeout.kind, timeout.message]).toEqual(['timeout', 'no answer to ssh.kexinit within 20 ms']);
 
     const budget = new AbortController();
     const spent = new PhaseTimer({ signal: budget.signal, stepTimeoutMs: 60_000 }, 'ssh.identification');
     spent.next('ssh.auth');
     budget.abort();
-    const failure = await failureOf(spent.done);
+    const failure = await rejectedUnavailable(spent.done);
     expect([failure.kind, failure.message]).toEqual(['budget', 'device time budget spent during ssh.auth']);
   });
 });
@@ -105,19 +95,10 @@ describe('a site using StepTimer (connectSocket)', () => {
     await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
     const port = (server.address() as net.AddressInfo).port;
     const budget = new AbortController();
-    const ctx: ProbeContext = {
-      address: HOST,
-      port,
-      stepTimeoutMs: 1000,
-      signal: budget.signal,
-      transcript: new Transcript(),
-      options: {},
-      now: () => new Date(0),
-      // The gate lets the connect pass just as the device budget ends.
-      gate: { pass: async () => budget.abort() },
-    };
+    // The gate lets the connect pass just as the device budget ends.
+    const ctx = testContext(HOST, port, { signal: budget.signal, gate: { pass: async () => budget.abort() } });
     try {
-      const failure = await failureOf(connectSocket(ctx, 'test.connect'));
+      const failure = await rejectedUnavailable(connectSocket(ctx, 'test.connect'));
       expect([failure.kind, failure.message]).toEqual(['budget', 'device time budget spent while connecting']);
       // A connection would have arrived by now on loopback.
       await new Promise((resolve) => setTimeout(resolve, 50));
