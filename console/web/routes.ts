@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import { diffResults } from '../../report/diff.ts';
 import { renderHtml } from '../../report/html.ts';
@@ -6,117 +6,31 @@ import { renderCsv } from '../../report/csv.ts';
 import { verifySignedResult } from '../../report/sign.ts';
 import { isRole, type Role, roleAtLeast, type Session } from '../accounts.ts';
 import { AUDIT_ACTIONS, listAudit } from '../audit.ts';
-import { type BodyProblem, type InFlightBytes, withBody } from '../body.ts';
 import { StoreError } from '../db.ts';
 import { deviceDrift, deviceHistory, deviceIn, devicesOfRuns, previousRunId, storedResult, zoneOverview, zoneRuns, type ZoneRow } from '../fleet.ts';
 import { resultOfEnvelope } from '../payload.ts';
-import type { ConsoleStore } from '../store.ts';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.ts';
+import {
+  cookie,
+  cookieName,
+  crossSite,
+  headers,
+  htmlReply,
+  MAX_FORM_BYTES,
+  REPORT_CSP,
+  readCookie,
+  readForm,
+  redirect,
+  safeNext,
+  sameSecret,
+  type WebOptions,
+  type WebReply,
+} from './http-kit.ts';
 import * as pages from './pages.ts';
 
-export interface WebReply {
-  readonly status: number;
-  readonly headers: Record<string, string | string[]>;
-  readonly body: string;
-}
-
-export interface WebOptions {
-  readonly store: ConsoleStore;
-  /** Served over TLS: cookies get Secure and the __Host- prefix, and HSTS is sent. */
-  readonly secure: boolean;
-  readonly now: () => Date;
-  /** The allowance of body bytes shared with uploads. */
-  readonly inFlight: InFlightBytes;
-}
-
-const MAX_FORM_BYTES = 64 * 1024;
 /** How many runs of a device the drift section compares (each one is a stored document to decode). */
 const DRIFT_RUNS = 10;
 const HISTORY_RUNS = 50;
-
-/** Pages load only our own stylesheet and script; nothing from elsewhere, no inline code, no framing. */
-const PAGE_CSP = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-/** The run report is one self-contained page with inline CSS and no script. */
-const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
-
-function headers(o: WebOptions, type: string, csp: string = PAGE_CSP): Record<string, string | string[]> {
-  return {
-    'content-type': type,
-    'content-security-policy': csp,
-    'x-content-type-options': 'nosniff',
-    // same-origin, not no-referrer: with no-referrer a browser sends `Origin: null` on our own form posts.
-    'referrer-policy': 'same-origin',
-    'x-frame-options': 'DENY',
-    'cache-control': 'no-store',
-    ...(o.secure ? { 'strict-transport-security': 'max-age=31536000' } : {}),
-  };
-}
-
-const html = (o: WebOptions, status: number, body: string, extra: Record<string, string | string[]> = {}): WebReply => ({
-  status,
-  headers: { ...headers(o, 'text/html; charset=utf-8'), ...extra },
-  body,
-});
-const redirect = (o: WebOptions, location: string, extra: Record<string, string | string[]> = {}): WebReply => ({
-  status: 303,
-  headers: { ...headers(o, 'text/plain; charset=utf-8'), location, ...extra },
-  body: '',
-});
-
-const cookieName = (o: WebOptions, base: string) => (o.secure ? `__Host-${base}` : base);
-
-function cookie(o: WebOptions, base: string, value: string, maxAgeS?: number): string {
-  return [
-    `${cookieName(o, base)}=${value}`,
-    'Path=/',
-    'HttpOnly',
-    'SameSite=Strict',
-    ...(o.secure ? ['Secure'] : []),
-    ...(maxAgeS !== undefined ? [`Max-Age=${maxAgeS}`] : []),
-  ].join('; ');
-}
-
-function readCookie(req: http.IncomingMessage, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === name) return v.join('=');
-  }
-  return undefined;
-}
-
-const sameSecret = (a: string | null | undefined, b: string) => {
-  if (!a) return false;
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-};
-
-/**
- * A plain path on this console to return to after login; anything else goes to the start page.
- * Only the characters a path and query may hold unescaped: no control character, space, tab or
- * backslash (a browser drops or turns them into `/`, so `/\t/host` or `/\\host` would leave the
- * site), no `//` at the start (another host), and nothing a header may not carry.
- */
-export const safeNext = (next: string | null) => (next && next.length <= 2048 && /^\/(?!\/)[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*$/.test(next) ? next : '/');
-
-/** The posted form, or why it cannot be read: not a urlencoded form, too large, or the console busy with other bodies. */
-async function readForm(req: http.IncomingMessage, pool: InFlightBytes): Promise<URLSearchParams | BodyProblem | 'not-a-form'> {
-  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded') return 'not-a-form';
-  return withBody(req, MAX_FORM_BYTES, pool, async (body) => (body.ok ? new URLSearchParams(body.text) : body.problem));
-}
-
-/** A browser tells where a request came from; a form posted from another site is refused whatever its cookies. */
-function crossSite(req: http.IncomingMessage): boolean {
-  if (req.headers['sec-fetch-site'] === 'cross-site') return true;
-  const origin = req.headers.origin;
-  if (!origin || origin === 'null') return origin === 'null';
-  try {
-    return new URL(origin).host !== req.headers.host;
-  } catch {
-    return true;
-  }
-}
 
 interface Ctx {
   readonly req: http.IncomingMessage;
@@ -136,7 +50,7 @@ interface Route {
   readonly handle: (c: Ctx, form: URLSearchParams) => Promise<WebReply> | WebReply;
 }
 
-const notFound = (c: Ctx, what: string) => html(c.o, 404, pages.errorPage(ctxOf(c), 404, what));
+const notFound = (c: Ctx, what: string) => htmlReply(c.o, 404, pages.errorPage(ctxOf(c), 404, what));
 const ctxOf = (c: Ctx, flash?: string): pages.PageContext => ({ ...(c.session ? { session: c.session } : {}), ...(flash ? { flash } : {}) });
 
 function exportReply(o: WebOptions, format: string | null, name: string, json: unknown, rows: () => string[][]): WebReply | undefined {
@@ -186,7 +100,7 @@ async function overview(c: Ctx): Promise<WebReply> {
       ...z.frs.flatMap((f) => [String(f.meeting), f.worst ? `${f.worst.address} ${f.worst.demonstrated}/${f.worst.ceiling}` : '']),
     ]),
   ]);
-  return exported ?? html(c.o, 200, pages.overviewPage(ctxOf(c), zones, q));
+  return exported ?? htmlReply(c.o, 200, pages.overviewPage(ctxOf(c), zones, q));
 }
 
 async function zoneOf(c: Ctx, zone: string): Promise<ZoneRow | undefined> {
@@ -222,7 +136,7 @@ async function zone(c: Ctx): Promise<WebReply> {
       d.ceiling.join(' '),
     ]),
   ]);
-  return exported ?? html(c.o, 200, pages.zonePage(ctxOf(c), z, devices, await zoneRuns(c.o.store.db, z.zone, HISTORY_RUNS), q));
+  return exported ?? htmlReply(c.o, 200, pages.zonePage(ctxOf(c), z, devices, await zoneRuns(c.o.store.db, z.zone, HISTORY_RUNS), q));
 }
 
 async function device(c: Ctx): Promise<WebReply> {
@@ -239,7 +153,7 @@ async function device(c: Ctx): Promise<WebReply> {
   const shown = recent.find((r) => r.runId === runId) ?? (await storedResult(c.o.store.db, runId));
   const d = shown && deviceIn(shown, address);
   if (!d) return notFound(c, `Run ${runId} does not hold device ${address}.`);
-  return html(c.o, 200, pages.devicePage(ctxOf(c), zoneName, runId, d, history, deviceDrift(recent, address)));
+  return htmlReply(c.o, 200, pages.devicePage(ctxOf(c), zoneName, runId, d, history, deviceDrift(recent, address)));
 }
 
 async function run(c: Ctx): Promise<WebReply> {
@@ -248,7 +162,7 @@ async function run(c: Ctx): Promise<WebReply> {
   if (!stored) return notFound(c, `No stored run ${runId}.`);
   const v = await verifySignedResult(JSON.parse(stored.envelope), await c.o.store.agentKeys(stored.agentId));
   const { envelope, ...meta } = stored;
-  return html(
+  return htmlReply(
     c.o,
     200,
     pages.runPage(ctxOf(c), { stored: meta, result: resultOfEnvelope(envelope), verifiesNow: v.ok ? { ok: true } : { ok: false, reason: v.reason } }),
@@ -278,7 +192,7 @@ async function deleteRun(c: Ctx): Promise<WebReply> {
 }
 
 async function users(c: Ctx, flash?: string, status = 200): Promise<WebReply> {
-  return html(c.o, status, pages.usersPage(ctxOf(c, flash), await c.o.store.accounts.listUsers()));
+  return htmlReply(c.o, status, pages.usersPage(ctxOf(c, flash), await c.o.store.accounts.listUsers()));
 }
 
 async function addUser(c: Ctx, form: URLSearchParams): Promise<WebReply> {
@@ -308,12 +222,14 @@ async function deleteUser(c: Ctx): Promise<WebReply> {
 async function audit(c: Ctx): Promise<WebReply> {
   const action = c.url.searchParams.get('action') ?? '';
   const known = (AUDIT_ACTIONS as readonly string[]).includes(action);
-  return html(c.o, 200, pages.auditPage(ctxOf(c), await listAudit(c.o.store.db, { ...(known ? { action } : {}), limit: 500 }), known ? action : ''));
+  return htmlReply(c.o, 200, pages.auditPage(ctxOf(c), await listAudit(c.o.store.db, { ...(known ? { action } : {}), limit: 500 }), known ? action : ''));
 }
 
 function loginForm(c: Ctx, status: number, flash?: string): WebReply {
   const token = randomBytes(24).toString('base64url');
-  return html(c.o, status, pages.loginPage(token, safeNext(c.url.searchParams.get('next')), flash), { 'set-cookie': cookie(c.o, 'cellcheck_login', token) });
+  return htmlReply(c.o, status, pages.loginPage(token, safeNext(c.url.searchParams.get('next')), flash), {
+    'set-cookie': cookie(c.o, 'cellcheck_login', token),
+  });
 }
 
 async function login(c: Ctx, form: URLSearchParams): Promise<WebReply> {
@@ -370,7 +286,7 @@ export async function handleWeb(req: http.IncomingMessage, o: WebOptions): Promi
   const route = matches.find((r) => r.method === req.method);
   if (!route) {
     if (matches.length > 0)
-      return html(o, 405, pages.errorPage(ctxOf(base), 405, `${req.method} is not served on ${url.pathname}`), {
+      return htmlReply(o, 405, pages.errorPage(ctxOf(base), 405, `${req.method} is not served on ${url.pathname}`), {
         allow: matches.map((r) => r.method).join(', '),
       });
     return notFound(base, `No page ${url.pathname}.`);
@@ -386,20 +302,21 @@ export async function handleWeb(req: http.IncomingMessage, o: WebOptions): Promi
     if (!session)
       return req.method === 'GET'
         ? redirect(o, `/login?next=${encodeURIComponent(url.pathname + url.search)}`)
-        : html(o, 401, pages.errorPage({}, 401, 'Log in first.'));
+        : htmlReply(o, 401, pages.errorPage({}, 401, 'Log in first.'));
     if (!roleAtLeast(session.role, route.role))
-      return html(o, 403, pages.errorPage(ctxOf(c), 403, `This needs the ${route.role} role; you are ${session.role}.`));
+      return htmlReply(o, 403, pages.errorPage(ctxOf(c), 403, `This needs the ${route.role} role; you are ${session.role}.`));
   }
   let form = new URLSearchParams();
   if (req.method === 'POST') {
-    if (crossSite(req)) return html(o, 403, pages.errorPage(ctxOf(c), 403, 'Refused: the form was sent from another site.'));
+    if (crossSite(req)) return htmlReply(o, 403, pages.errorPage(ctxOf(c), 403, 'Refused: the form was sent from another site.'));
     const parsed = await readForm(req, o.inFlight);
-    if (parsed === 'busy') return html(o, 503, pages.errorPage(ctxOf(c), 503, 'The console is busy; send the form again in a moment.'), { 'retry-after': '5' });
+    if (parsed === 'busy')
+      return htmlReply(o, 503, pages.errorPage(ctxOf(c), 503, 'The console is busy; send the form again in a moment.'), { 'retry-after': '5' });
     if (typeof parsed === 'string')
-      return html(o, 400, pages.errorPage(ctxOf(c), 400, `Send the form as application/x-www-form-urlencoded, at most ${MAX_FORM_BYTES} bytes.`));
+      return htmlReply(o, 400, pages.errorPage(ctxOf(c), 400, `Send the form as application/x-www-form-urlencoded, at most ${MAX_FORM_BYTES} bytes.`));
     form = parsed;
     if (route.role && !sameSecret(form.get('csrf'), session?.csrf ?? ''))
-      return html(o, 403, pages.errorPage(ctxOf(c), 403, 'Refused: the form token is missing or stale; reload the page.'));
+      return htmlReply(o, 403, pages.errorPage(ctxOf(c), 403, 'Refused: the form token is missing or stale; reload the page.'));
   }
   return route.handle(c, form);
 }
