@@ -15,8 +15,14 @@ import { collect } from './collect.ts';
 import { parseConfig } from './config.ts';
 import { planTargets } from './targets.ts';
 import { DeviceGate, PacketRate, type TrafficLimits } from './traffic.ts';
+import { testAddress } from '../test/addresses.ts';
 
-const HOST = { normal: '127.84.3.1', denied: '127.84.3.2', silent: '127.84.3.3', other: '127.84.3.4' } as const;
+const HOST = {
+  normal: testAddress('traffic', 1),
+  denied: testAddress('traffic', 2),
+  silent: testAddress('traffic', 3),
+  other: testAddress('traffic', 4),
+} as const;
 const LIMITS: TrafficLimits = { requestBudget: 100, minGapMs: 0, packetsPerSecond: 100_000, breakerAfter: 2 };
 const OPS = new Map([['p', new Set(['tcp.connect', 'x.read'])]]);
 
@@ -164,7 +170,7 @@ describe('the gate at the socket layer', () => {
       {
         zone: { name: 'gate', slT: 2 },
         targets: [HOST.normal, HOST.denied, HOST.silent].map((host) => ({ host, ports: { modbus: ports.modbus, s7: ports.s7, ssh: ports.ssh } })),
-        deny: ['127.84.3.2/32'],
+        deny: [`${testAddress('traffic', 2)}/32`],
         scan: { connectTimeoutMs: 300, stepTimeoutMs: 300, breakerAfter: 2 },
       },
       'gate.yaml',

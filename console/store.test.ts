@@ -12,8 +12,9 @@ import { deviceHistory, zoneOverview } from './fleet.ts';
 import { SCHEMA_VERSION } from './migrations.ts';
 import { resultOfEnvelope } from './payload.ts';
 import { ConsoleStore, type StoredRun } from './store.ts';
+import { TEST_RANGES, testAddress } from '../test/addresses.ts';
 
-const kinds = storeKinds('127.87.1.1', 15_431);
+const kinds = storeKinds(testAddress('consoleStore', 1), TEST_RANGES.consoleStore.port);
 afterAll(() => {
   for (const k of kinds) k.stop();
 });

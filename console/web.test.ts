@@ -8,8 +8,9 @@ import { makeTestPki, opensslMissing } from '../test/tls-certs.ts';
 import { listAudit } from './audit.ts';
 import { type RunningConsole, startConsole } from './server.ts';
 import { ConsoleStore } from './store.ts';
+import { TEST_RANGES, testAddress } from '../test/addresses.ts';
 
-const kinds = storeKinds('127.87.2.1', 15_432);
+const kinds = storeKinds(testAddress('consoleWeb', 1), TEST_RANGES.consoleWeb.port);
 afterAll(() => {
   for (const k of kinds) k.stop();
 });

@@ -4,8 +4,9 @@ import { discoverPorts } from './discovery.ts';
 import { TcpSession } from './tcp-session.ts';
 import { Transcript } from './transcript.ts';
 import { rejectedUnavailable, testContext } from './test-kit.ts';
+import { testAddress } from '../test/addresses.ts';
 
-const HOST = '127.70.0.1';
+const HOST = testAddress('tcpSession', 1);
 type Behaviour = (socket: net.Socket) => void;
 const servers: net.Server[] = [];
 let accepted = 0;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CELL_DEVICES, type RunningCell, startCell } from '../fixtures/cell.ts';
 import { startConsoleProcess, startCli } from './run-process.ts';
 
-// Loopback block of this file: 127.86.0.0/16 (cell on 127.86.1.x, console on 127.86.5.10, silent PLC on 127.86.2.1).
+// Loopback ranges of this file (test/addresses.ts): cell on 127.86.1.x, console on 127.86.5.10, silent PLC on 127.86.2.1.
 const dir = mkdtempSync(join(tmpdir(), 'cellcheck-agent-cli-'));
 
 const start = (args: string[]) => startCli(args, dir);

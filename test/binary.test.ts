@@ -6,7 +6,7 @@ import { CELL_DEVICES, type RunningCell, startCell } from '../fixtures/cell.ts';
 import { binaryFile } from '../scripts/build-binary.ts';
 import { runProcess } from './run-process.ts';
 
-// Loopback block of this file: 127.86.0.0/16 (cell on 127.86.7.x).
+// Loopback range of this file (test/addresses.ts): cell on 127.86.7.x.
 const BINARY = binaryFile('linux-x64');
 const built = existsSync(BINARY);
 if (!built) console.warn(`test/binary.test.ts skipped: ${BINARY} is not built (npm run build:binary)`);

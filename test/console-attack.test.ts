@@ -14,13 +14,14 @@ import { type ConsoleProcess, startConsoleProcess } from './run-process.ts';
 import { fleetResult, signPayloadText } from './setup/console-fleet.ts';
 import { storeKinds } from './setup/console-stores.ts';
 import { makeTestPki, opensslMissing } from './tls-certs.ts';
+import { TEST_RANGES, testAddress } from './addresses.ts';
 
 /**
  * The console attacked from outside, as an intruder would: the real `cellcheck console` in a
  * child process, on each store, over HTTP (and TLS with client certificates). Each case is an
  * attack that once worked; it must now be refused while the console stays up.
  */
-const kinds = storeKinds('127.89.0.1', 15_435);
+const kinds = storeKinds(testAddress('consoleAttack', 0, 1), TEST_RANGES.consoleAttack.port);
 const dir = mkdtempSync(join(tmpdir(), 'cellcheck-attack-'));
 afterAll(() => {
   for (const k of kinds) k.stop();

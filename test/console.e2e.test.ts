@@ -9,12 +9,13 @@ import { keyId, newSigningKeyPair, parsePrivateKey, parsePublicKey } from '../re
 import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from './setup/chromium.ts';
 import { fleetResult, uploadResult } from './setup/console-fleet.ts';
 import { storeKinds } from './setup/console-stores.ts';
+import { TEST_RANGES, testAddress } from './addresses.ts';
 
 /**
  * The console end to end in headless Chromium, on each store: agents upload signed results, a
  * person logs in, sees them, navigates zone -> device -> run -> report, and leaves screenshots.
  */
-const kinds = storeKinds('127.87.3.1', 15_433);
+const kinds = storeKinds(testAddress('consoleE2e', 1), TEST_RANGES.consoleE2e.port);
 // Kept after the run (under the system temp folder) so the screenshots can be looked at.
 const shots = mkdtempSync(join(tmpdir(), 'cellcheck-console-shots-'));
 const PASSWORD = 'browser test password';

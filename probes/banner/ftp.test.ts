@@ -7,8 +7,9 @@ import { runProbe } from '../run.ts';
 import { type FailureKind, ProbeUnavailable } from '../types.ts';
 import { ftpAnonymousProbe, ftpProbe, ftpReplyLength, parseFtpReply } from './ftp.ts';
 import { fixturesPerPosture, itEndsHostilePostures, testContext, untilClosed } from '../test-kit.ts';
+import { testAddress } from '../../test/addresses.ts';
 
-const HOST = '127.60.2.1';
+const HOST = testAddress('ftp', 1);
 /** Both probes wait for the greeting first, so a hostile server gets nothing from either. */
 const HOSTILE_CASES = [
   ['silent', 'timeout'],
@@ -113,7 +114,7 @@ describe('FTP probes against fixtures', () => {
 });
 
 describe('the anonymous login against odd servers', () => {
-  const ODD_HOST = '127.96.0.1';
+  const ODD_HOST = testAddress('ftpOddReplies', 1);
   /** A minimal FTP peer: sends `greeting`, logs each command line, answers USER with `userReply` (nothing when absent). */
   async function oddServer(greeting: string, userReply?: string) {
     const received: string[] = [];

@@ -6,8 +6,9 @@ import { runProbe } from '../run.ts';
 import { ProbeUnavailable } from '../types.ts';
 import { decodeChunked, httpFacts, httpHeadLength, httpProbe, inspectHtml, parseHttpHead } from './http.ts';
 import { fixturesPerPosture, itEndsHostilePostures, testContext, untilClosed } from '../test-kit.ts';
+import { testAddress } from '../../test/addresses.ts';
 
-const HOST = '127.60.3.1';
+const HOST = testAddress('http', 1);
 const buf = (s: string) => Buffer.from(s, 'latin1');
 
 describe('HTTP parsing', () => {

@@ -4,8 +4,9 @@ import { runProbe } from '../run.ts';
 import { ProbeUnavailable } from '../types.ts';
 import { parseTelnet, telnetFacts, telnetProbe } from './telnet.ts';
 import { fixturesPerPosture, itEndsHostilePostures, testContext, untilClosed } from '../test-kit.ts';
+import { testAddress } from '../../test/addresses.ts';
 
-const HOST = '127.60.1.1';
+const HOST = testAddress('telnet', 1);
 const bytes = (...parts: (number[] | string)[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
 
 describe('parseTelnet', () => {

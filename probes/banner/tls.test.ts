@@ -8,8 +8,9 @@ import type { TlsFacts } from './facts.ts';
 import { testContext, untilClosed } from '../test-kit.ts';
 import type { AttemptResult } from './tls.ts';
 import { classifyTlsError, tlsProbe, versionResults } from './tls.ts';
+import { testAddress } from '../../test/addresses.ts';
 
-const HOST = '127.60.4.1';
+const HOST = testAddress('tls', 1);
 const cipher = { name: 'AES256-SHA', standardName: 'TLS_RSA_WITH_AES_256_CBC_SHA', version: 'TLSv1.0' };
 const accepted = (protocol: 'TLSv1.3' | 'TLSv1.2' | 'TLSv1.1' | 'TLSv1'): AttemptResult => ({ kind: 'accepted', protocol, cipher, chain: [] });
 const rejected: AttemptResult = { kind: 'rejected', detail: 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION', alert: true };

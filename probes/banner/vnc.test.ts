@@ -6,8 +6,9 @@ import { runProbe } from '../run.ts';
 import { ProbeUnavailable } from '../types.ts';
 import { fixturesPerPosture, itEndsHostilePostures, testContext, untilClosed } from '../test-kit.ts';
 import { clientVersionFor, parseRfbVersion, parseSecurityMessage, rfbVersionLength, securityMessageLength, vncProbe } from './vnc.ts';
+import { testAddress } from '../../test/addresses.ts';
 
-const HOST = '127.60.5.1';
+const HOST = testAddress('vnc', 1);
 const buf = (...parts: (number[] | string)[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
 
 describe('RFB parsing', () => {

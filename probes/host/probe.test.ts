@@ -15,8 +15,9 @@ import { HostFacts } from './facts.ts';
 import { knownHostName, knownHostsLine } from './known-hosts.ts';
 import { hostCommandsProbe } from './probe.ts';
 import type { HostCredential } from './session.ts';
+import { testAddress } from '../../test/addresses.ts';
 
-const HOST = '127.80.1.1';
+const HOST = testAddress('hostProbe', 1);
 const USER = 'cellcheck';
 const PASSWORD = 'Pl4nt-S3cret!';
 const client = ssh2.utils.generateKeyPairSync('ed25519');

@@ -7,6 +7,7 @@ import { testContext, untilClosed } from '../test-kit.ts';
 import type { ProbeContext, ProbeOutcome } from '../types.ts';
 import type { ModbusDeviceIdFacts } from './facts.ts';
 import { MAX_REQUESTS_PER_CATEGORY, modbusDeviceIdProbe } from './probe.ts';
+import { testAddress } from '../../test/addresses.ts';
 
 const STEP_MS = 400;
 
@@ -60,17 +61,17 @@ function expectDiscipline(fixture: RunningFixture, run: Run, requests: number): 
 const fixtures: Record<string, RunningFixture> = {};
 const spec = (name: string, host: string, opts: Omit<ModbusSpecFixtureOptions, 'host'>) => ({ name, host, opts });
 const SPEC_FIXTURES = [
-  spec('full', '127.20.0.1', { port: 0, objects: FULL, objectsPerReply: 2 }),
-  spec('basic-only', '127.20.0.2', { port: 0, objects: { 0: 'Tiny', 1: 'T-1', 2: '1.0' } }),
-  spec('no-device-id', '127.20.0.3', { port: 0, objects: FULL, behaviour: 'no-device-id' }),
-  spec('silent', '127.20.0.4', { port: 0, objects: FULL, behaviour: 'silent' }),
-  spec('garbage', '127.20.0.5', { port: 0, objects: FULL, behaviour: 'garbage' }),
-  spec('truncated', '127.20.0.6', { port: 0, objects: FULL, behaviour: 'truncated' }),
-  spec('wrong-transaction', '127.20.0.7', { port: 0, objects: FULL, behaviour: 'wrong-transaction' }),
-  spec('oversized', '127.20.0.8', { port: 0, objects: FULL, behaviour: 'oversized' }),
-  spec('wrong-length', '127.20.0.9', { port: 0, objects: FULL, behaviour: 'wrong-length' }),
-  spec('silent-after-basic', '127.20.0.10', { port: 0, objects: FULL, behaviour: 'silent', misbehaveFrom: 2 }),
-  spec('endless-paging', '127.20.0.11', {
+  spec('full', testAddress('modbusProbe', 1), { port: 0, objects: FULL, objectsPerReply: 2 }),
+  spec('basic-only', testAddress('modbusProbe', 2), { port: 0, objects: { 0: 'Tiny', 1: 'T-1', 2: '1.0' } }),
+  spec('no-device-id', testAddress('modbusProbe', 3), { port: 0, objects: FULL, behaviour: 'no-device-id' }),
+  spec('silent', testAddress('modbusProbe', 4), { port: 0, objects: FULL, behaviour: 'silent' }),
+  spec('garbage', testAddress('modbusProbe', 5), { port: 0, objects: FULL, behaviour: 'garbage' }),
+  spec('truncated', testAddress('modbusProbe', 6), { port: 0, objects: FULL, behaviour: 'truncated' }),
+  spec('wrong-transaction', testAddress('modbusProbe', 7), { port: 0, objects: FULL, behaviour: 'wrong-transaction' }),
+  spec('oversized', testAddress('modbusProbe', 8), { port: 0, objects: FULL, behaviour: 'oversized' }),
+  spec('wrong-length', testAddress('modbusProbe', 9), { port: 0, objects: FULL, behaviour: 'wrong-length' }),
+  spec('silent-after-basic', testAddress('modbusProbe', 10), { port: 0, objects: FULL, behaviour: 'silent', misbehaveFrom: 2 }),
+  spec('endless-paging', testAddress('modbusProbe', 11), {
     port: 0,
     objects: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [0x80 + i, `p${i}`])),
     objectsPerReply: 1,
@@ -80,7 +81,7 @@ const SPEC_FIXTURES = [
 beforeAll(async () => {
   for (const f of SPEC_FIXTURES) fixtures[f.name] = await startModbusSpecFixture({ host: f.host, name: f.name, ...f.opts });
   fixtures.servertcp = await startModbusServerTcpFixture({
-    host: '127.20.1.1',
+    host: testAddress('modbusServerTcp', 1),
     port: 5020,
     identity: { 0: 'Other Vendor', 1: 'OV-99', 2: '3.1', 4: 'Other PLC', 5: 'OV' },
   });

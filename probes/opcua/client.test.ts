@@ -31,8 +31,9 @@ import type { ProbeContext, ProbeDefinition, ProbeOutcome } from '../types.ts';
 import type { OpcuaEndpointsFacts } from './facts.ts';
 import { opcuaEndpointsProbe } from './probe.ts';
 import { msgChunk, serviceBody } from './testing.ts';
+import { testAddress } from '../../test/addresses.ts';
 
-const HOST = '127.93.0.10';
+const HOST = testAddress('opcuaScripted', 10);
 const CHANNEL = 77;
 const TOKEN = 1;
 

@@ -45,8 +45,9 @@ import {
   SECURITY_POLICY_NONE,
   type SecureChunk,
 } from './messages.ts';
+import { testAddress } from '../../test/addresses.ts';
 
-const URL = 'opc.tcp://127.93.0.1:4840';
+const URL = `opc.tcp://${testAddress('opcuaScripted', 1)}:4840`;
 const AT = new Date('2026-03-01T10:00:00.123Z');
 const HEADER = { requestHandle: 7, timestamp: AT, timeoutHintMs: 3000 };
 const IDS = { channelId: 5, tokenId: 9, sequenceNumber: 3, requestId: 3 };

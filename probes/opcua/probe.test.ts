@@ -9,12 +9,13 @@ import { realClock, testContext, untilClosed } from '../test-kit.ts';
 import type { ProbeContext, ProbeDefinition, ProbeOutcome } from '../types.ts';
 import type { OpcuaEndpointsFacts, OpcuaSessionFacts } from './facts.ts';
 import { firstDerElement, opcuaEndpointsProbe, opcuaSessionProbe } from './probe.ts';
+import { testAddress } from '../../test/addresses.ts';
 
-const WEAK_HOST = '127.10.0.1';
-const HARDENED_HOST = '127.10.0.2';
-const SILENT_HOST = '127.10.0.3';
-const CLOSED_HOST = '127.10.0.4';
-const GARBAGE_HOST = '127.10.0.5';
+const WEAK_HOST = testAddress('opcuaProbe', 1);
+const HARDENED_HOST = testAddress('opcuaProbe', 2);
+const SILENT_HOST = testAddress('opcuaProbe', 3);
+const CLOSED_HOST = testAddress('opcuaProbe', 4);
+const GARBAGE_HOST = testAddress('opcuaProbe', 5);
 
 /** Operation kinds a discovery or session run may send; anything else is a safety failure. */
 const ALLOWED_OPS = new Set([

@@ -7,13 +7,14 @@ import { testContext, untilClosed } from '../test-kit.ts';
 import type { ProbeContext, ProbeOutcome } from '../types.ts';
 import type { S7SzlFacts } from './facts.ts';
 import { S7_OPS, s7SzlProbe } from './probe.ts';
+import { testAddress } from '../../test/addresses.ts';
 
 const STEP_MS = 400;
 const fixtures: Record<string, RunningFixture> = {};
 let host = 1;
 
 async function spec(name: string, profile: S7SpecProfile, behaviour: S7SpecBehaviour): Promise<void> {
-  fixtures[name] = await startS7SpecFixture({ host: `127.30.0.${host++}`, port: 0, profile, behaviour });
+  fixtures[name] = await startS7SpecFixture({ host: testAddress('s7Probe', host++), port: 0, profile, behaviour });
 }
 
 beforeAll(async () => {
@@ -30,8 +31,8 @@ beforeAll(async () => {
     spec('oversized', 'weak', 'oversized'),
     spec('silent', 'weak', 'silent'),
   ]);
-  fixtures.snap7 = await startSnap7Fixture({ host: '127.30.1.1', port: 10102 });
-  fixtures.nodiag = await startS7SpecFixture({ host: '127.88.0.1', port: 0, profile: 'weak', behaviour: 'no-diagnostic-buffer' });
+  fixtures.snap7 = await startSnap7Fixture({ host: testAddress('s7Snap7', 1), port: 10102 });
+  fixtures.nodiag = await startS7SpecFixture({ host: testAddress('s7NoDiagnostics', 1), port: 0, profile: 'weak', behaviour: 'no-diagnostic-buffer' });
 });
 
 afterAll(async () => {
@@ -202,7 +203,7 @@ describe('s7.szl against the own S7 fixture', () => {
   });
 
   it('reports a closed port as refused', async () => {
-    const outcome = await runProbe(s7SzlProbe, testContext('127.30.0.250', 102, { stepTimeoutMs: STEP_MS }));
+    const outcome = await runProbe(s7SzlProbe, testContext(testAddress('s7Probe', 250), 102, { stepTimeoutMs: STEP_MS }));
     expect(outcome.status === 'unavailable' && outcome.failure.kind).toBe('refused');
   });
 });

@@ -6,9 +6,14 @@ import { testContext } from '../test-kit.ts';
 import type { SnmpFacts } from './facts.ts';
 import { notificationTargetRows, targetAddress } from './notification-targets.ts';
 import { SNMP_LIMITS, snmpProbe } from './probe.ts';
+import { testAddress } from '../../test/addresses.ts';
 
 const PORT = 16161;
-const HOST = { hardened: '127.88.1.1', weak: '127.88.1.2', many: '127.88.1.3' } as const;
+const HOST = {
+  hardened: testAddress('snmpNotificationTargets', 1),
+  weak: testAddress('snmpNotificationTargets', 2),
+  many: testAddress('snmpNotificationTargets', 3),
+} as const;
 const nameIndex = (name: string) => [...name].map((c) => c.charCodeAt(0)).join('.');
 
 describe('snmpTargetAddrTable rows', () => {

@@ -8,23 +8,24 @@ import { testContext } from '../test-kit.ts';
 import type { ProbeContext, ProbeOutcome } from '../types.ts';
 import { OID, type SnmpFacts } from './facts.ts';
 import { snmpProbe } from './probe.ts';
+import { testAddress } from '../../test/addresses.ts';
 
 const PORT = 16161;
 const HOST = {
-  weak: '127.40.1.1',
-  hardened: '127.40.1.2',
-  looping: '127.40.1.3',
-  silent: '127.40.1.4',
-  garbage: '127.40.1.5',
-  oversized: '127.40.1.6',
-  plantCommunity: '127.40.1.7',
+  weak: testAddress('snmpProbe', 1),
+  hardened: testAddress('snmpProbe', 2),
+  looping: testAddress('snmpProbe', 3),
+  silent: testAddress('snmpProbe', 4),
+  garbage: testAddress('snmpProbe', 5),
+  oversized: testAddress('snmpProbe', 6),
+  plantCommunity: testAddress('snmpProbe', 7),
   /** Nothing bound: the host answers ICMP port unreachable. */
-  noAgent: '127.40.1.8',
-  bulkMultiColumn: '127.40.1.9',
-  bulkTooBig: '127.40.1.10',
-  bulkNever: '127.40.1.11',
-  otherPort: '127.95.0.1',
-  late: '127.95.0.2',
+  noAgent: testAddress('snmpProbe', 8),
+  bulkMultiColumn: testAddress('snmpProbe', 9),
+  bulkTooBig: testAddress('snmpProbe', 10),
+  bulkNever: testAddress('snmpProbe', 11),
+  otherPort: testAddress('snmpBrokenBulk', 1),
+  late: testAddress('snmpBrokenBulk', 2),
 } as const;
 const READ_OPS = new Set(['snmp.discovery', 'snmp.get', 'snmp.getnext', 'snmp.getbulk']);
 const OPT_IN = (communities: string[]) => ({ communities });

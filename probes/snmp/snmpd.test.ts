@@ -7,10 +7,11 @@ import { testContext } from '../test-kit.ts';
 import type { ProbeContext } from '../types.ts';
 import type { SnmpFacts } from './facts.ts';
 import { snmpProbe } from './probe.ts';
+import { testAddress } from '../../test/addresses.ts';
 
 const PORT = 16162;
-const WEAK = '127.40.2.1';
-const HARDENED = '127.40.2.2';
+const WEAK = testAddress('snmpd', 1);
+const HARDENED = testAddress('snmpd', 2);
 const installed = snmpdAvailable();
 
 function context(address: string, options: Record<string, unknown>): ProbeContext {

@@ -11,6 +11,7 @@ import type { FailureKind, ProbeContext, ProbeDefinition, ProbeOutcome, SocketHa
 import { ProbeUnavailable } from '../types.ts';
 import { SshAuthMethodsFacts, SshKexFacts } from './facts.ts';
 import { sshAuthMethodsProbe, sshKexProbe } from './probe.ts';
+import { testAddress } from '../../test/addresses.ts';
 
 const BANNER = 'Authorised personnel only. Activity is logged.';
 
@@ -36,11 +37,11 @@ const HOSTILE: [RawSshBehaviour, FailureKind][] = [
 
 beforeAll(async () => {
   [legacy, modern, open, terrapin, noCommon] = await Promise.all([
-    startSshFixture({ host: '127.50.0.1', posture: 'legacy', banner: BANNER }),
-    startSshFixture({ host: '127.50.0.2', posture: 'modern', greeting: 'Device console ready' }),
-    startSshFixture({ host: '127.50.0.3', posture: 'modern', acceptNone: true }),
+    startSshFixture({ host: testAddress('sshProbe', 1), posture: 'legacy', banner: BANNER }),
+    startSshFixture({ host: testAddress('sshProbe', 2), posture: 'modern', greeting: 'Device console ready' }),
+    startSshFixture({ host: testAddress('sshProbe', 3), posture: 'modern', acceptNone: true }),
     startRawSshFixture({
-      host: '127.50.0.4',
+      host: testAddress('sshProbe', 4),
       behaviour: {
         kind: 'kexinit',
         ident: 'SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.4',
@@ -57,14 +58,14 @@ beforeAll(async () => {
       },
     }),
     startRawSshFixture({
-      host: '127.94.0.1',
+      host: testAddress('sshNoCommonAlgorithms', 1),
       behaviour: { kind: 'kexinit', lists: { kex: ['vendor-kex@example.com'], hostKey: ['ssh-ed25519'], cipherClientToServer: ['aes128-ctr'] } },
     }),
   ]);
   let i = 10;
   for (const [behaviour] of HOSTILE) {
     i += 1;
-    hostile.set(behaviour.kind, await startRawSshFixture({ host: `127.50.0.${i}`, behaviour }));
+    hostile.set(behaviour.kind, await startRawSshFixture({ host: testAddress('sshProbe', i), behaviour }));
   }
 });
 

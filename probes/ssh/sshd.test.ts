@@ -9,13 +9,14 @@ import { testContext, untilClosed } from '../test-kit.ts';
 import type { ProbeContext } from '../types.ts';
 import { SshAuthMethodsFacts, SshKexFacts } from './facts.ts';
 import { sshAuthMethodsProbe, sshKexProbe } from './probe.ts';
+import { testAddress } from '../../test/addresses.ts';
 
 /**
  * Against the real Debian OpenSSH server, when installed (CELLCHECK_SSHD may point at another
  * sshd binary). Its own `sshd -T` output is the independent reference for the offered lists.
  */
 const SSHD = process.env.CELLCHECK_SSHD ?? '/usr/sbin/sshd';
-const HOST = '127.50.2.1';
+const HOST = testAddress('sshd', 1);
 const BANNER = 'Authorised use only. Connections are logged.';
 const available = existsSync(SSHD);
 

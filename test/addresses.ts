@@ -1,0 +1,96 @@
+/**
+ * The loopback ranges of the tests, one list. Test files run at the same time, so two files that
+ * bind the same address (or PostgreSQL port) fail each other by chance: each file or area takes its
+ * own 127.x.y range here. `files` names who may write an address of the range; a range that holds
+ * only data (addresses in results, never bound) may be shared. test/addresses.test.ts checks that
+ * no two entries overlap and that no test file writes an address outside its entries.
+ */
+export interface TestRange {
+  /** `127.x` or `127.x.y`: every address starting with it. */
+  readonly range: string;
+  /** Repository paths of the files that write addresses of this range; `*` for any file. */
+  readonly files: readonly string[];
+  /** A fixed port the area binds next to its range (a PostgreSQL server). */
+  readonly port?: number;
+}
+
+export const TEST_RANGES = {
+  /** 127.0.0.1 for an ephemeral port, and addresses that are only data: any file. */
+  plainLoopback: { range: '127.0.0', files: ['*'] },
+  opcuaProbe: { range: '127.10.0', files: ['probes/opcua/probe.test.ts'] },
+  modbusProbe: { range: '127.20.0', files: ['probes/modbus/probe.test.ts'] },
+  modbusServerTcp: { range: '127.20.1', files: ['probes/modbus/probe.test.ts'] },
+  modbusChecks: { range: '127.20.2', files: ['profiles/checks/modbus.test.ts'] },
+  mbap: { range: '127.20.3', files: ['fixtures/modbus/mbap.test.ts'] },
+  s7Probe: { range: '127.30.0', files: ['probes/s7/probe.test.ts'] },
+  s7Snap7: { range: '127.30.1', files: ['probes/s7/probe.test.ts'] },
+  s7Checks: { range: '127.30.2', files: ['profiles/checks/s7.test.ts'] },
+  snmpProbe: { range: '127.40.1', files: ['probes/snmp/probe.test.ts'] },
+  snmpd: { range: '127.40.2', files: ['probes/snmp/snmpd.test.ts'] },
+  sshProbe: { range: '127.50.0', files: ['probes/ssh/probe.test.ts'] },
+  sshd: { range: '127.50.2', files: ['probes/ssh/sshd.test.ts'] },
+  sshChecks: { range: '127.50.9', files: ['profiles/checks/ssh.test.ts'] },
+  telnet: { range: '127.60.1', files: ['probes/banner/telnet.test.ts'] },
+  ftp: { range: '127.60.2', files: ['probes/banner/ftp.test.ts'] },
+  http: { range: '127.60.3', files: ['probes/banner/http.test.ts'] },
+  tls: { range: '127.60.4', files: ['probes/banner/tls.test.ts'] },
+  vnc: { range: '127.60.5', files: ['probes/banner/vnc.test.ts'] },
+  legacyChecks: { range: '127.60.9', files: ['profiles/checks/legacy.test.ts'] },
+  tcpSession: { range: '127.70.0', files: ['probes/tcp-session.test.ts'] },
+  e2e: { range: '127.71.0', files: ['test/e2e.test.ts'] },
+  cli: { range: '127.72.0', files: ['test/cli.test.ts'] },
+  cliTargets: { range: '127.72.1', files: ['test/cli.test.ts'] },
+  hostE2e: { range: '127.80.0', files: ['test/host.e2e.test.ts'] },
+  hostProbe: { range: '127.80.1', files: ['probes/host/probe.test.ts'] },
+  hostChecks: { range: '127.80.2', files: ['profiles/checks/host.test.ts'] },
+  credentials: { range: '127.80.3', files: ['agent/credentials.test.ts'] },
+  sshdHostE2e: { range: '127.80.5', files: ['test/sshd-host.e2e.test.ts'] },
+  golden: { range: '127.81.0', files: ['test/golden.test.ts'] },
+  applyStatements: { range: '127.81.1', files: ['profiles/apply-statements.test.ts'] },
+  role: { range: '127.81.2', files: ['profiles/role.test.ts'] },
+  /** Devices of test/sample-result.ts: data only. */
+  sampleResultDevices: { range: '127.82.0', files: ['test/sample-result.ts', 'console/server.test.ts', 'report/role-hint.test.ts'] },
+  consoleServer: { range: '127.82.1', files: ['console/server.test.ts'] },
+  deliver: { range: '127.82.2', files: ['agent/deliver.test.ts'] },
+  upload: { range: '127.82.3', files: ['agent/upload.test.ts'] },
+  deliveryKill: { range: '127.82.4', files: ['test/delivery-kill.test.ts'] },
+  deliveryCli: { range: '127.82.5', files: ['test/delivery-cli.test.ts'] },
+  reportsE2e: { range: '127.83.1', files: ['test/reports.e2e.test.ts'] },
+  /** Devices of test/crafted-runs.ts: data only. */
+  craftedRunDevices: { range: '127.83.2', files: ['test/crafted-runs.ts', 'report/cyclonedx.test.ts', 'report/diff.test.ts', 'test/report-cli.test.ts'] },
+  progress: { range: '127.83.3', files: ['agent/progress.test.ts'] },
+  reportCli: { range: '127.83.4', files: ['test/report-cli.test.ts'] },
+  safety: { range: '127.84.1', files: ['test/safety.test.ts'] },
+  hostile: { range: '127.84.2', files: ['test/hostile.test.ts'] },
+  traffic: { range: '127.84.3', files: ['agent/traffic.test.ts'] },
+  plan: { range: '127.84.4', files: ['agent/plan.test.ts'] },
+  advisoriesScan: { range: '127.85.0', files: ['agent/advisories/scan.test.ts'] },
+  schedule: { range: '127.86.0', files: ['agent/schedule.test.ts'] },
+  agentCliCell: { range: '127.86.1', files: ['test/agent-cli.test.ts'] },
+  agentCliSilentPlc: { range: '127.86.2', files: ['test/agent-cli.test.ts'] },
+  agentCliConfigs: { range: '127.86.3', files: ['test/agent-cli.test.ts'] },
+  agentCliConsole: { range: '127.86.5', files: ['test/agent-cli.test.ts'] },
+  binary: { range: '127.86.7', files: ['test/binary.test.ts'] },
+  consoleStore: { range: '127.87.1', files: ['console/store.test.ts'], port: 15_431 },
+  consoleWeb: { range: '127.87.2', files: ['console/web.test.ts'], port: 15_432 },
+  consoleE2e: { range: '127.87.3', files: ['test/console.e2e.test.ts'], port: 15_433 },
+  /** bench/console-load.ts, not a test, shares the machine with them. */
+  consoleLoadBench: { range: '127.87.4', files: ['bench/console-load.ts'], port: 15_434 },
+  consoleCli: { range: '127.87.5', files: ['test/console-cli.test.ts'] },
+  s7NoDiagnostics: { range: '127.88.0', files: ['probes/s7/probe.test.ts'] },
+  snmpNotificationTargets: { range: '127.88.1', files: ['probes/snmp/notification-targets.test.ts'] },
+  consoleAttack: { range: '127.89', files: ['test/console-attack.test.ts'], port: 15_435 },
+  runScan: { range: '127.91.0', files: ['agent/run-scan.test.ts'] },
+  /** Scripted OPC UA peers: the client's (.10), the hostile suite's (.30, .31); data in messages. */
+  opcuaScripted: { range: '127.93.0', files: ['probes/opcua/client.test.ts', 'probes/opcua/messages.test.ts', 'test/hostile.test.ts'] },
+  sshNoCommonAlgorithms: { range: '127.94.0', files: ['probes/ssh/probe.test.ts'] },
+  snmpBrokenBulk: { range: '127.95.0', files: ['probes/snmp/probe.test.ts'] },
+  ftpOddReplies: { range: '127.96.0', files: ['probes/banner/ftp.test.ts'] },
+  stepTimer: { range: '127.97.0', files: ['probes/step-timer.test.ts'] },
+  socketFailure: { range: '127.97.1', files: ['probes/socket-failure.test.ts'] },
+} as const satisfies Record<string, TestRange>;
+
+/** Address `last` of a range: `testAddress('modbusProbe', 3)` is 127.20.0.3. */
+export function testAddress(name: keyof typeof TEST_RANGES, ...rest: number[]): string {
+  return [TEST_RANGES[name].range, ...rest].join('.');
+}
