@@ -1,13 +1,15 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { renderCycloneDx } from '../report/cyclonedx.ts';
 import { renderFindingsCsv } from '../report/csv.ts';
 import { type Drift, diffResults } from '../report/diff.ts';
 import { renderHtmlPieces, type SignatureStatus } from '../report/html.ts';
-import type { Result } from '../report/result.ts';
+import { Result } from '../report/result.ts';
+import { SignedResult, signedPayload } from '../report/sign.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 import { RUN_FILES, RunDirError, readResult } from './rundir.ts';
+import { readSignedFile } from './signing.ts';
 
 /** What every run directory gets beside result.json. */
 export const REPORT_FILES = { html: 'report.html', inventory: 'inventory.cdx.json', findings: 'findings.csv', drift: 'drift.json' } as const;
@@ -60,13 +62,18 @@ export interface WrittenReports {
   readonly files: Readonly<Record<string, number>>;
 }
 
-function htmlReport(runDir: string, result: Result, drift: Drift | undefined): Iterable<string> {
-  return renderHtmlPieces(result, { signature: signatureStatus(runDir), ...(drift ? { drift } : {}) });
-}
-
-/** Re-renders report.html once the run is signed (signing comes after the reports are written). */
-export function refreshHtmlReport(runDir: string, result: Result, reports: WrittenReports): void {
-  writeFileAtomic(join(runDir, REPORT_FILES.html), htmlReport(runDir, result, reports.drift));
+/**
+ * Each report file of a run and how it is rendered: pure functions of the result, the drift and
+ * whether the run is signed, so `cellcheck verify` can render them again and compare.
+ */
+export function reportRenderers(runDir: string, result: Result, drift: Drift | undefined): Record<string, () => string | Iterable<string>> {
+  const renderers: Record<string, () => string | Iterable<string>> = {
+    [REPORT_FILES.html]: () => renderHtmlPieces(result, { signature: signatureStatus(runDir), ...(drift ? { drift } : {}) }),
+    [REPORT_FILES.inventory]: () => `${JSON.stringify(renderCycloneDx(result), null, 2)}\n`,
+    [REPORT_FILES.findings]: () => renderFindingsCsv(result),
+  };
+  if (drift) renderers[REPORT_FILES.drift] = () => `${JSON.stringify(drift, null, 2)}\n`;
+  return renderers;
 }
 
 /**
@@ -75,17 +82,21 @@ export function refreshHtmlReport(runDir: string, result: Result, reports: Writt
  */
 export function writeReports(runDir: string, result: Result, previous: Result | undefined): WrittenReports {
   const drift = previous ? diffResults(previous, result) : undefined;
-  const renderers: Record<string, () => string | Iterable<string>> = {
-    [REPORT_FILES.html]: () => htmlReport(runDir, result, drift),
-    [REPORT_FILES.inventory]: () => `${JSON.stringify(renderCycloneDx(result), null, 2)}\n`,
-    [REPORT_FILES.findings]: () => renderFindingsCsv(result),
-  };
-  if (drift) renderers[REPORT_FILES.drift] = () => `${JSON.stringify(drift, null, 2)}\n`;
   const files: Record<string, number> = {};
-  for (const [name, render] of Object.entries(renderers)) {
+  for (const [name, render] of Object.entries(reportRenderers(runDir, result, drift))) {
     const file = join(runDir, name);
     writeFileAtomic(file, render());
     files[name] = statSync(file).size;
   }
   return { ...(drift ? { drift } : {}), files };
+}
+
+/**
+ * Writes the reports again once the run is signed, from the signed payload rather than the result
+ * in memory, so every report in a signed run shows what the signature covers (and says signed).
+ */
+export function writeSignedRunReports(runDir: string, signedFile: string): WrittenReports {
+  const signed = SignedResult.parse(JSON.parse(readSignedFile(signedFile)));
+  const result = Result.parse(JSON.parse(signedPayload(signed)));
+  return writeReports(runDir, result, findPreviousResult(dirname(runDir), result));
 }

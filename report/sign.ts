@@ -45,6 +45,11 @@ export async function signResult(result: Result, privateKey: KeyObject): Promise
   return { protected: jws.protected ?? '', payload: jws.payload, signature: jws.signature };
 }
 
+/** The signed bytes (the canonical result) as text; throws when they are not UTF-8. Decodes only: verifying is `verifySignedResult`'s job. */
+export function signedPayload(signed: SignedResult): string {
+  return new TextDecoder('utf-8', { fatal: true }).decode(base64url.decode(signed.payload));
+}
+
 /** Why a signed result was refused; the console maps each to an HTTP status. */
 export type VerifyFailure = 'malformed' | 'algorithm' | 'unknown-key' | 'bad-signature' | 'malformed-document' | 'header-mismatch';
 
@@ -89,7 +94,7 @@ export async function verifySignedResult(input: unknown, keys: ReadonlyMap<strin
   let payload: string;
   let json: unknown;
   try {
-    payload = new TextDecoder('utf-8', { fatal: true }).decode(base64url.decode(envelope.data.payload));
+    payload = signedPayload(envelope.data);
     json = JSON.parse(payload);
   } catch {
     return fail('malformed-document', 'the signed payload is not UTF-8 JSON');

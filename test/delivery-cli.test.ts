@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { base64url } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startConsoleProcess } from './run-process.ts';
@@ -74,6 +74,53 @@ describe('keys, signing and verification from the command line', () => {
     const noKey = await cli(['verify', runDir]);
     expect(noKey.code).toBe(2);
     expect(noKey.stderr).toContain('verify needs the trusted key');
+  });
+
+  it('verify RUN fails and names the file when result.json or a report is not what was signed', async () => {
+    const verify = () => cli(['verify', runDir, '--key', 'keys/signing.pub']);
+    const intact = await verify();
+    expect(intact.stdout).toContain('result.json, report.html, inventory.cdx.json, findings.csv match the signed payload');
+    const edit = (name: string, change: (text: string) => string) => {
+      const file = join(dir, runDir, name);
+      const original = readFileSync(file, 'utf8');
+      writeFileSync(file, change(original));
+      return () => writeFileSync(file, original);
+    };
+
+    const restoreResult = edit('result.json', (t) => JSON.stringify({ ...JSON.parse(t), zone: { name: 'edited', slT: [4, 4, 4, 4, 4, 4, 4] } }, null, 2));
+    const edited = await verify();
+    expect(edited.code).toBe(1);
+    expect(edited.stderr).toContain(`${join(runDir, 'result.json')}: NOT verified (changed): differs from the signed payload in result.signed.json`);
+    expect(edited.stdout).not.toContain('verified');
+    restoreResult();
+    // The same JSON in another layout is the same result.
+    const restoreLayout = edit('result.json', (t) => JSON.stringify(JSON.parse(t)));
+    expect((await verify()).code).toBe(0);
+    restoreLayout();
+
+    const restoreCsv = edit('findings.csv', (t) => `${t}127.82.5.1,fake,pass\r\n`);
+    const csv = await verify();
+    expect(csv.code).toBe(1);
+    expect(csv.stderr).toContain(`${join(runDir, 'findings.csv')}: NOT verified (changed): is not what the signed payload in result.signed.json renders to`);
+    restoreCsv();
+    const restoreHtml = edit('report.html', (t) => t.replace('<h1>', '<h1>All devices meet the target. '));
+    expect((await verify()).stderr).toContain(`${join(runDir, 'report.html')}: NOT verified (changed)`);
+    restoreHtml();
+    const restoreInventory = edit('inventory.cdx.json', () => '');
+    rmSync(join(dir, runDir, 'inventory.cdx.json'));
+    expect((await verify()).stderr).toContain(`${join(runDir, 'inventory.cdx.json')}: NOT verified (missing)`);
+    restoreInventory();
+    expect((await verify()).code).toBe(0);
+
+    // A second run of the zone carries drift.json; it is recomputed from the run it names.
+    await cli(['scan', '--config', 'zone.yaml', '--out', 'runs', '--key', 'keys/signing.key', '--quiet']);
+    const second = join('runs', readdirSync(join(dir, 'runs')).find((r) => join('runs', r) !== runDir) ?? '');
+    const file = join(dir, second, 'drift.json');
+    expect((await cli(['verify', second, '--key', 'keys/signing.pub'])).stdout).toContain('findings.csv, drift.json match the signed payload');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"worse": false', '"worse": true'));
+    const drift = await cli(['verify', second, '--key', 'keys/signing.pub']);
+    expect(drift.code).toBe(1);
+    expect(drift.stderr).toContain(`${join(second, 'drift.json')}: NOT verified (changed): differs from the drift against ${basename(runDir)}`);
   });
 
   it('console enroll + scan --upload: the console stores the signed run; a reader lists it', async () => {

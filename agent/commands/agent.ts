@@ -8,9 +8,8 @@ import { deliverRun, describeFlush } from '../deliver.ts';
 import { JUDGE_OPTIONS, judgeFromArgs } from '../judge-options.ts';
 import { jsonLineLog, logSink } from '../json-log.ts';
 import { UsageError } from '../output.ts';
-import { refreshHtmlReport, type WrittenReports } from '../run-reports.ts';
+import { writeSignedRunReports } from '../run-reports.ts';
 import { AGENT_VERSION, newRunId, runScan } from '../run-scan.ts';
-import type { Result } from '../../report/result.ts';
 import { ScheduleConfig } from '../schedule.ts';
 import { deliveryOptions, SIGNING_OPTIONS } from './delivery-options.ts';
 import { defineCommand } from './define.ts';
@@ -52,14 +51,15 @@ export const agentCommand = defineCommand({
     const log = jsonLineLog(logSink(a.log));
     const agentId = config.signing?.agentId ?? hostname();
     // The HTML report of a run scanned by this process is re-rendered once signed.
-    const fresh = new Map<string, { result: Result; reports: WrittenReports }>();
+    // Runs this process scanned; a run redelivered after a restart keeps the reports it has.
+    const fresh = new Set<string>();
     const deps: AgentDeps = {
       clock: realClock,
       random: Math.random,
       log,
       newRunId,
       scan: async (runId, signal) => {
-        const { result, runDir, reports } = await runScan({
+        const { result, runDir } = await runScan({
           config,
           outDir: a.out,
           probes: PROBES,
@@ -70,14 +70,13 @@ export const agentCommand = defineCommand({
           ...(inputs.statements ? { statements: inputs.statements } : {}),
           ...(inputs.advisories ? { advisories: inputs.advisories } : {}),
         });
-        fresh.set(runDir, { result, reports });
+        fresh.add(runDir);
         return { runDir, devices: result.devices.length, gaps: result.summary.gaps };
       },
       deliver: async (runDir) => {
         const delivered = await deliverRun(runDir, delivery, { log: (line) => log('info', 'delivery.progress', { runDir, detail: line }) });
-        const scanned = fresh.get(runDir);
-        fresh.delete(runDir);
-        if (delivered.signedFile && scanned) refreshHtmlReport(runDir, scanned.result, scanned.reports);
+        const scanned = fresh.delete(runDir);
+        if (delivered.signedFile && scanned) writeSignedRunReports(runDir, delivered.signedFile);
         const upload = delivered.upload;
         if (upload && delivery.upload)
           log(upload.spool.pending > 0 ? 'warn' : 'info', 'delivery.upload', { runDir, summary: describeFlush(upload, delivery.upload.spoolDir) });

@@ -5,7 +5,7 @@ import { JUDGE_OPTIONS, judgeFromArgs } from '../judge-options.ts';
 import { readableByOthersWarning } from '../file-mode.ts';
 import { planScan, renderPlan } from '../plan.ts';
 import { emitResult, OUTPUT_OPTIONS, type OutputOptions, outputOptions, progressPrinter } from '../output.ts';
-import { refreshHtmlReport } from '../run-reports.ts';
+import { writeSignedRunReports } from '../run-reports.ts';
 import { runScan } from '../run-scan.ts';
 import { deliverRun, type DeliveryOptions } from '../deliver.ts';
 import { deliveryOptions, progressLog, reportDelivery, SIGNING_OPTIONS, UPLOAD_OPTIONS } from './delivery-options.ts';
@@ -21,7 +21,11 @@ export async function scanAndReport(
 ): Promise<number> {
   const onProgress = progressPrinter(output);
   const { statements, advisories } = judged.inputs;
-  const { result, runDir, reports } = await runScan({
+  const {
+    result,
+    runDir,
+    reports: written,
+  } = await runScan({
     config,
     outDir: out,
     probes: PROBES,
@@ -33,7 +37,7 @@ export async function scanAndReport(
   });
   const log = progressLog(output);
   const delivered = await deliverRun(runDir, delivery, log ? { log } : {});
-  if (delivered.signedFile) refreshHtmlReport(runDir, result, reports);
+  const reports = delivered.signedFile ? writeSignedRunReports(runDir, delivered.signedFile) : written;
   reportDelivery(delivered, delivery);
   return emitResult(result, output, { runDir, reports });
 }

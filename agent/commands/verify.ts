@@ -1,14 +1,16 @@
 import { statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { verifySignedResult } from '../../report/sign.ts';
 import { EXIT, UsageError } from '../output.ts';
 import { RUN_FILES } from '../rundir.ts';
 import { loadTrustedKeys, readSignedFile } from '../signing.ts';
+import { checkRunFiles } from '../verify-run.ts';
 import { defineCommand } from './define.ts';
 
 export const verifyCommand = defineCommand({
   command: 'verify <file>',
-  describe: 'check a signed result (a file or a run directory): exit 0 only if intact and signed by a known key, else 1',
+  describe:
+    'check a signed result (a file or a run directory, whose result.json and reports must match the signed payload): exit 0 only if intact and signed by a known key, else 1',
   builder: (y) =>
     y
       .positional('file', { type: 'string', demandOption: true, describe: 'result.signed.json, or the run directory holding it' })
@@ -18,8 +20,12 @@ export const verifyCommand = defineCommand({
   handler: async (a) => {
     if (a.key === undefined && a.keys === undefined) throw new UsageError('verify needs the trusted key: --key PUB or --keys JWKS');
     let file = a.file;
+    let runDir: string | undefined;
     try {
-      if (statSync(file).isDirectory()) file = join(file, RUN_FILES.signed);
+      if (statSync(file).isDirectory()) {
+        runDir = file;
+        file = join(file, RUN_FILES.signed);
+      }
     } catch {
       // readSignedFile names the missing file
     }
@@ -30,8 +36,20 @@ export const verifyCommand = defineCommand({
       process.exitCode = EXIT.gaps;
       return;
     }
+    // A run directory is intact only when what people read in it is what was signed.
+    const files = runDir === undefined ? [] : checkRunFiles(runDir, v);
+    const changed = files.filter((c) => c.state === 'differs' || c.state === 'missing');
+    for (const c of changed)
+      process.stderr.write(`cellcheck: ${c.file}: NOT verified (${c.state === 'missing' ? 'missing' : 'changed'})${c.detail ? `: ${c.detail}` : ''}\n`);
+    if (changed.length > 0) {
+      process.exitCode = EXIT.gaps;
+      return;
+    }
     const h = v.header;
     process.stdout.write(`${file}: verified: run ${h.runId} of agent ${h.agentId}, collected ${h.collectedAt}, signed with ${h.alg} by key ${h.kid}\n`);
+    const same = files.filter((c) => c.state === 'same').map((c) => basename(c.file));
+    if (same.length > 0) process.stdout.write(`${runDir}: ${same.join(', ')} match the signed payload\n`);
+    for (const c of files.filter((f) => f.state === 'unchecked')) process.stdout.write(`${c.file}: not checked: ${c.detail ?? ''}\n`);
     process.exitCode = EXIT.ok;
   },
 });
