@@ -3,6 +3,7 @@ import type { AddressRow, SnmpFacts as SnmpFactsType } from '../../probes/snmp/f
 import { SnmpFacts } from '../../probes/snmp/facts.ts';
 import type { DeviceView } from '../device-view.ts';
 import type { IdentityClaim, IdentityExtractor } from '../identity.ts';
+import { identityFromText } from '../identity-patterns.ts';
 import type { Evidence, RegisteredCheckKind, Verdict } from './types.ts';
 import { defineCheckKind } from './types.ts';
 import { cidrContains, parseCidr } from '../cidr.ts';
@@ -164,7 +165,10 @@ const eventForwarding = defineCheckKind({
 
 export const snmpCheckKinds: readonly RegisteredCheckKind[] = [defaultCommunity, v1v2c, v3Available, dualHomed, eventForwarding];
 
-/** Identity from the system group and the chassis entry of ENTITY-MIB (any entry when no chassis is listed). */
+/**
+ * Identity from the system group (sysDescr read by the vendor formats of data/identity-patterns.json)
+ * and the chassis entry of ENTITY-MIB (any entry when no chassis is listed).
+ */
 export const snmpIdentity: IdentityExtractor = (device) => {
   const found = device.facts(PROBE, SnmpFacts);
   if (found.state !== 'ok') return [];
@@ -174,7 +178,10 @@ export const snmpIdentity: IdentityExtractor = (device) => {
     if (v && !v.startsWith('hex:') && !claims.some((c) => c.field === field && c.value === v)) claims.push({ field, value: v, source: PROBE });
   };
   for (const { facts } of found.facts) {
-    add('product', facts.system?.descr);
+    const descr = facts.system?.descr;
+    for (const c of descr ? identityFromText(descr, 'sysDescr', PROBE) : []) add(c.field, c.value);
+    // The whole description stays a product claim (an alternative once a pattern named the product): roles read its words.
+    add('product', descr);
     add('name', facts.system?.name);
     const rows = facts.entities?.rows ?? [];
     const chassis = rows.filter((r) => r.class === 'chassis');
