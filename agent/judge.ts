@@ -5,6 +5,7 @@ import { type IdentityExtractor, mergeIdentity } from '../profiles/identity.ts';
 import type { SlVector } from '../profiles/model.ts';
 import { applyAttestations, compensate } from '../profiles/apply-statements.ts';
 import { COMPONENT_TYPES_OF_ROLE, decideRole } from '../profiles/role.ts';
+import { actionPlan } from '../profiles/plan.ts';
 import { score } from '../profiles/score.ts';
 import { type DeviceResult, type Result, SCHEMA_VERSION } from '../report/result.ts';
 import type { Role } from './config.ts';
@@ -137,5 +138,6 @@ export function judgeRun(run: RunFacts, judge: Judge, inputs: JudgeInputs = {}):
       unused: unusedStatements(statements, judged),
     };
   }
-  return inputs.advisories ? withVulnerabilities(result, inputs.advisories) : result;
+  const withAdvisories = inputs.advisories ? withVulnerabilities(result, inputs.advisories) : result;
+  return { ...withAdvisories, plan: actionPlan(withAdvisories.devices) };
 }

@@ -18,16 +18,17 @@ export interface Score {
   readonly gaps: readonly Gap[];
 }
 
-type Row = Pick<RequirementResult, 'id' | 'componentType' | 'fr' | 'sl' | 'status'>;
+export type ScoredRow = Pick<RequirementResult, 'id' | 'componentType' | 'fr' | 'sl' | 'status'>;
 type Check = Pick<CheckResult, 'id' | 'status' | 'requirements'>;
 
 /** Highest level L (0..4) such that every requirement of the FR with sl <= L has an accepted status. */
-function highestLevel(reqs: readonly Row[], accepted: (r: Row) => boolean): number {
+function highestLevel(reqs: readonly ScoredRow[], accepted: (r: ScoredRow) => boolean): number {
   const lowestRefused = Math.min(MAX_SL + 1, ...reqs.filter((r) => !accepted(r)).map((r) => r.sl));
   return lowestRefused - 1;
 }
 
-function vector(rows: readonly Row[]): SlC {
+/** Demonstrated and ceiling per FR of a set of requirement rows (all component types together: the weakest caps). */
+export function slcOf(rows: readonly ScoredRow[]): SlC {
   const demonstrated: number[] = [];
   const ceiling: number[] = [];
   for (let fr = 1; fr <= 7; fr++) {
@@ -46,12 +47,12 @@ const unique = (ids: readonly string[]) => [...new Set(ids)];
  * `ceiling` is what it would be if every not-assessed one turned out satisfied. A device judged
  * as several component types scores each, and as a whole reaches per FR only its weakest type.
  */
-export function score(requirements: readonly Row[], slT: SlVector, checks: readonly Check[] = []): Score {
+export function score(requirements: readonly ScoredRow[], slT: SlVector, checks: readonly Check[] = []): Score {
   const types = unique(requirements.map((r) => r.componentType)) as JudgedType[];
   const byType: Partial<Record<JudgedType, SlC>> = {};
-  for (const t of types) byType[t] = vector(requirements.filter((r) => r.componentType === t));
+  for (const t of types) byType[t] = slcOf(requirements.filter((r) => r.componentType === t));
   // The minimum over types equals the vector of all rows together: one refused row caps its FR.
-  const slC = vector(requirements);
+  const slC = slcOf(requirements);
   const frs: FrScore[] = [];
   const gaps: Omit<Gap, 'frsBlocked'>[] = [];
   for (let fr = 1; fr <= 7; fr++) {

@@ -6,6 +6,7 @@ import { IDENTITY_FIELDS } from '../profiles/identity.ts';
 import { VulnerabilityCoverage, VulnerabilityFinding } from '../profiles/advisories/model.ts';
 import { CheckResult, FrScore, Gap, RequirementResult, SlVector } from '../profiles/model.ts';
 import { RESULT_ROLES } from '../profiles/role.ts';
+import { PlanEntry } from '../profiles/plan.ts';
 
 /** Bumped on any incompatible change of the document; additions keep the number. */
 export const SCHEMA_VERSION = 1;
@@ -103,6 +104,8 @@ export const Result = z.object({
     /** Per FR, the devices at the worst demonstrated level. */
     worstDevices: z.array(z.object({ fr: z.number().int(), demonstrated: z.number().int(), devices: z.array(z.string()) })),
   }),
+  /** What to change, ranked by what it buys toward SL-T (profiles/plan.ts). Absent in results of agents before the plan. */
+  plan: z.array(PlanEntry).optional(),
 });
 export type Result = z.infer<typeof Result>;
 
