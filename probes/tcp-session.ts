@@ -205,20 +205,15 @@ export async function connectSocket(ctx: ProbeContext, probe: string, port = ctx
 /** Graceful FIN, then a hard destroy when the peer has not closed within min(500 ms, graceMs). */
 export function closeSocket(socket: net.Socket, graceMs: number): Promise<void> {
   if (socket.destroyed) return Promise.resolve();
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(
-      () => {
-        socket.destroy();
-        resolve();
-      },
-      Math.min(500, graceMs),
-    );
-    socket.once('close', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    socket.end();
-    // Our side is finished; unread data must not keep the socket half-open.
-    socket.resume();
+  // No budget watch: the close must still run once the device budget is spent.
+  const step = new StepTimer();
+  step.arm(Math.min(500, graceMs), (s) => {
+    socket.destroy();
+    s.resolve();
   });
+  socket.once('close', () => step.resolve());
+  socket.end();
+  // Our side is finished; unread data must not keep the socket half-open.
+  socket.resume();
+  return step.done;
 }
