@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { renderCycloneDx } from '../report/cyclonedx.ts';
-import { renderFindingsCsv } from '../report/csv.ts';
+import { renderFindingsCsv, renderPlanCsv } from '../report/csv.ts';
 import { type Drift, diffResults } from '../report/diff.ts';
 import { renderHtmlPieces, type SignatureStatus } from '../report/html.ts';
 import { Result } from '../report/result.ts';
@@ -12,7 +12,7 @@ import { RUN_FILES, RunDirError, readResult } from './rundir.ts';
 import { readSignedFile } from './signing.ts';
 
 /** What every run directory gets beside result.json. */
-export const REPORT_FILES = { html: 'report.html', inventory: 'inventory.cdx.json', findings: 'findings.csv', drift: 'drift.json' } as const;
+export const REPORT_FILES = { html: 'report.html', inventory: 'inventory.cdx.json', findings: 'findings.csv', plan: 'plan.csv', drift: 'drift.json' } as const;
 
 /** The hook for signing: a signed result file beside result.json; its verification is `cellcheck verify`'s job. */
 export function signatureStatus(runDir: string): SignatureStatus {
@@ -71,6 +71,7 @@ export function reportRenderers(runDir: string, result: Result, drift: Drift | u
     [REPORT_FILES.html]: () => renderHtmlPieces(result, { signature: signatureStatus(runDir), ...(drift ? { drift } : {}) }),
     [REPORT_FILES.inventory]: () => `${JSON.stringify(renderCycloneDx(result), null, 2)}\n`,
     [REPORT_FILES.findings]: () => renderFindingsCsv(result),
+    [REPORT_FILES.plan]: () => renderPlanCsv(result),
   };
   if (drift) renderers[REPORT_FILES.drift] = () => `${JSON.stringify(drift, null, 2)}\n`;
   return renderers;

@@ -62,3 +62,28 @@ export function renderFindingsCsv(result: Result): string {
   }
   return renderCsv(rows);
 }
+
+/** plan.csv: one row per ranked change. */
+export function renderPlanCsv(result: Result): string {
+  const rows: string[][] = [
+    ['run_id', 'rank', 'action_id', 'action', 'effort', 'devices', 'checks', 'requirements', 'gaps_closed', 'frs_raised', 'ceiling_after', 'advisory'],
+  ];
+  for (const e of result.plan ?? [])
+    rows.push([
+      result.runId,
+      String(e.rank),
+      e.id,
+      e.action,
+      e.effort,
+      e.devices.join('; '),
+      e.checks.join('; '),
+      e.requirements.join('; '),
+      String(e.closes.length),
+      String(e.frsRaised),
+      Object.entries(e.ceilingAfter)
+        .map(([address, v]) => `${address}: ${v.join(' ')}`)
+        .join('; '),
+      e.advisory ? `${e.advisory.id}${e.advisory.cvss === undefined ? '' : ` (CVSS ${e.advisory.cvss})`}` : '',
+    ]);
+  return renderCsv(rows);
+}

@@ -47,7 +47,9 @@ pre.drift{background:var(--bg);padding:8px;overflow-x:auto;font-size:12px}
   .finding,table tr,.chart{break-inside:avoid}
   *{print-color-adjust:exact;-webkit-print-color-adjust:exact}
   a{color:inherit;text-decoration:none}
-}`;
+}ol.plan{padding-left:24px}ol.plan li.step{margin:6px 0}ol.plan li.top{background:#fff8e1;border-left:4px solid var(--warn);padding:4px 8px}
+.ceiling-after{white-space:nowrap}
+`;
 
 /** Observed/expected values are data of any shape; long ones are cut so one device cannot bloat the page. */
 function value(v: unknown): SafeHtml {

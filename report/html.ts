@@ -3,7 +3,8 @@ import { deviceName } from './cyclonedx.ts';
 import { type Drift, regressionText, renderDrift } from './diff.ts';
 import { gapCauses, rankedGaps } from './gaps.ts';
 import { chart, deviceGaps, findings, identity, STYLE, services, slTable } from './html-fragments.ts';
-import { html, type SafeHtml, trustedHtml } from './html-template.ts';
+import { html, joinHtml, type SafeHtml, trustedHtml } from './html-template.ts';
+import { headlineText, resultHeadline } from './headline.ts';
 import type { DeviceResult, Result } from './result.ts';
 
 /**
@@ -120,6 +121,20 @@ function driftSection(drift: Drift | undefined): SafeHtml {
   return html`${verdict}<pre class="drift">${renderDrift(drift, 160)}</pre>`;
 }
 
+/** The ranked plan: the first three stand out; each step says what it buys and the ceilings after it. */
+function planSection(result: Result): SafeHtml {
+  const plan = result.plan ?? [];
+  if (plan.length === 0) return html`<p class="muted">No failing check and no advisory with a fix: nothing to change for the gaps a probe can see.</p>`;
+  const items = plan.map(
+    (e) =>
+      html`<li class="${e.rank <= 3 ? 'step top' : 'step'}" data-action="${e.id}"><strong>${e.action}</strong><br><span class="muted">${e.effort.replace('-', ' ')} · closes ${e.closes.length} gap(s)${e.requirements.length ? ` (${e.requirements.join(', ')})` : ''} · raises ${e.frsRaised} FR ceiling(s) toward SL-T${e.advisory?.cvss === undefined ? '' : ` · CVSS ${e.advisory.cvss}`}</span><br>Ceiling after: ${joinHtml(
+        Object.entries(e.ceilingAfter).map(([address, v]) => html`<span class="ceiling-after">${address} ${v.join(' ')}</span>`),
+        html`; `,
+      )}</li>`,
+  );
+  return html`<p>${plan.length} change(s), ranked by the FR ceilings each raises toward SL-T on top of those before it, then devices, gaps closed and effort. Ceilings read FR1 to FR7.</p><ol class="plan">${items}</ol>`;
+}
+
 /** report.html: one self-contained page (inline CSS and SVG, no script, no fetch), printable. */
 export function renderHtml(result: Result, opts: HtmlOptions): string {
   return [...renderHtmlPieces(result, opts)].join('');
@@ -145,8 +160,10 @@ export function* renderHtmlPieces(result: Result, opts: HtmlOptions): Generator<
 <dt>Catalog</dt><dd>${result.catalog.name}, ${result.catalog.version}</dd>
 <dt>Signature</dt><dd id="signature" class="${sig.status === 'signed' ? 'pass' : 'unknown'}">${sig.status === 'signed' ? 'signed' : 'not signed'}${sig.detail ? `: ${sig.detail}` : ''}</dd></dl></header>
 <main>
+<section id="plan"><h2>What to fix first</h2>${planSection(result)}</section>
 <section id="summary"><h2>Zone summary</h2>
-<p>${s.devicesFound} device(s) found on ${s.addressesPlanned} address(es) · ${s.devicesMeetingTarget} meet(s) the target · ${s.gaps} gap(s).</p>
+<p>${s.devicesFound} device(s) found on ${s.addressesPlanned} address(es) · ${s.gaps} gap(s).</p>
+<p id="headline">${result.devices.length > 0 ? headlineText(resultHeadline(result)) : ''}</p>
 <table class="zone-sl"><tr><th></th>${result.zone.slT.map((_, i) => html`<th>FR${i + 1}</th>`)}</tr><tr><th>Worst demonstrated / SL-T</th>${worst}</tr></table>
 <p class="muted">Demonstrated stays 0 until requirements no network probe can see are attested; the ceiling is the most a device could reach once they are.</p></section>
 <section id="gaps"><h2>Gaps, ranked</h2>${zoneGaps(result, catalog)}</section>

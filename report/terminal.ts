@@ -1,19 +1,23 @@
 import { DEVICE_ROLES } from '../profiles/role.ts';
 import { gapCauses, rankedGaps } from './gaps.ts';
+import { headlineText, resultHeadline } from './headline.ts';
 import type { DeviceResult, Result } from './result.ts';
 
 export interface TerminalOptions {
   readonly color: boolean;
   /** Gap lines shown across the zone. */
   readonly topGaps: number;
+  /** Actions of the plan shown (default 5). */
+  readonly topActions?: number;
 }
 
 const ESC = '\u001b[';
 /** `text` in an SGR colour or weight (`code`) when `on`, plain otherwise. */
 export const paint = (on: boolean, code: string, text: string) => (on ? `${ESC}${code}m${text}${ESC}0m` : text);
 
+/** `text` in a column of `width`, cut with an ellipsis when longer, always leaving one space before the next column. */
 function pad(text: string, width: number): string {
-  return text.length >= width ? `${text.slice(0, width - 1)}…` : text + ' '.repeat(width - text.length);
+  return text.length >= width ? `${text.slice(0, width - 2)}… ` : text + ' '.repeat(width - text.length);
 }
 
 function frCell(device: DeviceResult, i: number, target: number, color: boolean): string {
@@ -29,6 +33,35 @@ function services(device: DeviceResult): string {
   return device.services.map((s) => `${s.protocol}${s.transport === 'udp' ? '/udp' : ''}:${s.port}`).join(' ') || '-';
 }
 
+/** Words wrapped to `width` columns, continuation lines indented by `indent` spaces. */
+function wrap(text: string, width: number, indent: number): string[] {
+  const lines: string[] = [];
+  const lead = /^ */.exec(text)?.[0] ?? '';
+  let line = lead;
+  for (const word of text.slice(lead.length).split(' ')) {
+    const room = width - (lines.length === 0 ? 0 : indent);
+    if (line.trim() && line.length + 1 + word.length > room) {
+      lines.push(line);
+      line = word;
+    } else line = line.trim() ? `${line} ${word}` : `${line}${word}`;
+  }
+  if (line) lines.push(line);
+  return lines.map((l, i) => (i === 0 ? l : `${' '.repeat(indent)}${l}`.slice(0, width)));
+}
+
+/** The first steps of the plan, each with what it buys. */
+function planLines(result: Result, top: number, color: boolean): string[] {
+  const plan = result.plan ?? [];
+  if (plan.length === 0) return [];
+  const lines = [paint(color, '1', `What to fix first (${Math.min(top, plan.length)} of ${plan.length} changes; all in report.html and plan.csv)`)];
+  for (const e of plan.slice(0, top)) {
+    const buys = `[${e.effort.replace('-', ' ')}; closes ${e.closes.length} gap(s); raises ${e.frsRaised} FR ceiling(s)]`;
+    lines.push(...wrap(`  ${String(e.rank).padStart(2)}. ${e.action} ${buys}`, 100, 6));
+  }
+  lines.push('');
+  return lines;
+}
+
 function gapCause(device: DeviceResult, requirement: string): string {
   return gapCauses(device, requirement)
     .map((c) => `✗ ${c.title}`)
@@ -42,7 +75,8 @@ export function renderSummary(result: Result, opts: TerminalOptions): string {
   const lines: string[] = [];
   const s = result.summary;
   lines.push(`${paint(color, '1', 'cellcheck')}  zone "${result.zone.name}"  SL-T ${slT.join(' ')}  run ${result.runId}`);
-  lines.push(`${s.devicesFound} device(s) on ${s.addressesPlanned} address(es) · ${s.devicesMeetingTarget} meet(s) the target · ${s.gaps} gap(s)`);
+  lines.push(`${s.devicesFound} device(s) on ${s.addressesPlanned} address(es) · ${s.gaps} gap(s)`);
+  if (result.devices.length > 0) lines.push(...wrap(headlineText(resultHeadline(result)), 100, 2));
   lines.push('');
   if (result.devices.length === 0) {
     lines.push('No device answered on any address.');
@@ -62,6 +96,7 @@ export function renderSummary(result: Result, opts: TerminalOptions): string {
     for (let i = 0; i < unknown.length; i += 5) lines.push(`  ${unknown.slice(i, i + 5).join(', ')}`);
   }
   lines.push('');
+  lines.push(...planLines(result, opts.topActions ?? 5, color));
   const gaps = rankedGaps(result);
   if (gaps.length === 0) {
     lines.push('No gap refuted by observation. Requirements a probe cannot see stay "not assessed" until attested.');

@@ -65,7 +65,7 @@ describe('cellcheck CLI', () => {
     const written = await cli(['evaluate', join(runs, run ?? ''), '--format', 'json', '--out', out]);
     expect(written.code).toBe(1);
     expect(readFileSync(join(out, 'result.json'), 'utf8')).toBe(written.stdout);
-    expect(readdirSync(out).sort()).toEqual(['findings.csv', 'inventory.cdx.json', 'report.html', 'result.json']);
+    expect(readdirSync(out).sort()).toEqual(['findings.csv', 'inventory.cdx.json', 'plan.csv', 'report.html', 'result.json']);
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain(`<dd>${run}</dd>`);
     const missing = await cli(['evaluate', join(dir, 'nope')]);
     expect(missing.code).toBe(2);

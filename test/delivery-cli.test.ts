@@ -79,7 +79,7 @@ describe('keys, signing and verification from the command line', () => {
   it('verify RUN fails and names the file when result.json or a report is not what was signed', async () => {
     const verify = () => cli(['verify', runDir, '--key', 'keys/signing.pub']);
     const intact = await verify();
-    expect(intact.stdout).toContain('result.json, report.html, inventory.cdx.json, findings.csv match the signed payload');
+    expect(intact.stdout).toContain('result.json, report.html, inventory.cdx.json, findings.csv, plan.csv match the signed payload');
     const edit = (name: string, change: (text: string) => string) => {
       const file = join(dir, runDir, name);
       const original = readFileSync(file, 'utf8');
@@ -116,7 +116,7 @@ describe('keys, signing and verification from the command line', () => {
     await cli(['scan', '--config', 'zone.yaml', '--out', 'runs', '--key', 'keys/signing.key', '--quiet']);
     const second = join('runs', readdirSync(join(dir, 'runs')).find((r) => join('runs', r) !== runDir) ?? '');
     const file = join(dir, second, 'drift.json');
-    expect((await cli(['verify', second, '--key', 'keys/signing.pub'])).stdout).toContain('findings.csv, drift.json match the signed payload');
+    expect((await cli(['verify', second, '--key', 'keys/signing.pub'])).stdout).toContain('findings.csv, plan.csv, drift.json match the signed payload');
     writeFileSync(file, readFileSync(file, 'utf8').replace('"worse": false', '"worse": true'));
     const drift = await cli(['verify', second, '--key', 'keys/signing.pub']);
     expect(drift.code).toBe(1);

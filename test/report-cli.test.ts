@@ -44,14 +44,14 @@ describe('scan output with reports and drift', () => {
     const one = await cli(['scan', '--config', config, '--out', out, '--quiet']);
     expect(one.code).toBe(1);
     expect(one.stderr).toBe('');
-    expect(one.stdout).toContain('Reports: report.html, inventory.cdx.json, findings.csv\n');
+    expect(one.stdout).toContain('Reports: report.html, inventory.cdx.json, findings.csv, plan.csv\n');
     expect(one.stdout).not.toContain('Drift from run');
 
     const two = await cli(['scan', '--config', config, '--out', out]);
     expect(two.code).toBe(1);
     expect(two.stderr).toContain('127.83.4.10: probing ftp.banner');
     expect(two.stdout).toMatch(/Drift from run \S+ \(.+\) to \S+/);
-    expect(two.stdout).toContain('Reports: report.html, inventory.cdx.json, findings.csv, drift.json\n');
+    expect(two.stdout).toContain('Reports: report.html, inventory.cdx.json, findings.csv, plan.csv, drift.json\n');
     expect(two.stdout).not.toContain('\u001b[');
     for (const line of two.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
 
