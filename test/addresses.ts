@@ -82,7 +82,7 @@ export const TEST_RANGES = {
   consoleAttack: { range: '127.89', files: ['test/console-attack.test.ts'], port: 15_435 },
   runScan: { range: '127.91.0', files: ['agent/run-scan.test.ts'] },
   /** Scripted OPC UA peers: the client's (.10), the hostile suite's (.30, .31); data in messages. */
-  opcuaScripted: { range: '127.93.0', files: ['probes/opcua/client.test.ts', 'probes/opcua/messages.test.ts', 'test/hostile.test.ts'] },
+  opcuaScripted: { range: '127.93.0', files: ['probes/opcua/discovery-client.test.ts', 'probes/opcua/discovery-messages.test.ts', 'test/hostile.test.ts'] },
   sshNoCommonAlgorithms: { range: '127.94.0', files: ['probes/ssh/probe.test.ts'] },
   snmpBrokenBulk: { range: '127.95.0', files: ['probes/snmp/probe.test.ts'] },
   ftpOddReplies: { range: '127.96.0', files: ['probes/banner/ftp.test.ts'] },

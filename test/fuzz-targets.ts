@@ -13,7 +13,7 @@ import { telnetFacts } from '../probes/banner/telnet.ts';
 import { printableText, softwareToken } from '../probes/banner/text.ts';
 import { parseRfbVersion, parseSecurityMessage, rfbVersionLength, securityMessageLength } from '../probes/banner/vnc.ts';
 import { mbapFrameLength, parseDeviceIdReply } from '../probes/modbus/frame.ts';
-import { UaWriter } from '../probes/opcua/binary.ts';
+import { UaWriter } from '../probes/opcua/discovery-binary.ts';
 import { LIMITS } from '../probes/opcua/limits.ts';
 import {
   ChunkAssembler,
@@ -24,7 +24,7 @@ import {
   ENCODING,
   parseChunk,
   SECURITY_POLICY_NONE,
-} from '../probes/opcua/messages.ts';
+} from '../probes/opcua/discovery-messages.ts';
 import { endpointFacts } from '../probes/opcua/probe.ts';
 import {
   decodeComponentIdentification,

@@ -60,6 +60,23 @@ describe('import direction', () => {
     });
   }
 
+  it('in probes/, only a file named for node-opcua imports it, and other files load such a file only lazily', () => {
+    const violations: string[] = [];
+    for (const file of sources('probes')) {
+      const name = file.split('/').pop() ?? '';
+      const text = readFileSync(join(ROOT, file), 'utf8');
+      for (const { spec, dynamic } of imports(file)) {
+        if (spec.startsWith('node-opcua') && !name.includes('node-opcua')) violations.push(`${file} imports ${spec}`);
+        if (spec.startsWith('.') && spec.includes('node-opcua') && !name.includes('node-opcua') && !dynamic) {
+          // A type-only import is erased at build time and loads nothing.
+          const typeOnly = new RegExp(`import\\s+type\\s[^;]*?from\\s+['"]${spec.replaceAll('.', '\\.')}['"]`).test(text);
+          if (!typeOnly) violations.push(`${file} loads ${spec} eagerly`);
+        }
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
   it('the rule itself catches a violation', () => {
     const fake = `import { x } from '../report/result.ts';\nconst y = await import('../agent/cli.ts');`;
     const specs = [...fake.matchAll(/from\s+['"]([^'"]+)['"]/g), ...fake.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1]);

@@ -1,8 +1,8 @@
 import { certificateFacts } from '../certificate.ts';
 import type { ProbeContext, ProbeDefinition } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
-import type { OpcuaConnection, SessionRead } from './adapter.ts';
-import { DISCOVERY_OPS, withDiscoveryChannel } from './client.ts';
+import type { OpcuaConnection, SessionRead } from './session-node-opcua.ts';
+import { DISCOVERY_OPS, withDiscoveryChannel } from './discovery-client.ts';
 import {
   type EndpointFacts,
   type OpcuaCertificateFacts,
@@ -29,7 +29,7 @@ const APPLICATION_TYPES = ['Server', 'Client', 'ClientAndServer', 'DiscoveryServ
 
 /** Loaded on first use, by the opt-in session only: discovery never loads node-opcua. */
 async function connectSession<T>(ctx: ProbeContext, probe: string, fn: (conn: OpcuaConnection) => Promise<T>): Promise<T> {
-  const { withOpcuaConnection } = await import('./adapter.ts');
+  const { withOpcuaConnection } = await import('./session-node-opcua.ts');
   return withOpcuaConnection(ctx, probe, fn);
 }
 

@@ -1,6 +1,6 @@
 /**
- * What a device said in discovery, as plain values: the discovery client (client.ts) and the
- * node-opcua session adapter (adapter.ts) both produce these, and probe.ts turns them into facts.
+ * What a device said in discovery, as plain values: the discovery client (discovery-client.ts) and the
+ * node-opcua session (session-node-opcua.ts) both produce these, and probe.ts turns them into facts.
  */
 
 export interface RawUserToken {

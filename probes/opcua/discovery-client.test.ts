@@ -30,7 +30,7 @@ import { realClock, testContext, untilClosed } from '../test-kit.ts';
 import type { ProbeContext, ProbeDefinition, ProbeOutcome } from '../types.ts';
 import type { OpcuaEndpointsFacts } from './facts.ts';
 import { opcuaEndpointsProbe } from './probe.ts';
-import { msgChunk, serviceBody } from './testing.ts';
+import { msgChunk, serviceBody } from './test-frames-node-opcua.ts';
 import { testAddress } from '../../test/addresses.ts';
 
 const HOST = testAddress('opcuaScripted', 10);

@@ -1,6 +1,6 @@
 /**
  * The only importer of node-opcua-client in the agent, loaded only by the opt-in session probe
- * (discovery has its own client, client.ts). It exposes the endpoints and one fixed, read-only
+ * (discovery has its own client, discovery-client.ts). It exposes the endpoints and one fixed, read-only
  * attribute read: no method here can write, call, browse or subscribe.
  */
 import {
@@ -21,7 +21,7 @@ import { socketFailure } from '../socket-failure.ts';
 import { StepTimer } from '../step-timer.ts';
 import type { FailureKind, ProbeContext } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
-import { endpointUrlOf } from './client.ts';
+import { endpointUrlOf } from './discovery-client.ts';
 import { LIMITS } from './limits.ts';
 import type { RawApplication, RawEndpoint } from './raw.ts';
 

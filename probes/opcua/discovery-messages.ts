@@ -7,10 +7,10 @@
 import type { FrameLength } from '../tcp-session.ts';
 import type { FailureKind } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
-import { UaReader, UaWriter } from './binary.ts';
+import { UaReader, UaWriter } from './discovery-binary.ts';
 import { KEPT, LIMITS } from './limits.ts';
 import type { RawApplication, RawEndpoint, RawUserToken } from './raw.ts';
-import { isBad, statusFailure } from './status.ts';
+import { isBad, statusFailure } from './discovery-status.ts';
 
 export const SECURITY_POLICY_NONE = 'http://opcfoundation.org/UA/SecurityPolicy#None';
 

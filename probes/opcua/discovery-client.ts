@@ -24,10 +24,10 @@ import {
   parseChunk,
   type RequestHeaderFields,
   SECURITY_POLICY_NONE,
-} from './messages.ts';
+} from './discovery-messages.ts';
 import { LIMITS } from './limits.ts';
 import type { RawApplication } from './raw.ts';
-import { statusFailure } from './status.ts';
+import { statusFailure } from './discovery-status.ts';
 
 /** Transcript operation kinds; replies are recorded under their request's kind. */
 export const DISCOVERY_OPS = {

@@ -26,9 +26,9 @@ import {
 } from 'node-opcua';
 import { describe, expect, it } from 'vitest';
 import { thrownUnavailable } from '../test-kit.ts';
-import { UaReader } from './binary.ts';
+import { UaReader } from './discovery-binary.ts';
 import { LIMITS } from './limits.ts';
-import { msgChunk as chunkWith, serviceBody } from './testing.ts';
+import { msgChunk as chunkWith, serviceBody } from './test-frames-node-opcua.ts';
 import {
   ChunkAssembler,
   chunkLength,
@@ -44,7 +44,7 @@ import {
   parseChunk,
   SECURITY_POLICY_NONE,
   type SecureChunk,
-} from './messages.ts';
+} from './discovery-messages.ts';
 import { testAddress } from '../../test/addresses.ts';
 
 const URL = `opc.tcp://${testAddress('opcuaScripted', 1)}:4840`;
