@@ -1,5 +1,6 @@
 import { ipv4ToInt } from '../profiles/cidr.ts';
 import { type DeviceDrift, diffResults, regressionText } from '../report/diff.ts';
+import { standing } from '../report/headline.ts';
 import type { DeviceResult, Result } from '../report/result.ts';
 import type { Sql, SqlRow } from './db.ts';
 import { resultOfEnvelope } from './payload.ts';
@@ -37,6 +38,9 @@ export interface ZoneRow {
   readonly latest: { runId: string; agentId: string; collectedAt: string; receivedAt: string; gaps: number };
   readonly devices: number;
   readonly devicesMeeting: number;
+  /** Devices that could meet SL-T once not-assessed items are attested, and those observation refutes. */
+  readonly devicesCouldMeet: number;
+  readonly devicesRefuted: number;
   readonly frs: FrStatus[];
 }
 
@@ -150,6 +154,8 @@ export async function zoneOverview(sql: Sql, filter: ZoneFilter = {}): Promise<Z
       },
       devices: own.length,
       devicesMeeting: own.filter((d) => d.meetsTarget).length,
+      devicesCouldMeet: own.filter((d) => standing(d) === 'could-meet').length,
+      devicesRefuted: own.filter((d) => standing(d) === 'refuted').length,
       frs: frStatus(own),
     };
   });

@@ -2,6 +2,8 @@ import { rmSync } from 'node:fs';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyId, newSigningKeyPair, parsePrivateKey, parsePublicKey } from '../report/keys.ts';
+import { headlineText, resultHeadline } from '../report/headline.ts';
+import { craftedRuns } from '../test/crafted-runs.ts';
 import { fleetResult, uploadResult, WebClient } from '../test/setup/console-fleet.ts';
 import { storeKinds } from '../test/setup/console-stores.ts';
 import { makeTestPki, opensslMissing } from '../test/tls-certs.ts';
@@ -76,7 +78,12 @@ for (const k of kinds) {
       expect(page.text).toContain('<a href="/zones/Line%201">Line 1</a>');
       expect(page.text).toContain('Line 2 &lt;b&gt;');
       expect(page.text).not.toContain('Line 2 <b>');
-      expect(page.text).toMatch(/data-fr="1" data-meeting="\d+">\d\/3 meet/);
+      expect(page.text).toMatch(
+        /data-fr="1" data-meeting="(\d+)" title="FR1: \1 of 3 meet SL-T, \d could once attested; worst 127\.87\.2\.1\d: \d\/\d, SL-T 2">/,
+      );
+      expect(page.text).toMatch(
+        /<td class="standing"><span class="n meets" title="meet SL-T">\d<\/span><span class="n could" title="could once attested">\d<\/span><span class="n refuted" title="refuted by observation">\d<\/span> <span class="muted">of 3<\/span><\/td>/,
+      );
       expect((await c.get('/?q=line%202')).text).not.toContain('/zones/Line%201');
       const csv = await c.get('/?format=csv');
       expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
@@ -173,6 +180,36 @@ for (const k of kinds) {
       for (const action of ['agent.enroll', 'user.add', 'user.delete', 'login', 'login.failed', 'run.delete'])
         expect(audit.text).toContain(`<td>${action}</td>`);
       expect(audit.text).not.toContain(PASSWORD);
+    });
+
+    it('zone page: devices by FR coloured against SL-T, the headline, and the plan beside them with a CSV export', async () => {
+      // A run with failing checks (Modbus and Telnet open), so the zone has a plan.
+      const token = await store.enrollAgent('edge-1', pub, await keyId(pub), new Date(), { zones: ['Line 1', 'Line 2 <b>', 'Line 3'] });
+      const { newer } = craftedRuns();
+      expect(await uploadResult(svc.url, token, priv, { ...newer, agent: { ...newer.agent, id: 'edge-1' } })).toMatchObject({ status: 201 });
+      const c = new WebClient(svc.url);
+      await c.login('vera', PASSWORD);
+      const zonePage = (await c.get('/zones/Line%203')).text;
+      expect(zonePage).toContain(`<dd id="headline">${headlineText(resultHeadline(newer))}</dd>`);
+      const cells = [...zonePage.matchAll(/<tr data-address="127\.83\.2\.10">.*?<\/tr>/gs)][0]?.[0] ?? '';
+      expect([...cells.matchAll(/<td class="lv (meets|could|refuted)" title="FR(\d)[^"]*">(\d)\/(\d)<\/td>/g)].map((m) => m[2])).toEqual([
+        '1',
+        '2',
+        '3',
+        '4',
+        '5',
+        '6',
+        '7',
+      ]);
+      expect(cells).toContain('<span class="muted">plc-10</span>');
+      const plan = newer.plan ?? [];
+      expect(plan.length).toBeGreaterThan(0);
+      const steps = [...zonePage.matchAll(/<li class="step(?: top)?">([^<]*) <span/g)].map((m) => m[1]);
+      expect(steps).toEqual(plan.slice(0, 10).map((e) => e.action));
+      const csv = await c.get('/zones/Line%203?format=plan-csv');
+      expect(csv.headers.get('content-disposition')).toBe('attachment; filename="plan.csv"');
+      const rows = parseCsv(csv.text.replace(/^\uFEFF/, ''), { columns: true }) as Record<string, string>[];
+      expect(rows.map((r) => r.action_id)).toEqual(plan.map((e) => e.id));
     });
 
     it('logout ends the session on the server, not just in the browser', async () => {

@@ -64,7 +64,7 @@ export function renderFindingsCsv(result: Result): string {
 }
 
 /** plan.csv: one row per ranked change. */
-export function renderPlanCsv(result: Result): string {
+export function renderPlanCsv(result: Pick<Result, 'runId' | 'plan'>): string {
   const rows: string[][] = [
     ['run_id', 'rank', 'action_id', 'action', 'effort', 'devices', 'checks', 'requirements', 'gaps_closed', 'frs_raised', 'ceiling_after', 'advisory'],
   ];

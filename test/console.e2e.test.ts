@@ -7,6 +7,7 @@ import { type RunningConsole, startConsole } from '../console/server.ts';
 import { ConsoleStore } from '../console/store.ts';
 import { keyId, newSigningKeyPair, parsePrivateKey, parsePublicKey } from '../report/keys.ts';
 import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from './setup/chromium.ts';
+import { craftedRuns } from './crafted-runs.ts';
 import { fleetResult, uploadResult } from './setup/console-fleet.ts';
 import { storeKinds } from './setup/console-stores.ts';
 import { TEST_RANGES, testAddress } from './addresses.ts';
@@ -47,7 +48,7 @@ for (const [i, k] of kinds.entries()) {
     beforeAll(async () => {
       store = await ConsoleStore.open(await k.fresh('browser'));
       svc = await startConsole({ store, host: `127.87.3.${10 + i}`, port: 0 });
-      tokens.edge1 = await store.enrollAgent('edge-1', edge1.pub, await keyId(edge1.pub), new Date(), { zones: ['Packaging line 1'] });
+      tokens.edge1 = await store.enrollAgent('edge-1', edge1.pub, await keyId(edge1.pub), new Date(), { zones: ['Packaging line 1', 'Packaging line 3'] });
       tokens.edge2 = await store.enrollAgent('edge-2', edge2.pub, await keyId(edge2.pub), new Date(), { zones: ['Packaging line 2'] });
       await store.accounts.addUser('sec-eng', PASSWORD, 'engineer', 'cli', new Date());
       const line1 = (runId: string, day: number, telnetOnFirst: boolean) =>
@@ -69,7 +70,9 @@ for (const [i, k] of kinds.entries()) {
 
     it('log in, see uploads appear, navigate zone -> device -> run -> report, without a console error', async () => {
       if (!browser) throw new Error('no browser');
-      const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+      // A laptop's screen: nothing may need horizontal scrolling at 1366 x 768.
+      const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+      const fitsWidth = async () => expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1366);
       const page = await context.newPage();
       const errors: string[] = [];
       page.on('console', (m) => (m.type() === 'error' ? errors.push(m.text()) : undefined));
@@ -100,6 +103,7 @@ for (const [i, k] of kinds.entries()) {
         await page.reload();
         expect(await page.locator('#zones tbody tr').count()).toBe(2);
         expect(await page.locator('tr[data-zone="Packaging line 2"] td').nth(4).textContent()).toContain('edge-2');
+        await fitsWidth();
         await page.screenshot({ path: join(shots, `${k.kind}-1-zones.png`), fullPage: true });
 
         await page.click('text=Packaging line 1');
@@ -109,6 +113,7 @@ for (const [i, k] of kinds.entries()) {
         await page.fill('input[data-filter="devices"]', '.102');
         expect(await page.locator('#devices tbody tr:visible').count()).toBe(1);
         await page.fill('input[data-filter="devices"]', '');
+        await fitsWidth();
         await page.screenshot({ path: join(shots, `${k.kind}-2-zone.png`), fullPage: true });
 
         await page.click('#devices >> text=127.87.3.101');
@@ -129,6 +134,21 @@ for (const [i, k] of kinds.entries()) {
         expect(await page.locator('h1').textContent()).toBe('cellcheck report: Packaging line 1');
         expect(await page.locator('#signature').textContent()).toContain('verified by the console');
         await page.screenshot({ path: join(shots, `${k.kind}-5-report.png`) });
+
+        // A zone whose latest run has failing checks: the FR grid and the plan side by side, still within the width.
+        const { newer } = craftedRuns();
+        const line3 = { ...newer, runId: 'pl3-a', zone: { ...newer.zone, name: 'Packaging line 3' }, agent: { ...newer.agent, id: 'edge-1' } };
+        expect(await uploadResult(svc.url, tokens.edge1 ?? '', edge1.priv, line3)).toMatchObject({ status: 201 });
+        await page.goto(`${svc.url}/zones/Packaging%20line%203`);
+        expect(await page.locator('#plan li.step').count()).toBe(Math.min(10, newer.plan?.length ?? 0));
+        expect(await page.locator('#devices td.lv.refuted').count()).toBeGreaterThan(0);
+        const grid = await page.locator('#devices').boundingBox();
+        const plan = await page.locator('#plan').boundingBox();
+        expect(plan && grid && plan.x > grid.x + grid.width - 1).toBe(true);
+        await fitsWidth();
+        await page.screenshot({ path: join(shots, `${k.kind}-6-zone-plan.png`) });
+        await page.goto(`${svc.url}/`);
+        await fitsWidth();
 
         expect(errors).toEqual([]);
         expect([...hosts]).toEqual([new URL(svc.url).host]);

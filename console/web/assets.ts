@@ -11,8 +11,18 @@ form.search{display:flex;gap:8px;align-items:center;flex-wrap:wrap;margin:8px 0}
 input,select,button{font:inherit;padding:3px 6px}
 button.danger{color:var(--fail)}
 .flash{border:1px solid var(--fail);background:#fff8f7;padding:6px 10px}
-td.fr{white-space:nowrap;font-size:12px}
-td.fr .worst{display:block;color:var(--muted)}
+td.fr,td.standing{white-space:nowrap}
+.n{display:inline-block;min-width:1.6em;text-align:center;border-radius:3px;margin-right:2px;font-size:12px;padding:0 3px}
+.n.meets,.lv.meets{background:#e6f4ea;color:var(--pass)}
+.n.could,.lv.could{background:#fff4d6;color:var(--warn)}
+.n.refuted,.lv.refuted{background:#fde7e4;color:var(--fail)}
+table.grid td.lv{text-align:center;font-variant-numeric:tabular-nums;padding:3px 6px}
+.zone-layout{display:grid;grid-template-columns:minmax(0,3fr) minmax(260px,2fr);gap:24px;align-items:start}
+@media (max-width:1000px){.zone-layout{grid-template-columns:minmax(0,1fr)}}
+aside.plan ol{padding-left:20px}
+aside.plan li{margin:6px 0}
+aside.plan li.top{background:#fff8e1;border-left:4px solid var(--warn);padding:2px 6px}
+table{max-width:100%}
 .exports a{margin-right:10px}
 .login{max-width:360px;margin:60px auto}
 .login label{display:block;margin:8px 0 2px}

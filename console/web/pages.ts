@@ -1,7 +1,9 @@
 import { bundledCatalog } from '../../profiles/catalog.ts';
 import { chart, deviceGaps, findings, identity, services, slTable } from '../../report/html-fragments.ts';
 import { html, type SafeHtml } from '../../report/html-template.ts';
+import { headlineText, resultHeadline } from '../../report/headline.ts';
 import type { DeviceResult, Result } from '../../report/result.ts';
+import type { PlanEntry } from '../../profiles/plan.ts';
 import { type Role, roleAtLeast, ROLES, type Session } from '../accounts.ts';
 import { AUDIT_ACTIONS, type AuditEntry } from '../audit.ts';
 import type { DeviceRow, DeviceStep, FrStatus, RunRow, ZoneRow } from '../fleet.ts';
@@ -54,14 +56,24 @@ export function errorPage(ctx: PageContext, status: number, message: string): st
   return page(status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'Error', ctx, html`<p>${message}</p><p><a href="/">Back to the zones</a></p>`);
 }
 
-const vec = (v: readonly number[]) => v.join(' ');
+/** An SL vector as people read it: `SL 2` when every FR has the same level, else the levels FR1 to FR7. */
+const vec = (v: readonly number[]) => (v.length > 0 && v.every((l) => l === v[0]) ? `SL ${v[0]}` : v.join('·'));
 const when = (iso: string) => html`<time datetime="${iso}">${iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}</time>`;
 const meets = (yes: boolean) => (yes ? 'meets' : 'misses');
 
+/** Devices that meet, could meet once attested, and are refuted: three coloured counts. */
+const counts = (meets: number, could: number, refuted: number) =>
+  html`<span class="n meets" title="meet SL-T">${meets}</span><span class="n could" title="could once attested">${could}</span><span class="n refuted" title="refuted by observation">${refuted}</span>`;
+
 function frCell(f: FrStatus): SafeHtml {
-  const worst = f.worst ? html`<span class="worst">worst ${f.worst.address}: ${f.worst.demonstrated}/${f.worst.ceiling} (SL-T ${f.worst.target})</span>` : '';
-  return html`<td class="fr" data-fr="${f.fr}" data-meeting="${f.meeting}">${f.meeting}/${f.devices} meet<br>${f.couldMeet}/${f.devices} could${worst}</td>`;
+  const worst = f.worst
+    ? `; worst ${f.worst.address}${f.worst.name ? ` (${f.worst.name})` : ''}: ${f.worst.demonstrated}/${f.worst.ceiling}, SL-T ${f.worst.target}`
+    : '';
+  const title = `FR${f.fr}: ${f.meeting} of ${f.devices} meet SL-T, ${f.couldMeet} could once attested${worst}`;
+  return html`<td class="fr" data-fr="${f.fr}" data-meeting="${f.meeting}" title="${title}">${counts(f.meeting, f.couldMeet - f.meeting, f.devices - f.couldMeet)}</td>`;
 }
+
+const LEGEND = html`<p class="legend muted">Counts of devices: <span class="n meets">n</span> meet SL-T, <span class="n could">n</span> could once not-assessed items are attested, <span class="n refuted">n</span> refuted by observation (cannot reach SL-T until fixed). Hover a cell for its worst device.</p>`;
 
 const frHeads = () => [1, 2, 3, 4, 5, 6, 7].map((fr) => html`<th>FR${fr}</th>`);
 
@@ -77,7 +89,7 @@ function exportLinks(base: string, query: URLSearchParams): SafeHtml {
 export function overviewPage(ctx: PageContext, zones: readonly ZoneRow[], query: URLSearchParams): string {
   const rows = zones.map(
     (z) => html`<tr data-zone="${z.zone}"><td><a href="${zoneHref(z.zone)}">${z.zone}</a></td><td>${vec(z.slT)}</td>
-<td class="${z.devicesMeeting < z.devices ? 'misses' : 'meets'}">${z.devicesMeeting}/${z.devices}</td><td>${z.latest.gaps}</td>
+<td class="standing">${counts(z.devicesMeeting, z.devicesCouldMeet, z.devicesRefuted)} <span class="muted">of ${z.devices}</span></td><td>${z.latest.gaps}</td>
 <td><a href="${runHref(z.latest.runId)}">${z.latest.runId}</a><br>${when(z.latest.collectedAt)}<br><span class="muted">${z.latest.agentId} · ${z.runs} run(s)</span></td>${z.frs.map(frCell)}</tr>`,
   );
   return page(
@@ -89,20 +101,47 @@ ${exportLinks('/', query)}
 ${
   zones.length === 0
     ? html`<p class="muted">No zone matches, or no agent has uploaded a result yet.</p>`
-    : html`<table id="zones"><thead><tr><th>Zone</th><th>SL-T</th><th>Devices meeting SL-T</th><th>Gaps</th><th>Latest run</th>${frHeads()}</tr></thead><tbody>${rows}</tbody></table>`
+    : html`<table id="zones"><thead><tr><th>Zone</th><th>SL-T</th><th>Devices</th><th>Gaps</th><th>Latest run</th>${frHeads()}</tr></thead><tbody>${rows}</tbody></table>`
 }
-<p class="muted">Per FR: devices whose demonstrated level meets their SL-T, devices whose ceiling could (once not-assessed items are attested), and the worst device (demonstrated/ceiling).</p>`,
+${LEGEND}`,
   );
 }
 
 const selected = (yes: boolean) => (yes ? html` selected` : '');
 
-export function zonePage(ctx: PageContext, zone: ZoneRow, devices: readonly DeviceRow[], runs: readonly RunRow[], query: URLSearchParams): string {
+/** One FR of one device: demonstrated/ceiling, coloured by where it stands against the device's SL-T. */
+function levelCell(d: DeviceRow, i: number): SafeHtml {
+  const t = d.slT[i] ?? 0;
+  const dem = d.demonstrated[i] ?? 0;
+  const ceil = d.ceiling[i] ?? 0;
+  const s = dem >= t ? 'meets' : ceil >= t ? 'could' : 'refuted';
+  return html`<td class="lv ${s}" title="FR${i + 1}: demonstrated ${dem}, ceiling ${ceil}, SL-T ${t}">${dem}/${ceil}</td>`;
+}
+
+function planAside(zone: ZoneRow, plan: readonly PlanEntry[]): SafeHtml {
+  const shown = plan.slice(0, 10);
+  const steps = shown.map(
+    (e) =>
+      html`<li class="${e.rank <= 3 ? 'step top' : 'step'}">${e.action} <span class="muted">(${e.effort.replace('-', ' ')}; closes ${e.closes.length} gap(s); raises ${e.frsRaised} FR ceiling(s))</span></li>`,
+  );
+  return html`<aside class="plan" id="plan"><h2>What to fix first</h2>${
+    plan.length === 0
+      ? html`<p class="muted">No failing check in the latest run, or the agent predates the plan.</p>`
+      : html`<ol>${steps}</ol><p class="muted">${shown.length} of ${plan.length} change(s). All of them: <a href="${`${runHref(zone.latest.runId)}/report.html`}">the run's report</a> or <a href="${`${zoneHref(zone.zone)}?format=plan-csv`}" download>plan CSV</a>.</p>`
+  }</aside>`;
+}
+
+export function zonePage(
+  ctx: PageContext,
+  zone: ZoneRow,
+  devices: readonly DeviceRow[],
+  runs: readonly RunRow[],
+  query: URLSearchParams,
+  latest: Result | undefined,
+): string {
   const deviceRows = devices.map(
-    (
-      d,
-    ) => html`<tr data-address="${d.address}"><td><a href="${deviceHref(zone.zone, d.address)}">${d.address}</a></td><td>${d.name ?? ''}</td><td>${d.role}</td>
-<td class="${meets(d.meetsTarget)}">${d.meetsTarget ? 'yes' : 'no'}</td><td>${d.gaps}</td><td>${vec(d.slT)}</td><td>${vec(d.demonstrated)}</td><td>${vec(d.ceiling)}</td></tr>`,
+    (d) =>
+      html`<tr data-address="${d.address}"><td><a href="${deviceHref(zone.zone, d.address)}">${d.address}</a>${d.name ? html` <span class="muted">${d.name}</span>` : ''}</td><td>${d.role}</td><td>${d.gaps}</td>${[0, 1, 2, 3, 4, 5, 6].map((i) => levelCell(d, i))}</tr>`,
   );
   const runRows = runs.map(
     (r) =>
@@ -112,14 +151,17 @@ export function zonePage(ctx: PageContext, zone: ZoneRow, devices: readonly Devi
     `Zone ${zone.zone}`,
     ctx,
     html`<dl class="kv"><dt>SL-T</dt><dd>${vec(zone.slT)}</dd><dt>Latest run</dt><dd><a href="${runHref(zone.latest.runId)}">${zone.latest.runId}</a> by ${zone.latest.agentId}, collected ${when(zone.latest.collectedAt)}</dd>
-<dt>Devices meeting SL-T</dt><dd>${zone.devicesMeeting}/${zone.devices}</dd></dl>
-<h2>Per FR</h2><table class="zone-frs"><thead><tr>${frHeads()}</tr></thead><tbody><tr>${zone.frs.map(frCell)}</tr></tbody></table>
-<h2>Devices in the latest run</h2>
+<dt>Where it stands</dt><dd id="headline">${latest ? headlineText(resultHeadline(latest)) : `${zone.devicesMeeting} of ${zone.devices} meet SL-T`}</dd></dl>
+<div class="zone-layout"><section>
+<h2>Devices by FR in the latest run</h2>
 <form class="search" method="get" action="${zoneHref(zone.zone)}"><input name="q" value="${query.get('q') ?? ''}" placeholder="address, name or role" aria-label="search devices">
 <select name="meets" aria-label="target"><option value="">all devices</option><option value="no"${selected(query.get('meets') === 'no')}>below SL-T</option><option value="yes"${selected(query.get('meets') === 'yes')}>meeting SL-T</option></select>
 <button type="submit">Filter</button> <input data-filter="devices" placeholder="filter as you type" aria-label="filter rows"></form>
+<table id="devices" class="grid"><thead><tr><th>Device</th><th>Role</th><th>Gaps</th>${frHeads()}</tr></thead><tbody>${deviceRows}</tbody></table>
+<p class="legend muted">Each cell: demonstrated/ceiling. <span class="lv meets">green</span> meets SL-T, <span class="lv could">amber</span> could once not-assessed items are attested, <span class="lv refuted">red</span> refuted by observation.</p>
 ${exportLinks(zoneHref(zone.zone), query)}
-<table id="devices"><thead><tr><th>Address</th><th>Name</th><th>Role</th><th>Meets SL-T</th><th>Gaps</th><th>SL-T</th><th>Demonstrated</th><th>Ceiling</th></tr></thead><tbody>${deviceRows}</tbody></table>
+</section>${planAside(zone, latest?.plan ?? [])}</div>
+<h2>Per FR</h2><table class="zone-frs"><thead><tr>${frHeads()}</tr></thead><tbody><tr>${zone.frs.map(frCell)}</tr></tbody></table>${LEGEND}
 <h2>Runs</h2><table id="runs"><thead><tr><th>Run</th><th>Collected</th><th>Agent</th><th>Meeting SL-T</th><th>Gaps</th></tr></thead><tbody>${runRows}</tbody></table>`,
   );
 }

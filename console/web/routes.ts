@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import { diffResults } from '../../report/diff.ts';
 import { renderHtml } from '../../report/html.ts';
-import { renderCsv } from '../../report/csv.ts';
+import { renderCsv, renderPlanCsv } from '../../report/csv.ts';
 import { verifySignedResult } from '../../report/sign.ts';
 import { isRole, type Role, roleAtLeast, type Session } from '../accounts.ts';
 import { AUDIT_ACTIONS, listAudit } from '../audit.ts';
@@ -136,7 +136,15 @@ async function zone(c: Ctx): Promise<WebReply> {
       d.ceiling.join(' '),
     ]),
   ]);
-  return exported ?? htmlReply(c.o, 200, pages.zonePage(ctxOf(c), z, devices, await zoneRuns(c.o.store.db, z.zone, HISTORY_RUNS), q));
+  if (exported) return exported;
+  const latest = await storedResult(c.o.store.db, z.latest.runId);
+  if (q.get('format') === 'plan-csv')
+    return {
+      status: 200,
+      headers: { ...headers(c.o, 'text/csv; charset=utf-8'), 'content-disposition': 'attachment; filename="plan.csv"' },
+      body: latest ? renderPlanCsv(latest) : renderPlanCsv({ runId: z.latest.runId, plan: [] }),
+    };
+  return htmlReply(c.o, 200, pages.zonePage(ctxOf(c), z, devices, await zoneRuns(c.o.store.db, z.zone, HISTORY_RUNS), q, latest));
 }
 
 async function device(c: Ctx): Promise<WebReply> {
