@@ -33,6 +33,12 @@ describe('identity patterns', () => {
 
 const CP_343_1_LEAN = 'Siemens, SIMATIC NET, CP 343-1 Lean, 6GK7 343-1CX10-0XE0, HW: Version 3, FW: Version V2.2.20, VPA2517023';
 
+function advisoryIndex(file: string): AdvisoryIndex {
+  const digested = digestCsaf(JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/csaf', file), 'utf8')), { file, sha256: '-' });
+  if (!digested.ok) throw new Error(digested.reason);
+  return new AdvisoryIndex([digested.advisory]);
+}
+
 function snmpDevice(descr: string): DeviceView {
   const facts: SnmpFacts = {
     engine: { state: 'no-answer', detail: 'no SNMPv3 discovery answer' },
@@ -60,10 +66,7 @@ describe('identity from a Siemens sysDescr', () => {
   });
 
   it('matches the CISA advisory for the CP 343-1 Lean on its order number, with the firmware weighed against the rule', () => {
-    const file = 'cisa/icsa-24-046-04.json';
-    const digested = digestCsaf(JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/csaf', file), 'utf8')), { file, sha256: '-' });
-    if (!digested.ok) throw new Error(digested.reason);
-    const { findings } = matchDevice(mergeIdentity(snmpIdentity(snmpDevice(CP_343_1_LEAN))), new AdvisoryIndex([digested.advisory]));
+    const { findings } = matchDevice(mergeIdentity(snmpIdentity(snmpDevice(CP_343_1_LEAN))), advisoryIndex('cisa/icsa-24-046-04.json'));
     expect(findings.length).toBeGreaterThan(0);
     for (const f of findings) {
       expect(f.status).toBe('affected');
@@ -76,6 +79,30 @@ describe('identity from a Siemens sysDescr', () => {
         deviceValue: '6GK7 343-1CX10-0XE0',
       });
       expect(f.match.version).toMatchObject({ verdict: 'all-versions', deviceVersion: 'V2.2.20' });
+    }
+  });
+});
+
+describe('identity from a WAGO sysDescr', () => {
+  // A sysDescr published in LibreNMS test data (see data/identity-patterns.json).
+  const PFC100 = 'WAGO 750-8100 PFC100 CS 2ETH ECO';
+
+  it('fills vendor, order number and model', () => {
+    const identity = mergeIdentity(snmpIdentity(snmpDevice(PFC100)));
+    expect(identity.vendor?.value).toBe('WAGO');
+    expect(identity.orderNumber?.value).toBe('750-8100');
+    expect(identity.model?.value).toBe('PFC100 CS 2ETH ECO');
+  });
+
+  it('lets the vendor name the PFC100 in ICSA-23-325-01; the advisory firmware rule leaves the status open', () => {
+    const { coverage, findings } = matchDevice(mergeIdentity(snmpIdentity(snmpDevice(PFC100))), advisoryIndex('cisa-more/icsa-23-325-01.json'));
+    expect(coverage.outcome).toBe('matched');
+    expect(findings.length).toBeGreaterThan(0);
+    for (const f of findings) {
+      expect(f.product.name).toBe('PFC100: >FW16_up_to_and_including_FW26');
+      expect(f.status).toBe('possibly-affected');
+      expect(f.match).toMatchObject({ confidence: 'low', basis: 'product-name', deviceField: 'model', deviceValue: 'PFC100 CS 2ETH ECO' });
+      expect(f.match.version.verdict).toBe('unknown');
     }
   });
 });
