@@ -1,8 +1,8 @@
-import { ftpAnonymousProbe, ftpProbe } from './banner/ftp.ts';
-import { httpProbe } from './banner/http.ts';
-import { telnetProbe } from './banner/telnet.ts';
-import { TLS_PROTOCOLS, tlsProbe } from './banner/tls.ts';
-import { vncProbe } from './banner/vnc.ts';
+import { ftpAnonymousProbe, ftpProbe } from './it/ftp.ts';
+import { httpProbe } from './it/http.ts';
+import { telnetProbe } from './it/telnet.ts';
+import { TLS_PROTOCOLS, tlsProbe } from './it/tls.ts';
+import { vncProbe } from './it/vnc.ts';
 import { hostCommandsProbe } from './host/probe.ts';
 import { modbusDeviceIdProbe } from './modbus/probe.ts';
 import { opcuaEndpointsProbe, opcuaSessionProbe } from './opcua/probe.ts';

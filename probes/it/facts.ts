@@ -3,8 +3,8 @@ import { CertificateFacts } from '../certificate.ts';
 import { Failure } from '../types.ts';
 
 /**
- * Facts of the banner and legacy-service probes, kept apart from the probe code so profiles/ can
- * import the schemas without pulling in any I/O.
+ * Facts of the IT-service probes (Telnet, FTP, HTTP, VNC, TLS), kept apart from the probe code so
+ * profiles/ can import the schemas without pulling in any I/O.
  */
 
 export const TelnetNegotiation = z.object({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunningFixture } from '../../fixtures/fixture.ts';
-import type { HttpPosture } from '../../fixtures/legacy/servers.ts';
-import { startHttpFixture } from '../../fixtures/legacy/servers.ts';
+import type { HttpPosture } from '../../fixtures/it/servers.ts';
+import { startHttpFixture } from '../../fixtures/it/servers.ts';
 import { runProbe } from '../run.ts';
 import { ProbeUnavailable } from '../types.ts';
 import { decodeChunked, httpFacts, httpHeadLength, httpProbe, inspectHtml, parseHttpHead } from './http.ts';

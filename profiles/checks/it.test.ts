@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { FtpAnonymousFacts, FtpFacts, HttpFacts, TelnetFacts, TlsFacts, VncFacts } from '../../probes/banner/facts.ts';
+import type { FtpAnonymousFacts, FtpFacts, HttpFacts, TelnetFacts, TlsFacts, VncFacts } from '../../probes/it/facts.ts';
 import type { Failure, ProbeOutcome } from '../../probes/types.ts';
 import { loadCheckSet } from '../check-set.ts';
 import { DeviceView } from '../device-view.ts';
-import { legacyCheckKinds, legacyIdentity } from './legacy.ts';
+import { itCheckKinds, itIdentity } from './it.ts';
 
 type Row = { probe: string; port: number; facts: unknown } | { probe: string; port: number; failure: Failure };
 
@@ -17,7 +17,7 @@ function device(...rows: Row[]): DeviceView {
 }
 
 const kind = (id: string) => {
-  const k = legacyCheckKinds.find((c) => c.id === id);
+  const k = itCheckKinds.find((c) => c.id === id);
   if (!k) throw new Error(id);
   return k;
 };
@@ -161,7 +161,7 @@ describe('ftp-anonymous', () => {
       observed: [{ port: 21, code: 421 }],
       evidence: [{ probe: 'ftp.anonymous', port: 21 }],
     });
-    expect(legacyIdentity(device(anon(answered(530))))).toEqual([{ field: 'product', value: 'SimFTPd/2.1', source: 'ftp.anonymous' }]);
+    expect(itIdentity(device(anon(answered(530))))).toEqual([{ field: 'product', value: 'SimFTPd/2.1', source: 'ftp.anonymous' }]);
   });
 });
 
@@ -209,8 +209,8 @@ describe('tls-versions', () => {
 
 describe('legacy check instances', () => {
   it('load against the kinds', () => {
-    const instances = JSON.parse(readFileSync(new URL('../data/checks/legacy.json', import.meta.url), 'utf8')) as unknown[];
-    const set = loadCheckSet(legacyCheckKinds, instances);
+    const instances = JSON.parse(readFileSync(new URL('../data/checks/it.json', import.meta.url), 'utf8')) as unknown[];
+    const set = loadCheckSet(itCheckKinds, instances);
     expect([...set.keys()]).toEqual([
       'telnet.exposed',
       'ftp.exposed',
@@ -224,9 +224,9 @@ describe('legacy check instances', () => {
   });
 });
 
-describe('legacyIdentity', () => {
+describe('itIdentity', () => {
   it('claims products from banners, never other fields', () => {
-    const claims = legacyIdentity(
+    const claims = itIdentity(
       device(
         { probe: 'http.banner', port: 80, facts: httpWeak },
         { probe: 'ftp.banner', port: 21, facts: ftp },
@@ -241,7 +241,7 @@ describe('legacyIdentity', () => {
   });
 
   it('claims nothing from a bare login prompt or a greeting without a software name', () => {
-    const bare = legacyIdentity(
+    const bare = itIdentity(
       device(
         { probe: 'telnet.banner', port: 23, facts: { ...telnet, banner: 'login:' } },
         { probe: 'ftp.banner', port: 21, facts: { code: 220, greeting: 'ready' } },
