@@ -3,6 +3,7 @@ import { CheckStatus } from '../profiles/checks/types.ts';
 import { IDENTITY_FIELDS, IdentityField } from '../profiles/identity.ts';
 import { SlVector } from '../profiles/model.ts';
 import type { DeviceResult, Result } from './result.ts';
+import { wrap } from './text-wrap.ts';
 
 /** A check as it stood in one run; `absent` when that run had no such check (e.g. its protocol was not there). */
 const CheckState = z.union([CheckStatus, z.literal('absent')]);
@@ -162,9 +163,8 @@ export function regressionText(r: Regression): string {
 }
 
 const label = (d: { address: string; name?: string | undefined }) => (d.name ? `${d.address} (${d.name})` : d.address);
-const clip = (line: string, width: number) => (line.length > width ? `${line.slice(0, width - 1)}…` : line);
 
-/** Drift as plain text lines, each at most `width` columns (terminal and `cellcheck diff`). */
+/** Drift as plain text lines, wrapped to `width` columns (terminal and `cellcheck diff`). */
 export function renderDrift(drift: Drift, width = 100): string {
   const lines: string[] = [];
   lines.push(`Drift from run ${drift.old.runId} (${drift.old.collectedAt}) to ${drift.new.runId} (${drift.new.collectedAt})`);
@@ -183,5 +183,6 @@ export function renderDrift(drift: Drift, width = 100): string {
   }
   if (drift.appeared.length + drift.disappeared.length + drift.changed.length === 0 && !drift.slT) lines.push('  no change');
   lines.push(drift.worse ? `Security got worse: ${drift.regressions.length} regression(s).` : 'Security did not get worse.');
-  return `${lines.map((l) => clip(l, width)).join('\n')}\n`;
+  // Wrapped, not cut: a long name or id stays readable; continuation lines indent under their line.
+  return `${lines.flatMap((l) => wrap(l, width, (/^ */.exec(l)?.[0].length ?? 0) + 4)).join('\n')}\n`;
 }

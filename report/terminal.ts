@@ -1,6 +1,7 @@
 import { DEVICE_ROLES } from '../profiles/role.ts';
 import { gapCauses, rankedGaps } from './gaps.ts';
 import { headlineText, resultHeadline } from './headline.ts';
+import { wrap } from './text-wrap.ts';
 import type { DeviceResult, Result } from './result.ts';
 
 export interface TerminalOptions {
@@ -31,22 +32,6 @@ function frCell(device: DeviceResult, i: number, target: number, color: boolean)
 
 function services(device: DeviceResult): string {
   return device.services.map((s) => `${s.protocol}${s.transport === 'udp' ? '/udp' : ''}:${s.port}`).join(' ') || '-';
-}
-
-/** Words wrapped to `width` columns, continuation lines indented by `indent` spaces. */
-function wrap(text: string, width: number, indent: number): string[] {
-  const lines: string[] = [];
-  const lead = /^ */.exec(text)?.[0] ?? '';
-  let line = lead;
-  for (const word of text.slice(lead.length).split(' ')) {
-    const room = width - (lines.length === 0 ? 0 : indent);
-    if (line.trim() && line.length + 1 + word.length > room) {
-      lines.push(line);
-      line = word;
-    } else line = line.trim() ? `${line} ${word}` : `${line}${word}`;
-  }
-  if (line) lines.push(line);
-  return lines.map((l, i) => (i === 0 ? l : `${' '.repeat(indent)}${l}`.slice(0, width)));
 }
 
 /** The first steps of the plan, each with what it buys. */
@@ -104,7 +89,7 @@ export function renderSummary(result: Result, opts: TerminalOptions): string {
     lines.push(paint(color, '1', `Top gaps (${Math.min(opts.topGaps, gaps.length)} of ${gaps.length})`));
     for (const { device: d, gap: g } of gaps.slice(0, opts.topGaps)) {
       const head = `  ${pad(d.address, 15)}${pad(g.requirement, 14)}FR${g.fr} SL${g.sl}  `;
-      lines.push(`${head}${gapCause(d, g.requirement)}`.slice(0, 100));
+      lines.push(...wrap(`${head}${gapCause(d, g.requirement)}`, 100, 8));
     }
   }
   const toAssess = result.devices.reduce((n, d) => n + d.frs.reduce((m, f) => m + f.toAssess.length, 0), 0);
