@@ -8,7 +8,7 @@ import { parseConfig } from '../agent/config.ts';
 import { loadJudge } from '../agent/judge-loader.ts';
 import { runScan } from '../agent/run-scan.ts';
 import { freePort, type RunningSshd, runSshd } from './setup/run-sshd.ts';
-import { HOST_COMMANDS } from '../probes/host/commands.ts';
+import { HOST_COMMANDS, listenerConfigCommand } from '../probes/host/commands.ts';
 import { HostFacts } from '../probes/host/facts.ts';
 import { PROBES } from '../probes/registry.ts';
 import type { Result } from '../report/result.ts';
@@ -65,7 +65,9 @@ describe.skipIf(!sshd.path)(`credentialed scan of a real OpenSSH sshd${sshd.path
     const hostPub = readFileSync(join(dir, 'host_key.pub'), 'utf8').split(' ');
     writeFileSync(join(dir, 'known_hosts'), `[${HOST}]:${port} ${hostPub[0]} ${hostPub[1]}\n`);
     if (isRoot) for (const f of ['host_key', 'authorized_keys']) chownSync(join(dir, f), uid, gid);
+    // Its own config file (sshd -f), as a plant would run a second daemon: banner on, passwords off.
     const conf = join(dir, 'sshd_config');
+    writeFileSync(join(dir, 'banner'), 'Authorised use only. Activity is logged.\n');
     writeFileSync(
       conf,
       [
@@ -77,6 +79,7 @@ describe.skipIf(!sshd.path)(`credentialed scan of a real OpenSSH sshd${sshd.path
         'UsePAM no',
         'StrictModes no',
         'PasswordAuthentication no',
+        `Banner ${join(dir, 'banner')}`,
         'LogLevel VERBOSE',
         '',
       ].join('\n'),
@@ -86,7 +89,7 @@ describe.skipIf(!sshd.path)(`credentialed scan of a real OpenSSH sshd${sshd.path
       {
         zone: { name: 'sshd test', slT: 2 },
         targets: [{ host: HOST, role: 'scada-server', ports: { ssh: port } }],
-        probes: { host: { login: true } },
+        probes: { host: { login: true }, ssh: { authNone: true } },
         credentials: [{ match: { host: HOST }, ssh: { user: account, keyFile: join(dir, 'client_key'), knownHosts: join(dir, 'known_hosts') } }],
         scan: { stepTimeoutMs: 5000 },
       },
@@ -128,12 +131,22 @@ describe.skipIf(!sshd.path)(`credentialed scan of a real OpenSSH sshd${sshd.path
   it('sends only allow-listed lines, each answered or classified, in one session', () => {
     const lines = new Set(HOST_COMMANDS.map((c) => c.command));
     expect(facts.commands.length).toBeGreaterThan(15);
-    expect(facts.commands.every((c) => lines.has(c.line))).toBe(true);
+    // Besides the list, only the read of the listener's own config file, built from its checked path.
+    expect(facts.commands.every((c) => lines.has(c.line) || c.line === listenerConfigCommand(c.file ?? '')?.command)).toBe(true);
     expect(facts.commands.every((c) => c.status !== 'timeout')).toBe(true);
     expect(((child?.log() ?? '').match(/Accepted publickey/g) ?? []).length).toBe(1);
     // Unprivileged: the root-only reads are reported as such, never as facts.
     const auditRules = facts.commands.find((c) => c.id === 'audit-rules');
     expect(['not-found', 'denied', 'failed']).toContain(auditRules?.status);
+  });
+
+  it('judges the sshd that listens, read from its -f config file, in agreement with what the port showed', () => {
+    const conf = join(dir, 'sshd_config');
+    expect(facts.commands.find((c) => c.id === 'sshd-listener-config')).toMatchObject({ status: 'ok', file: conf, data: { ports: [port] } });
+    const checks = result.devices[0]?.checks ?? [];
+    expect(checks.find((c) => c.id === 'host.sshd-banner')).toMatchObject({ status: 'pass', observed: { banner: join(dir, 'banner'), source: conf } });
+    expect(checks.find((c) => c.id === 'host.sshd-password-auth')).toMatchObject({ status: 'pass', observed: { passwordauthentication: 'no', source: conf } });
+    for (const c of checks.filter((x) => x.id.startsWith('host.sshd-'))) expect(c.observed, c.id).not.toHaveProperty('conflict');
   });
 
   it('judges the host checks from what it read, with evidence', () => {

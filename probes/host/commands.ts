@@ -1,7 +1,8 @@
 /**
  * The allow-list of what the credentialed host probe may run, kept as data. Each command line is
- * a constant: nothing a device sends is ever put into a command, and the probe can only run an
- * entry of this list (host/session.ts checks identity, not text). Every line is read-only and a
+ * a constant: nothing a device sends is put into a command, save the one checked path of
+ * listenerConfigCommand below, and the probe can only run an entry of this list or a command that
+ * function made (host/session.ts checks identity, not text). Every line is read-only and a
  * plain argv (no pipes, redirections, command substitution or chaining), so `sudo -n` can prefix
  * it unchanged when the operator names it in `credentials[].ssh.sudo`.
  */
@@ -134,6 +135,41 @@ export const HOST_COMMANDS: readonly HostCommand[] = [
 ];
 
 export const HOST_COMMAND_IDS: readonly string[] = HOST_COMMANDS.map((c) => c.id);
+
+/** Id of the read of a config file an sshd listener was started with (`sshd -f FILE`). */
+export const SSHD_LISTENER_CONFIG = 'sshd-listener-config';
+/** At most this many listener config files are read per host. */
+export const MAX_LISTENER_CONFIGS = 4;
+
+/**
+ * The one command built from what a host printed: `cat FILE`, FILE taken from the `-f` of an
+ * sshd in the process list. Safe to send because FILE can only be an absolute path of
+ * [A-Za-z0-9._-] segments, none starting with `.` or `-` (no `..`, no option, no space, quote,
+ * glob or other shell character, so the shell sees one plain word), and its name must contain
+ * `sshd`: a process named to point elsewhere (`sshd -f /etc/shadow`) gets nothing read.
+ */
+const LISTENER_CONFIG_PATH = /^(?:\/[A-Za-z0-9_][A-Za-z0-9._-]{0,63}){1,12}$/;
+const made = new WeakSet<HostCommand>();
+
+/** The read of an sshd config file, or undefined when the path is not one it may read. */
+export function listenerConfigCommand(path: string): HostCommand | undefined {
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  if (path.length > 256 || !LISTENER_CONFIG_PATH.test(path) || !name.includes('sshd')) return undefined;
+  const cmd: HostCommand = {
+    id: SSHD_LISTENER_CONFIG,
+    command: `cat ${path}`,
+    reads: 'config file of a running sshd',
+    parser: 'sshd-listener',
+    maxBytes: 64 * KB,
+  };
+  made.add(cmd);
+  return cmd;
+}
+
+/** Only allow-list entries, and listener reads made by listenerConfigCommand, may be sent. */
+export function isAllowedCommand(cmd: HostCommand): boolean {
+  return HOST_COMMANDS.includes(cmd) || made.has(cmd);
+}
 
 /** The line sent for a command: the allow-listed text, prefixed with non-interactive sudo when configured. */
 export function commandLine(cmd: HostCommand, sudo: boolean): string {

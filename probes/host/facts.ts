@@ -13,6 +13,8 @@ export const CommandRun = z.object({
   /** The exact line sent (allow-listed text, with `sudo -n` when configured for it). */
   line: z.string(),
   sudo: z.boolean(),
+  /** The file a listener config read was for (command `sshd-listener-config`). */
+  file: z.string().optional(),
   status: CommandStatus,
   exitCode: z.number().int().optional(),
   durationMs: z.number(),

@@ -11,7 +11,7 @@ import {
   parseSyslogConfig,
   SyslogConfig,
 } from './parse/logging.ts';
-import { parseSshdSettings, SshdSettings } from './parse/sshd.ts';
+import { parseSshdListener, parseSshdSettings, SshdListenerSettings, SshdSettings } from './parse/sshd.ts';
 import {
   Kernel,
   Listening,
@@ -64,6 +64,7 @@ export const HOST_PARSERS: Readonly<Record<string, HostParser<unknown>>> = {
   'login-defs': parser(LoginDefs, parseLoginDefs),
   'pam-config': parser(PamConfig, parsePamConfig),
   'sshd-settings': parser(SshdSettings, parseSshdSettings),
+  'sshd-listener': parser(SshdListenerSettings, parseSshdListener),
   'nft-ruleset': parser(Firewall, parseNftRuleset),
   'iptables-rules': parser(Firewall, parseIptablesRules),
   paths: parser(Paths, parsePaths),

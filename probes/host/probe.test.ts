@@ -10,7 +10,7 @@ import { runProbe } from '../run.ts';
 import { testContext } from '../test-kit.ts';
 import type { Transcript } from '../transcript.ts';
 import type { ProbeContext, ProbeOutcome } from '../types.ts';
-import { commandLine, HOST_COMMANDS } from './commands.ts';
+import { commandLine, HOST_COMMANDS, listenerConfigCommand } from './commands.ts';
 import { HostFacts } from './facts.ts';
 import { knownHostName, knownHostsLine } from './known-hosts.ts';
 import { hostCommandsProbe } from './probe.ts';
@@ -152,6 +152,62 @@ describe('the allow-list cannot be bypassed', () => {
       }
       expect(f.execs).toEqual([]);
     });
+  });
+});
+
+describe('sshd started with its own config file', () => {
+  const PLANT = '/etc/ssh/sshd_plant_config';
+  const processes = [
+    'sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups',
+    `sshd: /usr/sbin/sshd -D -f ${PLANT} [listener] 0 of 10-100 startups`,
+    // Process titles anyone on the host can set: none of these may become a command.
+    'sshd -f /etc/shadow',
+    'sshd -f /tmp/sshd$(reboot)',
+    'sshd -f /etc/ssh/sshd_x;reboot',
+    'sshd -f ../etc/ssh/sshd_config',
+    'sshd -f /etc/ssh/../ssh/sshd_config',
+  ].join('\n');
+  const image: HostImage = {
+    ...hardenedDebian,
+    replies: { ...hardenedDebian.replies, processes: { stdout: `${processes}\n` } },
+    files: { [PLANT]: { stdout: 'Port 2222\nListenAddress 10.0.0.5:2223\nBanner /etc/issue.net\nPasswordAuthentication no\n' } },
+  };
+
+  it('reads the file named by -f with cat, and nothing a hostile process title names', async () => {
+    const { execs, writes, outcome, notes } = await withFixture(image, async (f) => {
+      const ctx = context(f, {});
+      const outcome = await runProbe(hostCommandsProbe, ctx);
+      const notes = ctx.transcript
+        .entries()
+        .filter((e) => e.op === 'host.skipped')
+        .map((e) => e.text);
+      return { execs: [...f.execs], writes: f.log.count('write'), outcome, notes };
+    });
+    expect(writes).toBe(0);
+    const listed = new Set(HOST_COMMANDS.map((c) => c.command));
+    expect(execs.filter((l) => !listed.has(l))).toEqual([`cat ${PLANT}`]);
+    expect(facts(outcome).commands.at(-1)).toMatchObject({
+      id: 'sshd-listener-config',
+      file: PLANT,
+      status: 'ok',
+      data: { settings: { banner: '/etc/issue.net', passwordauthentication: 'no' }, ports: [2222, 2223], includes: [] },
+    });
+    expect(notes).toHaveLength(5);
+  });
+
+  it('builds a read only for plain absolute paths whose name says sshd', () => {
+    expect(listenerConfigCommand('/etc/ssh/sshd_config.plant')?.command).toBe('cat /etc/ssh/sshd_config.plant');
+    for (const bad of [
+      '/etc/passwd',
+      'sshd_config',
+      '/etc/ssh/sshd config',
+      '/etc/ssh/-sshd',
+      '/etc/./sshd',
+      "/etc/ssh/sshd'x",
+      '/etc/ssh/sshd*',
+      `/${'a'.repeat(300)}/sshd`,
+    ])
+      expect(listenerConfigCommand(bad), bad).toBeUndefined();
   });
 });
 

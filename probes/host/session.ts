@@ -10,7 +10,7 @@ import type { ProbeContext } from '../types.ts';
 import { PhaseTimer, StepTimer } from '../step-timer.ts';
 import { connectSocket } from '../tcp-session.ts';
 import { ProbeUnavailable } from '../types.ts';
-import { commandLine, HOST_COMMANDS, type HostCommand } from './commands.ts';
+import { commandLine, type HostCommand, isAllowedCommand } from './commands.ts';
 import type { HostFacts } from './facts.ts';
 import { checkPin, fingerprint, keyType, knownHostName, knownHostsLine } from './known-hosts.ts';
 
@@ -182,7 +182,7 @@ export class HostSession {
    */
   async run(cmd: HostCommand, sudo: boolean): Promise<RawRun> {
     // Identity, not text: only the allow-list's own entries can reach the device.
-    if (!HOST_COMMANDS.includes(cmd)) throw new Error(`command ${String((cmd as { id?: unknown }).id)} is not on the host allow-list`);
+    if (!isAllowedCommand(cmd)) throw new Error(`command ${String((cmd as { id?: unknown }).id)} is not on the host allow-list`);
     const ctx = this.#ctx;
     const line = commandLine(cmd, sudo);
     await passGate(ctx, this.#probe, 'host.exec');

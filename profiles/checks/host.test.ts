@@ -4,7 +4,7 @@ import { hardenedDebian } from '../../fixtures/host/images/hardened-debian.ts';
 import type { HostImage } from '../../fixtures/host/images/types.ts';
 import { weakPanel } from '../../fixtures/host/images/weak-panel.ts';
 import { replyTo } from '../../fixtures/host/replay-server.ts';
-import { commandLine, HOST_COMMANDS } from '../../probes/host/commands.ts';
+import { commandLine, HOST_COMMANDS, listenerConfigCommand } from '../../probes/host/commands.ts';
 import type { CommandRun, HostFacts } from '../../probes/host/facts.ts';
 import { commandRun } from '../../probes/host/outcome.ts';
 import type { DeviceObservation } from '../../probes/observation.ts';
@@ -176,5 +176,81 @@ describe('without host facts', () => {
     const v = verdicts(hostDevice(odd));
     expect(v['host.no-extra-uid0']).toBe('unknown');
     expect(v['host.no-passwordless-accounts']).toBe('unknown');
+  });
+});
+
+describe('the sshd that listens on the scanned port decides', () => {
+  /** A Debian host whose default config leaves password login on and no banner. */
+  const defaults: HostImage = {
+    description: 'default sshd_config, a second sshd on its own config',
+    replies: { 'sshd-config': { stdout: 'Include /etc/ssh/sshd_config.d/*.conf\nUsePAM yes\n' } },
+  };
+  const PLANT_CONFIG = '/etc/ssh/sshd_plant_config';
+
+  function listenerRun(file: string, text: string): CommandRun {
+    const cmd = listenerConfigCommand(file);
+    if (!cmd) throw new Error(`not a listener config path: ${file}`);
+    const raw = { line: cmd.command, stdout: Buffer.from(text), stderr: '', truncated: false, timedOut: false, durationMs: 1, exitCode: 0 };
+    return { ...commandRun(cmd, false, raw), file };
+  }
+
+  function scanned(port: number, extra: CommandRun[], network?: { banner?: string; methodsLeft: string[] }): DeviceView {
+    const facts: HostFacts = {
+      user: 'cellcheck',
+      hostKey: { type: 'ssh-ed25519', fingerprint: 'x', trust: 'pinned' },
+      commands: [...session(defaults), ...extra],
+    };
+    const outcomes: ProbeOutcome[] = [{ probe: 'host.commands', version: 1, port, status: 'ok', facts, transcript: [3, 90], durationMs: 40 }];
+    if (network) {
+      const names = { kex: [], hostKey: [], cipherClientToServer: [], cipherServerToClient: [], macClientToServer: [], macServerToClient: [] };
+      const empty = { ...names, compressionClientToServer: [], compressionServerToClient: [], languageClientToServer: [], languageServerToClient: [] };
+      const auth = { status: 'ok', username: 'cellcheck', noneAccepted: false, ...network };
+      const ssh = {
+        identification: { raw: 'SSH-2.0-OpenSSH_9.2p1', protoVersion: '2.0', softwareVersion: 'OpenSSH_9.2p1', software: 'OpenSSH', preamble: [] },
+        lists: empty,
+        firstKexPacketFollows: false,
+        hostKeyTypes: [],
+        strictKex: true,
+        keyExchange: { status: 'ok', hostKey: { type: 'ssh-ed25519', fingerprint: 'x' } },
+        auth,
+      };
+      outcomes.push({ probe: 'ssh.auth-methods', version: 1, port, status: 'ok', facts: ssh, transcript: [1, 2], durationMs: 9 });
+    }
+    return new DeviceView({ address: '127.80.2.3', services: [{ port, transport: 'tcp', protocol: 'ssh', confirmed: true }], outcomes });
+  }
+  const judge = (id: string, view: DeviceView) => {
+    const check = checks.get(id);
+    if (!check) throw new Error(`no check ${id}`);
+    return check.kind.evaluate(view, check.instance.params);
+  };
+
+  it('judges the config file named by the -f of the sshd on that port, not the default one', () => {
+    const plant = listenerRun(PLANT_CONFIG, 'Port 2222\nBanner /etc/issue.net\nPasswordAuthentication no\nPermitRootLogin no\n');
+    const view = scanned(2222, [plant]);
+    expect(judge('host.sshd-banner', view)).toMatchObject({ status: 'pass', observed: { banner: '/etc/issue.net', source: PLANT_CONFIG } });
+    expect(judge('host.sshd-password-auth', view)).toMatchObject({ status: 'pass', observed: { passwordauthentication: 'no', source: PLANT_CONFIG } });
+    // The default daemon on port 22 is judged by the default config.
+    expect(judge('host.sshd-banner', scanned(22, [plant]))).toMatchObject({ status: 'fail', observed: { source: 'OpenSSH default' } });
+  });
+
+  it('lets the observed service decide when the host config disagrees, and reports the conflict', () => {
+    const view = scanned(22, [], { banner: 'Authorised use only.\n', methodsLeft: ['publickey'] });
+    expect(judge('host.sshd-banner', view)).toMatchObject({
+      status: 'pass',
+      observed: { banner: 'none', conflict: { host: 'fail', observed: { port: 22, bannerLength: 20 }, decidedBy: 'observed' } },
+      evidence: [{ probe: 'host.commands' }, { probe: 'ssh.auth-methods' }],
+    });
+    expect(judge('host.sshd-password-auth', view)).toMatchObject({
+      status: 'pass',
+      observed: { passwordauthentication: 'yes', conflict: { host: 'fail', observed: { methodsLeft: ['publickey'] } } },
+    });
+    // And the other way round: a config that says "no" while the port offers passwords fails.
+    const plant = listenerRun(PLANT_CONFIG, 'PasswordAuthentication no\nBanner /etc/issue.net\n');
+    const offering = judge('host.sshd-password-auth', scanned(22, [plant], { methodsLeft: ['publickey', 'password'] }));
+    expect(offering).toMatchObject({ status: 'fail', observed: { conflict: { host: 'pass' } }, expected: { passwordauthentication: ['no'] } });
+    // Agreement adds nothing.
+    expect(judge('host.sshd-banner', scanned(22, [plant], { banner: 'Authorised use only.', methodsLeft: ['publickey'] })).observed).not.toHaveProperty(
+      'conflict',
+    );
   });
 });

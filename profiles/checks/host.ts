@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { HOST_COMMANDS } from '../../probes/host/commands.ts';
+import { HOST_COMMANDS, SSHD_LISTENER_CONFIG } from '../../probes/host/commands.ts';
 import { type CommandRun, HostFacts } from '../../probes/host/facts.ts';
 import { HOST_PARSERS } from '../../probes/host/parsers.ts';
 import type { AccountStatus, LoginDefs, PamConfig, Passwd } from '../../probes/host/parse/accounts.ts';
 import type { Firewall } from '../../probes/host/parse/firewall.ts';
 import type { AuditdConfig, AuditRules, JournaldConfig, SyslogConfig } from '../../probes/host/parse/logging.ts';
-import type { SshdSettings } from '../../probes/host/parse/sshd.ts';
+import { SshdListenerSettings, type SshdSettings } from '../../probes/host/parse/sshd.ts';
+import { SshAuthMethodsFacts, type SshNoneAuth } from '../../probes/ssh/facts.ts';
 import type { Kernel, Listening, OsRelease, Paths, Processes, Units } from '../../probes/host/parse/system.ts';
 import type { ChronyTracking, TimeConfig, TimeStatus } from '../../probes/host/parse/time.ts';
 import type { DeviceView } from '../device-view.ts';
@@ -13,14 +14,21 @@ import type { IdentityExtractor } from '../identity.ts';
 import { defineCheckKind, type Evidence, type RegisteredCheckKind, unavailableVerdict, type Verdict } from './types.ts';
 
 const PROBE = 'host.commands';
+const SSH_AUTH_PROBE = 'ssh.auth-methods';
 
 /** One credentialed session's command results, by command id, with the evidence pointer. */
 class HostView {
   readonly facts: HostFacts;
   readonly evidence: readonly Evidence[];
-  constructor(facts: HostFacts, evidence: readonly Evidence[]) {
+  /** The SSH port the session logged in on. */
+  readonly port: number;
+  /** What the network probe saw before login on the same port (opt-in `ssh.auth-methods`). */
+  readonly network: { readonly auth: Extract<SshNoneAuth, { status: 'ok' }>; readonly evidence: readonly Evidence[] } | undefined;
+  constructor(facts: HostFacts, evidence: readonly Evidence[], port: number, network: HostView['network']) {
     this.facts = facts;
     this.evidence = evidence;
+    this.port = port;
+    this.network = network;
   }
 
   run(id: string): CommandRun | undefined {
@@ -56,6 +64,14 @@ class HostView {
   }
 }
 
+/** The `none` request's answer on `port`, when the network probe got one. */
+function networkAuth(device: DeviceView, port: number): HostView['network'] {
+  const found = device.facts(SSH_AUTH_PROBE, SshAuthMethodsFacts);
+  if (found.state !== 'ok') return undefined;
+  const auth = found.facts.find((f) => f.port === port)?.facts.auth;
+  return auth?.status === 'ok' ? { auth, evidence: found.evidence.filter((e) => e.port === port) } : undefined;
+}
+
 /** The host facts, or the verdict that stands in for them (no session, or a failed one). */
 function host(device: DeviceView): HostView | Verdict {
   const found = device.facts(PROBE, HostFacts);
@@ -65,23 +81,26 @@ function host(device: DeviceView): HostView | Verdict {
       return new HostView(
         first.facts,
         found.evidence.filter((e) => e.port === first.port),
+        first.port,
+        networkAuth(device, first.port),
       );
   }
   if (found.state === 'unavailable') return unavailableVerdict(PROBE, found);
   return { status: 'not-applicable', reason: 'no credentialed host session (needs probes.host.login and a credentials entry)' };
 }
 
-type Judge = (h: HostView) => Omit<Verdict, 'evidence'>;
+type Judge = (h: HostView) => Verdict;
 
-/** A host check: evidence is always the session's transcript range. */
-function hostCheck<P>(id: string, params: z.ZodType<P>, judge: (h: HostView, p: P) => Omit<Verdict, 'evidence'>): RegisteredCheckKind {
+/** A host check: evidence is the session's transcript range, and any the judge adds. */
+function hostCheck<P>(id: string, params: z.ZodType<P>, judge: (h: HostView, p: P) => Verdict): RegisteredCheckKind {
   return defineCheckKind({
     id,
     params,
     evaluate(device, p): Verdict {
       const h = host(device);
       if (!(h instanceof HostView)) return h;
-      return { ...judge(h, p), evidence: h.evidence };
+      const v = judge(h, p);
+      return { ...v, evidence: [...h.evidence, ...(v.evidence ?? [])] };
     },
   });
 }
@@ -283,8 +302,29 @@ const loginLockout = hostCheck('host.login-lockout', z.object({ maximumAttempts:
 
 /** OpenSSH defaults where a setting is absent from the files (`sshd -T` always prints them). */
 const SSHD_DEFAULTS = { permitrootlogin: 'prohibit-password', passwordauthentication: 'yes', banner: 'none' } as const;
+const SSHD_DEFAULT_PORT = 22;
+
+/** The config file of the sshd started with `-f` that listens on the session's port. */
+function listenerConfig(h: HostView): { file: string; config: SshdListenerSettings } | undefined {
+  for (const run of h.facts.commands) {
+    if (run.id !== SSHD_LISTENER_CONFIG || run.status !== 'ok' || run.file === undefined) continue;
+    const parsed = SshdListenerSettings.safeParse(run.data);
+    if (!parsed.success) continue;
+    const ports = parsed.data.ports.length > 0 ? parsed.data.ports : [SSHD_DEFAULT_PORT];
+    if (ports.includes(h.port)) return { file: run.file, config: parsed.data };
+  }
+  return undefined;
+}
 
 function sshdSetting(h: HostView, key: keyof typeof SSHD_DEFAULTS): { value: string; source: string } | Verdict {
+  // The daemon that answers on the scanned port decides, not the default config it may not read.
+  const listener = listenerConfig(h);
+  if (listener) {
+    const value = listener.config.settings[key];
+    if (value !== undefined) return { value, source: listener.file };
+    if (listener.config.includes.length === 0) return { value: SSHD_DEFAULTS[key], source: `OpenSSH default (${listener.file})` };
+    return { status: 'unknown', reason: `${key} is not in ${listener.file}, which includes ${listener.config.includes.join(', ')} (not read)` };
+  }
   const effective = h.data<SshdSettings>('sshd-effective');
   if (effective?.settings[key] !== undefined) return { value: effective.settings[key], source: 'sshd -T' };
   const files = h.data<SshdSettings>('sshd-config');
@@ -293,13 +333,43 @@ function sshdSetting(h: HostView, key: keyof typeof SSHD_DEFAULTS): { value: str
   return { status: 'unknown', reason: h.why('sshd-effective', 'sshd-config') };
 }
 
+/**
+ * When the network probe saw the same port behave otherwise than the host's config says (a
+ * config the daemon does not run with, a Match block), the observed behaviour decides and the
+ * verdict carries the conflict.
+ */
+type NetworkAuth = NonNullable<HostView['network']>['auth'];
+function observedDecides(
+  h: HostView,
+  fromHost: Verdict & { observed: object },
+  expected: unknown,
+  observedPass: (auth: NetworkAuth) => boolean | undefined,
+  seen: (auth: NetworkAuth) => object,
+): Verdict {
+  const net = h.network;
+  const pass = net ? observedPass(net.auth) : undefined;
+  if (!net || pass === undefined || (fromHost.status === 'pass') === pass) return fromHost;
+  const observed = { ...fromHost.observed, conflict: { host: fromHost.status, observed: { port: h.port, ...seen(net.auth) }, decidedBy: 'observed' } };
+  return pass ? { status: 'pass', observed, evidence: net.evidence } : { status: 'fail', observed, expected, evidence: net.evidence };
+}
+
 const sshdAllowed = (id: string, key: keyof typeof SSHD_DEFAULTS) =>
-  hostCheck(id, z.object({ allowed: z.array(z.string()).min(1) }), (h, p) => {
+  hostCheck(id, z.object({ allowed: z.array(z.string()).min(1) }), (h, p): Verdict => {
     const s = sshdSetting(h, key);
     if ('status' in s) return s;
     const value = s.value.toLowerCase();
     const observed = { [key]: value, source: s.source };
-    return p.allowed.includes(value) ? { status: 'pass', observed } : { status: 'fail', observed, expected: { [key]: p.allowed } };
+    const expected = { [key]: p.allowed };
+    const fromHost = p.allowed.includes(value) ? { status: 'pass' as const, observed } : { status: 'fail' as const, observed, expected };
+    if (key !== 'passwordauthentication') return fromHost;
+    // Allowed values say "password off" ("no"), so passing means the port does not offer it.
+    return observedDecides(
+      h,
+      fromHost,
+      expected,
+      (auth) => (auth.noneAccepted ? undefined : !auth.methodsLeft.includes('password')),
+      (auth) => ({ methodsLeft: auth.methodsLeft }),
+    );
   });
 
 /** The SSH server shows a pre-login banner (Banner set to a file). */
@@ -307,7 +377,15 @@ const sshdBanner = simple('host.sshd-banner', (h) => {
   const s = sshdSetting(h, 'banner');
   if ('status' in s) return s;
   const observed = { banner: s.value, source: s.source };
-  return s.value.toLowerCase() === 'none' ? { status: 'fail', observed, expected: { banner: 'a file' } } : { status: 'pass', observed };
+  const expected = { banner: 'a file' };
+  const fromHost = s.value.toLowerCase() === 'none' ? { status: 'fail' as const, observed, expected } : { status: 'pass' as const, observed };
+  return observedDecides(
+    h,
+    fromHost,
+    expected,
+    (auth) => (auth.banner ?? '').trim() !== '',
+    (auth) => ({ bannerLength: (auth.banner ?? '').trim().length }),
+  );
 });
 
 /** No cleartext or legacy service listens beyond loopback. */
