@@ -49,6 +49,8 @@ pre.drift{background:var(--bg);padding:8px;overflow-x:auto;font-size:12px}
   a{color:inherit;text-decoration:none}
 }ol.plan{padding-left:24px}ol.plan li.step{margin:6px 0}ol.plan li.top{background:#fff8e1;border-left:4px solid var(--warn);padding:4px 8px}
 .ceiling-after{white-space:nowrap}
+details>summary{cursor:pointer;margin:10px 0 4px;font-weight:600}
+nav.toc{margin:12px 0;font-size:13px}
 `;
 
 /** Observed/expected values are data of any shape; long ones are cut so one device cannot bloat the page. */

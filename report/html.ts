@@ -4,7 +4,7 @@ import { type Drift, regressionText, renderDrift } from './diff.ts';
 import { gapCauses, rankedGaps } from './gaps.ts';
 import { chart, deviceGaps, findings, identity, STYLE, services, slTable } from './html-fragments.ts';
 import { html, joinHtml, type SafeHtml, trustedHtml } from './html-template.ts';
-import { headlineText, resultHeadline } from './headline.ts';
+import { headlineText, resultHeadline, standing } from './headline.ts';
 import type { DeviceResult, Result } from './result.ts';
 
 /**
@@ -34,14 +34,15 @@ function otherChecks(d: DeviceResult): SafeHtml | '' {
   const rest = d.checks.filter((c) => c.status !== 'fail');
   if (rest.length === 0) return '';
   const rows = rest.map((c) => html`<tr><td>${c.id}</td><td>${c.title}</td><td class="${c.status}">${c.status}</td><td>${c.reason ?? ''}</td></tr>`);
-  return html`<h3>Other checks</h3><table class="checks"><tr><th>Check</th><th>Title</th><th>Status</th><th>Why (when not decided)</th></tr>${rows}</table>`;
+  const by = (s: string) => rest.filter((c) => c.status === s).length;
+  return html`<details class="other-checks"><summary>Other checks: ${by('pass')} pass, ${by('unknown')} unknown, ${by('not-applicable')} not applicable</summary><table class="checks"><tr><th>Check</th><th>Title</th><th>Status</th><th>Why (when not decided)</th></tr>${rows}</table></details>`;
 }
 
 function probesUnavailable(d: DeviceResult): SafeHtml | '' {
   const down = d.probes.filter((p) => p.status === 'unavailable');
   if (down.length === 0) return '';
   const rows = down.map((p) => html`<tr><td>${p.id}</td><td>${p.port}</td><td>${p.failure?.kind ?? ''}</td><td>${p.failure?.detail ?? ''}</td></tr>`);
-  return html`<h3>Probes without an answer</h3><table class="probes"><tr><th>Probe</th><th>Port</th><th>Failure</th><th>Detail</th></tr>${rows}</table>`;
+  return html`<details class="probes"><summary>Probes without an answer (${down.length})</summary><table class="probes"><tr><th>Probe</th><th>Port</th><th>Failure</th><th>Detail</th></tr>${rows}</table></details>`;
 }
 
 /** Why an item at or below the target is still open: the catalog's assessment and what the checks saw. */
@@ -59,13 +60,16 @@ function notAssessed(d: DeviceResult, catalog: Catalog): SafeHtml {
   const rows = items.map(
     ({ fr, id }) => html`<tr><td>FR${fr}</td><td>${id}</td><td>${catalog.byId.get(id)?.title ?? ''}</td><td>${whyNotAssessed(d, id, catalog)}</td></tr>`,
   );
-  return html`<table class="not-assessed"><tr><th>FR</th><th>Requirement</th><th>Short title</th><th>Why not assessed</th></tr>${rows}</table>`;
+  return html`<details class="not-assessed"><summary>${items.length} requirement(s) at or below SL-T wait for an attestation or an observation</summary><table class="not-assessed"><tr><th>FR</th><th>Requirement</th><th>Short title</th><th>Why not assessed</th></tr>${rows}</table></details>`;
 }
 
 function roleText(d: DeviceResult): SafeHtml | string {
   if (d.roleSource.source === 'config') return 'from the config';
   return d.role === 'unknown' ? html`<strong>${d.roleSource.reason}</strong>` : `inferred: ${d.roleSource.reason}`;
 }
+
+const STANDING_TEXT = { meets: 'meets SL-T', 'could-meet': 'could meet SL-T once attested', refuted: 'refuted by observation' } as const;
+const standingText = (d: DeviceResult) => STANDING_TEXT[standing({ slT: d.slT, demonstrated: d.slC.demonstrated, ceiling: d.slC.ceiling })];
 
 function device(d: DeviceResult, catalog: Catalog): SafeHtml {
   const failing = d.checks.filter((c) => c.status === 'fail');
@@ -160,6 +164,7 @@ export function* renderHtmlPieces(result: Result, opts: HtmlOptions): Generator<
 <dt>Catalog</dt><dd>${result.catalog.name}, ${result.catalog.version}</dd>
 <dt>Signature</dt><dd id="signature" class="${sig.status === 'signed' ? 'pass' : 'unknown'}">${sig.status === 'signed' ? 'signed' : 'not signed'}${sig.detail ? `: ${sig.detail}` : ''}</dd></dl></header>
 <main>
+<nav class="toc"><a href="#plan">What to fix first</a> · <a href="#summary">Zone summary</a> · <a href="#gaps">Gaps</a> · <a href="#drift">Changes</a> · <a href="#contents">Devices</a></nav>
 <section id="plan"><h2>What to fix first</h2>${planSection(result)}</section>
 <section id="summary"><h2>Zone summary</h2>
 <p>${s.devicesFound} device(s) found on ${s.addressesPlanned} address(es) · ${s.gaps} gap(s).</p>
@@ -168,7 +173,7 @@ export function* renderHtmlPieces(result: Result, opts: HtmlOptions): Generator<
 <p class="muted">Demonstrated stays 0 until requirements no network probe can see are attested; the ceiling is the most a device could reach once they are.</p></section>
 <section id="gaps"><h2>Gaps, ranked</h2>${zoneGaps(result, catalog)}</section>
 <section id="drift"><h2>Changes since the previous run</h2>${driftSection(opts.drift)}</section>
-<nav><h2>Devices</h2><ul>${result.devices.map((d) => html`<li><a href="#${anchor(d.address)}">${label(d)}</a></li>`)}</ul></nav>
+<nav id="contents"><h2>Devices</h2><ul>${result.devices.map((d) => html`<li><a href="#${anchor(d.address)}">${label(d)}</a> <span class="badge ${d.meetsTarget ? 'meets' : 'misses'}">${standingText(d)}</span> <span class="muted">${d.gaps.length} gap(s)</span></li>`)}</ul></nav>
 <section id="devices">`.text;
   if (result.devices.length === 0) yield '<p>No device answered on any address.</p>';
   for (const [i, d] of result.devices.entries()) yield `${i > 0 ? '\n' : ''}${device(d, catalog).text}`;
