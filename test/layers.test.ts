@@ -77,6 +77,21 @@ describe('import direction', () => {
     expect(violations).toEqual([]);
   });
 
+  it('protocol folders in probes/ import each other in one direction only (no cycle)', () => {
+    const edges = new Map<string, Set<string>>();
+    for (const file of sources('probes')) {
+      const [, from] = file.split('/');
+      if (!from || from.endsWith('.ts')) continue;
+      for (const { spec } of imports(file)) {
+        if (!spec.startsWith('.')) continue;
+        const [top, to] = relative(ROOT, resolve(ROOT, file, '..', spec)).split('/');
+        if (top === 'probes' && to && !to.endsWith('.ts') && to !== from) edges.set(from, (edges.get(from) ?? new Set()).add(to));
+      }
+    }
+    const both = [...edges].flatMap(([a, tos]) => [...tos].filter((b) => edges.get(b)?.has(a) && a < b).map((b) => `${a} <-> ${b}`));
+    expect(both).toEqual([]);
+  });
+
   it('the rule itself catches a violation', () => {
     const fake = `import { x } from '../report/result.ts';\nconst y = await import('../agent/cli.ts');`;
     const specs = [...fake.matchAll(/from\s+['"]([^'"]+)['"]/g), ...fake.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1]);

@@ -12,7 +12,7 @@ import type { Transcript } from '../transcript.ts';
 import type { ProbeContext, ProbeOutcome } from '../types.ts';
 import { commandLine, HOST_COMMANDS, listenerConfigCommand } from './commands.ts';
 import { HostFacts } from './facts.ts';
-import { knownHostName, knownHostsLine } from './known-hosts.ts';
+import { knownHostName, knownHostsLine } from '../ssh/known-hosts.ts';
 import { hostCommandsProbe } from './probe.ts';
 import type { HostCredential } from './session.ts';
 import { testAddress } from '../../test/addresses.ts';

@@ -12,7 +12,7 @@ import { connectSocket } from '../tcp-session.ts';
 import { ProbeUnavailable } from '../types.ts';
 import { commandLine, type HostCommand, isAllowedCommand } from './commands.ts';
 import type { HostFacts } from './facts.ts';
-import { checkPin, fingerprint, keyType, knownHostName, knownHostsLine } from './known-hosts.ts';
+import { checkPin, fingerprint, keyType, knownHostName, knownHostsLine } from '../ssh/known-hosts.ts';
 
 /**
  * The credential material the agent resolved for one device (never stored: the probe registers

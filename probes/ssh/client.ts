@@ -1,7 +1,7 @@
 import type net from 'node:net';
 import type { Client } from 'ssh2';
 import { passGate } from '../gate.ts';
-import { fingerprint as keyFingerprint } from '../host/known-hosts.ts';
+import { fingerprint as keyFingerprint } from './known-hosts.ts';
 import { socketFailure } from '../socket-failure.ts';
 import { PhaseTimer } from '../step-timer.ts';
 import { closeSocket, connectSocket } from '../tcp-session.ts';
