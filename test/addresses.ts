@@ -71,6 +71,8 @@ export const TEST_RANGES = {
   agentCliConfigs: { range: '127.86.3', files: ['test/agent-cli.test.ts'] },
   agentCliConsole: { range: '127.86.5', files: ['test/agent-cli.test.ts'] },
   binary: { range: '127.86.7', files: ['test/binary.test.ts'] },
+  /** The demo's blocks, 127.77.0-7 (agent/commands/demo.ts): held and run on by its CLI test. */
+  demoCli: { range: '127.77', files: ['test/demo-cli.test.ts'] },
   consoleStore: { range: '127.87.1', files: ['console/store.test.ts'], port: 15_431 },
   consoleWeb: { range: '127.87.2', files: ['console/web.test.ts'], port: 15_432 },
   consoleE2e: { range: '127.87.3', files: ['test/console.e2e.test.ts'], port: 15_433 },
