@@ -58,10 +58,9 @@ const stubs: Plugin = {
     b.onLoad({ filter: /.*/, namespace: 'demo-stub' }, () => ({
       resolveDir: join(ROOT, 'agent'),
       loader: 'ts',
+      // Thrown as the module loads: `demo` loads it before it prints or creates anything.
       contents: `import { UsageError } from './output.ts';
-export async function startDemoCell(): Promise<never> {
-  throw new UsageError('the simulated cell is not part of the single binary: run "npm run demo" in a source checkout, or scan your own zone with "scan --config FILE"');
-}`,
+throw new UsageError('the simulated cell is not part of the single binary: run "npm run demo" in a source checkout, or scan your own zone with "scan --config FILE"');`,
     }));
   },
 };
