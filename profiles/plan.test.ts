@@ -29,7 +29,7 @@ function device(address: string, checks: Check[], rows: string[], extra: Partial
 }
 
 const ACTIONS: RemediationAction[] = [
-  { id: 'disable-telnet', effort: 'configuration', does: 'Disable Telnet', checks: ['telnet.exposed'] },
+  { id: 'disable-telnet', effort: 'configuration', does: 'Disable Telnet', checks: ['telnet.absent'] },
   { id: 'restrict-modbus', effort: 'network-change', does: 'Restrict Modbus', checks: ['modbus.a', 'modbus.b'] },
   { id: 'cheap', effort: 'configuration', does: 'Cheap change', checks: ['x.cheap'] },
   { id: 'costly', effort: 'replacement', does: 'Costly change', checks: ['x.costly'] },
@@ -39,14 +39,14 @@ describe('action plan', () => {
   it('merges one change across devices and across the checks it fixes, and says what it closes', () => {
     const plan = actionPlan(
       [
-        device('10.0.0.20', [fail('telnet.exposed', 'CR 4.1', 'CR 3.1')], ['CR 4.1@4.1', 'CR 3.1@3.1'], { name: 'hmi' }),
-        device('10.0.0.40', [fail('telnet.exposed', 'CR 4.1')], ['CR 4.1@4.1']),
+        device('10.0.0.20', [fail('telnet.absent', 'CR 4.1', 'CR 3.1')], ['CR 4.1@4.1', 'CR 3.1@3.1'], { name: 'hmi' }),
+        device('10.0.0.40', [fail('telnet.absent', 'CR 4.1')], ['CR 4.1@4.1']),
         device('10.0.0.30', [fail('modbus.a', 'CR 1.2'), fail('modbus.b', 'CR 2.1')], ['CR 1.2@1.1', 'CR 2.1@2.2']),
       ],
       ACTIONS,
     );
     expect(plan.map((e) => [e.rank, e.id, e.action, e.devices, e.checks, e.requirements])).toEqual([
-      [1, 'disable-telnet', 'Disable Telnet on 10.0.0.20 (hmi) and 10.0.0.40', ['10.0.0.20', '10.0.0.40'], ['telnet.exposed'], ['CR 3.1', 'CR 4.1']],
+      [1, 'disable-telnet', 'Disable Telnet on 10.0.0.20 (hmi) and 10.0.0.40', ['10.0.0.20', '10.0.0.40'], ['telnet.absent'], ['CR 3.1', 'CR 4.1']],
       [2, 'restrict-modbus', 'Restrict Modbus on 10.0.0.30', ['10.0.0.30'], ['modbus.a', 'modbus.b'], ['CR 1.2', 'CR 2.1']],
     ]);
     expect(plan[0]?.closes).toEqual([
@@ -106,7 +106,7 @@ describe('action plan', () => {
 
   it('leaves out passing checks and devices without failures, and words an unlisted check by its own remediation', () => {
     const plan = actionPlan(
-      [device('10.0.0.1', [pass('telnet.exposed', 'A'), fail('vendor.own-check', 'B')], ['A@1.1', 'B@1.1']), device('10.0.0.2', [], [])],
+      [device('10.0.0.1', [pass('telnet.absent', 'A'), fail('vendor.own-check', 'B')], ['A@1.1', 'B@1.1']), device('10.0.0.2', [], [])],
       ACTIONS,
     );
     expect(plan.map((e) => [e.id, e.action])).toEqual([['check-vendor.own-check', 'Fix vendor.own-check on 10.0.0.1']]);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { currentCheckId, isRenamedCheckId } from '../profiles/check-aliases.ts';
 import { CheckStatus } from '../profiles/checks/types.ts';
 import { IDENTITY_FIELDS, IdentityField } from '../profiles/identity.ts';
 import { SlVector } from '../profiles/model.ts';
@@ -60,7 +61,7 @@ export function serviceLabel(s: DeviceResult['services'][number]): string {
 
 const ref = (d: DeviceResult) => (d.name === undefined ? { address: d.address } : { address: d.address, name: d.name });
 
-function compareDevice(a: DeviceResult, b: DeviceResult): DeviceDrift {
+function compareDevice(a: DeviceResult, b: DeviceResult, checkId: (id: string) => string): DeviceDrift {
   const identity = IDENTITY_FIELDS.flatMap((field) => {
     const o = a.identity[field]?.value;
     const n = b.identity[field]?.value;
@@ -69,8 +70,8 @@ function compareDevice(a: DeviceResult, b: DeviceResult): DeviceDrift {
   });
   const oldServices = new Set(a.services.map(serviceLabel));
   const newServices = new Set(b.services.map(serviceLabel));
-  const oldChecks = new Map(a.checks.map((c) => [c.id, c]));
-  const newChecks = new Map(b.checks.map((c) => [c.id, c]));
+  const oldChecks = new Map(a.checks.map((c) => [checkId(c.id), c]));
+  const newChecks = new Map(b.checks.map((c) => [checkId(c.id), c]));
   const checkIds = [...new Set([...oldChecks.keys(), ...newChecks.keys()])].sort();
   const checks = checkIds.flatMap((id) => {
     const o = oldChecks.get(id);
@@ -122,8 +123,15 @@ function regressionsOf(drift: Pick<Drift, 'appeared' | 'changed'>): Regression[]
   return out;
 }
 
-/** Compares two results of the same zone; devices are matched by address. */
+const usesRenamedIds = (r: Result) => r.devices.some((d) => d.checks.some((c) => isRenamedCheckId(c.id)));
+
+/**
+ * Compares two results of the same zone; devices are matched by address, checks by their current
+ * id. Two runs that both predate a rename keep their old ids, so a signed drift.json between them
+ * still verifies.
+ */
 export function diffResults(older: Result, newer: Result): Drift {
+  const checkId = usesRenamedIds(older) && usesRenamedIds(newer) ? (id: string) => id : currentCheckId;
   const before = new Map(older.devices.map((d) => [d.address, d]));
   const after = new Map(newer.devices.map((d) => [d.address, d]));
   const appeared = newer.devices
@@ -133,7 +141,7 @@ export function diffResults(older: Result, newer: Result): Drift {
   const changed = newer.devices.flatMap((d) => {
     const old = before.get(d.address);
     if (!old) return [];
-    const drift = compareDevice(old, d);
+    const drift = compareDevice(old, d, checkId);
     return isEmpty(drift) ? [] : [drift];
   });
   const regressions = regressionsOf({ appeared, changed });

@@ -84,18 +84,18 @@ describe('scan of the simulated cell', () => {
     const d = device(plain, 'opcua-weak');
     expect(failing(d)).toEqual(
       expect.arrayContaining([
-        'opcua.anonymous-offered',
-        'opcua.none-endpoint',
-        'opcua.deprecated-policy',
-        'opcua.cleartext-password',
-        'opcua.certificate-key-strength',
-        'opcua.certificate-signature-hash',
-        'opcua.certificate-self-signed',
+        'opcua.anonymous-token-absent',
+        'opcua.none-mode-absent',
+        'opcua.policies-current',
+        'opcua.cleartext-password-absent',
+        'opcua.certificate-key-strong',
+        'opcua.certificate-signature-hash-current',
+        'opcua.certificate-ca-issued',
       ]),
     );
     expect(gapIds(d)).toEqual(expect.arrayContaining(['CR 1.1', 'CR 3.1', 'CR 4.1', 'CR 4.3']));
     expect(d.slC.ceiling.slice(0, 4)).toEqual([0, 0, 0, 0]);
-    const anonymous = d.checks.find((c) => c.id === 'opcua.anonymous-offered');
+    const anonymous = d.checks.find((c) => c.id === 'opcua.anonymous-token-absent');
     expect(anonymous?.evidence[0]).toMatchObject({ probe: 'opcua.endpoints', port: cell.devices.find((x) => x.device.name === 'opcua-weak')?.ports.opcua });
   });
 
@@ -103,20 +103,20 @@ describe('scan of the simulated cell', () => {
     const d = device(plain, 'opcua-hardened');
     expect(failing(d)).toEqual([]);
     expect(d.gaps).toEqual([]);
-    expect(d.checks.find((c) => c.id === 'opcua.none-endpoint')?.status).toBe('pass');
+    expect(d.checks.find((c) => c.id === 'opcua.none-mode-absent')?.status).toBe('pass');
     expect(d.slC.demonstrated).toEqual([0, 0, 0, 0, 0, 0, 0]);
   });
 
   it('fails every cleartext and unauthenticated service of the weak HMI, and none of the hardened one', () => {
     const weakHmiChecks = [
-      'telnet.exposed',
-      'ftp.exposed',
-      'http.cleartext',
-      'http.login-cleartext',
-      'vnc.exposed',
-      'vnc.no-auth',
-      'tls.versions',
-      'tls.certificate-key-strength',
+      'telnet.absent',
+      'ftp.absent',
+      'http.absent',
+      'http.cleartext-login-absent',
+      'vnc.absent',
+      'vnc.auth-required',
+      'tls.old-versions-refused',
+      'tls.certificate-key-strong',
     ];
     expect(failing(device(plain, 'hmi-weak'))).toEqual(expect.arrayContaining(weakHmiChecks));
     const hardened = failing(device(plain, 'hmi-hardened'));
@@ -128,9 +128,9 @@ describe('scan of the simulated cell', () => {
     expect(weak.identity.vendor?.value).toBe('Siemens');
     expect(weak.identity.orderNumber?.value).toMatch(/^6ES7 /);
     expect(weak.identity.firmware?.source).toBe('s7.szl');
-    expect(failing(weak)).toEqual(expect.arrayContaining(['s7.write-protection', 's7.unauthenticated-protocol', 'modbus.unauthenticated-protocol']));
+    expect(failing(weak)).toEqual(expect.arrayContaining(['s7.write-access-protected', 's7.access-authenticated', 'modbus.access-authenticated']));
     const hardened = device(plain, 'plc-hardened');
-    expect(failing(hardened)).not.toContain('s7.write-protection');
+    expect(failing(hardened)).not.toContain('s7.write-access-protected');
     expect(device(plain, 'modbus-io').identity.vendor).toEqual({ value: 'Simulated I/O GmbH', source: 'modbus.device-id' });
   });
 
@@ -138,16 +138,23 @@ describe('scan of the simulated cell', () => {
     const weak = device(full, 'switch-weak');
     expect(weak.componentType).toBe('NDR');
     expect(failing(weak)).toEqual(
-      expect.arrayContaining(['snmp.no-default-community', 'snmp.no-v1v2c', 'snmp.single-zone', 'ssh.kex-algorithms', 'ssh.ciphers', 'telnet.exposed']),
+      expect.arrayContaining([
+        'snmp.default-community-rejected',
+        'snmp.v1v2c-disabled',
+        'snmp.single-zone',
+        'ssh.kex-algorithms-current',
+        'ssh.cipher-algorithms-current',
+        'telnet.absent',
+      ]),
     );
     const hardened = device(full, 'switch-hardened');
     expect(failing(hardened)).toEqual([]);
-    expect(hardened.checks.find((c) => c.id === 'ssh.login-banner')?.status).toBe('pass');
+    expect(hardened.checks.find((c) => c.id === 'ssh.login-banner-present')?.status).toBe('pass');
   });
 
   it('runs opt-in probes only when the config opts in', () => {
-    expect(device(plain, 'hmi-weak').checks.find((c) => c.id === 'ftp.anonymous')?.status).toBe('unknown');
-    expect(device(full, 'hmi-weak').checks.find((c) => c.id === 'ftp.anonymous')?.status).toBe('fail');
+    expect(device(plain, 'hmi-weak').checks.find((c) => c.id === 'ftp.anonymous-rejected')?.status).toBe('unknown');
+    expect(device(full, 'hmi-weak').checks.find((c) => c.id === 'ftp.anonymous-rejected')?.status).toBe('fail');
     expect(device(full, 'opcua-weak').identity.vendor?.source).toBe('opcua.session');
   });
 

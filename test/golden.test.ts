@@ -134,7 +134,7 @@ describe('golden result of the demo cell with the example attestations and excep
     expect(r.stdout).toContain('EDR: not-satisfied · decided by observed · observation refuted');
     expect(r.stdout).toContain('attestation (contradicted)');
     expect(r.stdout).toContain('exception (active)');
-    expect(r.stdout).toContain('► check s7.unauthenticated-protocol: fail');
+    expect(r.stdout).toContain('► check s7.access-authenticated: fail');
     expect(r.stdout).toMatch(/#\d+ tx s7\.cotp-connect 22 byte\(s\)\n\s+03 00 00 16 11 e0/);
   });
 
@@ -145,7 +145,7 @@ describe('golden result of the demo cell with the example attestations and excep
       checks: { check: { id: string; status: string }; decisive: boolean; evidence: { entries: { hex?: string }[] }[] }[];
     };
     expect(x.rows).toEqual([expect.objectContaining({ status: 'satisfied', decidedBy: 'attested', observation: 'consistent' })]);
-    const banner = x.checks.find((c) => c.check.id === 'ssh.login-banner');
+    const banner = x.checks.find((c) => c.check.id === 'ssh.login-banner-present');
     expect(banner).toMatchObject({ decisive: true, check: { status: 'pass' } });
     expect(banner?.evidence[0]?.entries.some((e) => (e.hex ?? '').length > 0)).toBe(true);
     const unknown = await cli(['explain', runDir, 'nobody', 'CR 1.12']);

@@ -156,7 +156,7 @@ describe('a scan of hostile devices', () => {
     expect(facts?.endpointsAnnounced).toBe(3000);
     expect(facts?.certificates).toHaveLength(1);
     const weak = result.devices.find((d) => d.address === HOST.manyEndpoints);
-    expect(weak?.checks.find((c) => c.id === 'opcua.anonymous-offered')?.status).toBe('fail');
+    expect(weak?.checks.find((c) => c.id === 'opcua.anonymous-token-absent')?.status).toBe('fail');
     const tooMany = outcomesOf(HOST.tooManyEndpoints).find((o) => o.probe === 'opcua.endpoints');
     expect(tooMany?.status === 'unavailable' && tooMany.failure).toMatchObject({ kind: 'malformed', detail: expect.stringMatching(/4194304 bytes/) });
     // Discovery's connection carried the whole exchange.
@@ -167,7 +167,7 @@ describe('a scan of hostile devices', () => {
     expect(kinds(HOST.normal)).toMatchObject({ 's7.szl': 'ok', 'modbus.device-id': 'ok' });
     const normal = result.devices.find((d) => d.address === HOST.normal);
     const status = (id: string) => normal?.checks.find((c) => c.id === id)?.status;
-    expect([status('modbus.unauthenticated-protocol'), status('s7.write-protection')]).toEqual(['fail', 'fail']);
+    expect([status('modbus.access-authenticated'), status('s7.write-access-protected')]).toEqual(['fail', 'fail']);
   });
 
   it('sent no write to any device and never held two connections to one', () => {

@@ -77,33 +77,33 @@ function evaluate(id: string, view: DeviceView) {
   return check.kind.evaluate(view, check.instance.params);
 }
 
-const IDS = ['opcua.certificate-key-strength', 'opcua.certificate-signature-hash', 'opcua.certificate-validity', 'opcua.certificate-self-signed'];
+const IDS = ['opcua.certificate-key-strong', 'opcua.certificate-signature-hash-current', 'opcua.certificate-valid', 'opcua.certificate-ca-issued'];
 
 describe('certificate check kinds', () => {
   it.each(IDS)('%s: pass on a good certificate, fail on a weak one, unknown/not-applicable without facts', (id) => {
     expect(evaluate(id, device([GOOD])).status).toBe('pass');
-    expect(evaluate(id, device([WEAK, GOOD])).status).toBe(id === 'opcua.certificate-validity' ? 'pass' : 'fail');
+    expect(evaluate(id, device([WEAK, GOOD])).status).toBe(id === 'opcua.certificate-valid' ? 'pass' : 'fail');
     expect(evaluate(id, device('unavailable'))).toMatchObject({ status: 'unknown', reason: expect.stringContaining('refused') });
     expect(evaluate(id, device('absent')).status).toBe('not-applicable');
     expect(evaluate(id, device([])).status).toBe('not-applicable');
   });
 
   it('key strength applies the EC minimum to EC keys and is unknown without a key size', () => {
-    expect(evaluate('opcua.certificate-key-strength', device([{ ...GOOD, keyType: 'ec', keyBits: 256, curve: 'prime256v1' }])).status).toBe('pass');
-    expect(evaluate('opcua.certificate-key-strength', device([{ ...GOOD, keyType: 'ec', keyBits: 192 }])).status).toBe('fail');
+    expect(evaluate('opcua.certificate-key-strong', device([{ ...GOOD, keyType: 'ec', keyBits: 256, curve: 'prime256v1' }])).status).toBe('pass');
+    expect(evaluate('opcua.certificate-key-strong', device([{ ...GOOD, keyType: 'ec', keyBits: 192 }])).status).toBe('fail');
     const { keyBits: _, ...noBits } = GOOD;
-    expect(evaluate('opcua.certificate-key-strength', device([noBits])).status).toBe('unknown');
+    expect(evaluate('opcua.certificate-key-strong', device([noBits])).status).toBe('unknown');
   });
 
   it('signature hash accepts EdDSA and is unknown for an unrecognised algorithm', () => {
     const { signatureHash: _, ...noHash } = GOOD;
-    expect(evaluate('opcua.certificate-signature-hash', device([{ ...noHash, signatureAlgorithm: 'ED25519' }])).status).toBe('pass');
-    expect(evaluate('opcua.certificate-signature-hash', device([{ ...noHash, signatureAlgorithm: '1.2.3.4' }])).status).toBe('unknown');
+    expect(evaluate('opcua.certificate-signature-hash-current', device([{ ...noHash, signatureAlgorithm: 'ED25519' }])).status).toBe('pass');
+    expect(evaluate('opcua.certificate-signature-hash-current', device([{ ...noHash, signatureAlgorithm: '1.2.3.4' }])).status).toBe('unknown');
   });
 
   it('validity is judged at the observation time: expired, not yet valid, expiring soon', () => {
     const validity = (cert: Partial<CertificateFacts>, observedAt: string | null = OBSERVED, contextAt?: string) =>
-      evaluate('opcua.certificate-validity', device([{ ...GOOD, ...cert }], observedAt, contextAt));
+      evaluate('opcua.certificate-valid', device([{ ...GOOD, ...cert }], observedAt, contextAt));
     expect(validity({ notAfter: '2025-12-31T00:00:00.000Z' })).toMatchObject({ status: 'fail', observed: { certificates: [{ state: 'expired' }] } });
     expect(validity({ notBefore: '2026-02-01T00:00:00.000Z' })).toMatchObject({ status: 'fail', observed: { certificates: [{ state: 'not-yet-valid' }] } });
     expect(validity({ notAfter: '2026-01-11T00:00:00.000Z' })).toMatchObject({

@@ -40,8 +40,8 @@ function certificates(device: DeviceView, probe: string): Found | Verdict {
 const id = ({ port, cert }: Located) => ({ port, subject: cert.subject, fingerprint256: cert.fingerprint256 });
 
 /** RSA (and DSA) keys need `minRsaBits`, EC/EdDSA keys `minEcBits`. */
-const keyStrength = defineCheckKind({
-  id: 'certificate.key-strength',
+const keyStrong = defineCheckKind({
+  id: 'certificate.key-strong',
   params: z.object({ probe: ProbeParam, minRsaBits: z.number().int().positive(), minEcBits: z.number().int().positive() }),
   evaluate(device, params): Verdict {
     const found = certificates(device, params.probe);
@@ -62,7 +62,7 @@ const keyStrength = defineCheckKind({
 
 /** The hash in the certificate's signature must not be one of `forbidden`. */
 const signatureHash = defineCheckKind({
-  id: 'certificate.signature-hash',
+  id: 'certificate.signature-hash-current',
   params: z.object({ probe: ProbeParam, forbidden: z.array(z.string().toLowerCase()).min(1) }),
   evaluate(device, params): Verdict {
     const found = certificates(device, params.probe);
@@ -86,7 +86,7 @@ const DAY_MS = 86_400_000;
  * within `warnDays` still passes, with `expiringSoon` in observed.
  */
 const validity = defineCheckKind({
-  id: 'certificate.validity',
+  id: 'certificate.valid',
   params: z.object({ probe: ProbeParam, warnDays: z.number().int().nonnegative() }),
   evaluate(device, params): Verdict {
     const found = certificates(device, params.probe);
@@ -117,8 +117,8 @@ const validity = defineCheckKind({
 });
 
 /** A self-signed certificate cannot be checked against a CA the owner controls. */
-const selfSigned = defineCheckKind({
-  id: 'certificate.self-signed',
+const caIssued = defineCheckKind({
+  id: 'certificate.ca-issued',
   params: z.object({ probe: ProbeParam }),
   evaluate(device, params): Verdict {
     const found = certificates(device, params.probe);
@@ -130,4 +130,4 @@ const selfSigned = defineCheckKind({
   },
 });
 
-export const certificateCheckKinds: readonly RegisteredCheckKind[] = [keyStrength, signatureHash, validity, selfSigned];
+export const certificateCheckKinds: readonly RegisteredCheckKind[] = [keyStrong, signatureHash, validity, caIssued];

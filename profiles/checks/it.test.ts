@@ -74,56 +74,56 @@ const tls = (statuses: TlsFacts['versions'][number]['status'][]): TlsFacts => {
   };
 };
 
-describe('service-exposed', () => {
+describe('service.absent', () => {
   it('is not applicable when the service is absent or refused', () => {
-    expect(evaluate('service-exposed', device(), { protocol: 'telnet' }).status).toBe('not-applicable');
+    expect(evaluate('service.absent', device(), { protocol: 'telnet' }).status).toBe('not-applicable');
     expect(
-      evaluate('service-exposed', device({ probe: 'telnet.banner', port: 23, failure: { kind: 'refused', detail: 'connection refused' } }), {
+      evaluate('service.absent', device({ probe: 'telnet.banner', port: 23, failure: { kind: 'refused', detail: 'connection refused' } }), {
         protocol: 'telnet',
       }).status,
     ).toBe('not-applicable');
   });
 
   it('is unknown when the probe failed otherwise', () => {
-    const v = evaluate('service-exposed', device({ probe: 'telnet.banner', port: 23, failure: { kind: 'timeout', detail: 'silent' } }), { protocol: 'telnet' });
+    const v = evaluate('service.absent', device({ probe: 'telnet.banner', port: 23, failure: { kind: 'timeout', detail: 'silent' } }), { protocol: 'telnet' });
     expect(v).toMatchObject({ status: 'unknown', reason: 'timeout: silent' });
   });
 
   it('fails on confirmed telnet and FTP, with evidence', () => {
-    const v = evaluate('service-exposed', device({ probe: 'telnet.banner', port: 23, facts: telnet }), { protocol: 'telnet' });
+    const v = evaluate('service.absent', device({ probe: 'telnet.banner', port: 23, facts: telnet }), { protocol: 'telnet' });
     expect(v).toMatchObject({
       status: 'fail',
       observed: [{ port: 23, loginPrompt: true }],
       expected: { cleartext: false },
       evidence: [{ probe: 'telnet.banner', port: 23, transcript: [1, 5] }],
     });
-    expect(evaluate('service-exposed', device({ probe: 'ftp.banner', port: 21, facts: ftp }), { protocol: 'ftp' }).status).toBe('fail');
+    expect(evaluate('service.absent', device({ probe: 'ftp.banner', port: 21, facts: ftp }), { protocol: 'ftp' }).status).toBe('fail');
   });
 
   it('passes HTTP only when it redirects to https', () => {
-    expect(evaluate('service-exposed', device({ probe: 'http.banner', port: 80, facts: httpRedirect }), { protocol: 'http' }).status).toBe('pass');
-    expect(evaluate('service-exposed', device({ probe: 'http.banner', port: 80, facts: httpPlain }), { protocol: 'http' }).status).toBe('fail');
+    expect(evaluate('service.absent', device({ probe: 'http.banner', port: 80, facts: httpRedirect }), { protocol: 'http' }).status).toBe('pass');
+    expect(evaluate('service.absent', device({ probe: 'http.banner', port: 80, facts: httpPlain }), { protocol: 'http' }).status).toBe('fail');
   });
 
   it('judges VNC by whether every offered type encrypts', () => {
-    expect(evaluate('service-exposed', device({ probe: 'vnc.rfb', port: 5900, facts: vnc(19) }), { protocol: 'vnc' }).status).toBe('pass');
-    expect(evaluate('service-exposed', device({ probe: 'vnc.rfb', port: 5900, facts: vnc(19, 2) }), { protocol: 'vnc' }).status).toBe('fail');
-    expect(evaluate('service-exposed', device({ probe: 'vnc.rfb', port: 5900, facts: vnc() }), { protocol: 'vnc' }).status).toBe('unknown');
+    expect(evaluate('service.absent', device({ probe: 'vnc.rfb', port: 5900, facts: vnc(19) }), { protocol: 'vnc' }).status).toBe('pass');
+    expect(evaluate('service.absent', device({ probe: 'vnc.rfb', port: 5900, facts: vnc(19, 2) }), { protocol: 'vnc' }).status).toBe('fail');
+    expect(evaluate('service.absent', device({ probe: 'vnc.rfb', port: 5900, facts: vnc() }), { protocol: 'vnc' }).status).toBe('unknown');
   });
 
   it('rejects an unknown protocol parameter', () => {
-    expect(() => evaluate('service-exposed', device(), { protocol: 'ssh' })).toThrow();
+    expect(() => evaluate('service.absent', device(), { protocol: 'ssh' })).toThrow();
   });
 });
 
-describe('ftp-anonymous', () => {
+describe('ftp.anonymous-rejected', () => {
   const anon = (f: FtpAnonymousFacts) => ({ probe: 'ftp.anonymous', port: 21, facts: f });
   it('is unknown when FTP is there but the opt-in is off, not applicable without FTP', () => {
-    expect(evaluate('ftp-anonymous', device({ probe: 'ftp.banner', port: 21, facts: ftp }))).toMatchObject({
+    expect(evaluate('ftp.anonymous-rejected', device({ probe: 'ftp.banner', port: 21, facts: ftp }))).toMatchObject({
       status: 'unknown',
       reason: expect.stringContaining('opt-in'),
     });
-    expect(evaluate('ftp-anonymous', device()).status).toBe('not-applicable');
+    expect(evaluate('ftp.anonymous-rejected', device()).status).toBe('not-applicable');
   });
 
   const answered = (userCode: number, passCode?: number): FtpAnonymousFacts => ({
@@ -132,31 +132,34 @@ describe('ftp-anonymous', () => {
   });
 
   it('fails on 230, passes on a 5xx refusal, is unknown on 4xx', () => {
-    expect(evaluate('ftp-anonymous', device(anon(answered(331, 230))))).toMatchObject({
+    expect(evaluate('ftp.anonymous-rejected', device(anon(answered(331, 230))))).toMatchObject({
       status: 'fail',
       observed: [{ port: 21, loggedIn: true, code: 230 }],
       evidence: [{ probe: 'ftp.anonymous', port: 21 }],
     });
-    expect(evaluate('ftp-anonymous', device(anon(answered(530)))).status).toBe('pass');
-    expect(evaluate('ftp-anonymous', device(anon(answered(331, 421)))).status).toBe('unknown');
+    expect(evaluate('ftp.anonymous-rejected', device(anon(answered(530)))).status).toBe('pass');
+    expect(evaluate('ftp.anonymous-rejected', device(anon(answered(331, 421)))).status).toBe('unknown');
   });
 
   it('is unknown, naming why, when the login was not tried or got no answer', () => {
     const busy: FtpAnonymousFacts = { ...ftp, code: 421, login: { status: 'not-tried' } };
-    expect(evaluate('ftp-anonymous', device(anon(busy)))).toMatchObject({
+    expect(evaluate('ftp.anonymous-rejected', device(anon(busy)))).toMatchObject({
       status: 'unknown',
       observed: [{ port: 21, greetingCode: 421, login: 'not-tried' }],
       reason: expect.stringContaining('port 21 greeted with 421, not ready for a login'),
     });
     const silent: FtpAnonymousFacts = { ...ftp, login: { status: 'unavailable', failure: { kind: 'timeout', detail: 'no reply to USER' } } };
-    expect(evaluate('ftp-anonymous', device(anon(silent)))).toMatchObject({ status: 'unknown', reason: expect.stringContaining('timeout: no reply to USER') });
+    expect(evaluate('ftp.anonymous-rejected', device(anon(silent)))).toMatchObject({
+      status: 'unknown',
+      reason: expect.stringContaining('timeout: no reply to USER'),
+    });
     // A login that succeeded on another port still fails the device.
-    expect(evaluate('ftp-anonymous', device(anon(silent), { probe: 'ftp.anonymous', port: 2121, facts: answered(230) })).status).toBe('fail');
+    expect(evaluate('ftp.anonymous-rejected', device(anon(silent), { probe: 'ftp.anonymous', port: 2121, facts: answered(230) })).status).toBe('fail');
   });
 
   it('reads the banner facts of ftp.anonymous when it ran in place of ftp.banner', () => {
     const facts: FtpAnonymousFacts = { ...ftp, code: 421, login: { status: 'not-tried' } };
-    expect(evaluate('service-exposed', device(anon(facts)), { protocol: 'ftp' })).toMatchObject({
+    expect(evaluate('service.absent', device(anon(facts)), { protocol: 'ftp' })).toMatchObject({
       status: 'fail',
       observed: [{ port: 21, code: 421 }],
       evidence: [{ probe: 'ftp.anonymous', port: 21 }],
@@ -165,61 +168,61 @@ describe('ftp-anonymous', () => {
   });
 });
 
-describe('http-login-cleartext', () => {
+describe('http.cleartext-login-absent', () => {
   const http = (f: HttpFacts) => device({ probe: 'http.banner', port: 80, facts: f });
   it('fails on a password form or Basic over cleartext', () => {
-    expect(evaluate('http-login-cleartext', http(httpWeak)).status).toBe('fail');
-    expect(evaluate('http-login-cleartext', http({ ...httpPlain, status: 401, authSchemes: ['basic'] })).status).toBe('fail');
+    expect(evaluate('http.cleartext-login-absent', http(httpWeak)).status).toBe('fail');
+    expect(evaluate('http.cleartext-login-absent', http({ ...httpPlain, status: 401, authSchemes: ['basic'] })).status).toBe('fail');
   });
 
   it('passes on a redirect to https and is unknown when no login was seen', () => {
-    expect(evaluate('http-login-cleartext', http(httpRedirect)).status).toBe('pass');
-    expect(evaluate('http-login-cleartext', http(httpPlain)).status).toBe('unknown');
-    expect(evaluate('http-login-cleartext', device()).status).toBe('not-applicable');
+    expect(evaluate('http.cleartext-login-absent', http(httpRedirect)).status).toBe('pass');
+    expect(evaluate('http.cleartext-login-absent', http(httpPlain)).status).toBe('unknown');
+    expect(evaluate('http.cleartext-login-absent', device()).status).toBe('not-applicable');
   });
 });
 
-describe('vnc-no-auth', () => {
+describe('vnc.auth-required', () => {
   const v = (f: VncFacts) => device({ probe: 'vnc.rfb', port: 5900, facts: f });
   it('fails on None, passes on authentication only, is unknown on a refusal', () => {
-    expect(evaluate('vnc-no-auth', v(vnc(2, 1)))).toMatchObject({ status: 'fail', observed: [{ port: 5900, securityTypes: [2, 1] }] });
-    expect(evaluate('vnc-no-auth', v(vnc(2))).status).toBe('pass');
-    expect(evaluate('vnc-no-auth', v({ ...vnc(), refusal: 'busy' })).status).toBe('unknown');
+    expect(evaluate('vnc.auth-required', v(vnc(2, 1)))).toMatchObject({ status: 'fail', observed: [{ port: 5900, securityTypes: [2, 1] }] });
+    expect(evaluate('vnc.auth-required', v(vnc(2))).status).toBe('pass');
+    expect(evaluate('vnc.auth-required', v({ ...vnc(), refusal: 'busy' })).status).toBe('unknown');
   });
 });
 
-describe('tls-versions', () => {
+describe('tls.old-versions-refused', () => {
   const t = (f: TlsFacts) => device({ probe: 'tls.handshake', port: 443, facts: f });
   it('fails when a version below the minimum was accepted', () => {
-    expect(evaluate('tls-versions', t(tls(['accepted', 'accepted', 'accepted', 'not-tested'])), {})).toMatchObject({
+    expect(evaluate('tls.old-versions-refused', t(tls(['accepted', 'accepted', 'accepted', 'not-tested'])), {})).toMatchObject({
       status: 'fail',
       observed: [{ port: 443, acceptedVersions: ['TLSv1.3', 'TLSv1.2', 'TLSv1.1'] }],
     });
-    expect(evaluate('tls-versions', t(tls(['accepted', 'accepted', 'rejected', 'rejected'])), { minimum: 'TLSv1.3' }).status).toBe('fail');
+    expect(evaluate('tls.old-versions-refused', t(tls(['accepted', 'accepted', 'rejected', 'rejected'])), { minimum: 'TLSv1.3' }).status).toBe('fail');
   });
 
   it('passes only when every older version was refused', () => {
-    expect(evaluate('tls-versions', t(tls(['accepted', 'accepted', 'rejected', 'rejected'])), {}).status).toBe('pass');
-    expect(evaluate('tls-versions', t(tls(['rejected', 'accepted', 'not-tested', 'not-tested'])), {})).toMatchObject({
+    expect(evaluate('tls.old-versions-refused', t(tls(['accepted', 'accepted', 'rejected', 'rejected'])), {}).status).toBe('pass');
+    expect(evaluate('tls.old-versions-refused', t(tls(['rejected', 'accepted', 'not-tested', 'not-tested'])), {})).toMatchObject({
       status: 'unknown',
       reason: expect.stringContaining('TLSv1.1 not-tested'),
     });
   });
 });
 
-describe('legacy check instances', () => {
+describe('IT service check instances', () => {
   it('load against the kinds', () => {
     const instances = JSON.parse(readFileSync(new URL('../data/checks/it.json', import.meta.url), 'utf8')) as unknown[];
     const set = loadCheckSet(itCheckKinds, instances);
     expect([...set.keys()]).toEqual([
-      'telnet.exposed',
-      'ftp.exposed',
-      'http.cleartext',
-      'vnc.exposed',
-      'ftp.anonymous',
-      'http.login-cleartext',
-      'vnc.no-auth',
-      'tls.versions',
+      'telnet.absent',
+      'ftp.absent',
+      'http.absent',
+      'vnc.absent',
+      'ftp.anonymous-rejected',
+      'http.cleartext-login-absent',
+      'vnc.auth-required',
+      'tls.old-versions-refused',
     ]);
   });
 });

@@ -76,8 +76,8 @@ function exposures(device: DeviceView, protocol: CleartextProtocol): { lookup: F
 }
 
 /** Fails when a probe confirmed a cleartext management protocol answering on the device. */
-const serviceExposed = defineCheckKind({
-  id: 'service-exposed',
+const serviceAbsent = defineCheckKind({
+  id: 'service.absent',
   params: z.object({ protocol: CleartextProtocol }),
   evaluate(device, { protocol }): Verdict {
     const { lookup, probe, ports } = exposures(device, protocol);
@@ -99,8 +99,8 @@ function noLoginAnswer({ port, facts: { code, login } }: { port: number; facts: 
   return `port ${port} greeted with ${code}, not ready for a login`;
 }
 
-const ftpAnonymous = defineCheckKind({
-  id: 'ftp-anonymous',
+const ftpAnonymousRejected = defineCheckKind({
+  id: 'ftp.anonymous-rejected',
   params: z.object({}),
   evaluate(device): Verdict {
     const lookup = device.facts(FTP_ANONYMOUS, FtpAnonymousFacts);
@@ -127,8 +127,8 @@ const ftpAnonymous = defineCheckKind({
   },
 });
 
-const httpLoginCleartext = defineCheckKind({
-  id: 'http-login-cleartext',
+const cleartextLoginAbsent = defineCheckKind({
+  id: 'http.cleartext-login-absent',
   params: z.object({}),
   evaluate(device): Verdict {
     const lookup = device.facts('http.banner', HttpFacts);
@@ -148,8 +148,8 @@ const httpLoginCleartext = defineCheckKind({
   },
 });
 
-const vncNoAuth = defineCheckKind({
-  id: 'vnc-no-auth',
+const vncAuthRequired = defineCheckKind({
+  id: 'vnc.auth-required',
   params: z.object({}),
   evaluate(device): Verdict {
     const lookup = device.facts('vnc.rfb', VncFacts);
@@ -166,8 +166,8 @@ const vncNoAuth = defineCheckKind({
 });
 
 /** Fails when any TLS version older than `minimum` completed a handshake. */
-const tlsVersions = defineCheckKind({
-  id: 'tls-versions',
+const oldTlsRefused = defineCheckKind({
+  id: 'tls.old-versions-refused',
   params: z.object({ minimum: TlsVersion.default('TLSv1.2') }),
   evaluate(device, { minimum }): Verdict {
     const lookup = device.facts('tls.handshake', TlsFacts);
@@ -186,7 +186,7 @@ const tlsVersions = defineCheckKind({
   },
 });
 
-export const itCheckKinds: readonly RegisteredCheckKind[] = [serviceExposed, ftpAnonymous, httpLoginCleartext, vncNoAuth, tlsVersions];
+export const itCheckKinds: readonly RegisteredCheckKind[] = [serviceAbsent, ftpAnonymousRejected, cleartextLoginAbsent, vncAuthRequired, oldTlsRefused];
 
 const PROMPT = /\b(?:login|username|user name|password)\s*:\s*$/i;
 

@@ -66,12 +66,12 @@ function evaluate(id: string, view: DeviceView) {
 
 describe('modbus check instances', () => {
   it('load against their kinds', () => {
-    expect([...checks.keys()]).toEqual(['modbus.unauthenticated-protocol', 'modbus.identity-readable']);
+    expect([...checks.keys()]).toEqual(['modbus.access-authenticated', 'modbus.identity-hidden']);
   });
 });
 
-describe('modbus.protocol-unauthenticated', () => {
-  const id = 'modbus.unauthenticated-protocol';
+describe('modbus.access-authenticated', () => {
+  const id = 'modbus.access-authenticated';
 
   it('fails whenever Modbus answered, also with exception 1', () => {
     for (const facts of [IDENTIFIED, NO_FC43]) {
@@ -91,8 +91,8 @@ describe('modbus.protocol-unauthenticated', () => {
   });
 });
 
-describe('modbus.identity-exposed', () => {
-  const id = 'modbus.identity-readable';
+describe('modbus.identity-hidden', () => {
+  const id = 'modbus.identity-hidden';
 
   it('fails when the listed objects are readable, naming them', () => {
     expect(evaluate(id, device([ok(IDENTIFIED)]))).toMatchObject({

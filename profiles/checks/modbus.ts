@@ -21,8 +21,8 @@ function modbusFacts(device: DeviceView): Found | Verdict {
  * the port can read and write. Fails whenever a valid Modbus reply came back; Modbus alone can
  * never make it pass, so a device without Modbus is not-applicable.
  */
-const protocolUnauthenticated = defineCheckKind({
-  id: 'modbus.protocol-unauthenticated',
+const accessAuthenticated = defineCheckKind({
+  id: 'modbus.access-authenticated',
   params: z.object({}),
   evaluate(device): Verdict {
     const found = modbusFacts(device);
@@ -43,8 +43,8 @@ const protocolUnauthenticated = defineCheckKind({
  * lets an attacker match advisories without touching anything else. Passes only with positive
  * evidence: FC 43 refused (exception 1), or the identification read in full without those objects.
  */
-const identityExposed = defineCheckKind({
-  id: 'modbus.identity-exposed',
+const identityHidden = defineCheckKind({
+  id: 'modbus.identity-hidden',
   params: z.object({ objects: z.array(StandardObjectName).min(1) }),
   evaluate(device, params): Verdict {
     const found = modbusFacts(device);
@@ -60,7 +60,7 @@ const identityExposed = defineCheckKind({
   },
 });
 
-export const modbusCheckKinds: readonly RegisteredCheckKind[] = [protocolUnauthenticated, identityExposed];
+export const modbusCheckKinds: readonly RegisteredCheckKind[] = [accessAuthenticated, identityHidden];
 
 /** Identity claims from the device identification objects. */
 export const modbusIdentity: IdentityExtractor = (device) => {

@@ -122,12 +122,12 @@ const notProbed = device([], true);
 
 describe('opcua check kinds on discovery facts', () => {
   it.each([
-    'opcua.anonymous-offered',
-    'opcua.none-endpoint',
-    'opcua.sign-only-endpoint',
-    'opcua.encryption-available',
-    'opcua.deprecated-policy',
-    'opcua.cleartext-password',
+    'opcua.anonymous-token-absent',
+    'opcua.none-mode-absent',
+    'opcua.sign-mode-absent',
+    'opcua.sign-and-encrypt-mode-present',
+    'opcua.policies-current',
+    'opcua.cleartext-password-absent',
     'opcua.certificate-uri-match',
   ])('%s: pass on hardened, unknown when unreachable or unprobed, not-applicable without OPC UA', (id) => {
     expect(evaluate(id, hardened).status).toBe('pass');
@@ -137,26 +137,26 @@ describe('opcua check kinds on discovery facts', () => {
   });
 
   it.each([
-    'opcua.anonymous-offered',
-    'opcua.none-endpoint',
-    'opcua.sign-only-endpoint',
-    'opcua.deprecated-policy',
-    'opcua.cleartext-password',
+    'opcua.anonymous-token-absent',
+    'opcua.none-mode-absent',
+    'opcua.sign-mode-absent',
+    'opcua.policies-current',
+    'opcua.cleartext-password-absent',
     'opcua.certificate-uri-match',
   ])('%s: fail on the weak server', (id) => {
     expect(evaluate(id, weak).status).toBe('fail');
   });
 
   it('names the offending endpoints, policies, tokens and URIs as values', () => {
-    expect(evaluate('opcua.anonymous-offered', weak).observed).toMatchObject({
+    expect(evaluate('opcua.anonymous-token-absent', weak).observed).toMatchObject({
       offered: true,
       endpoints: [{ securityMode: 'None' }, { securityMode: 'Sign' }],
     });
-    expect(evaluate('opcua.cleartext-password', weak).observed).toEqual({
+    expect(evaluate('opcua.cleartext-password-absent', weak).observed).toEqual({
       cleartextUserName: true,
       tokens: [{ port: 4840, endpointUrl: 'opc.tcp://10.0.0.5:4840', securityMode: 'None', securityPolicy: 'None', policyId: 'UserName-' }],
     });
-    const policies = evaluate('opcua.deprecated-policy', weak).observed as { offending: { policy: string; usedBy: string[] }[] };
+    const policies = evaluate('opcua.policies-current', weak).observed as { offending: { policy: string; usedBy: string[] }[] };
     expect(policies.offending).toEqual([
       expect.objectContaining({ policy: `${P}Basic128Rsa15`, usedBy: ['endpoint', 'token'], rating: 'deprecated' }),
       expect.objectContaining({ policy: `${P}Basic256`, usedBy: ['endpoint'], rating: 'deprecated' }),
@@ -166,25 +166,25 @@ describe('opcua check kinds on discovery facts', () => {
 
   it('fails encryption-available when no endpoint encrypts', () => {
     const signOnly = device([ok('opcua.endpoints', { ...HARDENED, endpoints: [endpoint('Sign', 'Basic256Sha256', [token('UserName')])] })]);
-    expect(evaluate('opcua.encryption-available', signOnly)).toMatchObject({ status: 'fail', observed: { offered: false, modes: ['Sign'] } });
+    expect(evaluate('opcua.sign-and-encrypt-mode-present', signOnly)).toMatchObject({ status: 'fail', observed: { offered: false, modes: ['Sign'] } });
   });
 
   it('is unknown for a policy the knowledge base does not rate', () => {
     const odd = device([
       ok('opcua.endpoints', { ...HARDENED, endpoints: [{ ...endpoint('SignAndEncrypt', 'Vendor', []), securityPolicyUri: 'urn:vendor:policy' }] }),
     ]);
-    expect(evaluate('opcua.deprecated-policy', odd)).toMatchObject({ status: 'unknown', observed: { unrated: ['urn:vendor:policy'] } });
+    expect(evaluate('opcua.policies-current', odd)).toMatchObject({ status: 'unknown', observed: { unrated: ['urn:vendor:policy'] } });
   });
 
   it('turns a pass resting on absence into unknown when the server announced more endpoints than were read', () => {
     const cut = device([ok('opcua.endpoints', { ...HARDENED, endpointsAnnounced: 3000 })]);
-    for (const id of ['opcua.anonymous-offered', 'opcua.none-endpoint', 'opcua.deprecated-policy']) {
+    for (const id of ['opcua.anonymous-token-absent', 'opcua.none-mode-absent', 'opcua.policies-current']) {
       expect(evaluate(id, hardened).status, id).toBe('pass');
       expect(evaluate(id, cut), id).toMatchObject({ status: 'unknown', reason: expect.stringMatching(/port 4840: 2 of 3000/) });
     }
     // What was seen stays proven: a SignAndEncrypt endpoint is present whatever else was announced.
-    expect(evaluate('opcua.encryption-available', cut).status).toBe('pass');
-    expect(evaluate('opcua.anonymous-offered', device([ok('opcua.endpoints', { ...WEAK, endpointsAnnounced: 3000 })])).status).toBe('fail');
+    expect(evaluate('opcua.sign-and-encrypt-mode-present', cut).status).toBe('pass');
+    expect(evaluate('opcua.anonymous-token-absent', device([ok('opcua.endpoints', { ...WEAK, endpointsAnnounced: 3000 })])).status).toBe('fail');
   });
 
   it('is not-applicable for the URI match when no endpoint carried a certificate', () => {

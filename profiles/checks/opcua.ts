@@ -61,8 +61,8 @@ function unlessPartial(found: Found<OpcuaEndpointsFacts>, verdict: Verdict): Ver
 const where = (port: number, e: EndpointFacts) => ({ port, endpointUrl: e.endpointUrl, securityMode: e.securityMode, securityPolicy: e.securityPolicy });
 
 /** Fails when any endpoint (optionally only those in `securityModes`) offers the token type. */
-const tokenOffered = defineCheckKind({
-  id: 'opcua.token-offered',
+const tokenAbsent = defineCheckKind({
+  id: 'opcua.token-absent',
   params: z.object({ tokenType: UserTokenType, securityModes: z.array(SecurityMode).min(1).optional() }),
   evaluate(device, params): Verdict {
     const found = endpointsFacts(device);
@@ -78,37 +78,41 @@ const tokenOffered = defineCheckKind({
 });
 
 /**
- * `expect: absent` fails when any endpoint uses the mode (as configured); `expect: present`
- * passes when at least one endpoint does (capability).
+ * Two kinds, so each id says what passes: `opcua.mode-absent` fails when any endpoint uses the
+ * mode (as configured); `opcua.mode-present` passes when at least one endpoint does (capability).
  */
-const modeOffered = defineCheckKind({
-  id: 'opcua.mode-offered',
-  params: z.object({ mode: SecurityMode, expect: z.enum(['absent', 'present']) }),
-  evaluate(device, params): Verdict {
-    const found = endpointsFacts(device);
-    if ('status' in found) return found;
-    const endpoints = allEndpoints(found);
-    const matching = endpoints.filter(({ endpoint }) => endpoint.securityMode === params.mode).map(({ port, endpoint }) => where(port, endpoint));
-    const offered = matching.length > 0;
-    const observed = { mode: params.mode, offered, endpoints: matching, modes: [...new Set(endpoints.map(({ endpoint }) => endpoint.securityMode))] };
-    const pass = params.expect === 'present' ? offered : !offered;
-    const verdict: Verdict = {
-      status: pass ? 'pass' : 'fail',
-      observed,
-      expected: { mode: params.mode, offered: params.expect === 'present' },
-      evidence: found.evidence,
-    };
-    // A mode seen is proven present; its absence is only as good as the list read.
-    return params.expect === 'absent' ? unlessPartial(found, verdict) : verdict;
-  },
-});
+function modeKind(id: string, expect: 'absent' | 'present'): RegisteredCheckKind {
+  return defineCheckKind({
+    id,
+    params: z.object({ mode: SecurityMode }),
+    evaluate(device, params): Verdict {
+      const found = endpointsFacts(device);
+      if ('status' in found) return found;
+      const endpoints = allEndpoints(found);
+      const matching = endpoints.filter(({ endpoint }) => endpoint.securityMode === params.mode).map(({ port, endpoint }) => where(port, endpoint));
+      const offered = matching.length > 0;
+      const observed = { mode: params.mode, offered, endpoints: matching, modes: [...new Set(endpoints.map(({ endpoint }) => endpoint.securityMode))] };
+      const pass = expect === 'present' ? offered : !offered;
+      const verdict: Verdict = {
+        status: pass ? 'pass' : 'fail',
+        observed,
+        expected: { mode: params.mode, offered: expect === 'present' },
+        evidence: found.evidence,
+      };
+      // A mode seen is proven present; its absence is only as good as the list read.
+      return expect === 'absent' ? unlessPartial(found, verdict) : verdict;
+    },
+  });
+}
+const modeAbsent = modeKind('opcua.mode-absent', 'absent');
+const modePresent = modeKind('opcua.mode-present', 'present');
 
 /**
  * Every security policy offered, by endpoints and by their user tokens, must be rated at least
- * `minimum` in opcua-policies.json. `skipNone` leaves the None policy to opcua.mode-offered.
+ * `minimum` in opcua-policies.json. `skipNone` leaves the None policy to opcua.mode-absent.
  */
-const policyRating = defineCheckKind({
-  id: 'opcua.policy-rating',
+const policiesCurrent = defineCheckKind({
+  id: 'opcua.policies-current',
   params: z.object({ minimum: z.enum(['deprecated', 'ok']), skipNone: z.boolean().default(false) }),
   evaluate(device, params): Verdict {
     const found = endpointsFacts(device);
@@ -142,8 +146,8 @@ const policyRating = defineCheckKind({
 });
 
 /** A UserName token on a None endpoint whose own policy is empty or None: the password travels in clear. */
-const cleartextPassword = defineCheckKind({
-  id: 'opcua.cleartext-password',
+const cleartextPasswordAbsent = defineCheckKind({
+  id: 'opcua.cleartext-password-absent',
   params: z.object({}),
   evaluate(device): Verdict {
     const found = endpointsFacts(device);
@@ -202,7 +206,7 @@ function sessionFacts(device: DeviceView): { evidence: Found<OpcuaSessionFacts>[
 
 /** Server_Auditing must be true: the server generates audit events for security-relevant actions. */
 const auditing = defineCheckKind({
-  id: 'opcua.auditing',
+  id: 'opcua.auditing-enabled',
   params: z.object({}),
   evaluate(device): Verdict {
     const found = sessionFacts(device);
@@ -217,8 +221,8 @@ const auditing = defineCheckKind({
 });
 
 /** The server clock must be within `maxDriftMs` of the agent's clock (a sign of time synchronisation). */
-const clockDrift = defineCheckKind({
-  id: 'opcua.clock-drift',
+const clockSynchronised = defineCheckKind({
+  id: 'opcua.clock-synchronised',
   params: z.object({ maxDriftMs: z.number().int().positive() }),
   evaluate(device, params): Verdict {
     const found = sessionFacts(device);
@@ -235,13 +239,14 @@ const clockDrift = defineCheckKind({
 });
 
 export const opcuaCheckKinds: readonly RegisteredCheckKind[] = [
-  tokenOffered,
-  modeOffered,
-  policyRating,
-  cleartextPassword,
+  tokenAbsent,
+  modeAbsent,
+  modePresent,
+  policiesCurrent,
+  cleartextPasswordAbsent,
   certificateUriMatch,
   auditing,
-  clockDrift,
+  clockSynchronised,
 ];
 
 /** Vendor, product and firmware from BuildInfo when the session ran; otherwise what discovery announces. */

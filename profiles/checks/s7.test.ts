@@ -63,22 +63,22 @@ function evaluate(id: string, view: DeviceView) {
 describe('s7 check instances', () => {
   it('load against their kinds', () => {
     expect([...checks.keys()]).toEqual([
-      's7.unauthenticated-protocol',
-      's7.write-protection',
-      's7.read-write-protection',
-      's7.mode-switch-not-run-p',
-      's7.diagnostic-buffer',
+      's7.access-authenticated',
+      's7.write-access-protected',
+      's7.read-write-access-protected',
+      's7.mode-switch-safe',
+      's7.diagnostic-buffer-active',
     ]);
   });
 
   it('reject a protection level that would let a password-less CPU pass', () => {
-    const kind = s7CheckKinds.find((k) => k.id === 's7.protection-level');
+    const kind = s7CheckKinds.find((k) => k.id === 's7.access-protected');
     expect(kind?.params.safeParse({ minLevel: 1 }).success).toBe(false);
   });
 });
 
-describe('s7.protocol-unauthenticated', () => {
-  const id = 's7.unauthenticated-protocol';
+describe('s7.access-authenticated', () => {
+  const id = 's7.access-authenticated';
 
   it('fails whenever S7comm answered, even on a protected CPU', () => {
     for (const facts of [WEAK, HARDENED]) {
@@ -95,32 +95,32 @@ describe('s7.protocol-unauthenticated', () => {
   });
 });
 
-describe('s7.protection-level', () => {
+describe('s7.access-protected', () => {
   it('fails without a password and passes at or above the level asked for', () => {
-    expect(evaluate('s7.write-protection', device([ok(WEAK)]))).toMatchObject({
+    expect(evaluate('s7.write-access-protected', device([ok(WEAK)]))).toMatchObject({
       status: 'fail',
       observed: [{ port: 102, passwordProtectionLevel: 0, effectiveLevel: 1 }],
       expected: { passwordProtectionLevel: { atLeast: 2 } },
     });
-    expect(evaluate('s7.write-protection', device([ok(WRITE_ONLY)])).status).toBe('pass');
-    expect(evaluate('s7.read-write-protection', device([ok(WRITE_ONLY)])).status).toBe('fail');
-    expect(evaluate('s7.read-write-protection', device([ok(HARDENED)])).status).toBe('pass');
+    expect(evaluate('s7.write-access-protected', device([ok(WRITE_ONLY)])).status).toBe('pass');
+    expect(evaluate('s7.read-write-access-protected', device([ok(WRITE_ONLY)])).status).toBe('fail');
+    expect(evaluate('s7.read-write-access-protected', device([ok(HARDENED)])).status).toBe('pass');
   });
 
   it('is unknown when SZL 0x0232 could not be read, with the reason', () => {
-    expect(evaluate('s7.write-protection', device([ok(NO_PROTECTION)]))).toMatchObject({
+    expect(evaluate('s7.write-access-protected', device([ok(NO_PROTECTION)]))).toMatchObject({
       status: 'unknown',
       reason: expect.stringMatching(/0x0232.*not-available/),
     });
   });
 
   it('lets the weakest port decide', () => {
-    expect(evaluate('s7.write-protection', device([ok(HARDENED), ok(WEAK, 1102)])).status).toBe('fail');
+    expect(evaluate('s7.write-access-protected', device([ok(HARDENED), ok(WEAK, 1102)])).status).toBe('fail');
   });
 });
 
-describe('s7.mode-switch', () => {
-  const id = 's7.mode-switch-not-run-p';
+describe('s7.mode-switch-safe', () => {
+  const id = 's7.mode-switch-safe';
 
   it('fails in RUN-P, passes in RUN, is not applicable without a switch', () => {
     expect(evaluate(id, device([ok(WEAK)]))).toMatchObject({ status: 'fail', observed: [{ port: 102, modeSwitch: 'RUN-P' }] });
@@ -130,8 +130,8 @@ describe('s7.mode-switch', () => {
   });
 });
 
-describe('s7.diagnostic-buffer', () => {
-  const id = 's7.diagnostic-buffer';
+describe('s7.diagnostic-buffer-active', () => {
+  const id = 's7.diagnostic-buffer-active';
   const entry = { eventId: '0x4302', priority: 0xff, obNumber: 0x64, datId: 0xc700, info1: 0, info2: 8, timeRaw: '2403181459072502' };
   const WITH_BUFFER: S7SzlFacts = { ...WEAK, diagnosticBuffer: { entryCount: 3, entries: [{ ...entry, time: '2024-03-18T14:59:07.250' }, entry] } };
 

@@ -31,8 +31,8 @@ const protectionMissing = (facts: S7SzlFacts) => szlMissing(facts, PROTECTION_SZ
  * the CPU, and a PLC password travels in a reversible form. Fails whenever Setup Communication
  * succeeded; S7comm alone can never make it pass.
  */
-const protocolUnauthenticated = defineCheckKind({
-  id: 's7.protocol-unauthenticated',
+const accessAuthenticated = defineCheckKind({
+  id: 's7.access-authenticated',
   params: z.object({}),
   evaluate(device): Verdict {
     const found = s7Facts(device);
@@ -52,8 +52,8 @@ const protocolUnauthenticated = defineCheckKind({
  * password that protects nothing, 2 = write protection, 3 = read/write protection. Passes when
  * every S7 port reports at least `minLevel`.
  */
-const protectionLevel = defineCheckKind({
-  id: 's7.protection-level',
+const accessProtected = defineCheckKind({
+  id: 's7.access-protected',
   params: z.object({ minLevel: z.number().int().min(2).max(3) }),
   evaluate(device, { minLevel }): Verdict {
     const found = s7Facts(device);
@@ -74,8 +74,8 @@ const protectionLevel = defineCheckKind({
  * Position of the CPU's mode switch (bart_sch). RUN-P lets anyone who reaches the CPU change the
  * program without turning a key; not applicable to CPUs that report no switch.
  */
-const modeSwitch = defineCheckKind({
-  id: 's7.mode-switch',
+const modeSwitchSafe = defineCheckKind({
+  id: 's7.mode-switch-safe',
   params: z.object({ disallowed: z.array(ModeSwitch.exclude(['undefined', 'other'])).min(1) }),
   evaluate(device, { disallowed }): Verdict {
     const found = s7Facts(device);
@@ -99,7 +99,7 @@ const modeSwitch = defineCheckKind({
  * entries. A CPU that does not offer or answer it may still log, so absence is unknown, never a fail.
  */
 const diagnosticBuffer = defineCheckKind({
-  id: 's7.diagnostic-buffer',
+  id: 's7.diagnostic-buffer-active',
   params: z.object({}),
   evaluate(device): Verdict {
     const found = s7Facts(device);
@@ -117,7 +117,7 @@ const diagnosticBuffer = defineCheckKind({
   },
 });
 
-export const s7CheckKinds: readonly RegisteredCheckKind[] = [protocolUnauthenticated, protectionLevel, modeSwitch, diagnosticBuffer];
+export const s7CheckKinds: readonly RegisteredCheckKind[] = [accessAuthenticated, accessProtected, modeSwitchSafe, diagnosticBuffer];
 
 /** Siemens S7 order numbers (MLFB) of S7-300/400/1200/1500 CPUs and modules. */
 const SIEMENS_S7_ORDER_NUMBER = /^6ES7\s?\d/;

@@ -91,7 +91,13 @@ function evaluate(id: string, view: DeviceView, params?: Record<string, unknown>
 
 describe('snmp check instances', () => {
   it('load against their kinds', () => {
-    expect([...checks.keys()]).toEqual(['snmp.no-default-community', 'snmp.no-v1v2c', 'snmp.v3-available', 'snmp.single-zone', 'snmp.event-forwarding']);
+    expect([...checks.keys()]).toEqual([
+      'snmp.default-community-rejected',
+      'snmp.v1v2c-disabled',
+      'snmp.v3-available',
+      'snmp.single-zone',
+      'snmp.event-forwarding',
+    ]);
   });
 
   it('are not applicable without SNMP (no probe run, or silence), and unknown when a reply was broken', () => {
@@ -105,8 +111,8 @@ describe('snmp check instances', () => {
   });
 });
 
-describe('snmp.no-default-community', () => {
-  const id = 'snmp.no-default-community';
+describe('snmp.default-community-rejected', () => {
+  const id = 'snmp.default-community-rejected';
 
   it('fails naming only the well-known communities that answered', () => {
     const v = evaluate(id, device(ok(WEAK)));
@@ -127,8 +133,8 @@ describe('snmp.no-default-community', () => {
   });
 });
 
-describe('snmp.no-v1v2c', () => {
-  const id = 'snmp.no-v1v2c';
+describe('snmp.v1v2c-disabled', () => {
+  const id = 'snmp.v1v2c-disabled';
 
   it('fails on any accepted community, default or not, and lists the versions', () => {
     expect(evaluate(id, device(ok(WEAK)))).toMatchObject({ status: 'fail', observed: { versions: ['v1', 'v2c'], communities: ['public', '#3'] } });

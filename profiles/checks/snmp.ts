@@ -43,8 +43,8 @@ function agentAnswered(f: SnmpFactsType): boolean {
 
 const NoParams = z.object({}).strict();
 
-const defaultCommunity = defineCheckKind({
-  id: 'snmp.default-community-accepted',
+const defaultCommunityRejected = defineCheckKind({
+  id: 'snmp.default-community-rejected',
   params: NoParams,
   evaluate: (device) =>
     withFacts(device, (all, evidence) => {
@@ -60,7 +60,7 @@ const defaultCommunity = defineCheckKind({
 });
 
 const v1v2c = defineCheckKind({
-  id: 'snmp.v1v2c-enabled',
+  id: 'snmp.v1v2c-disabled',
   params: NoParams,
   evaluate: (device) =>
     withFacts(device, (all, evidence) => {
@@ -104,8 +104,8 @@ function hostOnly(row: AddressRow): boolean {
 /** The zone's ranges come from the evaluation context (the config), so the instance needs no parameters. */
 const DualHomedParams = z.object({});
 
-const dualHomed = defineCheckKind({
-  id: 'snmp.dual-homed',
+const singleZone = defineCheckKind({
+  id: 'snmp.single-zone',
   params: DualHomedParams,
   evaluate: (device) =>
     withFacts(device, (all, evidence) => {
@@ -163,7 +163,7 @@ const eventForwarding = defineCheckKind({
     }),
 });
 
-export const snmpCheckKinds: readonly RegisteredCheckKind[] = [defaultCommunity, v1v2c, v3Available, dualHomed, eventForwarding];
+export const snmpCheckKinds: readonly RegisteredCheckKind[] = [defaultCommunityRejected, v1v2c, v3Available, singleZone, eventForwarding];
 
 /**
  * Identity from the system group (sysDescr read by the vendor formats of data/identity-patterns.json)

@@ -180,33 +180,33 @@ describe('Terrapin rule', () => {
 describe('ssh check instances', () => {
   it('load against their kinds', () => {
     expect([...checks.keys()]).toEqual([
-      'ssh.kex-algorithms',
-      'ssh.host-key-algorithms',
-      'ssh.ciphers',
-      'ssh.macs',
+      'ssh.kex-algorithms-current',
+      'ssh.host-key-algorithms-current',
+      'ssh.cipher-algorithms-current',
+      'ssh.mac-algorithms-current',
       'ssh.strict-kex',
-      'ssh.host-key-size',
+      'ssh.host-key-strong',
       'ssh.none-auth-rejected',
       'ssh.password-auth-disabled',
-      'ssh.login-banner',
+      'ssh.login-banner-present',
     ]);
   });
 });
 
-describe('ssh.algorithms-rated', () => {
+describe('ssh.algorithms-current', () => {
   it('passes a modern server and lists offenders with reason ids for a legacy one', () => {
-    for (const id of ['ssh.kex-algorithms', 'ssh.host-key-algorithms', 'ssh.ciphers', 'ssh.macs']) {
+    for (const id of ['ssh.kex-algorithms-current', 'ssh.host-key-algorithms-current', 'ssh.cipher-algorithms-current', 'ssh.mac-algorithms-current']) {
       expect(evaluate(id, device([ok('ssh.kexinit', kexFacts(MODERN))])), id).toMatchObject({ status: 'pass', observed: { offending: [] } });
     }
     const legacy = device([ok('ssh.kexinit', kexFacts(LEGACY))]);
-    const kex = evaluate('ssh.kex-algorithms', legacy);
+    const kex = evaluate('ssh.kex-algorithms-current', legacy);
     expect(kex.status).toBe('fail');
     expect(kex.observed).toEqual({
       offending: [{ name: 'diffie-hellman-group1-sha1', list: 'kex', rating: 'fail', reason: 'dh-1024', port: 22 }],
       unrated: [],
     });
     expect(kex.evidence).toEqual([{ probe: 'ssh.kexinit', port: 22, transcript: [1, 6] }]);
-    const ciphers = evaluate('ssh.ciphers', legacy);
+    const ciphers = evaluate('ssh.cipher-algorithms-current', legacy);
     expect(ciphers.status).toBe('fail');
     expect((ciphers.observed as { offending: { name: string; list: string }[] }).offending.map((o) => `${o.list}:${o.name}`)).toEqual([
       'cipherClientToServer:3des-cbc',
@@ -215,7 +215,7 @@ describe('ssh.algorithms-rated', () => {
   });
 
   it("with minimum 'ok' also fails warn-rated names", () => {
-    const kind = sshCheckKinds.find((k) => k.id === 'ssh.algorithms-rated');
+    const kind = sshCheckKinds.find((k) => k.id === 'ssh.algorithms-current');
     if (!kind) throw new Error('kind missing');
     const v = kind.evaluate(device([ok('ssh.kexinit', kexFacts(LEGACY))]), { lists: ['cipherClientToServer'], minimum: 'ok' });
     expect((v.observed as { offending: { name: string }[] }).offending.map((o) => o.name)).toEqual(['aes128-cbc', '3des-cbc']);
@@ -223,18 +223,18 @@ describe('ssh.algorithms-rated', () => {
 
   it('is unknown for algorithms the data does not know, unless something fails', () => {
     const odd = lists(['curve25519-sha256'], ['ssh-ed25519'], ['vendor-cipher@example.com'], []);
-    expect(evaluate('ssh.ciphers', device([ok('ssh.kexinit', kexFacts(odd))]))).toMatchObject({
+    expect(evaluate('ssh.cipher-algorithms-current', device([ok('ssh.kexinit', kexFacts(odd))]))).toMatchObject({
       status: 'unknown',
       observed: { unrated: ['vendor-cipher@example.com', 'vendor-cipher@example.com'] },
     });
     const oddAndBad = lists([], [], ['vendor-cipher@example.com', 'arcfour'], []);
-    expect(evaluate('ssh.ciphers', device([ok('ssh.kexinit', kexFacts(oddAndBad))])).status).toBe('fail');
+    expect(evaluate('ssh.cipher-algorithms-current', device([ok('ssh.kexinit', kexFacts(oddAndBad))])).status).toBe('fail');
   });
 
   it('follows the absent / unavailable convention', () => {
-    expect(evaluate('ssh.ciphers', device([])).status).toBe('not-applicable');
-    expect(evaluate('ssh.ciphers', device([], true))).toMatchObject({ status: 'unknown', observed: { openPorts: [22] } });
-    const timeout = evaluate('ssh.ciphers', device([TIMEOUT]));
+    expect(evaluate('ssh.cipher-algorithms-current', device([])).status).toBe('not-applicable');
+    expect(evaluate('ssh.cipher-algorithms-current', device([], true))).toMatchObject({ status: 'unknown', observed: { openPorts: [22] } });
+    const timeout = evaluate('ssh.cipher-algorithms-current', device([TIMEOUT]));
     expect(timeout.status).toBe('unknown');
     expect(timeout.reason).toMatch(/timeout/);
   });
@@ -244,7 +244,7 @@ describe('opt-in checks', () => {
   const kex = ok('ssh.kexinit', kexFacts(MODERN));
 
   it('are unknown when not opted in, not applicable without SSH', () => {
-    for (const id of ['ssh.none-auth-rejected', 'ssh.password-auth-disabled', 'ssh.login-banner']) {
+    for (const id of ['ssh.none-auth-rejected', 'ssh.password-auth-disabled', 'ssh.login-banner-present']) {
       const v = evaluate(id, device([kex]));
       expect(v.status, id).toBe('unknown');
       expect(v.reason, id).toMatch(/ssh\.authNone/);
@@ -274,12 +274,12 @@ describe('opt-in checks', () => {
 
   it('banner-present passes a real notice, fails a missing or too short one', () => {
     const notice = 'Authorised personnel only. Activity is logged.';
-    expect(evaluate('ssh.login-banner', device([auth({ banner: `${notice}\n` })]))).toMatchObject({
+    expect(evaluate('ssh.login-banner-present', device([auth({ banner: `${notice}\n` })]))).toMatchObject({
       status: 'pass',
       observed: { banners: [{ port: 22, length: notice.length, text: notice }] },
     });
-    expect(evaluate('ssh.login-banner', device([auth({})])).status).toBe('fail');
-    expect(evaluate('ssh.login-banner', device([auth({ banner: 'hi' })])).status).toBe('fail');
+    expect(evaluate('ssh.login-banner-present', device([auth({})])).status).toBe('fail');
+    expect(evaluate('ssh.login-banner-present', device([auth({ banner: 'hi' })])).status).toBe('fail');
   });
 
   it('are unknown, saying why, when the none request got no answer', () => {
@@ -292,35 +292,35 @@ describe('opt-in checks', () => {
   });
 
   it('the opt-in probe also feeds the KEXINIT checks and the identity', () => {
-    expect(evaluate('ssh.kex-algorithms', device([auth({}, LEGACY)]))).toMatchObject({ status: 'fail', evidence: [{ probe: 'ssh.auth-methods' }] });
+    expect(evaluate('ssh.kex-algorithms-current', device([auth({}, LEGACY)]))).toMatchObject({ status: 'fail', evidence: [{ probe: 'ssh.auth-methods' }] });
     expect(sshIdentity(device([auth({})]))).toEqual([{ field: 'product', value: 'OpenSSH 9.2p1', source: 'ssh.auth-methods' }]);
   });
 });
 
-describe('ssh.host-key-size', () => {
+describe('ssh.host-key-strong', () => {
   const kex = (hostKey: SshHostKey) => ok('ssh.kexinit', kexFacts(MODERN, 'OpenSSH', '9.2p1', { status: 'ok', hostKey }));
 
   it('fails RSA below the minimum and DSA, passes strong keys', () => {
-    expect(evaluate('ssh.host-key-size', device([kex({ type: 'ssh-rsa', bits: 1024, fingerprint: 'x' })]))).toMatchObject({
+    expect(evaluate('ssh.host-key-strong', device([kex({ type: 'ssh-rsa', bits: 1024, fingerprint: 'x' })]))).toMatchObject({
       status: 'fail',
       observed: { keys: [{ type: 'ssh-rsa', bits: 1024 }] },
     });
-    expect(evaluate('ssh.host-key-size', device([kex({ type: 'ssh-dss', bits: 1024, fingerprint: 'x' })])).status).toBe('fail');
-    expect(evaluate('ssh.host-key-size', device([kex({ type: 'ssh-rsa', bits: 3072, fingerprint: 'x' })])).status).toBe('pass');
-    expect(evaluate('ssh.host-key-size', device([kex({ type: 'ssh-ed25519', bits: 256, fingerprint: 'x' })])).status).toBe('pass');
+    expect(evaluate('ssh.host-key-strong', device([kex({ type: 'ssh-dss', bits: 1024, fingerprint: 'x' })])).status).toBe('fail');
+    expect(evaluate('ssh.host-key-strong', device([kex({ type: 'ssh-rsa', bits: 3072, fingerprint: 'x' })])).status).toBe('pass');
+    expect(evaluate('ssh.host-key-strong', device([kex({ type: 'ssh-ed25519', bits: 256, fingerprint: 'x' })])).status).toBe('pass');
   });
 
   it('reads the key from the opt-in probe when it ran instead', () => {
-    expect(evaluate('ssh.host-key-size', device([auth({})]))).toMatchObject({ status: 'pass', evidence: [{ probe: 'ssh.auth-methods' }] });
+    expect(evaluate('ssh.host-key-strong', device([auth({})]))).toMatchObject({ status: 'pass', evidence: [{ probe: 'ssh.auth-methods' }] });
   });
 
   it('is unknown, saying why, when the key exchange did not finish', () => {
     const failed = kexFacts(MODERN, 'OpenSSH', '9.2p1', { status: 'unavailable', failure: { kind: 'not-supported', detail: 'no common algorithm' } });
-    const v = evaluate('ssh.host-key-size', device([ok('ssh.kexinit', failed)]));
+    const v = evaluate('ssh.host-key-strong', device([ok('ssh.kexinit', failed)]));
     expect(v.status).toBe('unknown');
     expect(v.reason).toMatch(/not-supported: no common algorithm/);
     // The KEXINIT facts of the same connection still judge the algorithm lists.
-    expect(evaluate('ssh.ciphers', device([ok('ssh.kexinit', failed)])).status).toBe('pass');
+    expect(evaluate('ssh.cipher-algorithms-current', device([ok('ssh.kexinit', failed)])).status).toBe('pass');
   });
 });
 

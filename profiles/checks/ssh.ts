@@ -133,8 +133,8 @@ interface Offending {
 }
 
 /** Every algorithm offered in the named lists must be rated at least `minimum`. */
-const algorithmsRated = defineCheckKind({
-  id: 'ssh.algorithms-rated',
+const algorithmsCurrent = defineCheckKind({
+  id: 'ssh.algorithms-current',
   params: z.object({ lists: z.array(SshRatedList).min(1), minimum: z.enum(['warn', 'ok']) }),
   evaluate(device, params): Verdict {
     const found = kexFacts(device);
@@ -184,8 +184,8 @@ const strictKex = defineCheckKind({
 });
 
 /** A server that answers `none` with success needs no authentication at all. */
-const noneAuthAccepted = defineCheckKind({
-  id: 'ssh.none-auth-accepted',
+const noneAuthRejected = defineCheckKind({
+  id: 'ssh.none-auth-rejected',
   params: z.object({}),
   evaluate(device): Verdict {
     const found = authFacts(device);
@@ -198,8 +198,8 @@ const noneAuthAccepted = defineCheckKind({
 });
 
 /** None of the given methods (default: password) may be offered for login. */
-const passwordAuthOffered = defineCheckKind({
-  id: 'ssh.password-auth-offered',
+const passwordAuthDisabled = defineCheckKind({
+  id: 'ssh.password-auth-disabled',
   params: z.object({ methods: z.array(z.string()).min(1).default(['password']) }),
   evaluate(device, params): Verdict {
     const found = authFacts(device);
@@ -221,8 +221,8 @@ const passwordAuthOffered = defineCheckKind({
 });
 
 /** A pre-login banner (system use notification, CR 1.12) is shown before authentication. */
-const bannerPresent = defineCheckKind({
-  id: 'ssh.banner-present',
+const loginBannerPresent = defineCheckKind({
+  id: 'ssh.login-banner-present',
   params: z.object({ minLength: z.number().int().min(1).default(1) }),
   evaluate(device, params): Verdict {
     const found = authFacts(device);
@@ -235,8 +235,8 @@ const bannerPresent = defineCheckKind({
 });
 
 /** The host key the server signs with is of a type and size that resists forgery. */
-const hostKeySize = defineCheckKind({
-  id: 'ssh.host-key-size',
+const hostKeyStrong = defineCheckKind({
+  id: 'ssh.host-key-strong',
   params: z.object({ minRsaBits: z.number().int().min(1024), allowDsa: z.boolean().default(false) }),
   evaluate(device, params): Verdict {
     const found = kexFacts(device);
@@ -263,7 +263,14 @@ function methodsOf(found: Found<NoneAnswer>): string[] {
   return [...new Set(found.facts.flatMap((f) => f.facts.methodsLeft))];
 }
 
-export const sshCheckKinds: readonly RegisteredCheckKind[] = [algorithmsRated, strictKex, noneAuthAccepted, passwordAuthOffered, bannerPresent, hostKeySize];
+export const sshCheckKinds: readonly RegisteredCheckKind[] = [
+  algorithmsCurrent,
+  strictKex,
+  noneAuthRejected,
+  passwordAuthDisabled,
+  loginBannerPresent,
+  hostKeyStrong,
+];
 
 /** `OpenSSH_9.2p1 Debian-2` -> product `OpenSSH 9.2p1`; the SSH software, not the device firmware. */
 export const sshIdentity: IdentityExtractor = (device) => {
