@@ -16,14 +16,27 @@ import { readUserFile } from './user-file.ts';
 export const ROLES = [...DEVICE_ROLES, 'auto'] as const;
 export type Role = (typeof ROLES)[number];
 
-const Level = z.number().int().min(1, 'a security level is 1 to 4').max(4, 'a security level is 1 to 4');
-const SlT = z
-  .union([Level, z.array(Level).length(7, 'a target vector has exactly 7 levels, FR1..FR7')])
-  .transform((v) => (typeof v === 'number' ? Array<number>(7).fill(v) : v));
+const SLT_SHAPE = 'one level 1-4 for every FR, or a target vector of exactly 7 levels 1-4 (FR1..FR7)';
+const isLevel = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 4;
+/** Checked by hand: a zod union of the two shapes says only "Invalid input" when both fail. */
+const SlT = z.unknown().transform((v, ctx): number[] => {
+  if (isLevel(v)) return Array<number>(7).fill(v);
+  if (Array.isArray(v) && v.length === 7 && v.every(isLevel)) return v;
+  const bad = Array.isArray(v) ? v.findIndex((level) => !isLevel(level)) : -1;
+  const message = !Array.isArray(v)
+    ? `${v === undefined ? 'missing' : `${JSON.stringify(v)} is not a security level`}: expected ${SLT_SHAPE}`
+    : v.length !== 7
+      ? `a target vector has exactly 7 levels 1-4 (FR1..FR7); this one has ${v.length}`
+      : `FR${bad + 1} is ${JSON.stringify(v[bad])}: a security level is 1 to 4`;
+  ctx.addIssue({ code: 'custom', message });
+  return z.NEVER;
+});
 
 const Port = z.number().int().min(1).max(65535);
-const hostname = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
-const Host = z.string().refine((h) => net.isIP(h) !== 0 || hostname.test(h), 'not an IP address or host name');
+/** An address, never a name: the deny list and zone ranges compare addresses, and 999.0.0.1 is a valid host name. */
+const Host = z.string().superRefine((h, ctx) => {
+  if (net.isIP(h) === 0) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(h)} is not an IPv4/IPv6 address` });
+});
 const CidrText = z.string().superRefine((text, ctx) => {
   const c = parseCidr(text);
   if (typeof c === 'string') ctx.addIssue({ code: 'custom', message: `"${text}" is not a valid CIDR: ${c}` });

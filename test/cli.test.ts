@@ -37,6 +37,34 @@ describe('cellcheck CLI', () => {
     expect(opcua.log.connections).toBe(before);
   });
 
+  it('refuses an address that is not one, in hosts and ranges, before --plan shows it (exit 2)', async () => {
+    const file = config(
+      'addresses.yaml',
+      'zone: {name: z, slT: 2, cidrs: [10.0.0.0/33]}\ntargets: [{host: 999.0.0.1}, {cidr: 999.0.0.0/24}, {host: "::1"}]\ndeny: [10.0.0.256]\n',
+    );
+    const r = await cli(['scan', '--config', file, '--plan']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toEqual([
+      `cellcheck: ${file}: zone.cidrs[0]: "10.0.0.0/33" is not a valid CIDR: prefix /33 is longer than 32`,
+      `${file}: targets[0].host: "999.0.0.1" is not an IPv4/IPv6 address`,
+      `${file}: targets[1].cidr: "999.0.0.0/24" is not a valid CIDR: 999.0.0.0 is not an IPv4 address`,
+      `${file}: deny[0]: "10.0.0.256" is neither an IP address nor a CIDR`,
+    ]);
+  });
+
+  it.each([
+    ['[2,2,2,2,2,2,2,2]', 'a target vector has exactly 7 levels 1-4 (FR1..FR7); this one has 8'],
+    ['[2,2,2,2,2,2]', 'a target vector has exactly 7 levels 1-4 (FR1..FR7); this one has 6'],
+    ['"two"', '"two" is not a security level: expected one level 1-4 for every FR, or a target vector of exactly 7 levels 1-4 (FR1..FR7)'],
+    ['[2,2,2,"high",2,2,2]', 'FR4 is "high": a security level is 1 to 4'],
+  ])('says what is wrong with an SL-T of %s, for the zone and a target (exit 2)', async (slT, message) => {
+    const file = config('slt.yaml', `zone: {name: z, slT: ${slT}}\ntargets: [{host: 127.72.0.10, slT: ${slT}}]\n`);
+    const r = await cli(['scan', '--config', file, '--plan']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([`cellcheck: ${file}: zone.slT: ${message}`, `${file}: targets[0].slT: ${message}`]);
+  });
+
   it('prints only the result document with --format json, and exits 1 on gaps', async () => {
     const file = config('one.yaml', 'zone: {name: cli, slT: 2}\ntargets: [{host: 127.72.0.10}]\nscan: {connectTimeoutMs: 300, stepTimeoutMs: 1000}\n');
     const r = await cli(['scan', '--config', file, '--format', 'json', '--out', join(dir, 'runs')]);
