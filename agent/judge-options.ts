@@ -33,6 +33,13 @@ const AT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))
 export function judgeFromArgs(a: JudgeArgs): { judge: Judge; inputs: JudgeInputs } {
   const judge = loadJudge(a.catalog);
   const statements = loadStatements({ attestations: a.attestations, exceptions: a.exceptions }, judge.profile.catalog);
+  // One line for the blank entries of a template, rather than an error per field.
+  for (const [file, list] of [
+    [a.attestations, statements.attestations],
+    [a.exceptions, statements.exceptions],
+  ] as const) {
+    if (list && list.blank > 0) process.stderr.write(`${file}: skipped ${list.blank} of ${list.blank + list.entries.length} entries, left blank\n`);
+  }
   if (a.at !== undefined && (!AT.test(a.at) || Number.isNaN(Date.parse(a.at))))
     throw new UsageError(`--at: "${a.at}" is not a date (YYYY-MM-DD) or an ISO date-time`);
   const at = a.at === undefined ? undefined : new Date(a.at).toISOString();

@@ -88,13 +88,24 @@ function judgeDevice(run: RunFacts, judge: Judge, observation: DeviceObservation
 
 function unusedStatements(statements: LoadedStatements, judged: readonly JudgedDevice[]): NonNullable<Result['statements']>['unused'] {
   const unused: NonNullable<Result['statements']>['unused'] = [];
-  (statements.attestations?.entries ?? []).forEach((a, index) => {
-    if (!judged.some((j) => j.usedAttestations.has(index)))
-      unused.push({ list: 'attestations', index, requirement: a.requirement, reason: 'matches no requirement row of a device in this run' });
+  // `index` is the entry's position in the file, which skipped blank entries do not shift.
+  (statements.attestations?.entries ?? []).forEach((a, i) => {
+    if (!judged.some((j) => j.usedAttestations.has(i)))
+      unused.push({
+        list: 'attestations',
+        index: statements.attestations?.positions[i] ?? i,
+        requirement: a.requirement,
+        reason: 'matches no requirement row of a device in this run',
+      });
   });
-  (statements.exceptions?.entries ?? []).forEach((e, index) => {
-    if (!judged.some((j) => j.usedExceptions.has(index)))
-      unused.push({ list: 'exceptions', index, requirement: e.requirement, reason: 'no device in this run has this gap' });
+  (statements.exceptions?.entries ?? []).forEach((e, i) => {
+    if (!judged.some((j) => j.usedExceptions.has(i)))
+      unused.push({
+        list: 'exceptions',
+        index: statements.exceptions?.positions[i] ?? i,
+        requirement: e.requirement,
+        reason: 'no device in this run has this gap',
+      });
   });
   return unused;
 }

@@ -153,18 +153,44 @@ describe('golden result of the demo cell with the example attestations and excep
     expect(unknown.stderr).toContain('device "nobody" is not in run golden');
   });
 
-  it('`attest template` lists what is still open, and an unfilled template is refused', async () => {
+  it('`attest template` lists what is still open once per requirement and component type; blank entries are skipped', async () => {
     const template = join(out, 'template.yaml');
     const r = await cli(['attest', 'template', '--run', runDir, '--out', template, '--attestations', ATTESTATIONS]);
     expect(r.code).toBe(0);
     const text = readFileSync(template, 'utf8');
-    expect(text).toContain('# --- switch-weak');
-    expect(text).toMatch(/- requirement: CR 2\.9 +# FR2 SL1 Audit storage capacity\n {4}devices: \["switch-weak"\]\n {4}status: satisfied\n {4}statement: ""/);
-    const hardened = text.slice(text.indexOf('# --- switch-hardened'));
-    expect(hardened).not.toContain('requirement: CR 1.3 ');
-    const unfilled = await cli(['evaluate', runDir, '--attestations', template]);
-    expect(unfilled.code).toBe(2);
-    expect(unfilled.stderr).toContain(`${template}: attestations[0].statement: statement must not be empty`);
+    expect(text).toContain('# --- NDR, network devices:');
+    expect(text).toMatch(
+      /- requirement: CR 2\.9 +# FR2 SL1 Audit storage capacity\n {4}componentType: NDR\n {4}devices: \["switch-weak"\]\n {4}status: satisfied\n {4}statement: ""/,
+    );
+    // One entry per requirement and type, never one per device.
+    const entries = [...text.matchAll(/- requirement: (.+?) +#.*\n {4}componentType: (\S+)\n {4}devices: (.*)/g)].map((m) => ({
+      key: `${m[2]} ${m[1]}`,
+      requirement: m[1] ?? '',
+      devices: JSON.parse(m[3] ?? '[]') as string[],
+    }));
+    expect(new Set(entries.map((e) => e.key)).size).toBe(entries.length);
+    const shared = entries.findIndex((e) => e.key.startsWith('EDR ') && e.devices.length === 3);
+    const entry = entries[shared];
+    expect(entry?.devices.sort()).toEqual(['modbus-io', 'plc-hardened', 'plc-weak']);
+    // A fresh template, as its header suggests checking it: every entry skipped, in one line.
+    const fresh = await cli(['evaluate', runDir, '--attestations', template, '--quiet']);
+    expect(fresh.code).toBe(1);
+    expect(fresh.stderr).toBe(`${template}: skipped ${entries.length} of ${entries.length} entries, left blank\n`);
+    // One entry filled in attests every device it lists; a partly filled one is refused at its place in the file.
+    const lines = text.split('\n');
+    const at = lines.findIndex((l, i) => l.startsWith(`  - requirement: ${entry?.requirement} `) && lines[i + 1] === '    componentType: EDR');
+    lines.splice(at + 4, 4, '    statement: "Every engineering login is personal"', '    by: "A. Tech"', '    date: "2026-11-02"', '    evidence: "OT-7"');
+    writeFileSync(join(out, 'filled.yaml'), lines.join('\n'));
+    const judged = await cli(['evaluate', runDir, '--attestations', join(out, 'filled.yaml'), '--format', 'json']);
+    const attested = (JSON.parse(judged.stdout) as Result).devices.filter((d) =>
+      d.requirements.some((row) => row.id === entry?.requirement && row.componentType === 'EDR' && row.attestation?.state === 'applied'),
+    );
+    expect(attested.map((d) => d.name).sort()).toEqual(['modbus-io', 'plc-hardened', 'plc-weak']);
+    lines[at + 5] = '    by: ""';
+    writeFileSync(join(out, 'partly.yaml'), lines.join('\n'));
+    const partly = await cli(['evaluate', runDir, '--attestations', join(out, 'partly.yaml')]);
+    expect(partly.code).toBe(2);
+    expect(partly.stderr).toBe(`cellcheck: ${join(out, 'partly.yaml')}: attestations[${shared}].by: by must not be empty\n`);
     expect((await cli(['attest', 'template', '--run', runDir, '--out', template])).code, 'never overwrites').toBe(2);
   });
 });

@@ -8,7 +8,7 @@ import { defineCommand } from './define.ts';
 
 const templateCommand = defineCommand({
   command: 'template',
-  describe: 'print (or write with --out) an attestation file listing every not-assessed requirement of each device of a run',
+  describe: 'print (or write with --out) an attestation file listing every not-assessed requirement of a run, per component type',
   builder: (y) =>
     y
       .option('run', { type: 'string', demandOption: true, describe: 'run directory' })
@@ -18,7 +18,7 @@ const templateCommand = defineCommand({
     // Judged with the given statements, so a partly filled file yields a template of what is still open.
     const { judge, inputs } = judgeFromArgs(a);
     const result = judgeRun(readRunDir(a.run).run, judge, inputs);
-    const text = renderAttestationTemplate(result, (id) => judge.profile.catalog.byId.get(id)?.title);
+    const text = renderAttestationTemplate(result, judge.profile.catalog);
     if (a.out === undefined) {
       process.stdout.write(text);
       return;
