@@ -7,6 +7,7 @@ import type { RegisteredProbe } from '../probes/registry.ts';
 import { runProbe } from '../probes/run.ts';
 import { SERVICE_PORTS, SERVICE_PROTOCOLS, type ServiceProtocol } from '../probes/services.ts';
 import { Transcript, type TranscriptEntry } from '../probes/transcript.ts';
+import { RoundTrips } from '../probes/round-trip.ts';
 import type { ProbeOutcome, SocketHandover } from '../probes/types.ts';
 import { SAFETY_CLASSES } from '../probes/types.ts';
 import type { Config } from './config.ts';
@@ -96,6 +97,7 @@ async function collectDevice(
   const timeout = AbortSignal.timeout(config.scan.deviceBudgetMs);
   const budget = deps.signal ? AbortSignal.any([timeout, deps.signal]) : timeout;
   const gate = new DeviceGate({ ...traffic, address: target.address, limits: config.scan, signal: budget });
+  const roundTrips = new RoundTrips({ floorMs: config.scan.udpWaitFloorMs, factor: config.scan.udpWaitFactor });
   deps.onProgress?.({ type: 'device-start', address: target.address });
   const wanted = portsFor(target);
   const allowed = deps.probes.filter((p) => probeWithheld(p, target, config) === undefined);
@@ -126,6 +128,7 @@ async function collectDevice(
       gate,
       handover,
       earlier: outcomes,
+      roundTrips,
     };
     const outcome = await runProbe(probe.definition, ctx);
     gate.observe(outcome);
@@ -156,6 +159,7 @@ async function collectDevice(
     transcript,
     silentAfter: 3,
     gate,
+    roundTrips,
     onOpen: probePort,
   });
   const open = ports.filter((p) => p.state === 'open').map((p) => p.port);

@@ -4,6 +4,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { HOST_COMMAND_IDS } from '../probes/host/commands.ts';
 import { SAFETY_CLASSES } from '../probes/types.ts';
+import { UDP_WAIT_DEFAULTS } from '../probes/round-trip.ts';
 import { SERVICE_PROTOCOLS } from '../probes/services.ts';
 import { SnmpProbeOptions } from '../probes/snmp/options.ts';
 import { DEVICE_ROLES } from '../profiles/role.ts';
@@ -114,6 +115,9 @@ const Scan = z.strictObject({
   connectTimeoutMs: z.number().int().min(50).max(30_000).default(1500),
   /** Limit of each probe step (one request/reply). */
   stepTimeoutMs: z.number().int().min(50).max(60_000).default(3000),
+  /** Once a device has answered: a UDP answer is awaited max(floor, factor x its slowest round trip), at most stepTimeoutMs (probes/round-trip.ts). */
+  udpWaitFloorMs: z.number().int().min(10).max(60_000).default(UDP_WAIT_DEFAULTS.floorMs),
+  udpWaitFactor: z.number().min(1).max(1000).default(UDP_WAIT_DEFAULTS.factor),
   /** Whole-device budget; probing stops and closes when it is spent. */
   deviceBudgetMs: z.number().int().min(500).max(600_000).default(60_000),
   /** Connection attempts plus requests one device may receive in a whole scan. */

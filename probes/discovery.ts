@@ -1,4 +1,5 @@
 import type { TrafficGate } from './gate.ts';
+import type { RoundTrips } from './round-trip.ts';
 import type { Transcript } from './transcript.ts';
 import type net from 'node:net';
 import { closeSocket, connectSocket } from './tcp-session.ts';
@@ -21,6 +22,8 @@ export interface DiscoveryOptions {
   /** Consecutive unanswered connects (no open or closed port seen yet) after which the address counts as silent. */
   readonly silentAfter: number;
   readonly gate?: TrafficGate;
+  /** The device's round trips: each answered connect is one. */
+  readonly roundTrips?: RoundTrips;
   /**
    * Called with each open port's connection before discovery moves on: the agent's probes for that
    * port may take the socket over, so a service costs one connection. Discovery closes whatever is
@@ -56,6 +59,7 @@ export async function discoverPorts(opts: DiscoveryOptions): Promise<PortResult[
       options: {},
       now: () => new Date(),
       ...(opts.gate ? { gate: opts.gate } : {}),
+      ...(opts.roundTrips ? { roundTrips: opts.roundTrips } : {}),
     };
     let socket: net.Socket;
     try {

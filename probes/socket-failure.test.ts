@@ -83,7 +83,7 @@ describe('socket failures: one table, one meaning', () => {
 
     const channel = await SnmpChannel.open(testContext(HOST, await closedUdpPort()), 'test.udp');
     try {
-      const unreachable = new Promise<ProbeUnavailable>((resolve) => channel.attach({ message: () => undefined, failure: resolve }));
+      const unreachable = new Promise<ProbeUnavailable>((resolve) => channel.attach({ owns: () => false, message: () => undefined, failure: resolve }));
       await channel.send({ op: 'test.datagram' }, Buffer.from([0x30, 0x00]));
       const failure = await unreachable;
       expect(failure.kind).toBe('refused');

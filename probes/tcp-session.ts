@@ -186,6 +186,9 @@ export async function connectSocket(ctx: ProbeContext, probe: string, port = ctx
   const socket = new net.Socket();
   const step = new StepTimer({ signal: ctx.signal, end: 'device time budget spent while connecting' });
   step.arm(ctx.stepTimeoutMs, `no TCP answer from ${ctx.address}:${port} within ${ctx.stepTimeoutMs} ms`);
+  const sent = performance.now();
+  // Accepted or refused, the device answered: its round trip shortens later UDP waits.
+  const answered = () => ctx.roundTrips?.record(performance.now() - sent);
   const onError = (err: NodeJS.ErrnoException) =>
     step.fail(socketFailure(err, 'during connect') ?? new ProbeUnavailable('error', `connect failed: ${err.code ?? err.message}`));
   socket.once('error', onError);
@@ -194,10 +197,12 @@ export async function connectSocket(ctx: ProbeContext, probe: string, port = ctx
     await step.done;
   } catch (err) {
     socket.destroy();
+    if (err instanceof ProbeUnavailable && err.kind === 'refused') answered();
     throw err;
   } finally {
     socket.off('error', onError);
   }
+  answered();
   ctx.transcript.rx(probe, 'tcp.connected');
   return socket;
 }

@@ -1,6 +1,7 @@
 import type net from 'node:net';
 import { z } from 'zod';
 import type { TrafficGate } from './gate.ts';
+import type { RoundTrips } from './round-trip.ts';
 import type { Transcript } from './transcript.ts';
 
 /** Ordered: a target's safety ceiling admits every class up to and including its own. */
@@ -59,6 +60,8 @@ export interface ProbeContext {
   readonly handover?: SocketHandover;
   /** Set by the agent: outcomes of the probes that already ran on this device in this scan (a probe may skip what they show pointless). */
   readonly earlier?: readonly ProbeOutcome[];
+  /** Set by the agent: the device's round trips so far, which shorten waits for UDP answers (probes/round-trip.ts). */
+  readonly roundTrips?: RoundTrips;
 }
 
 export interface SocketHandover {

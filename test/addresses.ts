@@ -78,6 +78,8 @@ export const TEST_RANGES = {
   consoleE2e: { range: '127.87.3', files: ['test/console.e2e.test.ts'], port: 15_433 },
   /** bench/console-load.ts, not a test, shares the machine with them. */
   consoleLoadBench: { range: '127.87.4', files: ['bench/console-load.ts'], port: 15_434 },
+  /** bench/snmp-trials.ts, not a test: the simulated cell, plain and with every SNMP opt-in. */
+  snmpTrialsBench: { range: '127.78.1', files: ['bench/snmp-trials.ts'] },
   consoleCli: { range: '127.87.5', files: ['test/console-cli.test.ts'] },
   s7NoDiagnostics: { range: '127.88.0', files: ['probes/s7/probe.test.ts'] },
   snmpNotificationTargets: { range: '127.88.1', files: ['probes/snmp/notification-targets.test.ts'] },

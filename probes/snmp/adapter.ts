@@ -86,18 +86,20 @@ const WALK_LADDER: Readonly<Record<'bulk' | 'v1', readonly WalkStep[]>> = {
     { method: 'getnext-per-column', pdu: 'getnext', perColumn: true, repetitions: 1 },
   ],
 };
-/** Stray datagrams (wrong message id) tolerated while waiting for the discovery answer. */
-const MAX_STRAY_DATAGRAMS = 8;
-
 function budgetSpent(): ProbeUnavailable {
   return new ProbeUnavailable('budget', 'device time budget spent during an SNMP exchange');
+}
+
+/** How long to wait for one answer: the step timeout, or less once the device has shown its round trip. */
+function answerWaitMs(ctx: ProbeContext): number {
+  return ctx.roundTrips?.waitMs(ctx.stepTimeoutMs) ?? ctx.stepTimeoutMs;
 }
 
 /**
  * SNMPv3 engine discovery without credentials: one unauthenticated, reportable GET with no
  * variables. The Report carries the engine ID, boots and time; an answer proves v3 is enabled.
  */
-export async function discoverEngine(channel: SnmpChannel): Promise<EngineReport> {
+export async function discoverEngine(channel: SnmpChannel, onSent?: () => void): Promise<EngineReport> {
   const { ctx, probe } = channel;
   if (ctx.signal.aborted) throw budgetSpent();
   await passGate(ctx, probe, 'snmp.discovery');
@@ -105,9 +107,11 @@ export async function discoverEngine(channel: SnmpChannel): Promise<EngineReport
   const msgId = randomInt(1, 0x7fffffff);
   const request = encodeDiscoveryRequest(msgId, randomInt(1, 0x7fffffff));
   const step = new StepTimer<EngineReport>({ signal: ctx.signal, end: (s) => s.fail(budgetSpent()) });
-  step.arm(ctx.stepTimeoutMs, `no SNMPv3 discovery answer from ${ctx.address}:${ctx.port} within ${ctx.stepTimeoutMs} ms`);
-  let strays = 0;
+  const wait = answerWaitMs(ctx);
+  step.arm(wait, `no SNMPv3 discovery answer from ${ctx.address}:${ctx.port} within ${wait} ms`);
+  const sent = performance.now();
   const detach = channel.attach({
+    owns: (id) => id === msgId,
     message: (datagram) => {
       let report: DiscoveryReport;
       try {
@@ -116,16 +120,14 @@ export async function discoverEngine(channel: SnmpChannel): Promise<EngineReport
         step.fail(err);
         return;
       }
-      if (report.msgId === msgId) {
-        step.resolve(report);
-        return;
-      }
-      strays += 1;
-      if (strays >= MAX_STRAY_DATAGRAMS) step.fail(new ProbeUnavailable('protocol-mismatch', `${strays} datagrams that do not answer the discovery request`));
+      ctx.roundTrips?.record(performance.now() - sent);
+      step.resolve(report);
     },
     failure: (failure) => step.fail(failure),
   });
-  channel.send({ op: 'snmp.discovery', text: 'SNMPv3 engine discovery (no user, no authentication, reportable)' }, request).catch((err) => step.fail(err));
+  channel
+    .send({ op: 'snmp.discovery', text: 'SNMPv3 engine discovery (no user, no authentication, reportable)' }, request)
+    .then(onSent, (err) => step.fail(err));
   try {
     return await step.done;
   } finally {
@@ -213,6 +215,8 @@ export class SnmpReader {
   readonly #ctx: ProbeContext;
   readonly #probe: string;
   #pending: Pending | undefined;
+  /** An answer came, so an SNMPv3 session has its engine: later requests are one round trip. */
+  #discovered = false;
   #closed = false;
 
   private constructor(channel: SnmpChannel, access: SnmpAccess) {
@@ -259,20 +263,28 @@ export class SnmpReader {
     if (this.#ctx.signal.aborted) throw budgetSpent();
     await passGate(this.#ctx, this.#probe, op);
     if (this.#ctx.signal.aborted) throw budgetSpent();
-    // net-snmp times the request itself (its `timeout`); the step adds the device budget.
-    const step = new StepTimer<T>({
-      signal: this.#ctx.signal,
-      end: (s) => {
-        s.fail(budgetSpent());
-        this.#session.cancelRequests(budgetSpent());
-      },
-    });
+    // net-snmp times the request by the step timeout (its `timeout`); the step adds the device
+    // budget and the shorter wait of a device whose round trip is known.
+    const end = (failure: ProbeUnavailable) => (s: StepTimer<T>) => {
+      s.fail(failure);
+      this.#session.cancelRequests(failure);
+    };
+    const step = new StepTimer<T>({ signal: this.#ctx.signal, end: end(budgetSpent()) });
+    // The first SNMPv3 request is two round trips: net-snmp's own engine discovery, then the request.
+    const wait = Math.min(this.#ctx.stepTimeoutMs, answerWaitMs(this.#ctx) * (this.version === 'v3' && !this.#discovered ? 2 : 1));
+    step.arm(wait, end(new ProbeUnavailable('timeout', `no SNMP answer within ${wait} ms`)));
+    const sent = performance.now();
     this.#pending = { op, text: oids.join(' ') };
     try {
       send((err, result) => {
         this.#pending = undefined;
-        if (err || result === undefined) step.fail(failureOf(err ?? new Error('empty SNMP answer')));
-        else step.resolve(result);
+        if (err || result === undefined) {
+          step.fail(failureOf(err ?? new Error('empty SNMP answer')));
+          return;
+        }
+        this.#discovered = true;
+        this.#ctx.roundTrips?.record(performance.now() - sent);
+        step.resolve(result);
       });
     } catch (err) {
       step.fail(failureOf(err));

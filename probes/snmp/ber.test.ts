@@ -125,10 +125,17 @@ describe('readOid and peekMessage', () => {
     expect(malformedKind(() => readOid(cut, readTlv(cut, 0)))).toBe('malformed');
   });
 
-  it('tells an unauthenticated v3 message from an authenticated one and v2c', () => {
-    expect(peekMessage(encodeDiscoveryRequest(1, 2))).toEqual({ version: 3, authenticated: false });
-    expect(peekMessage(report({ flags: 0x07 }))).toEqual({ version: 3, authenticated: true });
-    expect(peekMessage(seq(encodeInteger(1), octets('x')))).toEqual({ version: 1, authenticated: false });
+  it('tells an unauthenticated v3 message from an authenticated one and v2c, with the id an answer repeats', () => {
+    expect(peekMessage(encodeDiscoveryRequest(1, 2))).toEqual({ version: 3, authenticated: false, id: 1 });
+    expect(peekMessage(report({ flags: 0x07 }))).toEqual({ version: 3, authenticated: true, id: 0x1234 });
+    // v1/v2c: the PDU's request-id (message: version, community, PDU).
+    const get = seq(
+      encodeInteger(1),
+      octets('public'),
+      encodeTlv(TAG.getRequest, Buffer.concat([encodeInteger(77), encodeInteger(0), encodeInteger(0), seq()])),
+    );
+    expect(peekMessage(get)).toEqual({ version: 1, authenticated: false, id: 77 });
+    expect(peekMessage(seq(encodeInteger(1), octets('x')))).toEqual({ version: 1, authenticated: false, id: undefined });
     expect(peekMessage(hex('ff ff'))).toBeUndefined();
   });
 });

@@ -204,14 +204,26 @@ export function parseDiscoveryReport(buf: Uint8Array): DiscoveryReport {
   return { ...report, reportOid: readOid(buf, nth(children(buf, expectTag(first, TAG.sequence, 'variable binding')), 0, 'variable name')) };
 }
 
-/** Version and, for SNMPv3, the msgFlags of a message; undefined when the bytes are not one. */
-export function peekMessage(buf: Uint8Array): { version: number; authenticated: boolean } | undefined {
+/**
+ * Version, for SNMPv3 whether it is authenticated, and the id an answer repeats (SNMPv3 msgID,
+ * else the PDU's request-id, as net-snmp matches them); undefined when the bytes are not a message.
+ */
+export function peekMessage(buf: Uint8Array): { version: number; authenticated: boolean; id: number | undefined } | undefined {
   try {
     const parts = children(buf, expectTag(readTlv(buf, 0), TAG.sequence, 'message'));
     const version = readInteger(buf, nth(parts, 0, 'version'));
-    if (version !== 3) return { version, authenticated: false };
-    const flags = readOctets(buf, nth(children(buf, nth(parts, 1, 'header data')), 2, 'msgFlags'));
-    return { version, authenticated: ((flags[0] ?? 0) & FLAG_AUTH) !== 0 };
+    if (version !== 3) return { version, authenticated: false, id: requestId(buf, parts) };
+    const header = children(buf, nth(parts, 1, 'header data'));
+    const flags = readOctets(buf, nth(header, 2, 'msgFlags'));
+    return { version, authenticated: ((flags[0] ?? 0) & FLAG_AUTH) !== 0, id: readInteger(buf, nth(header, 0, 'msgID')) };
+  } catch {
+    return undefined;
+  }
+}
+
+function requestId(buf: Uint8Array, parts: readonly Tlv[]): number | undefined {
+  try {
+    return readInteger(buf, nth(children(buf, nth(parts, 2, 'PDU')), 0, 'request-id'));
   } catch {
     return undefined;
   }

@@ -4,9 +4,12 @@ import net from 'node:net';
 import { socketFailure } from '../socket-failure.ts';
 import type { ProbeContext } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
+import { peekMessage } from './ber.ts';
 
-/** The one request in flight: it alone hears what arrives. */
+/** One of the requests in flight: it hears the answers that carry an id it sent. */
 export interface ChannelConsumer {
+  /** Whether an answer carrying `id` (SNMPv3 msgID, else request-id) answers this consumer. */
+  owns(id: number): boolean;
   message(datagram: Buffer): void;
   failure(failure: ProbeUnavailable): void;
 }
@@ -21,14 +24,18 @@ export interface DatagramLabel {
  * The one UDP socket an SNMP probe run talks on, so a device sees one peer (one source port) for
  * the whole run. It is connected to the agent's address and port: the kernel drops datagrams from
  * any other address or port, and an ICMP port-unreachable arrives as `refused` instead of a
- * timeout. Every datagram in and out is recorded; one consumer is attached at a time, because
- * requests go strictly one after the other.
+ * timeout. Every datagram in and out is recorded. Several requests may be in flight (the trials
+ * of communities and credentials go out together, so silence costs one wait, not one each): an
+ * answer goes to the consumer that sent its id, one whose id cannot be read to all of them (each
+ * then fails it as malformed), and one nobody sent is recorded and ignored.
  */
 export class SnmpChannel {
   readonly ctx: ProbeContext;
   readonly probe: string;
   readonly #socket: dgram.Socket;
-  #consumer: ChannelConsumer | undefined;
+  readonly #consumers = new Set<ChannelConsumer>();
+  /** Port unreachable came back: no agent listens, and nothing more is sent. */
+  #refused: ProbeUnavailable | undefined;
   #closed = false;
 
   private constructor(ctx: ProbeContext, probe: string, socket: dgram.Socket) {
@@ -36,14 +43,16 @@ export class SnmpChannel {
     this.probe = probe;
     this.#socket = socket;
     socket.on('message', (datagram: Buffer) => {
-      const consumer = this.#consumer;
+      const id = peekMessage(datagram)?.id;
+      const to = id === undefined ? [...this.#consumers] : [...this.#consumers].filter((c) => c.owns(id)).slice(0, 1);
       // A late answer to a request that already timed out is evidence too, but answers nothing.
-      ctx.transcript.rx(probe, 'snmp.reply', datagram, consumer ? undefined : 'no request waiting: ignored');
-      consumer?.message(datagram);
+      ctx.transcript.rx(probe, 'snmp.reply', datagram, to.length > 0 ? undefined : 'no request waiting: ignored');
+      for (const c of to) c.message(datagram);
     });
     socket.on('error', (err: NodeJS.ErrnoException) => {
       const failure = this.#failureOf(err);
-      if (this.#consumer) this.#consumer.failure(failure);
+      if (failure.kind === 'refused') this.#refused = failure;
+      if (this.#consumers.size > 0) for (const c of [...this.#consumers]) c.failure(failure);
       else ctx.transcript.note(probe, 'snmp.socket-error', failure.message);
     });
   }
@@ -69,16 +78,16 @@ export class SnmpChannel {
   /** Records and sends one datagram; the caller has passed the gate for it. */
   send(label: DatagramLabel, datagram: Buffer): Promise<void> {
     if (this.#closed) return Promise.reject(new ProbeUnavailable('closed', 'SNMP socket already closed'));
+    if (this.#refused) return Promise.reject(this.#refused);
     this.ctx.transcript.tx(this.probe, label.op, datagram, label.text);
     return new Promise<void>((resolve, reject) => this.#socket.send(datagram, (err) => (err ? reject(this.#failureOf(err)) : resolve())));
   }
 
-  /** Makes `consumer` the one listener until the returned function detaches it. */
+  /** Makes `consumer` hear its answers until the returned function detaches it. */
   attach(consumer: ChannelConsumer): () => void {
-    if (this.#consumer) throw new Error('SNMP channel: a second request while one is in flight');
-    this.#consumer = consumer;
+    this.#consumers.add(consumer);
     return () => {
-      if (this.#consumer === consumer) this.#consumer = undefined;
+      this.#consumers.delete(consumer);
     };
   }
 
@@ -94,7 +103,7 @@ export class SnmpChannel {
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve();
     this.#closed = true;
-    this.#consumer = undefined;
+    this.#consumers.clear();
     return new Promise<void>((resolve) => this.#socket.close(() => resolve()));
   }
 
@@ -111,13 +120,15 @@ export class SnmpChannel {
 export class SessionSocket extends EventEmitter {
   readonly #channel: SnmpChannel;
   readonly #label: (datagram: Buffer) => DatagramLabel;
+  /** Ids of the datagrams this session sent: the answers that are its own. */
+  readonly #sent = new Set<number>();
   #detach: (() => void) | undefined;
 
   constructor(channel: SnmpChannel, label: (datagram: Buffer) => DatagramLabel, onFailure: (failure: ProbeUnavailable) => void) {
     super();
     this.#channel = channel;
     this.#label = label;
-    this.#detach = channel.attach({ message: (datagram) => this.emit('message', datagram), failure: onFailure });
+    this.#detach = channel.attach({ owns: (id) => this.#sent.has(id), message: (datagram) => this.emit('message', datagram), failure: onFailure });
   }
 
   /** The connected channel decides where it goes: net-snmp's port and address are not used. */
@@ -127,6 +138,8 @@ export class SessionSocket extends EventEmitter {
       return;
     }
     const datagram = buffer.subarray(offset, offset + length);
+    const id = peekMessage(datagram)?.id;
+    if (id !== undefined) this.#sent.add(id);
     this.#channel.send(this.#label(datagram), datagram).then(
       () => cb(null, length),
       (err: unknown) => cb(err instanceof Error ? err : new Error(String(err))),

@@ -3,6 +3,7 @@ import type { RunningFixture } from '../../fixtures/fixture.ts';
 import type { RunningSnmpFixture } from '../../fixtures/snmp/agent.ts';
 import { FIXTURE_IDENTITY, HARDENED_V3_USER, startSnmpFixture, WEAK_FOREIGN_ADDRESS, WEAK_FOREIGN_IPV6 } from '../../fixtures/snmp/agent.ts';
 import { startRawUdpPeer } from '../../fixtures/snmp/raw-peer.ts';
+import { RoundTrips } from '../round-trip.ts';
 import { runProbe } from '../run.ts';
 import { testContext } from '../test-kit.ts';
 import type { ProbeContext, ProbeOutcome } from '../types.ts';
@@ -289,13 +290,24 @@ describe('one UDP socket (one source endpoint) per device run', () => {
     expect(ctx.transcript.entries().filter((e) => e.dir === 'rx')).toEqual([]);
   });
 
-  it('a late answer to an earlier step is recorded but never answers the step after it', async () => {
-    // Answers come 250 ms late with 200 ms steps: the v2c answer arrives while the v1 GET waits.
-    const ctx = context(HOST.late, OPT_IN(['public']), 200);
+  it('sends discovery and every community trial together: a device answering after the wait costs one wait, not one per trial', async () => {
+    // Answers come 250 ms late with 200 ms waits: one after the other, the seven trials took 1.4 s.
+    const ctx = context(HOST.late, OPT_IN(['public', 'private', 'plant-ro']), 200);
     const { outcome } = await probe(ctx);
     expect(outcome.status === 'unavailable' && outcome.failure.kind).toBe('timeout');
-    expect(ctx.transcript.sentOps()).toEqual(['snmp.discovery', 'snmp.get', 'snmp.get']);
-    expect(ctx.transcript.entries().filter((e) => e.dir === 'rx' && e.op === 'snmp.reply').length).toBeGreaterThanOrEqual(1);
+    expect(ctx.transcript.sentOps()).toEqual(['snmp.discovery', ...Array(6).fill('snmp.get')]);
+    expect(outcome.durationMs).toBeLessThan(400);
+  });
+});
+
+describe('waits adapted to the device', () => {
+  it('once the device has answered (a 2 ms round trip), waits max(floor, 8 x round trip) for a UDP answer, not the step timeout', async () => {
+    const roundTrips = new RoundTrips();
+    roundTrips.record(2);
+    const ctx = { ...context(HOST.silent, OPT_IN(['public']), 5000), roundTrips };
+    const { outcome } = await probe(ctx);
+    expect(outcome.status === 'unavailable' && outcome.failure).toMatchObject({ kind: 'timeout', detail: expect.stringMatching(/within 250 ms/) });
+    expect(outcome.durationMs).toBeLessThan(1000);
   });
 });
 

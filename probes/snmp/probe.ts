@@ -58,9 +58,9 @@ function rethrowBudget(err: unknown): ProbeUnavailable {
   throw err;
 }
 
-async function engineStep(channel: SnmpChannel): Promise<EngineFacts> {
+async function engineStep(channel: SnmpChannel, onSent: () => void): Promise<EngineFacts> {
   try {
-    const r = await discoverEngine(channel);
+    const r = await discoverEngine(channel, onSent);
     const enterprise = engineEnterprise(r.engineId);
     return {
       state: 'answered',
@@ -83,24 +83,25 @@ interface CommunityStep {
   readonly access: { readonly access: SnmpAccess; readonly descr: string | undefined }[];
 }
 
-/** Credential guessing, so only with the opt-in: GET sysDescr with each configured community, v2c then v1. */
+/**
+ * Credential guessing, so only with the opt-in: GET sysDescr with each configured community, v2c
+ * and v1, all sent together (an agent stays silent to a wrong community, so each trial would
+ * otherwise cost a whole wait).
+ */
 async function communityStep(channel: SnmpChannel, options: SnmpProbeOptions): Promise<CommunityStep> {
   const list = options.communities ?? [];
   if (list.length === 0) return { facts: { state: 'not-tried' }, access: [] };
+  const trials = list.flatMap((community) => (['v2c', 'v1'] as const).map((version): SnmpAccess & { community: string } => ({ version, community })));
+  const answers = await settleAll(
+    trials.map(async (a) => {
+      const [vb] = await withReader(channel, a, (r) => r.get([OID.sysDescr]));
+      return { access: a, descr: octetsToText(vb?.value) };
+    }),
+  );
+  const access: CommunityStep['access'] = answers.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const accepted: Extract<CommunityFacts, { state: 'tried' }>['accepted'] = [];
-  const access: CommunityStep['access'] = [];
   for (const [i, community] of list.entries()) {
-    const versions: ('v1' | 'v2c')[] = [];
-    for (const version of ['v2c', 'v1'] as const) {
-      const a: SnmpAccess = { version, community };
-      try {
-        const [vb] = await withReader(channel, a, (r) => r.get([OID.sysDescr]));
-        versions.push(version);
-        access.push({ access: a, descr: octetsToText(vb?.value) });
-      } catch (err) {
-        rethrowBudget(err);
-      }
-    }
+    const versions = access.filter((a) => a.access.version !== 'v3' && a.access.community === community).map((a) => a.access.version as 'v1' | 'v2c');
     const isWellKnown = WELL_KNOWN_COMMUNITIES.includes(community);
     if (versions.length > 0) accepted.push({ community: isWellKnown ? community : `#${i + 1}`, wellKnown: isWellKnown, versions });
   }
@@ -207,10 +208,40 @@ async function run(ctx: ProbeContext): Promise<SnmpFactsType> {
   }
 }
 
+/**
+ * Waits for every promise; then the first budget failure, if any, is thrown (the rest is then
+ * moot), and each other outcome is returned.
+ */
+async function settleAll<T>(work: readonly Promise<T>[]): Promise<PromiseSettledResult<T>[]> {
+  const results = await Promise.allSettled(work);
+  for (const r of results) if (r.status === 'rejected') rethrowBudget(r.reason);
+  return results;
+}
+
 async function steps(channel: SnmpChannel, options: SnmpProbeOptions): Promise<SnmpFactsType> {
-  const engine = await engineStep(channel);
-  const communities = await communityStep(channel, options);
-  const v3 = options.v3 ? await v3Step(channel, options.v3) : { access: { state: 'not-configured' as const } };
+  // Discovery, the community trials and the v3 GET go out together on the one socket (each
+  // request still passes the gate: minimum gap, request budget), so a device that stays silent
+  // to most of them costs about one wait instead of one each.
+  const sent = Promise.withResolvers<void>();
+  const engineAsked = engineStep(channel, sent.resolve);
+  // The trials follow the discovery datagram by one turn of the event loop at least: where no
+  // agent listens, its port unreachable has come back by then and no community is sent.
+  await Promise.race([
+    sent.promise,
+    engineAsked.then(
+      () => undefined,
+      () => undefined,
+    ),
+  ]);
+  await new Promise((resolve) => setImmediate(resolve));
+  const communitiesAsked = communityStep(channel, options);
+  const v3Asked = options.v3 ? v3Step(channel, options.v3) : Promise.resolve({ access: { state: 'not-configured' as const } });
+  // All settle before any failure is thrown, so no request outlives the channel; engineStep
+  // throws only when no agent listens (port unreachable, denied), which decides the run then.
+  await Promise.allSettled([engineAsked, communitiesAsked, v3Asked]);
+  const engine = await engineAsked;
+  const communities = await communitiesAsked;
+  const v3: { access: V3AccessFacts; read?: DeviceRead } = await v3Asked;
   const best = communities.access[0];
   let readVia: SnmpFactsType['readVia'] = 'none';
   let read: DeviceRead | undefined;
