@@ -62,7 +62,7 @@ describe('config', () => {
   });
 
   it('names the file it cannot read', () => {
-    expect(() => loadConfigFile('/nonexistent/cell.yaml')).toThrow('/nonexistent/cell.yaml: cannot read the config: ENOENT');
+    expect(() => loadConfigFile('/nonexistent/cell.yaml')).toThrow('/nonexistent/cell.yaml: cannot read the config: no such file');
   });
 
   it('reads a file from disk', () => {

@@ -49,7 +49,7 @@ describe('credentials in the config', () => {
   it('reads secrets once, and says which file or variable is missing', async () => {
     const load = (ssh: Record<string, unknown>, env: NodeJS.ProcessEnv = {}) =>
       loadCredentials(config([{ match: { role: 'hmi' }, ssh: { user: 'ops', knownHosts, ...ssh } }]), env);
-    await expect(load({ keyFile: join(dir, 'missing') })).rejects.toThrow(/credentials\[0\]\.ssh\.keyFile: cannot read ".*missing": ENOENT/);
+    await expect(load({ keyFile: join(dir, 'missing') })).rejects.toThrow(/credentials\[0\]\.ssh\.keyFile: cannot read ".*missing": no such file/);
     writeFileSync(join(dir, 'not-a-key'), 'hello\n');
     await expect(load({ keyFile: join(dir, 'not-a-key') })).rejects.toThrow(/credentials\[0\]\.ssh\.keyFile: ".*not-a-key" is not a usable private key/);
     await expect(load({ passwordEnv: 'CC_PW' })).rejects.toThrow(/credentials\[0\]\.ssh\.passwordEnv: environment variable CC_PW is not set/);

@@ -1,4 +1,4 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DeviceObservation } from '../probes/observation.ts';
@@ -10,7 +10,7 @@ import { writeFileAtomic } from './atomic-file.ts';
 import { ROLES, type Role } from './config.ts';
 import type { RunFacts } from './judge.ts';
 import { UserError } from '../profiles/user-error.ts';
-import { readUserFile, readUserFileIfPresent } from './user-file.ts';
+import { fsReason, readUserFile, readUserFileIfPresent } from './user-file.ts';
 
 /** run.json: everything about a run except the observations, so `evaluate` can re-judge it offline. */
 const RunFile = z.object({
@@ -112,12 +112,44 @@ function readJson(file: string): unknown {
   }
 }
 
+const RUN_DIR = 'a run directory (the folder a scan wrote)';
+
+/** What `path` is on disk: a folder, a file, or nothing (a RunDirError for anything else in the way). */
+function kindOf(path: string): 'folder' | 'file' | 'missing' {
+  try {
+    return statSync(path).isDirectory() ? 'folder' : 'file';
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+    throw new RunDirError(`${path}: cannot read: ${fsReason(err)}`);
+  }
+}
+
+/**
+ * `name` inside the run directory `dir`, once `dir` is one. Said in words: joined blindly, a file or
+ * an empty folder given for `dir` reads as ENOTDIR or ENOENT on a path the user never typed.
+ */
+export function runDirFile(dir: string, name: string): string {
+  const kind = kindOf(dir);
+  if (kind === 'missing') throw new RunDirError(`${dir}: no such folder; expected ${RUN_DIR}`);
+  if (kind === 'file') throw new RunDirError(`${dir} is a file; expected ${RUN_DIR}`);
+  const file = join(dir, name);
+  if (existsSync(file)) return file;
+  throw new RunDirError(existsSync(join(dir, RUN_FILES.run)) ? `${dir}: the run directory has no ${name}` : `${dir}: not ${RUN_DIR}: it has no ${name}`);
+}
+
+/** `name` of a run directory, or the path itself when it is a file (commands taking either). */
+export function fileOrRunDirFile(path: string, name: string): string {
+  const kind = kindOf(path);
+  if (kind === 'missing') throw new RunDirError(`${path}: no such file or folder; expected ${name} or ${RUN_DIR}`);
+  return kind === 'file' ? path : runDirFile(path, name);
+}
+
 /** Reads back what `writeRunDir` wrote, validating both files. */
 export function readRunDir(dir: string): { run: RunFacts; silent: string[] } {
-  const runPath = join(dir, RUN_FILES.run);
+  const runPath = runDirFile(dir, RUN_FILES.run);
   const parsed = RunFile.safeParse(readJson(runPath));
   if (!parsed.success) throw new RunDirError(`${runPath}: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
-  const obsPath = join(dir, RUN_FILES.observations);
+  const obsPath = runDirFile(dir, RUN_FILES.observations);
   const observations = z.array(DeviceObservation).safeParse(readJson(obsPath));
   if (!observations.success) throw new RunDirError(`${obsPath}: ${observations.error.issues[0]?.path.join('.')}: ${observations.error.issues[0]?.message}`);
   const { silent, ...rest } = parsed.data;
@@ -127,12 +159,7 @@ export function readRunDir(dir: string): { run: RunFacts; silent: string[] } {
 
 /** A result document, from a run directory (its result.json) or a result file; validated. */
 export function readResult(path: string): Result {
-  let file = path;
-  try {
-    if (statSync(path).isDirectory()) file = join(path, RUN_FILES.result);
-  } catch (err) {
-    throw new RunDirError(`${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
+  const file = fileOrRunDirFile(path, RUN_FILES.result);
   const parsed = Result.safeParse(readJson(file));
   if (!parsed.success) throw new RunDirError(`${file}: not a cellcheck result: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
   return parsed.data;

@@ -70,6 +70,6 @@ describe('attestation and exception files', () => {
   });
 
   it('report a missing file clearly', () => {
-    expect(() => loadStatements({ attestations: join(dir, 'nope.yaml') }, bundledCatalog)).toThrow(`${join(dir, 'nope.yaml')}: cannot read: ENOENT`);
+    expect(() => loadStatements({ attestations: join(dir, 'nope.yaml') }, bundledCatalog)).toThrow(`${join(dir, 'nope.yaml')}: cannot read: no such file`);
   });
 });

@@ -15,10 +15,10 @@ describe('reading a file the user named', () => {
     expect(readUserFile(join(dir, 'token')).toString()).toBe('secret\n');
     const missing = join(dir, 'missing.yaml');
     expect(() => readUserFile(missing, { what: 'the config', error: ConfigError })).toThrow(
-      new ConfigError(`${missing}: cannot read the config: ENOENT (no such file)`),
+      new ConfigError(`${missing}: cannot read the config: no such file`),
     );
-    expect(() => readUserFile(dir, { key: 'upload.tokenFile' })).toThrow(`upload.tokenFile: cannot read "${dir}": EISDIR (a folder, not a file)`);
-    expect(() => readUserFile(join(dir, 'token', 'below'))).toThrow('ENOTDIR (a part of the path is not a folder)');
+    expect(() => readUserFile(dir, { key: 'upload.tokenFile' })).toThrow(`upload.tokenFile: cannot read "${dir}": a folder, not a file`);
+    expect(() => readUserFile(join(dir, 'token', 'below'))).toThrow(': a part of the path is not a folder');
   });
 
   it('throws the subclass asked for, which the CLI knows as a UserError', () => {
@@ -34,6 +34,6 @@ describe('reading a file the user named', () => {
 
   it('reads an absent file as undefined when absence is allowed, and still explains other failures', () => {
     expect(readUserFileIfPresent(join(dir, 'absent'))).toBeUndefined();
-    expect(() => readUserFileIfPresent(dir, { what: 'the run lock' })).toThrow(`${dir}: cannot read the run lock: EISDIR (a folder, not a file)`);
+    expect(() => readUserFileIfPresent(dir, { what: 'the run lock' })).toThrow(`${dir}: cannot read the run lock: a folder, not a file`);
   });
 });

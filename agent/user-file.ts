@@ -24,9 +24,14 @@ export interface UserFileOptions {
   ) => UserError;
 }
 
-function explain(file: string, err: unknown, o: UserFileOptions): UserError {
+/** Why a file system call failed, in words: the meaning of a common code, else the system's own message. */
+export function fsReason(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
-  const why = code === undefined ? String(err) : MEANING[code] ? `${code} (${MEANING[code]})` : code;
+  return (code === undefined ? undefined : MEANING[code]) ?? (err instanceof Error ? err.message : String(err));
+}
+
+function explain(file: string, err: unknown, o: UserFileOptions): UserError {
+  const why = fsReason(err);
   const reading = `cannot read${o.what ? ` ${o.what}` : ''}`;
   return new (o.error ?? UserError)(o.key ? `${o.key}: ${reading} "${file}": ${why}` : `${file}: ${reading}: ${why}`);
 }

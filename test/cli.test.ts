@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,7 +97,37 @@ describe('cellcheck CLI', () => {
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain(`<dd>${run}</dd>`);
     const missing = await cli(['evaluate', join(dir, 'nope')]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain('nope/run.json: cannot read: ENOENT');
+    expect(missing.stderr).toBe(`cellcheck: ${join(dir, 'nope')}: no such folder; expected a run directory (the folder a scan wrote)\n`);
+  });
+
+  it('says in words what a path is when a run directory was expected: a file, nothing, an empty folder (exit 2)', async () => {
+    expect((await cli(['keygen', '--out', 'keys'])).code).toBe(0);
+    const [run] = readdirSync(join(dir, 'runs'));
+    const runDir = join(dir, 'runs', run ?? '');
+    const file = join(runDir, 'result.json');
+    const missing = join(dir, 'missing');
+    const empty = join(dir, 'empty');
+    mkdirSync(empty);
+    const RUN_DIR = 'a run directory (the folder a scan wrote)';
+    const cases: [string[], string][] = [
+      [['evaluate', file], `${file} is a file; expected ${RUN_DIR}`],
+      [['evaluate', missing], `${missing}: no such folder; expected ${RUN_DIR}`],
+      [['evaluate', empty], `${empty}: not ${RUN_DIR}: it has no run.json`],
+      [['explain', file, 'x', 'CR 1.1'], `${file} is a file; expected ${RUN_DIR}`],
+      [['explain', empty, 'x', 'CR 1.1'], `${empty}: not ${RUN_DIR}: it has no run.json`],
+      [['attest', 'template', '--run', file], `${file} is a file; expected ${RUN_DIR}`],
+      [['attest', 'template', '--run', missing], `${missing}: no such folder; expected ${RUN_DIR}`],
+      [['diff', missing, runDir], `${missing}: no such file or folder; expected result.json or ${RUN_DIR}`],
+      [['diff', runDir, empty], `${empty}: not ${RUN_DIR}: it has no result.json`],
+      [['verify', missing, '--key', 'keys/signing.pub'], `${missing}: no such file or folder; expected result.signed.json or ${RUN_DIR}`],
+      [['verify', empty, '--key', 'keys/signing.pub'], `${empty}: not ${RUN_DIR}: it has no result.signed.json`],
+      [['verify', runDir, '--key', 'keys/signing.pub'], `${runDir}: the run directory has no result.signed.json`],
+      [['evaluate', runDir, '--attestations', empty], `${empty}: cannot read: a folder, not a file`],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli(args);
+      expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 2, stderr: `cellcheck: ${message}\n` });
+    }
   });
 
   it('rejects an unknown command with usage help (exit 2)', async () => {

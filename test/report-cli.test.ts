@@ -113,7 +113,7 @@ describe('cellcheck diff', () => {
   it('refuses a missing or foreign file with exit 2, naming it', async () => {
     const missing = await cli(['diff', join(dir, 'nope.json'), newFile]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain(`${join(dir, 'nope.json')}: cannot read: ENOENT`);
+    expect(missing.stderr).toContain(`${join(dir, 'nope.json')}: no such file or folder; expected result.json or a run directory (the folder a scan wrote)`);
     const foreign = await cli(['diff', write('foreign.json', '{"hello": 1}'), newFile]);
     expect(foreign.code).toBe(2);
     expect(foreign.stderr).toContain('foreign.json: not a cellcheck result');

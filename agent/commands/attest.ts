@@ -4,6 +4,7 @@ import { judgeRun } from '../judge.ts';
 import { judgeFromArgs, REJUDGE_OPTIONS } from '../judge-options.ts';
 import { UsageError } from '../output.ts';
 import { readRunDir } from '../rundir.ts';
+import { fsReason } from '../user-file.ts';
 import { defineCommand } from './define.ts';
 
 const templateCommand = defineCommand({
@@ -26,7 +27,8 @@ const templateCommand = defineCommand({
     try {
       writeFileSync(a.out, text, { flag: 'wx' });
     } catch (err) {
-      throw new UsageError(`${a.out}: cannot write the template: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      const exists = (err as NodeJS.ErrnoException).code === 'EEXIST';
+      throw new UsageError(`${a.out}: cannot write the template: ${exists ? 'it exists, and a template never overwrites anything' : fsReason(err)}`);
     }
     process.stderr.write(`wrote ${a.out}\n`);
   },

@@ -1,8 +1,7 @@
-import { statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { verifySignedResult } from '../../report/sign.ts';
 import { EXIT, UsageError } from '../output.ts';
-import { RUN_FILES } from '../rundir.ts';
+import { fileOrRunDirFile, RUN_FILES } from '../rundir.ts';
 import { loadTrustedKeys, readSignedFile } from '../signing.ts';
 import { checkRunFiles } from '../verify-run.ts';
 import { defineCommand } from './define.ts';
@@ -19,16 +18,8 @@ export const verifyCommand = defineCommand({
       .conflicts('key', 'keys'),
   handler: async (a) => {
     if (a.key === undefined && a.keys === undefined) throw new UsageError('verify needs the trusted key: --key PUB or --keys JWKS');
-    let file = a.file;
-    let runDir: string | undefined;
-    try {
-      if (statSync(file).isDirectory()) {
-        runDir = file;
-        file = join(file, RUN_FILES.signed);
-      }
-    } catch {
-      // readSignedFile names the missing file
-    }
+    const file = fileOrRunDirFile(a.file, RUN_FILES.signed);
+    const runDir = file === a.file ? undefined : a.file;
     const keys = await loadTrustedKeys(a.key === undefined ? { jwks: a.keys ?? '' } : { key: a.key });
     const v = await verifySignedResult(JSON.parse(readSignedFile(file)), keys);
     if (!v.ok) {
