@@ -87,27 +87,15 @@ function judgeDevice(run: RunFacts, judge: Judge, observation: DeviceObservation
 }
 
 function unusedStatements(statements: LoadedStatements, judged: readonly JudgedDevice[]): NonNullable<Result['statements']>['unused'] {
-  const unused: NonNullable<Result['statements']>['unused'] = [];
   // `index` is the entry's position in the file, which skipped blank entries do not shift.
-  (statements.attestations?.entries ?? []).forEach((a, i) => {
-    if (!judged.some((j) => j.usedAttestations.has(i)))
-      unused.push({
-        list: 'attestations',
-        index: statements.attestations?.positions[i] ?? i,
-        requirement: a.requirement,
-        reason: 'matches no requirement row of a device in this run',
-      });
-  });
-  (statements.exceptions?.entries ?? []).forEach((e, i) => {
-    if (!judged.some((j) => j.usedExceptions.has(i)))
-      unused.push({
-        list: 'exceptions',
-        index: statements.exceptions?.positions[i] ?? i,
-        requirement: e.requirement,
-        reason: 'no device in this run has this gap',
-      });
-  });
-  return unused;
+  const unused = (list: 'attestations' | 'exceptions', used: (j: JudgedDevice) => ReadonlySet<number>, reason: string) =>
+    (statements[list]?.entries ?? []).flatMap((e, i) =>
+      judged.some((j) => used(j).has(i)) ? [] : [{ list, index: statements[list]?.positions[i] ?? i, requirement: e.requirement, reason }],
+    );
+  return [
+    ...unused('attestations', (j) => j.usedAttestations, 'matches no requirement row of a device in this run'),
+    ...unused('exceptions', (j) => j.usedExceptions, 'no device in this run has this gap'),
+  ];
 }
 
 /** Turns a run's observations into the result document. Pure: the same run and inputs always give the same bytes. */
