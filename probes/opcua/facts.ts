@@ -77,6 +77,32 @@ export const BuildInfoFacts = z.object({
 });
 export type BuildInfoFacts = z.infer<typeof BuildInfoFacts>;
 
+/** OPC UA AccessLevel bit CurrentWrite (Part 3, 8.57): the value may be written. */
+export const ACCESS_CURRENT_WRITE = 0x02;
+
+export const AccessibleVariable = z.object({
+  nodeId: z.string(),
+  browseName: z.string(),
+  /** AccessLevel: what the server allows anyone; UserAccessLevel: what it allows this (anonymous) session. */
+  accessLevel: z.number().int().optional(),
+  userAccessLevel: z.number().int(),
+});
+export type AccessibleVariable = z.infer<typeof AccessibleVariable>;
+
+/** What the bounded browse of the anonymous session found (Browse, BrowseNext and Read only). */
+export const AddressSpaceFacts = z.object({
+  /** Objects and variables reached below Objects (namespace 0, the standard nodes, left out). */
+  nodesBrowsed: z.number().int().nonnegative(),
+  /** Variables whose access levels were read. */
+  variablesRead: z.number().int().nonnegative(),
+  /** Variables this anonymous session may write (UserAccessLevel has CurrentWrite), the first ones kept. */
+  anonymousWritable: z.array(AccessibleVariable),
+  anonymousWritableCount: z.number().int().nonnegative(),
+  /** `complete`, or the bound the browse reached first (what was read before it is kept). */
+  stop: z.enum(['complete', 'node-limit', 'depth-limit', 'request-limit', 'time-limit']),
+});
+export type AddressSpaceFacts = z.infer<typeof AddressSpaceFacts>;
+
 export const SessionFacts = z.object({
   /** Endpoint the anonymous session was opened on. */
   endpointUrl: z.string(),
@@ -90,6 +116,7 @@ export const SessionFacts = z.object({
   auditing: z.boolean().optional(),
   diagnosticsEnabled: z.boolean().optional(),
   securityRejectedSessionCount: z.number().int().optional(),
+  addressSpace: AddressSpaceFacts.optional(),
 });
 export type SessionFacts = z.infer<typeof SessionFacts>;
 

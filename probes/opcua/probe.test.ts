@@ -3,7 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningFixture } from '../../fixtures/fixture.ts';
 import { RequestLog } from '../../fixtures/request-log.ts';
 import { serveTcp } from '../../fixtures/tcp-server.ts';
-import { HARDENED_APPLICATION_URI, startOpcuaFixture, WEAK_APPLICATION_URI, WEAK_CERTIFICATE_URI } from '../../fixtures/opcua/server.ts';
+import {
+  ANONYMOUS_WRITABLE,
+  HARDENED_APPLICATION_URI,
+  startOpcuaFixture,
+  TAG_COUNT,
+  WEAK_APPLICATION_URI,
+  WEAK_CERTIFICATE_URI,
+} from '../../fixtures/opcua/server.ts';
 import { runProbe } from '../run.ts';
 import { realClock, testContext, untilClosed } from '../test-kit.ts';
 import type { ProbeContext, ProbeDefinition, ProbeOutcome } from '../types.ts';
@@ -27,6 +34,8 @@ const ALLOWED_OPS = new Set([
   'opcua.create-session',
   'opcua.activate-session',
   'opcua.read',
+  'opcua.browse',
+  'opcua.browse-next',
   'opcua.close-session',
   'opcua.close',
 ]);
@@ -186,15 +195,37 @@ describe('opcua.session', () => {
     expect(facts.session?.auditing).toBe(false);
     expect(Math.abs(facts.session?.clockDriftMs ?? Number.NaN)).toBeLessThan(5000);
     const received = weak.log.requests.slice(before);
-    expect(received.map((r) => r.kind)).toEqual([
+    expect(received.map((r) => r.kind).filter((k) => !/^Browse/.test(k))).toEqual([
       'GetEndpointsRequest',
       'CreateSessionRequest',
       'ActivateSessionRequest',
+      // The Server object's variables, then access levels of the browsed variables, 100 a request.
+      'ReadRequest',
+      'ReadRequest',
       'ReadRequest',
       'CloseSessionRequest',
     ]);
     expect(received.some((r) => r.class === 'write' || r.class === 'auth')).toBe(false);
     expect(ctx.transcript.sentOps()).toContain('opcua.close-session');
+  });
+
+  it('browses the address space and lists the variables an anonymous session may write, with no Write and no Call', async () => {
+    const before = weak.log.requests.length;
+    const facts = okFacts<OpcuaSessionFacts>(await run(opcuaSessionProbe, context(WEAK_HOST, port(weak), { session: true })));
+    const space = facts.session?.addressSpace;
+    expect(space).toMatchObject({ stop: 'complete', anonymousWritableCount: ANONYMOUS_WRITABLE.length });
+    expect(space?.anonymousWritable.map((v) => [v.nodeId, v.browseName]).sort()).toEqual([
+      ['ns=1;s=Line1.Setpoint', '1:Setpoint'],
+      ['ns=1;s=Plant.Mode', '1:Mode'],
+    ]);
+    // Read-only ones and the one only other users may write are read, not listed.
+    expect(space?.variablesRead).toBe(TAG_COUNT + 4);
+    const kinds = weak.log.requests.slice(before).map((r) => r.kind);
+    // The Tags object holds more references than one reply: BrowseNext fetched the rest.
+    expect(kinds).toContain('BrowseRequest');
+    expect(kinds).toContain('BrowseNextRequest');
+    expect(kinds.filter((k) => /^(Write|Call)/.test(k))).toEqual([]);
+    expect(weak.log.requests.slice(before).filter((r) => r.class === 'write')).toEqual([]);
   });
 
   it('skips the session on the hardened server because Anonymous is not offered', async () => {

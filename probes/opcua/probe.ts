@@ -1,9 +1,11 @@
 import { certificateFacts } from '../certificate.ts';
 import type { ProbeContext, ProbeDefinition } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
-import type { OpcuaConnection, SessionRead } from './session-node-opcua.ts';
+import type { AddressSpaceRead, OpcuaConnection, SessionRead } from './session-node-opcua.ts';
 import { DISCOVERY_OPS, withDiscoveryChannel } from './discovery-client.ts';
 import {
+  ACCESS_CURRENT_WRITE,
+  type AddressSpaceFacts,
   type EndpointFacts,
   type OpcuaCertificateFacts,
   OpcuaEndpointsFacts,
@@ -138,6 +140,23 @@ export function sessionFacts(endpointUrl: string, read: SessionRead): SessionFac
   return facts;
 }
 
+/** The browse's variables into facts: those the anonymous session may write, bounded. */
+export function addressSpaceFacts(read: AddressSpaceRead): AddressSpaceFacts {
+  const writable = read.variables.filter((v) => v.userAccessLevel !== undefined && (v.userAccessLevel & ACCESS_CURRENT_WRITE) !== 0);
+  return {
+    nodesBrowsed: read.nodesBrowsed,
+    variablesRead: read.variables.length,
+    anonymousWritable: writable.slice(0, KEPT.writableVariables).map((v) => ({
+      nodeId: clip(v.nodeId),
+      browseName: clip(v.browseName),
+      ...(v.accessLevel !== undefined ? { accessLevel: v.accessLevel } : {}),
+      userAccessLevel: v.userAccessLevel ?? 0,
+    })),
+    anonymousWritableCount: writable.length,
+    stop: read.stop,
+  };
+}
+
 /** A server must offer at least the endpoint it was reached on; an empty list is not an answer. */
 function someEndpoints(endpoints: RawEndpoint[]): RawEndpoint[] {
   if (endpoints.length === 0) throw new ProbeUnavailable('malformed', 'GetEndpoints returned no endpoint');
@@ -179,14 +198,17 @@ function sessionSkip(endpoints: readonly EndpointFacts[]): SessionSkipReason | u
 
 /**
  * Opt-in: opens an anonymous session on the None channel, only where a None endpoint offers
- * Anonymous, and reads the fixed Server variables. Otherwise it says why it did not.
+ * Anonymous, reads the fixed Server variables, and browses the address space (bounded) for the
+ * variables that session may write, reading access levels, never writing. Otherwise it says why
+ * it did not.
  */
 export const opcuaSessionProbe: ProbeDefinition<OpcuaSessionFacts> = {
   id: SESSION_PROBE,
-  version: 1,
+  // 2: the session also browses for variables an anonymous session may write.
+  version: 2,
   protocol: 'opcua',
   safety: 'read-session',
-  ops: [...ENDPOINT_OPS, 'opcua.create-session', 'opcua.activate-session', 'opcua.read', 'opcua.close-session'],
+  ops: [...ENDPOINT_OPS, 'opcua.create-session', 'opcua.activate-session', 'opcua.read', 'opcua.browse', 'opcua.browse-next', 'opcua.close-session'],
   optIn: OPCUA_SESSION_OPT_IN,
   facts: OpcuaSessionFacts,
   run: async (ctx) => {
@@ -203,7 +225,8 @@ export const opcuaSessionProbe: ProbeDefinition<OpcuaSessionFacts> = {
     return connectSession(ctx, SESSION_PROBE, async (conn): Promise<OpcuaSessionFacts> => {
       const skipped = sessionSkip(endpointFacts(someEndpoints(await conn.getEndpoints())).endpoints);
       if (skipped) return { observedAt, sessionSkipped: skipped };
-      return { observedAt, session: sessionFacts(conn.endpointUrl, await conn.readServerAnonymously()) };
+      const { server, addressSpace } = await conn.readServerAnonymously();
+      return { observedAt, session: { ...sessionFacts(conn.endpointUrl, server), addressSpace: addressSpaceFacts(addressSpace) } };
     });
   },
 };

@@ -1,14 +1,19 @@
 /**
  * The only importer of node-opcua-client in the agent, loaded only by the opt-in session probe
- * (discovery has its own client, discovery-client.ts). It exposes the endpoints and one fixed, read-only
- * attribute read: no method here can write, call, browse or subscribe.
+ * (discovery has its own client, discovery-client.ts). It exposes the endpoints, one fixed read of
+ * the Server object, and a bounded browse that reads the access levels of variables: Browse,
+ * BrowseNext and Read only. No method here can write, call or subscribe.
  */
 import {
   AttributeIds,
+  BrowseDirection,
+  type BrowseResult,
   type ClientSession,
   type DataValue,
   type EndpointDescription,
   MessageSecurityMode,
+  NodeClass,
+  NodeClassMask,
   OPCUAClient,
   SecurityPolicy,
   setErrorLogger,
@@ -60,11 +65,44 @@ export interface SessionRead {
   readonly receivedAt: Date;
 }
 
+/** A variable the browse found, with its access levels as the anonymous session read them. */
+export interface BrowsedVariable {
+  readonly nodeId: string;
+  readonly browseName: string;
+  readonly accessLevel: number | undefined;
+  readonly userAccessLevel: number | undefined;
+}
+
+export type BrowseStop = 'complete' | 'node-limit' | 'depth-limit' | 'request-limit' | 'time-limit';
+
+export interface AddressSpaceRead {
+  readonly nodesBrowsed: number;
+  readonly variables: readonly BrowsedVariable[];
+  readonly stop: BrowseStop;
+}
+
+/**
+ * Bounds of the browse: nodes reached, depth below Objects, requests (Browse, BrowseNext, Read)
+ * and time, so a huge or endless address space costs the device a known, small amount.
+ */
+export const BROWSE_LIMITS = {
+  maxNodes: 500,
+  maxDepth: 6,
+  maxRequests: 40,
+  maxMs: 10_000,
+  nodesPerBrowse: 32,
+  referencesPerNode: 100,
+  variablesPerRead: 100,
+} as const;
+
 export interface OpcuaConnection {
   readonly endpointUrl: string;
   getEndpoints(): Promise<RawEndpoint[]>;
-  /** Opens an anonymous session on the None channel, reads SESSION_NODES, closes the session. */
-  readServerAnonymously(): Promise<SessionRead>;
+  /**
+   * Opens an anonymous session on the None channel, reads SESSION_NODES, browses the address
+   * space for the access levels of its variables (BROWSE_LIMITS), closes the session.
+   */
+  readServerAnonymously(): Promise<{ server: SessionRead; addressSpace: AddressSpaceRead }>;
 }
 
 let keyPair: Promise<InMemoryCertificateKeyPairProvider> | undefined;
@@ -84,6 +122,8 @@ const OPS: Record<string, string> = {
   CreateSessionRequest: 'opcua.create-session',
   ActivateSessionRequest: 'opcua.activate-session',
   ReadRequest: 'opcua.read',
+  BrowseRequest: 'opcua.browse',
+  BrowseNextRequest: 'opcua.browse-next',
   CloseSessionRequest: 'opcua.close-session',
   CloseSecureChannelRequest: 'opcua.close',
 };
@@ -172,7 +212,8 @@ export async function withOpcuaConnection<T>(ctx: ProbeContext, probe: string, f
       readServerAnonymously: async () => {
         const session = await step('opcua.create-session', () => client.createSession());
         try {
-          return await readSessionNodes(session, step, ctx.now);
+          const server = await readSessionNodes(session, step, ctx.now);
+          return { server, addressSpace: await browseAccessLevels(session, step) };
         } finally {
           await step('opcua.close-session', () => session.close()).catch(() => undefined);
         }
@@ -193,7 +234,7 @@ export async function withOpcuaConnection<T>(ctx: ProbeContext, probe: string, f
   }
 }
 
-async function readSessionNodes(session: ClientSession, step: <R>(op: string, work: () => Promise<R>) => Promise<R>, now: () => Date): Promise<SessionRead> {
+async function readSessionNodes(session: ClientSession, step: Step, now: () => Date): Promise<SessionRead> {
   const names = Object.keys(SESSION_NODES) as SessionNode[];
   const nodes = names.map((n) => ({ nodeId: `ns=0;i=${SESSION_NODES[n]}`, attributeId: AttributeIds.Value }));
   const sentAt = now();
@@ -205,6 +246,84 @@ async function readSessionNodes(session: ClientSession, step: <R>(op: string, wo
     if (dv?.statusCode.isGood()) values[name] = plainValue(dv.value.value);
   });
   return { values, sentAt, receivedAt };
+}
+
+type Step = <R>(op: string, work: () => Promise<R>) => Promise<R>;
+
+/** Namespace 0 holds the standard nodes (the Server object and its diagnostics), not the device's data. */
+const isStandardNode = (nodeId: string) => !/^ns=[1-9]/.test(nodeId);
+
+/**
+ * Walks the hierarchy below Objects breadth first (Objects and Variables, forward hierarchical
+ * references), then reads AccessLevel and UserAccessLevel of every variable found. Stops at the
+ * first bound it reaches (BROWSE_LIMITS) and says which; what was read so far is kept.
+ */
+async function browseAccessLevels(session: ClientSession, step: Step): Promise<AddressSpaceRead> {
+  const L = BROWSE_LIMITS;
+  const started = performance.now();
+  session.requestedMaxReferencesPerNode = L.referencesPerNode;
+  const state: { requests: number; stop: BrowseStop } = { requests: 0, stop: 'complete' };
+  /** True once the request or time bound is reached (recorded as the stop, unless one came first). */
+  const exhausted = (): boolean => {
+    const limit = state.requests >= L.maxRequests ? 'request-limit' : performance.now() - started >= L.maxMs ? 'time-limit' : undefined;
+    if (limit && (state.stop === 'complete' || state.stop === 'depth-limit')) state.stop = limit;
+    return limit !== undefined;
+  };
+  const request = <R>(op: string, work: () => Promise<R>) => {
+    state.requests++;
+    return step(op, work);
+  };
+  const seen = new Set<string>();
+  const full = () => state.stop === 'node-limit';
+  const found: { nodeId: string; browseName: string }[] = [];
+  const take = (results: readonly BrowseResult[], next: string[], depth: number) => {
+    for (const ref of results.flatMap((r) => r.references ?? [])) {
+      const nodeId = ref.nodeId.toString();
+      if (seen.has(nodeId) || isStandardNode(nodeId)) continue;
+      if (seen.size >= L.maxNodes) {
+        state.stop = 'node-limit';
+        return;
+      }
+      seen.add(nodeId);
+      if (ref.nodeClass === NodeClass.Variable) found.push({ nodeId, browseName: ref.browseName.toString() });
+      if (depth < L.maxDepth) next.push(nodeId);
+      else if (state.stop === 'complete') state.stop = 'depth-limit';
+    }
+  };
+  // A node with more references than one reply holds leaves a continuation point (BrowseNext);
+  // points left when a bound is reached are the server's to free at CloseSession.
+  const continuations = (results: readonly BrowseResult[]) => results.flatMap((r) => (r.continuationPoint?.length ? [r.continuationPoint] : []));
+  let level = ['i=85'];
+  for (let depth = 1; level.length > 0 && !full(); depth++) {
+    const next: string[] = [];
+    for (let i = 0; i < level.length && !full() && !exhausted(); i += L.nodesPerBrowse) {
+      const batch = level.slice(i, i + L.nodesPerBrowse).map((nodeId) => ({
+        nodeId,
+        referenceTypeId: 'HierarchicalReferences',
+        browseDirection: BrowseDirection.Forward,
+        includeSubtypes: true,
+        nodeClassMask: NodeClassMask.Object | NodeClassMask.Variable,
+        resultMask: 0x3f,
+      }));
+      let results = await request('opcua.browse', () => session.browse(batch));
+      take(results, next, depth);
+      for (let points = continuations(results); points.length > 0 && !full() && !exhausted(); points = continuations(results)) {
+        const asked = points;
+        results = await request('opcua.browse-next', () => session.browseNext(asked, false));
+        take(results, next, depth);
+      }
+    }
+    level = exhausted() ? [] : next;
+  }
+  const variables: BrowsedVariable[] = [];
+  const accessOf = (dv: DataValue | undefined) => (dv?.statusCode.isGood() && typeof dv.value.value === 'number' ? dv.value.value : undefined);
+  for (let i = 0; i < found.length && !exhausted(); i += L.variablesPerRead) {
+    const batch = found.slice(i, i + L.variablesPerRead);
+    const attributes = batch.flatMap((v) => [AttributeIds.AccessLevel, AttributeIds.UserAccessLevel].map((attributeId) => ({ nodeId: v.nodeId, attributeId })));
+    const values: DataValue[] = await request('opcua.read', () => session.read(attributes));
+    for (const [k, v] of batch.entries()) variables.push({ ...v, accessLevel: accessOf(values[2 * k]), userAccessLevel: accessOf(values[2 * k + 1]) });
+  }
+  return { nodesBrowsed: seen.size, variables, stop: state.stop };
 }
 
 function plainValue(v: unknown): AttributeValue {

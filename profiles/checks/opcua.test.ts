@@ -208,6 +208,30 @@ describe('opcua check kinds on session facts', () => {
     expect(evaluate('opcua.auditing-enabled', noOpcua).status).toBe('not-applicable');
   });
 
+  it('anonymous write: fails listing node ids and browse names, passes only on a complete browse or without anonymous sessions', () => {
+    const space = (writable: { nodeId: string; browseName: string }[], stop: 'complete' | 'request-limit' = 'complete') => ({
+      addressSpace: {
+        nodesBrowsed: 10,
+        variablesRead: 6,
+        anonymousWritable: writable.map((v) => ({ ...v, accessLevel: 3, userAccessLevel: 3 })),
+        anonymousWritableCount: writable.length,
+        stop,
+      },
+    });
+    expect(evaluate('opcua.anonymous-write-absent', withSession(space([{ nodeId: 'ns=2;s=Setpoint', browseName: '2:Setpoint' }])))).toMatchObject({
+      status: 'fail',
+      observed: { anonymousWritable: [{ port: 4840, nodeId: 'ns=2;s=Setpoint', browseName: '2:Setpoint' }], count: 1 },
+    });
+    expect(evaluate('opcua.anonymous-write-absent', withSession(space([]))).status).toBe('pass');
+    expect(evaluate('opcua.anonymous-write-absent', withSession(space([], 'request-limit')))).toMatchObject({
+      status: 'unknown',
+      observed: { open: [{ port: 4840, stop: 'request-limit' }] },
+    });
+    expect(evaluate('opcua.anonymous-write-absent', withSession({})).status).toBe('unknown');
+    expect(evaluate('opcua.anonymous-write-absent', withSession({ skipped: 'anonymous-not-offered' })).status).toBe('pass');
+    expect(evaluate('opcua.anonymous-write-absent', weak).status).toBe('unknown');
+  });
+
   it('clock drift: within limit passes, beyond fails, no server time is unknown', () => {
     expect(evaluate('opcua.clock-synchronised', withSession({})).status).toBe('pass');
     expect(evaluate('opcua.clock-synchronised', withSession({ clockDriftMs: -90_000 })).status).toBe('fail');

@@ -238,6 +238,33 @@ const clockSynchronised = defineCheckKind({
   },
 });
 
+/**
+ * No variable may be writable by an anonymous session (CR 2.1): the session probe browsed the
+ * address space and read each variable's UserAccessLevel, never writing. A server that offers no
+ * Anonymous token has no anonymous session to write with.
+ */
+const anonymousWriteAbsent = defineCheckKind({
+  id: 'opcua.anonymous-write-absent',
+  params: z.object({}),
+  evaluate(device): Verdict {
+    const probed = device.facts(SESSION_PROBE, OpcuaSessionFacts);
+    if (probed.state === 'ok' && probed.facts.every((f) => f.facts.sessionSkipped === 'anonymous-not-offered'))
+      return { status: 'pass', observed: { anonymousSession: 'not-offered' }, evidence: probed.evidence };
+    const found = sessionFacts(device);
+    if ('status' in found) return found;
+    const ports = found.sessions.map(({ port, session }) => ({ port, space: session.addressSpace }));
+    const expected = { anonymousWritable: [] };
+    const writable = ports.flatMap(({ port, space }) => (space?.anonymousWritable ?? []).map((v) => ({ port, nodeId: v.nodeId, browseName: v.browseName })));
+    const count = ports.reduce((n, { space }) => n + (space?.anonymousWritableCount ?? 0), 0);
+    if (count > 0) return { status: 'fail', observed: { anonymousWritable: writable, count }, expected, evidence: found.evidence };
+    const open = ports.filter(({ space }) => space?.stop !== 'complete').map(({ port, space }) => ({ port, stop: space?.stop ?? 'not-browsed' }));
+    const observed = { anonymousWritable: [], variablesRead: ports.reduce((n, { space }) => n + (space?.variablesRead ?? 0), 0) };
+    if (open.length > 0)
+      return { status: 'unknown', observed: { ...observed, open }, expected, evidence: found.evidence, reason: 'the address space was not browsed to its end' };
+    return { status: 'pass', observed, expected, evidence: found.evidence };
+  },
+});
+
 export const opcuaCheckKinds: readonly RegisteredCheckKind[] = [
   tokenAbsent,
   modeAbsent,
@@ -247,6 +274,7 @@ export const opcuaCheckKinds: readonly RegisteredCheckKind[] = [
   certificateUriMatch,
   auditing,
   clockSynchronised,
+  anonymousWriteAbsent,
 ];
 
 /** Vendor, product and firmware from BuildInfo when the session ran; otherwise what discovery announces. */
