@@ -16,6 +16,7 @@ import { realClock, testContext, untilClosed } from '../test-kit.ts';
 import type { ProbeContext, ProbeDefinition, ProbeOutcome } from '../types.ts';
 import type { OpcuaEndpointsFacts, OpcuaSessionFacts } from './facts.ts';
 import { firstDerElement, opcuaEndpointsProbe, opcuaSessionProbe } from './probe.ts';
+import { BROWSE_LIMITS } from './session-node-opcua.ts';
 import { testAddress } from '../../test/addresses.ts';
 
 const WEAK_HOST = testAddress('opcuaProbe', 1);
@@ -23,6 +24,7 @@ const HARDENED_HOST = testAddress('opcuaProbe', 2);
 const SILENT_HOST = testAddress('opcuaProbe', 3);
 const CLOSED_HOST = testAddress('opcuaProbe', 4);
 const GARBAGE_HOST = testAddress('opcuaProbe', 5);
+const HUGE_HOST = testAddress('opcuaProbe', 6);
 
 /** Operation kinds a discovery or session run may send; anything else is a safety failure. */
 const ALLOWED_OPS = new Set([
@@ -227,6 +229,21 @@ describe('opcua.session', () => {
     expect(kinds.filter((k) => /^(Write|Call)/.test(k))).toEqual([]);
     expect(weak.log.requests.slice(before).filter((r) => r.class === 'write')).toEqual([]);
   });
+
+  it('stops browsing a huge address space at its bounds, says which, and keeps what it read', async () => {
+    const huge = await startOpcuaFixture({ host: HUGE_HOST, posture: 'weak', tags: 2000 });
+    try {
+      const facts = okFacts<OpcuaSessionFacts>(await run(opcuaSessionProbe, context(HUGE_HOST, port(huge), { session: true })));
+      const space = facts.session?.addressSpace;
+      expect(space).toMatchObject({ stop: 'node-limit', nodesBrowsed: BROWSE_LIMITS.maxNodes, anonymousWritableCount: ANONYMOUS_WRITABLE.length });
+      const browsing = huge.log.requests.filter((r) => /^Browse|^Read/.test(r.kind));
+      // Every Browse, BrowseNext and access-level Read counts; the Server object's Read is the one more.
+      expect(browsing.length).toBeLessThanOrEqual(BROWSE_LIMITS.maxRequests + 1);
+      expect(huge.log.count('write')).toBe(0);
+    } finally {
+      await huge.close();
+    }
+  }, 30_000);
 
   it('skips the session on the hardened server because Anonymous is not offered', async () => {
     const facts = okFacts<OpcuaSessionFacts>(await run(opcuaSessionProbe, context(HARDENED_HOST, port(hardened), { session: true })));
