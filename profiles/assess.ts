@@ -69,6 +69,7 @@ export function assessDevice(profile: Profile, device: DeviceView, componentType
       evidence: [...(v.evidence ?? [])],
       remediation: check.instance.remediation,
     };
+    if (check.instance.problem !== undefined) result.problem = check.instance.problem;
     if (v.observed !== undefined) result.observed = v.observed;
     if (v.expected !== undefined) result.expected = v.expected;
     if (v.reason !== undefined) result.reason = v.reason;

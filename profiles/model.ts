@@ -9,6 +9,8 @@ export const CheckResult = z.object({
   id: z.string(),
   kind: z.string(),
   title: z.string(),
+  /** What is wrong when it fails, in a few words; absent in results of agents before it was added. */
+  problem: z.string().optional(),
   status: CheckStatus,
   /** Requirements this check gives evidence for (from the device profile's mapping). */
   requirements: z.array(z.string()),

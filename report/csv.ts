@@ -1,3 +1,4 @@
+import { problemOf } from './gaps.ts';
 import type { Result } from './result.ts';
 
 export const FINDINGS_COLUMNS = [
@@ -8,6 +9,7 @@ export const FINDINGS_COLUMNS = [
   'component_type',
   'check_id',
   'check_title',
+  'problem',
   'status',
   'requirements',
   'observed',
@@ -50,6 +52,7 @@ export function renderFindingsCsv(result: Result): string {
         d.componentType,
         c.id,
         c.title,
+        c.status === 'fail' ? problemOf(c) : '',
         c.status,
         c.requirements.join('; '),
         json(c.observed),

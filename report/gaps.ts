@@ -8,6 +8,12 @@ export function rankedGaps(result: Result): { device: DeviceResult; gap: Gap }[]
   return gaps.sort((a, b) => compareGaps(a.gap, b.gap));
 }
 
+/** A failing check as the problem it found ("Telnet service open"); results of agents before problems were worded give the expected state. */
+export const problemOf = (c: Pick<CheckResult, 'problem' | 'title'>): string => c.problem ?? c.title;
+
+/** A device as people of the plant name it: the address, and the configured name beside it. */
+export const deviceLabel = (d: { address: string; name?: string | undefined }): string => (d.name ? `${d.address} (${d.name})` : d.address);
+
 /** Why a gap is there: the failing checks that refuted the requirement. */
 export function gapCauses(device: DeviceResult, requirement: string): CheckResult[] {
   return device.checks.filter((c) => c.status === 'fail' && c.requirements.includes(requirement));

@@ -1,6 +1,6 @@
 import type { Catalog } from '../profiles/catalog.ts';
 import type { CheckResult } from '../profiles/model.ts';
-import { gapCauses } from './gaps.ts';
+import { gapCauses, problemOf } from './gaps.ts';
 import { html, joinHtml, type SafeHtml } from './html-template.ts';
 import type { DeviceResult } from './result.ts';
 
@@ -53,11 +53,31 @@ details>summary{cursor:pointer;margin:10px 0 4px;font-weight:600}
 nav.toc{margin:12px 0;font-size:13px}
 `;
 
-/** Observed/expected values are data of any shape; long ones are cut so one device cannot bloat the page. */
+const isPlain = (v: unknown): v is string | number | boolean | null => v === null || ['string', 'number', 'boolean'].includes(typeof v);
+const plainText = (v: string | number | boolean | null) => (v === null ? 'none' : v === true ? 'yes' : v === false ? 'no' : String(v));
+
+/**
+ * Observed/expected values as people read them: text for simple values, lists and flat records
+ * ("openPorts: 23, 2323"), JSON only when nested. Long ones are cut so one device cannot bloat the page.
+ */
+export function valueText(v: unknown): { text: string; json: boolean } {
+  const flat = (x: unknown) =>
+    isPlain(x) ? plainText(x) : Array.isArray(x) && x.every(isPlain) ? (x.length ? x.map(plainText).join(', ') : 'none') : undefined;
+  const simple =
+    flat(v) ??
+    (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => flat(x) !== undefined)
+      ? Object.entries(v)
+          .map(([k, x]) => `${k}: ${flat(x)}`)
+          .join('; ')
+      : undefined);
+  const text = simple ?? JSON.stringify(v, null, 1).replace(/\n\s*/g, ' ');
+  return { text: text.length > 1200 ? `${text.slice(0, 1200)}…` : text, json: simple === undefined };
+}
+
 function value(v: unknown): SafeHtml {
   if (v === undefined) return html`<span class="muted">-</span>`;
-  const text = JSON.stringify(v, null, 1).replace(/\n\s*/g, ' ');
-  return html`<code>${text.length > 1200 ? `${text.slice(0, 1200)}…` : text}</code>`;
+  const { text, json } = valueText(v);
+  return json ? html`<code>${text}</code>` : html`${text}`;
 }
 
 /** SL-C per FR as bars: ceiling (light) behind demonstrated (dark), SL-T as a line; printable and without scripts. */
@@ -125,8 +145,8 @@ function evidence(c: CheckResult, address: string): SafeHtml {
 
 export function finding(c: CheckResult, address: string): SafeHtml {
   return html`<div class="finding" data-check="${c.id}">
-<h4>✗ ${c.title} <span class="muted">(${c.id})</span></h4>
-<dl class="kv">${c.informational === undefined ? html`<dt>Requirements</dt><dd>${c.requirements.join(', ')}</dd>` : html`<dt>Informational</dt><dd>${c.informational}</dd>`}
+<h4>✗ ${problemOf(c)} <span class="muted">(${c.id})</span></h4>
+<dl class="kv"><dt>Should be</dt><dd>${c.title}</dd>${c.informational === undefined ? html`<dt>Requirements</dt><dd>${c.requirements.join(', ')}</dd>` : html`<dt>Informational</dt><dd>${c.informational}</dd>`}
 <dt>Observed</dt><dd class="observed">${value(c.observed)}</dd>
 <dt>Expected</dt><dd class="expected">${value(c.expected)}</dd>
 <dt>Evidence</dt><dd>${evidence(c, address)}</dd></dl>

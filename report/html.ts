@@ -1,7 +1,7 @@
 import { bundledCatalog, type Catalog } from '../profiles/catalog.ts';
 import { deviceName } from './cyclonedx.ts';
 import { type Drift, regressionText, renderDrift } from './diff.ts';
-import { gapCauses, rankedGaps } from './gaps.ts';
+import { deviceLabel, gapCauses, problemOf, rankedGaps } from './gaps.ts';
 import { chart, deviceGaps, findings, identity, STYLE, services, slTable } from './html-fragments.ts';
 import { html, joinHtml, type SafeHtml, trustedHtml } from './html-template.ts';
 import { headlineText, resultHeadline, standing } from './headline.ts';
@@ -107,11 +107,11 @@ function zoneGaps(result: Result, catalog: Catalog): SafeHtml {
   if (gaps.length === 0) return html`<p class="muted">No gap refuted by observation. Requirements a probe cannot see stay "not assessed" until attested.</p>`;
   const rows = gaps.map(
     ({ device: d, gap: g }) =>
-      html`<tr><td><a href="#${anchor(d.address)}">${d.address}</a></td><td>${g.requirement}</td><td>${catalog.byId.get(g.requirement)?.title ?? ''}</td><td>FR${g.fr}</td><td>SL${g.sl}</td><td>${g.levelsBelowTarget}</td><td>${gapCauses(
+      html`<tr><td><a href="#${anchor(d.address)}">${deviceLabel(d)}</a></td><td>${g.requirement}</td><td>${catalog.byId.get(g.requirement)?.title ?? ''}</td><td>FR${g.fr}</td><td>SL${g.sl}</td><td>${g.levelsBelowTarget}</td><td>${gapCauses(
         d,
         g.requirement,
       )
-        .map((c) => `✗ ${c.title}`)
+        .map((c) => `✗ ${problemOf(c)}`)
         .join('; ')}</td></tr>`,
   );
   return html`<table class="gaps ranked"><tr><th>Device</th><th>Requirement</th><th>Short title</th><th>FR</th><th>SL</th><th>Levels below target</th><th>Why</th></tr>${rows}</table>`;

@@ -1,5 +1,5 @@
 import { DEVICE_ROLES } from '../profiles/role.ts';
-import { gapCauses, rankedGaps } from './gaps.ts';
+import { deviceLabel, gapCauses, problemOf, rankedGaps } from './gaps.ts';
 import { headlineText, resultHeadline } from './headline.ts';
 import { wrap } from './text-wrap.ts';
 import type { DeviceResult, Result } from './result.ts';
@@ -49,7 +49,7 @@ function planLines(result: Result, top: number, color: boolean): string[] {
 
 function gapCause(device: DeviceResult, requirement: string): string {
   return gapCauses(device, requirement)
-    .map((c) => `✗ ${c.title}`)
+    .map((c) => `✗ ${problemOf(c)}`)
     .join('; ');
 }
 
@@ -67,11 +67,11 @@ export function renderSummary(result: Result, opts: TerminalOptions): string {
     lines.push('No device answered on any address.');
     return `${lines.join('\n')}\n`;
   }
-  lines.push(`${pad('DEVICE', 16)}${pad('ROLE', 24)}${pad('SERVICES', 24)}SL-C demonstrated/ceiling`);
-  lines.push(`${' '.repeat(64)}${[1, 2, 3, 4, 5, 6, 7].map((n) => `FR${n}`.padEnd(5)).join('')}`.slice(0, 100));
+  lines.push(`${pad('DEVICE', 30)}${pad('ROLE', 16)}${pad('SERVICES', 19)}SL-C demonstrated/ceiling`);
+  lines.push(`${' '.repeat(65)}${[1, 2, 3, 4, 5, 6, 7].map((n) => `FR${n}`.padEnd(5)).join('')}`.slice(0, 100));
   for (const d of result.devices) {
     const frs = [0, 1, 2, 3, 4, 5, 6].map((i) => frCell(d, i, slT[i] ?? 0, color)).join('');
-    lines.push(`${pad(d.address, 16)}${pad(`${d.role} (${d.componentTypes.join('+')})`, 24)}${pad(services(d), 24)}${frs}`);
+    lines.push(`${pad(deviceLabel(d), 30)}${pad(d.role, 16)}${pad(services(d), 19)}${frs}`);
   }
   const unknown = result.devices.filter((d) => d.role === 'unknown').map((d) => d.address);
   if (unknown.length > 0) {
@@ -88,7 +88,7 @@ export function renderSummary(result: Result, opts: TerminalOptions): string {
   } else {
     lines.push(paint(color, '1', `Top gaps (${Math.min(opts.topGaps, gaps.length)} of ${gaps.length})`));
     for (const { device: d, gap: g } of gaps.slice(0, opts.topGaps)) {
-      const head = `  ${pad(d.address, 15)}${pad(g.requirement, 14)}FR${g.fr} SL${g.sl}  `;
+      const head = `  ${pad(deviceLabel(d), 26)}${pad(g.requirement, 14)}FR${g.fr} SL${g.sl}  `;
       lines.push(...wrap(`${head}${gapCause(d, g.requirement)}`, 100, 8));
     }
   }

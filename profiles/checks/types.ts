@@ -66,8 +66,10 @@ export function defineCheckKind<P>(kind: CheckKind<P>): RegisteredCheckKind {
 export const CheckInstance = z.object({
   id: z.string().regex(/^[a-z0-9-]+\.[a-z0-9.-]+$/),
   kind: z.string(),
-  /** Own short title, a few words. */
+  /** Own short title, a few words: the state the check expects. */
   title: z.string().max(80),
+  /** What is wrong when the check fails, a few words ("Telnet service open"). */
+  problem: z.string().min(1).max(80).optional(),
   params: z.record(z.string(), z.unknown()).default({}),
   /** One concrete step a technician can take when the check fails. */
   remediation: z.string(),
