@@ -120,3 +120,10 @@ describe('action plan', () => {
     expect(listed.filter((id) => !ids.includes(id))).toEqual([]);
   });
 });
+
+describe('check wording', () => {
+  it('every bundled check words the problem it finds, apart from the state it expects', () => {
+    const instances = CHECK_INSTANCES as { id: string; title: string; problem?: string }[];
+    expect(instances.filter((c) => !c.problem || c.problem === c.title).map((c) => c.id)).toEqual([]);
+  });
+});
