@@ -1,9 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RunningCell } from '../../fixtures/cell.ts';
 import { importDocuments } from '../advisories/store.ts';
 import { parseConfigText } from '../config.ts';
 import { JUDGE_OPTIONS, judgeFromArgs } from '../judge-options.ts';
@@ -32,7 +29,7 @@ function claimBlock(prefix: string): Promise<Server | undefined> {
 }
 
 /** Starts the cell in the first block whose addresses are all free; a taken address moves it to the next block. */
-async function startInFreeBlock(start: (prefix: string) => Promise<RunningCell>, say: (line: string) => void): Promise<RunningCell> {
+async function startInFreeBlock<Cell extends { close(): Promise<void> }>(start: (prefix: string) => Promise<Cell>, say: (line: string) => void): Promise<Cell> {
   for (const [i, prefix] of DEMO_BLOCKS.entries()) {
     const taken = DEMO_BLOCKS[i - 1];
     say(
@@ -74,21 +71,18 @@ export const demoCommand = defineCommand({
     // binary, which leaves it out, says so before anything else is printed or created.
     const { startDemoCell } = await import('../../fixtures/cell.ts');
     // Without a store of its own, the demo matches against the real CISA advisories shipped as
-    // test data, so its devices show what advisory matching looks like.
-    const sampleStore = a.advisories === undefined ? mkdtempSync(join(tmpdir(), 'cellcheck-demo-advisories-')) : undefined;
+    // test data, so its devices show what advisory matching looks like. The store is kept beside
+    // the runs, so the path the summary and result.json name still exists after the demo.
+    const store = a.advisories ?? join(a.out, 'demo-advisories');
+    if (a.advisories === undefined) importDocuments(store, [fileURLToPath(new URL('../../fixtures/csaf/cisa', import.meta.url))]);
+    // A bad advisory store is refused before the cell starts.
+    const judged = judgeFromArgs({ advisories: store });
+    const cell = await startInFreeBlock(startDemoCell, say);
     try {
-      if (sampleStore) importDocuments(sampleStore, [fileURLToPath(new URL('../../fixtures/csaf/cisa', import.meta.url))]);
-      // A bad advisory store is refused before the cell starts.
-      const judged = judgeFromArgs({ advisories: a.advisories ?? sampleStore });
-      const cell = await startInFreeBlock(startDemoCell, say);
-      try {
-        say(`Built-in demo config (${cell.devices.length} simulated devices):\n${cell.config}`);
-        process.exitCode = await scanAndReport(parseConfigText(cell.config, 'built-in demo config'), a.out, output, delivery, judged);
-      } finally {
-        await cell.close();
-      }
+      say(`Built-in demo config (${cell.devices.length} simulated devices):\n${cell.config}`);
+      process.exitCode = await scanAndReport(parseConfigText(cell.config, 'built-in demo config'), a.out, output, delivery, judged);
     } finally {
-      if (sampleStore) rmSync(sampleStore, { recursive: true, force: true });
+      await cell.close();
     }
   },
 });
