@@ -68,10 +68,10 @@ export function renderSummary(result: Result, opts: TerminalOptions): string {
     return `${lines.join('\n')}\n`;
   }
   lines.push(`${pad('DEVICE', 30)}${pad('ROLE', 16)}${pad('SERVICES', 19)}SL-C demonstrated/ceiling`);
-  lines.push(`${' '.repeat(65)}${[1, 2, 3, 4, 5, 6, 7].map((n) => `FR${n}`.padEnd(5)).join('')}`.slice(0, 100));
+  lines.push(`${' '.repeat(65)}${[1, 2, 3, 4, 5, 6, 7].map((n) => `FR${n}`.padEnd(5)).join('')}`.trimEnd());
   for (const d of result.devices) {
     const frs = [0, 1, 2, 3, 4, 5, 6].map((i) => frCell(d, i, slT[i] ?? 0, color)).join('');
-    lines.push(`${pad(deviceLabel(d), 30)}${pad(d.role, 16)}${pad(services(d), 19)}${frs}`);
+    lines.push(`${pad(deviceLabel(d), 30)}${pad(d.role, 16)}${pad(services(d), 19)}${frs}`.trimEnd());
   }
   const unknown = result.devices.filter((d) => d.role === 'unknown').map((d) => d.address);
   if (unknown.length > 0) {
