@@ -1,17 +1,17 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from './config.ts';
 import { credentialIndex, loadCredentials } from './credentials.ts';
 import { planTargets } from './targets.ts';
+import { ed25519KeyPair } from '../fixtures/ssh/key-pair.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cellcheck-credentials-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const keyFile = join(dir, 'id_ed25519');
 const knownHosts = join(dir, 'known_hosts');
-writeFileSync(keyFile, ssh2.utils.generateKeyPairSync('ed25519').private);
+writeFileSync(keyFile, ed25519KeyPair().private);
 writeFileSync(knownHosts, '');
 
 const config = (credentials: unknown[], extra: Record<string, unknown> = {}) =>

@@ -16,11 +16,12 @@ import { knownHostName, knownHostsLine } from '../ssh/known-hosts.ts';
 import { hostCommandsProbe } from './probe.ts';
 import type { HostCredential } from './session.ts';
 import { testAddress } from '../../test/addresses.ts';
+import { ed25519KeyPair } from '../../fixtures/ssh/key-pair.ts';
 
 const HOST = testAddress('hostProbe', 1);
 const USER = 'cellcheck';
 const PASSWORD = 'Pl4nt-S3cret!';
-const client = ssh2.utils.generateKeyPairSync('ed25519');
+const client = ed25519KeyPair();
 const dir = mkdtempSync(join(tmpdir(), 'cellcheck-host-probe-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -213,7 +214,7 @@ describe('sshd started with its own config file', () => {
 
 describe('host key pinning', () => {
   it('sends no credential to a host whose key does not match the pin', async () => {
-    const other = ssh2.utils.generateKeyPairSync('ed25519');
+    const other = ed25519KeyPair();
     const result = await withFixture(hardenedDebian, async (f) => {
       const parsed = ssh2.utils.parseKey(other.public);
       if (parsed instanceof Error || Array.isArray(parsed)) throw new Error('key');
