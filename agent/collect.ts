@@ -3,7 +3,7 @@ import { closeDiscoveryConnection, DISCOVERY_OPS, DISCOVERY_PROBE, discoverPorts
 import { HOST_CREDENTIAL_OPTION } from '../probes/host/probe.ts';
 import type { HostCredential } from '../probes/host/session.ts';
 import type { DeviceObservation, Service } from '../probes/observation.ts';
-import type { RegisteredProbe } from '../probes/registry.ts';
+import type { ProbeDefinition } from '../probes/types.ts';
 import { runProbe } from '../probes/run.ts';
 import { SERVICE_PORTS, SERVICE_PROTOCOLS, type ServiceProtocol } from '../probes/services.ts';
 import { Transcript, type TranscriptEntry } from '../probes/transcript.ts';
@@ -23,7 +23,7 @@ export type ProgressEvent =
   | { readonly type: 'device-done'; readonly address: string; readonly found: boolean };
 
 export interface CollectDeps {
-  readonly probes: readonly RegisteredProbe[];
+  readonly probes: readonly ProbeDefinition[];
   readonly now: () => Date;
   readonly onProgress?: (event: ProgressEvent) => void;
   /** Secrets of `config.credentials`, index-aligned (agent/credentials.ts), for probes that log in. */
@@ -61,23 +61,24 @@ export function portsFor(target: PlannedTarget): { port: number; protocol: Servi
 }
 
 /** Why a probe is not sent to a target, or undefined when it is: the safety ceiling and opt-ins decide. */
-export function probeWithheld(probe: RegisteredProbe, target: PlannedTarget, config: Config): string | undefined {
-  if (SAFETY_CLASSES.indexOf(probe.definition.safety) > SAFETY_CLASSES.indexOf(target.safety))
-    return `${probe.definition.safety} is above the target's safety ceiling ${target.safety}`;
-  if (!optedIn(config, probe.definition.optIn)) return `needs the opt-in probes.${probe.definition.optIn}`;
+export function probeWithheld(probe: ProbeDefinition, target: PlannedTarget, config: Config, probes: readonly ProbeDefinition[]): string | undefined {
+  if (SAFETY_CLASSES.indexOf(probe.safety) > SAFETY_CLASSES.indexOf(target.safety))
+    return `${probe.safety} is above the target's safety ceiling ${target.safety}`;
+  if (!optedIn(config, probe.optIn)) return `needs the opt-in probes.${probe.optIn}`;
   if (probe.credential && credentialIndex(config, target) === undefined) return `no credentials entry matches this device (by host or role)`;
-  if (probe.replacedBy && probeWithheld(probe.replacedBy, target, config) === undefined)
-    return `${probe.replacedBy.definition.id} runs instead and collects the same facts on its one connection`;
+  const replacement = probes.find((p) => p.id === probe.replacedBy);
+  if (replacement && probeWithheld(replacement, target, config, probes) === undefined)
+    return `${replacement.id} runs instead and collects the same facts on its one connection`;
   return undefined;
 }
 
 /** The TCP probes that run on a service of this protocol, in registry order. */
-export function tcpProbesFor(probes: readonly RegisteredProbe[], protocol: string): RegisteredProbe[] {
-  return probes.filter((p) => p.transport === 'tcp' && (p.protocols ?? [p.definition.protocol]).includes(protocol));
+export function tcpProbesFor(probes: readonly ProbeDefinition[], protocol: string): ProbeDefinition[] {
+  return probes.filter((p) => p.transport === 'tcp' && (p.protocols ?? [p.protocol]).includes(protocol));
 }
 
-export function udpPortFor(probe: RegisteredProbe, target: PlannedTarget): number {
-  return target.ports[probe.definition.protocol as keyof PlannedTarget['ports']] ?? probe.udpPort ?? 0;
+export function udpPortFor(probe: ProbeDefinition, target: PlannedTarget): number {
+  return target.ports[probe.protocol as keyof PlannedTarget['ports']] ?? probe.udpPort ?? 0;
 }
 
 /** What every device of one scan shares: the packet rate, the deny list and the operation allow-lists. */
@@ -100,7 +101,7 @@ async function collectDevice(
   const roundTrips = new RoundTrips({ floorMs: config.scan.udpWaitFloorMs, factor: config.scan.udpWaitFactor });
   deps.onProgress?.({ type: 'device-start', address: target.address });
   const wanted = portsFor(target);
-  const allowed = deps.probes.filter((p) => probeWithheld(p, target, config) === undefined);
+  const allowed = deps.probes.filter((p) => probeWithheld(p, target, config, deps.probes) === undefined);
   const services: Service[] = [];
   const outcomes: ProbeOutcome[] = [];
   // The connection discovery opened to the port being probed: the first probe there takes it over.
@@ -113,8 +114,8 @@ async function collectDevice(
       return socket;
     },
   };
-  const run = async (probe: RegisteredProbe, port: number) => {
-    deps.onProgress?.({ type: 'probe', address: target.address, probe: probe.definition.id, port });
+  const run = async (probe: ProbeDefinition, port: number) => {
+    deps.onProgress?.({ type: 'probe', address: target.address, probe: probe.id, port });
     const ctx = {
       address: target.address,
       port,
@@ -123,14 +124,14 @@ async function collectDevice(
       transcript,
       options: probe.credential
         ? { [HOST_CREDENTIAL_OPTION]: deps.credentials?.[credentialIndex(config, target) ?? -1] }
-        : probeOptions(config, probe.definition.protocol),
+        : probeOptions(config, probe.protocol),
       now: deps.now,
       gate,
       handover,
       earlier: outcomes,
       roundTrips,
     };
-    const outcome = await runProbe(probe.definition, ctx);
+    const outcome = await runProbe(probe, ctx);
     gate.observe(outcome);
     outcomes.push(outcome);
     return outcome;
@@ -170,7 +171,7 @@ async function collectDevice(
   for (const probe of allowed.filter((p) => p.transport === 'udp' && askUdp)) {
     const port = udpPortFor(probe, target);
     const outcome = await run(probe, port);
-    if (outcome.status === 'ok') services.push({ port, transport: 'udp', protocol: probe.definition.protocol, confirmed: true });
+    if (outcome.status === 'ok') services.push({ port, transport: 'udp', protocol: probe.protocol, confirmed: true });
   }
   const found = services.length > 0;
   deps.onProgress?.({ type: 'device-done', address: target.address, found });
@@ -191,7 +192,7 @@ export async function collect(targets: readonly PlannedTarget[], config: Config,
   const traffic: ScanTraffic = {
     rate: new PacketRate(config.scan.packetsPerSecond),
     denied: denyList(config),
-    allowedOps: new Map([[DISCOVERY_PROBE, new Set(DISCOVERY_OPS)], ...deps.probes.map((p) => [p.definition.id, new Set(p.definition.ops)] as const)]),
+    allowedOps: new Map([[DISCOVERY_PROBE, new Set(DISCOVERY_OPS)], ...deps.probes.map((p) => [p.id, new Set(p.ops)] as const)]),
   };
   const results = await limitConcurrency(targets, config.scan.concurrency, (t) => collectDevice(t, config, deps, traffic));
   const observations: DeviceObservation[] = [];

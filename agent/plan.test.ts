@@ -65,7 +65,7 @@ describe('scan --plan', () => {
   });
 
   it('lists only operation kinds from each probe’s allow-list, and sends nothing', () => {
-    const declared = new Map(PROBES.map((p) => [p.definition.id, p.definition.ops]));
+    const declared = new Map(PROBES.map((p) => [p.id, p.ops]));
     for (const d of plan.devices) for (const s of d.services) for (const p of s.probes) expect(p.ops).toEqual(declared.get(p.probe));
     const text = renderPlan(plan);
     expect(text).toContain('modbus.device-id [identify]: tcp.connect, modbus.read-device-id');

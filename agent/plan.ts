@@ -1,5 +1,5 @@
 import { DISCOVERY_OPS } from '../probes/discovery.ts';
-import type { RegisteredProbe } from '../probes/registry.ts';
+import type { ProbeDefinition } from '../probes/types.ts';
 import { portsFor, probeWithheld, tcpProbesFor, udpPortFor } from './collect.ts';
 import type { Config } from './config.ts';
 import { deniedTargets, type PlannedTarget, planTargets } from './targets.ts';
@@ -40,19 +40,19 @@ function service(
   protocol: string,
   port: number,
   when: string,
-  candidates: readonly RegisteredProbe[],
+  candidates: readonly ProbeDefinition[],
 ): PlannedService | undefined {
   const probes: PlannedProbe[] = [];
   const withheld: PlannedService['withheld'][number][] = [];
   for (const p of candidates) {
-    const reason = probeWithheld(p, target, config);
-    if (reason === undefined) probes.push({ probe: p.definition.id, safety: p.definition.safety, ops: p.definition.ops });
-    else withheld.push({ probe: p.definition.id, reason });
+    const reason = probeWithheld(p, target, config, candidates);
+    if (reason === undefined) probes.push({ probe: p.id, safety: p.safety, ops: p.ops });
+    else withheld.push({ probe: p.id, reason });
   }
   return candidates.length === 0 ? undefined : { transport, protocol, port, when, probes, withheld };
 }
 
-function devicePlan(target: PlannedTarget, config: Config, probes: readonly RegisteredProbe[]): Omit<DevicePlan, 'addresses'> {
+function devicePlan(target: PlannedTarget, config: Config, probes: readonly ProbeDefinition[]): Omit<DevicePlan, 'addresses'> {
   const wanted = portsFor(target);
   const services: PlannedService[] = [];
   for (const { protocol, port } of wanted) {
@@ -61,7 +61,7 @@ function devicePlan(target: PlannedTarget, config: Config, probes: readonly Regi
   }
   const udpWhen = target.fromRange ? 'if any TCP service answered' : 'always (named as a host)';
   for (const p of probes.filter((x) => x.transport === 'udp')) {
-    const s = service(target, config, 'udp', p.definition.protocol, udpPortFor(p, target), udpWhen, [p]);
+    const s = service(target, config, 'udp', p.protocol, udpPortFor(p, target), udpWhen, [p]);
     if (s) services.push(s);
   }
   return { discoveryPorts: wanted.map((w) => w.port), services };
@@ -72,7 +72,7 @@ function devicePlan(target: PlannedTarget, config: Config, probes: readonly Regi
  * connects, then per service the probes that would run and the operation kinds each may send.
  * Addresses with the same plan are grouped.
  */
-export function planScan(config: Config, probes: readonly RegisteredProbe[]): ScanPlan {
+export function planScan(config: Config, probes: readonly ProbeDefinition[]): ScanPlan {
   const groups = new Map<string, { addresses: string[]; plan: Omit<DevicePlan, 'addresses'> }>();
   for (const target of planTargets(config)) {
     const plan = devicePlan(target, config, probes);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningFixture } from '../fixtures/fixture.ts';
 import { startModbusSpecFixture } from '../fixtures/modbus/spec-server.ts';
 import { modbusDeviceIdProbe } from '../probes/modbus/probe.ts';
-import type { RegisteredProbe } from '../probes/registry.ts';
+import type { ProbeDefinition } from '../probes/types.ts';
 import type { TranscriptEntry } from '../probes/transcript.ts';
 import { collect } from './collect.ts';
 import { parseConfig } from './config.ts';
@@ -16,7 +16,7 @@ import { planTargets } from './targets.ts';
 
 const HOSTS = ['127.91.0.1', '127.91.0.2'] as const;
 const PORT = 15020;
-const probes: RegisteredProbe[] = [{ definition: modbusDeviceIdProbe, transport: 'tcp' }];
+const probes: ProbeDefinition[] = [modbusDeviceIdProbe];
 const config = parseConfig(
   {
     zone: { name: 'spool', slT: 2 },

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import pkg from '../package.json' with { type: 'json' };
 import type { Result } from '../report/result.ts';
-import type { RegisteredProbe } from '../probes/registry.ts';
+import type { ProbeDefinition } from '../probes/types.ts';
 import { type CollectDeps, collect } from './collect.ts';
 import type { Config } from './config.ts';
 import { loadCredentials } from './credentials.ts';
@@ -21,7 +21,7 @@ export interface ScanRequest {
   readonly config: Config;
   /** Parent folder; the run gets its own sub-folder named by its run id. */
   readonly outDir: string;
-  readonly probes: readonly RegisteredProbe[];
+  readonly probes: readonly ProbeDefinition[];
   readonly judge: Judge;
   readonly now?: () => Date;
   readonly runId?: string;

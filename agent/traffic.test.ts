@@ -4,7 +4,7 @@ import type { RunningFixture } from '../fixtures/fixture.ts';
 import { RequestLog } from '../fixtures/request-log.ts';
 import { serveTcp } from '../fixtures/tcp-server.ts';
 import { modbusDeviceIdProbe } from '../probes/modbus/probe.ts';
-import type { RegisteredProbe } from '../probes/registry.ts';
+import type { ProbeDefinition } from '../probes/types.ts';
 import { s7SzlProbe } from '../probes/s7/probe.ts';
 import { sshKexProbe } from '../probes/ssh/probe.ts';
 import { TcpSession } from '../probes/tcp-session.ts';
@@ -161,11 +161,7 @@ describe('the gate at the socket layer', () => {
   });
 
   it('collect: denied addresses get no packet, a dead device trips the breaker, the rest is judged', async () => {
-    const probes: RegisteredProbe[] = [
-      { definition: modbusDeviceIdProbe, transport: 'tcp' },
-      { definition: s7SzlProbe, transport: 'tcp' },
-      { definition: sshKexProbe, transport: 'tcp' },
-    ];
+    const probes: ProbeDefinition[] = [modbusDeviceIdProbe, s7SzlProbe, sshKexProbe];
     const config = parseConfig(
       {
         zone: { name: 'gate', slT: 2 },

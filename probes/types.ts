@@ -84,6 +84,16 @@ export interface ProbeDefinition<F = unknown> {
    * its read-only allow-list. The agent's gate refuses anything else, and `scan --plan` lists them.
    */
   readonly ops: readonly string[];
+  /** How the agent reaches it: TCP on each discovered port of its `protocols`, or UDP on `udpPort`. */
+  readonly transport: 'tcp' | 'udp';
+  /** Service protocols (probes/services.ts) it runs on; by default its own `protocol`. */
+  readonly protocols?: readonly string[];
+  /** Port of a UDP probe. */
+  readonly udpPort?: number;
+  /** Runs only on targets with a `credentials` entry of this kind, which it receives as `options.credential`. */
+  readonly credential?: 'ssh';
+  /** Id of the probe that runs instead wherever it may run: it collects the same facts and more on the same one connection. */
+  readonly replacedBy?: string;
   readonly facts: z.ZodType<F>;
   run(ctx: ProbeContext): Promise<F>;
 }

@@ -64,7 +64,7 @@ function transcriptEntries(): TranscriptEntry[] {
 
 describe('strict replay of a credentialed scan of the whole cell', () => {
   it('every operation sent is on the allow-list its probe declares', () => {
-    const allowed = new Map<string, readonly string[]>([[DISCOVERY_PROBE, DISCOVERY_OPS], ...PROBES.map((p) => [p.definition.id, p.definition.ops] as const)]);
+    const allowed = new Map<string, readonly string[]>([[DISCOVERY_PROBE, DISCOVERY_OPS], ...PROBES.map((p) => [p.id, p.ops] as const)]);
     const sent = transcriptEntries().filter((e) => e.dir === 'tx');
     expect(sent.length).toBeGreaterThan(100);
     const outside = sent.filter((e) => !allowed.get(e.probe)?.includes(e.op)).map((e) => `${e.probe}: ${e.op}`);

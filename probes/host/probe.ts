@@ -95,6 +95,8 @@ export const hostCommandsProbe: ProbeDefinition<HostFacts> = {
   safety: 'read-session',
   optIn: HOST_LOGIN_OPT_IN,
   ops: ['tcp.connect', 'ssh.identification', 'ssh.kexinit', 'ssh.auth', 'host.exec'],
+  transport: 'tcp',
+  credential: 'ssh',
   facts: HostFacts,
   async run(ctx) {
     const cred = credentialOf(ctx);

@@ -104,6 +104,8 @@ export const ftpProbe: ProbeDefinition<FtpFacts> = {
   protocol: 'ftp',
   safety: 'identify',
   ops: ['tcp.connect', 'ftp.quit'],
+  transport: 'tcp',
+  replacedBy: 'ftp.anonymous',
   facts: FtpFacts,
   run: runBanner,
 };
@@ -147,6 +149,7 @@ export const ftpAnonymousProbe: ProbeDefinition<FtpAnonymousFacts> = {
   protocol: 'ftp',
   safety: 'read-session',
   ops: ['tcp.connect', 'ftp.user', 'ftp.pass', 'ftp.quit'],
+  transport: 'tcp',
   optIn: 'ftp.anonymous',
   facts: FtpAnonymousFacts,
   run: runAnonymous,

@@ -135,6 +135,7 @@ export const httpProbe: ProbeDefinition<HttpFacts> = {
   protocol: 'http',
   safety: 'identify',
   ops: ['tcp.connect', 'http.get'],
+  transport: 'tcp',
   facts: HttpFacts,
   run,
 };

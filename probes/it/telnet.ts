@@ -120,6 +120,7 @@ export const telnetProbe: ProbeDefinition<TelnetFacts> = {
   protocol: 'telnet',
   safety: 'identify',
   ops: ['tcp.connect'],
+  transport: 'tcp',
   facts: TelnetFacts,
   run,
 };

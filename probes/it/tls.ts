@@ -204,6 +204,9 @@ async function run(ctx: ProbeContext): Promise<TlsFacts> {
   return { versions, acceptedVersions: accepted, negotiated, certificates, handshakes: results.length, observedAt: ctx.now().toISOString() };
 }
 
+/** Service protocols (probes/services.ts) the TLS probe runs on. */
+export const TLS_PROTOCOLS = ['https', 'https-alt', 'opcua-tls'] as const;
+
 /**
  * TLS versions, cipher and certificate chain of a TLS service. Registered for the protocols
  * `https`, `https-alt` and `opcua-tls`; costs up to three connections, one after the other.
@@ -214,9 +217,8 @@ export const tlsProbe: ProbeDefinition<TlsFacts> = {
   protocol: 'https',
   safety: 'identify',
   ops: ['tls.client-hello'],
+  transport: 'tcp',
+  protocols: TLS_PROTOCOLS,
   facts: TlsFacts,
   run,
 };
-
-/** Service protocols (probes/services.ts) the lead registers tlsProbe for. */
-export const TLS_PROTOCOLS = ['https', 'https-alt', 'opcua-tls'] as const;

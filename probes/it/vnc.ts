@@ -116,6 +116,7 @@ export const vncProbe: ProbeDefinition<VncFacts> = {
   protocol: 'vnc',
   safety: 'identify',
   ops: ['tcp.connect', 'vnc.client-version'],
+  transport: 'tcp',
   facts: VncFacts,
   run,
 };

@@ -151,6 +151,7 @@ export const modbusDeviceIdProbe: ProbeDefinition<ModbusDeviceIdFacts> = {
   protocol: 'modbus',
   safety: 'identify',
   ops: ['tcp.connect', 'modbus.read-device-id'],
+  transport: 'tcp',
   facts: ModbusDeviceIdFacts,
   async run(ctx) {
     const unitId = unitIdOption(ctx.options);

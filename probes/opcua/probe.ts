@@ -172,6 +172,7 @@ export const opcuaEndpointsProbe: ProbeDefinition<OpcuaEndpointsFacts> = {
   protocol: 'opcua',
   safety: 'identify',
   ops: ENDPOINT_OPS,
+  transport: 'tcp',
   facts: OpcuaEndpointsFacts,
   run: (ctx) =>
     withDiscoveryChannel(ctx, ENDPOINTS_PROBE, async (channel) => {
@@ -209,6 +210,7 @@ export const opcuaSessionProbe: ProbeDefinition<OpcuaSessionFacts> = {
   protocol: 'opcua',
   safety: 'read-session',
   ops: [...ENDPOINT_OPS, 'opcua.create-session', 'opcua.activate-session', 'opcua.read', 'opcua.browse', 'opcua.browse-next', 'opcua.close-session'],
+  transport: 'tcp',
   optIn: OPCUA_SESSION_OPT_IN,
   facts: OpcuaSessionFacts,
   run: async (ctx) => {

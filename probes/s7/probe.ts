@@ -253,6 +253,7 @@ export const s7SzlProbe: ProbeDefinition<S7SzlFacts> = {
   protocol: 's7',
   safety: 'identify',
   ops: ['tcp.connect', ...Object.values(S7_OPS)],
+  transport: 'tcp',
   facts: S7SzlFactsSchema,
   run,
 };

@@ -270,6 +270,8 @@ export const snmpProbe: ProbeDefinition<SnmpFactsType> = {
   // Engine discovery needs no credentials; community trials run only with the opt-in flag in ctx.options.
   safety: 'identify',
   ops: ['snmp.discovery', 'snmp.get', 'snmp.getbulk', 'snmp.getnext'],
+  transport: 'udp',
+  udpPort: 161,
   facts: SnmpFacts,
   run,
 };

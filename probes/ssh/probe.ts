@@ -35,6 +35,8 @@ export const sshKexProbe: ProbeDefinition<SshKexFacts> = {
   protocol: 'ssh',
   safety: 'identify',
   ops: KEX_OPS,
+  transport: 'tcp',
+  replacedBy: 'ssh.auth-methods',
   facts: SshKexFacts,
   async run(ctx) {
     return kexFacts(await runSshConnection(ctx, 'ssh.kexinit', { kind: 'key-exchange' }));
@@ -53,6 +55,7 @@ export const sshAuthMethodsProbe: ProbeDefinition<SshAuthMethodsFacts> = {
   protocol: 'ssh',
   safety: 'read-session',
   ops: [...KEX_OPS, 'ssh.auth-none'],
+  transport: 'tcp',
   optIn: SSH_AUTH_NONE_OPT_IN,
   facts: SshAuthMethodsFacts,
   async run(ctx) {
