@@ -15,7 +15,7 @@ import { UserError } from '../profiles/user-error.ts';
 import { EXIT } from './output.ts';
 import { advisoriesCommand } from './commands/advisories.ts';
 import { agentCommand } from './commands/agent.ts';
-import { AGENT_VERSION } from './run-scan.ts';
+import { AGENT_VERSION } from './scan/run-scan.ts';
 
 /** Every command, one module each (agent/commands/). */
 const COMMANDS = [

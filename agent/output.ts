@@ -3,10 +3,10 @@ import type { Result } from '../report/result.ts';
 import { renderSummary } from '../report/terminal.ts';
 import { renderVulnerabilities } from '../report/vulnerabilities.ts';
 import { renderDrift } from '../report/diff.ts';
-import type { ProgressEvent } from './collect.ts';
-import { isLiveTerminal, progressReporter } from './progress.ts';
-import type { WrittenReports } from './run-reports.ts';
-import { serializeResult } from './rundir.ts';
+import type { ProgressEvent } from './scan/collect.ts';
+import { isLiveTerminal, progressReporter } from './scan/progress.ts';
+import type { WrittenReports } from './run-dir/run-reports.ts';
+import { serializeResult } from './run-dir/rundir.ts';
 import { UserError } from '../profiles/user-error.ts';
 
 export const EXIT = { ok: 0, gaps: 1, usage: 2, nothing: 3 } as const;

@@ -10,7 +10,7 @@ import type { KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { postSignedResult } from '../agent/upload.ts';
+import { postSignedResult } from '../agent/delivery/upload.ts';
 import { ConsoleStore } from '../console/store.ts';
 import type { Result } from '../report/result.ts';
 import { keyId, newSigningKeyPair, parsePrivateKey, parsePublicKey } from '../report/keys.ts';

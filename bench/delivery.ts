@@ -6,11 +6,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfigText } from '../agent/config.ts';
-import { loadJudge } from '../agent/judge-loader.ts';
-import { runScan } from '../agent/run-scan.ts';
-import { Spool } from '../agent/spool.ts';
-import { postSignedResult } from '../agent/upload.ts';
+import { parseConfigText } from '../agent/config/config.ts';
+import { loadJudge } from '../agent/judge/judge-loader.ts';
+import { runScan } from '../agent/scan/run-scan.ts';
+import { Spool } from '../agent/delivery/spool.ts';
+import { postSignedResult } from '../agent/delivery/upload.ts';
 import { startConsole } from '../console/server.ts';
 import { ConsoleStore } from '../console/store.ts';
 import { startCell } from '../fixtures/cell.ts';

@@ -7,10 +7,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseConfigText } from '../agent/config.ts';
-import { loadJudge } from '../agent/judge-loader.ts';
-import { runScan } from '../agent/run-scan.ts';
-import { loadStatements } from '../agent/statements.ts';
+import { parseConfigText } from '../agent/config/config.ts';
+import { loadJudge } from '../agent/judge/judge-loader.ts';
+import { runScan } from '../agent/scan/run-scan.ts';
+import { loadStatements } from '../agent/judge/statements.ts';
 import { startCell } from '../fixtures/cell.ts';
 import { PROBES } from '../probes/registry.ts';
 

@@ -6,9 +6,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfigText } from '../agent/config.ts';
-import { loadJudge } from '../agent/judge-loader.ts';
-import { runScan } from '../agent/run-scan.ts';
+import { parseConfigText } from '../agent/config/config.ts';
+import { loadJudge } from '../agent/judge/judge-loader.ts';
+import { runScan } from '../agent/scan/run-scan.ts';
 import { HOST_CELL_DEVICES, startCell } from '../fixtures/cell.ts';
 import { HostFacts } from '../probes/host/facts.ts';
 import { PROBES } from '../probes/registry.ts';

@@ -1,5 +1,5 @@
-import { judgeRun } from '../agent/judge.ts';
-import { loadJudge } from '../agent/judge-loader.ts';
+import { judgeRun } from '../agent/judge/judge.ts';
+import { loadJudge } from '../agent/judge/judge-loader.ts';
 import type { DeviceObservation } from '../probes/observation.ts';
 import type { Result } from '../report/result.ts';
 

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { parseConfig } from '../agent/config.ts';
-import { loadJudge } from '../agent/judge-loader.ts';
-import { runScan } from '../agent/run-scan.ts';
+import { parseConfig } from '../agent/config/config.ts';
+import { loadJudge } from '../agent/judge/judge-loader.ts';
+import { runScan } from '../agent/scan/run-scan.ts';
 import { type RunningCell, startCell } from '../fixtures/cell.ts';
 import { PROBES } from '../probes/registry.ts';
 import type { DeviceResult, Result } from '../report/result.ts';
@@ -160,8 +160,8 @@ describe('scan of the simulated cell', () => {
 
   it('writes a run directory whose observations re-judge to the same result', async () => {
     expect(readdirSync(plainDir)).toEqual(expect.arrayContaining(['observations.json', 'result.json', 'run.json', 'transcripts']));
-    const { readRunDir, serializeResult } = await import('../agent/rundir.ts');
-    const { judgeRun } = await import('../agent/judge.ts');
+    const { readRunDir, serializeResult } = await import('../agent/run-dir/rundir.ts');
+    const { judgeRun } = await import('../agent/judge/judge.ts');
     expect(serializeResult(judgeRun(readRunDir(plainDir).run, loadJudge()))).toBe(readFileSync(join(plainDir, 'result.json'), 'utf8'));
   });
 });

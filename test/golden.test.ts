@@ -12,10 +12,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfigText } from '../agent/config.ts';
-import { loadJudge } from '../agent/judge-loader.ts';
-import { runScan } from '../agent/run-scan.ts';
-import { loadStatements } from '../agent/statements.ts';
+import { parseConfigText } from '../agent/config/config.ts';
+import { loadJudge } from '../agent/judge/judge-loader.ts';
+import { runScan } from '../agent/scan/run-scan.ts';
+import { loadStatements } from '../agent/judge/statements.ts';
 import { type RunningCell, startCell } from '../fixtures/cell.ts';
 import { PROBES } from '../probes/registry.ts';
 import type { Result } from '../report/result.ts';

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../agent/config.ts';
-import { loadJudge } from '../agent/judge-loader.ts';
-import { runScan } from '../agent/run-scan.ts';
+import { parseConfig } from '../agent/config/config.ts';
+import { loadJudge } from '../agent/judge/judge-loader.ts';
+import { runScan } from '../agent/scan/run-scan.ts';
 import type { RunningFixture } from '../fixtures/fixture.ts';
 import { startHostileFixture } from '../fixtures/hostile.ts';
 import { startModbusSpecFixture } from '../fixtures/modbus/spec-server.ts';
@@ -83,7 +83,7 @@ beforeAll(async () => {
   wallMs = performance.now() - t0;
   rssGrowthMb = (process.memoryUsage().rss - rss) / 2 ** 20;
   result = scanned.result;
-  const { readRunDir } = await import('../agent/rundir.ts');
+  const { readRunDir } = await import('../agent/run-dir/rundir.ts');
   observations = readRunDir(scanned.runDir).run.observations;
 }, 60_000);
 

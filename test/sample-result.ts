@@ -1,6 +1,6 @@
-import type { Role } from '../agent/config.ts';
-import { judgeRun } from '../agent/judge.ts';
-import { loadJudge } from '../agent/judge-loader.ts';
+import type { Role } from '../agent/config/config.ts';
+import { judgeRun } from '../agent/judge/judge.ts';
+import { loadJudge } from '../agent/judge/judge-loader.ts';
 import type { Result } from '../report/result.ts';
 
 export interface SampleRun {

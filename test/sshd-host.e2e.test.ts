@@ -4,9 +4,9 @@ import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../agent/config.ts';
-import { loadJudge } from '../agent/judge-loader.ts';
-import { runScan } from '../agent/run-scan.ts';
+import { parseConfig } from '../agent/config/config.ts';
+import { loadJudge } from '../agent/judge/judge-loader.ts';
+import { runScan } from '../agent/scan/run-scan.ts';
 import { freePort, type RunningSshd, runSshd } from './setup/run-sshd.ts';
 import { HOST_COMMANDS, listenerConfigCommand } from '../probes/host/commands.ts';
 import { HostFacts } from '../probes/host/facts.ts';

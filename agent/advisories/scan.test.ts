@@ -9,11 +9,11 @@ import { PROBES } from '../../probes/registry.ts';
 import { renderCycloneDx } from '../../report/cyclonedx.ts';
 import { type DeviceResult, Result } from '../../report/result.ts';
 import { cycloneDx16Validator } from '../../test/cyclonedx-schema.ts';
-import { parseConfig } from '../config.ts';
-import { judgeRun } from '../judge.ts';
-import { loadJudge } from '../judge-loader.ts';
-import { runScan } from '../run-scan.ts';
-import { readRunDir } from '../rundir.ts';
+import { parseConfig } from '../config/config.ts';
+import { judgeRun } from '../judge/judge.ts';
+import { loadJudge } from '../judge/judge-loader.ts';
+import { runScan } from '../scan/run-scan.ts';
+import { readRunDir } from '../run-dir/rundir.ts';
 import { importDocuments, loadStore } from './store.ts';
 import { runCli } from '../../test/run-process.ts';
 

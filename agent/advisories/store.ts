@@ -7,9 +7,9 @@ import { AdvisoryIndex } from '../../profiles/advisories/match.ts';
 import { vendorTokens } from '../../profiles/advisories/identifiers.ts';
 import { Advisory } from '../../profiles/advisories/model.ts';
 import { compareVersions, parseVersion } from '../../profiles/advisories/version.ts';
-import { writeFileAtomic } from '../atomic-file.ts';
+import { writeFileAtomic } from '../run-dir/atomic-file.ts';
 import { UserError } from '../../profiles/user-error.ts';
-import { readUserFileIfPresent } from '../user-file.ts';
+import { readUserFileIfPresent } from '../config/user-file.ts';
 
 /**
  * The local advisory store: a folder holding `advisories.json`, every imported advisory in the

@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { renderAttestationTemplate } from '../../report/attest-template.ts';
-import { judgeRun } from '../judge.ts';
-import { judgeFromArgs, REJUDGE_OPTIONS } from '../judge-options.ts';
+import { judgeRun } from '../judge/judge.ts';
+import { judgeFromArgs, REJUDGE_OPTIONS } from '../judge/judge-options.ts';
 import { UsageError } from '../output.ts';
-import { readRunDir } from '../rundir.ts';
-import { fsReason } from '../user-file.ts';
+import { readRunDir } from '../run-dir/rundir.ts';
+import { fsReason } from '../config/user-file.ts';
 import { defineCommand } from './define.ts';
 
 const templateCommand = defineCommand({

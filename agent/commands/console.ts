@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { keyId, parsePublicKey } from '../../report/keys.ts';
 import { UsageError } from '../output.ts';
-import { readUserFile } from '../user-file.ts';
+import { readUserFile } from '../config/user-file.ts';
 import { defineCommand } from './define.ts';
 
 // console/ is loaded only by these commands (lazily), so an agent never loads the service.

@@ -1,10 +1,10 @@
 import type { Options } from 'yargs';
-import type { Config } from '../config.ts';
-import type { UploadConfig } from '../delivery-config.ts';
-import { type Delivery, type DeliveryOptions, describeFlush, uploadTarget } from '../deliver.ts';
+import type { Config } from '../config/config.ts';
+import type { UploadConfig } from '../delivery/delivery-config.ts';
+import { type Delivery, type DeliveryOptions, describeFlush, uploadTarget } from '../delivery/deliver.ts';
 import type { OutputOptions } from '../output.ts';
 import { UsageError } from '../output.ts';
-import { loadSigningKey } from '../signing.ts';
+import { loadSigningKey } from '../delivery/signing.ts';
 
 /** Options of the commands that sign and may upload their run (`scan`, `demo`). */
 export const SIGNING_OPTIONS = {

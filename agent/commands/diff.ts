@@ -1,5 +1,5 @@
 import { diffResults, renderDrift } from '../../report/diff.ts';
-import { readResult } from '../rundir.ts';
+import { readResult } from '../run-dir/rundir.ts';
 import { defineCommand } from './define.ts';
 
 /** Exit codes of `diff`: 0 not worse, 1 worse (2 stays a usage error, as for every command). */

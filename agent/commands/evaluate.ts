@@ -1,11 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../atomic-file.ts';
-import { judgeRun } from '../judge.ts';
-import { judgeFromArgs, REJUDGE_OPTIONS } from '../judge-options.ts';
+import { writeFileAtomic } from '../run-dir/atomic-file.ts';
+import { judgeRun } from '../judge/judge.ts';
+import { judgeFromArgs, REJUDGE_OPTIONS } from '../judge/judge-options.ts';
 import { emitResult, OUTPUT_OPTIONS, outputOptions } from '../output.ts';
-import { writeReports } from '../run-reports.ts';
-import { RUN_FILES, readRunDir, resultPieces } from '../rundir.ts';
+import { writeReports } from '../run-dir/run-reports.ts';
+import { RUN_FILES, readRunDir, resultPieces } from '../run-dir/rundir.ts';
 import { defineCommand } from './define.ts';
 
 export const evaluateCommand = defineCommand({

@@ -1,8 +1,8 @@
 import { explainRequirement, renderExplanation } from '../../report/explain.ts';
-import { judgeRun } from '../judge.ts';
-import { judgeFromArgs, REJUDGE_OPTIONS } from '../judge-options.ts';
+import { judgeRun } from '../judge/judge.ts';
+import { judgeFromArgs, REJUDGE_OPTIONS } from '../judge/judge-options.ts';
 import { UsageError } from '../output.ts';
-import { RunDirError, readRunDir, readTranscript } from '../rundir.ts';
+import { RunDirError, readRunDir, readTranscript } from '../run-dir/rundir.ts';
 import { defineCommand } from './define.ts';
 
 export const explainCommand = defineCommand({

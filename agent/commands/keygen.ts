@@ -1,4 +1,4 @@
-import { writeKeyPair } from '../signing.ts';
+import { writeKeyPair } from '../delivery/signing.ts';
 import { defineCommand } from './define.ts';
 
 export const keygenCommand = defineCommand({

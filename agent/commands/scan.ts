@@ -1,13 +1,13 @@
 import { PROBES } from '../../probes/registry.ts';
-import type { Config } from '../config.ts';
-import { loadConfigFile } from '../config.ts';
-import { JUDGE_OPTIONS, judgeFromArgs } from '../judge-options.ts';
-import { readableByOthersWarning } from '../file-mode.ts';
-import { planScan, renderPlan } from '../plan.ts';
+import type { Config } from '../config/config.ts';
+import { loadConfigFile } from '../config/config.ts';
+import { JUDGE_OPTIONS, judgeFromArgs } from '../judge/judge-options.ts';
+import { readableByOthersWarning } from '../config/file-mode.ts';
+import { planScan, renderPlan } from '../scan/plan.ts';
 import { emitResult, OUTPUT_OPTIONS, type OutputOptions, outputOptions, progressPrinter } from '../output.ts';
-import { writeSignedRunReports } from '../run-reports.ts';
-import { runScan } from '../run-scan.ts';
-import { deliverRun, type DeliveryOptions } from '../deliver.ts';
+import { writeSignedRunReports } from '../run-dir/run-reports.ts';
+import { runScan } from '../scan/run-scan.ts';
+import { deliverRun, type DeliveryOptions } from '../delivery/deliver.ts';
 import { deliveryOptions, progressLog, reportDelivery, SIGNING_OPTIONS, UPLOAD_OPTIONS } from './delivery-options.ts';
 import { defineCommand } from './define.ts';
 

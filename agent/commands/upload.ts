@@ -1,8 +1,8 @@
-import { loadConfigFile } from '../config.ts';
-import { deliverRun, describeFlush, flushSpool } from '../deliver.ts';
+import { loadConfigFile } from '../config/config.ts';
+import { deliverRun, describeFlush, flushSpool } from '../delivery/deliver.ts';
 import { EXIT, UsageError } from '../output.ts';
-import { loadSigningKey } from '../signing.ts';
-import { Spool } from '../spool.ts';
+import { loadSigningKey } from '../delivery/signing.ts';
+import { Spool } from '../delivery/spool.ts';
 import { uploadOptions } from './delivery-options.ts';
 import { defineCommand } from './define.ts';
 

@@ -1,9 +1,9 @@
 import { basename } from 'node:path';
 import { verifySignedResult } from '../../report/sign.ts';
 import { EXIT, UsageError } from '../output.ts';
-import { fileOrRunDirFile, RUN_FILES } from '../rundir.ts';
-import { loadTrustedKeys, readSignedFile } from '../signing.ts';
-import { checkRunFiles } from '../verify-run.ts';
+import { fileOrRunDirFile, RUN_FILES } from '../run-dir/rundir.ts';
+import { loadTrustedKeys, readSignedFile } from '../delivery/signing.ts';
+import { checkRunFiles } from '../delivery/verify-run.ts';
 import { defineCommand } from './define.ts';
 
 export const verifyCommand = defineCommand({

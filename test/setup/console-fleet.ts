@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { type UploadOutcome, postSignedResult } from '../../agent/upload.ts';
+import { type UploadOutcome, postSignedResult } from '../../agent/delivery/upload.ts';
 import type { Result } from '../../report/result.ts';
 import { FlattenedSign } from 'jose';
 import { keyId } from '../../report/keys.ts';
@@ -18,7 +18,7 @@ export function fleetResult(run: { runId: string; zone: string; agentId: string;
   return { ...result, devices: [{ ...first, services: [...first.services, { port: 23, transport: 'tcp', protocol: 'telnet', confirmed: true }] }, ...rest] };
 }
 
-/** Signs and posts a result the way an agent does (agent/upload.ts). */
+/** Signs and posts a result the way an agent does (agent/delivery/upload.ts). */
 export async function uploadResult(consoleUrl: string, token: string, key: KeyObject, result: Result): Promise<UploadOutcome> {
   const body = JSON.stringify(await signResult(result, key));
   return postSignedResult(body, { url: new URL(consoleUrl), token, timeoutMs: 30_000, proxyEnv: {} });

@@ -1,0 +1,142 @@
+import type { DeviceObservation } from '../../probes/observation.ts';
+import { assessDevice, type Profile } from '../../profiles/assess.ts';
+import { DeviceView } from '../../profiles/device-view.ts';
+import { type IdentityExtractor, mergeIdentity } from '../../profiles/identity.ts';
+import type { SlVector } from '../../profiles/model.ts';
+import { applyAttestations, compensate } from '../../profiles/apply-statements.ts';
+import { COMPONENT_TYPES_OF_ROLE, decideRole } from '../../profiles/role.ts';
+import { actionPlan } from '../../profiles/plan.ts';
+import { score } from '../../profiles/score.ts';
+import { type DeviceResult, type Result, SCHEMA_VERSION } from '../../report/result.ts';
+import type { Role } from '../config/config.ts';
+import type { LoadedStatements } from './statements.ts';
+import { withVulnerabilities } from '../advisories/apply.ts';
+import type { LoadedStore } from '../advisories/store.ts';
+
+export interface RunFacts {
+  readonly runId: string;
+  readonly agent: { readonly id: string; readonly version: string };
+  readonly collectedAt: string;
+  readonly finishedAt: string;
+  readonly zone: { readonly name: string; readonly slT: SlVector; readonly cidrs: readonly string[] };
+  readonly addressesPlanned: number;
+  /** Per address: the configured role and name, and the target's own SL-T where it overrides the zone's. */
+  readonly targets: Readonly<Record<string, { readonly role: Role; readonly name?: string; readonly slT?: SlVector }>>;
+  readonly observations: readonly DeviceObservation[];
+}
+
+export interface Judge {
+  readonly profile: Profile;
+  readonly identity: readonly IdentityExtractor[];
+}
+
+/** What an operator adds to a run's observations: attestations, exceptions, and the time expiry is judged at. */
+export interface JudgeInputs {
+  readonly statements?: LoadedStatements;
+  /** ISO time for expiry; defaults to the run's collectedAt so re-evaluation stays reproducible. */
+  readonly at?: string;
+  /** Advisory store to match every device's identity against (known vulnerabilities; no effect on SL-C). */
+  readonly advisories?: LoadedStore;
+}
+
+interface JudgedDevice {
+  readonly device: DeviceResult;
+  readonly usedAttestations: ReadonlySet<number>;
+  readonly usedExceptions: ReadonlySet<number>;
+}
+
+function judgeDevice(run: RunFacts, judge: Judge, observation: DeviceObservation, statements: LoadedStatements, at: string): JudgedDevice {
+  const view = new DeviceView(observation, { at: run.collectedAt, zoneCidrs: run.zone.cidrs });
+  const target = run.targets[observation.address];
+  const identity = mergeIdentity(judge.identity.flatMap((extract) => extract(view)));
+  const role = decideRole(target?.role ?? 'auto', view, identity);
+  const componentTypes = COMPONENT_TYPES_OF_ROLE[role.role];
+  const assessment = assessDevice(judge.profile, view, componentTypes);
+  const key = { address: observation.address, name: target?.name };
+  const attested = applyAttestations(assessment.requirements, statements.attestations?.entries ?? [], key, at);
+  const slT = target?.slT ?? run.zone.slT;
+  const scored = score(attested.rows, slT, assessment.checks);
+  const compensated = compensate(scored.gaps, statements.exceptions?.entries ?? [], key, at);
+  const device: DeviceResult = {
+    address: observation.address,
+    role: role.role,
+    roleSource: { source: role.source, reason: role.reason },
+    componentType: componentTypes[0],
+    componentTypes: [...componentTypes],
+    identity,
+    services: observation.services,
+    probes: observation.outcomes.map((o) => ({
+      id: o.probe,
+      port: o.port,
+      status: o.status,
+      durationMs: o.durationMs,
+      ...(o.status === 'unavailable' ? { failure: o.failure } : {}),
+    })),
+    checks: assessment.checks,
+    requirements: attested.rows,
+    slT: [...slT],
+    slC: { demonstrated: [...scored.slC.demonstrated], ceiling: [...scored.slC.ceiling] },
+    slCByType: scored.byType,
+    frs: [...scored.frs],
+    gaps: compensated.gaps,
+    compensated: compensated.compensated,
+    meetsTarget: scored.slC.demonstrated.every((level, i) => level >= (slT[i] ?? 0)),
+  };
+  if (target?.name !== undefined) device.name = target.name;
+  return { device, usedAttestations: attested.used, usedExceptions: compensated.used };
+}
+
+function unusedStatements(statements: LoadedStatements, judged: readonly JudgedDevice[]): NonNullable<Result['statements']>['unused'] {
+  // `index` is the entry's position in the file, which skipped blank entries do not shift.
+  const unused = (list: 'attestations' | 'exceptions', used: (j: JudgedDevice) => ReadonlySet<number>, reason: string) =>
+    (statements[list]?.entries ?? []).flatMap((e, i) =>
+      judged.some((j) => used(j).has(i)) ? [] : [{ list, index: statements[list]?.positions[i] ?? i, requirement: e.requirement, reason }],
+    );
+  return [
+    ...unused('attestations', (j) => j.usedAttestations, 'matches no requirement row of a device in this run'),
+    ...unused('exceptions', (j) => j.usedExceptions, 'no device in this run has this gap'),
+  ];
+}
+
+/** Turns a run's observations into the result document. Pure: the same run and inputs always give the same bytes. */
+export function judgeRun(run: RunFacts, judge: Judge, inputs: JudgeInputs = {}): Result {
+  const statements = inputs.statements ?? {};
+  const at = inputs.at ?? run.collectedAt;
+  const judged = run.observations.map((o) => judgeDevice(run, judge, o, statements, at));
+  const devices = judged.map((j) => j.device);
+  const worst = Array.from({ length: 7 }, (_, i) => (devices.length === 0 ? 0 : Math.min(...devices.map((d) => d.slC.demonstrated[i] ?? 0))));
+  const result: Result = {
+    schemaVersion: SCHEMA_VERSION,
+    runId: run.runId,
+    agent: { ...run.agent },
+    collectedAt: run.collectedAt,
+    finishedAt: run.finishedAt,
+    zone: { name: run.zone.name, slT: [...run.zone.slT] },
+    catalog: { name: judge.profile.catalog.name, version: judge.profile.catalog.version },
+    devices,
+    summary: {
+      addressesPlanned: run.addressesPlanned,
+      devicesFound: devices.length,
+      devicesMeetingTarget: devices.filter((d) => d.meetsTarget).length,
+      gaps: devices.reduce((n, d) => n + d.gaps.length, 0),
+      compensated: devices.reduce((n, d) => n + d.compensated.length, 0),
+      worstDemonstrated: worst,
+      worstDevices: worst.map((level, i) => ({
+        fr: i + 1,
+        demonstrated: level,
+        devices: devices.filter((d) => d.slC.demonstrated[i] === level).map((d) => d.address),
+      })),
+    },
+  };
+  if (statements.attestations || statements.exceptions) {
+    const source = (l: { sha256: string; entries: readonly unknown[] }) => ({ sha256: l.sha256, entries: l.entries.length });
+    result.statements = {
+      at,
+      ...(statements.attestations ? { attestations: source(statements.attestations) } : {}),
+      ...(statements.exceptions ? { exceptions: source(statements.exceptions) } : {}),
+      unused: unusedStatements(statements, judged),
+    };
+  }
+  const withAdvisories = inputs.advisories ? withVulnerabilities(result, inputs.advisories) : result;
+  return { ...withAdvisories, plan: actionPlan(withAdvisories.devices) };
+}

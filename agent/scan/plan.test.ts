@@ -1,0 +1,75 @@
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROBES } from '../../probes/registry.ts';
+import { parseConfig } from '../config/config.ts';
+import { planScan, renderPlan } from './plan.ts';
+
+const PLAN_DOC = {
+  zone: { name: 'plan', slT: 2 },
+  targets: [{ cidr: '127.84.4.0/29' }, { host: '127.84.4.3', safety: 'identify' }, { host: '127.84.4.20', ports: { modbus: 15502 } }],
+  deny: ['127.84.4.5', '127.84.4.6/31'],
+  probes: { ftp: { anonymous: true } },
+};
+const config = parseConfig(PLAN_DOC, 'plan.yaml');
+
+let connections = 0;
+const server = net.createServer((s) => {
+  connections += 1;
+  s.destroy();
+});
+beforeAll(() => new Promise<void>((r) => server.listen(15502, '127.84.4.20', () => r())));
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+describe('scan --plan', () => {
+  const plan = planScan(config, PROBES);
+  const group = (address: string) => plan.devices.find((d) => d.addresses.includes(address));
+
+  it('lists denied addresses apart and never plans them', () => {
+    expect(plan.denied).toEqual(['127.84.4.5', '127.84.4.6']);
+    expect(plan.devices.flatMap((d) => d.addresses).sort()).toEqual(['127.84.4.1', '127.84.4.2', '127.84.4.20', '127.84.4.3', '127.84.4.4']);
+  });
+
+  it('withholds what is above a target’s safety ceiling or lacks its opt-in, and says why', () => {
+    const ftp = (address: string) => group(address)?.services.find((s) => s.protocol === 'ftp');
+    // With the opt-in, ftp.anonymous reads the greeting too and runs in place of ftp.banner (one FTP connection).
+    expect(ftp('127.84.4.1')?.probes.map((p) => p.probe)).toEqual(['ftp.anonymous']);
+    expect(ftp('127.84.4.1')?.withheld).toEqual([
+      { probe: 'ftp.banner', reason: 'ftp.anonymous runs instead and collects the same facts on its one connection' },
+    ]);
+    expect(ftp('127.84.4.3')?.probes.map((p) => p.probe)).toEqual(['ftp.banner']);
+    expect(ftp('127.84.4.3')?.withheld).toEqual([{ probe: 'ftp.anonymous', reason: "read-session is above the target's safety ceiling identify" }]);
+    const opcua = group('127.84.4.1')?.services.find((s) => s.protocol === 'opcua');
+    expect(opcua?.withheld).toEqual([{ probe: 'opcua.session', reason: 'needs the opt-in probes.opcua.session' }]);
+  });
+
+  it('runs ssh.auth-methods in place of ssh.kexinit where the opt-in and the ceiling allow it (one SSH connection either way)', () => {
+    const withOptIn = planScan(parseConfig({ ...PLAN_DOC, probes: { ssh: { authNone: true } } }, 'plan.yaml'), PROBES);
+    const ssh = (address: string) => withOptIn.devices.find((d) => d.addresses.includes(address))?.services.find((s) => s.protocol === 'ssh');
+    expect(ssh('127.84.4.1')?.probes.map((p) => p.probe)).toEqual(['ssh.auth-methods']);
+    expect(ssh('127.84.4.1')?.withheld[0]).toEqual({
+      probe: 'ssh.kexinit',
+      reason: 'ssh.auth-methods runs instead and collects the same facts on its one connection',
+    });
+    expect(ssh('127.84.4.3')?.probes.map((p) => p.probe)).toEqual(['ssh.kexinit']);
+    expect(
+      group('127.84.4.1')
+        ?.services.find((s) => s.protocol === 'ssh')
+        ?.probes.map((p) => p.probe),
+    ).toEqual(['ssh.kexinit']);
+  });
+
+  it('uses port overrides and asks UDP of named hosts always, of range addresses only when alive', () => {
+    expect(group('127.84.4.20')?.services.find((s) => s.protocol === 'modbus')?.port).toBe(15502);
+    expect(group('127.84.4.20')?.services.find((s) => s.transport === 'udp')?.when).toMatch(/always/);
+    expect(group('127.84.4.1')?.services.find((s) => s.transport === 'udp')?.when).toMatch(/TCP service answered/);
+  });
+
+  it('lists only operation kinds from each probe’s allow-list, and sends nothing', () => {
+    const declared = new Map(PROBES.map((p) => [p.id, p.ops]));
+    for (const d of plan.devices) for (const s of d.services) for (const p of s.probes) expect(p.ops).toEqual(declared.get(p.probe));
+    const text = renderPlan(plan);
+    expect(text).toContain('modbus.device-id [identify]: tcp.connect, modbus.read-device-id');
+    expect(text).toContain('Never contacted (deny list): 127.84.4.5, 127.84.4.6');
+    expect(connections).toBe(0);
+  });
+});
