@@ -1,8 +1,8 @@
-import { ftpAnonymousProbe, ftpProbe } from './it/ftp.ts';
-import { httpProbe } from './it/http.ts';
-import { telnetProbe } from './it/telnet.ts';
-import { tlsProbe } from './it/tls.ts';
-import { vncProbe } from './it/vnc.ts';
+import { ftpAnonymousProbe, ftpProbe } from './it-services/ftp.ts';
+import { httpProbe } from './it-services/http.ts';
+import { telnetProbe } from './it-services/telnet.ts';
+import { tlsProbe } from './it-services/tls.ts';
+import { vncProbe } from './it-services/vnc.ts';
 import { hostCommandsProbe } from './host/probe.ts';
 import { modbusDeviceIdProbe } from './modbus/probe.ts';
 import { opcuaEndpointsProbe, opcuaSessionProbe } from './opcua/probe.ts';

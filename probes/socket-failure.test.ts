@@ -1,7 +1,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { classifyTlsError } from './it/tls.ts';
+import { classifyTlsError } from './it-services/tls.ts';
 import { opcuaUnavailable } from './opcua/session-node-opcua.ts';
 import { SnmpChannel } from './snmp/channel.ts';
 import { SOCKET_CODES, socketFailure } from './socket-failure.ts';

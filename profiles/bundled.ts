@@ -3,7 +3,7 @@ import { bundledCatalog, type Catalog } from './catalog.ts';
 import { loadCheckSet } from './check-set.ts';
 import { certificateCheckKinds } from './checks/certificate.ts';
 import { hostCheckKinds, hostIdentity } from './checks/host.ts';
-import { itCheckKinds, itIdentity } from './checks/it.ts';
+import { itServicesCheckKinds, itServicesIdentity } from './checks/it-services.ts';
 import { modbusCheckKinds, modbusIdentity } from './checks/modbus.ts';
 import { opcuaCheckKinds, opcuaIdentity } from './checks/opcua.ts';
 import { s7CheckKinds, s7Identity } from './checks/s7.ts';
@@ -11,7 +11,7 @@ import { snmpCheckKinds, snmpIdentity } from './checks/snmp.ts';
 import { sshCheckKinds, sshIdentity } from './checks/ssh.ts';
 import certificateChecks from './data/checks/certificate.json' with { type: 'json' };
 import hostChecks from './data/checks/host.json' with { type: 'json' };
-import itChecks from './data/checks/it.json' with { type: 'json' };
+import itServicesChecks from './data/checks/it-services.json' with { type: 'json' };
 import modbusChecks from './data/checks/modbus.json' with { type: 'json' };
 import opcuaChecks from './data/checks/opcua.json' with { type: 'json' };
 import s7Checks from './data/checks/s7.json' with { type: 'json' };
@@ -23,7 +23,7 @@ import { loadMapping } from './mapping.ts';
 
 export const CHECK_KINDS = [
   ...certificateCheckKinds,
-  ...itCheckKinds,
+  ...itServicesCheckKinds,
   ...modbusCheckKinds,
   ...opcuaCheckKinds,
   ...s7CheckKinds,
@@ -38,7 +38,7 @@ export const CHECK_INSTANCES: readonly unknown[] = [
   ...modbusChecks,
   ...snmpChecks,
   ...sshChecks,
-  ...itChecks,
+  ...itServicesChecks,
   ...hostChecks,
 ];
 
@@ -53,7 +53,7 @@ export const IDENTITY_EXTRACTORS: readonly IdentityExtractor[] = [
   snmpIdentity,
   hostIdentity,
   sshIdentity,
-  itIdentity,
+  itServicesIdentity,
 ];
 
 /** The profile shipped with cellcheck, optionally over another catalog (e.g. from a licensed copy of the standard). */

@@ -7,11 +7,11 @@
  */
 import fc from 'fast-check';
 import { certificateFacts } from '../probes/certificate.ts';
-import { decodeChunked, httpFacts, httpHeadLength, inspectHtml, parseHttpHead } from '../probes/it/http.ts';
-import { ftpReplyLength, parseFtpReply } from '../probes/it/ftp.ts';
-import { telnetFacts } from '../probes/it/telnet.ts';
-import { printableText, softwareToken } from '../probes/it/text.ts';
-import { parseRfbVersion, parseSecurityMessage, rfbVersionLength, securityMessageLength } from '../probes/it/vnc.ts';
+import { decodeChunked, httpFacts, httpHeadLength, inspectHtml, parseHttpHead } from '../probes/it-services/http.ts';
+import { ftpReplyLength, parseFtpReply } from '../probes/it-services/ftp.ts';
+import { telnetFacts } from '../probes/it-services/telnet.ts';
+import { printableText, softwareToken } from '../probes/it-services/text.ts';
+import { parseRfbVersion, parseSecurityMessage, rfbVersionLength, securityMessageLength } from '../probes/it-services/vnc.ts';
 import { mbapFrameLength, parseDeviceIdReply } from '../probes/modbus/frame.ts';
 import { UaWriter } from '../probes/opcua/discovery-binary.ts';
 import { LIMITS } from '../probes/opcua/limits.ts';

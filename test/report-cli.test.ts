@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningFixture } from '../fixtures/fixture.ts';
-import { startFtpFixture } from '../fixtures/it/servers.ts';
+import { startFtpFixture } from '../fixtures/it-services/servers.ts';
 import { Drift } from '../report/diff.ts';
 import { Result } from '../report/result.ts';
 import { craftedRuns } from './crafted-runs.ts';

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { FtpAnonymousFacts, FtpFacts, HttpFacts, TelnetFacts, TlsFacts, VncFacts } from '../../probes/it/facts.ts';
+import type { FtpAnonymousFacts, FtpFacts, HttpFacts, TelnetFacts, TlsFacts, VncFacts } from '../../probes/it-services/facts.ts';
 import type { Failure, ProbeOutcome } from '../../probes/types.ts';
 import { loadCheckSet } from '../check-set.ts';
 import { DeviceView } from '../device-view.ts';
-import { itCheckKinds, itIdentity } from './it.ts';
+import { itServicesCheckKinds, itServicesIdentity } from './it-services.ts';
 
 type Row = { probe: string; port: number; facts: unknown } | { probe: string; port: number; failure: Failure };
 
@@ -17,7 +17,7 @@ function device(...rows: Row[]): DeviceView {
 }
 
 const kind = (id: string) => {
-  const k = itCheckKinds.find((c) => c.id === id);
+  const k = itServicesCheckKinds.find((c) => c.id === id);
   if (!k) throw new Error(id);
   return k;
 };
@@ -164,7 +164,7 @@ describe('ftp.anonymous-rejected', () => {
       observed: [{ port: 21, code: 421 }],
       evidence: [{ probe: 'ftp.anonymous', port: 21 }],
     });
-    expect(itIdentity(device(anon(answered(530))))).toEqual([{ field: 'product', value: 'SimFTPd/2.1', source: 'ftp.anonymous' }]);
+    expect(itServicesIdentity(device(anon(answered(530))))).toEqual([{ field: 'product', value: 'SimFTPd/2.1', source: 'ftp.anonymous' }]);
   });
 });
 
@@ -212,8 +212,8 @@ describe('tls.old-versions-refused', () => {
 
 describe('IT service check instances', () => {
   it('load against the kinds', () => {
-    const instances = JSON.parse(readFileSync(new URL('../data/checks/it.json', import.meta.url), 'utf8')) as unknown[];
-    const set = loadCheckSet(itCheckKinds, instances);
+    const instances = JSON.parse(readFileSync(new URL('../data/checks/it-services.json', import.meta.url), 'utf8')) as unknown[];
+    const set = loadCheckSet(itServicesCheckKinds, instances);
     expect([...set.keys()]).toEqual([
       'telnet.absent',
       'ftp.absent',
@@ -227,9 +227,9 @@ describe('IT service check instances', () => {
   });
 });
 
-describe('itIdentity', () => {
+describe('itServicesIdentity', () => {
   it('claims products from banners, never other fields', () => {
-    const claims = itIdentity(
+    const claims = itServicesIdentity(
       device(
         { probe: 'http.banner', port: 80, facts: httpWeak },
         { probe: 'ftp.banner', port: 21, facts: ftp },
@@ -244,7 +244,7 @@ describe('itIdentity', () => {
   });
 
   it('claims nothing from a bare login prompt or a greeting without a software name', () => {
-    const bare = itIdentity(
+    const bare = itServicesIdentity(
       device(
         { probe: 'telnet.banner', port: 23, facts: { ...telnet, banner: 'login:' } },
         { probe: 'ftp.banner', port: 21, facts: { code: 220, greeting: 'ready' } },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunningFixture } from '../../fixtures/fixture.ts';
-import type { VncPosture } from '../../fixtures/it/servers.ts';
-import { startVncFixture } from '../../fixtures/it/servers.ts';
+import type { VncPosture } from '../../fixtures/it-services/servers.ts';
+import { startVncFixture } from '../../fixtures/it-services/servers.ts';
 import { runProbe } from '../run.ts';
 import { ProbeUnavailable } from '../types.ts';
 import { fixturesPerPosture, itEndsHostilePostures, testContext, untilClosed } from '../test-kit.ts';

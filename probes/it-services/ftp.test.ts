@@ -1,8 +1,8 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { RunningFixture } from '../../fixtures/fixture.ts';
-import type { FtpPosture } from '../../fixtures/it/servers.ts';
-import { startFtpFixture } from '../../fixtures/it/servers.ts';
+import type { FtpPosture } from '../../fixtures/it-services/servers.ts';
+import { startFtpFixture } from '../../fixtures/it-services/servers.ts';
 import { runProbe } from '../run.ts';
 import { type FailureKind, ProbeUnavailable } from '../types.ts';
 import { ftpAnonymousProbe, ftpProbe, ftpReplyLength, parseFtpReply } from './ftp.ts';

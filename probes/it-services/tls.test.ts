@@ -1,8 +1,8 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningFixture } from '../../fixtures/fixture.ts';
-import type { TlsPosture } from '../../fixtures/it/servers.ts';
-import { startTlsFixture } from '../../fixtures/it/servers.ts';
+import type { TlsPosture } from '../../fixtures/it-services/servers.ts';
+import { startTlsFixture } from '../../fixtures/it-services/servers.ts';
 import { runProbe } from '../run.ts';
 import type { TlsFacts } from './facts.ts';
 import { testContext, untilClosed } from '../test-kit.ts';

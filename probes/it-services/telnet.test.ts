@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { startTelnetFixture } from '../../fixtures/it/servers.ts';
+import { startTelnetFixture } from '../../fixtures/it-services/servers.ts';
 import { runProbe } from '../run.ts';
 import { ProbeUnavailable } from '../types.ts';
 import { parseTelnet, telnetFacts, telnetProbe } from './telnet.ts';

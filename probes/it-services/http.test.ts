@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunningFixture } from '../../fixtures/fixture.ts';
-import type { HttpPosture } from '../../fixtures/it/servers.ts';
-import { startHttpFixture } from '../../fixtures/it/servers.ts';
+import type { HttpPosture } from '../../fixtures/it-services/servers.ts';
+import { startHttpFixture } from '../../fixtures/it-services/servers.ts';
 import { runProbe } from '../run.ts';
 import { ProbeUnavailable } from '../types.ts';
 import { decodeChunked, httpFacts, httpHeadLength, httpProbe, inspectHtml, parseHttpHead } from './http.ts';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { FtpAnonymousFacts, FtpFacts, HttpFacts, TelnetFacts, TLS_VERSIONS, TlsFacts, TlsVersion, VncFacts } from '../../probes/it/facts.ts';
-import type { VncSecurityType } from '../../probes/it/facts.ts';
+import { FtpAnonymousFacts, FtpFacts, HttpFacts, TelnetFacts, TLS_VERSIONS, TlsFacts, TlsVersion, VncFacts } from '../../probes/it-services/facts.ts';
+import type { VncSecurityType } from '../../probes/it-services/facts.ts';
 import type { DeviceView, FactsLookup } from '../device-view.ts';
 import type { IdentityClaim, IdentityExtractor } from '../identity.ts';
 import type { RegisteredCheckKind, Verdict } from './types.ts';
@@ -186,7 +186,7 @@ const oldTlsRefused = defineCheckKind({
   },
 });
 
-export const itCheckKinds: readonly RegisteredCheckKind[] = [serviceAbsent, ftpAnonymousRejected, cleartextLoginAbsent, vncAuthRequired, oldTlsRefused];
+export const itServicesCheckKinds: readonly RegisteredCheckKind[] = [serviceAbsent, ftpAnonymousRejected, cleartextLoginAbsent, vncAuthRequired, oldTlsRefused];
 
 const PROMPT = /\b(?:login|username|user name|password)\s*:\s*$/i;
 
@@ -194,7 +194,7 @@ const PROMPT = /\b(?:login|username|user name|password)\s*:\s*$/i;
  * Product names from banners (HTTP Server header, FTP greeting, telnet banner). Low value:
  * banners are set by whoever configured the service and often name the web server, not the device.
  */
-export const itIdentity: IdentityExtractor = (device) => {
+export const itServicesIdentity: IdentityExtractor = (device) => {
   const claims: IdentityClaim[] = [];
   const add = (value: string | undefined, source: string) => {
     const v = value?.trim().slice(0, 80);
