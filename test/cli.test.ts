@@ -1,11 +1,11 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningFixture } from '../fixtures/fixture.ts';
 import { startOpcuaFixture } from '../fixtures/opcua/server.ts';
 import { Result } from '../report/result.ts';
-import { runCli } from './run-process.ts';
+import { runCli, runProcess } from './run-process.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cellcheck-cli-'));
 let opcua: RunningFixture;
@@ -73,6 +73,17 @@ describe('cellcheck CLI', () => {
     expect(doc.devices.map((d) => d.address)).toEqual(['127.72.0.10']);
     expect(doc.summary.gaps).toBeGreaterThan(0);
     expect(readdirSync(join(dir, 'runs'))).toEqual([doc.runId]);
+  });
+
+  it("the README's `npm run -s cellcheck -- ... --format json` prints only JSON, with no npm banner", async () => {
+    const file = config('plan.yaml', 'zone: {name: cli, slT: 2}\ntargets: [{host: 127.72.0.10}]\n');
+    const r = await runProcess('npm', ['run', '-s', 'cellcheck', '--', 'scan', '--config', file, '--plan', '--format', 'json'], {
+      cwd: resolve(import.meta.dirname, '..'),
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout.startsWith('{')).toBe(true);
+    expect((JSON.parse(r.stdout) as { devices: { addresses: string[] }[] }).devices[0]?.addresses).toEqual(['127.72.0.10']);
   });
 
   it('exits 3 when nothing answers', async () => {
