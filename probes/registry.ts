@@ -3,6 +3,7 @@ import { httpProbe } from './it-services/http.ts';
 import { telnetProbe } from './it-services/telnet.ts';
 import { tlsProbe } from './it-services/tls.ts';
 import { vncProbe } from './it-services/vnc.ts';
+import { enipListProbe } from './enip/probe.ts';
 import { hostCommandsProbe } from './host/probe.ts';
 import { modbusDeviceIdProbe } from './modbus/probe.ts';
 import { opcuaEndpointsProbe, opcuaSessionProbe } from './opcua/probe.ts';
@@ -28,6 +29,7 @@ export const PROBES: readonly ProbeDefinition[] = [
   s7SzlProbe,
   tlsProbe,
   modbusDeviceIdProbe,
+  enipListProbe,
   opcuaEndpointsProbe,
   opcuaSessionProbe,
   vncProbe,

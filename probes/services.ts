@@ -11,13 +11,15 @@ export const SERVICE_PORTS = {
   https: 443,
   modbus: 502,
   'modbus-tls': 802,
+  /** EtherNet/IP over TLS (CIP Security); its absence beside 44818 is the finding. */
+  'enip-tls': 2221,
   'iec-104': 2404,
   'opcua-tls': 4843,
   opcua: 4840,
   vnc: 5900,
   'https-alt': 8443,
   dnp3: 20000,
-  'ethernet-ip': 44818,
+  enip: 44818,
   bacnet: 47808,
 } as const satisfies Record<string, number>;
 

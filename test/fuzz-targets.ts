@@ -12,6 +12,16 @@ import { ftpReplyLength, parseFtpReply } from '../probes/it-services/ftp.ts';
 import { telnetFacts } from '../probes/it-services/telnet.ts';
 import { printableText, softwareToken } from '../probes/it-services/text.ts';
 import { parseRfbVersion, parseSecurityMessage, rfbVersionLength, securityMessageLength } from '../probes/it-services/vnc.ts';
+import {
+  encapsulationFrameLength,
+  type EnipCommand,
+  ITEM_COMMUNICATIONS,
+  ITEM_IDENTITY,
+  parseCommunicationsItem,
+  parseCpfItems,
+  parseHeader,
+  parseIdentityItem,
+} from '../probes/enip/encapsulation.ts';
 import { mbapFrameLength, parseDeviceIdReply } from '../probes/modbus/frame.ts';
 import { UaWriter } from '../probes/opcua/discovery-binary.ts';
 import { LIMITS } from '../probes/opcua/limits.ts';
@@ -111,6 +121,27 @@ const modbusReply = (() => {
   const objects = Buffer.concat([hex('00 05'), Buffer.from('Acme '), hex('01 03'), Buffer.from('X-1'), hex('02 04'), Buffer.from('V1.2')]);
   const pdu = Buffer.concat([hex('2b 0e 01 81 00 00 03'), objects]);
   return Buffer.concat([hex('00 01 00 00'), u16(pdu.length + 1), hex('ff'), pdu]);
+})();
+
+/** ListIdentity (0x63) and ListServices (0x04) replies: 24-byte little-endian header, then the items. */
+const enipReplies = (() => {
+  const le16 = (n: number) => Buffer.from([n & 0xff, (n >> 8) & 0xff]);
+  const reply = (command: number, items: Buffer[]) => {
+    const data = Buffer.concat([le16(items.length), ...items]);
+    return Buffer.concat([le16(command), le16(data.length), Buffer.alloc(20), data]);
+  };
+  const item = (type: number, data: Buffer) => Buffer.concat([le16(type), le16(data.length), data]);
+  const name = Buffer.from('1756-EN2T/D');
+  const identity = Buffer.concat([
+    hex('0100 0002 af12 7f000001'),
+    Buffer.alloc(8),
+    hex('0100 0c00 a600 0b02 3000 eeffc000'),
+    Buffer.from([name.length]),
+    name,
+    hex('03'),
+  ]);
+  const communications = Buffer.concat([hex('0100 2001'), Buffer.from('Communications\0\0')]);
+  return [reply(0x63, [item(0x0c, identity)]), reply(0x04, [item(0x100, communications)])];
 })();
 
 function s7Userdata(ref: number, data: Buffer): Buffer {
@@ -257,6 +288,23 @@ export const FUZZ_TARGETS: readonly FuzzTarget[] = [
     run: (b) => {
       const f = frame(mbapFrameLength, b);
       if (f) each(...[1, 2, 3].map((readDevIdCode) => () => parseDeviceIdReply(f, { transactionId: 1, unitId: 255, readDevIdCode })));
+    },
+  },
+  {
+    name: 'EtherNet/IP ListIdentity and ListServices',
+    input: input(enipReplies),
+    run: (b) => {
+      const f = frame(encapsulationFrameLength, b);
+      if (!f) return;
+      each(
+        ...(['listIdentity', 'listServices'] as const satisfies readonly EnipCommand[]).map((command) => () => {
+          parseHeader(f, { command, senderContext: Buffer.alloc(8) });
+          for (const item of parseCpfItems(f.subarray(24))) {
+            if (item.typeId === ITEM_IDENTITY) parseIdentityItem(item.data);
+            if (item.typeId === ITEM_COMMUNICATIONS) parseCommunicationsItem(item.data);
+          }
+        }),
+      );
     },
   },
   {

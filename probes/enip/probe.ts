@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import { TcpSession } from '../tcp-session.ts';
+import type { ProbeContext, ProbeDefinition } from '../types.ts';
+import { ProbeUnavailable } from '../types.ts';
+import {
+  buildListRequest,
+  type CpfItem,
+  type EnipCommand,
+  encapsulationFrameLength,
+  HEADER_BYTES,
+  ITEM_COMMUNICATIONS,
+  ITEM_IDENTITY,
+  MAX_REPLY_BYTES,
+  parseCommunicationsItem,
+  parseCpfItems,
+  parseHeader,
+  parseIdentityItem,
+} from './encapsulation.ts';
+import { type EnipIdentity, EnipListFacts, type EnipService } from './facts.ts';
+
+const PROBE_ID = 'enip.list';
+
+const OPS: Readonly<Record<EnipCommand, string>> = { listIdentity: 'enip.list-identity', listServices: 'enip.list-services' };
+
+/** Names are short strings, often padded with NULs or spaces. */
+function text(bytes: Buffer): string {
+  return bytes
+    .toString('latin1')
+    .replace(/\0[\s\S]*$/, '')
+    .trim();
+}
+
+/** The list items of one command's reply; a refusal (non-zero encapsulation status) is returned as a number. */
+async function ask(ctx: ProbeContext, session: TcpSession, command: EnipCommand): Promise<{ items: CpfItem[] } | { status: number }> {
+  const senderContext = randomBytes(8);
+  await session.write(OPS[command], buildListRequest(command, senderContext));
+  // TcpSession records complete frames only; bytes that cannot start a reply are evidence too.
+  const frameLength = (buf: Buffer) => {
+    try {
+      return encapsulationFrameLength(buf);
+    } catch (err) {
+      ctx.transcript.rx(PROBE_ID, 'enip.reply', buf.subarray(0, MAX_REPLY_BYTES));
+      throw err;
+    }
+  };
+  const frame = await session.readFrame(frameLength, { op: 'enip.reply', maxBytes: MAX_REPLY_BYTES });
+  const header = parseHeader(frame, { command, senderContext });
+  if (header.status !== 0) return { status: header.status };
+  return { items: parseCpfItems(frame.subarray(HEADER_BYTES)) };
+}
+
+function identityFacts(item: Buffer): EnipIdentity {
+  const id = parseIdentityItem(item);
+  return {
+    encapsulationVersion: id.encapsulationVersion,
+    socketAddress: id.socketAddress,
+    vendorId: id.vendorId,
+    deviceType: id.deviceType,
+    productCode: id.productCode,
+    revision: `${id.revision.major}.${id.revision.minor}`,
+    status: id.status,
+    serialNumber: id.serialNumber.toString(16).padStart(8, '0'),
+    productName: text(id.productName),
+    state: id.state,
+  };
+}
+
+function serviceFacts(item: Buffer): EnipService {
+  const c = parseCommunicationsItem(item);
+  return {
+    name: text(c.name),
+    version: c.version,
+    capabilityFlags: c.capabilityFlags,
+    cipOverTcp: (c.capabilityFlags & 0x20) !== 0,
+    cipOverUdp: (c.capabilityFlags & 0x100) !== 0,
+  };
+}
+
+/**
+ * ListIdentity, then ListServices, on one connection and without a session: what any host on the
+ * network can read from an EtherNet/IP device. A peer that does not answer ListIdentity validly
+ * yields no facts; a ListServices failure after it is kept as `interrupted`.
+ */
+export const enipListProbe: ProbeDefinition<EnipListFacts> = {
+  id: PROBE_ID,
+  version: 1,
+  protocol: 'enip',
+  safety: 'identify',
+  ops: ['tcp.connect', OPS.listIdentity, OPS.listServices],
+  transport: 'tcp',
+  facts: EnipListFacts,
+  async run(ctx) {
+    const session = await TcpSession.open(ctx, PROBE_ID);
+    try {
+      const identity = await ask(ctx, session, 'listIdentity');
+      if ('status' in identity)
+        throw new ProbeUnavailable('protocol-mismatch', `ListIdentity refused with encapsulation status 0x${identity.status.toString(16)}`);
+      const facts: EnipListFacts = {
+        identities: identity.items.filter((i) => i.typeId === ITEM_IDENTITY).map((i) => identityFacts(i.data)),
+        requestsSent: 1,
+      };
+      try {
+        facts.requestsSent = 2;
+        const services = await ask(ctx, session, 'listServices');
+        if ('status' in services) facts.listServicesStatus = services.status;
+        else facts.services = services.items.filter((i) => i.typeId === ITEM_COMMUNICATIONS).map((i) => serviceFacts(i.data));
+      } catch (err) {
+        if (!(err instanceof ProbeUnavailable)) throw err;
+        facts.interrupted = { kind: err.kind, detail: err.message };
+      }
+      return facts;
+    } finally {
+      await session.close();
+    }
+  },
+};
