@@ -93,6 +93,8 @@ export const TEST_RANGES = {
   ftpOddReplies: { range: '127.96.0', files: ['probes/it-services/ftp.test.ts'] },
   stepTimer: { range: '127.97.0', files: ['probes/step-timer.test.ts'] },
   socketFailure: { range: '127.97.1', files: ['probes/socket-failure.test.ts'] },
+  bacnetProbe: { range: '127.41.0', files: ['probes/bacnet/probe.test.ts'] },
+  bacnetChecks: { range: '127.41.1', files: ['profiles/checks/bacnet.test.ts'] },
 } as const satisfies Record<string, TestRange>;
 
 /** Address `last` of a range: `testAddress('modbusProbe', 3)` is 127.20.0.3. */
