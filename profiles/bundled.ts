@@ -2,6 +2,7 @@ import type { Profile } from './assess.ts';
 import { bundledCatalog, type Catalog } from './catalog.ts';
 import { loadCheckSet } from './check-set.ts';
 import { certificateCheckKinds } from './checks/certificate.ts';
+import { enipCheckKinds, enipIdentity } from './checks/enip.ts';
 import { hostCheckKinds, hostIdentity } from './checks/host.ts';
 import { itServicesCheckKinds, itServicesIdentity } from './checks/it-services.ts';
 import { modbusCheckKinds, modbusIdentity } from './checks/modbus.ts';
@@ -10,6 +11,7 @@ import { s7CheckKinds, s7Identity } from './checks/s7.ts';
 import { snmpCheckKinds, snmpIdentity } from './checks/snmp.ts';
 import { sshCheckKinds, sshIdentity } from './checks/ssh.ts';
 import certificateChecks from './data/checks/certificate.json' with { type: 'json' };
+import enipChecks from './data/checks/enip.json' with { type: 'json' };
 import hostChecks from './data/checks/host.json' with { type: 'json' };
 import itServicesChecks from './data/checks/it-services.json' with { type: 'json' };
 import modbusChecks from './data/checks/modbus.json' with { type: 'json' };
@@ -25,6 +27,7 @@ export const CHECK_KINDS = [
   ...certificateCheckKinds,
   ...itServicesCheckKinds,
   ...modbusCheckKinds,
+  ...enipCheckKinds,
   ...opcuaCheckKinds,
   ...s7CheckKinds,
   ...snmpCheckKinds,
@@ -36,6 +39,7 @@ export const CHECK_INSTANCES: readonly unknown[] = [
   ...certificateChecks,
   ...s7Checks,
   ...modbusChecks,
+  ...enipChecks,
   ...snmpChecks,
   ...sshChecks,
   ...itServicesChecks,
@@ -50,6 +54,7 @@ export const IDENTITY_EXTRACTORS: readonly IdentityExtractor[] = [
   s7Identity,
   opcuaIdentity,
   modbusIdentity,
+  enipIdentity,
   snmpIdentity,
   hostIdentity,
   sshIdentity,
