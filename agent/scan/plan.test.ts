@@ -69,6 +69,7 @@ describe('scan --plan', () => {
     for (const d of plan.devices) for (const s of d.services) for (const p of s.probes) expect(p.ops).toEqual(declared.get(p.probe));
     const text = renderPlan(plan);
     expect(text).toContain('modbus.device-id [identify]: tcp.connect, modbus.read-device-id');
+    expect(text).toContain('enip.list [identify]: tcp.connect, enip.list-identity, enip.list-services');
     expect(text).toContain('Never contacted (deny list): 127.84.4.5, 127.84.4.6');
     expect(connections).toBe(0);
   });

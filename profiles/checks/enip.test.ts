@@ -1,13 +1,18 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EnipListFacts } from '../../probes/enip/facts.ts';
 import type { DeviceObservation } from '../../probes/observation.ts';
 import type { ProbeOutcome } from '../../probes/types.ts';
 import { testAddress } from '../../test/addresses.ts';
+import { digestCsaf } from '../advisories/csaf.ts';
+import { AdvisoryIndex, matchDevice } from '../advisories/match.ts';
 import { bundledProfile } from '../bundled.ts';
 import { loadCheckSet } from '../check-set.ts';
 import instances from '../data/checks/enip.json' with { type: 'json' };
 import mapping from '../data/mapping.json' with { type: 'json' };
 import { DeviceView } from '../device-view.ts';
+import { mergeIdentity } from '../identity.ts';
 import { enipCheckKinds, enipIdentity } from './enip.ts';
 
 const IDENTIFIED: EnipListFacts = {
@@ -137,5 +142,33 @@ describe('enipIdentity', () => {
     const unknownVendor = { ...IDENTIFIED, identities: [{ ...identity, vendorId: 9999 }] };
     expect(enipIdentity(device([ok(unknownVendor)])).map((c) => c.field)).not.toContain('vendor');
     expect(enipIdentity(device([TIMEOUT]))).toEqual([]);
+  });
+});
+
+describe('EtherNet/IP identity to advisories (ICSA-24-284-20, Rockwell ControlLogix 5580)', () => {
+  const file = 'cisa-more/icsa-24-284-20.json';
+  const digested = digestCsaf(JSON.parse(readFileSync(join(import.meta.dirname, '../../fixtures/csaf', file), 'utf8')), { file, sha256: '-' });
+  if (!digested.ok) throw new Error(digested.reason);
+  const index = new AdvisoryIndex([digested.advisory]);
+  const [en2t] = IDENTIFIED.identities;
+  if (!en2t) throw new Error('no identity');
+  const rockwell = (productName: string, revision: string) =>
+    matchDevice(mergeIdentity(enipIdentity(device([ok({ ...IDENTIFIED, identities: [{ ...en2t, deviceType: 0x0e, productName, revision }] })]))), index);
+
+  it('matches a vendor id 1 controller whose ListIdentity names the ControlLogix 5580, by name, with the vendor', () => {
+    const { coverage, findings } = rockwell('ControlLogix 5580', '33.11');
+    expect(coverage.outcome).toBe('matched');
+    expect(findings.map((f) => f.cve)).toContain('CVE-2024-6207');
+    for (const f of findings) {
+      expect(f.advisory.id).toBe('ICSA-24-284-20');
+      expect(f.match).toMatchObject({ nameOnly: true, basis: 'product-name', advisoryValue: 'ControlLogix 5580', deviceValue: 'ControlLogix 5580' });
+      // The advisory's rule (<V33.017_V34.014_V35.013_V36.011, one fix per major) is not a range the parser reads: the status stays open.
+      expect(f.status).toBe('possibly-affected');
+      expect(f.match.version.verdict).toBe('unknown');
+    }
+  });
+
+  it('does not match a device that claims the vendor alone (a 1756-EN2T/D bridge module)', () => {
+    expect(rockwell('1756-EN2T/D', '11.2').findings).toEqual([]);
   });
 });
