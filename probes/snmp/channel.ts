@@ -1,7 +1,7 @@
-import dgram from 'node:dgram';
+import type dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
-import net from 'node:net';
 import { socketFailure } from '../socket-failure.ts';
+import { openConnectedUdpSocket } from '../udp-socket.ts';
 import type { ProbeContext } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
 import { peekMessage } from './ber.ts';
@@ -59,20 +59,7 @@ export class SnmpChannel {
 
   /** Creates and connects the socket; no datagram leaves until the first send. */
   static async open(ctx: ProbeContext, probe: string): Promise<SnmpChannel> {
-    const socket = dgram.createSocket(net.isIPv6(ctx.address) ? 'udp6' : 'udp4');
-    try {
-      await new Promise<void>((resolve, reject) => {
-        socket.once('error', reject);
-        socket.connect(ctx.port, ctx.address, () => {
-          socket.off('error', reject);
-          resolve();
-        });
-      });
-    } catch (err) {
-      socket.close();
-      throw new ProbeUnavailable('error', `UDP socket to ${ctx.address}:${ctx.port}: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    return new SnmpChannel(ctx, probe, socket);
+    return new SnmpChannel(ctx, probe, await openConnectedUdpSocket(ctx));
   }
 
   /** Records and sends one datagram; the caller has passed the gate for it. */
