@@ -24,6 +24,7 @@ export const TEST_RANGES = {
   mbap: { range: '127.20.3', files: ['fixtures/modbus/mbap.test.ts'] },
   enipProbe: { range: '127.21.0', files: ['probes/enip/probe.test.ts'] },
   enipChecks: { range: '127.21.1', files: ['profiles/checks/enip.test.ts'] },
+  enipServer: { range: '127.21.2', files: ['fixtures/enip/server.test.ts'] },
   s7Probe: { range: '127.30.0', files: ['probes/s7/probe.test.ts'] },
   s7Snap7: { range: '127.30.1', files: ['probes/s7/probe.test.ts'] },
   s7Checks: { range: '127.30.2', files: ['profiles/checks/s7.test.ts'] },
