@@ -3,6 +3,7 @@ import { httpProbe } from './it-services/http.ts';
 import { telnetProbe } from './it-services/telnet.ts';
 import { tlsProbe } from './it-services/tls.ts';
 import { vncProbe } from './it-services/vnc.ts';
+import { bacnetDeviceProbe } from './bacnet/probe.ts';
 import { enipListProbe } from './enip/probe.ts';
 import { hostCommandsProbe } from './host/probe.ts';
 import { modbusDeviceIdProbe } from './modbus/probe.ts';
@@ -34,4 +35,5 @@ export const PROBES: readonly ProbeDefinition[] = [
   opcuaSessionProbe,
   vncProbe,
   snmpProbe,
+  bacnetDeviceProbe,
 ];

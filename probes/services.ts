@@ -1,6 +1,6 @@
 /**
  * The curated TCP ports discovery connects to, and the protocol each one is assumed to carry
- * until a probe confirms it. UDP services (SNMP 161) are reached by their own probes.
+ * until a probe confirms it. UDP services are reached by their own probes (UDP_SERVICE_PORTS).
  */
 export const SERVICE_PORTS = {
   ftp: 21,
@@ -20,8 +20,14 @@ export const SERVICE_PORTS = {
   'https-alt': 8443,
   dnp3: 20000,
   enip: 44818,
-  bacnet: 47808,
 } as const satisfies Record<string, number>;
 
 export type ServiceProtocol = keyof typeof SERVICE_PORTS;
 export const SERVICE_PROTOCOLS = Object.keys(SERVICE_PORTS) as ServiceProtocol[];
+
+/**
+ * UDP services: no connect can tell whether they listen, so their probes ask on these ports, on
+ * hosts alive on TCP or listed as `host`, and report the service when it answered.
+ */
+export const UDP_SERVICE_PORTS = { snmp: 161, bacnet: 47808 } as const satisfies Record<string, number>;
+export const UDP_SERVICE_PROTOCOLS = Object.keys(UDP_SERVICE_PORTS) as (keyof typeof UDP_SERVICE_PORTS)[];

@@ -1,6 +1,7 @@
 import type { Profile } from './assess.ts';
 import { bundledCatalog, type Catalog } from './catalog.ts';
 import { loadCheckSet } from './check-set.ts';
+import { bacnetCheckKinds, bacnetIdentity } from './checks/bacnet.ts';
 import { certificateCheckKinds } from './checks/certificate.ts';
 import { enipCheckKinds, enipIdentity } from './checks/enip.ts';
 import { hostCheckKinds, hostIdentity } from './checks/host.ts';
@@ -10,6 +11,7 @@ import { opcuaCheckKinds, opcuaIdentity } from './checks/opcua.ts';
 import { s7CheckKinds, s7Identity } from './checks/s7.ts';
 import { snmpCheckKinds, snmpIdentity } from './checks/snmp.ts';
 import { sshCheckKinds, sshIdentity } from './checks/ssh.ts';
+import bacnetChecks from './data/checks/bacnet.json' with { type: 'json' };
 import certificateChecks from './data/checks/certificate.json' with { type: 'json' };
 import enipChecks from './data/checks/enip.json' with { type: 'json' };
 import hostChecks from './data/checks/host.json' with { type: 'json' };
@@ -28,6 +30,7 @@ export const CHECK_KINDS = [
   ...itServicesCheckKinds,
   ...modbusCheckKinds,
   ...enipCheckKinds,
+  ...bacnetCheckKinds,
   ...opcuaCheckKinds,
   ...s7CheckKinds,
   ...snmpCheckKinds,
@@ -40,6 +43,7 @@ export const CHECK_INSTANCES: readonly unknown[] = [
   ...s7Checks,
   ...modbusChecks,
   ...enipChecks,
+  ...bacnetChecks,
   ...snmpChecks,
   ...sshChecks,
   ...itServicesChecks,
@@ -55,6 +59,7 @@ export const IDENTITY_EXTRACTORS: readonly IdentityExtractor[] = [
   opcuaIdentity,
   modbusIdentity,
   enipIdentity,
+  bacnetIdentity,
   snmpIdentity,
   hostIdentity,
   sshIdentity,

@@ -114,9 +114,9 @@ describe('a scan of hostile devices', () => {
   });
 
   it('names why: silence, dripping, resets, endless data and huge lengths', () => {
-    // Two probes in a row without an answer open the circuit breaker: the rest never connect.
+    // Two probes in a row without an answer open the circuit breaker: the rest (the UDP probes too) never send.
     // With the opt-in on, ssh.auth-methods runs in place of ssh.kexinit (one SSH connection, not three).
-    expect(kinds(HOST.silent)).toEqual({ 'ssh.auth-methods': 'timeout', 's7.szl': 'timeout', 'snmp.system': 'budget' });
+    expect(kinds(HOST.silent)).toEqual({ 'ssh.auth-methods': 'timeout', 's7.szl': 'timeout', 'snmp.system': 'budget', 'bacnet.device': 'budget' });
     const breaker = outcomesOf(HOST.silent).find((o) => o.probe === 'snmp.system');
     expect(breaker?.status === 'unavailable' && breaker.failure.detail).toMatch(/circuit breaker/);
     const modbus = fixtures.find((f) => f.host === HOST.silent && f.ports.modbus !== undefined);
@@ -126,7 +126,7 @@ describe('a scan of hostile devices', () => {
     expect(unchecked.find((u) => u.port === PORTS.modbus)?.reason).toMatch(/circuit breaker/);
     // ftp.anonymous runs in place of ftp.banner (one FTP connection); with SSH that makes two silent
     // probes, and the breaker opened before discovery reached the HTTP port: it was never connected to.
-    expect(kinds(HOST.drip)).toEqual({ 'ftp.anonymous': 'timeout', 'ssh.auth-methods': 'timeout', 'snmp.system': 'budget' });
+    expect(kinds(HOST.drip)).toEqual({ 'ftp.anonymous': 'timeout', 'ssh.auth-methods': 'timeout', 'snmp.system': 'budget', 'bacnet.device': 'budget' });
     const dripHttp = observations.find((o) => o.address === HOST.drip)?.unchecked?.find((u) => u.port === PORTS.http);
     expect(dripHttp?.reason).toMatch(/circuit breaker/);
     expect(kinds(HOST.reset)).toMatchObject({

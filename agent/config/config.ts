@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { HOST_COMMAND_IDS } from '../../probes/host/commands.ts';
 import { SAFETY_CLASSES } from '../../probes/types.ts';
 import { UDP_WAIT_DEFAULTS } from '../../probes/round-trip.ts';
-import { SERVICE_PROTOCOLS } from '../../probes/services.ts';
+import { SERVICE_PROTOCOLS, UDP_SERVICE_PROTOCOLS } from '../../probes/services.ts';
 import { SnmpProbeOptions } from '../../probes/snmp/options.ts';
 import { DEVICE_ROLES } from '../../profiles/role.ts';
 import { cidrSize, MAX_RANGE_ADDRESSES, parseCidr } from '../../profiles/cidr.ts';
@@ -45,8 +45,8 @@ const CidrText = z.string().superRefine((text, ctx) => {
     ctx.addIssue({ code: 'custom', message: `"${text}" holds ${cidrSize(c)} addresses; split it (at most ${MAX_RANGE_ADDRESSES} per range)` });
 });
 
-/** TCP services of the curated list, plus UDP ones whose probes take a port (snmp). */
-const Ports = z.partialRecord(z.enum([...SERVICE_PROTOCOLS, 'snmp']), Port);
+/** TCP services of the curated list, plus the UDP ones whose probes take a port. */
+const Ports = z.partialRecord(z.enum([...SERVICE_PROTOCOLS, ...UDP_SERVICE_PROTOCOLS]), Port);
 
 const Target = z
   .strictObject({

@@ -1,3 +1,4 @@
+import { UDP_SERVICE_PORTS } from '../services.ts';
 import type { ProbeContext, ProbeDefinition } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
 import type { SnmpAccess, SnmpV3Credentials, VarbindBudget } from './adapter.ts';
@@ -271,7 +272,7 @@ export const snmpProbe: ProbeDefinition<SnmpFactsType> = {
   safety: 'identify',
   ops: ['snmp.discovery', 'snmp.get', 'snmp.getbulk', 'snmp.getnext'],
   transport: 'udp',
-  udpPort: 161,
+  udpPort: UDP_SERVICE_PORTS.snmp,
   facts: SnmpFacts,
   run,
 };
