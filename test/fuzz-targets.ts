@@ -6,6 +6,7 @@
  * reader, a `Parsed` failure); any other exception is a bug.
  */
 import fc from 'fast-check';
+import { decodeMessage, decodeReadPropertyAck, decodeReadPropertyMultipleAck } from '../probes/bacnet/codec.ts';
 import { certificateFacts } from '../probes/certificate.ts';
 import { decodeChunked, httpFacts, httpHeadLength, inspectHtml, parseHttpHead } from '../probes/it-services/http.ts';
 import { ftpReplyLength, parseFtpReply } from '../probes/it-services/ftp.ts';
@@ -121,6 +122,26 @@ const modbusReply = (() => {
   const objects = Buffer.concat([hex('00 05'), Buffer.from('Acme '), hex('01 03'), Buffer.from('X-1'), hex('02 04'), Buffer.from('V1.2')]);
   const pdu = Buffer.concat([hex('2b 0e 01 81 00 00 03'), objects]);
   return Buffer.concat([hex('00 01 00 00'), u16(pdu.length + 1), hex('ff'), pdu]);
+})();
+
+/** BACnet/IP answers: I-Am (plain and forwarded by a router), ReadProperty(Multiple) ACKs, Error, Reject, Abort. */
+const bacnetReplies = (() => {
+  const bvll = (fn: number, npdu: Buffer) => Buffer.concat([hex('81'), Buffer.from([fn]), u16(npdu.length + 4), npdu]);
+  const name = Buffer.concat([hex('00'), Buffer.from('AHU-01 FEC')]);
+  const text = Buffer.concat([hex('75'), Buffer.from([name.length]), name]);
+  const iAm = hex('1000 c4 02004e2b 22 05c4 91 03 21 05');
+  const rpm = Buffer.concat([hex('3005 0e 0c 02004e2b 1e 294d 4e'), text, hex('4f 2978 4e 2105 4f 291c 5e 9102 9120 5f 1f')]);
+  const rp = Buffer.concat([hex('3007 0c 0c 02004e2b 1946 3e'), text, hex('3f')]);
+  return [
+    bvll(0x0a, Buffer.concat([hex('0100'), iAm])),
+    // Forwarded-NPDU from 192.168.1.20:47808, NPDU source network 5, MAC length 1.
+    bvll(0x04, Buffer.concat([hex('c0a80114 bac0 0108 0005 01 2a'), iAm])),
+    bvll(0x0a, Buffer.concat([hex('0100'), rpm])),
+    bvll(0x0a, Buffer.concat([hex('0100'), rp])),
+    bvll(0x0a, hex('0100 5009 0c 9102 9120')),
+    bvll(0x0a, hex('0100 6009 09')),
+    bvll(0x0a, hex('0100 7109 04')),
+  ];
 })();
 
 /** ListIdentity (0x63) and ListServices (0x04) replies: 24-byte little-endian header, then the items. */
@@ -288,6 +309,24 @@ export const FUZZ_TARGETS: readonly FuzzTarget[] = [
     run: (b) => {
       const f = frame(mbapFrameLength, b);
       if (f) each(...[1, 2, 3].map((readDevIdCode) => () => parseDeviceIdReply(f, { transactionId: 1, unitId: 255, readDevIdCode })));
+    },
+  },
+  {
+    name: 'BACnet/IP I-Am, ReadProperty(Multiple) ACK, Error, Reject, Abort',
+    input: input(bacnetReplies, 1500),
+    run: (b) => {
+      each(
+        () => {
+          const { apdu } = decodeMessage(b);
+          if (apdu?.type === 'complex-ack')
+            each(
+              () => decodeReadPropertyAck(apdu.body),
+              () => decodeReadPropertyMultipleAck(apdu.body),
+            );
+        },
+        () => decodeReadPropertyAck(b),
+        () => decodeReadPropertyMultipleAck(b),
+      );
     },
   },
   {
