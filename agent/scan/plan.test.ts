@@ -70,6 +70,11 @@ describe('scan --plan', () => {
     const text = renderPlan(plan);
     expect(text).toContain('modbus.device-id [identify]: tcp.connect, modbus.read-device-id');
     expect(text).toContain('enip.list [identify]: tcp.connect, enip.list-identity, enip.list-services');
+    // BACnet/IP is UDP only: its probe asks on 47808, and TCP discovery no longer connects there.
+    expect(text).toContain(
+      'UDP 47808 bacnet, always (named as a host):\n    bacnet.device [identify]: bacnet.who-is, bacnet.read-property-multiple, bacnet.read-property',
+    );
+    expect(text).not.toContain('TCP 47808');
     expect(text).toContain('Never contacted (deny list): 127.84.4.5, 127.84.4.6');
     expect(connections).toBe(0);
   });
