@@ -97,6 +97,7 @@ export const TEST_RANGES = {
   socketFailure: { range: '127.97.1', files: ['probes/socket-failure.test.ts'] },
   bacnetProbe: { range: '127.41.0', files: ['probes/bacnet/probe.test.ts'] },
   bacnetChecks: { range: '127.41.1', files: ['profiles/checks/bacnet.test.ts'] },
+  bacnetClient: { range: '127.41.2', files: ['fixtures/bacnet/device.test.ts'] },
 } as const satisfies Record<string, TestRange>;
 
 /** Address `last` of a range: `testAddress('modbusProbe', 3)` is 127.20.0.3. */
