@@ -1,12 +1,17 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BacnetFacts } from '../../probes/bacnet/facts.ts';
 import type { ProbeOutcome } from '../../probes/types.ts';
 import { testAddress } from '../../test/addresses.ts';
 import instances from '../data/checks/bacnet.json' with { type: 'json' };
 import mapping from '../data/mapping.json' with { type: 'json' };
+import { digestCsaf } from '../advisories/csaf.ts';
+import { AdvisoryIndex, matchDevice } from '../advisories/match.ts';
 import { bundledProfile } from '../bundled.ts';
 import { loadCheckSet } from '../check-set.ts';
 import { DeviceView } from '../device-view.ts';
+import { mergeIdentity } from '../identity.ts';
 import { bacnetCheckKinds, bacnetIdentity } from './bacnet.ts';
 
 const READ: BacnetFacts = {
@@ -103,5 +108,35 @@ describe('bacnetIdentity', () => {
       { field: 'name', value: 'AHU-01 FEC', source: 'bacnet.device' },
     ]);
     expect(bacnetIdentity(device([failed('timeout')]))).toEqual([]);
+  });
+});
+
+describe('BACnet identity to advisories (ICSA-20-224-03 Tridium Niagara, ICSA-24-214-06 Johnson Controls exacqVision)', () => {
+  const index = new AdvisoryIndex(
+    ['cisa-more/icsa-20-224-03.json', 'cisa-more/icsa-24-214-06.json'].map((file) => {
+      const digested = digestCsaf(JSON.parse(readFileSync(join(import.meta.dirname, '../../fixtures/csaf', file), 'utf8')), { file, sha256: '-' });
+      if (!digested.ok) throw new Error(digested.reason);
+      return digested.advisory;
+    }),
+  );
+  const match = (properties: BacnetFacts['properties']) => matchDevice(mergeIdentity(bacnetIdentity(device([ok({ ...READ, properties })]))), index);
+
+  it('matches a Niagara station exported as a BACnet device by name with the vendor, and hands its version to the rule', () => {
+    // Assumed Device object strings (no captured station at hand): model-name "Niagara", the release as application version.
+    const { coverage, findings } = match({ vendorName: 'Tridium, Inc.', modelName: 'Niagara', applicationSoftwareVersion: '4.8.0.110' });
+    expect(coverage.outcome).toBe('matched');
+    expect(findings.length).toBeGreaterThan(0);
+    for (const f of findings) {
+      expect(f.advisory.id).toBe('ICSA-20-224-03');
+      expect(f.match).toMatchObject({ nameOnly: true, advisoryValue: 'Niagara', deviceValue: 'Niagara' });
+      // The application version reaches matching; the advisory's list of versions (a | b | c) is not a rule the parser reads.
+      expect(f.match.version).toMatchObject({ deviceVersion: '4.8.0.110', verdict: 'unknown' });
+      expect(f.status).toBe('possibly-affected');
+    }
+  });
+
+  it("does not match a device on its vendor alone: a Tridium VAV box, the fixture's Johnson Controls field controller", () => {
+    expect(match({ vendorName: 'Tridium, Inc.', modelName: 'VAV-BOX-7', applicationSoftwareVersion: '4.8.0.110' }).findings).toEqual([]);
+    expect(match(READ.properties).findings).toEqual([]);
   });
 });
