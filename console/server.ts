@@ -28,6 +28,8 @@ export interface ConsoleOptions {
   /** Bytes of upload bodies held at once across all requests (default: twice `maxBodyBytes`); beyond it, 503. */
   readonly maxInFlightBytes?: number;
   readonly maxClockSkewMs?: number;
+  /** Addresses of reverse proxies whose X-Forwarded-For names the client. */
+  readonly trustedProxies?: readonly string[];
   readonly now?: () => Date;
   /** One JSON object per request (never a token or a body). */
   readonly log?: (entry: Record<string, unknown>) => void;
@@ -51,6 +53,7 @@ interface Served {
   readonly options: ConsoleOptions;
   readonly now: () => Date;
   readonly inFlight: InFlightBytes;
+  readonly trustedProxies: ReadonlySet<string>;
 }
 
 /** The ingest and read API. The caller is authenticated from the headers before any body byte is read. */
@@ -99,7 +102,13 @@ function jsonReply(reply: ApiReply): Reply {
 async function dispatch(req: http.IncomingMessage, s: Served): Promise<Reply> {
   const url = new URL(req.url ?? '/', 'http://console');
   if (url.pathname.startsWith('/api/')) return jsonReply(await routeApi(req, url, s));
-  return handleWeb(req, { store: s.options.store, secure: s.options.tls !== undefined, now: s.now, inFlight: s.inFlight });
+  return handleWeb(req, {
+    store: s.options.store,
+    secure: s.options.tls !== undefined,
+    now: s.now,
+    inFlight: s.inFlight,
+    trustedProxies: s.trustedProxies,
+  });
 }
 
 const isApi = (req: http.IncomingMessage) => (req.url ?? '/').startsWith('/api/');
@@ -157,6 +166,7 @@ export function startConsole(options: ConsoleOptions): Promise<RunningConsole> {
     options,
     now: options.now ?? (() => new Date()),
     inFlight: new InFlightBytes(options.maxInFlightBytes ?? 2 * (options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)),
+    trustedProxies: new Set(options.trustedProxies ?? []),
   };
   const handler = guarded((req) => dispatch(req, served), options.log);
   const tls = options.tls;

@@ -317,6 +317,46 @@ for (const [i, k] of kinds.entries()) {
       for (const s of silent) s.destroy();
     });
 
+    it('behind a trusted reverse proxy, throttles each client named in X-Forwarded-For; from anyone else, the header changes nothing', async () => {
+      const proxy = `127.89.${i + 1}.250`;
+      const behind = await startConsoleProcess(location, `${host}:0`, dir, ['--trust-proxy', proxy]);
+      const behindBase = `http://${behind.listen}`;
+      try {
+        const attempts = async (from: string, forwardedFor: string, n: number) => {
+          const forms = await Promise.all(Array.from({ length: n }, () => loginForm(behindBase, from)));
+          const replies = await Promise.all(
+            forms.map((f, k) =>
+              send(behindBase, 'POST', '/login', {
+                from,
+                headers: {
+                  'content-type': 'application/x-www-form-urlencoded',
+                  cookie: `cellcheck_login=${f.cookie}`,
+                  origin: behindBase,
+                  'x-forwarded-for': forwardedFor,
+                },
+                body: new URLSearchParams({ login_csrf: f.token, name: `proxied${k}-${forwardedFor}`, password: 'a wrong guess' }).toString(),
+              }),
+            ),
+          );
+          return replies.map((r) => r.status);
+        };
+        const count = (statuses: number[], status: number) => statuses.filter((x) => x === status).length;
+        // Through the proxy: 21 from one client are 20 checks and one refusal; another client starts afresh.
+        const first = await attempts(proxy, '198.51.100.7, 10.0.0.1', 21);
+        expect([count(first, 401), count(first, 429)]).toEqual([20, 1]);
+        expect(await attempts(proxy, '10.0.0.2', 1)).toEqual([401]);
+        // Not through the proxy: the header is the client's own word, so the peer's address counts.
+        const direct = client();
+        const spoofed = await attempts(direct, '10.0.0.3', 21);
+        expect([count(spoofed, 401), count(spoofed, 429)]).toEqual([20, 1]);
+        expect(await attempts(direct, '10.0.0.4', 1)).toEqual([429]);
+      } finally {
+        const exited = new Promise((r) => behind.child.once('exit', r));
+        behind.child.kill('SIGTERM');
+        await exited;
+      }
+    });
+
     it('logs a line for every refused request, and never a token or a password', () => {
       const lines = main.logLines();
       expect(lines.filter((l) => l.status === 401 && l.path === '/api/v1/results').length).toBeGreaterThanOrEqual(20);

@@ -164,6 +164,11 @@ export const consoleCommand = defineCommand({
       .option('tls-key', { type: 'string', describe: 'private key of the server certificate (PEM)' })
       .option('client-ca', { type: 'string', describe: 'require client certificates issued by this CA (PEM)' })
       .option('max-body-bytes', { type: 'number', default: 32 * 1024 * 1024, describe: 'largest accepted request body' })
+      .option('trust-proxy', {
+        type: 'string',
+        array: true,
+        describe: 'address of a reverse proxy whose X-Forwarded-For names the client, so login throttling counts each client, not the proxy (repeatable)',
+      })
       .option('max-inflight-bytes', {
         type: 'number',
         describe: 'upload bytes held in memory at once across all requests; beyond it uploads get 503 and are sent again (default: twice --max-body-bytes)',
@@ -177,6 +182,8 @@ export const consoleCommand = defineCommand({
     if (!(Number.isInteger(a.maxBodyBytes) && a.maxBodyBytes > 0)) throw new UsageError('--max-body-bytes: a positive whole number of bytes');
     if (a.maxInflightBytes !== undefined && !(Number.isInteger(a.maxInflightBytes) && a.maxInflightBytes >= a.maxBodyBytes))
       throw new UsageError('--max-inflight-bytes: a whole number of bytes, at least --max-body-bytes');
+    const badProxy = (a.trustProxy ?? []).find((p) => net.isIP(p) === 0);
+    if (badProxy !== undefined) throw new UsageError(`--trust-proxy ${badProxy}: an IP address, as the proxy connects from`);
     if (!(a.sessionIdleMinutes > 0 && a.sessionIdleMinutes <= 24 * 60)) throw new UsageError('--session-idle-minutes: more than 0, at most 1440');
     if (!(a.sessionMaxHours > 0 && a.sessionMaxHours <= 7 * 24)) throw new UsageError('--session-max-hours: more than 0, at most 168');
     if (!(a.maxClockSkewMinutes >= 0 && a.maxClockSkewMinutes <= 24 * 60)) throw new UsageError('--max-clock-skew-minutes: 0 to 1440');
@@ -197,6 +204,7 @@ export const consoleCommand = defineCommand({
       maxBodyBytes: a.maxBodyBytes,
       ...(a.maxInflightBytes !== undefined ? { maxInFlightBytes: a.maxInflightBytes } : {}),
       maxClockSkewMs: a.maxClockSkewMinutes * 60_000,
+      ...(a.trustProxy ? { trustedProxies: a.trustProxy } : {}),
       log: (entry) => process.stdout.write(`${JSON.stringify(entry)}\n`),
     });
     process.stderr.write(`cellcheck console listening on ${running.url} (database ${store.db.location})\n`);

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
+import { isIP } from 'node:net';
 import { type BodyProblem, type InFlightBytes, withBody } from '../body.ts';
 import type { ConsoleStore } from '../store.ts';
 
@@ -22,6 +23,23 @@ export interface WebOptions {
   readonly now: () => Date;
   /** The allowance of body bytes shared with uploads. */
   readonly inFlight: InFlightBytes;
+  /** Reverse proxies whose X-Forwarded-For names the client (login throttling is per client address). */
+  readonly trustedProxies: ReadonlySet<string>;
+}
+
+/**
+ * The client's address: the peer's, or, when the peer is a trusted reverse proxy, the address that
+ * proxy appended to X-Forwarded-For (the last entry: earlier ones come from the client and can be
+ * forged). Without this, every login through a proxy shares the proxy's throttle.
+ */
+export function clientAddress(req: http.IncomingMessage, trusted: ReadonlySet<string>): string {
+  const peer = req.socket.remoteAddress ?? '-';
+  if (!trusted.has(peer)) return peer;
+  const forwarded = String(req.headers['x-forwarded-for'] ?? '')
+    .split(',')
+    .at(-1)
+    ?.trim();
+  return forwarded && isIP(forwarded) !== 0 ? forwarded : peer;
 }
 
 export const MAX_FORM_BYTES = 64 * 1024;

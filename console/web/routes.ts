@@ -11,6 +11,7 @@ import { deviceDrift, deviceHistory, deviceIn, devicesOfRuns, previousRunId, sto
 import { resultOfEnvelope } from '../payload.ts';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.ts';
 import {
+  clientAddress,
   cookie,
   cookieName,
   crossSite,
@@ -243,7 +244,7 @@ function loginForm(c: Ctx, status: number, flash?: string): WebReply {
 async function login(c: Ctx, form: URLSearchParams): Promise<WebReply> {
   if (!sameSecret(form.get('login_csrf'), readCookie(c.req, cookieName(c.o, 'cellcheck_login')) ?? ''))
     return loginForm(c, 403, 'The login form expired; please try again.');
-  const outcome = await c.o.store.accounts.login(form.get('name') ?? '', form.get('password') ?? '', c.req.socket.remoteAddress ?? '-', c.o.now());
+  const outcome = await c.o.store.accounts.login(form.get('name') ?? '', form.get('password') ?? '', clientAddress(c.req, c.o.trustedProxies), c.o.now());
   if (!outcome.ok)
     return outcome.reason === 'throttled'
       ? loginForm(c, 429, `Too many failed logins; try again in ${Math.ceil((outcome.retryAfterS ?? 60) / 60)} minute(s).`)
