@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { EnipListFacts } from '../../probes/enip/facts.ts';
 import vendorTable from '../data/enip-vendors.json' with { type: 'json' };
-import type { DeviceView, FactsLookup } from '../device-view.ts';
+import type { DeviceView } from '../device-view.ts';
 import type { IdentityClaim, IdentityExtractor } from '../identity.ts';
-import { defineCheckKind, notProbedVerdict, type RegisteredCheckKind, unavailableVerdict, type Verdict } from './types.ts';
+import { defineCheckKind, factsOrVerdict, type RegisteredCheckKind, type Verdict } from './types.ts';
 
 const PROBE_ID = 'enip.list';
 /** Discovery's name for EtherNet/IP over TLS (CIP Security), TCP 2221. */
@@ -11,15 +11,9 @@ const TLS_SERVICE = 'enip-tls';
 
 const VENDORS: Readonly<Record<string, string>> = vendorTable.vendors;
 
-type Found = Extract<FactsLookup<EnipListFacts>, { state: 'ok' }>;
-
-/** The probe's facts, or the verdict for a device without them (absent / unavailable convention). */
-function enipFacts(device: DeviceView): Found | Verdict {
-  const found = device.facts(PROBE_ID, EnipListFacts);
-  if (found.state === 'ok') return found;
-  if (found.state === 'unavailable') return unavailableVerdict(PROBE_ID, found);
-  return notProbedVerdict(device, 'enip', PROBE_ID, { port: 'EtherNet/IP', absent: 'no EtherNet/IP service found' });
-}
+/** The probe's facts, or the verdict for a device without them. */
+const enipFacts = (device: DeviceView) =>
+  factsOrVerdict(device, PROBE_ID, EnipListFacts, 'enip', { port: 'EtherNet/IP', absent: 'no EtherNet/IP service found' });
 
 /**
  * Encapsulated CIP on TCP 44818 carries no authentication, integrity or confidentiality; CIP

@@ -1,20 +1,14 @@
 import { z } from 'zod';
 import { ModbusDeviceIdFacts, StandardObjectName } from '../../probes/modbus/facts.ts';
-import type { DeviceView, FactsLookup } from '../device-view.ts';
+import type { DeviceView } from '../device-view.ts';
 import type { IdentityClaim, IdentityExtractor } from '../identity.ts';
-import { defineCheckKind, notProbedVerdict, type RegisteredCheckKind, unavailableVerdict, type Verdict } from './types.ts';
+import { defineCheckKind, factsOrVerdict, type RegisteredCheckKind, type Verdict } from './types.ts';
 
 const PROBE_ID = 'modbus.device-id';
 
-type Found = Extract<FactsLookup<ModbusDeviceIdFacts>, { state: 'ok' }>;
-
-/** The probe's facts, or the verdict for a device without them (absent / unavailable convention). */
-function modbusFacts(device: DeviceView): Found | Verdict {
-  const found = device.facts(PROBE_ID, ModbusDeviceIdFacts);
-  if (found.state === 'ok') return found;
-  if (found.state === 'unavailable') return unavailableVerdict(PROBE_ID, found);
-  return notProbedVerdict(device, 'modbus', PROBE_ID, { port: 'Modbus', absent: 'no Modbus/TCP service found' });
-}
+/** The probe's facts, or the verdict for a device without them. */
+const modbusFacts = (device: DeviceView) =>
+  factsOrVerdict(device, PROBE_ID, ModbusDeviceIdFacts, 'modbus', { port: 'Modbus', absent: 'no Modbus/TCP service found' });
 
 /**
  * Modbus/TCP has no authentication, integrity or confidentiality of its own: any host that reaches

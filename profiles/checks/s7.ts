@@ -1,22 +1,15 @@
 import { z } from 'zod';
 import { ModeSwitch, S7SzlFacts } from '../../probes/s7/facts.ts';
-import type { DeviceView, FactsLookup } from '../device-view.ts';
+import type { DeviceView } from '../device-view.ts';
 import type { IdentityClaim, IdentityExtractor } from '../identity.ts';
-import { defineCheckKind, notProbedVerdict, type RegisteredCheckKind, unavailableVerdict, type Verdict } from './types.ts';
+import { defineCheckKind, factsOrVerdict, type RegisteredCheckKind, type Verdict } from './types.ts';
 
 const PROBE_ID = 's7.szl';
 const PROTECTION_SZL = 0x0232;
 const DIAGNOSTIC_SZL = 0x00a0;
 
-type Found = Extract<FactsLookup<S7SzlFacts>, { state: 'ok' }>;
-
-/** The probe's facts, or the verdict for a device without them (absent / unavailable convention). */
-function s7Facts(device: DeviceView): Found | Verdict {
-  const found = device.facts(PROBE_ID, S7SzlFacts);
-  if (found.state === 'ok') return found;
-  if (found.state === 'unavailable') return unavailableVerdict(PROBE_ID, found);
-  return notProbedVerdict(device, 's7', PROBE_ID, { port: 'S7', absent: 'no S7comm service found' });
-}
+/** The probe's facts, or the verdict for a device without them. */
+const s7Facts = (device: DeviceView) => factsOrVerdict(device, PROBE_ID, S7SzlFacts, 's7', { port: 'S7', absent: 'no S7comm service found' });
 
 /** Why an SZL is missing on one port, from the probe's own account. */
 function szlMissing(facts: S7SzlFacts, szlId: number, label: string): string {

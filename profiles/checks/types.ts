@@ -57,6 +57,23 @@ export function notProbedVerdict(device: DeviceView, protocol: string, probe: st
   return { status: 'not-applicable', reason: text.absent };
 }
 
+/**
+ * A TCP probe's facts on the device, or the verdict when there are none: unknown when it ran
+ * without usable facts (unavailableVerdict), otherwise as notProbedVerdict says.
+ */
+export function factsOrVerdict<F>(
+  device: DeviceView,
+  probe: string,
+  schema: z.ZodType<F>,
+  protocol: string,
+  text: { readonly port: string; readonly absent: string },
+): Extract<FactsLookup<F>, { state: 'ok' }> | Verdict {
+  const found = device.facts(probe, schema);
+  if (found.state === 'ok') return found;
+  if (found.state === 'unavailable') return unavailableVerdict(probe, found);
+  return notProbedVerdict(device, protocol, probe, text);
+}
+
 /** Registers a kind; parameters are validated by its own schema before every evaluation. */
 export function defineCheckKind<P>(kind: CheckKind<P>): RegisteredCheckKind {
   return { id: kind.id, params: kind.params, evaluate: (device, params) => kind.evaluate(device, kind.params.parse(params)) };
