@@ -81,12 +81,24 @@ function listText(items: readonly string[]): string {
   return `${shown.slice(0, -1).join(', ')} and ${shown.at(-1)}`;
 }
 
+/** Per device, the failing checks refuting each requirement: computed once, asked for every candidate in every round. */
+const causesCache = new WeakMap<PlanDevice, Map<string, string[]>>();
+function causesOf(d: PlanDevice, requirement: string): readonly string[] {
+  let byRequirement = causesCache.get(d);
+  if (!byRequirement) {
+    byRequirement = new Map();
+    for (const c of d.checks) if (c.status === 'fail') for (const r of c.requirements) byRequirement.set(r, [...(byRequirement.get(r) ?? []), c.id]);
+    causesCache.set(d, byRequirement);
+  }
+  return byRequirement.get(requirement) ?? [];
+}
+
 /** The device's requirement rows once the given failing checks are fixed: a row refuted only by them is open again. */
 function rowsWithout(d: PlanDevice, fixed: ReadonlySet<string>): ScoredRow[] {
   return d.requirements.map((r) => {
     if (r.status !== 'not-satisfied') return r;
-    const causes = d.checks.filter((c) => c.status === 'fail' && c.requirements.includes(r.id));
-    return causes.length > 0 && causes.every((c) => fixed.has(c.id)) ? { ...r, status: 'not-assessed' } : r;
+    const causes = causesOf(d, r.id);
+    return causes.length > 0 && causes.every((id) => fixed.has(id)) ? { ...r, status: 'not-assessed' } : r;
   });
 }
 
