@@ -61,7 +61,8 @@ export function renderSummary(result: Result, opts: TerminalOptions): string {
   const s = result.summary;
   lines.push(`${paint(color, '1', 'cellcheck')}  zone "${result.zone.name}"  SL-T ${slT.join(' ')}  run ${result.runId}`);
   lines.push(`${s.devicesFound} device(s) on ${s.addressesPlanned} address(es) · ${s.gaps} gap(s)`);
-  if (result.devices.length > 0) lines.push(...wrap(headlineText(resultHeadline(result)), 100, 2));
+  const headline = resultHeadline(result);
+  if (result.devices.length > 0) lines.push(...wrap(headlineText(headline), 100, 2));
   lines.push('');
   if (result.devices.length === 0) {
     lines.push('No device answered on any address.');
@@ -92,9 +93,8 @@ export function renderSummary(result: Result, opts: TerminalOptions): string {
       lines.push(...wrap(`${head}${gapCause(d, g.requirement)}`, 100, 8));
     }
   }
-  const toAssess = result.devices.reduce((n, d) => n + d.frs.reduce((m, f) => m + f.toAssess.length, 0), 0);
   lines.push('');
-  lines.push(`${toAssess} requirement(s) at or below the target are not assessed: a network probe cannot see them.`);
+  lines.push(`${headline.toAttest ?? 0} requirement(s) at or below the target are not assessed: a network probe cannot see them.`);
   lines.push('Colours: green meets SL-T, yellow only if not-assessed items hold, red refuted by observation.');
   return `${lines.join('\n')}\n`;
 }
