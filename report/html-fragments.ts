@@ -60,7 +60,7 @@ const plainText = (v: string | number | boolean | null) => (v === null ? 'none' 
  * Observed/expected values as people read them: text for simple values, lists and flat records
  * ("openPorts: 23, 2323"), JSON only when nested. Long ones are cut so one device cannot bloat the page.
  */
-export function valueText(v: unknown): { text: string; json: boolean } {
+function valueText(v: unknown): { text: string; json: boolean } {
   const flat = (x: unknown) =>
     isPlain(x) ? plainText(x) : Array.isArray(x) && x.every(isPlain) ? (x.length ? x.map(plainText).join(', ') : 'none') : undefined;
   const simple =
