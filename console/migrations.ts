@@ -92,7 +92,8 @@ const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-export const SCHEMA_VERSION = MIGRATIONS.length;
+/** The newest step's version (steps are numbered by the change that needs them, not by position). */
+export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
 
 /** Brings the database up to the newest version; concurrent console instances wait for each other. */
 export async function migrate(db: SqlDb, at: Date): Promise<number[]> {
