@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { DeviceView } from './device-view.ts';
 
-export const IDENTITY_FIELDS = ['vendor', 'model', 'product', 'orderNumber', 'firmware', 'hardware', 'serial', 'name'] as const;
+/** `os`: the operating system or distribution a host or its service names (e.g. `Debian 12`); `name`: the device's own name. */
+export const IDENTITY_FIELDS = ['vendor', 'model', 'product', 'orderNumber', 'firmware', 'hardware', 'serial', 'name', 'os'] as const;
 export const IdentityField = z.enum(IDENTITY_FIELDS);
 export type IdentityField = z.infer<typeof IdentityField>;
 
