@@ -98,6 +98,12 @@ export const TEST_RANGES = {
   bacnetProbe: { range: '127.41.0', files: ['probes/bacnet/probe.test.ts'] },
   bacnetChecks: { range: '127.41.1', files: ['profiles/checks/bacnet.test.ts'] },
   bacnetClient: { range: '127.41.2', files: ['fixtures/bacnet/device.test.ts'] },
+  /** Issue 21, console side: the zone model store and API (PostgreSQL 15_442), its pages (15_443), the zone map in Chromium. */
+  zoneModelStore: { range: '127.102.0', files: ['console/zone-model.test.ts'], port: 15_442 },
+  zoneWeb: { range: '127.102.1', files: ['console/zone-web.test.ts'], port: 15_443 },
+  zoneMapE2e: { range: '127.102.2', files: ['test/zone-map.e2e.test.ts'] },
+  /** Devices of the zone tests' results: data only. */
+  zoneDevices: { range: '127.102.3', files: ['console/zone-model.test.ts', 'console/zone-web.test.ts', 'test/zone-map.e2e.test.ts'] },
 } as const satisfies Record<string, TestRange>;
 
 /** Address `last` of a range: `testAddress('modbusProbe', 3)` is 127.20.0.3. */
