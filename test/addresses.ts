@@ -104,6 +104,12 @@ export const TEST_RANGES = {
   zoneMapE2e: { range: '127.102.2', files: ['test/zone-map.e2e.test.ts'] },
   /** Devices of the zone tests' results: data only. */
   zoneDevices: { range: '127.102.3', files: ['console/zone-model.test.ts', 'console/zone-web.test.ts', 'test/zone-map.e2e.test.ts'] },
+  /** Issue 20, the gap analysis in the console: four-eyes proposals (PostgreSQL 15_440), pages in Chromium (15_441), the demo cell, the agent's fetch. */
+  proposalsStore: { range: '127.100.0', files: ['console/proposals.test.ts'], port: 15_440 },
+  assessmentE2e: { range: '127.100.1', files: ['test/assessment.e2e.test.ts'], port: 15_441 },
+  assessmentWeb: { range: '127.100.2', files: ['console/assessment-web.test.ts'] },
+  assessmentDemoCell: { range: '127.100.3', files: ['test/assessment-demo.test.ts'] },
+  statementsFetch: { range: '127.100.4', files: ['agent/schedule/statements-fetch.test.ts'] },
 } as const satisfies Record<string, TestRange>;
 
 /** Address `last` of a range: `testAddress('modbusProbe', 3)` is 127.20.0.3. */
