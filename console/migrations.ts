@@ -90,6 +90,19 @@ const MIGRATIONS: readonly Migration[] = [
       for (const [agent, zones] of posted) await bindZones(tx, agent, zones.sort(), at, 'migration');
     },
   },
+  {
+    version: 4,
+    statements: [
+      // Issue 20: changes people propose and others approve (four eyes); `kind` says what they change.
+      `CREATE TABLE proposals (id TEXT PRIMARY KEY, kind TEXT NOT NULL, subject TEXT NOT NULL, payload TEXT, payload_sha256 TEXT NOT NULL,
+        summary TEXT NOT NULL, replaces TEXT, expires TEXT, status TEXT NOT NULL, proposed_by TEXT NOT NULL, proposed_at TEXT NOT NULL,
+        decided_by TEXT, decided_at TEXT, note TEXT)`,
+      'CREATE INDEX proposals_by_subject ON proposals(kind, subject, status)',
+      // Small evidence files kept with their answers (base64: one text column type in both databases).
+      `CREATE TABLE evidence_files (sha256 TEXT PRIMARY KEY, zone TEXT NOT NULL, name TEXT NOT NULL, media_type TEXT NOT NULL,
+        size INTEGER NOT NULL, content_base64 TEXT NOT NULL, uploaded_by TEXT NOT NULL, uploaded_at TEXT NOT NULL)`,
+    ],
+  },
 ];
 
 /** The newest step's version (steps are numbered by the change that needs them, not by position). */
