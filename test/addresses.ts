@@ -108,6 +108,14 @@ export const TEST_RANGES = {
   bacnetProbe: { range: '127.41.0', files: ['probes/bacnet/probe.test.ts'] },
   bacnetChecks: { range: '127.41.1', files: ['profiles/checks/bacnet.test.ts'] },
   bacnetClient: { range: '127.41.2', files: ['fixtures/bacnet/device.test.ts'] },
+  /** Issue 17, item 3: CODESYS runtime (V2 identification, V3 and gateway ports), IEC 60870-5-104 and DNP3. */
+  codesysProbe: { range: '127.24.0', files: ['probes/codesys/probe.test.ts'] },
+  codesysChecks: { range: '127.24.1', files: ['profiles/checks/codesys.test.ts'] },
+  iec104Probe: { range: '127.24.2', files: ['probes/iec104/probe.test.ts'] },
+  dnp3Probe: { range: '127.24.3', files: ['probes/dnp3/probe.test.ts'] },
+  telecontrolChecks: { range: '127.24.4', files: ['profiles/checks/iec104.test.ts', 'profiles/checks/dnp3.test.ts'] },
+  /** The agent's own collect against the telecontrol fixtures: nothing sent without the opt-in. */
+  telecontrolScan: { range: '127.24.5', files: ['agent/scan/telecontrol.test.ts'] },
   /** Issue 21, console side: the zone model store and API (PostgreSQL 15_442), its pages (15_443), the zone map in Chromium. */
   zoneModelStore: { range: '127.102.0', files: ['console/zone-model.test.ts'], port: 15_442 },
   zoneWeb: { range: '127.102.1', files: ['console/zone-web.test.ts'], port: 15_443 },
