@@ -12,6 +12,12 @@ export const AUDIT_ACTIONS = [
   'login.failed',
   'login.throttled',
   'logout',
+  'proposal.propose',
+  'proposal.approve',
+  'proposal.reject',
+  'proposal.withdraw',
+  'proposal.expire',
+  'evidence.upload',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -6,6 +6,7 @@ import { writeAudit } from './audit.ts';
 import { openDb, type SqlDb, type SqlRow, StoreError } from './db.ts';
 import { migrate } from './migrations.ts';
 import { deviceColumns, isoTime, runColumns } from './payload.ts';
+import { Proposals } from './proposals.ts';
 
 export interface StoredRun {
   readonly runId: string;
@@ -52,11 +53,14 @@ function newToken(): string {
 export class ConsoleStore {
   readonly db: SqlDb;
   readonly accounts: Accounts;
+  /** Changes people propose and others approve (four eyes). */
+  readonly proposals: Proposals;
 
   /** Over an open, migrated database: use `ConsoleStore.open`. */
   constructor(db: SqlDb, policy?: SessionPolicy) {
     this.db = db;
     this.accounts = new Accounts(db, policy);
+    this.proposals = new Proposals(db);
   }
 
   /** Opens (and migrates) the store: a SQLite file, or a `postgres://` URL. */
