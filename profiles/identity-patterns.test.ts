@@ -7,15 +7,16 @@ import { AdvisoryIndex, matchDevice } from './advisories/match.ts';
 import { snmpIdentity } from './checks/snmp.ts';
 import { DeviceView } from './device-view.ts';
 import { mergeIdentity } from './identity.ts';
-import { compilePatterns, IDENTITY_PATTERNS, identityFromText } from './identity-patterns.ts';
+import { compilePatterns, IDENTITY_PATTERNS, type IdentityTextKind, identityFromText } from './identity-patterns.ts';
 
-const fieldsOf = (text: string) => Object.fromEntries(identityFromText(text, 'sysDescr', 'test').map((c) => [c.field, c.value]));
+const fieldsOf = (text: string, kind: IdentityTextKind = 'sysDescr', objectId?: string) =>
+  Object.fromEntries(identityFromText(text, kind, 'test', { objectId }).map((c) => [c.field, c.value]));
 
 describe('identity patterns', () => {
   for (const { pattern } of IDENTITY_PATTERNS) {
     for (const example of pattern.examples) {
       it(`${pattern.id} reads its published example: ${example.text}`, () => {
-        expect(fieldsOf(example.text)).toEqual(example.expect);
+        for (const kind of pattern.appliesTo) expect(fieldsOf(example.text, kind, example.objectId)).toEqual(example.expect);
       });
     }
   }
@@ -23,6 +24,24 @@ describe('identity patterns', () => {
   it('gives nothing for a text in no known format', () => {
     expect(fieldsOf('Acme Automation PLC-3000 CPU 3100, firmware V2.1.4')).toEqual({});
     expect(fieldsOf('Siemens RUGGEDCOM RS900G, ROS v4.3.7')).toEqual({});
+  });
+
+  it("reads a bare model name only under the vendor's enterprise number", () => {
+    expect(fieldsOf('NP5610-16', 'sysDescr', '1.3.6.1.4.1.8691.2.7')).toEqual({ vendor: 'Moxa', model: 'NP5610-16' });
+    expect(fieldsOf('NP5610-16')).toEqual({});
+    expect(fieldsOf('NP5610-16', 'sysDescr', '1.3.6.1.4.1.86910.2.7')).toEqual({});
+  });
+
+  it('keeps SSH software texts and system descriptions apart', () => {
+    expect(fieldsOf('OpenSSH_9.2p1 Debian-2+deb12u3')).toEqual({});
+    expect(fieldsOf('OpenSSH_9.2p1 Debian-2+deb12u3', 'sshSoftware')).toEqual({ os: 'Debian 12' });
+    expect(fieldsOf('OpenSSH_9.7', 'sshSoftware')).toEqual({});
+  });
+
+  it('refuses a helper group that no set value uses, and a set value naming a group the regex lacks', () => {
+    const base = { id: 'x', describes: 'x', appliesTo: ['sshSoftware'], examples: [{ text: 'a', source: 's', expect: {} }] };
+    expect(() => compilePatterns({ patterns: [{ ...base, regex: '^(?<_n>\\d)$' }] })).toThrow('group "_n" is no identity field');
+    expect(() => compilePatterns({ patterns: [{ ...base, regex: '^a$', set: { os: 'X $<_n>' } }] })).toThrow('"set" uses group "_n", which the regex lacks');
   });
 
   it('refuses a pattern whose group names no identity field', () => {

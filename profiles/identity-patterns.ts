@@ -3,7 +3,7 @@ import patternData from './data/identity-patterns.json' with { type: 'json' };
 import { type IdentityClaim, IdentityField } from './identity.ts';
 
 /** Kinds of free text a device prints about itself that a pattern may read. */
-const TEXT_KINDS = ['sysDescr'] as const;
+const TEXT_KINDS = ['sysDescr', 'sshSoftware'] as const;
 export type IdentityTextKind = (typeof TEXT_KINDS)[number];
 
 const Fields = z.partialRecord(IdentityField, z.string());
@@ -11,9 +11,15 @@ export const IdentityPattern = z.strictObject({
   id: z.string(),
   describes: z.string(),
   appliesTo: z.array(z.enum(TEXT_KINDS)).min(1),
+  /**
+   * Only for a device whose sysObjectID lies under this IANA enterprise number: vendors whose
+   * sysDescr is a bare model name (Moxa, RuggedCom) are told apart by it, never by the text alone.
+   */
+  enterprise: z.number().int().nonnegative().optional(),
   regex: z.string(),
+  /** Fixed values; `$<_name>` in one inserts the helper group `_name` (a field whose group did not match is left out). */
   set: Fields.optional(),
-  examples: z.array(z.strictObject({ text: z.string(), source: z.string().min(1), expect: Fields })).min(1),
+  examples: z.array(z.strictObject({ text: z.string(), objectId: z.string().optional(), source: z.string().min(1), expect: Fields })).min(1),
 });
 export type IdentityPattern = z.infer<typeof IdentityPattern>;
 
@@ -22,30 +28,67 @@ interface Compiled {
   readonly regex: RegExp;
 }
 
-/** Compiles the patterns, refusing a group that names no identity field (it would be dropped unseen). */
+/** What else the device said beside the text, for patterns that depend on it. */
+export interface TextContext {
+  /** sysObjectID, dotted. */
+  readonly objectId?: string | undefined;
+}
+
+const TEMPLATE_GROUP = /\$<(_\w+)>/g;
+
+/**
+ * Compiles the patterns, refusing a group that names no identity field (it would be dropped
+ * unseen) unless it is a helper group (`_name`) that a `set` value uses, and a `set` value that
+ * uses a helper group the regex lacks.
+ */
 export function compilePatterns(data: unknown): Compiled[] {
   const parsed = z.object({ patterns: z.array(IdentityPattern) }).parse(data);
   return parsed.patterns.map((pattern) => {
     const regex = new RegExp(pattern.regex);
-    for (const group of pattern.regex.matchAll(/\(\?<([A-Za-z]+)>/g)) {
-      if (!IdentityField.safeParse(group[1]).success) throw new Error(`identity pattern ${pattern.id}: group "${group[1]}" is no identity field`);
+    const used = new Set(Object.values(pattern.set ?? {}).flatMap((v) => [...v.matchAll(TEMPLATE_GROUP)].map((m) => m[1] ?? '')));
+    const groups = new Set([...pattern.regex.matchAll(/\(\?<([A-Za-z_]\w*)>/g)].map((m) => m[1] ?? ''));
+    for (const group of groups) {
+      if (group.startsWith('_') ? !used.has(group) : !IdentityField.safeParse(group).success)
+        throw new Error(`identity pattern ${pattern.id}: group "${group}" is no identity field`);
     }
+    for (const group of used) if (!groups.has(group)) throw new Error(`identity pattern ${pattern.id}: "set" uses group "${group}", which the regex lacks`);
     return { pattern, regex };
   });
 }
 
 export const IDENTITY_PATTERNS: readonly Compiled[] = compilePatterns(patternData);
 
+function underEnterprise(objectId: string | undefined, enterprise: number): boolean {
+  return objectId !== undefined && `${objectId.replace(/^\./, '')}.`.startsWith(`1.3.6.1.4.1.${enterprise}.`);
+}
+
 /**
  * Identity fields from a text in one of the vendor formats: the first pattern for this kind of
- * text that matches gives them, each claimed with `source`. A text in no known format gives none.
+ * text (and, where it asks, this enterprise) that matches gives them, each claimed with `source`.
+ * A text in no known format gives none.
  */
-export function identityFromText(text: string, kind: IdentityTextKind, source: string, patterns: readonly Compiled[] = IDENTITY_PATTERNS): IdentityClaim[] {
+export function identityFromText(
+  text: string,
+  kind: IdentityTextKind,
+  source: string,
+  context: TextContext = {},
+  patterns: readonly Compiled[] = IDENTITY_PATTERNS,
+): IdentityClaim[] {
   for (const { pattern, regex } of patterns) {
     if (!pattern.appliesTo.includes(kind)) continue;
+    if (pattern.enterprise !== undefined && !underEnterprise(context.objectId, pattern.enterprise)) continue;
     const m = regex.exec(text.trim());
     if (!m) continue;
-    const values = { ...pattern.set, ...m.groups };
+    const groups = m.groups ?? {};
+    const fixed = Object.entries(pattern.set ?? {}).flatMap(([field, template]) => {
+      let missing = false;
+      const value = template.replace(TEMPLATE_GROUP, (_, name: string) => {
+        missing ||= groups[name] === undefined;
+        return groups[name] ?? '';
+      });
+      return missing ? [] : [[field, value] as const];
+    });
+    const values: Record<string, string | undefined> = { ...Object.fromEntries(fixed), ...groups };
     return IdentityField.options.flatMap((field) => {
       const value = values[field]?.trim();
       return value ? [{ field, value, source }] : [];

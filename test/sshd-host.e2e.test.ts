@@ -126,6 +126,8 @@ describe.skipIf(!sshd.path)(`credentialed scan of a real OpenSSH sshd${sshd.path
     const scanned = (await runScan({ config, outDir: dir, probes: PROBES, judge: loadJudge(), runId: 'sshd-auto' })).result;
     expect(scanned.devices[0]).toMatchObject({ role: 'host', componentTypes: ['HDR'], roleSource: { source: 'inferred' } });
     expect(scanned.devices[0]?.roleSource.reason).toMatch(/operating system named: "OpenSSH_\S+ Debian/);
+    // Debian's package revision names its release (+deb12uN on bookworm, the package test/setup/sshd.sh unpacks).
+    expect(scanned.devices[0]?.identity.os).toMatchObject({ value: expect.stringMatching(/^Debian \d+$/), source: 'ssh.kexinit' });
   });
 
   it('sends only allow-listed lines, each answered or classified, in one session', () => {

@@ -179,7 +179,7 @@ export const snmpIdentity: IdentityExtractor = (device) => {
   };
   for (const { facts } of found.facts) {
     const descr = facts.system?.descr;
-    for (const c of descr ? identityFromText(descr, 'sysDescr', PROBE) : []) add(c.field, c.value);
+    for (const c of descr ? identityFromText(descr, 'sysDescr', PROBE, { objectId: facts.system?.objectId }) : []) add(c.field, c.value);
     // The whole description stays a product claim (an alternative once a pattern named the product): roles read its words.
     add('product', descr);
     add('name', facts.system?.name);

@@ -293,7 +293,10 @@ describe('opt-in checks', () => {
 
   it('the opt-in probe also feeds the KEXINIT checks and the identity', () => {
     expect(evaluate('ssh.kex-algorithms-current', device([auth({}, LEGACY)]))).toMatchObject({ status: 'fail', evidence: [{ probe: 'ssh.auth-methods' }] });
-    expect(sshIdentity(device([auth({})]))).toEqual([{ field: 'product', value: 'OpenSSH 9.2p1', source: 'ssh.auth-methods' }]);
+    expect(sshIdentity(device([auth({})]))).toEqual([
+      { field: 'product', value: 'OpenSSH 9.2p1', source: 'ssh.auth-methods' },
+      { field: 'os', value: 'Debian', source: 'ssh.auth-methods' },
+    ]);
   });
 });
 
@@ -325,8 +328,11 @@ describe('ssh.host-key-strong', () => {
 });
 
 describe('sshIdentity', () => {
-  it('claims the SSH software as product', () => {
-    expect(sshIdentity(device([ok('ssh.kexinit', kexFacts(MODERN))]))).toEqual([{ field: 'product', value: 'OpenSSH 9.2p1', source: 'ssh.kexinit' }]);
+  it('claims the SSH software as product, and the distribution its build names as os', () => {
+    expect(sshIdentity(device([ok('ssh.kexinit', kexFacts(MODERN))]))).toEqual([
+      { field: 'product', value: 'OpenSSH 9.2p1', source: 'ssh.kexinit' },
+      { field: 'os', value: 'Debian', source: 'ssh.kexinit' },
+    ]);
     expect(sshIdentity(device([ok('ssh.kexinit', kexFacts(MODERN, 'ROSSSH', null))]))).toEqual([{ field: 'product', value: 'ROSSSH', source: 'ssh.kexinit' }]);
     expect(sshIdentity(device([TIMEOUT]))).toEqual([]);
   });

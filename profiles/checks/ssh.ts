@@ -3,6 +3,7 @@ import { SshAuthMethodsFacts, SshKexFacts, type SshListName, type SshNoneAuth } 
 import knowledge from '../data/ssh-algorithms.json' with { type: 'json' };
 import type { DeviceView, FactsLookup } from '../device-view.ts';
 import type { IdentityExtractor } from '../identity.ts';
+import { identityFromText } from '../identity-patterns.ts';
 import { defineCheckKind, notProbedVerdict, type RegisteredCheckKind, unavailableVerdict as unavailable, type Verdict } from './types.ts';
 
 const KEX_PROBE = 'ssh.kexinit';
@@ -272,10 +273,16 @@ export const sshCheckKinds: readonly RegisteredCheckKind[] = [
   hostKeyStrong,
 ];
 
-/** `OpenSSH_9.2p1 Debian-2` -> product `OpenSSH 9.2p1`; the SSH software, not the device firmware. */
+/**
+ * `OpenSSH_9.2p1 Debian-2+deb12u3` -> product `OpenSSH 9.2p1` (the SSH software, not the device
+ * firmware) and, where a distribution's build format is known (data/identity-patterns.json), os `Debian 12`.
+ */
 export const sshIdentity: IdentityExtractor = (device) => {
   const { probe, found } = device.factsOfFirst(KEX_SOURCES, SshKexFacts);
   if (found.state !== 'ok') return [];
-  const values = new Set(found.facts.map(({ facts: { identification: id } }) => (id.version ? `${id.software} ${id.version}` : id.software)));
-  return [...values].map((value) => ({ field: 'product' as const, value, source: probe }));
+  const claims = found.facts.flatMap(({ facts: { identification: id } }) => [
+    { field: 'product' as const, value: id.version ? `${id.software} ${id.version}` : id.software, source: probe },
+    ...identityFromText(id.comments ? `${id.softwareVersion} ${id.comments}` : id.softwareVersion, 'sshSoftware', probe),
+  ]);
+  return claims.filter((c, i) => claims.findIndex((o) => o.field === c.field && o.value === c.value) === i);
 };
