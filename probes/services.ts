@@ -11,12 +11,19 @@ export const SERVICE_PORTS = {
   https: 443,
   modbus: 502,
   'modbus-tls': 802,
+  /** Niagara Fox, cleartext; 4911 is the same protocol in TLS. */
+  fox: 1911,
   /** EtherNet/IP over TLS (CIP Security); its absence beside 44818 is the finding. */
   'enip-tls': 2221,
   'iec-104': 2404,
+  /** MELSEC SLMP / MC protocol 3E frame: a user-set port on real PLCs; 1025 is the first of the user range and the clients' usual example. */
+  melsec: 1025,
   'opcua-tls': 4843,
+  'fox-tls': 4911,
   opcua: 4840,
   vnc: 5900,
+  /** Omron FINS/TCP; FINS/UDP on the same number is asked by its own probe where this port is closed. */
+  fins: 9600,
   'https-alt': 8443,
   dnp3: 20000,
   enip: 44818,

@@ -94,6 +94,8 @@ export interface ProbeDefinition<F = unknown> {
   readonly credential?: 'ssh';
   /** Id of the probe that runs instead wherever it may run: it collects the same facts and more on the same one connection. */
   readonly replacedBy?: string;
+  /** UDP probe: not sent to a device where this (TCP) probe already ran, since that one collected the same facts. */
+  readonly skipAfter?: string;
   readonly facts: z.ZodType<F>;
   run(ctx: ProbeContext): Promise<F>;
 }

@@ -169,6 +169,7 @@ async function collectDevice(
   // config or offering a TCP service (a device answering nothing but SNMP must be listed as a host).
   const askUdp = open.length > 0 || !target.fromRange;
   for (const probe of allowed.filter((p) => p.transport === 'udp' && askUdp)) {
+    if (probe.skipAfter && outcomes.some((o) => o.probe === probe.skipAfter)) continue;
     const port = udpPortFor(probe, target);
     const outcome = await run(probe, port);
     if (outcome.status === 'ok') services.push({ port, transport: 'udp', protocol: probe.protocol, confirmed: true });

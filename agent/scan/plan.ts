@@ -61,7 +61,10 @@ function devicePlan(target: PlannedTarget, config: Config, probes: readonly Prob
   }
   const udpWhen = target.fromRange ? 'if any TCP service answered' : 'always (named as a host)';
   for (const p of probes.filter((x) => x.transport === 'udp')) {
-    const s = service(target, config, 'udp', p.protocol, udpPortFor(p, target), udpWhen, [p]);
+    const tcp = p.skipAfter ? probes.find((x) => x.id === p.skipAfter) : undefined;
+    const tcpPort = tcp && wanted.find((w) => (tcp.protocols ?? [tcp.protocol]).includes(w.protocol))?.port;
+    const when = tcpPort === undefined ? udpWhen : `${udpWhen}, unless TCP ${tcpPort} was open (${tcp?.id} runs there instead)`;
+    const s = service(target, config, 'udp', p.protocol, udpPortFor(p, target), when, [p]);
     if (s) services.push(s);
   }
   return { discoveryPorts: wanted.map((w) => w.port), services };
