@@ -5,6 +5,7 @@ import { tlsProbe } from './it-services/tls.ts';
 import { vncProbe } from './it-services/vnc.ts';
 import { bacnetDeviceProbe } from './bacnet/probe.ts';
 import { enipListProbe } from './enip/probe.ts';
+import { foxHelloProbe } from './fox/probe.ts';
 import { hostCommandsProbe } from './host/probe.ts';
 import { modbusDeviceIdProbe } from './modbus/probe.ts';
 import { opcuaEndpointsProbe, opcuaSessionProbe } from './opcua/probe.ts';
@@ -31,6 +32,7 @@ export const PROBES: readonly ProbeDefinition[] = [
   tlsProbe,
   modbusDeviceIdProbe,
   enipListProbe,
+  foxHelloProbe,
   opcuaEndpointsProbe,
   opcuaSessionProbe,
   vncProbe,
