@@ -13,15 +13,12 @@ export const SERVICE_PORTS = {
   'modbus-tls': 802,
   /** Niagara Fox, cleartext; 4911 is the same protocol in TLS. */
   fox: 1911,
-  /** Niagara Fox, cleartext; 4911 is the same protocol in TLS. */
-  fox: 1911,
   /** EtherNet/IP over TLS (CIP Security); its absence beside 44818 is the finding. */
   'enip-tls': 2221,
   'iec-104': 2404,
   /** MELSEC SLMP / MC protocol 3E frame: a user-set port on real PLCs; 1025 is the first of the user range and the clients' usual example. */
   melsec: 1025,
   'opcua-tls': 4843,
-  'fox-tls': 4911,
   'fox-tls': 4911,
   opcua: 4840,
   vnc: 5900,
