@@ -108,7 +108,7 @@ const ListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
-async function reader(store: ConsoleStore, authorization: string | undefined): Promise<ApiReply | undefined> {
+export async function reader(store: ConsoleStore, authorization: string | undefined): Promise<ApiReply | undefined> {
   const token = bearer(authorization);
   if (token === undefined || !(await store.isReader(token)))
     return apiError(401, 'unauthorized', 'missing bearer token, or not a reader token (cellcheck console enroll --reader NAME)');

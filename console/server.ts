@@ -3,6 +3,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { type ApiReply, apiError, authenticateAgent, getResult, listResults, postResult } from './api.ts';
 import { InFlightBytes, withBody } from './body.ts';
+import { getReachability } from './reachability-api.ts';
 import type { ConsoleStore } from './store.ts';
 import { handleWeb } from './web/routes.ts';
 
@@ -10,6 +11,7 @@ export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 /** How far ahead of the console's clock a result's collection time may be. */
 export const DEFAULT_MAX_CLOCK_SKEW_MS = 10 * 60_000;
 const RESULTS = '/api/v1/results';
+const ZONE_REACHABILITY = /^\/api\/v1\/zones\/([^/]+)\/reachability$/;
 const ACCEPTED_TYPES = new Set(['application/json', 'application/jose+json']);
 
 export interface ConsoleTls {
@@ -56,6 +58,14 @@ interface Served {
   readonly trustedProxies: ReadonlySet<string>;
 }
 
+function decodedSegment(segment: string, what: string): string | ApiReply {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return apiError(400, 'bad-path', `the ${what} in the path is not valid percent-encoding`);
+  }
+}
+
 /** The ingest and read API. The caller is authenticated from the headers before any body byte is read. */
 async function routeApi(req: http.IncomingMessage, url: URL, s: Served): Promise<ApiReply> {
   const { store } = s.options;
@@ -78,13 +88,14 @@ async function routeApi(req: http.IncomingMessage, url: URL, s: Served): Promise
   }
   if (url.pathname.startsWith(`${RESULTS}/`)) {
     if (req.method !== 'GET') return apiError(405, 'method-not-allowed', `${req.method} is not served here`);
-    let runId: string;
-    try {
-      runId = decodeURIComponent(url.pathname.slice(RESULTS.length + 1));
-    } catch {
-      return apiError(400, 'bad-path', 'the run id in the path is not valid percent-encoding');
-    }
-    return getResult(store, auth, runId);
+    const runId = decodedSegment(url.pathname.slice(RESULTS.length + 1), 'run id');
+    return typeof runId === 'string' ? getResult(store, auth, runId) : runId;
+  }
+  const reachability = ZONE_REACHABILITY.exec(url.pathname);
+  if (reachability) {
+    if (req.method !== 'GET') return apiError(405, 'method-not-allowed', `${req.method} is not served here`);
+    const zone = decodedSegment(reachability[1] ?? '', 'zone');
+    return typeof zone === 'string' ? getReachability(store, auth, zone) : zone;
   }
   return apiError(404, 'not-found', `no such path: ${url.pathname}`);
 }

@@ -121,7 +121,7 @@ export const TEST_RANGES = {
   zoneWeb: { range: '127.102.1', files: ['console/zone-web.test.ts'], port: 15_443 },
   zoneMapE2e: { range: '127.102.2', files: ['test/zone-map.e2e.test.ts'] },
   /** Devices of the zone tests' results: data only. */
-  zoneDevices: { range: '127.102.3', files: ['console/zone-model.test.ts', 'console/zone-web.test.ts', 'test/zone-map.e2e.test.ts'] },
+  zoneDevices: { range: '127.102.3', files: ['test/setup/zone-plant.ts', 'console/zone-model.test.ts', 'console/zone-web.test.ts', 'test/zone-map.e2e.test.ts'] },
   /** Issue 20, the gap analysis in the console: four-eyes proposals (PostgreSQL 15_440), pages in Chromium (15_441), the demo cell, the agent's fetch. */
   proposalsStore: { range: '127.100.0', files: ['console/proposals.test.ts'], port: 15_440 },
   assessmentE2e: { range: '127.100.1', files: ['test/assessment.e2e.test.ts'], port: 15_441 },

@@ -1,0 +1,51 @@
+import { destinationsFor, MAX_REACHABILITY_PAIRS, type ReachabilityView } from '../profiles/zone-model.ts';
+import { type ApiReply, apiError, authenticateAgent, reader } from './api.ts';
+import { storedResult, zoneOverview } from './fleet.ts';
+import type { ConsoleStore } from './store.ts';
+import { modelInForce } from './zone-model-store.ts';
+
+/** The devices the latest run of each other zone found, with their TCP service ports: what another zone's agent may try. */
+async function knownDevices(store: ConsoleStore, exceptZone: string): Promise<{ host: string; ports: number[] }[]> {
+  const devices: { host: string; ports: number[] }[] = [];
+  for (const other of await zoneOverview(store.db)) {
+    if (other.zone === exceptZone) continue;
+    const result = await storedResult(store.db, other.latest.runId);
+    for (const d of result?.devices ?? []) devices.push({ host: d.address, ports: d.services.filter((s) => s.transport === 'tcp').map((s) => s.port) });
+  }
+  return devices;
+}
+
+/**
+ * What the console gives an agent for its zone's reachability check (issue 21): the zone's ranges
+ * and conduits from the approved model, and the destinations: the devices other zones' latest runs
+ * found, on their TCP service ports, and the plant's canaries, placed in a zone by the model's
+ * ranges; never an address of the asking zone's own runs or ranges. At most
+ * MAX_REACHABILITY_PAIRS address × port pairs; `cut` counts the pairs left out. Undefined when the
+ * approved model has no such zone.
+ */
+export async function reachabilityFor(store: ConsoleStore, zone: string): Promise<{ view: ReachabilityView; cut: number } | undefined> {
+  const current = await modelInForce(store);
+  if (!current?.model.zones.some((z) => z.name === zone)) return undefined;
+  return destinationsFor(current.model, zone, await knownDevices(store, zone));
+}
+
+/**
+ * GET /api/v1/zones/{zone}/reachability, for an agent bound to the zone (or to every zone) or a
+ * reader. The body is the ReachabilityView the agent validates; the pairs cut by the bound are in
+ * the `cellcheck-pairs-cut` header. 404 when the approved model lacks the zone: without its
+ * conduits no path can be judged.
+ */
+export async function getReachability(store: ConsoleStore, authorization: string | undefined, zone: string): Promise<ApiReply> {
+  const agent = await authenticateAgent(store, authorization);
+  if (typeof agent === 'string') {
+    const zones = await store.agentZones(agent);
+    if (!zones.includes('*') && !zones.includes(zone)) return apiError(403, 'zone-not-allowed', `agent ${agent} is not bound to zone ${JSON.stringify(zone)}`);
+  } else if (await reader(store, authorization)) return apiError(401, 'unauthorized', 'missing bearer token, or a token of no enrolled agent or reader');
+  const answer = await reachabilityFor(store, zone);
+  if (!answer) return apiError(404, 'zone-not-modelled', `zone ${JSON.stringify(zone)} is not in the console's approved zone model`);
+  return {
+    status: 200,
+    body: answer.view,
+    headers: { 'cellcheck-pairs-cut': String(answer.cut), 'cellcheck-pairs-limit': String(MAX_REACHABILITY_PAIRS) },
+  };
+}

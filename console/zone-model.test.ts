@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ReachabilityView } from '../profiles/zone-model.ts';
+import { keyId, newSigningKeyPair, parsePrivateKey, parsePublicKey } from '../report/keys.ts';
+import { TEST_RANGES, testAddress } from '../test/addresses.ts';
+import { uploadResult } from '../test/setup/console-fleet.ts';
+import { storeKinds } from '../test/setup/console-stores.ts';
+import { PLANT_MODEL, PLANT_RUNS } from '../test/setup/zone-plant.ts';
+import { listAudit } from './audit.ts';
+import { StoreError } from './db.ts';
+import { type RunningConsole, startConsole } from './server.ts';
+import { ConsoleStore } from './store.ts';
+import { modelHistory, modelInForce, modelText, parseModelText, proposeModel, ZONE_MODEL_SCHEMA_ID } from './zone-model-store.ts';
+
+const kinds = storeKinds(testAddress('zoneModelStore', 1), TEST_RANGES.zoneModelStore.port);
+afterAll(() => {
+  for (const k of kinds) k.stop();
+});
+
+const ENG = { user: 'erin', role: 'engineer' } as const;
+const ENG2 = { user: 'omar', role: 'engineer' } as const;
+const at = (minute: number) => new Date(Date.UTC(2026, 2, 2, 10, minute));
+
+describe('zone model file', () => {
+  it('exports with its schema named and reads back the same model', () => {
+    const text = modelText(PLANT_MODEL);
+    expect(JSON.parse(text).$schema).toBe(ZONE_MODEL_SCHEMA_ID);
+    expect(parseModelText(text, 'plant.json')).toEqual(PLANT_MODEL);
+    expect(modelText(parseModelText(text, 'plant.json'))).toBe(text);
+  });
+
+  it('reads YAML too, and names the file and every problem of a broken one', () => {
+    expect(parseModelText('zones:\n  - name: a\n    ranges: [10.0.0.0/24]\n', 'plant.yaml').zones[0]?.conduits).toEqual([]);
+    expect(() => parseModelText('zones: [', 'x.yaml')).toThrow(/^x\.yaml: not YAML or JSON/);
+    expect(() => parseModelText(JSON.stringify({ $schema: 'urn:other', zones: [] }), 'x.json')).toThrow(
+      'x.json: $schema: expected urn:cellcheck:schema:zone-model:1',
+    );
+    const broken = { zones: [{ name: 'a', ranges: ['10.0.0.1/24'], conduits: [{ to: 'nowhere', ports: [0], purpose: 'p' }] }] };
+    const err = (() => {
+      try {
+        parseModelText(JSON.stringify(broken), 'x.json');
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(err).toBeInstanceOf(StoreError);
+    expect(err?.message).toContain('zones.0.ranges.0');
+    expect(err?.message).toContain('zones.0.conduits.0.ports.0');
+    expect(() => parseModelText('[1, 2]', 'x.json')).toThrow(/x\.json: not a zone model/);
+  });
+});
+
+for (const k of kinds) {
+  describe.skipIf(k.skip !== undefined)(`zone model and reachability API on ${k.kind} ${k.skip ?? ''}`, () => {
+    let store: ConsoleStore;
+    let svc: RunningConsole;
+    const tokens: Record<string, string> = {};
+
+    beforeAll(async () => {
+      store = await ConsoleStore.open(await k.fresh('zones'));
+      svc = await startConsole({ store, host: testAddress('zoneModelStore', k.kind === 'sqlite' ? 2 : 3), port: 0 });
+      for (const [agent, zone] of [
+        ['agent-cell', 'cell'],
+        ['agent-scada', 'scada'],
+      ] as const) {
+        const pair = newSigningKeyPair();
+        const pub = parsePublicKey(pair.publicPem, 'p');
+        tokens[agent] = await store.enrollAgent(agent, pub, await keyId(pub), new Date(), { zones: [zone] });
+        const run = PLANT_RUNS[zone];
+        expect(await uploadResult(svc.url, tokens[agent] ?? '', parsePrivateKey(pair.privatePem, 'k'), run)).toMatchObject({ status: 201 });
+      }
+      tokens.reader = await store.addReader('auditor', new Date());
+    });
+    afterAll(async () => {
+      await svc?.close();
+      await store?.close();
+    });
+
+    const fetchView = (zone: string, token?: string) =>
+      fetch(`${svc.url}/api/v1/zones/${encodeURIComponent(zone)}/reachability`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+
+    it('has no model until one is approved, and answers 404 for a zone without one', async () => {
+      expect(await modelInForce(store)).toBeUndefined();
+      const res = await fetchView('cell', tokens['agent-cell']);
+      expect(res.status).toBe(404);
+      expect(await res.json()).toMatchObject({ error: 'zone-not-modelled' });
+    });
+
+    it('puts a model in force only when someone other than its proposer approves it, all in the audit log', async () => {
+      await expect(proposeModel(store, PLANT_MODEL, 'first model', { user: 'vic', role: 'viewer' }, at(0))).rejects.toThrow(/engineer or admin/);
+      const first = await proposeModel(store, PLANT_MODEL, 'first model', ENG, at(1));
+      await expect(store.proposals.approve(first.id, ENG, at(2))).rejects.toThrow(/four eyes/);
+      expect(await modelInForce(store)).toBeUndefined();
+      await store.proposals.approve(first.id, ENG2, at(3));
+      const inForce = await modelInForce(store);
+      expect(inForce?.model).toEqual(PLANT_MODEL);
+      expect(inForce?.proposal).toMatchObject({ id: first.id, proposedBy: 'erin', decidedBy: 'omar' });
+      const audit = await listAudit(store.db, { limit: 50 });
+      expect(audit.filter((e) => e.subject === 'zone-model plant').map((e) => `${e.action} ${e.actor}`)).toEqual([
+        'proposal.approve omar',
+        'proposal.propose erin',
+      ]);
+    });
+
+    it('refuses a proposal made on a model that was changed meanwhile (no lost update)', async () => {
+      const wider = structuredClone(PLANT_MODEL);
+      wider.zones[0]?.conduits.push({ to: 'scada', ports: [502], purpose: 'Modbus polling' });
+      const a = await proposeModel(store, wider, 'Modbus polling', ENG, at(4));
+      const b = await proposeModel(store, PLANT_MODEL, 'no change', ENG2, at(5));
+      await store.proposals.approve(b.id, ENG, at(6));
+      await expect(store.proposals.approve(a.id, ENG2, at(7))).rejects.toThrow(/no longer approved; propose the change again/);
+      expect((await modelInForce(store))?.proposal.id).toBe(b.id);
+      expect((await modelHistory(store)).map((p) => p.status)).toEqual(['approved', 'proposed', 'superseded']);
+    });
+
+    it('gives the cell agent the SCADA devices on their TCP ports and the canary, never its own finds', async () => {
+      const res = await fetchView('cell', tokens['agent-cell']);
+      expect(res.status).toBe(200);
+      const view = ReachabilityView.parse(await res.json());
+      expect(view.zone).toBe('cell');
+      expect(view.ranges).toEqual(['127.102.3.0/28']);
+      expect(view.conduits.map((c) => c.to)).toEqual(['scada', 'vendor']);
+      expect(view.destinations).toEqual([
+        { host: '127.102.3.20', ports: [502, 4840], zone: 'scada' },
+        { host: '127.102.3.21', ports: [22], zone: 'scada' },
+        { host: '127.102.3.30', ports: [3389], zone: 'scada' },
+      ]);
+      expect(res.headers.get('cellcheck-pairs-cut')).toBe('0');
+      const scada = ReachabilityView.parse(await (await fetchView('scada', tokens['agent-scada'])).json());
+      expect(scada.destinations).toEqual([{ host: '127.102.3.10', ports: [80, 502], zone: 'cell' }]);
+    });
+
+    it('answers an agent only for its own zone, a reader for any, and nobody else', async () => {
+      expect((await fetchView('scada', tokens['agent-cell'])).status).toBe(403);
+      expect((await fetchView('cell')).status).toBe(401);
+      expect((await fetchView('cell', 'not-a-token')).status).toBe(401);
+      expect((await fetchView('scada', tokens.reader)).status).toBe(200);
+      expect((await fetch(`${svc.url}/api/v1/zones/cell/reachability`, { method: 'POST', headers: { authorization: `Bearer ${tokens.reader}` } })).status).toBe(
+        405,
+      );
+      expect((await fetch(`${svc.url}/api/v1/zones/%E0%A4%A/reachability`, { headers: { authorization: `Bearer ${tokens.reader}` } })).status).toBe(400);
+    });
+  });
+}

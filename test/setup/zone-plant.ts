@@ -1,0 +1,72 @@
+import type { ZoneModel } from '../../profiles/zone-model.ts';
+import type { Result } from '../../report/result.ts';
+import { sampleResult } from '../sample-result.ts';
+
+/**
+ * A two-zone plant for the console's zone tests (issue 21): the cell (.0/28) may reach the SCADA
+ * zone (.16/28) on OPC UA 4840 only; a vendor network is external. Addresses are data of the
+ * zoneDevices test range (127.102.3), never bound.
+ */
+export const PLANT_MODEL: ZoneModel = {
+  zones: [
+    {
+      name: 'cell',
+      slT: 2,
+      ranges: ['127.102.3.0/28'],
+      conduits: [
+        { to: 'scada', ports: [4840], purpose: 'OPC UA to the historian', owner: 'OT team' },
+        { to: 'vendor', ports: [22], purpose: 'remote support' },
+      ],
+    },
+    { name: 'scada', slT: 3, ranges: ['127.102.3.16/28'], conduits: [] },
+  ],
+  externalNetworks: [{ name: 'vendor', ranges: ['127.102.3.64/28'] }],
+  canaries: [{ zone: 'scada', host: '127.102.3.30', ports: [3389] }],
+};
+
+export interface PlantDevice {
+  readonly address: string;
+  readonly tcp: readonly number[];
+  readonly udp?: readonly number[];
+}
+
+/** A judged result whose devices offer the given services (what a zone's latest run says it found). */
+export function plantResult(run: { runId: string; zone: string; agentId: string; collectedAt: string; devices: readonly PlantDevice[] }): Result {
+  const result = sampleResult({ ...run, addresses: run.devices.map((d) => d.address) });
+  return {
+    ...result,
+    devices: result.devices.map((d) => {
+      const spec = run.devices.find((x) => x.address === d.address);
+      const services = [
+        ...(spec?.tcp ?? []).map((port) => ({ port, transport: 'tcp' as const, protocol: 'unknown', confirmed: false })),
+        ...(spec?.udp ?? []).map((port) => ({ port, transport: 'udp' as const, protocol: 'unknown', confirmed: false })),
+      ];
+      return { ...d, services };
+    }),
+  };
+}
+
+/** The cell's and the SCADA zone's runs: the cell agent also came across .22 in the SCADA range (never a destination for the cell). */
+export const PLANT_RUNS = {
+  cell: plantResult({
+    runId: 'cell-1',
+    zone: 'cell',
+    agentId: 'agent-cell',
+    collectedAt: '2026-03-01T08:00:00.000Z',
+    devices: [
+      { address: '127.102.3.10', tcp: [80, 502] },
+      { address: '127.102.3.22', tcp: [8080] },
+    ],
+  }),
+  scada: plantResult({
+    runId: 'scada-1',
+    zone: 'scada',
+    agentId: 'agent-scada',
+    collectedAt: '2026-03-01T09:00:00.000Z',
+    devices: [
+      { address: '127.102.3.20', tcp: [4840, 502] },
+      { address: '127.102.3.21', tcp: [22], udp: [161] },
+      { address: '127.102.3.23', tcp: [], udp: [161] },
+    ],
+  }),
+};
