@@ -64,6 +64,7 @@ describe('boundary violations', () => {
         port: 502,
         zone: 'scada',
         reason: 'TCP 502 from zone "cell" to 10.2.0.10 in zone "scada" is reachable and no conduit allows it; the conduits to it allow TCP 4840 only',
+        requirements: ['62443-3-3 SR 5.1', '62443-3-3 SR 5.2', '62443-4-2 CR 5.1 of 10.2.0.10'],
       },
     ]);
   });

@@ -91,27 +91,40 @@ export type ReachabilityView = z.infer<typeof ReachabilityView>;
 export const REACHABILITY_STATES = ['reachable', 'refused', 'filtered'] as const;
 export type ReachabilityState = (typeof REACHABILITY_STATES)[number];
 /** A tried path: `zone` is the destination's zone as the destination list named it. */
-export interface PathResult {
-  readonly host: string;
-  readonly port: number;
-  readonly zone?: string | undefined;
-  readonly state: ReachabilityState;
-}
+export const PathResult = z.strictObject({ host: Ipv4, port: Port, zone: Name.optional(), state: z.enum(REACHABILITY_STATES) });
+export type PathResult = z.infer<typeof PathResult>;
 
-export interface BoundaryViolation {
-  readonly host: string;
-  readonly port: number;
-  readonly zone?: string | undefined;
+/** IEC 62443-3-3 system requirements a boundary violation refutes (ids and short titles only). */
+export const ZONE_SYSTEM_REQUIREMENTS = [
+  { id: 'SR 5.1', title: 'Network segmentation' },
+  { id: 'SR 5.2', title: 'Zone boundary protection' },
+] as const;
+/** The 4-2 row a violation counts against, for the device at each end of the path. */
+export const COMPONENT_SEGMENTATION_REQUIREMENT = 'CR 5.1';
+
+export const BoundaryViolation = z.strictObject({
+  host: Ipv4,
+  port: Port,
+  /** The destination's zone, as its destination list named it. */
+  zone: Name.optional(),
   /** Source zone → destination, and why no conduit covers it. */
-  readonly reason: string;
-}
+  reason: z.string(),
+  /** "62443-3-3 SR 5.1", "62443-3-3 SR 5.2" (the zone's) and "62443-4-2 CR 5.1" (the destination device's): where the violation shows. */
+  requirements: z.array(z.string()),
+});
+export type BoundaryViolation = z.infer<typeof BoundaryViolation>;
 
-export interface ConduitUse {
-  readonly conduit: Conduit;
+export const ConduitUse = z.strictObject({
+  conduit: Conduit,
   /** verified: a path it allows was reachable; unused: every path tried under it was refused or filtered; untested: no destination fell under it. */
-  readonly use: 'verified' | 'unused' | 'untested';
-  readonly tried: number;
-}
+  use: z.enum(['verified', 'unused', 'untested']),
+  tried: z.number().int(),
+});
+export type ConduitUse = z.infer<typeof ConduitUse>;
+
+/** Paths of a destination not tried, and why (deny list, own zone, a limit, the destination fell silent). */
+export const UncheckedPaths = z.strictObject({ host: z.string(), zone: Name.optional(), ports: z.array(Port), reason: z.string() });
+export type UncheckedPaths = z.infer<typeof UncheckedPaths>;
 
 function inRanges(ranges: readonly string[], host: string): boolean {
   return ranges.some((r) => {
@@ -146,7 +159,13 @@ export function boundaryViolations(
   return paths
     .filter((p) => p.state === 'reachable' && !inRanges(view.ranges, p.host))
     .filter((p) => !view.conduits.some((c) => conduitCovers(c, p, model)))
-    .map((p) => ({ host: p.host, port: p.port, zone: p.zone, reason: violationReason(view, p, model) }));
+    .map((p) => ({
+      host: p.host,
+      port: p.port,
+      ...(p.zone === undefined ? {} : { zone: p.zone }),
+      reason: violationReason(view, p, model),
+      requirements: [...ZONE_SYSTEM_REQUIREMENTS.map((r) => `62443-3-3 ${r.id}`), `62443-4-2 ${COMPONENT_SEGMENTATION_REQUIREMENT} of ${p.host}`],
+    }));
 }
 
 function violationReason(view: Pick<ReachabilityView, 'zone' | 'conduits'>, p: PathResult, model?: ZoneModel): string {
