@@ -3,11 +3,11 @@ import { assessDevice, type Profile } from '../../profiles/assess.ts';
 import { DeviceView } from '../../profiles/device-view.ts';
 import { type IdentityExtractor, mergeIdentity } from '../../profiles/identity.ts';
 import type { SlVector } from '../../profiles/model.ts';
-import { applyAttestations, compensate } from '../../profiles/apply-statements.ts';
 import { COMPONENT_TYPES_OF_ROLE, decideRole } from '../../profiles/role.ts';
 import { actionPlan } from '../../profiles/plan.ts';
-import { score } from '../../profiles/score.ts';
+import { weighStatements } from '../../profiles/weigh-statements.ts';
 import { type DeviceResult, type Result, SCHEMA_VERSION } from '../../report/result.ts';
+import { resultSummary } from '../../report/summary.ts';
 import type { Role } from '../config/config.ts';
 import type { LoadedStatements } from './statements.ts';
 import { withVulnerabilities } from '../advisories/apply.ts';
@@ -53,10 +53,10 @@ function judgeDevice(run: RunFacts, judge: Judge, observation: DeviceObservation
   const componentTypes = COMPONENT_TYPES_OF_ROLE[role.role];
   const assessment = assessDevice(judge.profile, view, componentTypes);
   const key = { address: observation.address, name: target?.name };
-  const attested = applyAttestations(assessment.requirements, statements.attestations?.entries ?? [], key, at);
   const slT = target?.slT ?? run.zone.slT;
-  const scored = score(attested.rows, slT, assessment.checks);
-  const compensated = compensate(scored.gaps, statements.exceptions?.entries ?? [], key, at);
+  const entries = { attestations: statements.attestations?.entries ?? [], exceptions: statements.exceptions?.entries ?? [] };
+  const weighed = weighStatements(assessment.requirements, assessment.checks, slT, entries, key, at);
+  const scored = weighed.scored;
   const device: DeviceResult = {
     address: observation.address,
     role: role.role,
@@ -73,17 +73,17 @@ function judgeDevice(run: RunFacts, judge: Judge, observation: DeviceObservation
       ...(o.status === 'unavailable' ? { failure: o.failure } : {}),
     })),
     checks: assessment.checks,
-    requirements: attested.rows,
+    requirements: weighed.requirements,
     slT: [...slT],
     slC: { demonstrated: [...scored.slC.demonstrated], ceiling: [...scored.slC.ceiling] },
     slCByType: scored.byType,
     frs: [...scored.frs],
-    gaps: compensated.gaps,
-    compensated: compensated.compensated,
-    meetsTarget: scored.slC.demonstrated.every((level, i) => level >= (slT[i] ?? 0)),
+    gaps: weighed.gaps,
+    compensated: weighed.compensated,
+    meetsTarget: weighed.meetsTarget,
   };
   if (target?.name !== undefined) device.name = target.name;
-  return { device, usedAttestations: attested.used, usedExceptions: compensated.used };
+  return { device, usedAttestations: weighed.usedAttestations, usedExceptions: weighed.usedExceptions };
 }
 
 function unusedStatements(statements: LoadedStatements, judged: readonly JudgedDevice[]): NonNullable<Result['statements']>['unused'] {
@@ -104,7 +104,6 @@ export function judgeRun(run: RunFacts, judge: Judge, inputs: JudgeInputs = {}):
   const at = inputs.at ?? run.collectedAt;
   const judged = run.observations.map((o) => judgeDevice(run, judge, o, statements, at));
   const devices = judged.map((j) => j.device);
-  const worst = Array.from({ length: 7 }, (_, i) => (devices.length === 0 ? 0 : Math.min(...devices.map((d) => d.slC.demonstrated[i] ?? 0))));
   const result: Result = {
     schemaVersion: SCHEMA_VERSION,
     runId: run.runId,
@@ -114,19 +113,7 @@ export function judgeRun(run: RunFacts, judge: Judge, inputs: JudgeInputs = {}):
     zone: { name: run.zone.name, slT: [...run.zone.slT] },
     catalog: { name: judge.profile.catalog.name, version: judge.profile.catalog.version },
     devices,
-    summary: {
-      addressesPlanned: run.addressesPlanned,
-      devicesFound: devices.length,
-      devicesMeetingTarget: devices.filter((d) => d.meetsTarget).length,
-      gaps: devices.reduce((n, d) => n + d.gaps.length, 0),
-      compensated: devices.reduce((n, d) => n + d.compensated.length, 0),
-      worstDemonstrated: worst,
-      worstDevices: worst.map((level, i) => ({
-        fr: i + 1,
-        demonstrated: level,
-        devices: devices.filter((d) => d.slC.demonstrated[i] === level).map((d) => d.address),
-      })),
-    },
+    summary: resultSummary(devices, run.addressesPlanned),
   };
   if (statements.attestations || statements.exceptions) {
     const source = (l: { sha256: string; entries: readonly unknown[] }) => ({ sha256: l.sha256, entries: l.entries.length });
