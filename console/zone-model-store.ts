@@ -1,5 +1,6 @@
 import { parse as parseYaml } from 'yaml';
 import { ZoneModel } from '../profiles/zone-model.ts';
+import { ZONE_MODEL_SCHEMA_ID } from '../report/write-schema.ts';
 import { StoreError } from './db.ts';
 import type { Actor, Proposal } from './proposals.ts';
 import type { ConsoleStore } from './store.ts';
@@ -13,15 +14,13 @@ import type { ConsoleStore } from './store.ts';
 export const ZONE_MODEL_KIND = 'zone-model';
 /** One model per console: the whole plant. */
 export const ZONE_MODEL_SUBJECT = 'plant';
-/** The identifier exported files name their schema by (report/zone-model.schema.json). */
-export const ZONE_MODEL_SCHEMA_ID = 'urn:cellcheck:schema:zone-model:1';
 
 export interface ModelInForce {
   readonly model: ZoneModel;
   readonly proposal: Proposal;
 }
 
-/** The model as a file: its schema named first, stable JSON, so exports of one version are byte-identical and diff well. */
+/** The model as a file: its published schema (report/zone-model.schema.json) named first, stable JSON, so exports of one version are byte-identical and diff well. */
 export function modelText(model: ZoneModel): string {
   return `${JSON.stringify({ $schema: ZONE_MODEL_SCHEMA_ID, ...model }, null, 2)}\n`;
 }

@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReachabilityView } from '../profiles/zone-model.ts';
+import { ZONE_MODEL_SCHEMA_ID } from '../report/write-schema.ts';
 import { keyId, newSigningKeyPair, parsePrivateKey, parsePublicKey } from '../report/keys.ts';
 import { TEST_RANGES, testAddress } from '../test/addresses.ts';
 import { uploadResult } from '../test/setup/console-fleet.ts';
@@ -9,7 +12,7 @@ import { listAudit } from './audit.ts';
 import { StoreError } from './db.ts';
 import { type RunningConsole, startConsole } from './server.ts';
 import { ConsoleStore } from './store.ts';
-import { modelHistory, modelInForce, modelText, parseModelText, proposeModel, ZONE_MODEL_SCHEMA_ID } from './zone-model-store.ts';
+import { modelHistory, modelInForce, modelText, parseModelText, proposeModel } from './zone-model-store.ts';
 
 const kinds = storeKinds(testAddress('zoneModelStore', 1), TEST_RANGES.zoneModelStore.port);
 afterAll(() => {
@@ -26,6 +29,13 @@ describe('zone model file', () => {
     expect(JSON.parse(text).$schema).toBe(ZONE_MODEL_SCHEMA_ID);
     expect(parseModelText(text, 'plant.json')).toEqual(PLANT_MODEL);
     expect(modelText(parseModelText(text, 'plant.json'))).toBe(text);
+  });
+
+  it('is valid against the published schema, so a model kept in version control is checked by any editor', () => {
+    const validate = new Ajv2020({ strict: false }).compile(JSON.parse(readFileSync(new URL('../report/zone-model.schema.json', import.meta.url), 'utf8')));
+    expect(validate(JSON.parse(modelText(PLANT_MODEL))), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate({ $schema: ZONE_MODEL_SCHEMA_ID, zones: [{ name: 'a', ranges: [], conduits: [{ to: 'b', ports: [], purpose: 'p' }] }] })).toBe(false);
+    expect(validate({ zones: [{ name: 'a', ranges: [] }], extra: 1 })).toBe(false);
   });
 
   it('reads YAML too, and names the file and every problem of a broken one', () => {

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { AttestationFile, ExceptionFile } from '../profiles/statements.ts';
+import { ZoneModel } from '../profiles/zone-model.ts';
 import { resultJsonSchema } from './result.ts';
 
 /** Regenerates the published JSON Schemas from their zod models (`npm run schema`). */
@@ -16,7 +17,17 @@ function inputSchemaText(schema: z.ZodType, id: string, title: string): string {
   return `${JSON.stringify({ ...z.toJSONSchema(schema, { target: 'draft-2020-12', unrepresentable: 'any', io: 'input' }), $id: id, title }, null, 2)}\n`;
 }
 
-/** Every published schema: the result document and the operator's statement files. */
+/** The id a zone model file names in `$schema` (console export), so editors validate it against the file below. */
+export const ZONE_MODEL_SCHEMA_ID = 'urn:cellcheck:schema:zone-model:1';
+
+/** The zone model file (issue 21): the model's input schema, plus the `$schema` key an exported file carries. */
+function zoneModelSchemaText(): string {
+  const schema = JSON.parse(inputSchemaText(ZoneModel, ZONE_MODEL_SCHEMA_ID, 'cellcheck zone and conduit model')) as { properties: Record<string, unknown> };
+  schema.properties = { $schema: { type: 'string', const: ZONE_MODEL_SCHEMA_ID }, ...schema.properties };
+  return `${JSON.stringify(schema, null, 2)}\n`;
+}
+
+/** Every published schema: the result document, the operator's statement files and the zone model file. */
 export const PUBLISHED_SCHEMAS: readonly { readonly file: string; readonly text: () => string }[] = [
   { file: SCHEMA_FILE, text: schemaText },
   {
@@ -27,6 +38,7 @@ export const PUBLISHED_SCHEMAS: readonly { readonly file: string; readonly text:
     file: fileURLToPath(new URL('./exceptions.schema.json', import.meta.url)),
     text: () => inputSchemaText(ExceptionFile, 'urn:cellcheck:schema:exceptions:1', 'cellcheck compensating countermeasures'),
   },
+  { file: fileURLToPath(new URL('./zone-model.schema.json', import.meta.url)), text: zoneModelSchemaText },
 ];
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
