@@ -4,11 +4,16 @@ import { telnetProbe } from './it-services/telnet.ts';
 import { tlsProbe } from './it-services/tls.ts';
 import { vncProbe } from './it-services/vnc.ts';
 import { bacnetDeviceProbe } from './bacnet/probe.ts';
+import { codesysV2Probe } from './codesys/probe.ts';
+import { dnp3LinkStatusProbe } from './dnp3/probe.ts';
 import { enipListProbe } from './enip/probe.ts';
+import { finsTcpProbe, finsUdpProbe } from './fins/probe.ts';
 import { foxHelloProbe } from './fox/probe.ts';
 import { hostCommandsProbe } from './host/probe.ts';
+import { iec104TestFrameProbe } from './iec104/probe.ts';
 import { modbusDeviceIdProbe } from './modbus/probe.ts';
 import { opcuaEndpointsProbe, opcuaSessionProbe } from './opcua/probe.ts';
+import { rdpNegotiateProbe } from './rdp/probe.ts';
 import { s7SzlProbe } from './s7/probe.ts';
 import { snmpProbe } from './snmp/probe.ts';
 import { sshAuthMethodsProbe, sshKexProbe } from './ssh/probe.ts';
@@ -32,10 +37,16 @@ export const PROBES: readonly ProbeDefinition[] = [
   tlsProbe,
   modbusDeviceIdProbe,
   enipListProbe,
+  finsTcpProbe,
+  codesysV2Probe,
+  iec104TestFrameProbe,
+  dnp3LinkStatusProbe,
   foxHelloProbe,
   opcuaEndpointsProbe,
   opcuaSessionProbe,
   vncProbe,
+  rdpNegotiateProbe,
   snmpProbe,
   bacnetDeviceProbe,
+  finsUdpProbe,
 ];

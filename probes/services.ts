@@ -8,6 +8,10 @@ export const SERVICE_PORTS = {
   telnet: 23,
   http: 80,
   s7: 102,
+  /** CODESYS V3 gateway: routes an engineering tool to the runtimes behind it. */
+  'codesys-gateway': 1217,
+  /** CoDeSys V2 runtime (older runtimes); identification without login, like 2455. */
+  'codesys-v2-alt': 1200,
   https: 443,
   modbus: 502,
   'modbus-tls': 802,
@@ -15,7 +19,10 @@ export const SERVICE_PORTS = {
   fox: 1911,
   /** EtherNet/IP over TLS (CIP Security); its absence beside 44818 is the finding. */
   'enip-tls': 2221,
-  'iec-104': 2404,
+  /** IEC 60870-5-104, unprotected; with IEC 62351-3 TLS it runs on 19998 instead. */
+  iec104: 2404,
+  /** CoDeSys V2 runtime (WAGO and most V2 devices). */
+  'codesys-v2': 2455,
   /** MELSEC SLMP / MC protocol 3E frame: a user-set port on real PLCs; 1025 is the first of the user range and the clients' usual example. */
   melsec: 1025,
   'opcua-tls': 4843,
@@ -25,6 +32,14 @@ export const SERVICE_PORTS = {
   /** Omron FINS/TCP; FINS/UDP on the same number is asked by its own probe where this port is closed. */
   fins: 9600,
   'https-alt': 8443,
+  /** Remote Desktop: X.224 negotiation, then TLS or CredSSP on the same connection. */
+  rdp: 3389,
+  /** CODESYS V3 runtime, TCP block driver: no identification without opening a channel. */
+  'codesys-v3': 11740,
+  /** IEC 60870-5-104 over TLS (IEC 62351-3, IANA iec-60870-5-104-sec). */
+  'iec104-tls': 19998,
+  /** DNP3 over TLS (IEC 62351-3, IANA dnp-sec). */
+  'dnp3-tls': 19999,
   dnp3: 20000,
   enip: 44818,
 } as const satisfies Record<string, number>;

@@ -36,7 +36,22 @@ export interface RoleDecision {
 /** The reason of an `unknown` role, which reports repeat so the operator sets it. */
 export const SET_ROLE_HINT = 'set `role` for this target in the config';
 
-const CONTROLLER_PROTOCOLS = ['s7', 'modbus', 'enip', 'enip-tls', 'dnp3', 'iec-104', 'bacnet'];
+const CONTROLLER_PROTOCOLS = [
+  's7',
+  'modbus',
+  'enip',
+  'enip-tls',
+  'dnp3',
+  'dnp3-tls',
+  'iec104',
+  'iec104-tls',
+  'bacnet',
+  'fins',
+  'melsec',
+  'codesys-v2',
+  'codesys-v2-alt',
+  'codesys-v3',
+];
 const ENTERPRISE_OID = '1.3.6.1.4.1.';
 
 /** Words a device uses to describe itself (SNMP sysDescr, OPC UA BuildInfo) that name its role. */

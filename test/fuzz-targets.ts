@@ -8,6 +8,9 @@
 import fc from 'fast-check';
 import { decodeMessage, decodeReadPropertyAck, decodeReadPropertyMultipleAck } from '../probes/bacnet/codec.ts';
 import { certificateFacts } from '../probes/certificate.ts';
+import { parseIdentifyReply, v2FrameLength } from '../probes/codesys/v2.ts';
+import { dnp3Crc, linkFrameLength, parseLinkFrame } from '../probes/dnp3/link.ts';
+import { apciFrameLength, parseApci } from '../probes/iec104/apci.ts';
 import { decodeChunked, httpFacts, httpHeadLength, inspectHtml, parseHttpHead } from '../probes/it-services/http.ts';
 import { ftpReplyLength, parseFtpReply } from '../probes/it-services/ftp.ts';
 import { telnetFacts } from '../probes/it-services/telnet.ts';
@@ -163,6 +166,28 @@ const enipReplies = (() => {
   ]);
   const communications = Buffer.concat([hex('0100 2001'), Buffer.from('Communications\0\0')]);
   return [reply(0x63, [item(0x0c, identity)]), reply(0x04, [item(0x100, communications)])];
+})();
+
+/** CoDeSys V2 identification replies: 0xBB, then texts in 32-byte fields at 64, 96 and 128. */
+const codesysV2Replies = (() => {
+  const reply = Buffer.alloc(192);
+  reply.writeUInt16BE(0xbbbb, 0);
+  reply.writeUInt32LE(186, 2);
+  Buffer.from('Linux').copy(reply, 64);
+  Buffer.from('2.6.29.6-rt24').copy(reply, 96);
+  Buffer.from('WAGO 750-880').copy(reply, 128);
+  return [reply, reply.subarray(0, 160)];
+})();
+
+/** IEC 104 APCI frames: TESTFR con, STARTDT act, an S frame, an I frame with an ASDU. */
+const iec104Frames = [hex('680483000000'), hex('680407000000'), hex('680401000200'), hex('680e0000000064010600010000000014')];
+
+/** DNP3 link frames with valid CRCs: Link Status (header only) and an unsolicited null response (one user data block). */
+const dnp3Frames = (() => {
+  const le16 = (n: number) => Buffer.from([n & 0xff, (n >> 8) & 0xff]);
+  const linkFrame = (header: Buffer, data: Buffer) =>
+    Buffer.concat([header, le16(dnp3Crc(header)), data, data.length > 0 ? le16(dnp3Crc(data)) : Buffer.alloc(0)]);
+  return [linkFrame(hex('0564 05 0b 0100 0004'), Buffer.alloc(0)), linkFrame(hex('0564 0a 44 0100 0004'), hex('c0 f0 82 0000'))];
 })();
 
 function s7Userdata(ref: number, data: Buffer): Buffer {
@@ -344,6 +369,30 @@ export const FUZZ_TARGETS: readonly FuzzTarget[] = [
           }
         }),
       );
+    },
+  },
+  {
+    name: 'CoDeSys V2 identification reply',
+    input: input(codesysV2Replies, 600),
+    run: (b) => {
+      const f = frame(v2FrameLength, b);
+      if (f) parseIdentifyReply(f);
+    },
+  },
+  {
+    name: 'IEC 60870-5-104 APCI',
+    input: input(iec104Frames, 300),
+    run: (b) => {
+      const f = frame(apciFrameLength, b);
+      if (f) parseApci(f);
+    },
+  },
+  {
+    name: 'DNP3 data link frame',
+    input: input(dnp3Frames, 400),
+    run: (b) => {
+      const f = frame(linkFrameLength, b);
+      if (f) parseLinkFrame(f);
     },
   },
   {
