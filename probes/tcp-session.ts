@@ -133,6 +133,22 @@ export class TcpSession {
     return out;
   }
 
+  /**
+   * Hands the connection to the layer the protocol switches to (RDP to TLS): this session stops
+   * reading and recording. Refused when the peer already sent bytes the new layer would never see.
+   */
+  release(): net.Socket {
+    if (this.#ended) throw this.#endedFailure('the switch to TLS');
+    if (this.#buffer.length > 0) throw new ProbeUnavailable('malformed', `${this.#buffer.length} unexpected bytes before the switch to TLS`);
+    this.#closing = true;
+    // The error and close listeners stay: they only mark this session ended, and an error before
+    // the TLS layer attaches its own must not become an uncaught event.
+    this.#socket.removeAllListeners('data');
+    this.#socket.removeAllListeners('end');
+    this.#socket.pause();
+    return this.#socket;
+  }
+
   /** Graceful FIN, then a hard destroy if the peer does not close within a short grace period. */
   async close(): Promise<void> {
     this.#closing = true;

@@ -1,3 +1,4 @@
+import type net from 'node:net';
 import { isIP } from 'node:net';
 import tls from 'node:tls';
 import type { CertificateFacts } from '../certificate.ts';
@@ -19,7 +20,7 @@ const PROBE_ID = 'tls.handshake';
 const CIPHERS = 'ALL:!aNULL:@SECLEVEL=0';
 const MAX_CHAIN = 10;
 
-interface Attempt {
+export interface Attempt {
   readonly minVersion: tls.SecureVersion;
   readonly maxVersion: tls.SecureVersion;
 }
@@ -83,19 +84,27 @@ function keyExchange(socket: tls.TLSSocket): string | undefined {
   return [info.type, 'name' in info ? info.name : undefined, info.size].filter((p) => p !== undefined).join(' ');
 }
 
+/** Where a handshake runs: the probe it is recorded for, and the TCP connection another protocol already opened, if any. */
+export interface HandshakeOn {
+  readonly probe: string;
+  /** An open connection whose own protocol (RDP's X.224 negotiation) has just switched to TLS. */
+  readonly socket?: net.Socket;
+}
+
 /**
- * One handshake on its own connection (the first may run on the one discovery opened); resolves
- * only after that connection is closed.
+ * One handshake on its own connection (the first may run on the one discovery opened), or on the
+ * connection `on.socket` hands over; resolves only after that connection is closed.
  */
-async function handshake(ctx: ProbeContext, attempt: Attempt): Promise<AttemptResult> {
+export async function tlsHandshake(ctx: ProbeContext, attempt: Attempt, on: HandshakeOn = { probe: PROBE_ID }): Promise<AttemptResult> {
   if (ctx.signal.aborted) return { kind: 'stop', failure: new ProbeUnavailable('budget', 'device time budget spent before the handshake') };
   try {
-    await passGate(ctx, PROBE_ID, 'tls.client-hello');
+    await passGate(ctx, on.probe, 'tls.client-hello');
   } catch (err) {
+    on.socket?.destroy();
     return { kind: 'stop', failure: err instanceof ProbeUnavailable ? err : new ProbeUnavailable('error', String(err)) };
   }
-  ctx.transcript.tx(PROBE_ID, 'tls.client-hello', undefined, `${ctx.address}:${ctx.port} offering ${attempt.minVersion}..${attempt.maxVersion}`);
-  const adopted = ctx.handover?.take(ctx.port);
+  ctx.transcript.tx(on.probe, 'tls.client-hello', undefined, `${ctx.address}:${ctx.port} offering ${attempt.minVersion}..${attempt.maxVersion}`);
+  const adopted = on.socket ?? ctx.handover?.take(ctx.port);
   const socket = tls.connect({
     ...(adopted ? { socket: adopted } : { host: ctx.address, port: ctx.port }),
     // SNI only for names: an IP address in SNI is not allowed (RFC 6066 3).
@@ -127,19 +136,20 @@ async function handshake(ctx: ProbeContext, attempt: Attempt): Promise<AttemptRe
   return result;
 }
 
-function record(ctx: ProbeContext, result: AttemptResult, withChain: boolean): void {
+/** Records a handshake's outcome (and the chain, when asked) in the transcript under `probe`. */
+export function recordHandshake(ctx: ProbeContext, result: AttemptResult, withChain: boolean, probe = PROBE_ID): void {
   if (result.kind === 'accepted') {
     ctx.transcript.rx(
-      PROBE_ID,
+      probe,
       'tls.server-hello',
       undefined,
       `${result.protocol} ${result.cipher.standardName ?? result.cipher.name}${result.keyExchange ? ` ${result.keyExchange}` : ''}, ${result.chain.length} certificate(s)`,
     );
-    if (withChain) for (const der of result.chain) ctx.transcript.rx(PROBE_ID, 'tls.certificate', der);
+    if (withChain) for (const der of result.chain) ctx.transcript.rx(probe, 'tls.certificate', der);
   } else if (result.kind === 'stop') {
-    ctx.transcript.note(PROBE_ID, 'tls.handshake-failed', `${result.failure.kind}: ${result.failure.message}`);
+    ctx.transcript.note(probe, 'tls.handshake-failed', `${result.failure.kind}: ${result.failure.message}`);
   } else {
-    ctx.transcript.note(PROBE_ID, 'tls.handshake-failed', result.detail);
+    ctx.transcript.note(probe, 'tls.handshake-failed', result.detail);
   }
 }
 
@@ -170,12 +180,25 @@ export function versionResults(results: readonly AttemptResult[]): TlsVersionRes
   return TLS_VERSIONS.map((v) => out.get(v) as TlsVersionResult);
 }
 
+/** The certificate facts of a chain; a certificate that cannot be read is noted, not fatal. */
+export function chainFacts(ctx: ProbeContext, chain: readonly Buffer[], probe = PROBE_ID): CertificateFacts[] {
+  const certificates: CertificateFacts[] = [];
+  for (const der of chain) {
+    try {
+      certificates.push(certificateFacts(der));
+    } catch (err) {
+      ctx.transcript.note(probe, 'tls.certificate-unreadable', err instanceof Error ? err.message : String(err));
+    }
+  }
+  return certificates;
+}
+
 async function run(ctx: ProbeContext): Promise<TlsFacts> {
   const results: AttemptResult[] = [];
   let firstAccepted: Extract<AttemptResult, { kind: 'accepted' }> | undefined;
   for (const attempt of ATTEMPTS) {
-    const result = await handshake(ctx, attempt);
-    record(ctx, result, result.kind === 'accepted' && firstAccepted === undefined);
+    const result = await tlsHandshake(ctx, attempt);
+    recordHandshake(ctx, result, result.kind === 'accepted' && firstAccepted === undefined);
     if (result.kind === 'stop' && (results.length === 0 || result.failure.kind === 'budget')) throw result.failure;
     results.push(result);
     if (result.kind === 'accepted') firstAccepted ??= result;
@@ -190,14 +213,7 @@ async function run(ctx: ProbeContext): Promise<TlsFacts> {
     const summary = versions.map((v) => `${v.version} ${v.status}${v.detail ? ` (${v.detail})` : ''}`).join('; ');
     throw new ProbeUnavailable(alert ? 'not-supported' : 'closed', `no TLS handshake succeeded: ${summary}`);
   }
-  const certificates: CertificateFacts[] = [];
-  for (const der of firstAccepted.chain) {
-    try {
-      certificates.push(certificateFacts(der));
-    } catch (err) {
-      ctx.transcript.note(PROBE_ID, 'tls.certificate-unreadable', err instanceof Error ? err.message : String(err));
-    }
-  }
+  const certificates = chainFacts(ctx, firstAccepted.chain);
   const negotiated: TlsFacts['negotiated'] = { version: newest.protocol, cipher: newest.cipher.name };
   if (newest.cipher.standardName) negotiated.cipherStandardName = newest.cipher.standardName;
   if (newest.keyExchange) negotiated.keyExchange = newest.keyExchange;
