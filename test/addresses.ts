@@ -136,6 +136,10 @@ export const TEST_RANGES = {
   zoneMapE2e: { range: '127.102.2', files: ['test/zone-map.e2e.test.ts'] },
   /** Devices of the zone tests' results: data only. */
   zoneDevices: { range: '127.102.3', files: ['test/setup/zone-plant.ts', 'console/zone-model.test.ts', 'console/zone-web.test.ts', 'test/zone-map.e2e.test.ts'] },
+  /** Issue 21, the zone-boundary check from the agent: the check's destinations, the agent's fetch from the console, the simulated plant (zones as /28s, agents as processes). */
+  reachabilityCheck: { range: '127.101.0', files: ['agent/scan/reachability.test.ts'] },
+  reachabilityFetch: { range: '127.101.1', files: ['agent/schedule/reachability-fetch.test.ts'] },
+  zonePlant: { range: '127.101.2', files: ['test/zone-plant.e2e.test.ts'] },
   /** Issue 20, the gap analysis in the console: four-eyes proposals (PostgreSQL 15_440), pages in Chromium (15_441), the demo cell, the agent's fetch. */
   proposalsStore: { range: '127.100.0', files: ['console/proposals.test.ts'], port: 15_440 },
   assessmentE2e: { range: '127.100.1', files: ['test/assessment.e2e.test.ts'], port: 15_441 },
