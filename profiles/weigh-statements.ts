@@ -52,3 +52,42 @@ export function withoutStatements(rows: readonly RequirementResult[]): Requireme
     return reason === undefined ? rest : { ...rest, reason };
   });
 }
+
+/** The fields of a judged device that weighing decides. */
+export function scoredFields(w: Weighed) {
+  return {
+    requirements: w.requirements,
+    slC: { demonstrated: [...w.scored.slC.demonstrated], ceiling: [...w.scored.slC.ceiling] },
+    slCByType: w.scored.byType,
+    frs: [...w.scored.frs],
+    gaps: w.gaps,
+    compensated: w.compensated,
+    meetsTarget: w.meetsTarget,
+  };
+}
+
+/** Statement lists as weighed; `positions` maps each entry to its place in the file it came from. */
+export interface WeighedLists {
+  readonly attestations?: { readonly entries: readonly { requirement: string }[]; readonly positions?: readonly number[] };
+  readonly exceptions?: { readonly entries: readonly { requirement: string }[]; readonly positions?: readonly number[] };
+}
+
+export interface UnusedStatement {
+  list: 'attestations' | 'exceptions';
+  index: number;
+  requirement: string;
+  reason: string;
+}
+
+/** Entries that matched no requirement row (attestations) or no gap (exceptions) of any device. */
+export function unusedStatements(lists: WeighedLists, weighed: readonly Pick<Weighed, 'usedAttestations' | 'usedExceptions'>[]): UnusedStatement[] {
+  // `index` is the entry's position in the file, which skipped blank entries do not shift.
+  const unused = (list: 'attestations' | 'exceptions', used: (w: (typeof weighed)[number]) => ReadonlySet<number>, reason: string) =>
+    (lists[list]?.entries ?? []).flatMap((e, i) =>
+      weighed.some((w) => used(w).has(i)) ? [] : [{ list, index: lists[list]?.positions?.[i] ?? i, requirement: e.requirement, reason }],
+    );
+  return [
+    ...unused('attestations', (w) => w.usedAttestations, 'matches no requirement row of a device in this run'),
+    ...unused('exceptions', (w) => w.usedExceptions, 'no device in this run has this gap'),
+  ];
+}

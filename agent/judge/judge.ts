@@ -3,15 +3,17 @@ import { assessDevice, type Profile } from '../../profiles/assess.ts';
 import { DeviceView } from '../../profiles/device-view.ts';
 import { type IdentityExtractor, mergeIdentity } from '../../profiles/identity.ts';
 import type { SlVector } from '../../profiles/model.ts';
+import type { ReachabilityFacts } from '../../profiles/zone-model.ts';
 import { COMPONENT_TYPES_OF_ROLE, decideRole } from '../../profiles/role.ts';
 import { actionPlan } from '../../profiles/plan.ts';
-import { weighStatements } from '../../profiles/weigh-statements.ts';
+import { scoredFields, unusedStatements, weighStatements } from '../../profiles/weigh-statements.ts';
 import { type DeviceResult, type Result, SCHEMA_VERSION } from '../../report/result.ts';
 import { resultSummary } from '../../report/summary.ts';
 import type { Role } from '../config/config.ts';
 import type { LoadedStatements } from './statements.ts';
 import { withVulnerabilities } from '../advisories/apply.ts';
 import type { LoadedStore } from '../advisories/store.ts';
+import { judgeBoundary } from './boundary.ts';
 
 export interface RunFacts {
   readonly runId: string;
@@ -23,6 +25,8 @@ export interface RunFacts {
   /** Per address: the configured role and name, and the target's own SL-T where it overrides the zone's. */
   readonly targets: Readonly<Record<string, { readonly role: Role; readonly name?: string; readonly slT?: SlVector }>>;
   readonly observations: readonly DeviceObservation[];
+  /** The zone-boundary check's paths (opt-in `reachability`); judged against the conduits it carries. */
+  readonly reachability?: ReachabilityFacts | undefined;
 }
 
 export interface Judge {
@@ -56,7 +60,6 @@ function judgeDevice(run: RunFacts, judge: Judge, observation: DeviceObservation
   const slT = target?.slT ?? run.zone.slT;
   const entries = { attestations: statements.attestations?.entries ?? [], exceptions: statements.exceptions?.entries ?? [] };
   const weighed = weighStatements(assessment.requirements, assessment.checks, slT, entries, key, at);
-  const scored = weighed.scored;
   const device: DeviceResult = {
     address: observation.address,
     role: role.role,
@@ -73,29 +76,11 @@ function judgeDevice(run: RunFacts, judge: Judge, observation: DeviceObservation
       ...(o.status === 'unavailable' ? { failure: o.failure } : {}),
     })),
     checks: assessment.checks,
-    requirements: weighed.requirements,
     slT: [...slT],
-    slC: { demonstrated: [...scored.slC.demonstrated], ceiling: [...scored.slC.ceiling] },
-    slCByType: scored.byType,
-    frs: [...scored.frs],
-    gaps: weighed.gaps,
-    compensated: weighed.compensated,
-    meetsTarget: weighed.meetsTarget,
+    ...scoredFields(weighed),
   };
   if (target?.name !== undefined) device.name = target.name;
   return { device, usedAttestations: weighed.usedAttestations, usedExceptions: weighed.usedExceptions };
-}
-
-function unusedStatements(statements: LoadedStatements, judged: readonly JudgedDevice[]): NonNullable<Result['statements']>['unused'] {
-  // `index` is the entry's position in the file, which skipped blank entries do not shift.
-  const unused = (list: 'attestations' | 'exceptions', used: (j: JudgedDevice) => ReadonlySet<number>, reason: string) =>
-    (statements[list]?.entries ?? []).flatMap((e, i) =>
-      judged.some((j) => used(j).has(i)) ? [] : [{ list, index: statements[list]?.positions[i] ?? i, requirement: e.requirement, reason }],
-    );
-  return [
-    ...unused('attestations', (j) => j.usedAttestations, 'matches no requirement row of a device in this run'),
-    ...unused('exceptions', (j) => j.usedExceptions, 'no device in this run has this gap'),
-  ];
 }
 
 /** Turns a run's observations into the result document. Pure: the same run and inputs always give the same bytes. */
@@ -125,5 +110,5 @@ export function judgeRun(run: RunFacts, judge: Judge, inputs: JudgeInputs = {}):
     };
   }
   const withAdvisories = inputs.advisories ? withVulnerabilities(result, inputs.advisories) : result;
-  return { ...withAdvisories, plan: actionPlan(withAdvisories.devices) };
+  return { ...withAdvisories, plan: actionPlan(withAdvisories.devices), ...judgeBoundary(run.zone.name, run.reachability, devices) };
 }
