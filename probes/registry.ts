@@ -14,7 +14,6 @@ import { iec104TestFrameProbe } from './iec104/probe.ts';
 import { modbusDeviceIdProbe } from './modbus/probe.ts';
 import { opcuaEndpointsProbe, opcuaSessionProbe } from './opcua/probe.ts';
 import { rdpNegotiateProbe } from './rdp/probe.ts';
-import { rdpNegotiateProbe } from './rdp/probe.ts';
 import { s7SzlProbe } from './s7/probe.ts';
 import { snmpProbe } from './snmp/probe.ts';
 import { sshAuthMethodsProbe, sshKexProbe } from './ssh/probe.ts';
@@ -46,7 +45,6 @@ export const PROBES: readonly ProbeDefinition[] = [
   opcuaEndpointsProbe,
   opcuaSessionProbe,
   vncProbe,
-  rdpNegotiateProbe,
   rdpNegotiateProbe,
   snmpProbe,
   bacnetDeviceProbe,

@@ -34,8 +34,6 @@ export const SERVICE_PORTS = {
   'https-alt': 8443,
   /** Remote Desktop: X.224 negotiation, then TLS or CredSSP on the same connection. */
   rdp: 3389,
-  /** Remote Desktop: X.224 negotiation, then TLS or CredSSP on the same connection. */
-  rdp: 3389,
   /** CODESYS V3 runtime, TCP block driver: no identification without opening a channel. */
   'codesys-v3': 11740,
   /** IEC 60870-5-104 over TLS (IEC 62351-3, IANA iec-60870-5-104-sec). */
