@@ -13,6 +13,8 @@ import { hostCommandsProbe } from './host/probe.ts';
 import { iec104TestFrameProbe } from './iec104/probe.ts';
 import { modbusDeviceIdProbe } from './modbus/probe.ts';
 import { opcuaEndpointsProbe, opcuaSessionProbe } from './opcua/probe.ts';
+import { pcworxInfoProbe } from './pcworx/probe.ts';
+import { proconosInfoProbe } from './proconos/probe.ts';
 import { rdpNegotiateProbe } from './rdp/probe.ts';
 import { s7SzlProbe } from './s7/probe.ts';
 import { snmpProbe } from './snmp/probe.ts';
@@ -42,6 +44,8 @@ export const PROBES: readonly ProbeDefinition[] = [
   iec104TestFrameProbe,
   dnp3LinkStatusProbe,
   foxHelloProbe,
+  pcworxInfoProbe,
+  proconosInfoProbe,
   opcuaEndpointsProbe,
   opcuaSessionProbe,
   vncProbe,

@@ -15,6 +15,8 @@ export const SERVICE_PORTS = {
   https: 443,
   modbus: 502,
   'modbus-tls': 802,
+  /** Phoenix Contact PC WORX engineering protocol (ILC, AXC, RFC controllers). */
+  pcworx: 1962,
   /** Niagara Fox, cleartext; 4911 is the same protocol in TLS. */
   fox: 1911,
   /** EtherNet/IP over TLS (CIP Security); its absence beside 44818 is the finding. */
@@ -41,6 +43,8 @@ export const SERVICE_PORTS = {
   /** DNP3 over TLS (IEC 62351-3, IANA dnp-sec). */
   'dnp3-tls': 19999,
   dnp3: 20000,
+  /** ProConOS / MULTIPROG runtime engineering protocol (KW-Software, Phoenix Contact). */
+  proconos: 20547,
   enip: 44818,
 } as const satisfies Record<string, number>;
 

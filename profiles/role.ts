@@ -46,6 +46,8 @@ const CONTROLLER_PROTOCOLS = [
   'iec104',
   'iec104-tls',
   'bacnet',
+  'pcworx',
+  'proconos',
   'fins',
   'melsec',
   'codesys-v2',
