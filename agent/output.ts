@@ -55,5 +55,6 @@ export function emitResult(result: Result, output: OutputOptions, run?: RunOutpu
     if (run) process.stdout.write(`\nRun directory: ${run.runDir}\nReports: ${Object.keys(run.reports.files).join(', ')}\n`);
   }
   if (result.devices.length === 0) return EXIT.nothing;
-  return result.summary.gaps > 0 ? EXIT.gaps : EXIT.ok;
+  // A path across the zone boundary that no conduit allows is a finding like a gap.
+  return result.summary.gaps > 0 || (result.boundaryViolations?.length ?? 0) > 0 ? EXIT.gaps : EXIT.ok;
 }

@@ -126,6 +126,18 @@ export type ConduitUse = z.infer<typeof ConduitUse>;
 export const UncheckedPaths = z.strictObject({ host: z.string(), zone: Name.optional(), ports: z.array(Port), reason: z.string() });
 export type UncheckedPaths = z.infer<typeof UncheckedPaths>;
 
+/** What the check collected, kept in run.json so `evaluate` judges it again without a packet. */
+export const ReachabilityFacts = z.strictObject({
+  source: z.enum(['config', 'console']),
+  ranges: z.array(z.string()),
+  conduits: z.array(Conduit),
+  paths: z.array(PathResult),
+  unchecked: z.array(UncheckedPaths),
+  /** Why nothing was tried at all (destinations expected from the console, but none came). */
+  notice: z.string().optional(),
+});
+export type ReachabilityFacts = z.infer<typeof ReachabilityFacts>;
+
 function inRanges(ranges: readonly string[], host: string): boolean {
   return ranges.some((r) => {
     const c: Cidr | string = parseCidr(r);

@@ -7,6 +7,7 @@ import { VulnerabilityCoverage, VulnerabilityFinding } from '../profiles/advisor
 import { CheckResult, FrScore, Gap, RequirementResult, SlVector } from '../profiles/model.ts';
 import { RESULT_ROLES } from '../profiles/role.ts';
 import { PlanEntry } from '../profiles/plan.ts';
+import { BoundaryViolation, ConduitUse, PathResult, UncheckedPaths } from '../profiles/zone-model.ts';
 
 /** Bumped on any incompatible change of the document; additions keep the number. */
 export const SCHEMA_VERSION = 1;
@@ -106,6 +107,21 @@ export const Result = z.object({
   }),
   /** What to change, ranked by what it buys toward SL-T (profiles/plan.ts). Absent in results of agents before the plan. */
   plan: z.array(PlanEntry).optional(),
+  /** The zone-boundary check (opt-in `reachability`): each path tried from this zone into another, TCP connect and close. */
+  reachability: z.array(PathResult).optional(),
+  /** Reachable paths no conduit of the zone allows (62443-3-3 SR 5.1/5.2 of the zone, 4-2 CR 5.1 of the destination device). */
+  boundaryViolations: z.array(BoundaryViolation).optional(),
+  /** The rest of the boundary view: where destinations came from, each conduit's use, paths not tried, dual-homed devices. */
+  boundary: z
+    .object({
+      source: z.enum(['config', 'console']),
+      conduits: z.array(ConduitUse),
+      unchecked: z.array(UncheckedPaths),
+      /** Devices of this run with an interface address outside the zone's ranges (snmp.single-zone failed). */
+      dualHomed: z.array(z.object({ address: z.string(), outside: z.array(z.string()) })),
+      notice: z.string().optional(),
+    })
+    .optional(),
 });
 export type Result = z.infer<typeof Result>;
 

@@ -9,6 +9,7 @@ import { SERVICE_PROTOCOLS, UDP_SERVICE_PROTOCOLS } from '../../probes/services.
 import { SnmpProbeOptions } from '../../probes/snmp/options.ts';
 import { DEVICE_ROLES } from '../../profiles/role.ts';
 import { cidrSize, MAX_RANGE_ADDRESSES, parseCidr } from '../../profiles/cidr.ts';
+import { Conduit, MAX_REACHABILITY_PAIRS } from '../../profiles/zone-model.ts';
 import { SigningConfig, UploadConfig } from '../delivery/delivery-config.ts';
 import { ScheduleConfig } from '../schedule/schedule.ts';
 import { UserError } from '../../profiles/user-error.ts';
@@ -75,6 +76,19 @@ const Probes = z.strictObject({
   ftp: z.strictObject({ anonymous: z.boolean().default(false) }).prefault({}),
   /** Credentialed SSH login running the read-only host command allow-list, on devices with a `credentials` entry. */
   host: z.strictObject({ login: z.boolean().default(false) }).prefault({}),
+  /** One TESTFR act per IEC 104 station (probes/iec104/probe.ts); off: the open port is the only fact. */
+  iec104: z.strictObject({ identify: z.boolean().default(false) }).prefault({}),
+  /**
+   * One data-link Request Link Status per DNP3 outstation (probes/dnp3/probe.ts), to `outstation`
+   * (default 0xFFFC, the self address) from `master`; off: the open port is the only fact.
+   */
+  dnp3: z
+    .strictObject({
+      identify: z.boolean().default(false),
+      outstation: z.number().int().min(0).max(0xfffc).default(0xfffc),
+      master: z.number().int().min(0).max(0xffef).default(1),
+    })
+    .prefault({}),
 });
 
 const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name');
@@ -135,13 +149,47 @@ const DenyEntry = z.string().superRefine((text, ctx) => {
   if (net.isIP(text) === 0 && typeof parseCidr(text) === 'string') ctx.addIssue({ code: 'custom', message: `"${text}" is neither an IP address nor a CIDR` });
 });
 
+/**
+ * The zone-boundary check (issue 21), opt-in: a TCP connect and close to each destination in
+ * another zone, judged against `zone.conduits`. Destinations come only from this list or, with
+ * `fromConsole`, from the console's model; never from discovery.
+ */
+const Reachability = z
+  .strictObject({
+    destinations: z
+      .array(
+        z
+          .strictObject({ host: Host.optional(), cidr: CidrText.optional(), ports: z.array(Port).min(1).max(64), zone: z.string().min(1).optional() })
+          .refine((d) => (d.host === undefined) !== (d.cidr === undefined), 'a destination has either "host" or "cidr", exactly one of them'),
+      )
+      .default([]),
+    /** `cellcheck agent` fetches the destinations, conduits and ranges from the console instead. */
+    fromConsole: z.boolean().default(false),
+    limits: z
+      .strictObject({
+        /** Address × port pairs tried at most; the rest are reported unchecked. */
+        maxPairs: z.number().int().min(1).max(MAX_REACHABILITY_PAIRS).default(1024),
+        connectionsPerSecond: z.number().int().min(1).max(1000).default(20),
+        /** Destinations tried at the same time (each one port at a time). */
+        concurrency: z.number().int().min(1).max(32).default(4),
+        connectTimeoutMs: z.number().int().min(50).max(30_000).default(1500),
+        /** Whole check; paths not tried by then are reported unchecked. */
+        totalTimeMs: z.number().int().min(1000).max(3_600_000).default(120_000),
+      })
+      .prefault({}),
+  })
+  .refine((r) => r.fromConsole || r.destinations.length > 0, 'list destinations, or set fromConsole: true');
+
 export const Config = z.strictObject({
   zone: z.strictObject({
     name: z.string().min(1),
     slT: SlT,
     /** Address ranges that belong to the zone (defaults to the targets' ranges). */
     cidrs: z.array(CidrText).optional(),
+    /** Declared conduits out of the zone: what the reachability check may find open. */
+    conduits: z.array(Conduit).default([]),
   }),
+  reachability: Reachability.optional(),
   targets: z.array(Target).min(1, 'list at least one target'),
   /** Addresses and ranges removed from the plan before the first packet, and refused at the socket layer. */
   deny: z.array(DenyEntry).default([]),

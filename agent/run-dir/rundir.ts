@@ -5,6 +5,7 @@ import { DeviceObservation } from '../../probes/observation.ts';
 import { TranscriptEntry } from '../../probes/transcript.ts';
 import { prettyJsonPieces } from '../../report/pretty-json.ts';
 import type { SlVector } from '../../profiles/model.ts';
+import { ReachabilityFacts } from '../../profiles/zone-model.ts';
 import { Result } from '../../report/result.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 import { ROLES, type Role } from '../config/config.ts';
@@ -29,6 +30,7 @@ const RunFile = z.object({
     }),
   ),
   silent: z.array(z.string()),
+  reachability: ReachabilityFacts.optional(),
 });
 
 export const RUN_FILES = {

@@ -14,6 +14,8 @@ import type { LoadedStatements } from '../judge/statements.ts';
 import type { LoadedStore } from '../advisories/store.ts';
 import { findPreviousResult, type WrittenReports, writeReports } from '../run-dir/run-reports.ts';
 import { planTargets, zoneCidrs } from './targets.ts';
+import type { ReachabilityFacts, ReachabilityView } from '../../profiles/zone-model.ts';
+import { checkReachability, planReachability } from './reachability.ts';
 
 export const AGENT_VERSION: string = pkg.version;
 
@@ -33,6 +35,8 @@ export interface ScanRequest {
   readonly advisories?: LoadedStore;
   /** Aborts the scan: probing stops, sockets close, and nothing is written (a cut-short run is no result). */
   readonly signal?: AbortSignal;
+  /** The console's destinations, conduits and ranges for the zone-boundary check (config `reachability.fromConsole`). */
+  readonly reachability?: ReachabilityView;
 }
 
 /** The scan was aborted through `ScanRequest.signal`; the reason is the signal's. */
@@ -54,6 +58,15 @@ export function newRunId(at: Date): string {
     .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
 }
 
+/** The zone-boundary check, after the zone's own devices, when the config opts in; its connect/close notes go beside the devices' transcripts. */
+async function checkBoundary(req: ScanRequest, spool: string): Promise<ReachabilityFacts | undefined> {
+  const plan = planReachability(req.config, req.reachability);
+  if (!plan) return undefined;
+  const checked = await checkReachability(plan, req.config, req.signal);
+  for (const [host, entries] of checked.transcripts) writeTranscript(spool, `reachability-${host}`, entries);
+  return checked.facts;
+}
+
 /** Plan, collect, judge, and write the run directory. */
 export async function runScan(req: ScanRequest): Promise<ScanOutcome> {
   const now = req.now ?? (() => new Date());
@@ -70,6 +83,7 @@ export async function runScan(req: ScanRequest): Promise<ScanOutcome> {
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(spool, { recursive: true });
   let collected: Awaited<ReturnType<typeof collect>>;
+  let reachability: ReachabilityFacts | undefined;
   try {
     collected = await collect(targets, req.config, {
       credentials,
@@ -79,6 +93,7 @@ export async function runScan(req: ScanRequest): Promise<ScanOutcome> {
       ...(req.onProgress ? { onProgress: req.onProgress } : {}),
       ...(req.signal ? { signal: req.signal } : {}),
     });
+    reachability = await checkBoundary(req, spool);
   } catch (err) {
     rmSync(staging, { recursive: true, force: true });
     throw err;
@@ -98,6 +113,7 @@ export async function runScan(req: ScanRequest): Promise<ScanOutcome> {
     addressesPlanned: targets.length,
     targets: Object.fromEntries(targets.map((t) => [t.address, runTarget(t)])),
     observations: collected.observations,
+    ...(reachability ? { reachability } : {}),
   };
   const result = judgeRun(run, req.judge, {
     ...(req.statements ? { statements: req.statements } : {}),

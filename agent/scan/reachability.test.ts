@@ -1,0 +1,152 @@
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ListenerFixture, serveListener } from '../../fixtures/tcp-listener.ts';
+import { untilClosed } from '../../probes/test-kit.ts';
+import { parseConfig } from '../config/config.ts';
+import { judgeBoundary } from '../judge/boundary.ts';
+import { checkReachability, planPairs, planReachability, worstCaseMs } from './reachability.ts';
+
+/** The zone under test is 127.101.0.0/29; the "other zone" is 127.101.0.16/28. */
+const OWN = '127.101.0.2';
+const ALLOWED = '127.101.0.17';
+const UNDECLARED = '127.101.0.18';
+const DENIED = '127.101.0.19';
+const NOBODY = '127.101.0.20';
+
+let own: ListenerFixture;
+let allowed: ListenerFixture;
+let undeclared: ListenerFixture;
+let denied: ListenerFixture;
+let closedPort: number;
+
+/** A port where nothing listens: bound once, then closed. */
+async function freePort(host: string): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+beforeAll(async () => {
+  [own, allowed, undeclared, denied] = await Promise.all([
+    serveListener({ name: 'own', host: OWN }),
+    serveListener({ name: 'historian', host: ALLOWED }),
+    serveListener({ name: 'engineering-ws', host: UNDECLARED }),
+    serveListener({ name: 'safety-plc', host: DENIED }),
+  ]);
+  closedPort = await freePort(NOBODY);
+});
+afterAll(async () => {
+  await Promise.all([own, allowed, undeclared, denied].map((f) => f.close()));
+});
+
+const port = (f: ListenerFixture) => f.ports.tcp ?? 0;
+
+function config(extra: { maxPairs?: number } = {}) {
+  return parseConfig(
+    {
+      zone: {
+        name: 'cell',
+        slT: 2,
+        cidrs: ['127.101.0.0/29'],
+        conduits: [{ to: 'scada', ports: [port(allowed)], purpose: 'OPC UA to the historian' }],
+      },
+      targets: [{ host: OWN }],
+      deny: [DENIED],
+      reachability: {
+        destinations: [
+          { host: ALLOWED, ports: [port(allowed)], zone: 'scada' },
+          { host: UNDECLARED, ports: [port(undeclared)], zone: 'scada' },
+          { host: DENIED, ports: [port(denied)], zone: 'scada' },
+          { host: NOBODY, ports: [closedPort], zone: 'scada' },
+          { host: OWN, ports: [port(own)] },
+        ],
+        limits: { connectTimeoutMs: 1000, ...(extra.maxPairs ? { maxPairs: extra.maxPairs } : {}) },
+      },
+    },
+    'zone.yaml',
+  );
+}
+
+describe('zone-boundary check', () => {
+  it('plans without the deny list and the own zone, and bounds the cost', () => {
+    const plan = planReachability(config());
+    expect(plan?.destinations.map((d) => d.host)).toEqual([ALLOWED, UNDECLARED, NOBODY]);
+    expect(plan?.unchecked).toEqual([
+      { host: DENIED, zone: 'scada', ports: [port(denied)], reason: 'on the deny list' },
+      { host: OWN, ports: [port(own)], reason: "inside the zone's own ranges: no boundary to cross" },
+    ]);
+    if (!plan) throw new Error('planned');
+    expect(planPairs(plan)).toBe(3);
+    // 3 pairs, 4 at a time, 1000 ms each at worst: one round of timeouts.
+    expect(worstCaseMs(plan)).toBe(1000);
+  });
+
+  it('connects and closes once per path, sends no byte, and finds the undeclared path', async () => {
+    const cfg = config();
+    const plan = planReachability(cfg);
+    if (!plan) throw new Error('planned');
+    const { facts, transcripts } = await checkReachability(plan, cfg);
+    await untilClosed(() => allowed.log.openConnections + undeclared.log.openConnections);
+    expect(facts.paths).toEqual([
+      { host: ALLOWED, port: port(allowed), zone: 'scada', state: 'reachable' },
+      { host: UNDECLARED, port: port(undeclared), zone: 'scada', state: 'reachable' },
+      { host: NOBODY, port: closedPort, zone: 'scada', state: 'refused' },
+    ]);
+    for (const f of [allowed, undeclared]) {
+      expect(f.log.connections).toBe(1);
+      expect(f.bytesReceived()).toBe(0);
+      expect(f.log.requests).toEqual([]);
+    }
+    expect(denied.log.connections).toBe(0);
+    expect(own.log.connections).toBe(0);
+    expect(transcripts.get(ALLOWED)?.map((e) => e.op)).toEqual(['tcp.connect', 'tcp.connected', 'tcp.close']);
+
+    const judged = judgeBoundary('cell', facts, []);
+    expect(judged.boundaryViolations?.map((v) => [v.host, v.port, v.requirements])).toEqual([
+      [UNDECLARED, port(undeclared), ['62443-3-3 SR 5.1', '62443-3-3 SR 5.2', `62443-4-2 CR 5.1 of ${UNDECLARED}`]],
+    ]);
+    expect(judged.boundary?.conduits.map((c) => [c.conduit.purpose, c.use])).toEqual([['OPC UA to the historian', 'verified']]);
+    expect(judged.boundary?.unchecked.map((u) => u.reason)).toEqual(['on the deny list', "inside the zone's own ranges: no boundary to cross"]);
+  });
+
+  it('tries no more than limits.maxPairs paths and reports the rest unchecked', async () => {
+    const before = undeclared.log.connections;
+    const cfg = config({ maxPairs: 1 });
+    const plan = planReachability(cfg);
+    if (!plan) throw new Error('planned');
+    const { facts } = await checkReachability(plan, cfg);
+    expect(facts.paths.map((p) => p.host)).toEqual([ALLOWED]);
+    expect(undeclared.log.connections).toBe(before);
+    expect(facts.unchecked.filter((u) => u.reason.startsWith('over the limit of 1 paths')).map((u) => u.host)).toEqual([UNDECLARED, NOBODY]);
+  });
+
+  it('stops when the caller aborts (a maintenance window opens): nothing tried is reported as a state', async () => {
+    const before = allowed.log.connections;
+    const cfg = config();
+    const plan = planReachability(cfg);
+    if (!plan) throw new Error('planned');
+    const { facts } = await checkReachability(plan, cfg, AbortSignal.abort(new Error('maintenance window')));
+    expect(facts.paths).toEqual([]);
+    expect(allowed.log.connections).toBe(before);
+    expect(facts.unchecked.map((u) => u.host)).toEqual([DENIED, OWN, ALLOWED, UNDECLARED, NOBODY]);
+    expect(facts.unchecked.at(-1)?.reason).toBe('the check was stopped: maintenance window');
+  });
+
+  it('with fromConsole and no console answer, tries nothing and says why', () => {
+    const cfg = parseConfig({ zone: { name: 'cell', slT: 2 }, targets: [{ host: OWN }], reachability: { fromConsole: true } }, 'zone.yaml');
+    const plan = planReachability(cfg);
+    expect(plan?.destinations).toEqual([]);
+    expect(plan?.notice).toContain('`cellcheck agent` fetches them');
+  });
+
+  it('refuses a config without destinations or the console, naming the key', () => {
+    expect(() => parseConfig({ zone: { name: 'cell', slT: 2 }, targets: [{ host: OWN }], reachability: {} }, 'zone.yaml')).toThrow(
+      /reachability: list destinations, or set fromConsole: true/,
+    );
+    expect(() =>
+      parseConfig({ zone: { name: 'cell', slT: 2, conduits: [{ to: 'scada', ports: [], purpose: 'x' }] }, targets: [{ host: OWN }] }, 'zone.yaml'),
+    ).toThrow(/zone\.conduits\[0\]\.ports: list at least one port/);
+  });
+});
