@@ -78,4 +78,21 @@ describe('scan --plan', () => {
     expect(text).toContain('Never contacted (deny list): 127.84.4.5, 127.84.4.6');
     expect(connections).toBe(0);
   });
+
+  it('plans IEC 104 and DNP3 as an open port only, and their one identification request only as a labelled opt-in', () => {
+    const plain = renderPlan(plan);
+    expect(plain).toContain('TCP 2404 iec104, if TCP 2404 is open:\n    not sent: iec104.testfr (needs the opt-in probes.iec104.identify)\n');
+    expect(plain).toContain('TCP 20000 dnp3, if TCP 20000 is open:\n    not sent: dnp3.link-status (needs the opt-in probes.dnp3.identify)\n');
+    const optedIn = renderPlan(planScan(parseConfig({ ...PLAN_DOC, probes: { iec104: { identify: true }, dnp3: { identify: true } } }, 'plan.yaml'), PROBES));
+    expect(optedIn).toContain('iec104.testfr [identify, opt-in probes.iec104.identify]: tcp.connect, iec104.testfr-act');
+    expect(optedIn).toContain('dnp3.link-status [identify, opt-in probes.dnp3.identify]: tcp.connect, dnp3.request-link-status');
+  });
+
+  it('plans the CoDeSys V2 identification on 2455 and 1200, and the V3 and gateway ports for discovery only', () => {
+    const text = renderPlan(plan);
+    expect(text).toContain('TCP 2455 codesys-v2, if TCP 2455 is open:\n    codesys.v2-identify [identify]: tcp.connect, codesys.v2-identify');
+    expect(text).toContain('TCP 1200 codesys-v2-alt, if TCP 1200 is open:\n    codesys.v2-identify [identify]: tcp.connect, codesys.v2-identify');
+    expect(group('127.84.4.1')?.discoveryPorts).toEqual(expect.arrayContaining([11740, 1217, 19998, 19999]));
+    expect(text).not.toContain('TCP 11740 codesys-v3');
+  });
 });

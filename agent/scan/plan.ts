@@ -7,6 +7,8 @@ import { deniedTargets, type PlannedTarget, planTargets } from './targets.ts';
 export interface PlannedProbe {
   readonly probe: string;
   readonly safety: string;
+  /** The config flag that turned it on, for a probe that runs only when opted in (shown, so an operator sees what the opt-in sends). */
+  readonly optIn?: string;
   /** Operation kinds it may send (its allow-list), in order. */
   readonly ops: readonly string[];
 }
@@ -46,7 +48,7 @@ function service(
   const withheld: PlannedService['withheld'][number][] = [];
   for (const p of candidates) {
     const reason = probeWithheld(p, target, config, candidates);
-    if (reason === undefined) probes.push({ probe: p.id, safety: p.safety, ops: p.ops });
+    if (reason === undefined) probes.push({ probe: p.id, safety: p.safety, ...(p.optIn ? { optIn: p.optIn } : {}), ops: p.ops });
     else withheld.push({ probe: p.id, reason });
   }
   return candidates.length === 0 ? undefined : { transport, protocol, port, when, probes, withheld };
@@ -107,7 +109,7 @@ export function renderPlan(plan: ScanPlan): string {
     for (const s of d.services) {
       if (s.probes.length === 0 && s.withheld.length === 0) continue;
       lines.push(`  ${s.transport.toUpperCase()} ${s.port} ${s.protocol}, ${s.when}:`);
-      for (const p of s.probes) lines.push(`    ${p.probe} [${p.safety}]: ${p.ops.join(', ')}`);
+      for (const p of s.probes) lines.push(`    ${p.probe} [${p.safety}${p.optIn ? `, opt-in probes.${p.optIn}` : ''}]: ${p.ops.join(', ')}`);
       for (const w of s.withheld) lines.push(`    not sent: ${w.probe} (${w.reason})`);
     }
   }
