@@ -4,6 +4,7 @@ import { loadCheckSet } from './check-set.ts';
 import { bacnetCheckKinds, bacnetIdentity } from './checks/bacnet.ts';
 import { certificateCheckKinds } from './checks/certificate.ts';
 import { enipCheckKinds, enipIdentity } from './checks/enip.ts';
+import { finsCheckKinds, finsIdentity } from './checks/fins.ts';
 import { hostCheckKinds, hostIdentity } from './checks/host.ts';
 import { itServicesCheckKinds, itServicesIdentity } from './checks/it-services.ts';
 import { modbusCheckKinds, modbusIdentity } from './checks/modbus.ts';
@@ -14,6 +15,7 @@ import { sshCheckKinds, sshIdentity } from './checks/ssh.ts';
 import bacnetChecks from './data/checks/bacnet.json' with { type: 'json' };
 import certificateChecks from './data/checks/certificate.json' with { type: 'json' };
 import enipChecks from './data/checks/enip.json' with { type: 'json' };
+import finsChecks from './data/checks/fins.json' with { type: 'json' };
 import hostChecks from './data/checks/host.json' with { type: 'json' };
 import itServicesChecks from './data/checks/it-services.json' with { type: 'json' };
 import modbusChecks from './data/checks/modbus.json' with { type: 'json' };
@@ -31,6 +33,7 @@ export const CHECK_KINDS = [
   ...modbusCheckKinds,
   ...enipCheckKinds,
   ...bacnetCheckKinds,
+  ...finsCheckKinds,
   ...opcuaCheckKinds,
   ...s7CheckKinds,
   ...snmpCheckKinds,
@@ -44,6 +47,7 @@ export const CHECK_INSTANCES: readonly unknown[] = [
   ...modbusChecks,
   ...enipChecks,
   ...bacnetChecks,
+  ...finsChecks,
   ...snmpChecks,
   ...sshChecks,
   ...itServicesChecks,
@@ -59,6 +63,7 @@ export const IDENTITY_EXTRACTORS: readonly IdentityExtractor[] = [
   opcuaIdentity,
   modbusIdentity,
   enipIdentity,
+  finsIdentity,
   bacnetIdentity,
   snmpIdentity,
   hostIdentity,

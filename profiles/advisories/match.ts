@@ -102,6 +102,8 @@ export class AdvisoryIndex {
   private readonly vendors = new Map<string, { tokens: string[]; advisories: Set<number> }>();
   /** Products by their name's words (or, for family-only branches, the family's), joined by spaces. */
   private readonly byName = new Map<string, NameRef[]>();
+  /** Product names that are order-number patterns (`CJ2M-CPU**`), compared with whole device names, normalised. */
+  private readonly wildcardNames: { ref: NameRef; pattern: RegExp }[] = [];
   /** Per advisory: products and version rules by id, computed on first use. */
   private readonly prepared = new Map<number, PreparedAdvisory>();
 
@@ -146,6 +148,12 @@ export class AdvisoryIndex {
       if (tokens.length === 0) return;
       const ref: NameRef = { advisory, product, vendor, basis, advisoryValue: raw, distinctive: tokens.length >= 2 || tokens.some((t) => /\d/.test(t)) };
       add(this.byName, tokens.join(' '), ref);
+      // A list of patterns ("CS1H/G-CPU**H, CJ1G-CPU**P") is one pattern per item; each needs a distinctive literal part.
+      for (const item of raw.replace(/\([^)]*\)/g, '').split(',')) {
+        const key = normIdentifier(item);
+        const literal = key.replace(/[*?]/g, '');
+        if (hasWildcard(key) && literal.length >= 4 && /\d/.test(literal)) this.wildcardNames.push({ ref, pattern: wildcardPattern(key) });
+      }
     };
     if (product.name !== undefined) file(product.name, 'product-name');
     else for (const family of product.families) file(family, 'product-family');
@@ -179,6 +187,11 @@ export class AdvisoryIndex {
             out.push({ ref, match: { confidence: exact ? 'medium' : 'low', basis: ref.basis, advisoryValue: ref.advisoryValue, device } });
           }
         }
+      }
+      const key = normIdentifier(device.value);
+      for (const w of this.wildcardNames) {
+        if (!vendorsMatch(w.ref.vendor, deviceVendor) || !w.pattern.test(key)) continue;
+        out.push({ ref: w.ref, match: { confidence: 'medium', basis: w.ref.basis, advisoryValue: w.ref.advisoryValue, device } });
       }
     }
     return out;
