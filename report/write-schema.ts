@@ -21,7 +21,7 @@ function inputSchemaText(schema: z.ZodType, id: string, title: string): string {
 export const ZONE_MODEL_SCHEMA_ID = 'urn:cellcheck:schema:zone-model:1';
 
 /** The zone model file (issue 21): the model's input schema, plus the `$schema` key an exported file carries. */
-function zoneModelSchemaText(): string {
+export function zoneModelSchemaText(): string {
   const schema = JSON.parse(inputSchemaText(ZoneModel, ZONE_MODEL_SCHEMA_ID, 'cellcheck zone and conduit model')) as { properties: Record<string, unknown> };
   schema.properties = { $schema: { type: 'string', const: ZONE_MODEL_SCHEMA_ID }, ...schema.properties };
   return `${JSON.stringify(schema, null, 2)}\n`;

@@ -21,12 +21,12 @@ export interface PageContext {
   readonly flash?: string;
 }
 
-const csrfField = (s: Session | undefined) => (s ? html`<input type="hidden" name="csrf" value="${s.csrf}">` : '');
+export const csrfField = (s: Session | undefined) => (s ? html`<input type="hidden" name="csrf" value="${s.csrf}">` : '');
 
 export function page(title: string, ctx: PageContext, body: SafeHtml): string {
   const s = ctx.session;
   const nav = s
-    ? html`<nav><a href="/">Zones</a>${roleAtLeast(s.role, 'admin') ? html`<a href="/admin/users">Users</a><a href="/admin/audit">Audit log</a>` : ''}</nav>
+    ? html`<nav><a href="/">Zones</a><a href="/zone-map">Zone map</a><a href="/zone-model">Zone model</a>${roleAtLeast(s.role, 'admin') ? html`<a href="/admin/users">Users</a><a href="/admin/audit">Audit log</a>` : ''}</nav>
 <span class="who">${s.user} (${s.role}) <form class="inline" method="post" action="/logout">${csrfField(s)}<button type="submit">Log out</button></form></span>`
     : '';
   return html`<!doctype html>
@@ -58,7 +58,7 @@ export function errorPage(ctx: PageContext, status: number, message: string): st
 
 /** An SL vector as people read it: `SL 2` when every FR has the same level, else the levels FR1 to FR7. */
 const vec = (v: readonly number[]) => (v.length > 0 && v.every((l) => l === v[0]) ? `SL ${v[0]}` : v.join('·'));
-const when = (iso: string) => html`<time datetime="${iso}">${iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}</time>`;
+export const when = (iso: string) => html`<time datetime="${iso}">${iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}</time>`;
 const meets = (yes: boolean) => (yes ? 'meets' : 'misses');
 
 /** Devices that meet, could meet once attested, and are refuted: three coloured counts. */
@@ -138,6 +138,7 @@ export function zonePage(
   runs: readonly RunRow[],
   query: URLSearchParams,
   latest: Result | undefined,
+  boundary?: SafeHtml,
 ): string {
   const deviceRows = devices.map(
     (d) =>
@@ -162,6 +163,7 @@ export function zonePage(
 ${exportLinks(zoneHref(zone.zone), query)}
 </section>${planAside(zone, latest?.plan ?? [])}</div>
 <h2>Per FR</h2><table class="zone-frs"><thead><tr>${frHeads()}</tr></thead><tbody><tr>${zone.frs.map(frCell)}</tr></tbody></table>${LEGEND}
+${boundary}
 <h2>Runs</h2><table id="runs"><thead><tr><th>Run</th><th>Collected</th><th>Agent</th><th>Meeting SL-T</th><th>Gaps</th></tr></thead><tbody>${runRows}</tbody></table>`,
   );
 }

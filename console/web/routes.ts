@@ -28,12 +28,13 @@ import {
   type WebReply,
 } from './http-kit.ts';
 import * as pages from './pages.ts';
+import { ZONE_ROUTES, zoneBoundarySection } from './zone-routes.ts';
 
 /** How many runs of a device the drift section compares (each one is a stored document to decode). */
 const DRIFT_RUNS = 10;
 const HISTORY_RUNS = 50;
 
-interface Ctx {
+export interface Ctx {
   readonly req: http.IncomingMessage;
   readonly url: URL;
   readonly o: WebOptions;
@@ -43,7 +44,7 @@ interface Ctx {
   readonly params: string[];
 }
 
-interface Route {
+export interface Route {
   readonly method: 'GET' | 'POST';
   readonly path: RegExp;
   /** Least role that may use the route; undefined: open to anyone (login page, assets). */
@@ -51,8 +52,8 @@ interface Route {
   readonly handle: (c: Ctx, form: URLSearchParams) => Promise<WebReply> | WebReply;
 }
 
-const notFound = (c: Ctx, what: string) => htmlReply(c.o, 404, pages.errorPage(ctxOf(c), 404, what));
-const ctxOf = (c: Ctx, flash?: string): pages.PageContext => ({ ...(c.session ? { session: c.session } : {}), ...(flash ? { flash } : {}) });
+export const notFound = (c: Ctx, what: string) => htmlReply(c.o, 404, pages.errorPage(ctxOf(c), 404, what));
+export const ctxOf = (c: Ctx, flash?: string): pages.PageContext => ({ ...(c.session ? { session: c.session } : {}), ...(flash ? { flash } : {}) });
 
 function exportReply(o: WebOptions, format: string | null, name: string, json: unknown, rows: () => string[][]): WebReply | undefined {
   if (format === 'json')
@@ -145,7 +146,8 @@ async function zone(c: Ctx): Promise<WebReply> {
       headers: { ...headers(c.o, 'text/csv; charset=utf-8'), 'content-disposition': 'attachment; filename="plan.csv"' },
       body: latest ? renderPlanCsv(latest) : renderPlanCsv({ runId: z.latest.runId, plan: [] }),
     };
-  return htmlReply(c.o, 200, pages.zonePage(ctxOf(c), z, devices, await zoneRuns(c.o.store.db, z.zone, HISTORY_RUNS), q, latest));
+  const boundary = await zoneBoundarySection(c.o.store, z.zone);
+  return htmlReply(c.o, 200, pages.zonePage(ctxOf(c), z, devices, await zoneRuns(c.o.store.db, z.zone, HISTORY_RUNS), q, latest, boundary));
 }
 
 async function device(c: Ctx): Promise<WebReply> {
@@ -280,6 +282,7 @@ const ROUTES: readonly Route[] = [
   { method: 'POST', path: /^\/admin\/users$/, role: 'admin', handle: addUser },
   { method: 'POST', path: new RegExp(`^/admin/users/${SEGMENT}/delete$`), role: 'admin', handle: deleteUser },
   { method: 'GET', path: /^\/admin\/audit$/, role: 'admin', handle: audit },
+  ...ZONE_ROUTES,
 ];
 
 /**

@@ -1,4 +1,4 @@
-import type { ZoneModel } from '../../profiles/zone-model.ts';
+import { boundaryViolations, conduitUse, type PathResult, type ZoneModel } from '../../profiles/zone-model.ts';
 import type { Result } from '../../report/result.ts';
 import { sampleResult } from '../sample-result.ts';
 
@@ -70,3 +70,50 @@ export const PLANT_RUNS = {
     ],
   }),
 };
+
+/** The cell agent's reachability check: OPC UA to .20 open (the conduit), Modbus to .20 open too (no conduit), SSH refused, the canary filtered. */
+export const CELL_PATHS: PathResult[] = [
+  { host: '127.102.3.20', port: 502, zone: 'scada', state: 'reachable' },
+  { host: '127.102.3.20', port: 4840, zone: 'scada', state: 'reachable' },
+  { host: '127.102.3.21', port: 22, zone: 'scada', state: 'refused' },
+  { host: '127.102.3.30', port: 3389, zone: 'scada', state: 'filtered' },
+];
+
+/** A zone's result with its reachability check judged by the shared judgement (profiles/zone-model.ts) against PLANT_MODEL. */
+export function withBoundary(result: Result, paths: readonly PathResult[]): Result {
+  const zone = PLANT_MODEL.zones.find((z) => z.name === result.zone.name);
+  if (!zone) throw new Error(`zone ${result.zone.name} is not in PLANT_MODEL`);
+  return {
+    ...result,
+    reachability: [...paths],
+    boundaryViolations: boundaryViolations({ zone: zone.name, ranges: zone.ranges, conduits: zone.conduits }, paths, PLANT_MODEL),
+    boundary: { source: 'console', conduits: conduitUse(zone.conduits, paths, PLANT_MODEL), unchecked: [], dualHomed: [] },
+  };
+}
+
+/** A result whose device at `address` failed snmp.single-zone: an interface in `outside`, beyond the zone's ranges. */
+export function withDualHomed(result: Result, address: string, outside: string[]): Result {
+  return {
+    ...result,
+    devices: result.devices.map((d) =>
+      d.address !== address
+        ? d
+        : {
+            ...d,
+            checks: [
+              ...d.checks.filter((c) => c.id !== 'snmp.single-zone'),
+              {
+                id: 'snmp.single-zone',
+                kind: 'snmp.single-zone',
+                title: 'Interfaces in one zone',
+                status: 'fail' as const,
+                requirements: ['CR 5.1'],
+                observed: { outside, addresses: [address, ...outside] },
+                evidence: [],
+                remediation: 'Disconnect the interface that reaches outside the zone',
+              },
+            ],
+          },
+    ),
+  };
+}

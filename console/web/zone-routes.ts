@@ -1,0 +1,158 @@
+import type { ZoneModel } from '../../profiles/zone-model.ts';
+import { zoneModelSchemaText } from '../../report/write-schema.ts';
+import type { Session } from '../accounts.ts';
+import { plantBoundaries, type ZoneBoundary } from '../boundary-view.ts';
+import { StoreError } from '../db.ts';
+import { storedResult, zoneOverview } from '../fleet.ts';
+import type { Result } from '../../report/result.ts';
+import type { ConsoleStore } from '../store.ts';
+import { type ModelInForce, modelHistory, modelInForce, modelProblems, modelText, parseModelText, proposedModel, proposeModel } from '../zone-model-store.ts';
+import { headers, htmlReply, redirect, type WebReply } from './http-kit.ts';
+import type { Ctx, Route } from './routes.ts';
+import { ctxOf, notFound } from './routes.ts';
+import { boundarySection, modelProposalPage, zoneMapPage, zoneModelPage } from './zone-pages.ts';
+
+/** The zone model's web routes (issue 21): map, model, proposals of a model, their decisions. */
+
+/** The latest result of every zone: what the map and the boundary sections read (one stored document per zone). */
+async function latestResults(store: ConsoleStore): Promise<Result[]> {
+  const out: Result[] = [];
+  for (const z of await zoneOverview(store.db)) {
+    const r = await storedResult(store.db, z.latest.runId);
+    if (r) out.push(r);
+  }
+  return out;
+}
+
+export async function plantNow(store: ConsoleStore): Promise<{ inForce: ModelInForce | undefined; boundaries: ZoneBoundary[] }> {
+  const inForce = await modelInForce(store);
+  return { inForce, boundaries: plantBoundaries(inForce?.model, await latestResults(store)) };
+}
+
+/** The boundary section of one zone's page (the zone page in routes.ts calls it). */
+export async function zoneBoundarySection(store: ConsoleStore, zone: string) {
+  const { inForce, boundaries } = await plantNow(store);
+  const b = boundaries.find((x) => x.zone === zone);
+  if (!b) return undefined;
+  return boundarySection(b, inForce !== undefined && b.run !== undefined && (inForce.proposal.decidedAt ?? '') > b.run.collectedAt);
+}
+
+const actorOf = (s: Session | undefined) => ({ user: s?.user ?? '-', role: s?.role ?? 'viewer' });
+
+async function modelPage(c: Ctx, flash?: string, status = 200): Promise<WebReply> {
+  const store = c.o.store;
+  const [inForce, history, zones] = await Promise.all([modelInForce(store), modelHistory(store), zoneOverview(store.db)]);
+  const names = [...new Set([...(inForce?.model.zones ?? []).map((z) => z.name), ...zones.map((z) => z.zone)])].sort();
+  return htmlReply(c.o, status, zoneModelPage(ctxOf(c, flash), inForce, history, names));
+}
+
+/** Proposes the model `change` makes of the one in force; a problem goes back to the page as its message. */
+async function proposeChange(c: Ctx, form: URLSearchParams, change: (current: ZoneModel | undefined) => unknown): Promise<WebReply> {
+  try {
+    const current = await modelInForce(c.o.store);
+    const checked = modelProblems(change(current?.model && structuredClone(current.model)));
+    if ('problems' in checked) return modelPage(c, `Not proposed: ${checked.problems.join('; ')}`, 400);
+    await proposeModel(c.o.store, checked.model, form.get('summary') ?? '', actorOf(c.session), c.o.now());
+  } catch (err) {
+    if (err instanceof StoreError) return modelPage(c, `Not proposed: ${err.message}`, 400);
+    throw err;
+  }
+  return redirect(c.o, '/zone-model');
+}
+
+const list = (text: string | null) =>
+  (text ?? '')
+    .split(/[\s,]+/)
+    .map((t) => t.trim())
+    .filter(Boolean);
+/** Ports as typed; anything that is not a whole number stays text, so the schema names it. */
+const portList = (text: string | null) => list(text).map((p) => (/^\d{1,5}$/.test(p) ? Number(p) : p));
+
+function addConduit(c: Ctx, form: URLSearchParams) {
+  return proposeChange(c, form, (model) => {
+    const zone = model?.zones.find((z) => z.name === form.get('zone'));
+    if (!model || !zone) throw new StoreError(`zone ${JSON.stringify(form.get('zone') ?? '')} is not in the model in force; set its ranges first`);
+    const owner = form.get('owner')?.trim();
+    // Typed as the form gave it; proposeChange validates the whole model before anything is stored.
+    zone.conduits.push({
+      to: form.get('to') ?? '',
+      ports: portList(form.get('ports')) as number[],
+      purpose: form.get('purpose') ?? '',
+      ...(owner ? { owner } : {}),
+    });
+    return model;
+  });
+}
+
+function setRanges(c: Ctx, form: URLSearchParams) {
+  return proposeChange(c, form, (model) => {
+    const name = (form.get('zone') ?? '').trim();
+    const next = model ?? { zones: [] };
+    const zone = next.zones.find((z) => z.name === name);
+    if (zone) zone.ranges = list(form.get('ranges'));
+    else next.zones.push({ name, ranges: list(form.get('ranges')), conduits: [] });
+    return next;
+  });
+}
+
+function importModel(c: Ctx, form: URLSearchParams) {
+  return proposeChange(c, form, () => parseModelText(form.get('model') ?? '', 'the imported model'));
+}
+
+async function proposal(c: Ctx): Promise<WebReply> {
+  const found = await proposedModel(c.o.store, c.params[0] ?? '');
+  if (!found) return notFound(c, `No zone model proposal ${c.params[0] ?? ''}.`);
+  const inForce = await modelInForce(c.o.store);
+  return htmlReply(c.o, 200, modelProposalPage(ctxOf(c), found.proposal, found.model, inForce?.proposal.id));
+}
+
+const decide =
+  (step: 'approve' | 'reject' | 'withdraw') =>
+  async (c: Ctx, form: URLSearchParams): Promise<WebReply> => {
+    const id = c.params[0] ?? '';
+    if (!(await proposedModel(c.o.store, id))) return notFound(c, `No zone model proposal ${id}.`);
+    const actor = actorOf(c.session);
+    try {
+      if (step === 'withdraw') await c.o.store.proposals.withdraw(id, actor, c.o.now());
+      else await c.o.store.proposals[step](id, actor, c.o.now(), form.get('note') ?? '');
+    } catch (err) {
+      if (err instanceof StoreError) return modelPage(c, `Not done: ${err.message}`, 409);
+      throw err;
+    }
+    return redirect(c.o, '/zone-model');
+  };
+
+async function exportModel(c: Ctx): Promise<WebReply> {
+  const inForce = await modelInForce(c.o.store);
+  if (!inForce) return notFound(c, 'No zone model is approved yet.');
+  return {
+    status: 200,
+    headers: { ...headers(c.o, 'application/json'), 'content-disposition': 'attachment; filename="zone-model.json"' },
+    body: modelText(inForce.model),
+  };
+}
+
+async function zoneMap(c: Ctx): Promise<WebReply> {
+  const { inForce, boundaries } = await plantNow(c.o.store);
+  return htmlReply(c.o, 200, zoneMapPage(ctxOf(c), inForce, boundaries));
+}
+
+const SEGMENT = '([^/]+)';
+export const ZONE_ROUTES: readonly Route[] = [
+  { method: 'GET', path: /^\/zone-map$/, role: 'viewer', handle: zoneMap },
+  { method: 'GET', path: /^\/zone-model$/, role: 'viewer', handle: (c) => modelPage(c) },
+  { method: 'GET', path: /^\/zone-model\/export\.json$/, role: 'viewer', handle: exportModel },
+  {
+    method: 'GET',
+    path: /^\/zone-model\/schema\.json$/,
+    role: 'viewer',
+    handle: (c) => ({ status: 200, headers: headers(c.o, 'application/schema+json'), body: zoneModelSchemaText() }),
+  },
+  { method: 'GET', path: new RegExp(`^/zone-model/proposals/${SEGMENT}$`), role: 'viewer', handle: proposal },
+  { method: 'POST', path: /^\/zone-model\/conduits$/, role: 'engineer', handle: addConduit },
+  { method: 'POST', path: /^\/zone-model\/ranges$/, role: 'engineer', handle: setRanges },
+  { method: 'POST', path: /^\/zone-model\/import$/, role: 'engineer', handle: importModel },
+  { method: 'POST', path: new RegExp(`^/zone-model/proposals/${SEGMENT}/approve$`), role: 'engineer', handle: decide('approve') },
+  { method: 'POST', path: new RegExp(`^/zone-model/proposals/${SEGMENT}/reject$`), role: 'engineer', handle: decide('reject') },
+  { method: 'POST', path: new RegExp(`^/zone-model/proposals/${SEGMENT}/withdraw$`), role: 'engineer', handle: decide('withdraw') },
+];
