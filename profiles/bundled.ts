@@ -4,22 +4,28 @@ import { loadCheckSet } from './check-set.ts';
 import { bacnetCheckKinds, bacnetIdentity } from './checks/bacnet.ts';
 import { certificateCheckKinds } from './checks/certificate.ts';
 import { enipCheckKinds, enipIdentity } from './checks/enip.ts';
+import { foxCheckKinds, foxIdentity } from './checks/fox.ts';
 import { finsCheckKinds, finsIdentity } from './checks/fins.ts';
 import { hostCheckKinds, hostIdentity } from './checks/host.ts';
 import { itServicesCheckKinds, itServicesIdentity } from './checks/it-services.ts';
 import { modbusCheckKinds, modbusIdentity } from './checks/modbus.ts';
 import { opcuaCheckKinds, opcuaIdentity } from './checks/opcua.ts';
+import { pcworxCheckKinds, pcworxIdentity } from './checks/pcworx.ts';
+import { proconosCheckKinds, proconosIdentity } from './checks/proconos.ts';
 import { s7CheckKinds, s7Identity } from './checks/s7.ts';
 import { snmpCheckKinds, snmpIdentity } from './checks/snmp.ts';
 import { sshCheckKinds, sshIdentity } from './checks/ssh.ts';
 import bacnetChecks from './data/checks/bacnet.json' with { type: 'json' };
 import certificateChecks from './data/checks/certificate.json' with { type: 'json' };
 import enipChecks from './data/checks/enip.json' with { type: 'json' };
+import foxChecks from './data/checks/fox.json' with { type: 'json' };
 import finsChecks from './data/checks/fins.json' with { type: 'json' };
 import hostChecks from './data/checks/host.json' with { type: 'json' };
 import itServicesChecks from './data/checks/it-services.json' with { type: 'json' };
 import modbusChecks from './data/checks/modbus.json' with { type: 'json' };
 import opcuaChecks from './data/checks/opcua.json' with { type: 'json' };
+import pcworxChecks from './data/checks/pcworx.json' with { type: 'json' };
+import proconosChecks from './data/checks/proconos.json' with { type: 'json' };
 import s7Checks from './data/checks/s7.json' with { type: 'json' };
 import snmpChecks from './data/checks/snmp.json' with { type: 'json' };
 import sshChecks from './data/checks/ssh.json' with { type: 'json' };
@@ -33,6 +39,9 @@ export const CHECK_KINDS = [
   ...modbusCheckKinds,
   ...enipCheckKinds,
   ...bacnetCheckKinds,
+  ...foxCheckKinds,
+  ...pcworxCheckKinds,
+  ...proconosCheckKinds,
   ...finsCheckKinds,
   ...opcuaCheckKinds,
   ...s7CheckKinds,
@@ -47,6 +56,9 @@ export const CHECK_INSTANCES: readonly unknown[] = [
   ...modbusChecks,
   ...enipChecks,
   ...bacnetChecks,
+  ...foxChecks,
+  ...pcworxChecks,
+  ...proconosChecks,
   ...finsChecks,
   ...snmpChecks,
   ...sshChecks,
@@ -65,6 +77,9 @@ export const IDENTITY_EXTRACTORS: readonly IdentityExtractor[] = [
   enipIdentity,
   finsIdentity,
   bacnetIdentity,
+  pcworxIdentity,
+  proconosIdentity,
+  foxIdentity,
   snmpIdentity,
   hostIdentity,
   sshIdentity,

@@ -1,0 +1,41 @@
+import { FoxHelloFacts } from '../../probes/fox/facts.ts';
+import type { RegisteredCheckKind } from './types.ts';
+import { identityFrom, identityHiddenKind, type ProbedProtocol, unsecuredProtocolKind } from './open-identification.ts';
+
+const FOX: ProbedProtocol<FoxHelloFacts> = {
+  probe: 'fox.hello',
+  schema: FoxHelloFacts,
+  protocol: 'fox',
+  text: { port: 'Fox', absent: 'no cleartext Niagara Fox service found' },
+};
+
+/**
+ * Fox on 1911 carries the station's login and everything after it without encryption or integrity
+ * protection; Niagara offers the same protocol in TLS on 4911. Fails when a station answered the
+ * hello in clear; passes when only Fox over TLS (4911) is open.
+ */
+const cleartextAbsent = unsecuredProtocolKind('fox.cleartext-absent', FOX, { protocol: 'niagara-fox', authentication: 'login', secured: 'fox-tls' });
+
+const identityHidden = identityHiddenKind('fox.identity-hidden', FOX, [
+  'stationName',
+  'appVersion',
+  'osName',
+  'osVersion',
+  'vmVersion',
+  'hostId',
+  'hostAddress',
+]);
+
+export const foxCheckKinds: readonly RegisteredCheckKind[] = [cleartextAbsent, identityHidden];
+
+/**
+ * A Fox hello comes from Tridium's Niagara framework whatever brand the station is sold under
+ * (brandId), so vendor and product are Tridium's Niagara; the release is the version advisories name.
+ */
+export const foxIdentity = identityFrom(FOX.probe, FOX.schema, (f) => [
+  ['vendor', 'Tridium'],
+  ['product', 'Niagara'],
+  ['firmware', f.appVersion],
+  ['name', f.stationName],
+  ['os', [f.osName, f.osVersion].filter(Boolean).join(' ')],
+]);

@@ -1,0 +1,104 @@
+/**
+ * Checks and identity shared by the protocol families whose identification exchange runs without
+ * any authentication (Fox, PC WORX, ProConOS): each family names its probe and fields, the logic is here.
+ */
+import { z } from 'zod';
+import type { DeviceView } from '../device-view.ts';
+import type { IdentityClaim, IdentityExtractor } from '../identity.ts';
+import { defineCheckKind, factsOrVerdict, type RegisteredCheckKind, type Verdict } from './types.ts';
+
+/** One TCP protocol family's probe, as a check reads it. */
+export interface ProbedProtocol<F> {
+  /** Probe whose facts show the protocol answered. */
+  readonly probe: string;
+  readonly schema: z.ZodType<F>;
+  /** Discovery's name of its port (probes/services.ts). */
+  readonly protocol: string;
+  /** How reports name the port and what they say when it is closed. */
+  readonly text: { readonly port: string; readonly absent: string };
+}
+
+const facts = <F>(device: DeviceView, p: ProbedProtocol<F>) => factsOrVerdict(device, p.probe, p.schema, p.protocol, p.text);
+
+/**
+ * A protocol that answered its identification exchange without any authentication, integrity or
+ * encryption: fails whenever the probe got facts, since the protocol has no secured form on this
+ * port (as S7comm: the port being reachable is the finding). With `secured` (the same protocol in
+ * TLS on its own port), a device that offers only the secured port passes.
+ */
+export function unsecuredProtocolKind<F>(
+  id: string,
+  p: ProbedProtocol<F>,
+  observed: { readonly protocol: string; readonly authentication: 'none' | 'login'; readonly secured?: string },
+): RegisteredCheckKind {
+  return defineCheckKind({
+    id,
+    params: z.object({}).strict(),
+    evaluate(device): Verdict {
+      const tlsPorts = device.services.filter((s) => s.protocol === observed.secured && s.transport === 'tcp').map((s) => s.port);
+      const found = facts(device, p);
+      if ('status' in found) {
+        const closed = found.status === 'not-applicable' && tlsPorts.length > 0;
+        return closed ? { status: 'pass', observed: { protocol: observed.protocol, ports: [], tlsPorts }, expected: { ports: [] } } : found;
+      }
+      return {
+        status: 'fail',
+        observed: {
+          protocol: observed.protocol,
+          ports: found.facts.map((f) => f.port),
+          authentication: observed.authentication,
+          integrity: 'none',
+          confidentiality: 'none',
+          ...(observed.secured ? { tlsPorts } : {}),
+        },
+        expected: { ports: [] },
+        evidence: found.evidence,
+      };
+    },
+  });
+}
+
+/**
+ * Identity fields anyone can read without authentication: fails when the reply held any of the
+ * listed fields, passes only on a reply that held none. Informational: no 4-2 row asks to hide them.
+ */
+export function identityHiddenKind<F, K extends keyof F & string>(id: string, p: ProbedProtocol<F>, fields: readonly [K, ...K[]]): RegisteredCheckKind {
+  return defineCheckKind({
+    id,
+    params: z.object({ fields: z.array(z.enum(fields)).min(1) }).strict(),
+    evaluate(device, params): Verdict {
+      const found = facts(device, p);
+      if ('status' in found) return found;
+      const readable = params.fields.filter((field) => found.facts.some((f) => String(f.facts[field as K] ?? '') !== ''));
+      return {
+        status: readable.length > 0 ? 'fail' : 'pass',
+        observed: { readableWithoutAuthentication: readable },
+        expected: { readableWithoutAuthentication: [] },
+        evidence: found.evidence,
+      };
+    },
+  });
+}
+
+/**
+ * Identity claims from a probe's facts: `claims` lists (field, value) pairs per reply, most
+ * specific first; empty values and repeats are dropped.
+ */
+export function identityFrom<F>(
+  probe: string,
+  schema: z.ZodType<F>,
+  claims: (facts: F) => readonly (readonly [IdentityClaim['field'], string | undefined])[],
+): IdentityExtractor {
+  return (device) => {
+    const found = device.facts(probe, schema);
+    if (found.state !== 'ok') return [];
+    const out: IdentityClaim[] = [];
+    for (const { facts } of found.facts) {
+      for (const [field, raw] of claims(facts)) {
+        const value = raw?.trim();
+        if (value && !out.some((c) => c.field === field && c.value === value)) out.push({ field, value, source: probe });
+      }
+    }
+    return out;
+  };
+}
