@@ -15,9 +15,11 @@ import { modbusDeviceIdProbe } from './modbus/probe.ts';
 import { opcuaEndpointsProbe, opcuaSessionProbe } from './opcua/probe.ts';
 import { pcworxInfoProbe } from './pcworx/probe.ts';
 import { proconosInfoProbe } from './proconos/probe.ts';
+import { mqttConnectProbe } from './mqtt/probe.ts';
 import { rdpNegotiateProbe } from './rdp/probe.ts';
 import { s7SzlProbe } from './s7/probe.ts';
 import { snmpProbe } from './snmp/probe.ts';
+import { winrmProbe } from './winrm/probe.ts';
 import { sshAuthMethodsProbe, sshKexProbe } from './ssh/probe.ts';
 import type { ProbeDefinition } from './types.ts';
 
@@ -50,6 +52,8 @@ export const PROBES: readonly ProbeDefinition[] = [
   opcuaSessionProbe,
   vncProbe,
   rdpNegotiateProbe,
+  winrmProbe,
+  mqttConnectProbe,
   snmpProbe,
   bacnetDeviceProbe,
   finsUdpProbe,

@@ -36,6 +36,12 @@ export const SERVICE_PORTS = {
   'https-alt': 8443,
   /** Remote Desktop: X.224 negotiation, then TLS or CredSSP on the same connection. */
   rdp: 3389,
+  /** WinRM (WS-Management) over HTTP, and over HTTPS (read by the TLS probe). */
+  winrm: 5985,
+  'winrm-tls': 5986,
+  /** MQTT in cleartext, and over TLS (read by the TLS probe). */
+  mqtt: 1883,
+  'mqtt-tls': 8883,
   /** CODESYS V3 runtime, TCP block driver: no identification without opening a channel. */
   'codesys-v3': 11740,
   /** IEC 60870-5-104 over TLS (IEC 62351-3, IANA iec-60870-5-104-sec). */

@@ -74,6 +74,8 @@ const Probes = z.strictObject({
   snmp: SnmpProbeOptions.prefault({}),
   ssh: z.strictObject({ authNone: z.boolean().default(false), username: z.string().default('cellcheck') }).prefault({}),
   ftp: z.strictObject({ anonymous: z.boolean().default(false) }).prefault({}),
+  /** One MQTT CONNECT without credentials (a login the broker logs) and, where accepted, its $SYS version. */
+  mqtt: z.strictObject({ anonymous: z.boolean().default(false) }).prefault({}),
   /** Credentialed SSH login running the read-only host command allow-list, on devices with a `credentials` entry. */
   host: z.strictObject({ login: z.boolean().default(false) }).prefault({}),
   /** One TESTFR act per IEC 104 station (probes/iec104/probe.ts); off: the open port is the only fact. */

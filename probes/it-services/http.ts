@@ -111,11 +111,20 @@ function hostHeader(ctx: ProbeContext): string {
   return ctx.port === 80 ? host : `${host}:${ctx.port}`;
 }
 
-async function run(ctx: ProbeContext): Promise<HttpFacts> {
-  const session = await TcpSession.open(ctx, httpProbe.id);
+/** One GET without credentials, recorded as `op` for `probe`. */
+export interface HttpGet {
+  readonly probe: string;
+  readonly op: string;
+  readonly path: string;
+  readonly accept: string;
+}
+
+/** One GET on one connection: the response head and a bounded body, as facts. */
+export async function httpGet(ctx: ProbeContext, get: HttpGet): Promise<HttpFacts> {
+  const session = await TcpSession.open(ctx, get.probe);
   try {
-    const request = `GET / HTTP/1.1\r\nHost: ${hostHeader(ctx)}\r\nUser-Agent: cellcheck\r\nAccept: text/html\r\nConnection: close\r\n\r\n`;
-    await session.write('http.get', Buffer.from(request, 'latin1'));
+    const request = `GET ${get.path} HTTP/1.1\r\nHost: ${hostHeader(ctx)}\r\nUser-Agent: cellcheck\r\nAccept: ${get.accept}\r\nConnection: close\r\n\r\n`;
+    await session.write(get.op, Buffer.from(request, 'latin1'));
     const head = parseHttpHead(await session.readFrame(httpHeadLength, { op: 'http.response-head', maxBytes: MAX_HEADER_BYTES }));
     const length = Number(header(head, 'content-length') ?? Number.NaN);
     const noBody = head.status === 204 || head.status === 304 || head.status < 200 || length === 0;
@@ -128,6 +137,8 @@ async function run(ctx: ProbeContext): Promise<HttpFacts> {
     await session.close();
   }
 }
+
+const run = (ctx: ProbeContext): Promise<HttpFacts> => httpGet(ctx, { probe: httpProbe.id, op: 'http.get', path: '/', accept: 'text/html' });
 
 export const httpProbe: ProbeDefinition<HttpFacts> = {
   id: 'http.banner',

@@ -221,11 +221,11 @@ async function run(ctx: ProbeContext): Promise<TlsFacts> {
 }
 
 /** Service protocols (probes/services.ts) the TLS probe runs on. */
-export const TLS_PROTOCOLS = ['https', 'https-alt', 'opcua-tls', 'fox-tls'] as const;
+export const TLS_PROTOCOLS = ['https', 'https-alt', 'opcua-tls', 'fox-tls', 'winrm-tls', 'mqtt-tls'] as const;
 
 /**
  * TLS versions, cipher and certificate chain of a TLS service. Registered for the protocols
- * `https`, `https-alt`, `opcua-tls` and `fox-tls` (Niagara Fox over TLS); costs up to three
+ * `https`, `https-alt`, `opcua-tls`, `fox-tls` (Niagara Fox over TLS), `winrm-tls` and `mqtt-tls`; costs up to three
  * connections, one after the other.
  */
 export const tlsProbe: ProbeDefinition<TlsFacts> = {
