@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import net from 'node:net';
+import { recordingRefusals } from '../frame-evidence.ts';
 import { SERVICE_PORTS } from '../services.ts';
 import { TcpSession } from '../tcp-session.ts';
 import type { ProbeContext, ProbeDefinition } from '../types.ts';
@@ -62,18 +63,6 @@ function answerFacts(response: FinsResponse): Pick<FinsFacts, 'responder' | 'end
   };
 }
 
-/** TcpSession records complete frames only; bytes that cannot start one are evidence too. */
-function recordingFrameLength(ctx: ProbeContext) {
-  return (buf: Buffer) => {
-    try {
-      return finsTcpFrameLength(buf);
-    } catch (err) {
-      ctx.transcript.rx(FINS_TCP_PROBE_ID, OP_REPLY, buf.subarray(0, MAX_TCP_REPLY_BYTES));
-      throw err;
-    }
-  };
-}
-
 /**
  * FINS/TCP: the client node address exchange (node 0: the server allocates one), then one
  * Controller Data Read from that node to the server's CPU, on one connection. A refused exchange is
@@ -82,7 +71,7 @@ function recordingFrameLength(ctx: ProbeContext) {
 async function runTcp(ctx: ProbeContext): Promise<FinsFacts> {
   const session = await TcpSession.open(ctx, FINS_TCP_PROBE_ID);
   try {
-    const frameLength = recordingFrameLength(ctx);
+    const frameLength = recordingRefusals(ctx, FINS_TCP_PROBE_ID, OP_REPLY, MAX_TCP_REPLY_BYTES, finsTcpFrameLength);
     await session.write(OP_NODE, buildNodeAddressRequest());
     const exchange = parseTcpMessage(await session.readFrame(frameLength, { op: OP_REPLY, maxBytes: MAX_TCP_REPLY_BYTES }));
     if (exchange.errorCode !== 0) {
