@@ -3,16 +3,28 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { PROBES } from '../../probes/registry.ts';
 import { type AgentDeps, realClock, runAgent } from '../schedule/agent-loop.ts';
-import { loadConfigFile } from '../config/config.ts';
+import { type Config, loadConfigFile } from '../config/config.ts';
+import type { ReachabilityView } from '../../profiles/zone-model.ts';
+import type { DeliveryOptions } from '../delivery/deliver.ts';
+import { fetchReachabilityView } from '../schedule/reachability-fetch.ts';
 import { deliverRun, describeFlush } from '../delivery/deliver.ts';
 import { JUDGE_OPTIONS, judgeFromArgs } from '../judge/judge-options.ts';
-import { jsonLineLog, logSink } from '../schedule/json-log.ts';
+import { type AgentLog, jsonLineLog, logSink } from '../schedule/json-log.ts';
 import { UsageError } from '../output.ts';
 import { writeSignedRunReports } from '../run-dir/run-reports.ts';
 import { AGENT_VERSION, newRunId, runScan } from '../scan/run-scan.ts';
 import { ScheduleConfig } from '../schedule/schedule.ts';
 import { deliveryOptions, SIGNING_OPTIONS } from './delivery-options.ts';
 import { defineCommand } from './define.ts';
+
+/** Before each run: the zone's destinations and conduits from the console, when the config asks for them (`reachability.fromConsole`). */
+async function consoleReachability(config: Config, delivery: DeliveryOptions, log: AgentLog): Promise<ReachabilityView | string | undefined> {
+  if (!config.reachability?.fromConsole) return undefined;
+  if (!delivery.upload) return 'reachability.fromConsole needs the console named in upload (url and token)';
+  const view = await fetchReachabilityView(delivery.upload.target, config.zone.name);
+  if (typeof view === 'string') log('warn', 'reachability.fetch', { reason: view });
+  return view;
+}
 
 export const agentCommand = defineCommand({
   command: 'agent',
@@ -59,6 +71,7 @@ export const agentCommand = defineCommand({
       log,
       newRunId,
       scan: async (runId, signal) => {
+        const reachability = await consoleReachability(config, delivery, log);
         const { result, runDir } = await runScan({
           config,
           outDir: a.out,
@@ -67,6 +80,7 @@ export const agentCommand = defineCommand({
           runId,
           agentId,
           signal,
+          ...(reachability === undefined ? {} : { reachability }),
           ...(inputs.statements ? { statements: inputs.statements } : {}),
           ...(inputs.advisories ? { advisories: inputs.advisories } : {}),
         });

@@ -39,11 +39,13 @@ function configDestinations(r: NonNullable<Config['reachability']>): Destination
  * What the zone-boundary check will try, without sending anything (also `scan --plan`): the
  * destinations of the console's view (with `fromConsole`) or of the config, minus the deny list
  * and the zone's own ranges, cut at `limits.maxPairs`. Undefined when the config does not opt in.
+ * `consoleView` is the console's view, or why it could not be had.
  */
-export function planReachability(config: Config, fromConsole?: ReachabilityView): ReachabilityPlan | undefined {
+export function planReachability(config: Config, consoleView?: ReachabilityView | string): ReachabilityPlan | undefined {
   const r = config.reachability;
   if (!r) return undefined;
   const viaConsole = r.fromConsole;
+  const fromConsole = typeof consoleView === 'string' ? undefined : consoleView;
   const ranges = viaConsole && fromConsole ? fromConsole.ranges : zoneCidrs(config);
   const base = {
     source: viaConsole ? ('console' as const) : ('config' as const),
@@ -51,13 +53,11 @@ export function planReachability(config: Config, fromConsole?: ReachabilityView)
     conduits: viaConsole && fromConsole ? fromConsole.conduits : config.zone.conduits,
     limits: r.limits,
   };
-  if (viaConsole && !fromConsole)
-    return {
-      ...base,
-      destinations: [],
-      unchecked: [],
-      notice: 'destinations come from the console (reachability.fromConsole); `cellcheck agent` fetches them',
-    };
+  if (viaConsole && !fromConsole) {
+    const notice =
+      typeof consoleView === 'string' ? consoleView : 'destinations come from the console (reachability.fromConsole); `cellcheck agent` fetches them';
+    return { ...base, destinations: [], unchecked: [], notice };
+  }
   const own = ranges.flatMap((text) => {
     const c = parseCidr(text);
     return typeof c === 'string' ? [] : [c];

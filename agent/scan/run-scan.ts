@@ -35,8 +35,8 @@ export interface ScanRequest {
   readonly advisories?: LoadedStore;
   /** Aborts the scan: probing stops, sockets close, and nothing is written (a cut-short run is no result). */
   readonly signal?: AbortSignal;
-  /** The console's destinations, conduits and ranges for the zone-boundary check (config `reachability.fromConsole`). */
-  readonly reachability?: ReachabilityView;
+  /** The console's destinations, conduits and ranges for the zone-boundary check (config `reachability.fromConsole`), or why they could not be fetched. */
+  readonly reachability?: ReachabilityView | string;
 }
 
 /** The scan was aborted through `ScanRequest.signal`; the reason is the signal's. */
