@@ -3,10 +3,13 @@ import { bundledCatalog, type Catalog } from './catalog.ts';
 import { loadCheckSet } from './check-set.ts';
 import { bacnetCheckKinds, bacnetIdentity } from './checks/bacnet.ts';
 import { certificateCheckKinds } from './checks/certificate.ts';
+import { codesysCheckKinds, codesysIdentity } from './checks/codesys.ts';
+import { dnp3CheckKinds } from './checks/dnp3.ts';
 import { enipCheckKinds, enipIdentity } from './checks/enip.ts';
 import { foxCheckKinds, foxIdentity } from './checks/fox.ts';
 import { finsCheckKinds, finsIdentity } from './checks/fins.ts';
 import { hostCheckKinds, hostIdentity } from './checks/host.ts';
+import { iec104CheckKinds } from './checks/iec104.ts';
 import { itServicesCheckKinds, itServicesIdentity } from './checks/it-services.ts';
 import { modbusCheckKinds, modbusIdentity } from './checks/modbus.ts';
 import { opcuaCheckKinds, opcuaIdentity } from './checks/opcua.ts';
@@ -17,10 +20,13 @@ import { snmpCheckKinds, snmpIdentity } from './checks/snmp.ts';
 import { sshCheckKinds, sshIdentity } from './checks/ssh.ts';
 import bacnetChecks from './data/checks/bacnet.json' with { type: 'json' };
 import certificateChecks from './data/checks/certificate.json' with { type: 'json' };
+import codesysChecks from './data/checks/codesys.json' with { type: 'json' };
+import dnp3Checks from './data/checks/dnp3.json' with { type: 'json' };
 import enipChecks from './data/checks/enip.json' with { type: 'json' };
 import foxChecks from './data/checks/fox.json' with { type: 'json' };
 import finsChecks from './data/checks/fins.json' with { type: 'json' };
 import hostChecks from './data/checks/host.json' with { type: 'json' };
+import iec104Checks from './data/checks/iec104.json' with { type: 'json' };
 import itServicesChecks from './data/checks/it-services.json' with { type: 'json' };
 import modbusChecks from './data/checks/modbus.json' with { type: 'json' };
 import opcuaChecks from './data/checks/opcua.json' with { type: 'json' };
@@ -43,6 +49,9 @@ export const CHECK_KINDS = [
   ...pcworxCheckKinds,
   ...proconosCheckKinds,
   ...finsCheckKinds,
+  ...codesysCheckKinds,
+  ...iec104CheckKinds,
+  ...dnp3CheckKinds,
   ...opcuaCheckKinds,
   ...s7CheckKinds,
   ...snmpCheckKinds,
@@ -60,6 +69,9 @@ export const CHECK_INSTANCES: readonly unknown[] = [
   ...pcworxChecks,
   ...proconosChecks,
   ...finsChecks,
+  ...codesysChecks,
+  ...iec104Checks,
+  ...dnp3Checks,
   ...snmpChecks,
   ...sshChecks,
   ...itServicesChecks,
@@ -77,6 +89,7 @@ export const IDENTITY_EXTRACTORS: readonly IdentityExtractor[] = [
   enipIdentity,
   finsIdentity,
   bacnetIdentity,
+  codesysIdentity,
   pcworxIdentity,
   proconosIdentity,
   foxIdentity,

@@ -125,7 +125,7 @@ export const TEST_RANGES = {
   codesysChecks: { range: '127.24.1', files: ['profiles/checks/codesys.test.ts'] },
   iec104Probe: { range: '127.24.2', files: ['probes/iec104/probe.test.ts'] },
   dnp3Probe: { range: '127.24.3', files: ['probes/dnp3/probe.test.ts'] },
-  telecontrolChecks: { range: '127.24.4', files: ['profiles/checks/iec104.test.ts', 'profiles/checks/dnp3.test.ts'] },
+  telecontrolChecks: { range: '127.24.4', files: ['profiles/checks/telecontrol.test.ts'] },
   /** The agent's own collect against the telecontrol fixtures: nothing sent without the opt-in. */
   telecontrolScan: { range: '127.24.5', files: ['agent/scan/telecontrol.test.ts'] },
   /** Issue 21, console side: the zone model store and API (PostgreSQL 15_442), its pages (15_443), the zone map in Chromium. */
