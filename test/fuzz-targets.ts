@@ -26,6 +26,14 @@ import {
   parseHeader,
   parseIdentityItem,
 } from '../probes/enip/encapsulation.ts';
+import { helloFrameLength, parseHello } from '../probes/fox/hello.ts';
+import {
+  parseInfoReply as parsePcworxInfo,
+  parseInitReply as parsePcworxInit,
+  type PcworxRequest,
+  replyFrameLength as pcworxFrameLength,
+} from '../probes/pcworx/frame.ts';
+import { infoFrameLength as proconosFrameLength, parseInfoReply as parseProconosInfo } from '../probes/proconos/frame.ts';
 import { mbapFrameLength, parseDeviceIdReply } from '../probes/modbus/frame.ts';
 import { UaWriter } from '../probes/opcua/discovery-binary.ts';
 import { LIMITS } from '../probes/opcua/limits.ts';
@@ -188,6 +196,43 @@ const dnp3Frames = (() => {
   const linkFrame = (header: Buffer, data: Buffer) =>
     Buffer.concat([header, le16(dnp3Crc(header)), data, data.length > 0 ? le16(dnp3Crc(data)) : Buffer.alloc(0)]);
   return [linkFrame(hex('0564 05 0b 0100 0004'), Buffer.alloc(0)), linkFrame(hex('0564 0a 44 0100 0004'), hex('c0 f0 82 0000'))];
+})();
+
+/** A station's hello (one multi-line object field), and a Fox error message. */
+const foxReplies = [
+  Buffer.from('fox a 0 -1 fox hello\n{\nfox.version=s:1.0.1\napp.name=s:Station\napp.version=s:4.8.0.110\nsysInfo=o:bog 61[<bog>\n</bog>\n]\nid=i:2\n};;\n'),
+  Buffer.from('fox e 0 -1 fox error\n{\nmessage=s:refused\n};;\n'),
+];
+
+/** PC WORX replies: init (session id at byte 17), select-info, and the 176-byte device information with its text fields. */
+const pcworxReplies = (() => {
+  const init = Buffer.concat([hex('81010014'), Buffer.alloc(16)]);
+  init[17] = 0x2a;
+  const info = Buffer.concat([hex('810600b0'), Buffer.alloc(172)]);
+  for (const [text, at] of [
+    ['ILC 151 ETH', 30],
+    ['4.60', 66],
+    ['Nov  5 2018', 79],
+    ['14:05:00', 91],
+    ['2700974', 152],
+  ] as const)
+    info.write(text, at, 'latin1');
+  return [init, Buffer.concat([hex('8105000c'), Buffer.alloc(8)]), info];
+})();
+
+/** A ProConOS info reply: 0xCC 0x01, then fixed-width text fields from byte 12. */
+const proconosReply = (() => {
+  const reply = Buffer.alloc(128);
+  reply.set([0xcc, 0x01, 0x00, 0x80]);
+  for (const [text, at] of [
+    ['ProConOS V4.1.0267 Jul 31 2012', 12],
+    ['ILC 350 PN V3.71', 44],
+    ['PumpStation', 76],
+    ['PumpStation', 88],
+    ['Exist', 100],
+  ] as const)
+    reply.write(text, at, 'latin1');
+  return reply;
 })();
 
 function s7Userdata(ref: number, data: Buffer): Buffer {
@@ -475,6 +520,35 @@ export const FUZZ_TARGETS: readonly FuzzTarget[] = [
         () => softwareToken(printableText(b).text),
         () => telnetFacts(b),
       );
+    },
+  },
+  {
+    name: 'Niagara Fox hello',
+    input: input(foxReplies, 2048),
+    run: (b) => {
+      const f = frame(helloFrameLength, b);
+      if (f) parseHello(f);
+    },
+  },
+  {
+    name: 'PC WORX init, select-info and device information',
+    input: input(pcworxReplies),
+    run: (b) => {
+      each(
+        ...(['init', 'selectInfo', 'readInfo'] as const satisfies readonly PcworxRequest[]).map((request) => () => {
+          const f = frame(pcworxFrameLength(request), b);
+          if (f && request === 'init') parsePcworxInit(f);
+          if (f && request === 'readInfo') parsePcworxInfo(f);
+        }),
+      );
+    },
+  },
+  {
+    name: 'ProConOS info reply',
+    input: input([proconosReply]),
+    run: (b) => {
+      const f = frame(proconosFrameLength, b);
+      if (f) parseProconosInfo(f);
     },
   },
   {
