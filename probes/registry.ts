@@ -17,6 +17,7 @@ import { pcworxInfoProbe } from './pcworx/probe.ts';
 import { proconosInfoProbe } from './proconos/probe.ts';
 import { mqttConnectProbe } from './mqtt/probe.ts';
 import { rdpNegotiateProbe } from './rdp/probe.ts';
+import { smbNegotiateProbe, smbNtlmInfoProbe, smbSmb1Probe } from './smb/probe.ts';
 import { s7SzlProbe } from './s7/probe.ts';
 import { snmpProbe } from './snmp/probe.ts';
 import { winrmProbe } from './winrm/probe.ts';
@@ -52,6 +53,9 @@ export const PROBES: readonly ProbeDefinition[] = [
   opcuaSessionProbe,
   vncProbe,
   rdpNegotiateProbe,
+  smbNegotiateProbe,
+  smbNtlmInfoProbe,
+  smbSmb1Probe,
   winrmProbe,
   mqttConnectProbe,
   snmpProbe,

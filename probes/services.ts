@@ -13,6 +13,10 @@ export const SERVICE_PORTS = {
   /** CoDeSys V2 runtime (older runtimes); identification without login, like 2455. */
   'codesys-v2-alt': 1200,
   https: 443,
+  /** SMB direct hosting: NEGOTIATE only, unless an opt-in reads the NTLM challenge. */
+  smb: 445,
+  /** SMB over the NetBIOS session service; after 445 in this order, so a device answering there is not asked twice. */
+  'netbios-ssn': 139,
   modbus: 502,
   'modbus-tls': 802,
   /** Phoenix Contact PC WORX engineering protocol (ILC, AXC, RFC controllers). */
