@@ -3,6 +3,7 @@ import type { ProbeDefinition } from '../../probes/types.ts';
 import { portsFor, probeWithheld, tcpProbesFor, udpPortFor } from './collect.ts';
 import type { Config } from '../config/config.ts';
 import { deniedTargets, type PlannedTarget, planTargets } from './targets.ts';
+import { planReachability, type ReachabilityPlan, renderReachabilityPlan } from './reachability.ts';
 
 export interface PlannedProbe {
   readonly probe: string;
@@ -33,6 +34,8 @@ export interface ScanPlan {
   readonly devices: readonly DevicePlan[];
   readonly denied: readonly string[];
   readonly limits: Config['scan'];
+  /** The zone-boundary check, when the config opts in (agent/scan/reachability.ts). */
+  readonly reachability?: ReachabilityPlan;
 }
 
 function service(
@@ -86,7 +89,13 @@ export function planScan(config: Config, probes: readonly ProbeDefinition[]): Sc
     if (group) group.addresses.push(target.address);
     else groups.set(key, { addresses: [target.address], plan });
   }
-  return { devices: [...groups.values()].map((g) => ({ addresses: g.addresses, ...g.plan })), denied: deniedTargets(config), limits: config.scan };
+  const reachability = planReachability(config);
+  return {
+    devices: [...groups.values()].map((g) => ({ addresses: g.addresses, ...g.plan })),
+    denied: deniedTargets(config),
+    limits: config.scan,
+    ...(reachability ? { reachability } : {}),
+  };
 }
 
 function addressList(addresses: readonly string[]): string {
@@ -114,5 +123,6 @@ export function renderPlan(plan: ScanPlan): string {
     }
   }
   if (plan.denied.length > 0) lines.push('', `Never contacted (deny list): ${addressList(plan.denied)}`);
+  if (plan.reachability) lines.push('', ...renderReachabilityPlan(plan.reachability));
   return `${lines.join('\n')}\n`;
 }

@@ -4,6 +4,7 @@ import { type ListenerFixture, serveListener } from '../../fixtures/tcp-listener
 import { untilClosed } from '../../probes/test-kit.ts';
 import { parseConfig } from '../config/config.ts';
 import { judgeBoundary } from '../judge/boundary.ts';
+import { planScan, renderPlan } from './plan.ts';
 import { checkReachability, planPairs, planReachability, worstCaseMs } from './reachability.ts';
 
 /** The zone under test is 127.101.0.0/29; the "other zone" is 127.101.0.16/28. */
@@ -81,6 +82,19 @@ describe('zone-boundary check', () => {
     expect(planPairs(plan)).toBe(3);
     // 3 pairs, 4 at a time, 1000 ms each at worst: one round of timeouts.
     expect(worstCaseMs(plan)).toBe(1000);
+  });
+
+  it('is labelled in scan --plan with its cost, what it tries, what it never tries and the conduits', () => {
+    const text = renderPlan(planScan(config(), []));
+    const section = text.slice(text.indexOf('Zone-boundary check'));
+    expect(section.split('\n').slice(0, 2)).toEqual([
+      'Zone-boundary check (opt-in reachability, destinations from the config): tcp.connect and an immediate close per path, no data sent',
+      '  cost: 3 connects to 3 addresses in other zones, 4 addresses at a time, one port at a time each, 20 connects/s, connect 1000 ms; at least 150 ms, at most 1000 ms (limit 120000 ms, 1024 paths)',
+    ]);
+    expect(section).toContain(`  ${UNDECLARED} (zone scada): TCP ${port(undeclared)}`);
+    expect(section).toContain(`  not tried: ${DENIED} TCP ${port(denied)} (on the deny list)`);
+    expect(section).toContain(`  conduit: to scada, TCP ${port(allowed)} (OPC UA to the historian)`);
+    expect(renderPlan(planScan(parseConfig({ zone: { name: 'cell', slT: 2 }, targets: [{ host: OWN }] }, 'zone.yaml'), []))).not.toContain('Zone-boundary');
   });
 
   it('connects and closes once per path, sends no byte, and finds the undeclared path', async () => {

@@ -174,3 +174,21 @@ export async function checkReachability(
   };
   return { facts, transcripts };
 }
+
+/** The plan of the check as `scan --plan` prints it: what is tried, what is not, and what it costs. */
+export function renderReachabilityPlan(plan: ReachabilityPlan): string[] {
+  const l = plan.limits;
+  const pairs = planPairs(plan);
+  const lines = [
+    `Zone-boundary check (opt-in reachability, destinations from the ${plan.source}): ${DISCOVERY_OPS.join(', ')} and an immediate close per path, no data sent`,
+    `  cost: ${pairs} connects to ${plan.destinations.length} addresses in other zones, ${l.concurrency} addresses at a time, one port at a time each, ` +
+      `${l.connectionsPerSecond} connects/s, connect ${l.connectTimeoutMs} ms; at least ${Math.ceil((pairs / l.connectionsPerSecond) * 1000)} ms, ` +
+      `at most ${worstCaseMs(plan)} ms (limit ${l.totalTimeMs} ms, ${l.maxPairs} paths)`,
+  ];
+  if (plan.notice) lines.push(`  nothing tried: ${plan.notice}`);
+  for (const d of plan.destinations) lines.push(`  ${d.host}${d.zone ? ` (zone ${d.zone})` : ''}: TCP ${d.ports.join(', ')}`);
+  for (const u of plan.unchecked) lines.push(`  not tried: ${u.host} TCP ${u.ports.join(', ')} (${u.reason})`);
+  for (const c of plan.conduits) lines.push(`  conduit: to ${c.to}, TCP ${c.ports.join(', ')} (${c.purpose}${c.owner ? `, ${c.owner}` : ''})`);
+  if (plan.conduits.length === 0) lines.push('  no conduit declared: every reachable path is a violation');
+  return lines;
+}
