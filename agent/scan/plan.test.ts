@@ -95,4 +95,12 @@ describe('scan --plan', () => {
     expect(group('127.84.4.1')?.discoveryPorts).toEqual(expect.arrayContaining([11740, 1217, 19998, 19999]));
     expect(text).not.toContain('TCP 11740 codesys-v3');
   });
+
+  it('plans the Fox hello on 1911, the TLS probe on 4911, and the PC WORX and ProConOS identification', () => {
+    const text = renderPlan(plan);
+    expect(text).toContain('TCP 1911 fox, if TCP 1911 is open:\n    fox.hello [identify]: tcp.connect, fox.hello\n');
+    expect(text).toContain('TCP 4911 fox-tls, if TCP 4911 is open:\n    tls.handshake [identify]: tls.client-hello\n');
+    expect(text).toContain('TCP 1962 pcworx, if TCP 1962 is open:\n    pcworx.info [identify]: tcp.connect, pcworx.init, pcworx.select-info, pcworx.read-info\n');
+    expect(text).toContain('TCP 20547 proconos, if TCP 20547 is open:\n    proconos.info [identify]: tcp.connect, proconos.read-info\n');
+  });
 });
