@@ -11,6 +11,7 @@ import { finsTcpProbe, finsUdpProbe } from './fins/probe.ts';
 import { foxHelloProbe } from './fox/probe.ts';
 import { hostCommandsProbe } from './host/probe.ts';
 import { iec104TestFrameProbe } from './iec104/probe.ts';
+import { melsecCpuModelProbe } from './melsec/probe.ts';
 import { modbusDeviceIdProbe } from './modbus/probe.ts';
 import { opcuaEndpointsProbe, opcuaSessionProbe } from './opcua/probe.ts';
 import { pcworxInfoProbe } from './pcworx/probe.ts';
@@ -43,6 +44,7 @@ export const PROBES: readonly ProbeDefinition[] = [
   modbusDeviceIdProbe,
   enipListProbe,
   finsTcpProbe,
+  melsecCpuModelProbe,
   codesysV2Probe,
   iec104TestFrameProbe,
   dnp3LinkStatusProbe,
