@@ -116,7 +116,7 @@ export function hintedMechanisms(blob: Buffer): string[] {
   if (blob.length === 0) return [];
   const app = readAll(only(blob, 0x60, 'GSS-API InitialContextToken'));
   const [oid, inner] = app;
-  if (!oid || oid.tag !== 0x06 || decodeOid(oid.value) !== SPNEGO_OID || !inner || inner.tag !== 0xa0) throw malformed('not an SPNEGO NegTokenInit');
+  if (oid?.tag !== 0x06 || decodeOid(oid.value) !== SPNEGO_OID || !inner || inner.tag !== 0xa0) throw malformed('not an SPNEGO NegTokenInit');
   const fields = readAll(only(inner.value, 0x30, 'NegTokenInit sequence'));
   const types = fields.find((f) => f.tag === 0xa0);
   if (!types) return [];
