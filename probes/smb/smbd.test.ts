@@ -5,6 +5,7 @@ import { freePort } from '../../test/setup/run-sshd.ts';
 import { testAddress } from '../../test/addresses.ts';
 import { runProbe } from '../run.ts';
 import { testContext } from '../test-kit.ts';
+import type { ProbeDefinition } from '../types.ts';
 import type { SmbNegotiateFacts, SmbNtlmInfoFacts, SmbSmb1Facts } from './facts.ts';
 import { smbNegotiateProbe, smbNtlmInfoProbe, smbSmb1Probe } from './probe.ts';
 
@@ -25,7 +26,7 @@ describe.skipIf(!smbdAvailable())(`Samba smbd (${SMBD_PATH}; skipped when missin
     for (const s of servers.values()) await s.close();
   });
 
-  async function run<F>(posture: SmbdPosture, definition: Parameters<typeof runProbe<F>>[0]) {
+  async function run<F>(posture: SmbdPosture, definition: ProbeDefinition<F>) {
     const s = servers.get(posture) as RunningFixture;
     const ctx = testContext(s.host, s.ports.smb ?? 0, { stepTimeoutMs: 2000 });
     const outcome = await runProbe(definition, ctx);
