@@ -11,6 +11,7 @@ import { finsCheckKinds, finsIdentity } from './checks/fins.ts';
 import { hostCheckKinds, hostIdentity } from './checks/host.ts';
 import { iec104CheckKinds } from './checks/iec104.ts';
 import { itServicesCheckKinds, itServicesIdentity } from './checks/it-services.ts';
+import { melsecCheckKinds, melsecIdentity } from './checks/melsec.ts';
 import { modbusCheckKinds, modbusIdentity } from './checks/modbus.ts';
 import { opcuaCheckKinds, opcuaIdentity } from './checks/opcua.ts';
 import { pcworxCheckKinds, pcworxIdentity } from './checks/pcworx.ts';
@@ -28,6 +29,7 @@ import finsChecks from './data/checks/fins.json' with { type: 'json' };
 import hostChecks from './data/checks/host.json' with { type: 'json' };
 import iec104Checks from './data/checks/iec104.json' with { type: 'json' };
 import itServicesChecks from './data/checks/it-services.json' with { type: 'json' };
+import melsecChecks from './data/checks/melsec.json' with { type: 'json' };
 import modbusChecks from './data/checks/modbus.json' with { type: 'json' };
 import opcuaChecks from './data/checks/opcua.json' with { type: 'json' };
 import pcworxChecks from './data/checks/pcworx.json' with { type: 'json' };
@@ -49,6 +51,7 @@ export const CHECK_KINDS = [
   ...pcworxCheckKinds,
   ...proconosCheckKinds,
   ...finsCheckKinds,
+  ...melsecCheckKinds,
   ...codesysCheckKinds,
   ...iec104CheckKinds,
   ...dnp3CheckKinds,
@@ -69,6 +72,7 @@ export const CHECK_INSTANCES: readonly unknown[] = [
   ...pcworxChecks,
   ...proconosChecks,
   ...finsChecks,
+  ...melsecChecks,
   ...codesysChecks,
   ...iec104Checks,
   ...dnp3Checks,
@@ -88,6 +92,7 @@ export const IDENTITY_EXTRACTORS: readonly IdentityExtractor[] = [
   modbusIdentity,
   enipIdentity,
   finsIdentity,
+  melsecIdentity,
   bacnetIdentity,
   codesysIdentity,
   pcworxIdentity,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type CodesysV2Behaviour, type CodesysV2Identity, startCodesysV2Fixture } from '../../fixtures/codesys/server.ts';
+import { type CodesysV2Behaviour, type CodesysV2Identity, startCodesysV2Fixture, WAGO_750_880 } from '../../fixtures/codesys/server.ts';
 import type { RunningFixture } from '../../fixtures/fixture.ts';
 import { testAddress } from '../../test/addresses.ts';
 import { runProbe } from '../run.ts';
@@ -8,8 +8,8 @@ import type { CodesysV2Facts } from './facts.ts';
 import { codesysV2Probe } from './probe.ts';
 import { type ByteOrder, buildIdentifyRequest, parseIdentifyReply, v2FrameLength } from './v2.ts';
 
-/** A WAGO-style V2 runtime on Linux (little-endian) and an older PowerPC one (big-endian). */
-const LITTLE: CodesysV2Identity = { byteOrder: 'little', osName: 'Linux', osVersion: '2.6.29.6-rt24', productType: 'WAGO 750-880' };
+/** A WAGO V2 runtime on Linux (little-endian) and an older PowerPC one (big-endian). */
+const LITTLE = WAGO_750_880;
 const BIG: CodesysV2Identity = { byteOrder: 'big', osName: 'VxWorks', osVersion: '5.5', productType: '3S-Smart Software Solutions' };
 
 type Posture = CodesysV2Behaviour | 'big-endian';
