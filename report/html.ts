@@ -6,6 +6,7 @@ import { chart, deviceGaps, findings, identity, STYLE, services, slTable } from 
 import { html, joinHtml, type SafeHtml, trustedHtml } from './html-template.ts';
 import { headlineText, resultHeadline, standing } from './headline.ts';
 import type { DeviceResult, Result } from './result.ts';
+import { boundarySection } from './boundary.ts';
 
 /**
  * Whether the run's result carries a signature. The agent fills it in from the run directory;
@@ -164,7 +165,7 @@ export function* renderHtmlPieces(result: Result, opts: HtmlOptions): Generator<
 <dt>Catalog</dt><dd>${result.catalog.name}, ${result.catalog.version}</dd>
 <dt>Signature</dt><dd id="signature" class="${sig.status === 'signed' ? 'pass' : 'unknown'}">${sig.status === 'signed' ? 'signed' : 'not signed'}${sig.detail ? `: ${sig.detail}` : ''}</dd></dl></header>
 <main>
-<nav class="toc"><a href="#plan">What to fix first</a> · <a href="#summary">Zone summary</a> · <a href="#gaps">Gaps</a> · <a href="#drift">Changes</a> · <a href="#contents">Devices</a></nav>
+<nav class="toc"><a href="#plan">What to fix first</a> · <a href="#summary">Zone summary</a> · <a href="#gaps">Gaps</a> · ${result.boundary ? html`<a href="#boundary">Zone boundary</a> · ` : ''}<a href="#drift">Changes</a> · <a href="#contents">Devices</a></nav>
 <section id="plan"><h2>What to fix first</h2>${planSection(result)}</section>
 <section id="summary"><h2>Zone summary</h2>
 <p>${s.devicesFound} device(s) found on ${s.addressesPlanned} address(es) · ${s.gaps} gap(s).</p>
@@ -172,6 +173,7 @@ export function* renderHtmlPieces(result: Result, opts: HtmlOptions): Generator<
 <table class="zone-sl"><tr><th></th>${result.zone.slT.map((_, i) => html`<th>FR${i + 1}</th>`)}</tr><tr><th>Worst demonstrated / SL-T</th>${worst}</tr></table>
 <p class="muted">Demonstrated stays 0 until requirements no network probe can see are attested; the ceiling is the most a device could reach once they are.</p></section>
 <section id="gaps"><h2>Gaps, ranked</h2>${zoneGaps(result, catalog)}</section>
+${boundarySection(result)}
 <section id="drift"><h2>Changes since the previous run</h2>${driftSection(opts.drift)}</section>
 <nav id="contents"><h2>Devices</h2><ul>${result.devices.map((d) => html`<li><a href="#${anchor(d.address)}">${label(d)}</a> <span class="badge ${d.meetsTarget ? 'meets' : 'misses'}">${standingText(d)}</span> <span class="muted">${d.gaps.length} gap(s)</span></li>`)}</ul></nav>
 <section id="devices">`.text;

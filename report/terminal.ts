@@ -3,6 +3,7 @@ import { deviceLabel, gapCauses, problemOf, rankedGaps } from './gaps.ts';
 import { headlineText, resultHeadline } from './headline.ts';
 import { wrap } from './text-wrap.ts';
 import type { DeviceResult, Result } from './result.ts';
+import { boundaryLines } from './boundary.ts';
 
 export interface TerminalOptions {
   readonly color: boolean;
@@ -64,6 +65,7 @@ export function renderSummary(result: Result, opts: TerminalOptions): string {
   const headline = resultHeadline(result);
   if (result.devices.length > 0) lines.push(...wrap(headlineText(headline), 100, 2));
   lines.push('');
+  lines.push(...boundaryLines(result, (code, text) => paint(color, code, text)));
   if (result.devices.length === 0) {
     lines.push('No device answered on any address.');
     return `${lines.join('\n')}\n`;
