@@ -26,7 +26,9 @@ import {
   parseHeader,
   parseIdentityItem,
 } from '../probes/enip/encapsulation.ts';
+import { finsTcpFrameLength, parseControllerData, parseControllerDataResponse, parseNodeAddressResponse, parseTcpMessage } from '../probes/fins/frame.ts';
 import { helloFrameLength, parseHello } from '../probes/fox/hello.ts';
+import { parseCpuModel, parseResponse as parseSlmpResponse, slmpFrameLength } from '../probes/melsec/frame.ts';
 import {
   parseInfoReply as parsePcworxInfo,
   parseInitReply as parsePcworxInit,
@@ -175,6 +177,20 @@ const enipReplies = (() => {
   const communications = Buffer.concat([hex('0100 2001'), Buffer.from('Communications\0\0')]);
   return [reply(0x63, [item(0x0c, identity)]), reply(0x04, [item(0x100, communications)])];
 })();
+
+/** FINS Controller Data Read answers (service id 7): bare for UDP, in FINS/TCP frames, and the node address answer. */
+const finsReplies = (() => {
+  const model = Buffer.from('CJ2M-CPU33          02.00               ');
+  const answer = Buffer.concat([hex('c0000200ef000000 0a00 0705 010000'), model, Buffer.alloc(40), hex('003c 17 8000 08 04 0000 00 0000'), Buffer.alloc(66)]);
+  const tcp = (command: number, body: Buffer) => Buffer.concat([Buffer.from('FINS'), u32(8 + body.length), u32(command), u32(0), body]);
+  return [answer, answer.subarray(0, 14 + 40), tcp(1, hex('000000ef 0000000a')), tcp(2, answer)];
+})();
+
+/** SLMP 3E binary answers to Read CPU Model: normal (model name and code) and an error with its information. */
+const slmpReplies = [
+  Buffer.concat([hex('d000 00 ff ff03 00 1400 0000'), Buffer.from('Q03UDVCPU       '), hex('6603')]),
+  hex('d000 00 ff ff03 00 0b00 00c2 00ffff0300 0101 0000'),
+];
 
 /** CoDeSys V2 identification replies: 0xBB, then texts in 32-byte fields at 64, 96 and 128. */
 const codesysV2Replies = (() => {
@@ -414,6 +430,33 @@ export const FUZZ_TARGETS: readonly FuzzTarget[] = [
           }
         }),
       );
+    },
+  },
+  {
+    name: 'Omron FINS Controller Data Read (UDP and TCP) and FINS/TCP node address answers',
+    input: input(finsReplies),
+    run: (b) => {
+      const controllerData = (answer: Buffer) => parseControllerData(parseControllerDataResponse(answer, 7).data);
+      each(
+        () => controllerData(b),
+        () => {
+          const f = frame(finsTcpFrameLength, b);
+          if (!f) return;
+          const message = parseTcpMessage(f);
+          each(
+            () => parseNodeAddressResponse(message),
+            () => controllerData(message.body),
+          );
+        },
+      );
+    },
+  },
+  {
+    name: 'MELSEC SLMP Read CPU Model (3E binary)',
+    input: input(slmpReplies),
+    run: (b) => {
+      const f = frame(slmpFrameLength, b);
+      if (f) parseCpuModel(parseSlmpResponse(f).data);
     },
   },
   {
