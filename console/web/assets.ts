@@ -27,6 +27,13 @@ table{max-width:100%}
 .login{max-width:360px;margin:60px auto}
 .login label{display:block;margin:8px 0 2px}
 tr[hidden]{display:none}
+#zone-map{display:block;max-width:1400px;border:1px solid var(--line);background:#fff}
+#zone-map a:hover rect{fill:#eaeef2}
+ul.map-legend,ul.plain{list-style:none;padding-left:0;margin:4px 0}
+ul.map-legend li{display:inline-block;margin-right:18px}
+form.edit fieldset{display:flex;flex-wrap:wrap;gap:8px 12px;align-items:end;border:1px solid var(--line);margin:10px 0}
+form.edit textarea{width:100%;font-family:ui-monospace,monospace;font-size:12px}
+tr.violation td{background:#fff8f7}
 `;
 
 /**

@@ -1,5 +1,4 @@
-import { parseCidr } from '../../profiles/cidr.ts';
-import { intToIpv4 } from '../../profiles/cidr.ts';
+import { intToIpv4, parseCidr } from '../../profiles/cidr.ts';
 import { type ZoneModel, zoneOfHost } from '../../profiles/zone-model.ts';
 import { html, type SafeHtml } from '../../report/html-template.ts';
 import type { ZoneBoundary } from '../boundary-view.ts';
@@ -36,7 +35,7 @@ export const OUTSIDE_NODE = '(outside every zone)';
 const WIDTH = 1200;
 const BOX = { w: 220, h: 86 };
 const NAME_CHARS = 24;
-const LABEL_CHARS = 44;
+const LABEL_CHARS = 36;
 
 const STROKE: Record<EdgeKind, { color: string; width: number; dash?: string }> = {
   verified: { color: '#1e7b34', width: 2 },
@@ -77,7 +76,7 @@ export function mapOf(model: ZoneModel | undefined, boundaries: readonly ZoneBou
         from: b.zone,
         to,
         kind: 'violation',
-        label: `${vs.length} path(s) no conduit allows: ${portsText(vs.map((v) => v.port))}`,
+        label: `no conduit: ${portsText(vs.map((v) => v.port))}`,
         detail: `violation ${b.zone} → ${to}: ${vs.map((v) => `${v.host}:${v.port}`).join(', ')} reachable, no conduit allows it (run ${vs[0]?.runId})`,
       });
   }
@@ -151,7 +150,8 @@ function nodeSvg(n: MapNode, p: Point): SafeHtml {
 /** Distance from a box's centre to its border along a unit direction. */
 const toBorder = (d: Point) => Math.min(BOX.w / 2 / Math.max(Math.abs(d.x), 1e-9), BOX.h / 2 / Math.max(Math.abs(d.y), 1e-9));
 
-function edgeSvg(e: MapEdge, a: Point, b: Point, offset: number): SafeHtml {
+/** An arrow and its label; labels are drawn last, over the boxes, so a short arrow's label is never hidden. */
+function edgeSvg(e: MapEdge, a: Point, b: Point, offset: number): { arrow: SafeHtml; label: SafeHtml } {
   const len = Math.hypot(b.x - a.x, b.y - a.y) || 1;
   const d = { x: (b.x - a.x) / len, y: (b.y - a.y) / len };
   const n = { x: -d.y, y: d.x };
@@ -160,7 +160,10 @@ function edgeSvg(e: MapEdge, a: Point, b: Point, offset: number): SafeHtml {
   const s = STROKE[e.kind];
   const mid = { x: (start.x + end.x) / 2, y: (start.y + end.y) / 2 - 6 };
   const r = (v: number) => Math.round(v * 10) / 10;
-  return html`<g class="map-edge" data-kind="${e.kind}" data-from="${e.from}" data-to="${e.to}"><title>${e.detail}</title><line x1="${r(start.x)}" y1="${r(start.y)}" x2="${r(end.x)}" y2="${r(end.y)}" stroke="${s.color}" stroke-width="${s.width}"${s.dash ? html` stroke-dasharray="${s.dash}"` : ''} marker-end="url(#arrow-${e.kind})"/><text x="${r(mid.x)}" y="${r(mid.y)}" text-anchor="middle" font-size="13" fill="${s.color}" stroke="#ffffff" stroke-width="4" paint-order="stroke">${clip(e.label, LABEL_CHARS)}</text></g>`;
+  return {
+    arrow: html`<g class="map-edge" data-kind="${e.kind}" data-from="${e.from}" data-to="${e.to}"><title>${e.detail}</title><line x1="${r(start.x)}" y1="${r(start.y)}" x2="${r(end.x)}" y2="${r(end.y)}" stroke="${s.color}" stroke-width="${s.width}"${s.dash ? html` stroke-dasharray="${s.dash}"` : ''} marker-end="url(#arrow-${e.kind})"/></g>`,
+    label: html`<text class="map-label" x="${r(mid.x)}" y="${r(mid.y)}" text-anchor="middle" font-size="13" fill="${s.color}" stroke="#ffffff" stroke-width="4" paint-order="stroke"><title>${e.detail}</title>${clip(e.label, LABEL_CHARS)}</text>`,
+  };
 }
 
 const marker = (kind: EdgeKind) =>
@@ -183,7 +186,7 @@ export function zoneMapSvg(map: { nodes: readonly MapNode[]; edges: readonly Map
     }),
   );
   const kinds: EdgeKind[] = ['verified', 'untested', 'unused', 'violation'];
-  return html`<svg id="zone-map" role="img" aria-labelledby="zone-map-title" viewBox="0 0 ${WIDTH} ${height}" width="100%" font-family="system-ui, sans-serif" xmlns="http://www.w3.org/2000/svg"><title id="zone-map-title">Zones, conduits and boundary violations</title><defs>${kinds.map(marker)}</defs>${arrows}${map.nodes.map((n) => nodeSvg(n, where.get(n.id) ?? { x: 0, y: 0 }))}</svg>`;
+  return html`<svg id="zone-map" role="img" aria-labelledby="zone-map-title" viewBox="0 0 ${WIDTH} ${height}" width="100%" font-family="system-ui, sans-serif" xmlns="http://www.w3.org/2000/svg"><title id="zone-map-title">Zones, conduits and boundary violations</title><defs>${kinds.map(marker)}</defs>${arrows.map((x) => x.arrow)}${map.nodes.map((n) => nodeSvg(n, where.get(n.id) ?? { x: 0, y: 0 }))}${arrows.map((x) => x.label)}</svg>`;
 }
 
 /** The legend: one short sample line per arrow kind, drawn like the map draws it. */

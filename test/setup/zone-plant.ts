@@ -79,15 +79,15 @@ export const CELL_PATHS: PathResult[] = [
   { host: '127.102.3.30', port: 3389, zone: 'scada', state: 'filtered' },
 ];
 
-/** A zone's result with its reachability check judged by the shared judgement (profiles/zone-model.ts) against PLANT_MODEL. */
-export function withBoundary(result: Result, paths: readonly PathResult[]): Result {
-  const zone = PLANT_MODEL.zones.find((z) => z.name === result.zone.name);
-  if (!zone) throw new Error(`zone ${result.zone.name} is not in PLANT_MODEL`);
+/** A zone's result with its reachability check judged by the shared judgement (profiles/zone-model.ts) against `model`. */
+export function judgedBoundary(result: Result, model: ZoneModel, paths: readonly PathResult[]): Result {
+  const zone = model.zones.find((z) => z.name === result.zone.name);
+  if (!zone) throw new Error(`zone ${result.zone.name} is not in the model`);
   return {
     ...result,
     reachability: [...paths],
-    boundaryViolations: boundaryViolations({ zone: zone.name, ranges: zone.ranges, conduits: zone.conduits }, paths, PLANT_MODEL),
-    boundary: { source: 'console', conduits: conduitUse(zone.conduits, paths, PLANT_MODEL), unchecked: [], dualHomed: [] },
+    boundaryViolations: boundaryViolations({ zone: zone.name, ranges: zone.ranges, conduits: zone.conduits }, paths, model),
+    boundary: { source: 'console', conduits: conduitUse(zone.conduits, paths, model), unchecked: [], dualHomed: [] },
   };
 }
 
