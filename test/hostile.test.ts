@@ -6,7 +6,9 @@ import { parseConfig } from '../agent/config/config.ts';
 import { loadJudge } from '../agent/judge/judge-loader.ts';
 import { runScan } from '../agent/scan/run-scan.ts';
 import type { RunningFixture } from '../fixtures/fixture.ts';
+import { startFinsFixture } from '../fixtures/fins/server.ts';
 import { startHostileFixture } from '../fixtures/hostile.ts';
+import { startMelsecFixture } from '../fixtures/melsec/server.ts';
 import { startModbusSpecFixture } from '../fixtures/modbus/spec-server.ts';
 import { startOpcuaFixture } from '../fixtures/opcua/server.ts';
 import { startS7SpecFixture } from '../fixtures/s7/spec-server.ts';
@@ -30,11 +32,15 @@ const HOST = {
   hugeLists: '127.84.2.15',
   loopingSnmp: '127.84.2.16',
   endlessSsh: '127.84.2.17',
+  /** FINS and SLMP ports that stream bytes forever, and a FINS node and MELSEC CPU that break their answers. */
+  endlessPlc: '127.84.2.21',
+  brokenPlc: '127.84.2.22',
   manyEndpoints: '127.93.0.30',
   tooManyEndpoints: '127.93.0.31',
   normal: '127.84.2.20',
 } as const;
 const PORTS = { ftp: 15021, ssh: 15022, telnet: 15023, http: 15080, s7: 15102, modbus: 15502, snmp: 15161, opcua: 14840 };
+const PLC_PORTS = { fins: 19600, melsec: 11025 };
 const BUDGET_MS = 6000;
 const IDENTITY = { 0: 'Normal Automation GmbH', 1: 'NA-100', 2: 'V3.1.4' };
 
@@ -63,13 +69,16 @@ beforeAll(async () => {
   await start(startOpcuaFixture({ host: HOST.manyEndpoints, port: PORTS.opcua, posture: 'weak', announceEndpoints: 3000 }));
   await start(startOpcuaFixture({ host: HOST.tooManyEndpoints, port: PORTS.opcua, posture: 'weak', announceEndpoints: 6000 }));
   await start(startSnmpFixture({ host: HOST.loopingSnmp, port: PORTS.snmp, posture: 'weak', quirk: 'looping-table' }));
+  for (const port of Object.values(PLC_PORTS)) await start(startHostileFixture({ host: HOST.endlessPlc, port, behaviour: 'endless' }));
+  await start(startFinsFixture({ host: HOST.brokenPlc, port: PLC_PORTS.fins, behaviour: 'oversized' }));
+  await start(startMelsecFixture({ host: HOST.brokenPlc, port: PLC_PORTS.melsec, behaviour: 'truncated' }));
   await start(startModbusSpecFixture({ host: HOST.normal, port: PORTS.modbus, objects: IDENTITY }));
   await start(startS7SpecFixture({ host: HOST.normal, port: PORTS.s7, profile: 'weak' }));
 
   const config = parseConfig(
     {
       zone: { name: 'Hostile cell', slT: 2 },
-      targets: Object.values(HOST).map((host) => ({ host, ports: PORTS })),
+      targets: Object.values(HOST).map((host) => ({ host, ports: host === HOST.endlessPlc || host === HOST.brokenPlc ? { ...PORTS, ...PLC_PORTS } : PORTS })),
       probes: { snmp: { communities: ['public'] }, ftp: { anonymous: true }, ssh: { authNone: true } },
       // The devices share this test's busy event loop, so they see a close later than a real device
       // would; a wider gap between packets keeps "one connection at a time" measurable here.
@@ -116,7 +125,13 @@ describe('a scan of hostile devices', () => {
   it('names why: silence, dripping, resets, endless data and huge lengths', () => {
     // Two probes in a row without an answer open the circuit breaker: the rest (the UDP probes too) never send.
     // With the opt-in on, ssh.auth-methods runs in place of ssh.kexinit (one SSH connection, not three).
-    expect(kinds(HOST.silent)).toEqual({ 'ssh.auth-methods': 'timeout', 's7.szl': 'timeout', 'snmp.system': 'budget', 'bacnet.device': 'budget' });
+    expect(kinds(HOST.silent)).toEqual({
+      'ssh.auth-methods': 'timeout',
+      's7.szl': 'timeout',
+      'snmp.system': 'budget',
+      'bacnet.device': 'budget',
+      'fins.controller-data-udp': 'budget',
+    });
     const breaker = outcomesOf(HOST.silent).find((o) => o.probe === 'snmp.system');
     expect(breaker?.status === 'unavailable' && breaker.failure.detail).toMatch(/circuit breaker/);
     const modbus = fixtures.find((f) => f.host === HOST.silent && f.ports.modbus !== undefined);
@@ -126,7 +141,13 @@ describe('a scan of hostile devices', () => {
     expect(unchecked.find((u) => u.port === PORTS.modbus)?.reason).toMatch(/circuit breaker/);
     // ftp.anonymous runs in place of ftp.banner (one FTP connection); with SSH that makes two silent
     // probes, and the breaker opened before discovery reached the HTTP port: it was never connected to.
-    expect(kinds(HOST.drip)).toEqual({ 'ftp.anonymous': 'timeout', 'ssh.auth-methods': 'timeout', 'snmp.system': 'budget', 'bacnet.device': 'budget' });
+    expect(kinds(HOST.drip)).toEqual({
+      'ftp.anonymous': 'timeout',
+      'ssh.auth-methods': 'timeout',
+      'snmp.system': 'budget',
+      'bacnet.device': 'budget',
+      'fins.controller-data-udp': 'budget',
+    });
     const dripHttp = observations.find((o) => o.address === HOST.drip)?.unchecked?.find((u) => u.port === PORTS.http);
     expect(dripHttp?.reason).toMatch(/circuit breaker/);
     expect(kinds(HOST.reset)).toMatchObject({
@@ -139,6 +160,16 @@ describe('a scan of hostile devices', () => {
     expect(kinds(HOST.hugeLists)['ssh.auth-methods']).toBe('malformed');
     // Each hostile SSH service cost one TCP connection: discovery's, taken over by the SSH probe.
     for (const f of fixtures.filter((x) => x.name.startsWith('ssh-raw'))) expect(f.log.connections, `${f.name} ${f.host}`).toBe(1);
+  });
+
+  it('ends FINS and SLMP peers that stream bytes or break their answers typed, one connection each, FINS/UDP not asked after FINS/TCP', () => {
+    expect(kinds(HOST.endlessPlc)).toMatchObject({ 'fins.controller-data': 'malformed', 'melsec.cpu-model': 'malformed' });
+    expect(kinds(HOST.brokenPlc)).toMatchObject({ 'fins.controller-data': 'malformed', 'melsec.cpu-model': 'closed' });
+    for (const host of [HOST.endlessPlc, HOST.brokenPlc]) expect(kinds(host)['fins.controller-data-udp'], host).toBeUndefined();
+    for (const f of fixtures.filter((x) => x.host === HOST.brokenPlc)) {
+      expect(f.log.connections, f.name).toBe(1);
+      expect(f.log.count('write'), f.name).toBe(0);
+    }
   });
 
   it('ends a looping SNMP table typed, with every datagram from one source endpoint', () => {
