@@ -1,6 +1,7 @@
 /**
- * A large simulated cell: 250 devices on loopback (25 OPC UA, 75 Modbus, 50 S7, 50 SNMP switches,
- * 50 SSH devices) plus 66 empty addresses, started in three child processes. Scans it once with
+ * A large simulated cell: 250 devices on loopback (OPC UA, Modbus, S7, EtherNet/IP, CODESYS V2,
+ * IEC 104, DNP3, SNMP switches, BACnet/IP controllers and SSH devices: MIX below) plus 66 empty
+ * addresses, started in three child processes. Scans it once with
  * the agent and, when nmap is installed, once with nmap's nearest equivalent run, and prints:
  * wall time, the agent's peak RSS and CPU time, connections and requests per device per protocol
  * as the devices counted them, and the agent/nmap time ratio. The agent is the real CLI in its own
@@ -52,12 +53,43 @@ function devices(kind: CellDevice['services'][number], count: number, first: num
   }));
 }
 
-// Three processes: OPC UA servers are the heaviest, the rest is split by protocol.
-const GROUPS: CellDevice[][] = [
-  devices('opcua', 25, 1),
+/**
+ * The mix: every protocol family with a fixture, in numbers that keep 250 devices. UDP-only
+ * devices (SNMP, BACnet/IP) are named as hosts in the config, since UDP is asked only of those or
+ * of addresses alive on TCP. Modbus takes what the others leave.
+ */
+const MIX: readonly (readonly [CellDevice['services'][number], number])[] = [
+  ['opcua', 20],
+  ['ssh', 30],
+  ['s7', 30],
+  ['enip', 15],
+  ['codesys-v2', 10],
+  ['iec104', 10],
+  ['dnp3', 10],
+  ['snmp', 30],
+  ['bacnet', 10],
+];
+const TOTAL = 250;
+const MODBUS = TOTAL - MIX.reduce((n, [, count]) => n + count, 0);
+
+function mixed(): CellDevice[] {
+  let octet = 1;
+  const take = (kind: CellDevice['services'][number], count: number, name?: (i: number) => string) => {
+    const made = devices(kind, count, octet, name);
+    octet += count;
+    return made;
+  };
   // Every other Modbus device is the spec-exact server (the fixture picks it by this name).
-  [...devices('modbus', 75, 26, (i) => (i % 2 === 0 ? 'modbus-io' : `modbus-${i}`)), ...devices('s7', 50, 101)],
-  [...devices('snmp', 50, 151), ...devices('ssh', 50, 201)],
+  const modbus = take('modbus', MODBUS, (i) => (i % 2 === 0 ? 'modbus-io' : `modbus-${i}`));
+  return [...MIX.flatMap(([kind, count]) => take(kind, count)), ...modbus];
+}
+
+// Three processes of about the same weight: OPC UA servers are the heaviest, SSH next.
+const ALL = mixed();
+const GROUPS: CellDevice[][] = [
+  ALL.filter((d) => d.services[0] === 'opcua' || d.services[0] === 'ssh'),
+  ALL.filter((d) => ['modbus', 's7', 'enip'].includes(d.services[0] ?? '')),
+  ALL.filter((d) => !['opcua', 'ssh', 'modbus', 's7', 'enip'].includes(d.services[0] ?? '')),
 ];
 
 interface Child {
@@ -177,14 +209,14 @@ console.log(
 );
 const out = mkdtempSync(join(tmpdir(), 'cellcheck-large-'));
 try {
-  const snmpHosts = GROUPS.flat().filter((d) => d.services.includes('snmp'));
+  const udpHosts = GROUPS.flat().filter((d) => d.services.includes('snmp') || d.services.includes('bacnet'));
   const shift = (p: number) => (standard || p >= 1024 ? p : p + 10_000);
   const ports = standard
     ? {}
     : { ftp: shift(21), ssh: shift(22), telnet: shift(23), http: shift(80), s7: shift(102), https: shift(443), modbus: shift(502), snmp: shift(161) };
   const config = {
     zone: { name: 'Large simulated cell', slT: 2 },
-    targets: [{ cidr: `${PREFIX}.0/24`, ports }, { cidr: EMPTY_RANGE, ports }, ...snmpHosts.map((d) => ({ host: `${PREFIX}.${d.octet}`, ports }))],
+    targets: [{ cidr: `${PREFIX}.0/24`, ports }, { cidr: EMPTY_RANGE, ports }, ...udpHosts.map((d) => ({ host: `${PREFIX}.${d.octet}`, ports }))],
     probes: { snmp: { communities: ['public'] } },
     scan: { concurrency: CONCURRENCY, connectTimeoutMs: 500, stepTimeoutMs: 1500 },
   };
