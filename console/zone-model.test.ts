@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { ReachabilityView } from '../profiles/zone-model.ts';
 import { ZONE_MODEL_SCHEMA_ID } from '../report/write-schema.ts';
 import { keyId, newSigningKeyPair, parsePrivateKey, parsePublicKey } from '../report/keys.ts';
@@ -125,7 +126,12 @@ for (const k of kinds) {
     it('gives the cell agent the SCADA devices on their TCP ports and the canary, never its own finds', async () => {
       const res = await fetchView('cell', tokens['agent-cell']);
       expect(res.status).toBe(200);
-      const view = ReachabilityView.parse(await res.json());
+      const body = await res.json();
+      const documented = (parseYaml(readFileSync(new URL('./openapi.yaml', import.meta.url), 'utf8')) as { components: { schemas: Record<string, object> } })
+        .components.schemas.ReachabilityView;
+      const validate = new Ajv2020({ strict: false }).compile(documented ?? {});
+      expect(validate(body), JSON.stringify(validate.errors)).toBe(true);
+      const view = ReachabilityView.parse(body);
       expect(view.zone).toBe('cell');
       expect(view.ranges).toEqual(['127.102.3.0/28']);
       expect(view.conduits.map((c) => c.to)).toEqual(['scada', 'vendor']);
