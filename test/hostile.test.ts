@@ -6,11 +6,14 @@ import { parseConfig } from '../agent/config/config.ts';
 import { loadJudge } from '../agent/judge/judge-loader.ts';
 import { runScan } from '../agent/scan/run-scan.ts';
 import type { RunningFixture } from '../fixtures/fixture.ts';
+import { JACE_STATION, startFoxFixture } from '../fixtures/fox/server.ts';
 import { startFinsFixture } from '../fixtures/fins/server.ts';
 import { startHostileFixture } from '../fixtures/hostile.ts';
 import { startMelsecFixture } from '../fixtures/melsec/server.ts';
 import { startModbusSpecFixture } from '../fixtures/modbus/spec-server.ts';
 import { startOpcuaFixture } from '../fixtures/opcua/server.ts';
+import { ILC_151_ETH, startPcworxFixture } from '../fixtures/pcworx/server.ts';
+import { ILC_350_PN, startProconosFixture } from '../fixtures/proconos/server.ts';
 import { startS7SpecFixture } from '../fixtures/s7/spec-server.ts';
 import { startSnmpFixture } from '../fixtures/snmp/agent.ts';
 import { startRawSshFixture } from '../fixtures/ssh/raw-server.ts';
@@ -35,12 +38,23 @@ const HOST = {
   /** FINS and SLMP ports that stream bytes forever, and a FINS node and MELSEC CPU that break their answers. */
   endlessPlc: '127.84.2.21',
   brokenPlc: '127.84.2.22',
+  /** Fox, PC WORX and ProConOS ports that stream bytes forever, and ones that break their replies. */
+  endlessPlant: '127.84.2.18',
+  brokenPlant: '127.84.2.19',
   manyEndpoints: '127.93.0.30',
   tooManyEndpoints: '127.93.0.31',
   normal: '127.84.2.20',
 } as const;
 const PORTS = { ftp: 15021, ssh: 15022, telnet: 15023, http: 15080, s7: 15102, modbus: 15502, snmp: 15161, opcua: 14840 };
+const PLANT_PORTS = { fox: 15911, pcworx: 15962, proconos: 25547 };
 const PLC_PORTS = { fins: 19600, melsec: 11025 };
+/** The plant protocol ports of the hosts that serve them, beside the common ones. */
+const EXTRA_PORTS: Readonly<Record<string, Readonly<Record<string, number>>>> = {
+  [HOST.endlessPlc]: PLC_PORTS,
+  [HOST.brokenPlc]: PLC_PORTS,
+  [HOST.endlessPlant]: PLANT_PORTS,
+  [HOST.brokenPlant]: PLANT_PORTS,
+};
 const BUDGET_MS = 6000;
 const IDENTITY = { 0: 'Normal Automation GmbH', 1: 'NA-100', 2: 'V3.1.4' };
 
@@ -69,6 +83,10 @@ beforeAll(async () => {
   await start(startOpcuaFixture({ host: HOST.manyEndpoints, port: PORTS.opcua, posture: 'weak', announceEndpoints: 3000 }));
   await start(startOpcuaFixture({ host: HOST.tooManyEndpoints, port: PORTS.opcua, posture: 'weak', announceEndpoints: 6000 }));
   await start(startSnmpFixture({ host: HOST.loopingSnmp, port: PORTS.snmp, posture: 'weak', quirk: 'looping-table' }));
+  for (const port of Object.values(PLANT_PORTS)) await start(startHostileFixture({ host: HOST.endlessPlant, port, behaviour: 'endless' }));
+  await start(startFoxFixture({ host: HOST.brokenPlant, port: PLANT_PORTS.fox, station: JACE_STATION, behaviour: 'endless' }));
+  await start(startPcworxFixture({ host: HOST.brokenPlant, port: PLANT_PORTS.pcworx, identity: ILC_151_ETH, behaviour: 'huge-length' }));
+  await start(startProconosFixture({ host: HOST.brokenPlant, port: PLANT_PORTS.proconos, identity: ILC_350_PN, behaviour: 'truncated' }));
   for (const port of Object.values(PLC_PORTS)) await start(startHostileFixture({ host: HOST.endlessPlc, port, behaviour: 'endless' }));
   await start(startFinsFixture({ host: HOST.brokenPlc, port: PLC_PORTS.fins, behaviour: 'oversized' }));
   await start(startMelsecFixture({ host: HOST.brokenPlc, port: PLC_PORTS.melsec, behaviour: 'truncated' }));
@@ -78,7 +96,7 @@ beforeAll(async () => {
   const config = parseConfig(
     {
       zone: { name: 'Hostile cell', slT: 2 },
-      targets: Object.values(HOST).map((host) => ({ host, ports: host === HOST.endlessPlc || host === HOST.brokenPlc ? { ...PORTS, ...PLC_PORTS } : PORTS })),
+      targets: Object.values(HOST).map((host) => ({ host, ports: { ...PORTS, ...EXTRA_PORTS[host] } })),
       probes: { snmp: { communities: ['public'] }, ftp: { anonymous: true }, ssh: { authNone: true } },
       // The devices share this test's busy event loop, so they see a close later than a real device
       // would; a wider gap between packets keeps "one connection at a time" measurable here.
@@ -160,6 +178,12 @@ describe('a scan of hostile devices', () => {
     expect(kinds(HOST.hugeLists)['ssh.auth-methods']).toBe('malformed');
     // Each hostile SSH service cost one TCP connection: discovery's, taken over by the SSH probe.
     for (const f of fixtures.filter((x) => x.name.startsWith('ssh-raw'))) expect(f.log.connections, `${f.name} ${f.host}`).toBe(1);
+  });
+
+  it('ends Fox, PC WORX and ProConOS peers that stream bytes or break their replies typed, one connection each', () => {
+    expect(kinds(HOST.endlessPlant)).toMatchObject({ 'fox.hello': 'malformed', 'pcworx.info': 'malformed', 'proconos.info': 'malformed' });
+    expect(kinds(HOST.brokenPlant)).toMatchObject({ 'fox.hello': 'malformed', 'pcworx.info': 'malformed', 'proconos.info': 'closed' });
+    for (const f of fixtures.filter((x) => x.host === HOST.brokenPlant)) expect(f.log.connections, f.name).toBe(1);
   });
 
   it('ends FINS and SLMP peers that stream bytes or break their answers typed, one connection each, FINS/UDP not asked after FINS/TCP', () => {
