@@ -79,6 +79,21 @@ describe('scan --plan', () => {
     expect(connections).toBe(0);
   });
 
+  it('plans FINS on TCP 9600 with the node address exchange, FINS/UDP only where TCP 9600 was not open, and MELSEC SLMP on TCP 1025', () => {
+    const text = renderPlan(plan);
+    expect(text).toContain('TCP 9600 fins, if TCP 9600 is open:\n    fins.controller-data [identify]: tcp.connect, fins.node-address, fins.controller-data-read\n');
+    expect(text).toContain(
+      'UDP 9600 fins, always (named as a host), unless TCP 9600 was open (fins.controller-data runs there instead):\n    fins.controller-data-udp [identify]: fins.controller-data-read\n',
+    );
+    expect(text).toContain('TCP 1025 melsec, if TCP 1025 is open:\n    melsec.cpu-model [identify]: tcp.connect, melsec.read-cpu-model\n');
+    // A plant's own SLMP port, and a FINS port moved for both transports.
+    const moved = planScan(parseConfig({ ...PLAN_DOC, targets: [{ host: '127.84.4.3', ports: { melsec: 5000, fins: 9601 } }] }, 'plan.yaml'), PROBES);
+    const services = moved.devices[0]?.services ?? [];
+    expect(services.find((s) => s.protocol === 'melsec')?.port).toBe(5000);
+    expect(services.filter((s) => s.protocol === 'fins').map((s) => `${s.transport} ${s.port}`)).toEqual(['tcp 9601', 'udp 9601']);
+    expect(moved.devices[0]?.discoveryPorts).not.toContain(1025);
+  });
+
   it('plans IEC 104 and DNP3 as an open port only, and their one identification request only as a labelled opt-in', () => {
     const plain = renderPlan(plan);
     expect(plain).toContain('TCP 2404 iec104, if TCP 2404 is open:\n    not sent: iec104.testfr (needs the opt-in probes.iec104.identify)\n');
