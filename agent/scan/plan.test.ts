@@ -81,7 +81,9 @@ describe('scan --plan', () => {
 
   it('plans FINS on TCP 9600 with the node address exchange, FINS/UDP only where TCP 9600 was not open, and MELSEC SLMP on TCP 1025', () => {
     const text = renderPlan(plan);
-    expect(text).toContain('TCP 9600 fins, if TCP 9600 is open:\n    fins.controller-data [identify]: tcp.connect, fins.node-address, fins.controller-data-read\n');
+    expect(text).toContain(
+      'TCP 9600 fins, if TCP 9600 is open:\n    fins.controller-data [identify]: tcp.connect, fins.node-address, fins.controller-data-read\n',
+    );
     expect(text).toContain(
       'UDP 9600 fins, always (named as a host), unless TCP 9600 was open (fins.controller-data runs there instead):\n    fins.controller-data-udp [identify]: fins.controller-data-read\n',
     );
