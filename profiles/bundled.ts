@@ -16,6 +16,9 @@ import { modbusCheckKinds, modbusIdentity } from './checks/modbus.ts';
 import { opcuaCheckKinds, opcuaIdentity } from './checks/opcua.ts';
 import { pcworxCheckKinds, pcworxIdentity } from './checks/pcworx.ts';
 import { proconosCheckKinds, proconosIdentity } from './checks/proconos.ts';
+import { mqttCheckKinds } from './checks/mqtt.ts';
+import { rdpCheckKinds } from './checks/rdp.ts';
+import { winrmCheckKinds } from './checks/winrm.ts';
 import { s7CheckKinds, s7Identity } from './checks/s7.ts';
 import { snmpCheckKinds, snmpIdentity } from './checks/snmp.ts';
 import { sshCheckKinds, sshIdentity } from './checks/ssh.ts';
@@ -34,6 +37,9 @@ import modbusChecks from './data/checks/modbus.json' with { type: 'json' };
 import opcuaChecks from './data/checks/opcua.json' with { type: 'json' };
 import pcworxChecks from './data/checks/pcworx.json' with { type: 'json' };
 import proconosChecks from './data/checks/proconos.json' with { type: 'json' };
+import mqttChecks from './data/checks/mqtt.json' with { type: 'json' };
+import rdpChecks from './data/checks/rdp.json' with { type: 'json' };
+import winrmChecks from './data/checks/winrm.json' with { type: 'json' };
 import s7Checks from './data/checks/s7.json' with { type: 'json' };
 import snmpChecks from './data/checks/snmp.json' with { type: 'json' };
 import sshChecks from './data/checks/ssh.json' with { type: 'json' };
@@ -60,6 +66,9 @@ export const CHECK_KINDS = [
   ...snmpCheckKinds,
   ...sshCheckKinds,
   ...hostCheckKinds,
+  ...rdpCheckKinds,
+  ...winrmCheckKinds,
+  ...mqttCheckKinds,
 ];
 export const CHECK_INSTANCES: readonly unknown[] = [
   ...opcuaChecks,
@@ -80,6 +89,9 @@ export const CHECK_INSTANCES: readonly unknown[] = [
   ...sshChecks,
   ...itServicesChecks,
   ...hostChecks,
+  ...rdpChecks,
+  ...winrmChecks,
+  ...mqttChecks,
 ];
 
 /**

@@ -9,7 +9,7 @@ import { buildConnect, buildVersionSubscribe, mqttFrameLength } from './packets.
 import { mqttConnectProbe } from './probe.ts';
 
 const POSTURES = ['anonymous', 'password', 'no-sys', 'garbage', 'huge-length', 'truncated', 'silent'] as const;
-const fixture = fixturesPerPosture<MqttPosture, RunningFixture>(POSTURES, (posture) =>
+const fixture = fixturesPerPosture<(typeof POSTURES)[number], RunningFixture>(POSTURES, (posture) =>
   startMqttBroker({ host: testAddress('mqttProbe', 1 + POSTURES.indexOf(posture)), port: 0, posture }),
 );
 

@@ -9,7 +9,7 @@ import { rdpNegotiateProbe } from './probe.ts';
 import { buildConnectionRequest, parseConnectionConfirm, type SecurityProtocol } from './x224.ts';
 
 const POSTURES = ['tls-no-nla', 'nla-required', 'standard-only', 'legacy', 'tls-silent', 'truncated', 'huge-length', 'garbage', 'silent'] as const;
-const fixture = fixturesPerPosture<RdpPosture, RunningFixture>(POSTURES, (posture) =>
+const fixture = fixturesPerPosture<(typeof POSTURES)[number], RunningFixture>(POSTURES, (posture) =>
   startRdpFixture({ host: testAddress('rdpProbe', 1 + POSTURES.indexOf(posture)), port: 0, posture }),
 );
 

@@ -8,7 +8,7 @@ import { fixturesPerPosture, testContext, untilClosed } from '../test-kit.ts';
 import { winrmProbe } from './probe.ts';
 
 const POSTURES = ['weak', 'domain', 'not-winrm'] as const;
-const fixture = fixturesPerPosture<WinrmPosture, RunningFixture>(POSTURES, (posture) =>
+const fixture = fixturesPerPosture<(typeof POSTURES)[number], RunningFixture>(POSTURES, (posture) =>
   startWinrmFixture({ host: testAddress('winrmProbe', 1 + POSTURES.indexOf(posture)), port: 0, posture }),
 );
 

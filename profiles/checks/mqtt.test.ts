@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import type { RunningFixture } from '../../fixtures/fixture.ts';
+import { startMqttBroker } from '../../fixtures/mqtt/broker.ts';
+import { mqttConnectProbe } from '../../probes/mqtt/probe.ts';
+import type { DeviceObservation } from '../../probes/observation.ts';
+import { runProbe } from '../../probes/run.ts';
+import { fixturesPerPosture, testContext } from '../../probes/test-kit.ts';
+import type { ProbeOutcome } from '../../probes/types.ts';
+import { testAddress } from '../../test/addresses.ts';
+import { bundledProfile } from '../bundled.ts';
+import mapping from '../data/mapping.json' with { type: 'json' };
+import { DeviceView } from '../device-view.ts';
+
+const POSTURES = ['anonymous', 'password', 'garbage'] as const;
+// 127.63.4.11 and up; the WinRM check test takes .1-.3 of the same range.
+const fixture = fixturesPerPosture<(typeof POSTURES)[number], RunningFixture>(POSTURES, (posture) =>
+  startMqttBroker({ host: testAddress('remoteAccessChecks', 11 + POSTURES.indexOf(posture)), port: 0, posture }),
+);
+
+const { checks } = bundledProfile();
+
+interface Shape {
+  readonly cleartext?: boolean;
+  readonly tls?: boolean;
+}
+
+function evaluate(id: string, outcomes: ProbeOutcome[], shape: Shape = { cleartext: true }) {
+  const check = checks.get(id);
+  if (!check) throw new Error(`no check ${id}`);
+  const services: DeviceObservation['services'] = [];
+  if (shape.cleartext) services.push({ port: 1883, transport: 'tcp', protocol: 'mqtt', confirmed: false });
+  if (shape.tls) services.push({ port: 8883, transport: 'tcp', protocol: 'mqtt-tls', confirmed: false });
+  return check.kind.evaluate(new DeviceView({ address: testAddress('remoteAccessChecks', 10), services, outcomes }), check.instance.params);
+}
+
+async function probed(posture: (typeof POSTURES)[number]): Promise<ProbeOutcome[]> {
+  const f = fixture(posture);
+  return [{ ...(await runProbe(mqttConnectProbe, testContext(f.host, f.ports.mqtt ?? 0, { options: { anonymous: true } }))), port: 1883 }];
+}
+
+/** A completed TLS handshake on 8883 as the TLS probe records it (only what mqtt.tls-only reads). */
+const TLS_OK: ProbeOutcome = {
+  probe: 'tls.handshake',
+  version: 1,
+  port: 8883,
+  status: 'ok',
+  facts: {
+    versions: [],
+    acceptedVersions: ['TLSv1.3'],
+    negotiated: { version: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384' },
+    certificates: [],
+    handshakes: 1,
+    observedAt: '2026-01-02T03:04:05.000Z',
+  },
+  transcript: [1, 4],
+  durationMs: 12,
+};
+
+describe('mqtt.anonymous-rejected on what the opt-in CONNECT read', () => {
+  it('fails when CONNACK accepted a CONNECT without credentials, passes on not-authorized', async () => {
+    expect(evaluate('mqtt.anonymous-rejected', await probed('anonymous'))).toMatchObject({ status: 'fail', observed: [{ port: 1883, returnCode: 0 }] });
+    expect(evaluate('mqtt.anonymous-rejected', await probed('password'))).toMatchObject({
+      status: 'pass',
+      observed: [{ returnCode: 5, anonymous: 'refused' }],
+    });
+  });
+
+  it('is unknown without the opt-in, for a TLS-only broker, and for a reply that is no MQTT', async () => {
+    expect(evaluate('mqtt.anonymous-rejected', [])).toMatchObject({ status: 'unknown', reason: expect.stringMatching(/opt-in mqtt.anonymous is off/) });
+    expect(evaluate('mqtt.anonymous-rejected', [TLS_OK], { tls: true })).toMatchObject({ status: 'unknown', reason: expect.stringMatching(/not inside TLS/) });
+    expect(evaluate('mqtt.anonymous-rejected', await probed('garbage')).status).toBe('unknown');
+    expect(evaluate('mqtt.anonymous-rejected', [], {}).status).toBe('not-applicable');
+  });
+});
+
+describe('mqtt.tls-only', () => {
+  it('fails when a broker answered CONNECT on the cleartext port, even one refusing anonymous clients', async () => {
+    expect(evaluate('mqtt.tls-only', await probed('password'))).toMatchObject({
+      status: 'fail',
+      observed: { cleartextPorts: [{ port: 1883, returnCode: 5 }] },
+    });
+  });
+
+  it('is unknown on an open 1883 without the opt-in (no proof of MQTT), passes on TLS only', () => {
+    expect(evaluate('mqtt.tls-only', [])).toMatchObject({ status: 'unknown', observed: { openPorts: [1883] } });
+    expect(evaluate('mqtt.tls-only', [TLS_OK], { tls: true })).toMatchObject({ status: 'pass', observed: { cleartextPorts: [], tlsPorts: [8883] } });
+    expect(evaluate('mqtt.tls-only', [], { tls: true }).status).toBe('unknown');
+  });
+
+  it('map to CR 4.1 (cleartext) and CR 1.1, 2.1 (anonymous)', () => {
+    const rows = (check: string) => Object.entries(mapping.requirements).flatMap(([id, row]) => (row.checks.includes(check) ? [id] : []));
+    expect(rows('mqtt.tls-only')).toEqual(['CR 4.1']);
+    expect(rows('mqtt.anonymous-rejected')).toEqual(['CR 1.1', 'CR 2.1']);
+  });
+});

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { TlsFacts } from '../../probes/it-services/facts.ts';
+import { MqttConnectFacts } from '../../probes/mqtt/facts.ts';
+import type { DeviceView } from '../device-view.ts';
+import { defineCheckKind, type RegisteredCheckKind, unavailableVerdict, type Verdict } from './types.ts';
+
+const PROBE_ID = 'mqtt.connect';
+const OPT_IN_OFF = 'the anonymous CONNECT was not tried: opt-in mqtt.anonymous is off';
+
+const openPorts = (device: DeviceView, protocol: 'mqtt' | 'mqtt-tls') =>
+  device.services.filter((s) => s.protocol === protocol && s.transport === 'tcp').map((s) => s.port);
+
+/**
+ * MQTT in cleartext (TCP 1883) carries user names, passwords and every message readable on the
+ * wire. A CONNACK on a cleartext port shows it (fail); without the opt-in only the open port is
+ * known, which is no proof of MQTT (unknown). Passes when no cleartext MQTT port is open and the
+ * TLS port completed a TLS handshake.
+ */
+const tlsOnly = defineCheckKind({
+  id: 'mqtt.tls-only',
+  params: z.object({}),
+  evaluate(device): Verdict {
+    const cleartext = openPorts(device, 'mqtt');
+    const expected = { cleartextPorts: [] };
+    if (cleartext.length > 0) {
+      const found = device.facts(PROBE_ID, MqttConnectFacts);
+      if (found.state === 'unavailable') return unavailableVerdict(PROBE_ID, found);
+      if (found.state === 'absent') return { status: 'unknown', observed: { openPorts: cleartext }, expected, reason: `TCP port open; ${OPT_IN_OFF}` };
+      return {
+        status: 'fail',
+        observed: { cleartextPorts: found.facts.map((f) => ({ port: f.port, returnCode: f.facts.returnCode })) },
+        expected,
+        evidence: found.evidence,
+      };
+    }
+    const tlsPorts = openPorts(device, 'mqtt-tls');
+    if (tlsPorts.length === 0) return { status: 'not-applicable', reason: 'no MQTT port found' };
+    const tls = device.facts('tls.handshake', TlsFacts);
+    const handshakes = tls.state === 'ok' ? tls.facts.filter((f) => tlsPorts.includes(f.port)) : [];
+    if (handshakes.length === 0) return { status: 'unknown', observed: { tlsPorts }, expected, reason: 'no TLS handshake completed on the MQTT TLS port' };
+    const evidence = tls.state === 'ok' ? tls.evidence.filter((e) => tlsPorts.includes(e.port)) : [];
+    return { status: 'pass', observed: { cleartextPorts: [], tlsPorts: handshakes.map((h) => h.port) }, expected, evidence };
+  },
+});
+
+/** A broker that accepts a CONNECT without credentials lets anyone read and publish what its ACL allows the anonymous user. */
+const anonymousRejected = defineCheckKind({
+  id: 'mqtt.anonymous-rejected',
+  params: z.object({}),
+  evaluate(device): Verdict {
+    const found = device.facts(PROBE_ID, MqttConnectFacts);
+    if (found.state === 'unavailable') return unavailableVerdict(PROBE_ID, found);
+    if (found.state === 'absent') {
+      if (openPorts(device, 'mqtt').length > 0) return { status: 'unknown', reason: OPT_IN_OFF };
+      if (openPorts(device, 'mqtt-tls').length > 0)
+        return { status: 'unknown', reason: 'an anonymous CONNECT is tried on cleartext MQTT only, not inside TLS' };
+      return { status: 'not-applicable', reason: 'no MQTT port found' };
+    }
+    const observed = found.facts.map(({ port, facts }) => ({ port, returnCode: facts.returnCode, anonymous: facts.anonymous }));
+    const expected = { anonymous: 'refused' };
+    const evidence = found.evidence;
+    if (observed.some((o) => o.anonymous === 'accepted')) return { status: 'fail', observed, expected, evidence };
+    if (observed.every((o) => o.anonymous === 'refused')) return { status: 'pass', observed, expected, evidence };
+    return { status: 'unknown', observed, expected, evidence, reason: 'CONNACK neither accepted nor refused for lack of credentials' };
+  },
+});
+
+export const mqttCheckKinds: readonly RegisteredCheckKind[] = [tlsOnly, anonymousRejected];
