@@ -3,10 +3,11 @@ import type { RequirementResult } from '../profiles/model.ts';
 import { actionPlan } from '../profiles/plan.ts';
 import { scoredFields, unusedStatements, weighStatements, withoutStatements } from '../profiles/weigh-statements.ts';
 import type { DeviceResult, Result } from '../report/result.ts';
+import { standing } from '../report/headline.ts';
 import { resultSummary } from '../report/summary.ts';
 import { ANSWER, COUNTERMEASURE, entriesOf, type StatementFileText, statementFiles, type ZoneStatements, zoneStatements } from './answers.ts';
 import type { Sql } from './db.ts';
-import { storedResult } from './fleet.ts';
+import { type DeviceRow, frStatus, storedResult, type ZoneRow } from './fleet.ts';
 import type { Proposal, Proposals } from './proposals.ts';
 
 /**
@@ -136,4 +137,30 @@ export function openItems(signed: Result, weighed: Result): OpenItem[] {
     (a, b) =>
       a.fr - b.fr || a.sl - b.sl || a.componentType.localeCompare(b.componentType) || a.requirement.localeCompare(b.requirement, 'en', { numeric: true }),
   );
+}
+
+/** Zones with at least one approved answer or countermeasure: the ones whose pages show weighed levels. */
+export async function zonesWithAnswers(sql: Sql): Promise<Set<string>> {
+  const rows = await sql.all("SELECT DISTINCT subject FROM proposals WHERE kind IN (?, ?) AND status = 'approved'", [ANSWER, COUNTERMEASURE]);
+  return new Set(rows.map((r) => String(r.subject)));
+}
+
+/** Stored device rows with the levels, gaps and standing of the weighed result. */
+export function weighedRows(rows: readonly DeviceRow[], weighed: Result): DeviceRow[] {
+  return rows.map((row) => {
+    const d = weighed.devices.find((w) => w.address === row.address);
+    return d ? { ...row, demonstrated: [...d.slC.demonstrated], ceiling: [...d.slC.ceiling], meetsTarget: d.meetsTarget, gaps: d.gaps.length } : row;
+  });
+}
+
+/** A zone's overview row counted again from weighed device rows. */
+export function weighedZoneRow(z: ZoneRow, rows: readonly DeviceRow[], weighed: Result): ZoneRow {
+  return {
+    ...z,
+    latest: { ...z.latest, gaps: weighed.summary.gaps },
+    devicesMeeting: rows.filter((d) => d.meetsTarget).length,
+    devicesCouldMeet: rows.filter((d) => standing(d) === 'could-meet').length,
+    devicesRefuted: rows.filter((d) => standing(d) === 'refuted').length,
+    frs: frStatus(rows),
+  };
 }

@@ -139,6 +139,7 @@ export function zonePage(
   query: URLSearchParams,
   latest: Result | undefined,
   boundary?: SafeHtml,
+  answers?: SafeHtml,
 ): string {
   const deviceRows = devices.map(
     (d) =>
@@ -152,7 +153,8 @@ export function zonePage(
     `Zone ${zone.zone}`,
     ctx,
     html`<dl class="kv"><dt>SL-T</dt><dd>${vec(zone.slT)}</dd><dt>Latest run</dt><dd><a href="${runHref(zone.latest.runId)}">${zone.latest.runId}</a> by ${zone.latest.agentId}, collected ${when(zone.latest.collectedAt)}</dd>
-<dt>Where it stands</dt><dd id="headline">${latest ? headlineText(resultHeadline(latest)) : `${zone.devicesMeeting} of ${zone.devices} meet SL-T`}</dd></dl>
+<dt>Where it stands</dt><dd id="headline">${latest ? headlineText(resultHeadline(latest)) : `${zone.devicesMeeting} of ${zone.devices} meet SL-T`}</dd>
+<dt>Levels</dt><dd>${answers ?? ''}</dd></dl>
 <div class="zone-layout"><section>
 <h2>Devices by FR in the latest run</h2>
 <form class="search" method="get" action="${zoneHref(zone.zone)}"><input name="q" value="${query.get('q') ?? ''}" placeholder="address, name or role" aria-label="search devices">
@@ -193,6 +195,7 @@ export function devicePage(
   d: DeviceResult,
   history: readonly DeviceRow[],
   drift: readonly DeviceStep[],
+  answers?: SafeHtml,
 ): string {
   const failing = d.checks.filter((c) => c.status === 'fail');
   const historyRows = history.map(
@@ -206,7 +209,8 @@ export function devicePage(
     ctx,
     html`<dl class="kv"><dt>Zone</dt><dd><a href="${zoneHref(zone)}">${zone}</a></dd><dt>Run shown</dt><dd><a href="${runHref(runId)}">${runId}</a></dd>
 <dt>Role</dt><dd>${d.role} (${d.componentTypes.join(' + ')}), ${d.roleSource.source === 'config' ? 'from the config' : `inferred: ${d.roleSource.reason}`}</dd>
-<dt>SL-T</dt><dd>${vec(d.slT)} <span class="badge ${meets(d.meetsTarget)}">${d.meetsTarget ? 'meets SL-T' : 'below SL-T'}</span></dd></dl>
+<dt>SL-T</dt><dd>${vec(d.slT)} <span class="badge ${meets(d.meetsTarget)}">${d.meetsTarget ? 'meets SL-T' : 'below SL-T'}</span></dd>
+<dt>Levels</dt><dd>${answers ?? ''}</dd></dl>
 <h2>SL-C against SL-T</h2>${chart(d)}${slTable(d)}
 <h2>Gaps (${d.gaps.length})</h2>${deviceGaps(d, bundledCatalog)}
 <h2>Evidence: failing checks (${failing.length})</h2>${findings(d)}

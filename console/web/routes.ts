@@ -29,6 +29,9 @@ import {
 } from './http-kit.ts';
 import * as pages from './pages.ts';
 import { ZONE_ROUTES, zoneBoundarySection } from './zone-routes.ts';
+import { ASSESSMENT_ROUTES, overviewWithAnswers, zoneWithAnswers } from './assessment-routes.ts';
+import { answersNote } from './assessment-pages.ts';
+import { weighedRun } from '../assessment.ts';
 
 /** How many runs of a device the drift section compares (each one is a stored document to decode). */
 const DRIFT_RUNS = 10;
@@ -75,7 +78,11 @@ const FR_NUMBERS = [1, 2, 3, 4, 5, 6, 7];
 
 async function overview(c: Ctx): Promise<WebReply> {
   const q = c.url.searchParams;
-  const zones = await zoneOverview(c.o.store.db, { ...(q.get('q') ? { q: q.get('q') ?? '' } : {}), belowTarget: q.get('below') === '1' });
+  // Below target is decided on the levels with approved answers, so it is filtered after weighing them.
+  const all = await zoneOverview(c.o.store.db, q.get('q') ? { q: q.get('q') ?? '' } : {});
+  const zones = (await overviewWithAnswers(c, all, (ids) => devicesOfRuns(c.o.store.db, ids))).filter(
+    (z) => q.get('below') !== '1' || z.devicesMeeting < z.devices,
+  );
   const exported = exportReply(c.o, q.get('format'), 'zones', { zones }, () => [
     [
       'zone',
@@ -111,12 +118,15 @@ async function zoneOf(c: Ctx, zone: string): Promise<ZoneRow | undefined> {
 
 async function zone(c: Ctx): Promise<WebReply> {
   const name = c.params[0] ?? '';
-  const z = await zoneOf(c, name);
-  if (!z) return notFound(c, `No stored run of zone ${name}.`);
+  const signedZone = await zoneOf(c, name);
+  if (!signedZone) return notFound(c, `No stored run of zone ${name}.`);
+  // The levels with the zone's approved answers weighed in (the signed ones when it has none).
+  const answered = await zoneWithAnswers(c, signedZone, await devicesOfRuns(c.o.store.db, [signedZone.latest.runId]));
+  const z = answered.zone;
   const q = c.url.searchParams;
   const text = (q.get('q') ?? '').toLowerCase();
   const meets = q.get('meets');
-  const devices = (await devicesOfRuns(c.o.store.db, [z.latest.runId])).filter(
+  const devices = answered.rows.filter(
     (d) =>
       (text === '' || [d.address, d.name ?? '', d.role].some((f) => f.toLowerCase().includes(text))) &&
       (meets !== 'yes' || d.meetsTarget) &&
@@ -139,7 +149,7 @@ async function zone(c: Ctx): Promise<WebReply> {
     ]),
   ]);
   if (exported) return exported;
-  const latest = await storedResult(c.o.store.db, z.latest.runId);
+  const latest = answered.latest;
   if (q.get('format') === 'plan-csv')
     return {
       status: 200,
@@ -147,7 +157,7 @@ async function zone(c: Ctx): Promise<WebReply> {
       body: latest ? renderPlanCsv(latest) : renderPlanCsv({ runId: z.latest.runId, plan: [] }),
     };
   const boundary = await zoneBoundarySection(c.o.store, z.zone);
-  return htmlReply(c.o, 200, pages.zonePage(ctxOf(c), z, devices, await zoneRuns(c.o.store.db, z.zone, HISTORY_RUNS), q, latest, boundary));
+  return htmlReply(c.o, 200, pages.zonePage(ctxOf(c), z, devices, await zoneRuns(c.o.store.db, z.zone, HISTORY_RUNS), q, latest, boundary, answered.note));
 }
 
 async function device(c: Ctx): Promise<WebReply> {
@@ -161,10 +171,10 @@ async function device(c: Ctx): Promise<WebReply> {
     const r = await storedResult(c.o.store.db, h.runId);
     if (r) recent.push(r);
   }
-  const shown = recent.find((r) => r.runId === runId) ?? (await storedResult(c.o.store.db, runId));
-  const d = shown && deviceIn(shown, address);
+  const shown = await weighedRun(c.o.store.db, c.o.store.proposals, zoneName, runId, c.o.now());
+  const d = shown && deviceIn(shown.weighed, address);
   if (!d) return notFound(c, `Run ${runId} does not hold device ${address}.`);
-  return htmlReply(c.o, 200, pages.devicePage(ctxOf(c), zoneName, runId, d, history, deviceDrift(recent, address)));
+  return htmlReply(c.o, 200, pages.devicePage(ctxOf(c), zoneName, runId, d, history, deviceDrift(recent, address), answersNote(zoneName, shown.answers)));
 }
 
 async function run(c: Ctx): Promise<WebReply> {
@@ -283,6 +293,7 @@ const ROUTES: readonly Route[] = [
   { method: 'POST', path: new RegExp(`^/admin/users/${SEGMENT}/delete$`), role: 'admin', handle: deleteUser },
   { method: 'GET', path: /^\/admin\/audit$/, role: 'admin', handle: audit },
   ...ZONE_ROUTES,
+  ...ASSESSMENT_ROUTES,
 ];
 
 /**

@@ -1,0 +1,217 @@
+import { bundledCatalog } from '../../profiles/catalog.ts';
+import type { IdentityField } from '../../profiles/identity.ts';
+import type { SafeHtml } from '../../report/html-template.ts';
+import type { Result } from '../../report/result.ts';
+import { ANSWER, AnswerPayload, COUNTERMEASURE, CountermeasurePayload, payloadProblems, scopeText } from '../answers.ts';
+import { openItems, type WeighedRun, weighedRows, weighedRun, weighedZoneRow, zonesWithAnswers } from '../assessment.ts';
+import type { DeviceRow, ZoneRow } from '../fleet.ts';
+import { ProposalError } from '../proposals.ts';
+import { headers, htmlReply, REPORT_CSP, redirect, type WebReply } from './http-kit.ts';
+import { answerFormPage, answersNote, assessmentHref, assessmentPage, auditorReport, countermeasureFormPage } from './assessment-pages.ts';
+import { type Ctx, ctxOf, notFound, type Route } from './routes.ts';
+
+/** The gap analysis of a zone in the console: pages, the forms that propose answers, and the four-eyes decisions. */
+
+const zoneParam = (c: Ctx) => c.params[0] ?? '';
+
+async function latestRunId(c: Ctx, zone: string): Promise<string | undefined> {
+  const row = await c.o.store.db.get('SELECT run_id FROM results WHERE zone = ? ORDER BY collected_at DESC, run_id LIMIT 1', [zone]);
+  return row ? String(row.run_id) : undefined;
+}
+
+async function latestWeighed(c: Ctx, zone: string): Promise<(WeighedRun & { runId: string }) | undefined> {
+  const runId = await latestRunId(c, zone);
+  const run = runId === undefined ? undefined : await weighedRun(c.o.store.db, c.o.store.proposals, zone, runId, c.o.now());
+  return run && runId ? { ...run, runId } : undefined;
+}
+
+async function assessment(c: Ctx, flash?: string, status = 200): Promise<WebReply> {
+  const zone = zoneParam(c);
+  const run = await latestWeighed(c, zone);
+  if (!run) return notFound(c, `No stored run of zone ${zone}.`);
+  const view = {
+    zone,
+    runId: run.runId,
+    signed: run.signed,
+    weighed: run.weighed,
+    answers: run.answers,
+    items: openItems(run.signed, run.weighed),
+    now: c.o.now(),
+  };
+  return htmlReply(c.o, status, assessmentPage(ctxOf(c, flash), view));
+}
+
+async function report(c: Ctx): Promise<WebReply> {
+  const zone = zoneParam(c);
+  const run = await latestWeighed(c, zone);
+  if (!run) return notFound(c, `No stored run of zone ${zone}.`);
+  const body = auditorReport({ zone, runId: run.runId, signed: run.signed, weighed: run.weighed, answers: run.answers, items: [], now: c.o.now() });
+  return { status: 200, headers: headers(c.o, 'text/html; charset=utf-8', REPORT_CSP), body };
+}
+
+const exportFile = (list: 'attestations' | 'exceptions') => async (c: Ctx) => {
+  const zone = zoneParam(c);
+  const run = await latestWeighed(c, zone);
+  if (!run) return notFound(c, `No stored run of zone ${zone}.`);
+  const file = run.answers.files[list];
+  return {
+    status: 200,
+    headers: { ...headers(c.o, 'application/yaml; charset=utf-8'), 'content-disposition': `attachment; filename="${file.name}"` },
+    body: file.text,
+  };
+};
+
+/** The scope the form describes. */
+function scopeOf(form: URLSearchParams, withType: boolean) {
+  const componentType = withType && form.get('componentType') ? { componentType: form.get('componentType') } : {};
+  switch (form.get('scope')) {
+    case 'devices':
+      return {
+        devices: (form.get('devices') ?? '')
+          .split(/[,\n]/)
+          .map((d) => d.trim())
+          .filter(Boolean),
+        ...componentType,
+      };
+    case 'identity':
+      return { identity: { field: (form.get('identityField') ?? '') as IdentityField, value: form.get('identityValue') ?? '' }, ...componentType };
+    default:
+      return componentType;
+  }
+}
+
+const optional = (form: URLSearchParams, key: string) => (form.get(key)?.trim() ? { [key]: form.get(key)?.trim() } : {});
+
+/** Validates a form against the payload schema and the catalog, then records it as a proposal; the form comes back with the problem otherwise. */
+async function propose(c: Ctx, form: URLSearchParams, kind: typeof ANSWER | typeof COUNTERMEASURE): Promise<WebReply> {
+  const zone = zoneParam(c);
+  const again = (problem: string) => htmlReply(c.o, 400, (kind === ANSWER ? answerFormPage : countermeasureFormPage)(ctxOf(c, problem), zone, form));
+  if ((await latestRunId(c, zone)) === undefined) return notFound(c, `No stored run of zone ${zone}.`);
+  const common = { requirement: form.get('requirement')?.trim(), scope: scopeOf(form, kind === ANSWER), ...optional(form, 'expires') };
+  const parsed =
+    kind === ANSWER
+      ? AnswerPayload.safeParse({ ...common, status: form.get('status'), statement: form.get('statement'), evidence: form.get('evidence') })
+      : CountermeasurePayload.safeParse({
+          ...common,
+          countermeasure: form.get('countermeasure'),
+          justification: form.get('justification'),
+          ...optional(form, 'reference'),
+        });
+  if (!parsed.success) return again(parsed.error.issues.map((i) => `${i.path.join('.') || 'form'}: ${i.message}`).join('; '));
+  const payload = parsed.data;
+  const problem = payloadProblems(payload, bundledCatalog)[0];
+  if (problem) return again(problem.message);
+  const today = c.o.now().toISOString().slice(0, 10);
+  if (payload.expires !== undefined && payload.expires < today) return again(`expires: ${payload.expires} is in the past`);
+  const summary = `${payload.requirement} ${'status' in payload ? payload.status : 'countermeasure'}, ${scopeText(payload.scope)}`;
+  try {
+    await c.o.store.proposals.propose(
+      {
+        kind,
+        subject: zone,
+        payload,
+        summary,
+        ...(payload.expires ? { expires: payload.expires } : {}),
+        ...(form.get('replaces') ? { replaces: form.get('replaces') ?? '' } : {}),
+      },
+      { user: c.session?.user ?? '-', role: c.session?.role ?? 'viewer' },
+      c.o.now(),
+    );
+  } catch (err) {
+    if (err instanceof ProposalError) return again(err.message);
+    throw err;
+  }
+  return redirect(c.o, `${assessmentHref(zone)}#pending`);
+}
+
+/** A form to propose an answer or countermeasure; `replaces` fills it with the approved one it changes. */
+const proposalForm = (kind: typeof ANSWER | typeof COUNTERMEASURE) => async (c: Ctx) => {
+  const zone = zoneParam(c);
+  const form = new URLSearchParams(c.url.searchParams);
+  const replaces = form.get('replaces');
+  if (replaces) {
+    const p = await c.o.store.proposals.get(replaces);
+    if (!p || p.kind !== kind || p.subject !== zone || p.status !== 'approved') return notFound(c, `No approved ${kind} ${replaces} in zone ${zone}.`);
+    fillForm(form, p.payload as AnswerPayload | CountermeasurePayload);
+  }
+  if (form.get('device')) {
+    form.set('scope', 'devices');
+    form.set('devices', form.get('device') ?? '');
+  }
+  return htmlReply(c.o, 200, (kind === ANSWER ? answerFormPage : countermeasureFormPage)(ctxOf(c), zone, form));
+};
+
+function fillForm(form: URLSearchParams, p: AnswerPayload | CountermeasurePayload): void {
+  const s = p.scope;
+  const fields: Record<string, string | undefined> = {
+    requirement: p.requirement,
+    scope: s.devices ? 'devices' : s.identity ? 'identity' : 'zone',
+    devices: s.devices?.join(', '),
+    identityField: s.identity?.field,
+    identityValue: s.identity?.value,
+    componentType: s.componentType,
+    expires: p.expires,
+    ...('status' in p
+      ? { status: p.status, statement: p.statement, evidence: p.evidence }
+      : { countermeasure: p.countermeasure, justification: p.justification, reference: p.reference }),
+  };
+  for (const [k, v] of Object.entries(fields)) if (v !== undefined) form.set(k, v);
+}
+
+/** Approve, reject, withdraw or propose retiring one of the zone's answers. */
+const decide = (step: 'approve' | 'reject' | 'withdraw' | 'retire') => async (c: Ctx, form: URLSearchParams) => {
+  const [zone = '', id = ''] = c.params;
+  const p = await c.o.store.proposals.get(id);
+  if (!p || p.subject !== zone || (p.kind !== ANSWER && p.kind !== COUNTERMEASURE)) return notFound(c, `No answer ${id} in zone ${zone}.`);
+  const actor = { user: c.session?.user ?? '-', role: c.session?.role ?? 'viewer' } as const;
+  const at = c.o.now();
+  try {
+    if (step === 'approve') await c.o.store.proposals.approve(id, actor, at, form.get('note') ?? '');
+    else if (step === 'reject') await c.o.store.proposals.reject(id, actor, at, form.get('note') ?? '');
+    else if (step === 'withdraw') await c.o.store.proposals.withdraw(id, actor, at);
+    else await c.o.store.proposals.propose({ kind: p.kind, subject: zone, payload: null, replaces: id, summary: `retire: ${p.summary}` }, actor, at);
+  } catch (err) {
+    if (err instanceof ProposalError) return assessment(c, err.message, 409);
+    throw err;
+  }
+  return redirect(c.o, assessmentHref(zone));
+};
+
+const ZONE = '/zones/([^/]+)/assessment';
+export const ASSESSMENT_ROUTES: readonly Route[] = [
+  { method: 'GET', path: new RegExp(`^${ZONE}$`), role: 'viewer', handle: (c) => assessment(c) },
+  { method: 'GET', path: new RegExp(`^${ZONE}/report$`), role: 'viewer', handle: report },
+  { method: 'GET', path: new RegExp(`^${ZONE}/attestations\\.yaml$`), role: 'viewer', handle: exportFile('attestations') },
+  { method: 'GET', path: new RegExp(`^${ZONE}/exceptions\\.yaml$`), role: 'viewer', handle: exportFile('exceptions') },
+  { method: 'GET', path: new RegExp(`^${ZONE}/answer$`), role: 'engineer', handle: proposalForm(ANSWER) },
+  { method: 'GET', path: new RegExp(`^${ZONE}/countermeasure$`), role: 'engineer', handle: proposalForm(COUNTERMEASURE) },
+  { method: 'POST', path: new RegExp(`^${ZONE}/answers$`), role: 'engineer', handle: (c, f) => propose(c, f, ANSWER) },
+  { method: 'POST', path: new RegExp(`^${ZONE}/countermeasures$`), role: 'engineer', handle: (c, f) => propose(c, f, COUNTERMEASURE) },
+  ...(['approve', 'reject', 'withdraw', 'retire'] as const).map(
+    (step): Route => ({ method: 'POST', path: new RegExp(`^${ZONE}/proposals/([^/]+)/${step}$`), role: 'engineer', handle: decide(step) }),
+  ),
+];
+
+/**
+ * The levels the zone, device and overview pages show: the stored rows weighed with the zone's
+ * approved answers (the signed rows when there are none), with the note that says so.
+ */
+export async function zoneWithAnswers(
+  c: Ctx,
+  z: ZoneRow,
+  rows: readonly DeviceRow[],
+): Promise<{ zone: ZoneRow; rows: DeviceRow[]; latest: Result | undefined; note: SafeHtml }> {
+  const run = await weighedRun(c.o.store.db, c.o.store.proposals, z.zone, z.latest.runId, c.o.now());
+  if (!run || run.answers.approved === 0) return { zone: z, rows: [...rows], latest: run?.signed, note: answersNote(z.zone, run?.answers) };
+  const weighed = weighedRows(rows, run.weighed);
+  return { zone: weighedZoneRow(z, weighed, run.weighed), rows: weighed, latest: run.weighed, note: answersNote(z.zone, run.answers) };
+}
+
+/** Every zone of the overview with answers weighed in (only zones that have approved answers are decoded). */
+export async function overviewWithAnswers(c: Ctx, zones: readonly ZoneRow[], rowsOf: (runIds: string[]) => Promise<DeviceRow[]>): Promise<ZoneRow[]> {
+  const answered = await zonesWithAnswers(c.o.store.db);
+  const rows = Map.groupBy(await rowsOf(zones.filter((z) => answered.has(z.zone)).map((z) => z.latest.runId)), (d) => d.runId);
+  const out: ZoneRow[] = [];
+  for (const z of zones) out.push(answered.has(z.zone) ? (await zoneWithAnswers(c, z, rows.get(z.latest.runId) ?? [])).zone : z);
+  return out;
+}
