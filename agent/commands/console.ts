@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { keyId, parsePublicKey } from '../../report/keys.ts';
 import { UsageError } from '../output.ts';
@@ -144,6 +145,44 @@ const enrollCommand = defineCommand({
   },
 });
 
+const zonesCommand = defineCommand({
+  command: 'zones <action> [file]',
+  describe:
+    'the zone and conduit model: export the model in force (JSON, report/zone-model.schema.json), or import a file as a proposal another engineer approves in the web console',
+  builder: (y) =>
+    y
+      .positional('action', { choices: ['export', 'import'] as const, describe: 'what to do' })
+      .positional('file', { type: 'string', describe: 'import: the model file (YAML or JSON); export: where to write it (default: standard output)' })
+      .option('db', DB_OPTION)
+      .option('summary', { type: 'string', describe: 'import: what the change is, for the reviewer and the audit log' })
+      .check((a) => {
+        if (a.action === 'import' && (a.file === undefined || a.summary === undefined)) throw new UsageError('zones import needs FILE and --summary TEXT');
+        return true;
+      }),
+  handler: async (a) => {
+    const { modelInForce, modelText, parseModelText, proposeModel } = await import('../../console/zone-model-store.ts');
+    const store = await openStore(a.db);
+    try {
+      if (a.action === 'export') {
+        const inForce = await modelInForce(store);
+        if (!inForce) throw new UsageError(`${store.db.location}: no zone model is approved yet`);
+        if (a.file === undefined) process.stdout.write(modelText(inForce.model));
+        else writeFileSync(a.file, modelText(inForce.model));
+        process.stderr.write(`Zone model ${inForce.proposal.id}, approved by ${inForce.proposal.decidedBy ?? '?'} at ${inForce.proposal.decidedAt ?? '?'}.\n`);
+      } else if (a.file !== undefined && a.summary !== undefined) {
+        const model = parseModelText(readFileOption(a.file, 'file').toString('utf8'), a.file);
+        // The command line acts as `cli` with an admin's rights, as for enrolment; the approval needs a person in the web console.
+        const p = await proposeModel(store, model, a.summary, { user: 'cli', role: 'admin' }, new Date());
+        process.stdout.write(
+          `Proposed zone model ${p.id} (${model.zones.length} zone(s)); an engineer or admin approves it in the web console (Zone model page).\n`,
+        );
+      }
+    } finally {
+      await store.close();
+    }
+  },
+});
+
 export const consoleCommand = defineCommand({
   command: 'console',
   describe: 'run the console: web UI for people, ingest API for agents; `console enroll` adds agents and readers, `console user` people',
@@ -151,6 +190,7 @@ export const consoleCommand = defineCommand({
     y
       .command(enrollCommand)
       .command(userCommand)
+      .command(zonesCommand)
       .option('db', { ...DB_OPTION, describe: 'console database: a SQLite file (created if missing), or postgres://user@host/db' })
       .option('session-idle-minutes', { type: 'number', default: 30, describe: 'a web session unused this long ends' })
       .option('session-max-hours', { type: 'number', default: 12, describe: 'a web session ends this long after login, used or not' })
