@@ -120,4 +120,15 @@ describe('scan --plan', () => {
     expect(text).toContain('TCP 1962 pcworx, if TCP 1962 is open:\n    pcworx.info [identify]: tcp.connect, pcworx.init, pcworx.select-info, pcworx.read-info\n');
     expect(text).toContain('TCP 20547 proconos, if TCP 20547 is open:\n    proconos.info [identify]: tcp.connect, proconos.read-info\n');
   });
+
+  it('plans the RDP negotiation with its TLS handshake, GET /wsman, TLS on 5986 and 8883, and the MQTT CONNECT only as a labelled opt-in', () => {
+    const text = renderPlan(plan);
+    expect(text).toContain('TCP 3389 rdp, if TCP 3389 is open:\n    rdp.negotiate [identify]: tcp.connect, rdp.connection-request, tls.client-hello\n');
+    expect(text).toContain('TCP 5985 winrm, if TCP 5985 is open:\n    winrm.wsman [identify]: tcp.connect, winrm.get-wsman\n');
+    expect(text).toContain('TCP 5986 winrm-tls, if TCP 5986 is open:\n    tls.handshake [identify]: tls.client-hello\n');
+    expect(text).toContain('TCP 8883 mqtt-tls, if TCP 8883 is open:\n    tls.handshake [identify]: tls.client-hello\n');
+    expect(text).toContain('TCP 1883 mqtt, if TCP 1883 is open:\n    not sent: mqtt.connect (needs the opt-in probes.mqtt.anonymous)\n');
+    const optedIn = renderPlan(planScan(parseConfig({ ...PLAN_DOC, probes: { mqtt: { anonymous: true } } }, 'plan.yaml'), PROBES));
+    expect(optedIn).toContain('mqtt.connect [read-session, opt-in probes.mqtt.anonymous]: tcp.connect, mqtt.connect, mqtt.subscribe-version, mqtt.disconnect');
+  });
 });
