@@ -58,6 +58,11 @@ export const demoCommand = defineCommand({
   builder: (y) =>
     y
       .option('out', { type: 'string', default: 'runs', describe: 'parent folder of run directories' })
+      .option('plant', {
+        type: 'boolean',
+        default: false,
+        describe: 'a two-zone plant: the cell plus a SCADA zone, with the zone-boundary check finding the one path no conduit allows',
+      })
       .options({ advisories: JUDGE_OPTIONS.advisories })
       .options(SIGNING_OPTIONS)
       .options(OUTPUT_OPTIONS),
@@ -70,6 +75,7 @@ export const demoCommand = defineCommand({
     // Loaded only here, and first: the simulated cell pulls in every fixture server, and the single
     // binary, which leaves it out, says so before anything else is printed or created.
     const { startDemoCell } = await import('../../fixtures/cell.ts');
+    const { startDemoPlant } = await import('../../fixtures/plant.ts');
     // Without a store of its own, the demo matches against the real CISA advisories shipped as
     // test data, so its devices show what advisory matching looks like. The store is kept beside
     // the runs, so the path the summary and result.json name still exists after the demo.
@@ -77,7 +83,7 @@ export const demoCommand = defineCommand({
     if (a.advisories === undefined) importDocuments(store, [fileURLToPath(new URL('../../fixtures/csaf/cisa', import.meta.url))]);
     // A bad advisory store is refused before the cell starts.
     const judged = judgeFromArgs({ advisories: store });
-    const cell = await startInFreeBlock(startDemoCell, say);
+    const cell = await startInFreeBlock(a.plant ? startDemoPlant : startDemoCell, say);
     try {
       say(`Built-in demo config (${cell.devices.length} simulated devices):\n${cell.config}`);
       process.exitCode = await scanAndReport(parseConfigText(cell.config, 'built-in demo config'), a.out, output, delivery, judged);
