@@ -18,6 +18,7 @@ import { pcworxCheckKinds, pcworxIdentity } from './checks/pcworx.ts';
 import { proconosCheckKinds, proconosIdentity } from './checks/proconos.ts';
 import { mqttCheckKinds } from './checks/mqtt.ts';
 import { rdpCheckKinds } from './checks/rdp.ts';
+import { smbCheckKinds, smbIdentity } from './checks/smb.ts';
 import { winrmCheckKinds } from './checks/winrm.ts';
 import { s7CheckKinds, s7Identity } from './checks/s7.ts';
 import { snmpCheckKinds, snmpIdentity } from './checks/snmp.ts';
@@ -39,6 +40,7 @@ import pcworxChecks from './data/checks/pcworx.json' with { type: 'json' };
 import proconosChecks from './data/checks/proconos.json' with { type: 'json' };
 import mqttChecks from './data/checks/mqtt.json' with { type: 'json' };
 import rdpChecks from './data/checks/rdp.json' with { type: 'json' };
+import smbChecks from './data/checks/smb.json' with { type: 'json' };
 import winrmChecks from './data/checks/winrm.json' with { type: 'json' };
 import s7Checks from './data/checks/s7.json' with { type: 'json' };
 import snmpChecks from './data/checks/snmp.json' with { type: 'json' };
@@ -67,6 +69,7 @@ export const CHECK_KINDS = [
   ...sshCheckKinds,
   ...hostCheckKinds,
   ...rdpCheckKinds,
+  ...smbCheckKinds,
   ...winrmCheckKinds,
   ...mqttCheckKinds,
 ];
@@ -90,6 +93,7 @@ export const CHECK_INSTANCES: readonly unknown[] = [
   ...itServicesChecks,
   ...hostChecks,
   ...rdpChecks,
+  ...smbChecks,
   ...winrmChecks,
   ...mqttChecks,
 ];
@@ -106,10 +110,11 @@ export const IDENTITY_EXTRACTORS: readonly IdentityExtractor[] = [
   finsIdentity,
   melsecIdentity,
   bacnetIdentity,
-  codesysIdentity,
   pcworxIdentity,
   proconosIdentity,
   foxIdentity,
+  codesysIdentity,
+  smbIdentity,
   snmpIdentity,
   hostIdentity,
   sshIdentity,

@@ -64,6 +64,7 @@ const SELF_DESCRIPTIONS: readonly { readonly pattern: RegExp; readonly role: Dev
   { pattern: /\b(scada|historian)\b/i, role: 'scada-server' },
 ];
 const HOST_BANNERS = signs.hostBanners.map((p) => new RegExp(p, 'i'));
+const HOST_PROBE_FAMILIES: readonly string[] = signs.hostProbeFamilies;
 const NETWORK_VENDORS = new Map(signs.networkEnterprises.map((e) => [e.number, e.vendor]));
 
 interface Said {
@@ -97,7 +98,7 @@ function snmpEnterprises(device: DeviceView): number[] {
 /**
  * The role of a device: the operator's word when given, else what the device says of itself (a
  * controller protocol or CPU description: PLC; a network vendor's enterprise number: network
- * device; an OS or distribution banner: host). Which services answer tells nothing on its own (a
+ * device; an OS or distribution banner, or SMB, RDP or WinRM answering: host). Which services answer tells nothing on its own (a
  * PLC, a switch and a server all may offer SSH or a web UI), so without such a sign the role is
  * `unknown`. The reason is kept in the result so an operator can see and override it.
  */
@@ -118,5 +119,9 @@ export function decideRole(configured: DeviceRole | 'auto', device: DeviceView, 
   if (os) return inferred('host', `operating system named: "${os.value}" (${os.source})`);
   if (protocols.has('opcua')) return inferred('scada-server', 'OPC UA server without a controller protocol');
   if (protocols.has('vnc')) return inferred('hmi', 'remote operator display (VNC) answered');
+  // An open port alone is no sign (anything may listen on 445); the service's own probe must have answered.
+  const answered = new Set(device.observation.outcomes.filter((o) => o.status === 'ok').map((o) => o.probe.split('.')[0] ?? ''));
+  const hostServices = HOST_PROBE_FAMILIES.filter((f) => answered.has(f));
+  if (hostServices.length > 0) return inferred('host', `Windows host services answered: ${hostServices.join(', ')}`);
   return inferred('unknown', `nothing the device sent tells its role; judged against the rows common to every component type: ${SET_ROLE_HINT}`);
 }

@@ -1,0 +1,141 @@
+import { z } from 'zod';
+import { type SmbDialectFacts, SmbNegotiateFacts, SmbNtlmInfoFacts, SmbSmb1Facts } from '../../probes/smb/facts.ts';
+import type { DeviceView, FactsLookup } from '../device-view.ts';
+import type { IdentityClaim, IdentityExtractor } from '../identity.ts';
+import { windowsOsName } from '../windows-version.ts';
+import { defineCheckKind, type Evidence, notProbedVerdict, type RegisteredCheckKind, unavailableVerdict, type Verdict } from './types.ts';
+
+const NEGOTIATE_PROBE = 'smb.negotiate';
+const NTLM_PROBE = 'smb.ntlm-info';
+const SMB1_PROBE = 'smb.smb1-dialect';
+/** Probes whose facts hold the negotiation: the opt-in one runs instead of smb.negotiate. */
+const NEGOTIATE_SOURCES = [NEGOTIATE_PROBE, NTLM_PROBE] as const;
+const NOT_FOUND = { port: 'SMB', absent: 'no SMB service found' } as const;
+
+type Negotiation = Extract<FactsLookup<SmbNegotiateFacts>, { state: 'ok' }>;
+
+/** The negotiation facts of whichever probe ran, or the verdict for a device without them (SMB on 445 or 139). */
+function negotiation(device: DeviceView): Negotiation | Verdict {
+  const { probe, found } = device.factsOfFirst(NEGOTIATE_SOURCES, SmbNegotiateFacts);
+  if (found.state === 'ok') return found;
+  if (found.state === 'unavailable') return unavailableVerdict(probe, found);
+  const open = notProbedVerdict(device, 'smb', probe, NOT_FOUND);
+  return open.status === 'not-applicable' ? notProbedVerdict(device, 'netbios-ssn', probe, NOT_FOUND) : open;
+}
+
+/** Every dialect a server was seen accepting: the one it chose from our offer, and SMB1 where offered alone. */
+function acceptedDialects(n: Negotiation, smb1: SmbSmb1Facts[]): SmbDialectFacts[] {
+  return [...n.facts.map((f) => f.facts), ...smb1.flatMap((f) => (f.negotiate && f.accepted ? [f.negotiate] : []))];
+}
+
+function smb1Facts(device: DeviceView): { facts: SmbSmb1Facts[]; evidence: readonly Evidence[] } {
+  const found = device.facts(SMB1_PROBE, SmbSmb1Facts);
+  return found.state === 'ok' ? { facts: found.facts.map((f) => f.facts), evidence: found.evidence } : { facts: [], evidence: [] };
+}
+
+/**
+ * SMB1 is deprecated (no pre-authentication integrity, weak signing, the EternalBlue family of
+ * flaws). Fails when the server picked NT LM 0.12 from our offer or accepted it offered alone;
+ * passes only when SMB1 offered alone was refused. A server that picked SMB2 without the second
+ * question leaves it unknown: SMB2 preference says nothing of SMB1 being switched off.
+ */
+const smb1Disabled = defineCheckKind({
+  id: 'smb.smb1-disabled',
+  params: z.object({}),
+  evaluate(device): Verdict {
+    const n = negotiation(device);
+    if ('status' in n) return n;
+    const smb1 = smb1Facts(device);
+    const evidence = [...n.evidence, ...smb1.evidence];
+    const picked = n.facts.filter((f) => f.facts.protocol === 'smb1').map((f) => f.port);
+    const accepted = smb1.facts.filter((f) => f.accepted);
+    if (picked.length > 0 || accepted.length > 0) {
+      return {
+        status: 'fail',
+        observed: { smb1: 'accepted', dialect: 'NT LM 0.12', how: picked.length > 0 ? 'chosen over SMB2' : 'offered alone' },
+        expected: { smb1: 'refused' },
+        evidence,
+      };
+    }
+    const refused = smb1.facts.find((f) => !f.accepted);
+    if (refused) return { status: 'pass', observed: { smb1: 'refused', refusal: refused.refusal }, expected: { smb1: 'refused' }, evidence };
+    return {
+      status: 'unknown',
+      observed: { chosen: n.facts.map((f) => f.facts.dialect ?? 'none') },
+      evidence,
+      reason: 'the server chose SMB2/3; whether it still accepts SMB1 needs the opt-in probes.smb.smb1Dialect (a second connection offering SMB1 alone)',
+    };
+  },
+});
+
+/**
+ * Signing protects SMB messages from tampering and relay (CR 3.1). Fails when any dialect the
+ * server accepted does not require it (SMB1 and SMB2 settings can differ).
+ */
+const signingRequired = defineCheckKind({
+  id: 'smb.signing-required',
+  params: z.object({}),
+  evaluate(device): Verdict {
+    const n = negotiation(device);
+    if ('status' in n) return n;
+    const smb1 = smb1Facts(device);
+    const seen = acceptedDialects(n, smb1.facts).filter((d) => d.signing !== undefined);
+    const evidence = [...n.evidence, ...smb1.evidence];
+    if (seen.length === 0) return { status: 'unknown', evidence, reason: 'no dialect was agreed, so no signing setting was read' };
+    const optional = seen.filter((d) => d.signing?.required !== true).map((d) => d.dialect ?? d.protocol);
+    const observed = { signingRequired: Object.fromEntries(seen.map((d) => [d.dialect ?? d.protocol, d.signing?.required === true])) };
+    return { status: optional.length > 0 ? 'fail' : 'pass', observed, expected: { signingRequired: true }, evidence };
+  },
+});
+
+/**
+ * Logins without an identity (null session, guest, share-level passwords): CR 1.1 and 2.1. The
+ * negotiation shows SMB1 share-level security (a password per share, no user) and fails on it;
+ * whether a null session or guest login is accepted needs a completed anonymous session setup,
+ * which no probe of this version sends, so otherwise the check stays unknown.
+ */
+const anonymousRefused = defineCheckKind({
+  id: 'smb.anonymous-refused',
+  params: z.object({}),
+  evaluate(device): Verdict {
+    const n = negotiation(device);
+    if ('status' in n) return n;
+    const smb1 = smb1Facts(device);
+    const evidence = [...n.evidence, ...smb1.evidence];
+    const shareLevel = acceptedDialects(n, smb1.facts).some((d) => d.smb1?.shareLevelSecurity === true);
+    if (shareLevel) return { status: 'fail', observed: { security: 'share-level' }, expected: { security: 'user-level', anonymous: 'refused' }, evidence };
+    return {
+      status: 'unknown',
+      observed: { security: 'user-level' },
+      evidence,
+      reason: 'null session and guest access need a completed anonymous session setup, which this version does not send',
+    };
+  },
+});
+
+export const smbCheckKinds: readonly RegisteredCheckKind[] = [smb1Disabled, signingRequired, anonymousRefused];
+
+/**
+ * The host's name and Windows version: from the NTLM challenge (opt-in), else the names an SMB1
+ * server gives in its NEGOTIATE response. The DNS name wins over the NetBIOS one, which Windows
+ * truncates to 15 characters.
+ */
+export const smbIdentity: IdentityExtractor = (device) => {
+  const claims: IdentityClaim[] = [];
+  const ntlm = device.facts(NTLM_PROBE, SmbNtlmInfoFacts);
+  if (ntlm.state === 'ok') {
+    for (const { facts } of ntlm.facts) {
+      const info = facts.ntlm;
+      if (!info) continue;
+      const name = info.dnsComputerName || info.nbComputerName;
+      if (name) claims.push({ field: 'name', value: name, source: NTLM_PROBE });
+      const os = info.osVersion && windowsOsName(info.osVersion);
+      if (os) claims.push({ field: 'os', value: os, source: NTLM_PROBE });
+    }
+  }
+  const { probe, found } = device.factsOfFirst(NEGOTIATE_SOURCES, SmbNegotiateFacts);
+  if (found.state === 'ok') {
+    for (const { facts } of found.facts) if (facts.smb1?.serverName) claims.push({ field: 'name', value: facts.smb1.serverName, source: probe });
+  }
+  return claims;
+};
