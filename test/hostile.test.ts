@@ -7,8 +7,11 @@ import { loadJudge } from '../agent/judge/judge-loader.ts';
 import { runScan } from '../agent/scan/run-scan.ts';
 import type { RunningFixture } from '../fixtures/fixture.ts';
 import { JACE_STATION, startFoxFixture } from '../fixtures/fox/server.ts';
+import { startCodesysV2Fixture, WAGO_750_880 } from '../fixtures/codesys/server.ts';
+import { startDnp3Fixture } from '../fixtures/dnp3/server.ts';
 import { startFinsFixture } from '../fixtures/fins/server.ts';
 import { startHostileFixture } from '../fixtures/hostile.ts';
+import { startIec104Fixture } from '../fixtures/iec104/server.ts';
 import { startMelsecFixture } from '../fixtures/melsec/server.ts';
 import { startModbusSpecFixture } from '../fixtures/modbus/spec-server.ts';
 import { startOpcuaFixture } from '../fixtures/opcua/server.ts';
@@ -41,6 +44,9 @@ const HOST = {
   /** Fox, PC WORX and ProConOS ports that stream bytes forever, and ones that break their replies. */
   endlessPlant: '127.84.2.18',
   brokenPlant: '127.84.2.19',
+  /** CoDeSys V2, IEC 104 and DNP3 ports that stream bytes forever, and a runtime, station and outstation that break their replies. */
+  endlessTelecontrol: '127.84.2.40',
+  brokenTelecontrol: '127.84.2.41',
   manyEndpoints: '127.93.0.30',
   tooManyEndpoints: '127.93.0.31',
   normal: '127.84.2.20',
@@ -48,12 +54,15 @@ const HOST = {
 const PORTS = { ftp: 15021, ssh: 15022, telnet: 15023, http: 15080, s7: 15102, modbus: 15502, snmp: 15161, opcua: 14840 };
 const PLANT_PORTS = { fox: 15911, pcworx: 15962, proconos: 25547 };
 const PLC_PORTS = { fins: 19600, melsec: 11025 };
+const TELECONTROL_PORTS = { 'codesys-v2': 12455, iec104: 12404, dnp3: 21000 };
 /** The plant protocol ports of the hosts that serve them, beside the common ones. */
 const EXTRA_PORTS: Readonly<Record<string, Readonly<Record<string, number>>>> = {
   [HOST.endlessPlc]: PLC_PORTS,
   [HOST.brokenPlc]: PLC_PORTS,
   [HOST.endlessPlant]: PLANT_PORTS,
   [HOST.brokenPlant]: PLANT_PORTS,
+  [HOST.endlessTelecontrol]: TELECONTROL_PORTS,
+  [HOST.brokenTelecontrol]: TELECONTROL_PORTS,
 };
 const BUDGET_MS = 6000;
 const IDENTITY = { 0: 'Normal Automation GmbH', 1: 'NA-100', 2: 'V3.1.4' };
@@ -90,6 +99,10 @@ beforeAll(async () => {
   for (const port of Object.values(PLC_PORTS)) await start(startHostileFixture({ host: HOST.endlessPlc, port, behaviour: 'endless' }));
   await start(startFinsFixture({ host: HOST.brokenPlc, port: PLC_PORTS.fins, behaviour: 'oversized' }));
   await start(startMelsecFixture({ host: HOST.brokenPlc, port: PLC_PORTS.melsec, behaviour: 'truncated' }));
+  for (const port of Object.values(TELECONTROL_PORTS)) await start(startHostileFixture({ host: HOST.endlessTelecontrol, port, behaviour: 'endless' }));
+  await start(startCodesysV2Fixture({ host: HOST.brokenTelecontrol, port: TELECONTROL_PORTS['codesys-v2'], identity: WAGO_750_880, behaviour: 'truncated' }));
+  await start(startIec104Fixture({ host: HOST.brokenTelecontrol, port: TELECONTROL_PORTS.iec104, behaviour: 'bad-length' }));
+  await start(startDnp3Fixture({ host: HOST.brokenTelecontrol, port: TELECONTROL_PORTS.dnp3, address: 10, behaviour: 'bad-crc' }));
   await start(startModbusSpecFixture({ host: HOST.normal, port: PORTS.modbus, objects: IDENTITY }));
   await start(startS7SpecFixture({ host: HOST.normal, port: PORTS.s7, profile: 'weak' }));
 
@@ -97,7 +110,7 @@ beforeAll(async () => {
     {
       zone: { name: 'Hostile cell', slT: 2 },
       targets: Object.values(HOST).map((host) => ({ host, ports: { ...PORTS, ...EXTRA_PORTS[host] } })),
-      probes: { snmp: { communities: ['public'] }, ftp: { anonymous: true }, ssh: { authNone: true } },
+      probes: { snmp: { communities: ['public'] }, ftp: { anonymous: true }, ssh: { authNone: true }, iec104: { identify: true }, dnp3: { identify: true } },
       // The devices share this test's busy event loop, so they see a close later than a real device
       // would; a wider gap between packets keeps "one connection at a time" measurable here.
       scan: { concurrency: 8, connectTimeoutMs: 300, stepTimeoutMs: 600, deviceBudgetMs: BUDGET_MS, minGapMs: 50 },
@@ -193,6 +206,15 @@ describe('a scan of hostile devices', () => {
     for (const f of fixtures.filter((x) => x.host === HOST.brokenPlc)) {
       expect(f.log.connections, f.name).toBe(1);
       expect(f.log.count('write'), f.name).toBe(0);
+    }
+  });
+
+  it('ends CoDeSys V2, IEC 104 and DNP3 peers that stream bytes or break their replies typed, one connection each', () => {
+    expect(kinds(HOST.endlessTelecontrol)).toMatchObject({ 'codesys.v2-identify': 'malformed', 'iec104.testfr': 'malformed', 'dnp3.link-status': 'malformed' });
+    expect(kinds(HOST.brokenTelecontrol)).toMatchObject({ 'codesys.v2-identify': 'closed', 'iec104.testfr': 'malformed', 'dnp3.link-status': 'malformed' });
+    for (const f of fixtures.filter((x) => x.host === HOST.brokenTelecontrol)) {
+      expect(f.log.connections, f.name).toBe(1);
+      expect(f.log.count('write') + f.log.count('session'), f.name).toBe(0);
     }
   });
 
