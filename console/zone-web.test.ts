@@ -166,5 +166,15 @@ for (const k of kinds) {
       expect(edges.sort()).toEqual(['cell→scada verified', 'cell→scada violation', 'cell→vendor untested', 'scada→cell untested']);
       expect(res.text).toContain('>no conduit: TCP 502</text>');
     });
+
+    it('keeps zone pages up when the model in force no longer reads, and says why', async () => {
+      const id = (await modelInForce(store))?.proposal.id ?? '';
+      await store.db.run('UPDATE proposals SET payload = ? WHERE id = ?', ['{"zones": []}', id]);
+      const vic = await loggedIn(svc.url, 'vic');
+      const cell = await vic.get('/zones/cell');
+      expect(cell.status).toBe(200);
+      expect(cell.text).toContain(`zone model ${id} no longer passes the schema: zones: list at least one zone`);
+      expect(cell.text).toContain('<table id="devices"');
+    });
   });
 }

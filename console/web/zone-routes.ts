@@ -7,6 +7,7 @@ import { storedResult, zoneOverview } from '../fleet.ts';
 import type { Result } from '../../report/result.ts';
 import type { ConsoleStore } from '../store.ts';
 import { type ModelInForce, modelHistory, modelInForce, modelProblems, modelText, parseModelText, proposedModel, proposeModel } from '../zone-model-store.ts';
+import { html } from '../../report/html-template.ts';
 import { headers, htmlReply, redirect, type WebReply } from './http-kit.ts';
 import type { Ctx, Route } from './routes.ts';
 import { ctxOf, notFound } from './routes.ts';
@@ -29,12 +30,20 @@ export async function plantNow(store: ConsoleStore): Promise<{ inForce: ModelInF
   return { inForce, boundaries: plantBoundaries(inForce?.model, await latestResults(store)) };
 }
 
-/** The boundary section of one zone's page (the zone page in routes.ts calls it). */
+/**
+ * The boundary section of one zone's page (the zone page in routes.ts calls it). A model in force
+ * that no longer reads (a schema tightened since its approval) is said there, not a failed page.
+ */
 export async function zoneBoundarySection(store: ConsoleStore, zone: string) {
-  const { inForce, boundaries } = await plantNow(store);
-  const b = boundaries.find((x) => x.zone === zone);
-  if (!b) return undefined;
-  return boundarySection(b, inForce !== undefined && b.run !== undefined && (inForce.proposal.decidedAt ?? '') > b.run.collectedAt);
+  try {
+    const { inForce, boundaries } = await plantNow(store);
+    const b = boundaries.find((x) => x.zone === zone);
+    if (!b) return undefined;
+    return boundarySection(b, inForce !== undefined && b.run !== undefined && (inForce.proposal.decidedAt ?? '') > b.run.collectedAt);
+  } catch (err) {
+    if (err instanceof StoreError) return html`<section id="boundary"><h2>Zone boundary</h2><p class="fail">${err.message}</p></section>`;
+    throw err;
+  }
 }
 
 const actorOf = (s: Session | undefined) => ({ user: s?.user ?? '-', role: s?.role ?? 'viewer' });
