@@ -28,6 +28,9 @@ import {
 } from '../probes/enip/encapsulation.ts';
 import { finsTcpFrameLength, parseControllerData, parseControllerDataResponse, parseNodeAddressResponse, parseTcpMessage } from '../probes/fins/frame.ts';
 import { helloFrameLength, parseHello } from '../probes/fox/hello.ts';
+import { mqttFrameLength, PACKET_TYPES, parseConnack, parsePacket, parsePublish, parseSuback } from '../probes/mqtt/packets.ts';
+import { acceptance } from '../probes/rdp/probe.ts';
+import { parseConnectionConfirm } from '../probes/rdp/x224.ts';
 import { parseCpuModel, parseResponse as parseSlmpResponse, slmpFrameLength } from '../probes/melsec/frame.ts';
 import {
   parseInfoReply as parsePcworxInfo,
@@ -430,6 +433,26 @@ export const FUZZ_TARGETS: readonly FuzzTarget[] = [
           }
         }),
       );
+    },
+  },
+  {
+    name: 'RDP X.224 Connection Confirm (RDP_NEG_RSP, RDP_NEG_FAILURE, none)',
+    input: input([hex('030000130ed00000123400 020b0800 01000000'), hex('030000130ed00000123400 03000800 05000000'), hex('0300000b06d00000123400')], 64),
+    run: (b) => {
+      const f = frame(tpktFrameLength, b);
+      if (f) acceptance(parseConnectionConfirm(f));
+    },
+  },
+  {
+    name: 'MQTT CONNACK, SUBACK and the $SYS version PUBLISH',
+    input: input([hex('20020000'), hex('20020005'), hex('9003000100'), Buffer.concat([hex('31 1b 0013'), Buffer.from('$SYS/broker/version2.0.11')])], 256),
+    run: (b) => {
+      const f = frame(mqttFrameLength, b);
+      if (!f) return;
+      const p = parsePacket(f);
+      if (p.type === PACKET_TYPES.connack) parseConnack(p);
+      else if (p.type === PACKET_TYPES.suback) parseSuback(p, 1);
+      else parsePublish(p);
     },
   },
   {

@@ -1,5 +1,8 @@
 import { ProbeUnavailable } from '../types.ts';
 
+/** RFC 1006 framing, shared with S7's ISO-on-TCP; the probe's read bound (MAX_CONFIRM_BYTES) caps the length. */
+export { tpktFrameLength } from '../s7/frame.ts';
+
 /**
  * RDP's first exchange (MS-RDPBCGR 2.2.1.1 and 2.2.1.2): a TPKT header (RFC 1006: version 3, a
  * reserved byte, the big-endian total length), an X.224 Connection Request or Confirm TPDU
@@ -62,16 +65,6 @@ export function buildConnectionRequest(offer: readonly SecurityProtocol[]): Buff
   out.writeUInt16LE(NEG_BYTES, 13);
   out.writeUInt32LE(requested, 15);
   return out;
-}
-
-/** FrameLength for TcpSession.readFrame: the TPKT length, refused before waiting for more than a confirm can be. */
-export function tpktFrameLength(buf: Buffer): number | undefined {
-  if (buf.length >= 1 && buf[0] !== 3) throw malformed(`TPKT version ${buf[0]}, expected 3`);
-  if (buf.length < TPKT_BYTES) return undefined;
-  const length = buf.readUInt16BE(2);
-  if (length < TPKT_BYTES + X224_FIXED_BYTES) throw malformed(`TPKT length ${length} is shorter than an X.224 header`);
-  if (length > MAX_CONFIRM_BYTES) throw malformed(`TPKT length ${length} exceeds the ${MAX_CONFIRM_BYTES} bytes a Connection Confirm can need`);
-  return length;
 }
 
 function selected(value: number): Negotiation & { kind: 'selected' } {
