@@ -96,6 +96,12 @@ describe('decideRole', () => {
     expect(decideRole('auto', snmpAgent({ descr: simatic }), { product: { value: simatic, source: 'snmp.system' } }).role).toBe('plc');
   });
 
+  it('a CODESYS Control runtime that names itself is a PLC; the CODESYS engineering tool is not', () => {
+    const said = (text: string) => decideRole('auto', snmpAgent({ descr: text }), { product: { value: text, source: 'opcua.session' } }).role;
+    expect(said('CODESYS Control for Raspberry Pi SL')).toBe('plc');
+    expect(said('CODESYS Development System V3')).toBe('unknown');
+  });
+
   it('judges hosts as platform (and application), an unknown role by the rows every type shares', () => {
     expect(COMPONENT_TYPES_OF_ROLE.hmi).toEqual(['HDR', 'SAR']);
     expect(COMPONENT_TYPES_OF_ROLE['scada-server']).toEqual(['HDR', 'SAR']);
