@@ -126,8 +126,8 @@ export const TEST_RANGES = {
   iec104Probe: { range: '127.24.2', files: ['probes/iec104/probe.test.ts'] },
   dnp3Probe: { range: '127.24.3', files: ['probes/dnp3/probe.test.ts'] },
   telecontrolChecks: { range: '127.24.4', files: ['profiles/checks/telecontrol.test.ts'] },
-  /** The agent's own collect against the telecontrol fixtures: nothing sent without the opt-in. */
-  telecontrolScan: { range: '127.24.5', files: ['agent/scan/telecontrol.test.ts'] },
+  /** The agent's own collect against the services whose open port is the fact (IEC 104, DNP3 without opt-in; CODESYS V3): nothing sent. */
+  portOnlyScan: { range: '127.24.5', files: ['agent/scan/port-only.test.ts'] },
   /** Issue 21, console side: the zone model store and API (PostgreSQL 15_442), its pages (15_443), the zone map in Chromium. */
   zoneModelStore: { range: '127.102.0', files: ['console/zone-model.test.ts'], port: 15_442 },
   zoneWeb: { range: '127.102.1', files: ['console/zone-web.test.ts'], port: 15_443 },
