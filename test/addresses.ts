@@ -140,6 +140,8 @@ export const TEST_RANGES = {
   zonePlant: { range: '127.101.2', files: ['test/zone-plant.e2e.test.ts'] },
   /** The two-zone demo plant (`cellcheck demo --plant`), started on a block of its own. */
   demoPlant: { range: '127.101.3', files: ['test/demo-plant.test.ts'] },
+  /** bench/reachability.ts, not a test: what a zone-boundary check of N paths costs. */
+  reachabilityBench: { range: '127.101.4', files: ['bench/reachability.ts'] },
   /** Issue 20, the gap analysis in the console: four-eyes proposals (PostgreSQL 15_440), pages in Chromium (15_441), the demo cell, the agent's fetch. */
   proposalsStore: { range: '127.100.0', files: ['console/proposals.test.ts'], port: 15_440 },
   assessmentE2e: { range: '127.100.1', files: ['test/assessment.e2e.test.ts'], port: 15_441 },

@@ -91,6 +91,12 @@ export function planReachability(config: Config, consoleView?: ReachabilityView 
 
 const STATE_OF_PORT: Partial<Record<PortResult['state'], PathResult['state']>> = { open: 'reachable', closed: 'refused', filtered: 'filtered' };
 
+/** Least time of the whole check: the connect rate, less the burst the packet rate lets through at once (agent/scan/traffic.ts). */
+export function leastMs(plan: ReachabilityPlan): number {
+  const rate = plan.limits.connectionsPerSecond;
+  return Math.ceil((Math.max(0, planPairs(plan) - Math.max(1, rate / 20)) / rate) * 1000);
+}
+
 /** Worst case of the whole check: every connect waiting its full timeout, `concurrency` at a time, cut at the total time. */
 export function worstCaseMs(plan: ReachabilityPlan): number {
   const pairs = planPairs(plan);
@@ -182,7 +188,7 @@ export function renderReachabilityPlan(plan: ReachabilityPlan): string[] {
   const lines = [
     `Zone-boundary check (opt-in reachability, destinations from the ${plan.source}): ${DISCOVERY_OPS.join(', ')} and an immediate close per path, no data sent`,
     `  cost: ${pairs} connects to ${plan.destinations.length} addresses in other zones, ${l.concurrency} addresses at a time, one port at a time each, ` +
-      `${l.connectionsPerSecond} connects/s, connect ${l.connectTimeoutMs} ms; at least ${Math.ceil((pairs / l.connectionsPerSecond) * 1000)} ms, ` +
+      `${l.connectionsPerSecond} connects/s, connect ${l.connectTimeoutMs} ms; at least ${leastMs(plan)} ms, ` +
       `at most ${worstCaseMs(plan)} ms (limit ${l.totalTimeMs} ms, ${l.maxPairs} paths)`,
   ];
   if (plan.notice) lines.push(`  nothing tried: ${plan.notice}`);
