@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningConsole, startConsole } from '../console/server.ts';
 import { ConsoleStore } from '../console/store.ts';
 import { keyId, newSigningKeyPair, parsePrivateKey, parsePublicKey } from '../report/keys.ts';
-import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from './setup/chromium.ts';
+import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing, watchedPage } from './setup/chromium.ts';
 import { craftedRuns } from './crafted-runs.ts';
 import { fleetResult, uploadResult } from './setup/console-fleet.ts';
 import { storeKinds } from './setup/console-stores.ts';
@@ -71,15 +71,8 @@ for (const [i, k] of kinds.entries()) {
     it('log in, see uploads appear, navigate zone -> device -> run -> report, without a console error', async () => {
       if (!browser) throw new Error('no browser');
       // A laptop's screen: nothing may need horizontal scrolling at 1366 x 768.
-      const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+      const { context, page, errors, hosts } = await watchedPage(browser);
       const fitsWidth = async () => expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1366);
-      const page = await context.newPage();
-      const errors: string[] = [];
-      page.on('console', (m) => (m.type() === 'error' ? errors.push(m.text()) : undefined));
-      page.on('pageerror', (e) => errors.push(e.message));
-      // Nothing but the console itself is ever asked for.
-      const hosts = new Set<string>();
-      page.on('request', (r) => hosts.add(new URL(r.url()).host));
       try {
         await page.goto(`${svc.url}/zones/Packaging%20line%201`);
         expect(page.url()).toContain('/login?next=');

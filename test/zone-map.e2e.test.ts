@@ -10,7 +10,7 @@ import { modelText } from '../console/zone-model-store.ts';
 import type { PathResult, ZoneModel } from '../profiles/zone-model.ts';
 import { keyId, newSigningKeyPair, parsePrivateKey, parsePublicKey } from '../report/keys.ts';
 import { testAddress } from './addresses.ts';
-import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from './setup/chromium.ts';
+import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing, watchedPage } from './setup/chromium.ts';
 import { uploadResult } from './setup/console-fleet.ts';
 import { judgedBoundary, plantResult } from './setup/zone-plant.ts';
 
@@ -119,13 +119,7 @@ afterAll(async () => {
 describe.skipIf(browserSkip !== false)(`zone model and map in headless Chromium ${browserSkip || ''}`, () => {
   it('one engineer proposes the plant, another approves it, and the map is readable at 1366 px', async () => {
     if (!browser) throw new Error('no browser');
-    const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('console', (m) => (m.type() === 'error' ? errors.push(m.text()) : undefined));
-    page.on('pageerror', (e) => errors.push(e.message));
-    const hosts = new Set<string>();
-    page.on('request', (r) => hosts.add(new URL(r.url()).host));
+    const { context, page, errors, hosts } = await watchedPage(browser);
     const login = async (name: string) => {
       await context.clearCookies();
       await page.goto(`${svc.url}/zone-model`);

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
 
 /** Debian's chromium, driven by playwright-core (no browser download). */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -17,3 +18,18 @@ export const CHROMIUM_ARGS = [
 
 /** Why browser tests are skipped here, or false. */
 export const chromiumMissing = (): string | false => (existsSync(CHROMIUM) ? false : `no ${CHROMIUM}: apt-get install -y chromium`);
+
+/**
+ * A page at a laptop's size (1366 x 768) that records console errors, uncaught page errors and
+ * every host it asks: what a console test asserts stays empty, or only the console.
+ */
+export async function watchedPage(browser: Browser) {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('console', (m) => (m.type() === 'error' ? errors.push(m.text()) : undefined));
+  page.on('pageerror', (e) => errors.push(e.message));
+  const hosts = new Set<string>();
+  page.on('request', (r) => hosts.add(new URL(r.url()).host));
+  return { context, page, errors, hosts };
+}
