@@ -31,6 +31,20 @@ import { helloFrameLength, parseHello } from '../probes/fox/hello.ts';
 import { mqttFrameLength, PACKET_TYPES, parseConnack, parsePacket, parsePublish, parseSuback } from '../probes/mqtt/packets.ts';
 import { acceptance } from '../probes/rdp/probe.ts';
 import { parseConnectionConfirm } from '../probes/rdp/x224.ts';
+import { nbssFrameLength, parseNbssFrame } from '../probes/smb/netbios.ts';
+import { parseAvPairs, parseNtlmChallenge } from '../probes/smb/ntlm.ts';
+import { parseSmb1Negotiate } from '../probes/smb/smb1.ts';
+import { parseSmb2Header, parseSmb2Negotiate, parseSmb2SessionSetup } from '../probes/smb/smb2.ts';
+import { hintedMechanisms, unwrapNtlmToken } from '../probes/smb/spnego.ts';
+import {
+  nbss as smbFrame,
+  negTokenRespChallenge,
+  ntlmChallenge,
+  smb1NegotiateResponse,
+  smb2NegotiateResponse,
+  smb2SessionSetupResponse,
+} from '../fixtures/smb/messages.ts';
+import { WINDOWS_SCADA } from '../fixtures/smb/server.ts';
 import { parseCpuModel, parseResponse as parseSlmpResponse, slmpFrameLength } from '../probes/melsec/frame.ts';
 import {
   parseInfoReply as parsePcworxInfo,
@@ -179,6 +193,18 @@ const enipReplies = (() => {
   ]);
   const communications = Buffer.concat([hex('0100 2001'), Buffer.from('Communications\0\0')]);
   return [reply(0x63, [item(0x0c, identity)]), reply(0x04, [item(0x100, communications)])];
+})();
+
+/** SMB replies framed for TCP 445: SMB1 NT LM 0.12 NEGOTIATE, SMB2 NEGOTIATE (2.1, 3.1.1 with contexts), SESSION_SETUP with an NTLMSSP CHALLENGE. */
+const smbReplies = (() => {
+  const answer = { signingRequired: true, encryption: true, kerberos: true };
+  const challenge = negTokenRespChallenge(ntlmChallenge(WINDOWS_SCADA));
+  return [
+    smb1NegotiateResponse(WINDOWS_SCADA, 0, 'enabled'),
+    smb2NegotiateResponse(WINDOWS_SCADA, 1n, { ...answer, dialect: 0x0210 }),
+    smb2NegotiateResponse(WINDOWS_SCADA, 1n, { ...answer, dialect: 0x0311 }),
+    smb2SessionSetupResponse(2n, 0xc0000016, 5n, challenge),
+  ].map((message) => smbFrame(0, message));
 })();
 
 /** FINS Controller Data Read answers (service id 7): bare for UDP, in FINS/TCP frames, and the node address answer. */
@@ -432,6 +458,27 @@ export const FUZZ_TARGETS: readonly FuzzTarget[] = [
             if (item.typeId === ITEM_COMMUNICATIONS) parseCommunicationsItem(item.data);
           }
         }),
+      );
+    },
+  },
+  {
+    name: 'SMB NEGOTIATE (SMB1 and SMB2/3), SESSION_SETUP, SPNEGO and NTLMSSP CHALLENGE',
+    input: input(smbReplies, 1500),
+    run: (b) => {
+      const f = frame(nbssFrameLength, b);
+      if (!f) return;
+      const message = parseNbssFrame(f).payload;
+      each(
+        () => hintedMechanisms(parseSmb1Negotiate(message, ['NT LM 0.12', 'SMB 2.002', 'SMB 2.???']).securityBlob ?? Buffer.alloc(0)),
+        () => {
+          parseSmb2Header(message, 'negotiate', 1n);
+          hintedMechanisms(parseSmb2Negotiate(message).securityBlob);
+        },
+        () => {
+          parseSmb2Header(message, 'sessionSetup', 2n);
+          parseNtlmChallenge(unwrapNtlmToken(parseSmb2SessionSetup(message).securityBlob));
+        },
+        () => parseAvPairs(message),
       );
     },
   },

@@ -188,6 +188,12 @@ describe('the SMB builders and parsers', () => {
     smb2.writeUInt16LE(120, 64 + 56);
     smb2.writeUInt16LE(100, 64 + 58);
     expect(thrownUnavailable(() => parseSmb2Negotiate(smb2)).message).toMatch(/security buffer at 120\+100/);
+    // 3.1.1 with a context offset past 2^31: found by the fuzzer, once a RangeError from 32-bit alignment.
+    smb2.writeUInt16LE(0x0311, 68);
+    smb2.writeUInt16LE(0, 64 + 58);
+    smb2.writeUInt16LE(1, 64 + 6);
+    smb2.writeUInt32LE(0x800000b0, 64 + 60);
+    expect(thrownUnavailable(() => parseSmb2Negotiate(smb2)).message).toMatch(/negotiate contexts at offset 2147483824/);
   });
 
   it('reads AV pairs until MsvAvEOL and refuses one that runs past the buffer', () => {

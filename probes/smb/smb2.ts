@@ -39,7 +39,8 @@ const NEGOTIATE_RESPONSE_FIXED = 64;
 const SESSION_SETUP_REQUEST_FIXED = 24;
 const SESSION_SETUP_RESPONSE_FIXED = 8;
 
-const align8 = (n: number) => (n + 7) & ~7;
+/** Arithmetic, not `& ~7`: an offset from a hostile reply can exceed 32 bits' sign. */
+const align8 = (n: number) => Math.ceil(n / 8) * 8;
 
 function header(command: Smb2Command, messageId: bigint, sessionId = 0n): Buffer {
   const h = Buffer.alloc(SMB2_HEADER_BYTES);
@@ -197,7 +198,8 @@ export function parseSmb2Negotiate(message: Buffer): Smb2Negotiate {
 function parseNegotiateContexts(message: Buffer, offset: number, count: number): { cipher?: number; signingAlgorithm?: number } {
   const out: { cipher?: number; signingAlgorithm?: number } = {};
   let at = offset;
-  if (count > 0 && at < SMB2_HEADER_BYTES) throw malformed(`negotiate contexts at offset ${at}, inside the header`);
+  if (count > 0 && (at < SMB2_HEADER_BYTES || at > message.length))
+    throw malformed(`negotiate contexts at offset ${at}, outside the ${message.length}-byte message`);
   for (let i = 0; i < count; i += 1) {
     at = align8(at);
     if (at + 8 > message.length) throw malformed(`negotiate context ${i + 1} of ${count} starts past the end`);
