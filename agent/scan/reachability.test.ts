@@ -1,9 +1,16 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ListenerFixture, serveListener } from '../../fixtures/tcp-listener.ts';
 import { untilClosed } from '../../probes/test-kit.ts';
 import { parseConfig } from '../config/config.ts';
 import { judgeBoundary } from '../judge/boundary.ts';
+import { judgeRun } from '../judge/judge.ts';
+import { loadJudge } from '../judge/judge-loader.ts';
+import { readResult, readRunDir } from '../run-dir/rundir.ts';
+import { runScan } from './run-scan.ts';
 import { planScan, renderPlan } from './plan.ts';
 import { checkReachability, planPairs, planReachability, worstCaseMs } from './reachability.ts';
 
@@ -146,6 +153,22 @@ describe('zone-boundary check', () => {
     expect(allowed.log.connections).toBe(before);
     expect(facts.unchecked.map((u) => u.host)).toEqual([DENIED, OWN, ALLOWED, UNDECLARED, NOBODY]);
     expect(facts.unchecked.at(-1)?.reason).toBe('the check was stopped: maintenance window');
+  });
+
+  it('a scan keeps the paths in run.json, so evaluate judges the same violation without a packet', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'cellcheck-reach-run-'));
+    try {
+      const judge = loadJudge();
+      const { runDir, result } = await runScan({ config: config(), outDir: out, probes: [], judge, runId: 'reach-run' });
+      expect(result.boundaryViolations?.map((v) => v.host)).toEqual([UNDECLARED]);
+      expect(readResult(runDir).boundaryViolations).toEqual(result.boundaryViolations);
+      expect(readdirSync(join(runDir, 'transcripts'))).toContain(`reachability-${UNDECLARED}.jsonl`);
+      const again = judgeRun(readRunDir(runDir).run, judge);
+      expect(again.reachability).toEqual(result.reachability);
+      expect(again.boundary).toEqual(result.boundary);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it('with fromConsole and no console answer, tries nothing and says why', () => {
