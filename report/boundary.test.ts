@@ -3,6 +3,7 @@ import { judgeBoundary } from '../agent/judge/boundary.ts';
 import type { ReachabilityFacts } from '../profiles/zone-model.ts';
 import { sampleResult } from '../test/sample-result.ts';
 import { BOUNDARY_NOTE } from './boundary.ts';
+import { diffResults, renderDrift } from './diff.ts';
 import { renderHtml } from './html.ts';
 import { Result } from './result.ts';
 import { renderSummary } from './terminal.ts';
@@ -22,9 +23,9 @@ const facts: ReachabilityFacts = {
   unchecked: [{ host: '10.2.0.12', zone: 'scada', ports: [102], reason: 'on the deny list' }],
 };
 
-function withBoundary(): Result {
-  const base = sampleResult({ runId: 'r1', zone: 'cell' });
-  return Result.parse({ ...base, ...judgeBoundary('cell', facts, base.devices) });
+function withBoundary(paths = facts.paths, runId = 'r1'): Result {
+  const base = sampleResult({ runId, zone: 'cell' });
+  return Result.parse({ ...base, ...judgeBoundary('cell', { ...facts, paths }, base.devices) });
 }
 
 describe('zone boundary in the reports', () => {
@@ -55,5 +56,21 @@ describe('zone boundary in the reports', () => {
     const plain = sampleResult({ runId: 'r2', zone: 'cell' });
     expect(renderSummary(plain, { color: false, topGaps: 3 })).not.toContain('Zone boundary');
     expect(renderHtml(plain, { signature: { status: 'not-signed' } })).not.toContain('id="boundary"');
+  });
+
+  it('drift: a path out of the zone that opened is a regression; one that closed is reported, not a regression', () => {
+    const closed = withBoundary(
+      facts.paths.map((p) => ({ ...p, state: 'refused' as const })),
+      'r0',
+    );
+    const opened = diffResults(closed, withBoundary());
+    expect(opened.boundary).toEqual({ opened: ['10.2.0.10 TCP 502'], closed: [] });
+    expect(opened.regressions).toContainEqual({ address: '10.2.0.10', kind: 'boundary-violation', subject: '502' });
+    expect(opened.worse).toBe(true);
+    expect(renderDrift(opened)).toContain('  ! path out of the zone no conduit allows: 10.2.0.10 TCP 502');
+    const healed = diffResults(withBoundary(), closed);
+    expect(healed.boundary).toEqual({ opened: [], closed: ['10.2.0.10 TCP 502'] });
+    expect(healed.regressions.filter((r) => r.kind === 'boundary-violation')).toEqual([]);
+    expect(diffResults(sampleResult({ runId: 'a' }), sampleResult({ runId: 'b' })).boundary).toBeUndefined();
   });
 });

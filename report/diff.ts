@@ -17,8 +17,8 @@ const DeviceRef = z.object({ address: z.string(), name: z.string().optional() })
 /** What made the newer run worse; each kind is rendered to text by `renderDrift`, never stored as prose. */
 export const Regression = z.object({
   address: z.string(),
-  kind: z.enum(['sl-drop', 'check-failing', 'new-gap', 'service-opened', 'new-device-with-gaps']),
-  /** FR number (sl-drop), check id, requirement id or service label. */
+  kind: z.enum(['sl-drop', 'check-failing', 'new-gap', 'service-opened', 'new-device-with-gaps', 'boundary-violation']),
+  /** FR number (sl-drop), check id, requirement id, service label, or the TCP port of a path out of the zone (boundary-violation, `address` its destination). */
   subject: z.string(),
 });
 export type Regression = z.infer<typeof Regression>;
@@ -49,6 +49,8 @@ export const Drift = z.object({
   appeared: z.array(DeviceRef.extend({ services: z.array(z.string()), gaps: z.array(z.string()) })),
   disappeared: z.array(DeviceRef),
   changed: z.array(DeviceDrift),
+  /** Paths out of the zone no conduit allows, `host TCP port`: new in the newer run, and gone from it (only when either run checked the boundary). */
+  boundary: z.object({ opened: z.array(z.string()), closed: z.array(z.string()) }).optional(),
   regressions: z.array(Regression),
   /** True when any regression was found: `cellcheck diff` exits 1. */
   worse: z.boolean(),
@@ -107,11 +109,14 @@ function isEmpty(d: DeviceDrift): boolean {
 
 /**
  * Worse means: a level went down (demonstrated or ceiling), a check started failing, a gap
- * opened, a service opened, or a new device brought gaps. A device that disappeared or a service
+ * opened, a service opened, a new device brought gaps, or a path out of the zone that no conduit
+ * allows opened. A device that disappeared or a service
  * that closed is reported but is not a regression: fewer exposed services never lower security.
  */
-function regressionsOf(drift: Pick<Drift, 'appeared' | 'changed'>): Regression[] {
+function regressionsOf(drift: Pick<Drift, 'appeared' | 'changed' | 'boundary'>, newer: Result): Regression[] {
   const out: Regression[] = [];
+  for (const v of newer.boundaryViolations ?? [])
+    if (drift.boundary?.opened.includes(pathLabel(v))) out.push({ address: v.host, kind: 'boundary-violation', subject: String(v.port) });
   for (const d of drift.appeared) for (const g of d.gaps) out.push({ address: d.address, kind: 'new-device-with-gaps', subject: g });
   for (const d of drift.changed) {
     for (const s of d.slC)
@@ -121,6 +126,15 @@ function regressionsOf(drift: Pick<Drift, 'appeared' | 'changed'>): Regression[]
     for (const s of d.servicesOpened) out.push({ address: d.address, kind: 'service-opened', subject: s });
   }
   return out;
+}
+
+const pathLabel = (v: { host: string; port: number }) => `${v.host} TCP ${v.port}`;
+
+function boundaryDrift(older: Result, newer: Result): Drift['boundary'] {
+  if (!older.boundary && !newer.boundary) return undefined;
+  const before = new Set((older.boundaryViolations ?? []).map(pathLabel));
+  const after = new Set((newer.boundaryViolations ?? []).map(pathLabel));
+  return { opened: [...after].filter((p) => !before.has(p)), closed: [...before].filter((p) => !after.has(p)) };
 }
 
 const usesRenamedIds = (r: Result) => r.devices.some((d) => d.checks.some((c) => isRenamedCheckId(c.id)));
@@ -144,7 +158,8 @@ export function diffResults(older: Result, newer: Result): Drift {
     const drift = compareDevice(old, d, checkId);
     return isEmpty(drift) ? [] : [drift];
   });
-  const regressions = regressionsOf({ appeared, changed });
+  const boundary = boundaryDrift(older, newer);
+  const regressions = regressionsOf({ appeared, changed, ...(boundary ? { boundary } : {}) }, newer);
   const slTChanged = older.zone.slT.some((v, i) => v !== newer.zone.slT[i]);
   return {
     old: { runId: older.runId, collectedAt: older.collectedAt },
@@ -153,6 +168,7 @@ export function diffResults(older: Result, newer: Result): Drift {
     appeared,
     disappeared,
     changed,
+    ...(boundary ? { boundary } : {}),
     regressions,
     worse: regressions.length > 0,
   };
@@ -164,6 +180,7 @@ const REGRESSION_TEXT: Record<Regression['kind'], (subject: string) => string> =
   'new-gap': (s) => `new gap ${s}`,
   'service-opened': (s) => `service opened: ${s}`,
   'new-device-with-gaps': (s) => `new device with gap ${s}`,
+  'boundary-violation': (s) => `reachable from the zone on TCP ${s}, and no conduit allows it`,
 };
 
 export function regressionText(r: Regression): string {
@@ -189,7 +206,10 @@ export function renderDrift(drift: Drift, width = 100): string {
     for (const g of d.gapsOpened) lines.push(`      gap opened: ${g}`);
     for (const g of d.gapsClosed) lines.push(`      gap closed: ${g}`);
   }
-  if (drift.appeared.length + drift.disappeared.length + drift.changed.length === 0 && !drift.slT) lines.push('  no change');
+  for (const p of drift.boundary?.opened ?? []) lines.push(`  ! path out of the zone no conduit allows: ${p}`);
+  for (const p of drift.boundary?.closed ?? []) lines.push(`  path out of the zone closed: ${p}`);
+  const boundaryChanges = (drift.boundary?.opened.length ?? 0) + (drift.boundary?.closed.length ?? 0);
+  if (drift.appeared.length + drift.disappeared.length + drift.changed.length + boundaryChanges === 0 && !drift.slT) lines.push('  no change');
   lines.push(drift.worse ? `Security got worse: ${drift.regressions.length} regression(s).` : 'Security did not get worse.');
   // Wrapped, not cut: a long name or id stays readable; continuation lines indent under their line.
   return `${lines.flatMap((l) => wrap(l, width, (/^ */.exec(l)?.[0].length ?? 0) + 4)).join('\n')}\n`;
