@@ -139,6 +139,13 @@ describe('smb.smb1-dialect (opt-in) against the spec-exact server', () => {
     expect(run.facts).toEqual({ transport: 'direct', accepted: false, refusal: 'reset', requestsSent: 1 });
   });
 
+  it('keeps a reply cut off before the close a failure, not a refusal', async () => {
+    const f = fixture('truncated');
+    const outcome = await runProbe(smbSmb1Probe, testContext(f.host, f.ports.smb ?? 0, { stepTimeoutMs: 500 }));
+    expect(outcome).toMatchObject({ status: 'unavailable', failure: { kind: 'closed' } });
+    await untilClosed(f.log);
+  });
+
   it('skips the second connection when the first NEGOTIATE already picked SMB1', async () => {
     const f = fixture('smb1-only');
     const first = await runProbe(smbNegotiateProbe, testContext(f.host, f.ports.smb ?? 0));

@@ -289,13 +289,16 @@ export const smbSmb1Probe: ProbeDefinition<SmbSmb1Facts> = {
     if (smb1AlreadySeen(ctx)) throw new ProbeUnavailable('not-supported', 'skipped: the first NEGOTIATE on this port already picked SMB1');
     return withConnection(ctx, 'smb.smb1-dialect', async (conn) => {
       const beforeNegotiate = conn.requestsSent;
+      const seqBefore = ctx.transcript.seq;
       try {
         const n = await negotiate(conn, SMB1_ONLY);
         const base = { transport: conn.transport, requestsSent: conn.requestsSent, negotiate: n.facts };
         return n.facts.protocol === 'smb1' ? { ...base, accepted: true } : { ...base, accepted: false, refusal: 'no-dialect' as const };
       } catch (err) {
-        // Refusing SMB1 by dropping the connection is how Windows answers; any other failure stays one.
-        if (err instanceof ProbeUnavailable && conn.requestsSent > beforeNegotiate && (err.kind === 'closed' || err.kind === 'reset'))
+        // Refusing SMB1 by dropping the connection, without a byte, is how Windows answers; a reply cut
+        // off, or any other failure, stays a failure.
+        const answered = ctx.transcript.entries().some((e) => e.seq > seqBefore && e.dir === 'rx' && e.probe === 'smb.smb1-dialect');
+        if (err instanceof ProbeUnavailable && conn.requestsSent > beforeNegotiate && !answered && (err.kind === 'closed' || err.kind === 'reset'))
           return { transport: conn.transport, requestsSent: conn.requestsSent, accepted: false, refusal: err.kind };
         throw err;
       }
