@@ -1,6 +1,4 @@
-import { recordingRefusals } from '../frame-evidence.ts';
-import { TcpSession } from '../tcp-session.ts';
-import type { ProbeDefinition } from '../types.ts';
+import { oneExchangeProbe } from '../exchange.ts';
 import { ProbeUnavailable } from '../types.ts';
 import { FoxHelloFacts } from './facts.ts';
 import { buildHello, type FoxHello, headerCommand, helloFrameLength, MAX_HELLO_BYTES, parseHello } from './hello.ts';
@@ -26,6 +24,8 @@ const NAMED = {
 } as const satisfies Record<string, keyof FoxHelloFacts>;
 
 function helloFacts(hello: FoxHello): FoxHelloFacts {
+  const command = headerCommand(hello.header);
+  if (command !== 'fox hello') throw new ProbeUnavailable('protocol-mismatch', `station answered the hello with "${command}", not a hello`);
   const facts: FoxHelloFacts = { header: hello.header, fields: [...hello.fields], requestsSent: 1 };
   for (const field of hello.fields) {
     const key = NAMED[field.name as keyof typeof NAMED];
@@ -39,25 +39,10 @@ function helloFacts(hello: FoxHello): FoxHelloFacts {
  * The Fox hello exchange on one connection: our hello, the station's hello, close. Never logs in.
  * A station that answers with anything but a hello (an error message) yields no facts.
  */
-export const foxHelloProbe: ProbeDefinition<FoxHelloFacts> = {
+export const foxHelloProbe = oneExchangeProbe({
   id: PROBE_ID,
-  version: 1,
   protocol: 'fox',
-  safety: 'identify',
-  ops: ['tcp.connect', OP],
-  transport: 'tcp',
   facts: FoxHelloFacts,
-  async run(ctx) {
-    const session = await TcpSession.open(ctx, PROBE_ID);
-    try {
-      await session.write(OP, buildHello());
-      const frameLength = recordingRefusals(ctx, PROBE_ID, 'fox.reply', MAX_HELLO_BYTES, helloFrameLength);
-      const hello = parseHello(await session.readFrame(frameLength, { op: 'fox.reply', maxBytes: MAX_HELLO_BYTES }));
-      const command = headerCommand(hello.header);
-      if (command !== 'fox hello') throw new ProbeUnavailable('protocol-mismatch', `station answered the hello with "${command}", not a hello`);
-      return helloFacts(hello);
-    } finally {
-      await session.close();
-    }
-  },
-};
+  exchange: { op: OP, request: buildHello(), replyOp: 'fox.reply', maxBytes: MAX_HELLO_BYTES, frameLength: helloFrameLength },
+  read: (reply) => helloFacts(parseHello(reply)),
+});

@@ -1,18 +1,20 @@
-import { recordingRefusals } from '../frame-evidence.ts';
-import { TcpSession } from '../tcp-session.ts';
+import { exchange, interruption, onOneConnection } from '../exchange.ts';
+import type { TcpSession } from '../tcp-session.ts';
 import type { ProbeContext, ProbeDefinition } from '../types.ts';
-import { ProbeUnavailable } from '../types.ts';
 import { PcworxInfoFacts } from './facts.ts';
 import { buildRequest, MAX_REPLY_BYTES, type PcworxRequest, parseInfoReply, parseInitReply, replyFrameLength } from './frame.ts';
 
 const PROBE_ID = 'pcworx.info';
 const OPS: Readonly<Record<PcworxRequest, string>> = { init: 'pcworx.init', selectInfo: 'pcworx.select-info', readInfo: 'pcworx.read-info' };
 
-async function ask(ctx: ProbeContext, session: TcpSession, request: PcworxRequest, sessionId?: number): Promise<Buffer> {
-  await session.write(OPS[request], buildRequest(request, sessionId));
-  const frameLength = recordingRefusals(ctx, PROBE_ID, 'pcworx.reply', MAX_REPLY_BYTES, replyFrameLength(request));
-  return session.readFrame(frameLength, { op: 'pcworx.reply', maxBytes: MAX_REPLY_BYTES });
-}
+const ask = (ctx: ProbeContext, session: TcpSession, request: PcworxRequest, sessionId?: number) =>
+  exchange(ctx, session, PROBE_ID, {
+    op: OPS[request],
+    request: buildRequest(request, sessionId),
+    replyOp: 'pcworx.reply',
+    maxBytes: MAX_REPLY_BYTES,
+    frameLength: replyFrameLength(request),
+  });
 
 /**
  * The PC WORX identification exchange on one connection: init (session id), select and read the
@@ -27,9 +29,8 @@ export const pcworxInfoProbe: ProbeDefinition<PcworxInfoFacts> = {
   ops: ['tcp.connect', OPS.init, OPS.selectInfo, OPS.readInfo],
   transport: 'tcp',
   facts: PcworxInfoFacts,
-  async run(ctx) {
-    const session = await TcpSession.open(ctx, PROBE_ID);
-    try {
+  run: (ctx) =>
+    onOneConnection(ctx, PROBE_ID, async (session) => {
       const sessionId = parseInitReply(await ask(ctx, session, 'init'));
       const facts: PcworxInfoFacts = { sessionId, requestsSent: 1 };
       try {
@@ -38,12 +39,8 @@ export const pcworxInfoProbe: ProbeDefinition<PcworxInfoFacts> = {
         facts.requestsSent = 3;
         Object.assign(facts, parseInfoReply(await ask(ctx, session, 'readInfo', sessionId)));
       } catch (err) {
-        if (!(err instanceof ProbeUnavailable)) throw err;
-        facts.interrupted = { kind: err.kind, detail: err.message };
+        facts.interrupted = interruption(err);
       }
       return facts;
-    } finally {
-      await session.close();
-    }
-  },
+    }),
 };

@@ -21,34 +21,25 @@ import { foxCheckKinds, foxIdentity } from './fox.ts';
 import { pcworxCheckKinds, pcworxIdentity } from './pcworx.ts';
 import { proconosCheckKinds, proconosIdentity } from './proconos.ts';
 
+/** A JACE on Niagara 4.7.109.20 (a release ICSA-20-224-03 lists) sold under another brand. */
 const JACE: FoxHelloFacts = {
   header: 'fox a 0 -1 fox hello',
-  foxVersion: '1.0.1',
-  stationName: 'AHU_3_Plant',
+  stationName: 'Chiller_Plant',
   appName: 'Station',
-  appVersion: '4.8.0.110',
-  brandId: 'vykon',
+  appVersion: '4.7.109.20',
+  brandId: 'distech',
   osName: 'QNX',
   osVersion: '6.5.0',
-  hostId: 'Qnx-NPM6-0000-1F0A-9B2C',
+  hostId: 'Qnx-NPM3-0000-0C11-77A0',
   fields: [],
   requestsSent: 1,
 };
-const ILC_151: PcworxInfoFacts = {
-  sessionId: 0x2a,
-  plcType: 'ILC 151 ETH',
-  modelNumber: '2700974',
-  firmwareVersion: '4.60',
-  firmwareDate: 'Nov  5 2018',
-  firmwareTime: '14:05:00',
-  requestsSent: 3,
-};
-const ILC_350: ProconosInfoFacts = {
-  runtime: 'ProConOS V4.1.0267 Jul 31 2012',
-  plcType: 'ILC 350 PN V3.71',
-  projectName: 'PumpStation',
-  bootProject: 'PumpStation',
-  projectSource: 'Exist',
+const ILC_131: PcworxInfoFacts = { sessionId: 7, plcType: 'ILC 131 ETH', modelNumber: '2700973', firmwareVersion: '4.42', requestsSent: 3 };
+const RFC_470: ProconosInfoFacts = {
+  runtime: 'ProConOS eCLR V2.2',
+  plcType: 'RFC 470 PN 3TX',
+  projectName: 'Dosing',
+  bootProject: 'Dosing_v2',
   requestsSent: 1,
 };
 
@@ -76,7 +67,12 @@ const timedOut = (probe: string, protocol: Protocol): ProbeOutcome => ({
 
 /** A device with these open ports and probe outcomes. */
 function device(open: readonly Protocol[], outcomes: ProbeOutcome[] = []): DeviceView {
-  const services: DeviceObservation['services'] = open.map((protocol) => ({ port: PORTS[protocol], transport: 'tcp', protocol, confirmed: outcomes.length > 0 }));
+  const services: DeviceObservation['services'] = open.map((protocol) => ({
+    port: PORTS[protocol],
+    transport: 'tcp',
+    protocol,
+    confirmed: outcomes.length > 0,
+  }));
   return new DeviceView({ address: testAddress('openIdentificationChecks', 1), services, outcomes });
 }
 
@@ -95,11 +91,19 @@ const rowsOf = (check: string) =>
 
 describe('Fox, PC WORX and ProConOS check instances', () => {
   it('load against their kinds, into the bundled profile, and map like the other unauthenticated plant protocols', () => {
-    const ids = ['fox.cleartext-absent', 'fox.identity-hidden', 'pcworx.access-authenticated', 'pcworx.identity-hidden', 'proconos.access-authenticated', 'proconos.identity-hidden'];
+    const ids = [
+      'fox.cleartext-absent',
+      'fox.identity-hidden',
+      'pcworx.access-authenticated',
+      'pcworx.identity-hidden',
+      'proconos.access-authenticated',
+      'proconos.identity-hidden',
+    ];
     expect([...checks.keys()]).toEqual(ids);
     for (const id of ids) expect(bundledProfile().checks.has(id), id).toBe(true);
     expect(rowsOf('fox.cleartext-absent')).toEqual(['CR 3.1', 'CR 4.1']);
-    for (const id of ['pcworx.access-authenticated', 'proconos.access-authenticated']) expect(rowsOf(id)).toEqual(['CR 1.2', 'CR 3.1', 'CR 3.1 RE(1)', 'CR 4.1']);
+    for (const id of ['pcworx.access-authenticated', 'proconos.access-authenticated'])
+      expect(rowsOf(id)).toEqual(['CR 1.2', 'CR 3.1', 'CR 3.1 RE(1)', 'CR 4.1']);
     for (const id of ['fox.identity-hidden', 'pcworx.identity-hidden', 'proconos.identity-hidden']) {
       expect(rowsOf(id)).toEqual([]);
       expect(Object.keys(mapping.informational)).toContain(id);
@@ -129,11 +133,11 @@ describe('fox.cleartext-absent', () => {
 
 describe('pcworx.access-authenticated and proconos.access-authenticated', () => {
   it('fail whenever the controller answered its identification', () => {
-    expect(evaluate('pcworx.access-authenticated', device(['pcworx'], [ok('pcworx.info', 'pcworx', ILC_151)]))).toMatchObject({
+    expect(evaluate('pcworx.access-authenticated', device(['pcworx'], [ok('pcworx.info', 'pcworx', ILC_131)]))).toMatchObject({
       status: 'fail',
       observed: { protocol: 'pc-worx', ports: [1962], authentication: 'none' },
     });
-    expect(evaluate('proconos.access-authenticated', device(['proconos'], [ok('proconos.info', 'proconos', ILC_350)]))).toMatchObject({
+    expect(evaluate('proconos.access-authenticated', device(['proconos'], [ok('proconos.info', 'proconos', RFC_470)]))).toMatchObject({
       status: 'fail',
       observed: { protocol: 'proconos', ports: [20547], authentication: 'none' },
     });
@@ -154,7 +158,7 @@ describe('identity-hidden checks (informational)', () => {
     expect(evaluate('pcworx.identity-hidden', device(['pcworx'], [ok('pcworx.info', 'pcworx', { sessionId: 1, requestsSent: 3 })]))).toMatchObject({
       status: 'pass',
     });
-    expect(evaluate('proconos.identity-hidden', device(['proconos'], [ok('proconos.info', 'proconos', ILC_350)]))).toMatchObject({
+    expect(evaluate('proconos.identity-hidden', device(['proconos'], [ok('proconos.info', 'proconos', RFC_470)]))).toMatchObject({
       status: 'fail',
       observed: { readableWithoutAuthentication: ['runtime', 'plcType', 'projectName', 'bootProject'] },
     });
@@ -172,27 +176,37 @@ describe('identity to advisories (ICSA-20-224-03 Tridium Niagara, ICSA-23-250-02
 
   it('matches a Fox station to the Niagara advisory by product name with the vendor, through the shared identity matching', () => {
     const identity = mergeIdentity(foxIdentity(device(['fox'], [ok('fox.hello', 'fox', JACE)])));
-    expect(identity).toMatchObject({ vendor: { value: 'Tridium' }, product: { value: 'Niagara' }, firmware: { value: '4.8.0.110' }, name: { value: 'AHU_3_Plant' } });
+    expect(identity).toMatchObject({
+      vendor: { value: 'Tridium' },
+      product: { value: 'Niagara' },
+      firmware: { value: '4.7.109.20' },
+      name: { value: 'Chiller_Plant' },
+    });
     const { coverage, findings } = matchDevice(identity, index);
     expect(coverage.outcome).toBe('matched');
     expect(findings.length).toBeGreaterThan(0);
     for (const f of findings) {
       expect(f.advisory.id).toBe('ICSA-20-224-03');
       expect(f.match).toMatchObject({ nameOnly: true, advisoryValue: 'Niagara', deviceValue: 'Niagara' });
-      expect(f.match.version).toMatchObject({ deviceVersion: '4.8.0.110' });
+      expect(f.match.version).toMatchObject({ deviceVersion: '4.7.109.20' });
     }
   });
 
   it('never matches a Phoenix Contact controller to a Phoenix Contact advisory on the vendor alone', () => {
-    const identity = mergeIdentity(pcworxIdentity(device(['pcworx'], [ok('pcworx.info', 'pcworx', ILC_151)])));
-    expect(identity).toMatchObject({ vendor: { value: 'Phoenix Contact' }, model: { value: 'ILC 151 ETH' }, orderNumber: { value: '2700974' }, firmware: { value: '4.60' } });
+    const identity = mergeIdentity(pcworxIdentity(device(['pcworx'], [ok('pcworx.info', 'pcworx', ILC_131)])));
+    expect(identity).toMatchObject({
+      vendor: { value: 'Phoenix Contact' },
+      model: { value: 'ILC 131 ETH' },
+      orderNumber: { value: '2700973' },
+      firmware: { value: '4.42' },
+    });
     expect(matchDevice(identity, index).findings).toEqual([]);
   });
 
   it('claims no vendor for a ProConOS runtime (licensed to many makers), so nothing matches by name', () => {
-    const identity = mergeIdentity(proconosIdentity(device(['proconos'], [ok('proconos.info', 'proconos', ILC_350)])));
+    const identity = mergeIdentity(proconosIdentity(device(['proconos'], [ok('proconos.info', 'proconos', RFC_470)])));
     expect(identity.vendor).toBeUndefined();
-    expect(identity.product).toMatchObject({ value: 'ILC 350 PN V3.71', alternatives: [{ value: 'ProConOS V4.1.0267 Jul 31 2012' }] });
+    expect(identity.product).toMatchObject({ value: 'RFC 470 PN 3TX', alternatives: [{ value: 'ProConOS eCLR V2.2' }] });
     expect(matchDevice(identity, index).findings).toEqual([]);
   });
 });
