@@ -4,11 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { ReachabilityView } from '../profiles/zone-model.ts';
 import { ZONE_MODEL_SCHEMA_ID } from '../report/write-schema.ts';
-import { keyId, newSigningKeyPair, parsePrivateKey, parsePublicKey } from '../report/keys.ts';
 import { TEST_RANGES, testAddress } from '../test/addresses.ts';
-import { uploadResult } from '../test/setup/console-fleet.ts';
 import { storeKinds } from '../test/setup/console-stores.ts';
-import { PLANT_MODEL, PLANT_RUNS } from '../test/setup/zone-plant.ts';
+import { enrolAndUpload, PLANT_MODEL, PLANT_RUNS } from '../test/setup/zone-plant.ts';
 import { listAudit } from './audit.ts';
 import { StoreError } from './db.ts';
 import { type RunningConsole, startConsole } from './server.ts';
@@ -69,16 +67,7 @@ for (const k of kinds) {
     beforeAll(async () => {
       store = await ConsoleStore.open(await k.fresh('zones'));
       svc = await startConsole({ store, host: testAddress('zoneModelStore', k.kind === 'sqlite' ? 2 : 3), port: 0 });
-      for (const [agent, zone] of [
-        ['agent-cell', 'cell'],
-        ['agent-scada', 'scada'],
-      ] as const) {
-        const pair = newSigningKeyPair();
-        const pub = parsePublicKey(pair.publicPem, 'p');
-        tokens[agent] = await store.enrollAgent(agent, pub, await keyId(pub), new Date(), { zones: [zone] });
-        const run = PLANT_RUNS[zone];
-        expect(await uploadResult(svc.url, tokens[agent] ?? '', parsePrivateKey(pair.privatePem, 'k'), run)).toMatchObject({ status: 201 });
-      }
+      for (const zone of ['cell', 'scada'] as const) tokens[`agent-${zone}`] = await enrolAndUpload(store, svc.url, PLANT_RUNS[zone]);
       tokens.reader = await store.addReader('auditor', new Date());
     });
     afterAll(async () => {

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keyId, newSigningKeyPair, parsePrivateKey, parsePublicKey } from '../report/keys.ts';
 import { TEST_RANGES, testAddress } from '../test/addresses.ts';
-import { uploadResult, WebClient } from '../test/setup/console-fleet.ts';
+import { WebClient } from '../test/setup/console-fleet.ts';
 import { storeKinds } from '../test/setup/console-stores.ts';
-import { CELL_PATHS, judgedBoundary, PLANT_MODEL, PLANT_RUNS, withDualHomed } from '../test/setup/zone-plant.ts';
+import { CELL_PATHS, enrolAndUpload, judgedBoundary, PLANT_MODEL, PLANT_RUNS, withDualHomed } from '../test/setup/zone-plant.ts';
 import { listAudit } from './audit.ts';
 import { type RunningConsole, startConsole } from './server.ts';
 import { ConsoleStore } from './store.ts';
@@ -47,12 +46,7 @@ for (const k of kinds) {
         cell: judgedBoundary(PLANT_RUNS.cell, PLANT_MODEL, CELL_PATHS),
         scada: withDualHomed(PLANT_RUNS.scada, '127.102.3.21', ['10.9.9.9']),
       };
-      for (const zone of ['cell', 'scada'] as const) {
-        const pair = newSigningKeyPair();
-        const pub = parsePublicKey(pair.publicPem, 'p');
-        const token = await store.enrollAgent(`agent-${zone}`, pub, await keyId(pub), new Date(), { zones: [zone] });
-        expect(await uploadResult(svc.url, token, parsePrivateKey(pair.privatePem, 'k'), runs[zone])).toMatchObject({ status: 201 });
-      }
+      for (const run of Object.values(runs)) await enrolAndUpload(store, svc.url, run);
     });
     afterAll(async () => {
       await svc?.close();

@@ -8,11 +8,9 @@ import { type RunningConsole, startConsole } from '../console/server.ts';
 import { ConsoleStore } from '../console/store.ts';
 import { modelText } from '../console/zone-model-store.ts';
 import type { PathResult, ZoneModel } from '../profiles/zone-model.ts';
-import { keyId, newSigningKeyPair, parsePrivateKey, parsePublicKey } from '../report/keys.ts';
 import { testAddress } from './addresses.ts';
 import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing, watchedPage } from './setup/chromium.ts';
-import { uploadResult } from './setup/console-fleet.ts';
-import { judgedBoundary, plantResult } from './setup/zone-plant.ts';
+import { enrolAndUpload, judgedBoundary, plantResult } from './setup/zone-plant.ts';
 
 /**
  * The zone model end to end: one engineer proposes a six-zone plant in Chromium, another approves
@@ -103,11 +101,8 @@ beforeAll(async () => {
     }),
   ];
   for (const run of runs) {
-    const pair = newSigningKeyPair();
-    const pub = parsePublicKey(pair.publicPem, 'p');
-    const token = await store.enrollAgent(run.agent.id, pub, await keyId(pub), new Date(), { zones: [run.zone.name] });
+    const token = await enrolAndUpload(store, svc.url, run);
     if (run.zone.name === LINE1) cellToken = token;
-    expect(await uploadResult(svc.url, token, parsePrivateKey(pair.privatePem, 'k'), run)).toMatchObject({ status: 201 });
   }
 });
 afterAll(async () => {

@@ -1,5 +1,8 @@
 import { boundaryViolations, conduitUse, type PathResult, type ZoneModel } from '../../profiles/zone-model.ts';
+import type { ConsoleStore } from '../../console/store.ts';
+import { keyId, newSigningKeyPair, parsePrivateKey, parsePublicKey } from '../../report/keys.ts';
 import type { Result } from '../../report/result.ts';
+import { uploadResult } from './console-fleet.ts';
 import { sampleResult } from '../sample-result.ts';
 
 /**
@@ -116,4 +119,14 @@ export function withDualHomed(result: Result, address: string, outside: string[]
           },
     ),
   };
+}
+
+/** Enrols the result's agent, bound to the result's zone, and uploads the signed result as that agent; returns its token. */
+export async function enrolAndUpload(store: ConsoleStore, consoleUrl: string, result: Result): Promise<string> {
+  const pair = newSigningKeyPair();
+  const pub = parsePublicKey(pair.publicPem, 'p');
+  const token = await store.enrollAgent(result.agent.id, pub, await keyId(pub), new Date(), { zones: [result.zone.name] });
+  const outcome = await uploadResult(consoleUrl, token, parsePrivateKey(pair.privatePem, 'k'), result);
+  if (outcome.kind !== 'acknowledged' || outcome.duplicate) throw new Error(`upload of ${result.runId} failed: ${JSON.stringify(outcome)}`);
+  return token;
 }
