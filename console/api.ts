@@ -115,6 +115,18 @@ export async function reader(store: ConsoleStore, authorization: string | undefi
   return undefined;
 }
 
+/** Refuses (401/403) unless the token is an agent's bound to the zone (or to every zone) or a reader's. */
+export async function zoneReader(store: ConsoleStore, authorization: string | undefined, zone: string): Promise<ApiReply | undefined> {
+  const agent = await authenticateAgent(store, authorization);
+  if (typeof agent === 'string') {
+    const zones = await store.agentZones(agent);
+    if (!zones.includes('*') && !zones.includes(zone)) return apiError(403, 'zone-not-allowed', `agent ${agent} is not bound to zone ${JSON.stringify(zone)}`);
+    return undefined;
+  }
+  if (await reader(store, authorization)) return apiError(401, 'unauthorized', 'missing bearer token, or a token of no enrolled agent or reader');
+  return undefined;
+}
+
 /** GET /api/v1/results?zone=&device=&since=&limit= */
 export async function listResults(store: ConsoleStore, authorization: string | undefined, query: URLSearchParams): Promise<ApiReply> {
   const denied = await reader(store, authorization);

@@ -164,3 +164,9 @@ export function weighedZoneRow(z: ZoneRow, rows: readonly DeviceRow[], weighed: 
     frs: frStatus(rows),
   };
 }
+
+/** The zone's newest stored run (by collection time), or undefined. */
+export async function latestRunOf(sql: Sql, zone: string): Promise<string | undefined> {
+  const row = await sql.get('SELECT run_id FROM results WHERE zone = ? ORDER BY collected_at DESC, run_id LIMIT 1', [zone]);
+  return row ? String(row.run_id) : undefined;
+}

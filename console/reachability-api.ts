@@ -1,5 +1,5 @@
 import { destinationsFor, MAX_REACHABILITY_PAIRS, type ReachabilityView } from '../profiles/zone-model.ts';
-import { type ApiReply, apiError, authenticateAgent, reader } from './api.ts';
+import { type ApiReply, apiError, zoneReader } from './api.ts';
 import { storedResult, zoneOverview } from './fleet.ts';
 import type { ConsoleStore } from './store.ts';
 import { modelInForce } from './zone-model-store.ts';
@@ -36,11 +36,8 @@ export async function reachabilityFor(store: ConsoleStore, zone: string): Promis
  * conduits no path can be judged.
  */
 export async function getReachability(store: ConsoleStore, authorization: string | undefined, zone: string): Promise<ApiReply> {
-  const agent = await authenticateAgent(store, authorization);
-  if (typeof agent === 'string') {
-    const zones = await store.agentZones(agent);
-    if (!zones.includes('*') && !zones.includes(zone)) return apiError(403, 'zone-not-allowed', `agent ${agent} is not bound to zone ${JSON.stringify(zone)}`);
-  } else if (await reader(store, authorization)) return apiError(401, 'unauthorized', 'missing bearer token, or a token of no enrolled agent or reader');
+  const denied = await zoneReader(store, authorization, zone);
+  if (denied) return denied;
   const answer = await reachabilityFor(store, zone);
   if (!answer) return apiError(404, 'zone-not-modelled', `zone ${JSON.stringify(zone)} is not in the console's approved zone model`);
   return {

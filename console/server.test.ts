@@ -295,7 +295,7 @@ describe('console/openapi.yaml', () => {
     const doc = parseYaml(readFileSync(join(import.meta.dirname, 'openapi.yaml'), 'utf8')) as {
       paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
     };
-    expect(Object.keys(doc.paths)).toEqual(['/api/v1/results', '/api/v1/results/{runId}', '/api/v1/zones/{zone}/reachability']);
+    expect(Object.keys(doc.paths)).toEqual(['/api/v1/results', '/api/v1/results/{runId}', '/api/v1/zones/{zone}/reachability', '/api/v1/zones/{zone}/statements']);
     expect(Object.keys(doc.paths['/api/v1/results']?.post?.responses ?? {}).sort()).toEqual([
       '200',
       '201',
@@ -311,5 +311,6 @@ describe('console/openapi.yaml', () => {
     expect(Object.keys(doc.paths['/api/v1/results']?.get?.responses ?? {}).sort()).toEqual(['200', '400', '401']);
     expect(Object.keys(doc.paths['/api/v1/results/{runId}']?.get?.responses ?? {}).sort()).toEqual(['200', '400', '401', '404']);
     expect(Object.keys(doc.paths['/api/v1/zones/{zone}/reachability']?.get?.responses ?? {}).sort()).toEqual(['200', '400', '401', '403', '404']);
+    expect(Object.keys(doc.paths['/api/v1/zones/{zone}/statements']?.get?.responses ?? {}).sort()).toEqual(['200', '400', '401', '403']);
   });
 });

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { type ApiReply, apiError, authenticateAgent, getResult, listResults, postResult } from './api.ts';
 import { InFlightBytes, withBody } from './body.ts';
 import { getReachability } from './reachability-api.ts';
+import { getStatements } from './statements-api.ts';
 import type { ConsoleStore } from './store.ts';
 import { handleWeb } from './web/routes.ts';
 
@@ -12,6 +13,7 @@ export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_MAX_CLOCK_SKEW_MS = 10 * 60_000;
 const RESULTS = '/api/v1/results';
 const ZONE_REACHABILITY = /^\/api\/v1\/zones\/([^/]+)\/reachability$/;
+const ZONE_STATEMENTS = /^\/api\/v1\/zones\/([^/]+)\/statements$/;
 const ACCEPTED_TYPES = new Set(['application/json', 'application/jose+json']);
 
 export interface ConsoleTls {
@@ -96,6 +98,12 @@ async function routeApi(req: http.IncomingMessage, url: URL, s: Served): Promise
     if (req.method !== 'GET') return apiError(405, 'method-not-allowed', `${req.method} is not served here`);
     const zone = decodedSegment(reachability[1] ?? '', 'zone');
     return typeof zone === 'string' ? getReachability(store, auth, zone) : zone;
+  }
+  const statements = ZONE_STATEMENTS.exec(url.pathname);
+  if (statements) {
+    if (req.method !== 'GET') return apiError(405, 'method-not-allowed', `${req.method} is not served here`);
+    const zone = decodedSegment(statements[1] ?? '', 'zone');
+    return typeof zone === 'string' ? getStatements(store, auth, zone, s.now()) : zone;
   }
   return apiError(404, 'not-found', `no such path: ${url.pathname}`);
 }

@@ -1,12 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PROBES } from '../../probes/registry.ts';
 import { type AgentDeps, realClock, runAgent } from '../schedule/agent-loop.ts';
 import { type Config, loadConfigFile } from '../config/config.ts';
 import type { ReachabilityView } from '../../profiles/zone-model.ts';
 import type { DeliveryOptions } from '../delivery/deliver.ts';
 import { fetchReachabilityView } from '../schedule/reachability-fetch.ts';
+import { fetchConsoleStatements } from '../schedule/statements-fetch.ts';
+import type { LoadedStatements } from '../judge/statements.ts';
+import type { Catalog } from '../../profiles/catalog.ts';
 import { deliverRun, describeFlush } from '../delivery/deliver.ts';
 import { JUDGE_OPTIONS, judgeFromArgs } from '../judge/judge-options.ts';
 import { type AgentLog, jsonLineLog, logSink } from '../schedule/json-log.ts';
@@ -24,6 +27,30 @@ async function consoleReachability(config: Config, delivery: DeliveryOptions, lo
   const view = await fetchReachabilityView(delivery.upload.target, config.zone.name);
   if (typeof view === 'string') log('warn', 'reachability.fetch', { reason: view });
   return view;
+}
+
+/**
+ * Before each run: the zone's approved answers from the console's gap analysis, when the config
+ * names the console and no statement file is given here (a file given here wins). The run goes on
+ * without them when they cannot be fetched, and says why.
+ */
+async function consoleStatements(
+  config: Config,
+  delivery: DeliveryOptions,
+  dir: string,
+  catalog: Catalog,
+  log: AgentLog,
+): Promise<LoadedStatements | undefined> {
+  if (!delivery.upload) return undefined;
+  const fetched = await fetchConsoleStatements(delivery.upload.target, config.zone.name, dir, catalog);
+  if (typeof fetched === 'string') log('warn', 'statements.fetch', { reason: fetched });
+  else if (fetched)
+    log('info', 'statements.fetch', {
+      attestations: fetched.attestations?.entries.length ?? 0,
+      exceptions: fetched.exceptions?.entries.length ?? 0,
+      sha256: [fetched.attestations?.sha256, fetched.exceptions?.sha256].join(' '),
+    });
+  return typeof fetched === 'string' ? undefined : fetched;
 }
 
 export const agentCommand = defineCommand({
@@ -72,6 +99,8 @@ export const agentCommand = defineCommand({
       newRunId,
       scan: async (runId, signal) => {
         const reachability = await consoleReachability(config, delivery, log);
+        const local = inputs.statements?.attestations || inputs.statements?.exceptions ? inputs.statements : undefined;
+        const statements = local ?? (await consoleStatements(config, delivery, join(a.out, '.agent'), judge.profile.catalog, log));
         const { result, runDir } = await runScan({
           config,
           outDir: a.out,
@@ -81,7 +110,7 @@ export const agentCommand = defineCommand({
           agentId,
           signal,
           ...(reachability === undefined ? {} : { reachability }),
-          ...(inputs.statements ? { statements: inputs.statements } : {}),
+          ...(statements ? { statements } : {}),
           ...(inputs.advisories ? { advisories: inputs.advisories } : {}),
         });
         fresh.add(runDir);

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { UploadTarget } from './upload.ts';
+import { reasonOf, type UploadTarget } from './upload.ts';
 
 const MAX_REPLY_BYTES = 64 * 1024;
 
@@ -60,4 +60,20 @@ export function consoleRequest(
     });
     req.end(request.body);
   });
+}
+
+/**
+ * A GET of JSON from the console: the parsed body, or why not in words that start with `from`
+ * (`<from> could not be fetched: …`, `<from> were refused: …`). Never throws.
+ */
+export async function consoleJson(target: UploadTarget, path: string, from: string, maxReplyBytes: number): Promise<{ json: unknown } | string> {
+  const reply = await consoleRequest(target, { method: 'GET', path, maxReplyBytes });
+  if ('failed' in reply) return `${from} could not be fetched: ${reply.failed}`;
+  if (reply.status !== 200) return `${from} were refused: ${reasonOf(reply.status, reply.text)}`;
+  if (reply.truncated) return `${from} were refused: reply larger than ${maxReplyBytes} bytes`;
+  try {
+    return { json: JSON.parse(reply.text) as unknown };
+  } catch {
+    return `${from} were refused: the reply is not JSON`;
+  }
 }

@@ -1,6 +1,6 @@
 import { ReachabilityView } from '../../profiles/zone-model.ts';
-import { consoleRequest } from '../delivery/console-request.ts';
-import { reasonOf, type UploadTarget } from '../delivery/upload.ts';
+import { consoleJson } from '../delivery/console-request.ts';
+import type { UploadTarget } from '../delivery/upload.ts';
 
 /** The console's answer holds at most MAX_REACHABILITY_PAIRS destinations: 2 MiB is ample, and a longer reply is refused. */
 const MAX_VIEW_BYTES = 2 * 1024 * 1024;
@@ -16,17 +16,10 @@ export function reachabilityPath(zone: string): string {
  * tries nothing and says why.
  */
 export async function fetchReachabilityView(target: UploadTarget, zone: string): Promise<ReachabilityView | string> {
-  const reply = await consoleRequest(target, { method: 'GET', path: reachabilityPath(zone), maxReplyBytes: MAX_VIEW_BYTES });
   const from = `the console's destinations for zone ${JSON.stringify(zone)}`;
-  if ('failed' in reply) return `${from} could not be fetched: ${reply.failed}`;
-  if (reply.status !== 200) return `${from} were refused: ${reasonOf(reply.status, reply.text)}`;
-  if (reply.truncated) return `${from} were refused: reply larger than ${MAX_VIEW_BYTES} bytes`;
-  let data: unknown;
-  try {
-    data = JSON.parse(reply.text);
-  } catch {
-    return `${from} were refused: the reply is not JSON`;
-  }
+  const reply = await consoleJson(target, reachabilityPath(zone), from, MAX_VIEW_BYTES);
+  if (typeof reply === 'string') return reply;
+  const data = reply.json;
   const view = ReachabilityView.safeParse(data);
   if (!view.success) {
     const issue = view.error.issues[0];

@@ -3,7 +3,7 @@ import type { IdentityField } from '../../profiles/identity.ts';
 import type { SafeHtml } from '../../report/html-template.ts';
 import type { Result } from '../../report/result.ts';
 import { ANSWER, AnswerPayload, COUNTERMEASURE, CountermeasurePayload, payloadProblems, scopeText } from '../answers.ts';
-import { openItems, type WeighedRun, weighedRows, weighedRun, weighedZoneRow, zonesWithAnswers } from '../assessment.ts';
+import { latestRunOf, openItems, type WeighedRun, weighedRows, weighedRun, weighedZoneRow, zonesWithAnswers } from '../assessment.ts';
 import type { DeviceRow, ZoneRow } from '../fleet.ts';
 import { ProposalError } from '../proposals.ts';
 import { headers, htmlReply, REPORT_CSP, redirect, type WebReply } from './http-kit.ts';
@@ -14,10 +14,7 @@ import { type Ctx, ctxOf, notFound, type Route } from './routes.ts';
 
 const zoneParam = (c: Ctx) => c.params[0] ?? '';
 
-async function latestRunId(c: Ctx, zone: string): Promise<string | undefined> {
-  const row = await c.o.store.db.get('SELECT run_id FROM results WHERE zone = ? ORDER BY collected_at DESC, run_id LIMIT 1', [zone]);
-  return row ? String(row.run_id) : undefined;
-}
+const latestRunId = (c: Ctx, zone: string) => latestRunOf(c.o.store.db, zone);
 
 async function latestWeighed(c: Ctx, zone: string): Promise<(WeighedRun & { runId: string }) | undefined> {
   const runId = await latestRunId(c, zone);
