@@ -14,10 +14,13 @@ import { startHostileFixture } from '../fixtures/hostile.ts';
 import { startIec104Fixture } from '../fixtures/iec104/server.ts';
 import { startMelsecFixture } from '../fixtures/melsec/server.ts';
 import { startModbusSpecFixture } from '../fixtures/modbus/spec-server.ts';
+import { startMqttBroker } from '../fixtures/mqtt/broker.ts';
+import { startRdpFixture } from '../fixtures/rdp/server.ts';
 import { startOpcuaFixture } from '../fixtures/opcua/server.ts';
 import { ILC_151_ETH, startPcworxFixture } from '../fixtures/pcworx/server.ts';
 import { ILC_350_PN, startProconosFixture } from '../fixtures/proconos/server.ts';
 import { startS7SpecFixture } from '../fixtures/s7/spec-server.ts';
+import { startSmbFixture, WINDOWS_HMI } from '../fixtures/smb/server.ts';
 import { startSnmpFixture } from '../fixtures/snmp/agent.ts';
 import { startRawSshFixture } from '../fixtures/ssh/raw-server.ts';
 import type { DeviceObservation } from '../probes/observation.ts';
@@ -47,6 +50,12 @@ const HOST = {
   /** CoDeSys V2, IEC 104 and DNP3 ports that stream bytes forever, and a runtime, station and outstation that break their replies. */
   endlessTelecontrol: '127.84.2.40',
   brokenTelecontrol: '127.84.2.41',
+  /** RDP, WinRM and MQTT ports that stream bytes forever, and an RDP server, WinRM listener and broker that break their replies. */
+  endlessRemote: '127.84.2.42',
+  brokenRemote: '127.84.2.43',
+  /** An SMB port that streams bytes forever, and an SMB server that cuts its first reply off. */
+  endlessSmb: '127.84.2.44',
+  brokenSmb: '127.84.2.45',
   manyEndpoints: '127.93.0.30',
   tooManyEndpoints: '127.93.0.31',
   normal: '127.84.2.20',
@@ -55,6 +64,8 @@ const PORTS = { ftp: 15021, ssh: 15022, telnet: 15023, http: 15080, s7: 15102, m
 const PLANT_PORTS = { fox: 15911, pcworx: 15962, proconos: 25547 };
 const PLC_PORTS = { fins: 19600, melsec: 11025 };
 const TELECONTROL_PORTS = { 'codesys-v2': 12455, iec104: 12404, dnp3: 21000 };
+const REMOTE_PORTS = { rdp: 13389, winrm: 15985, mqtt: 11883 };
+const SMB_PORTS = { smb: 14450 };
 /** The plant protocol ports of the hosts that serve them, beside the common ones. */
 const EXTRA_PORTS: Readonly<Record<string, Readonly<Record<string, number>>>> = {
   [HOST.endlessPlc]: PLC_PORTS,
@@ -63,6 +74,10 @@ const EXTRA_PORTS: Readonly<Record<string, Readonly<Record<string, number>>>> = 
   [HOST.brokenPlant]: PLANT_PORTS,
   [HOST.endlessTelecontrol]: TELECONTROL_PORTS,
   [HOST.brokenTelecontrol]: TELECONTROL_PORTS,
+  [HOST.endlessRemote]: REMOTE_PORTS,
+  [HOST.brokenRemote]: REMOTE_PORTS,
+  [HOST.endlessSmb]: SMB_PORTS,
+  [HOST.brokenSmb]: SMB_PORTS,
 };
 const BUDGET_MS = 6000;
 const IDENTITY = { 0: 'Normal Automation GmbH', 1: 'NA-100', 2: 'V3.1.4' };
@@ -103,6 +118,12 @@ beforeAll(async () => {
   await start(startCodesysV2Fixture({ host: HOST.brokenTelecontrol, port: TELECONTROL_PORTS['codesys-v2'], identity: WAGO_750_880, behaviour: 'truncated' }));
   await start(startIec104Fixture({ host: HOST.brokenTelecontrol, port: TELECONTROL_PORTS.iec104, behaviour: 'bad-length' }));
   await start(startDnp3Fixture({ host: HOST.brokenTelecontrol, port: TELECONTROL_PORTS.dnp3, address: 10, behaviour: 'bad-crc' }));
+  for (const port of Object.values(REMOTE_PORTS)) await start(startHostileFixture({ host: HOST.endlessRemote, port, behaviour: 'endless' }));
+  await start(startRdpFixture({ host: HOST.brokenRemote, port: REMOTE_PORTS.rdp, posture: 'huge-length' }));
+  await start(startHostileFixture({ host: HOST.brokenRemote, port: REMOTE_PORTS.winrm, behaviour: 'reset' }));
+  await start(startMqttBroker({ host: HOST.brokenRemote, port: REMOTE_PORTS.mqtt, posture: 'truncated' }));
+  await start(startHostileFixture({ host: HOST.endlessSmb, port: SMB_PORTS.smb, behaviour: 'endless' }));
+  await start(startSmbFixture({ host: HOST.brokenSmb, port: SMB_PORTS.smb, identity: WINDOWS_HMI, behaviour: 'truncated' }));
   await start(startModbusSpecFixture({ host: HOST.normal, port: PORTS.modbus, objects: IDENTITY }));
   await start(startS7SpecFixture({ host: HOST.normal, port: PORTS.s7, profile: 'weak' }));
 
@@ -110,7 +131,15 @@ beforeAll(async () => {
     {
       zone: { name: 'Hostile cell', slT: 2 },
       targets: Object.values(HOST).map((host) => ({ host, ports: { ...PORTS, ...EXTRA_PORTS[host] } })),
-      probes: { snmp: { communities: ['public'] }, ftp: { anonymous: true }, ssh: { authNone: true }, iec104: { identify: true }, dnp3: { identify: true } },
+      probes: {
+        snmp: { communities: ['public'] },
+        ftp: { anonymous: true },
+        ssh: { authNone: true },
+        iec104: { identify: true },
+        dnp3: { identify: true },
+        mqtt: { anonymous: true },
+        smb: { ntlmInfo: true, smb1Dialect: true },
+      },
       // The devices share this test's busy event loop, so they see a close later than a real device
       // would; a wider gap between packets keeps "one connection at a time" measurable here.
       scan: { concurrency: 8, connectTimeoutMs: 300, stepTimeoutMs: 600, deviceBudgetMs: BUDGET_MS, minGapMs: 50 },
@@ -216,6 +245,30 @@ describe('a scan of hostile devices', () => {
       expect(f.log.connections, f.name).toBe(1);
       expect(f.log.count('write') + f.log.count('session'), f.name).toBe(0);
     }
+  });
+
+  it('ends RDP, WinRM and MQTT peers that stream bytes or break their replies typed, one connection each', () => {
+    expect(kinds(HOST.endlessRemote)).toMatchObject({ 'rdp.negotiate': 'malformed', 'winrm.wsman': 'protocol-mismatch', 'mqtt.connect': 'malformed' });
+    expect(kinds(HOST.brokenRemote)).toMatchObject({
+      'rdp.negotiate': 'malformed',
+      'winrm.wsman': expect.stringMatching(/^(reset|closed|malformed)$/),
+      'mqtt.connect': 'closed',
+    });
+    for (const f of fixtures.filter((x) => x.host === HOST.brokenRemote)) {
+      expect(f.log.connections, f.name).toBe(1);
+      expect(f.log.count('write') + f.log.count('session'), f.name).toBe(0);
+    }
+  });
+
+  it('ends an SMB peer that streams bytes or cuts its reply off typed; the opt-in SMB probes run in place of smb.negotiate', () => {
+    expect(kinds(HOST.endlessSmb)).toMatchObject({ 'smb.ntlm-info': expect.stringMatching(/^(malformed|protocol-mismatch)$/) });
+    expect(kinds(HOST.brokenSmb)).toMatchObject({ 'smb.ntlm-info': 'closed', 'smb.smb1-dialect': 'closed' });
+    expect(kinds(HOST.brokenSmb)['smb.negotiate']).toBeUndefined();
+    const broken = fixtures.find((x) => x.host === HOST.brokenSmb);
+    // One connection per SMB probe (discovery's, taken over), the opt-in SMB1 question the second; no login completed.
+    expect(broken?.log.connections).toBe(2);
+    expect(broken?.log.count('write')).toBe(0);
+    expect(broken?.log.kinds()).not.toContain('session-setup-authenticate');
   });
 
   it('ends a looping SNMP table typed, with every datagram from one source endpoint', () => {
