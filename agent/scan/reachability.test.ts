@@ -3,6 +3,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHostileFixture } from '../../fixtures/hostile.ts';
 import { type ListenerFixture, serveListener } from '../../fixtures/tcp-listener.ts';
 import { untilClosed } from '../../probes/test-kit.ts';
 import { parseConfig } from '../config/config.ts';
@@ -168,6 +169,33 @@ describe('zone-boundary check', () => {
       expect(again.boundary).toEqual(result.boundary);
     } finally {
       rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('a destination that floods or drips on connect is closed at once and read from never', async () => {
+    const hostile = await Promise.all([
+      startHostileFixture({ host: '127.101.0.21', port: 0, behaviour: 'endless' }),
+      startHostileFixture({ host: '127.101.0.22', port: 0, behaviour: 'drip' }),
+    ]);
+    try {
+      const cfg = parseConfig(
+        {
+          zone: { name: 'cell', slT: 2, cidrs: ['127.101.0.0/29'] },
+          targets: [{ host: OWN }],
+          reachability: { destinations: hostile.map((f) => ({ host: f.host, ports: [f.ports.tcp ?? 0] })) },
+        },
+        'zone.yaml',
+      );
+      const plan = planReachability(cfg);
+      if (!plan) throw new Error('planned');
+      const started = performance.now();
+      const { facts } = await checkReachability(plan, cfg);
+      expect(performance.now() - started).toBeLessThan(1000);
+      expect(facts.paths.map((p) => p.state)).toEqual(['reachable', 'reachable']);
+      await untilClosed(() => hostile.reduce((n, f) => n + f.log.openConnections, 0));
+      for (const f of hostile) expect([f.log.connections, f.log.requests]).toEqual([1, []]);
+    } finally {
+      await Promise.all(hostile.map((f) => f.close()));
     }
   });
 
