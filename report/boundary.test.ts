@@ -3,6 +3,7 @@ import { judgeBoundary } from '../agent/judge/boundary.ts';
 import type { ReachabilityFacts } from '../profiles/zone-model.ts';
 import { sampleResult } from '../test/sample-result.ts';
 import { BOUNDARY_NOTE } from './boundary.ts';
+import { renderFindingsCsv } from './csv.ts';
 import { diffResults, renderDrift } from './diff.ts';
 import { renderHtml } from './html.ts';
 import { Result } from './result.ts';
@@ -72,5 +73,24 @@ describe('zone boundary in the reports', () => {
     expect(healed.boundary).toEqual({ opened: [], closed: ['10.2.0.10 TCP 502'] });
     expect(healed.regressions.filter((r) => r.kind === 'boundary-violation')).toEqual([]);
     expect(diffResults(sampleResult({ runId: 'a' }), sampleResult({ runId: 'b' })).boundary).toBeUndefined();
+  });
+
+  it('findings.csv has a row per path tried, failing where no conduit allows it', () => {
+    const rows = renderFindingsCsv(withBoundary())
+      .split('\r\n')
+      .filter((r) => r.includes('zone.boundary'));
+    expect(
+      rows.map((r) =>
+        r
+          .split(',')
+          .slice(1, 2)
+          .concat(r.includes(',fail,') ? 'fail' : 'pass'),
+      ),
+    ).toEqual([
+      ['10.2.0.10', 'pass'],
+      ['10.2.0.10', 'fail'],
+      ['10.2.0.11', 'pass'],
+    ]);
+    expect(rows[1]).toContain('62443-3-3 SR 5.1; 62443-3-3 SR 5.2; 62443-4-2 CR 5.1 of 10.2.0.10');
   });
 });

@@ -63,3 +63,31 @@ ${violationTable}
 <h3>Dual-homed devices</h3>${dual.length > 0 ? html`<ul>${dual}</ul>` : html`<p class="muted">No device of this run showed an interface address outside the zone (SNMP interface tables, where readable).</p>`}
 ${unchecked.length > 0 ? html`<h3>Not tried</h3><ul>${unchecked}</ul>` : ''}</section>`;
 }
+
+/** Check id of the boundary rows in findings.csv: one row per path tried, `fail` where no conduit allows a reachable one. */
+export const BOUNDARY_CHECK_ID = 'zone.boundary';
+
+/** findings.csv rows of the zone-boundary check, in FINDINGS_COLUMNS order (the destination as the address). */
+export function boundaryCsvRows(result: Result): string[][] {
+  const violations = new Map((result.boundaryViolations ?? []).map((v) => [`${v.host}:${v.port}`, v]));
+  return (result.reachability ?? []).map((p) => {
+    const v = violations.get(`${p.host}:${p.port}`);
+    return [
+      result.runId,
+      p.host,
+      '',
+      '',
+      '',
+      BOUNDARY_CHECK_ID,
+      'Path out of the zone only where a conduit allows it',
+      v ? 'Reachable path that no conduit allows' : '',
+      v ? 'fail' : 'pass',
+      v ? v.requirements.join('; ') : '62443-3-3 SR 5.1; 62443-3-3 SR 5.2',
+      JSON.stringify({ state: p.state, zone: p.zone }),
+      '',
+      v?.reason ?? '',
+      v ? 'Close the path at the zone boundary (firewall), or declare the conduit if the plant needs it.' : '',
+      `reachability-${p.host}.jsonl`,
+    ];
+  });
+}

@@ -1,3 +1,4 @@
+import { boundaryCsvRows } from './boundary.ts';
 import { problemOf } from './gaps.ts';
 import type { Result } from './result.ts';
 
@@ -39,7 +40,7 @@ export function renderCsv(rows: readonly (readonly string[])[]): string {
 
 const json = (v: unknown) => (v === undefined ? '' : JSON.stringify(v));
 
-/** findings.csv: one row per device x check. */
+/** findings.csv: one row per device x check, then one per path the zone-boundary check tried. */
 export function renderFindingsCsv(result: Result): string {
   const rows: string[][] = [[...FINDINGS_COLUMNS]];
   for (const d of result.devices) {
@@ -63,6 +64,7 @@ export function renderFindingsCsv(result: Result): string {
       ]);
     }
   }
+  rows.push(...boundaryCsvRows(result));
   return renderCsv(rows);
 }
 
