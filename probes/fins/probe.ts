@@ -1,8 +1,7 @@
 import { randomInt } from 'node:crypto';
 import net from 'node:net';
-import { recordingRefusals } from '../frame-evidence.ts';
+import { exchange, onOneConnection } from '../exchange.ts';
 import { SERVICE_PORTS } from '../services.ts';
-import { TcpSession } from '../tcp-session.ts';
 import type { ProbeContext, ProbeDefinition } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
 import { udpExchange } from '../udp-exchange.ts';
@@ -69,28 +68,26 @@ function answerFacts(response: FinsResponse): Pick<FinsFacts, 'responder' | 'end
  * a fact (the server names why, e.g. an IP not on its protected list), not a failure.
  */
 async function runTcp(ctx: ProbeContext): Promise<FinsFacts> {
-  const session = await TcpSession.open(ctx, FINS_TCP_PROBE_ID);
-  try {
-    const frameLength = recordingRefusals(ctx, FINS_TCP_PROBE_ID, OP_REPLY, MAX_TCP_REPLY_BYTES, finsTcpFrameLength);
-    await session.write(OP_NODE, buildNodeAddressRequest());
-    const exchange = parseTcpMessage(await session.readFrame(frameLength, { op: OP_REPLY, maxBytes: MAX_TCP_REPLY_BYTES }));
-    if (exchange.errorCode !== 0) {
-      const meaning = FINS_TCP_ERRORS[exchange.errorCode] ?? 'an error code the manuals do not list';
-      return { transport: 'tcp', nodeAddressRefused: { code: exchange.errorCode, meaning }, requestsSent: 1 };
+  return onOneConnection(ctx, FINS_TCP_PROBE_ID, async (session) => {
+    const ask = async (op: string, request: Buffer) =>
+      parseTcpMessage(
+        await exchange(ctx, session, FINS_TCP_PROBE_ID, { op, request, replyOp: OP_REPLY, maxBytes: MAX_TCP_REPLY_BYTES, frameLength: finsTcpFrameLength }),
+      );
+    const nodeExchange = await ask(OP_NODE, buildNodeAddressRequest());
+    if (nodeExchange.errorCode !== 0) {
+      const meaning = FINS_TCP_ERRORS[nodeExchange.errorCode] ?? 'an error code the manuals do not list';
+      return { transport: 'tcp', nodeAddressRefused: { code: nodeExchange.errorCode, meaning }, requestsSent: 1 };
     }
-    const nodes = parseNodeAddressResponse(exchange);
+    const nodes = parseNodeAddressResponse(nodeExchange);
     const sid = randomInt(0, 256);
     const source: FinsAddress = { network: 0, node: nodes.client, unit: 0 };
-    await session.write(OP_READ, buildTcpFrame(buildControllerDataRead({ network: 0, node: nodes.server, unit: 0 }, source, sid)));
-    const message = parseTcpMessage(await session.readFrame(frameLength, { op: OP_REPLY, maxBytes: MAX_TCP_REPLY_BYTES }));
+    const message = await ask(OP_READ, buildTcpFrame(buildControllerDataRead({ network: 0, node: nodes.server, unit: 0 }, source, sid)));
     if (message.errorCode !== 0 || message.command !== FINS_TCP_COMMANDS.frameSend) {
       const meaning = FINS_TCP_ERRORS[message.errorCode] ?? `command ${message.command}`;
       throw new ProbeUnavailable('not-supported', `FINS/TCP refused the Controller Data Read frame: error ${message.errorCode} (${meaning})`);
     }
     return { transport: 'tcp', nodes, ...answerFacts(parseControllerDataResponse(message.body, sid)), requestsSent: 2 };
-  } finally {
-    await session.close();
-  }
+  });
 }
 
 /** Our FINS node on UDP: the host number of our address, as the PLC's automatic address conversion expects. */
