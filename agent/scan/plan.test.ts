@@ -117,8 +117,23 @@ describe('scan --plan', () => {
     const text = renderPlan(plan);
     expect(text).toContain('TCP 1911 fox, if TCP 1911 is open:\n    fox.hello [identify]: tcp.connect, fox.hello\n');
     expect(text).toContain('TCP 4911 fox-tls, if TCP 4911 is open:\n    tls.handshake [identify]: tls.client-hello\n');
-    expect(text).toContain('TCP 1962 pcworx, if TCP 1962 is open:\n    pcworx.info [identify]: tcp.connect, pcworx.init, pcworx.select-info, pcworx.read-info\n');
+    expect(text).toContain(
+      'TCP 1962 pcworx, if TCP 1962 is open:\n    pcworx.info [identify]: tcp.connect, pcworx.init, pcworx.select-info, pcworx.read-info\n',
+    );
     expect(text).toContain('TCP 20547 proconos, if TCP 20547 is open:\n    proconos.info [identify]: tcp.connect, proconos.read-info\n');
+  });
+
+  it('plans the SMB NEGOTIATE on 445 and 139, and the NTLM challenge and the SMB1-alone question only as labelled opt-ins', () => {
+    const text = renderPlan(plan);
+    const negotiate = 'smb.negotiate [identify]: tcp.connect, smb.netbios-session, smb.negotiate, smb.negotiate-smb2\n';
+    expect(text).toContain(`TCP 445 smb, if TCP 445 is open:\n    ${negotiate}    not sent: smb.ntlm-info (needs the opt-in probes.smb.ntlmInfo)\n`);
+    expect(text).toContain(`TCP 139 netbios-ssn, if TCP 139 is open:\n    ${negotiate}`);
+    const optedIn = renderPlan(planScan(parseConfig({ ...PLAN_DOC, probes: { smb: { ntlmInfo: true, smb1Dialect: true } } }, 'plan.yaml'), PROBES));
+    expect(optedIn).toContain(
+      'smb.ntlm-info [read-session, opt-in probes.smb.ntlmInfo]: tcp.connect, smb.netbios-session, smb.negotiate, smb.negotiate-smb2, smb.session-setup-ntlm\n',
+    );
+    expect(optedIn).toContain('smb.smb1-dialect [identify, opt-in probes.smb.smb1Dialect]: tcp.connect, smb.netbios-session, smb.negotiate\n');
+    expect(optedIn).toContain('not sent: smb.negotiate (smb.ntlm-info runs instead and collects the same facts on its one connection)');
   });
 
   it('plans the RDP negotiation with its TLS handshake, GET /wsman, TLS on 5986 and 8883, and the MQTT CONNECT only as a labelled opt-in', () => {
