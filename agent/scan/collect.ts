@@ -20,7 +20,9 @@ export type ProgressEvent =
   | { readonly type: 'device-start'; readonly address: string }
   | { readonly type: 'discovered'; readonly address: string; readonly open: readonly number[] }
   | { readonly type: 'probe'; readonly address: string; readonly probe: string; readonly port: number }
-  | { readonly type: 'device-done'; readonly address: string; readonly found: boolean };
+  | { readonly type: 'device-done'; readonly address: string; readonly found: boolean }
+  /** The zone-boundary check starts (agent/scan/reachability.ts), after every device. */
+  | { readonly type: 'boundary-check'; readonly paths: number; readonly addresses: number; readonly worstCaseMs: number };
 
 export interface CollectDeps {
   readonly probes: readonly ProbeDefinition[];

@@ -25,6 +25,8 @@ const MAX_WIDTH = 100;
 function lasting(e: ProgressEvent): string | undefined {
   if (e.type === 'discovered' && e.open.length > 0) return `${e.address}: open TCP ${e.open.join(', ')}`;
   if (e.type === 'device-done' && e.found) return `${e.address}: done`;
+  if (e.type === 'boundary-check')
+    return `zone-boundary check: ${e.paths} path(s) to ${e.addresses} address(es) in other zones, at most ${Math.ceil(e.worstCaseMs / 1000)} s`;
   return undefined;
 }
 
@@ -43,7 +45,7 @@ export function progressReporter(stream: ProgressStream, opts: ProgressOptions):
     if (e.type === 'device-start') active.set(e.address, 'connecting');
     else if (e.type === 'discovered') active.set(e.address, e.open.length > 0 ? 'discovered' : 'checking UDP');
     else if (e.type === 'probe') active.set(e.address, `probing ${e.probe}`);
-    else {
+    else if (e.type === 'device-done') {
       active.delete(e.address);
       checked++;
       if (e.found) found++;

@@ -13,6 +13,7 @@ import { loadJudge } from '../judge/judge-loader.ts';
 import { readResult, readRunDir } from '../run-dir/rundir.ts';
 import { runScan } from './run-scan.ts';
 import { planScan, renderPlan } from './plan.ts';
+import { progressReporter } from './progress.ts';
 import { checkReachability, planPairs, planReachability, worstCaseMs } from './reachability.ts';
 
 /** The zone under test is 127.101.0.0/29; the "other zone" is 127.101.0.16/28. */
@@ -160,7 +161,10 @@ describe('zone-boundary check', () => {
     const out = mkdtempSync(join(tmpdir(), 'cellcheck-reach-run-'));
     try {
       const judge = loadJudge();
-      const { runDir, result } = await runScan({ config: config(), outDir: out, probes: [], judge, runId: 'reach-run' });
+      const progress: string[] = [];
+      const report = progressReporter({ write: (t) => progress.push(String(t)) }, { live: false, color: false });
+      const { runDir, result } = await runScan({ config: config(), outDir: out, probes: [], judge, runId: 'reach-run', onProgress: report });
+      expect(progress).toContain('zone-boundary check: 3 path(s) to 3 address(es) in other zones, at most 1 s\n');
       expect(result.boundaryViolations?.map((v) => v.host)).toEqual([UNDECLARED]);
       expect(readResult(runDir).boundaryViolations).toEqual(result.boundaryViolations);
       expect(readdirSync(join(runDir, 'transcripts'))).toContain(`reachability-${UNDECLARED}.jsonl`);

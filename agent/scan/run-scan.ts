@@ -15,7 +15,7 @@ import type { LoadedStore } from '../advisories/store.ts';
 import { findPreviousResult, type WrittenReports, writeReports } from '../run-dir/run-reports.ts';
 import { planTargets, zoneCidrs } from './targets.ts';
 import type { ReachabilityFacts, ReachabilityView } from '../../profiles/zone-model.ts';
-import { checkReachability, planReachability } from './reachability.ts';
+import { checkReachability, planPairs, planReachability, worstCaseMs } from './reachability.ts';
 
 export const AGENT_VERSION: string = pkg.version;
 
@@ -62,6 +62,7 @@ export function newRunId(at: Date): string {
 async function checkBoundary(req: ScanRequest, spool: string): Promise<ReachabilityFacts | undefined> {
   const plan = planReachability(req.config, req.reachability);
   if (!plan) return undefined;
+  req.onProgress?.({ type: 'boundary-check', paths: planPairs(plan), addresses: plan.destinations.length, worstCaseMs: worstCaseMs(plan) });
   const checked = await checkReachability(plan, req.config, req.signal);
   for (const [host, entries] of checked.transcripts) writeTranscript(spool, `reachability-${host}`, entries);
   return checked.facts;
