@@ -11,6 +11,7 @@ import { listAudit } from './audit.ts';
 import { StoreError } from './db.ts';
 import { type RunningConsole, startConsole } from './server.ts';
 import { ConsoleStore } from './store.ts';
+import { modelChanges } from './zone-model-diff.ts';
 import { modelHistory, modelInForce, modelText, parseModelText, proposeModel } from './zone-model-store.ts';
 
 const kinds = storeKinds(testAddress('zoneModelStore', 1), TEST_RANGES.zoneModelStore.port);
@@ -55,6 +56,33 @@ describe('zone model file', () => {
     expect(err?.message).toContain('zones.0.ranges.0');
     expect(err?.message).toContain('zones.0.conduits.0.ports.0');
     expect(() => parseModelText('[1, 2]', 'x.json')).toThrow(/x\.json: not a zone model/);
+  });
+});
+
+describe('zone model changes for the reviewer', () => {
+  it('lists every added, removed and changed zone, range, SL-T, conduit, network and canary', () => {
+    const next = structuredClone(PLANT_MODEL);
+    const [cell, scada] = next.zones;
+    if (!cell || !scada) throw new Error('plant model');
+    cell.ranges = ['127.102.3.0/27'];
+    cell.conduits = [cell.conduits[0] as (typeof cell.conduits)[number], { to: 'scada', ports: [502], purpose: 'Modbus' }];
+    scada.slT = [3, 3, 3, 2, 3, 3, 3];
+    next.externalNetworks = [];
+    next.canaries = [{ zone: 'scada', host: '127.102.3.31', ports: [3389] }];
+    next.zones.push({ name: 'dmz', ranges: [], conduits: [{ to: 'scada', ports: [443], purpose: 'web' }] });
+    expect(modelChanges(PLANT_MODEL, next).map((c) => `${c.kind} ${c.text}`)).toEqual([
+      'added zone dmz: ranges none, SL-T none',
+      'added conduit dmz → scada: TCP 443 (web)',
+      'changed zone cell: ranges 127.102.3.0/28 → 127.102.3.0/27',
+      'added conduit cell → scada: TCP 502 (Modbus)',
+      'removed conduit cell → vendor: TCP 22 (remote support)',
+      'changed zone scada: SL-T 3 → 3·3·3·2·3·3·3',
+      'removed external network vendor: 127.102.3.64/28',
+      'added canary 127.102.3.31 in scada: TCP 3389',
+      'removed canary 127.102.3.30 in scada: TCP 3389',
+    ]);
+    expect(modelChanges(PLANT_MODEL, PLANT_MODEL)).toEqual([]);
+    expect(modelChanges(undefined, PLANT_MODEL)).toHaveLength(6);
   });
 });
 

@@ -121,13 +121,17 @@ for (const k of kinds) {
         ).status,
       ).toBe(303);
       const id = openProposal((await omar.get('/zone-model')).text);
+      const review = (await omar.get(`/zone-model/proposals/${id}`)).text;
+      expect(/<ul id="changes"[^>]*>([\s\S]*?)<\/ul>/.exec(review)?.[1]).toBe('<li class="pass">+ conduit scada → cell: TCP 80, 443 (HMI)</li>');
       expect((await postFrom(omar, '/zone-model', `/zone-model/proposals/${id}/approve`, {})).status).toBe(303);
       expect((await modelInForce(store))?.model.zones[1]?.conduits).toEqual([{ to: 'cell', ports: [80, 443], purpose: 'HMI' }]);
       expect((await postFrom(omar, '/zone-model', '/zone-model/ranges', { zone: 'dmz', ranges: '127.102.3.32/28', summary: 'the DMZ' })).status).toBe(303);
       const dmz = openProposal((await erin.get('/zone-model')).text);
       expect((await postFrom(erin, '/zone-model', `/zone-model/proposals/${dmz}/reject`, { note: 'not yet' })).status).toBe(303);
       expect((await modelInForce(store))?.model.zones.map((z) => z.name)).toEqual(['cell', 'scada']);
-      expect((await erin.get(`/zone-model/proposals/${dmz}`)).text).toContain('rejected');
+      const rejected = (await erin.get(`/zone-model/proposals/${dmz}`)).text;
+      expect(rejected).toContain('rejected');
+      expect(rejected).toContain('+ zone dmz: ranges 127.102.3.32/28, SL-T none');
     });
 
     it("shows the violation on both zones' pages with its path, the conduits' use and the dual-homed device", async () => {

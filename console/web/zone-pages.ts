@@ -3,6 +3,7 @@ import { html, type SafeHtml } from '../../report/html-template.ts';
 import { roleAtLeast } from '../accounts.ts';
 import type { PathViolation, ZoneBoundary } from '../boundary-view.ts';
 import type { Proposal } from '../proposals.ts';
+import type { ModelChange } from '../zone-model-diff.ts';
 import type { ModelInForce } from '../zone-model-store.ts';
 import { csrfField, deviceHref, type PageContext, page, runHref, when, zoneHref } from './pages.ts';
 import { mapOf, zoneMapLegend, zoneMapSvg } from './zone-map.ts';
@@ -105,7 +106,7 @@ ${summaryField}<button type="submit">Propose</button></fieldset></form>
 <label>Zone <input name="zone" required maxlength="120" list="zone-names"></label><datalist id="zone-names">${zoneOptions(zoneNames)}</datalist>
 <label>Ranges <input name="ranges" maxlength="4000" placeholder="10.10.3.0/24, 10.10.4.0/28"></label>
 ${summaryField}<button type="submit">Propose</button></fieldset></form>
-<form method="post" action="/zone-model/import" class="edit">${csrfField(s)}<fieldset><legend>Import a model file (JSON or YAML, schema <a href="/zone-model/schema.json">zone-model.schema.json</a>)</legend>
+<form method="post" action="/zone-model/import" class="edit">${csrfField(s)}<fieldset><legend>Edit the whole model, or paste a model file (JSON or YAML, schema <a href="/zone-model/schema.json">zone-model.schema.json</a>)</legend>
 <textarea name="model" rows="12" cols="100" required maxlength="60000" aria-label="model file">${inForce ? JSON.stringify(inForce.model, null, 2) : ''}</textarea>
 ${summaryField}<button type="submit">Propose</button></fieldset></form>`
     : '';
@@ -123,13 +124,20 @@ ${edit}
   );
 }
 
-export function modelProposalPage(ctx: PageContext, p: Proposal, model: ZoneModel, inForceId: string | undefined): string {
+function changeList(changes: readonly ModelChange[]): SafeHtml {
+  if (changes.length === 0) return html`<p class="muted">No change against the model it replaces.</p>`;
+  const sign = { added: '+', removed: '−', changed: '~' } as const;
+  return html`<ul id="changes" class="plain">${changes.map((c) => html`<li class="${c.kind === 'removed' ? 'fail' : c.kind === 'added' ? 'pass' : 'unknown'}">${sign[c.kind]} ${c.text}</li>`)}</ul>`;
+}
+
+/** One proposal: what it changes against the model it replaces (what its proposer saw), then the whole model. */
+export function modelProposalPage(ctx: PageContext, p: Proposal, model: ZoneModel, changes: readonly ModelChange[], inForceId: string | undefined): string {
   return page(
     `Zone model proposal ${p.id}`,
     ctx,
     html`<dl class="kv"><dt>Summary</dt><dd>${p.summary}</dd><dt>Status</dt><dd>${p.status}${p.id === inForceId ? ' (in force)' : ''}</dd>
 <dt>Proposed</dt><dd>${p.proposedBy} ${when(p.proposedAt)}</dd>${p.decidedBy ? html`<dt>Decided</dt><dd>${p.decidedBy} ${when(p.decidedAt ?? '')}${p.note ? `: ${p.note}` : ''}</dd>` : ''}
 <dt>Replaces</dt><dd>${p.replaces ? html`<a href="${proposalHref(p.replaces)}">${p.replaces}</a>` : 'nothing (first model)'}</dd><dt>SHA-256</dt><dd><code>${p.payloadSha256}</code></dd></dl>
-<p>${decisionForms(ctx, p)}</p>${modelTables(model)}<p><a href="/zone-model">Back to the zone model</a></p>`,
+<h2>Changes (${changes.length})</h2>${changeList(changes)}<p>${decisionForms(ctx, p)}</p><h2>The whole model</h2>${modelTables(model)}<p><a href="/zone-model">Back to the zone model</a></p>`,
   );
 }

@@ -6,6 +6,7 @@ import { StoreError } from '../db.ts';
 import { storedResult, zoneOverview } from '../fleet.ts';
 import type { Result } from '../../report/result.ts';
 import type { ConsoleStore } from '../store.ts';
+import { modelChanges } from '../zone-model-diff.ts';
 import { type ModelInForce, modelHistory, modelInForce, modelProblems, modelText, parseModelText, proposedModel, proposeModel } from '../zone-model-store.ts';
 import { html } from '../../report/html-template.ts';
 import { headers, htmlReply, redirect, type WebReply } from './http-kit.ts';
@@ -111,8 +112,9 @@ function importModel(c: Ctx, form: URLSearchParams) {
 async function proposal(c: Ctx): Promise<WebReply> {
   const found = await proposedModel(c.o.store, c.params[0] ?? '');
   if (!found) return notFound(c, `No zone model proposal ${c.params[0] ?? ''}.`);
+  const replaced = found.proposal.replaces === undefined ? undefined : await proposedModel(c.o.store, found.proposal.replaces);
   const inForce = await modelInForce(c.o.store);
-  return htmlReply(c.o, 200, modelProposalPage(ctxOf(c), found.proposal, found.model, inForce?.proposal.id));
+  return htmlReply(c.o, 200, modelProposalPage(ctxOf(c), found.proposal, found.model, modelChanges(replaced?.model, found.model), inForce?.proposal.id));
 }
 
 const decide =
