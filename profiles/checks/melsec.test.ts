@@ -108,6 +108,11 @@ describe('melsecIdentity and the role', () => {
     expect(melsecIdentity(device([ok(LOCKED)]))).toEqual([]);
   });
 
+  it('makes a device that describes itself as MELSEC a PLC, without SLMP', () => {
+    const said = { product: { value: 'MELSEC iQ-R Series Ethernet', source: 'snmp.system' } };
+    expect(decideRole('auto', device([]), said)).toMatchObject({ role: 'plc', reason: /describes itself as "MELSEC iQ-R Series Ethernet"/ });
+  });
+
   it('makes a device that answered SLMP a PLC', () => {
     const view = device([ok(Q03UDV)]);
     expect(decideRole('auto', view, mergeIdentity(melsecIdentity(view)))).toMatchObject({ role: 'plc', reason: /controller protocol answered: melsec/ });
