@@ -98,7 +98,7 @@ describe('zone-boundary check', () => {
     const section = text.slice(text.indexOf('Zone-boundary check'));
     expect(section.split('\n').slice(0, 2)).toEqual([
       'Zone-boundary check (opt-in reachability, destinations from the config): tcp.connect and an immediate close per path, no data sent',
-      '  cost: 3 connects to 3 addresses in other zones, 4 addresses at a time, one port at a time each, 20 connects/s, connect 1000 ms; at least 100 ms, at most 1000 ms (limit 120000 ms, 1024 paths)',
+      '  cost: 3 connects to 3 address(es) in other zones, 4 at a time, one port at a time each, 20 connects/s, connect 1000 ms; at least 100 ms, at most 1000 ms (limit 120000 ms, 1024 paths)',
     ]);
     expect(section).toContain(`  ${UNDECLARED} (zone scada): TCP ${port(undeclared)}`);
     expect(section).toContain(`  not tried: ${DENIED} TCP ${port(denied)} (on the deny list)`);

@@ -187,7 +187,7 @@ export function renderReachabilityPlan(plan: ReachabilityPlan): string[] {
   const pairs = planPairs(plan);
   const lines = [
     `Zone-boundary check (opt-in reachability, destinations from the ${plan.source}): ${DISCOVERY_OPS.join(', ')} and an immediate close per path, no data sent`,
-    `  cost: ${pairs} connects to ${plan.destinations.length} addresses in other zones, ${l.concurrency} addresses at a time, one port at a time each, ` +
+    `  cost: ${pairs} connects to ${plan.destinations.length} address(es) in other zones, ${l.concurrency} at a time, one port at a time each, ` +
       `${l.connectionsPerSecond} connects/s, connect ${l.connectTimeoutMs} ms; at least ${leastMs(plan)} ms, ` +
       `at most ${worstCaseMs(plan)} ms (limit ${l.totalTimeMs} ms, ${l.maxPairs} paths)`,
   ];
