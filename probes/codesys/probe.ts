@@ -1,5 +1,4 @@
-import { recordingRefusals } from '../frame-evidence.ts';
-import { TcpSession } from '../tcp-session.ts';
+import { exchange, onOneConnection } from '../exchange.ts';
 import type { ProbeDefinition } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
 import { CodesysV2Facts } from './facts.ts';
@@ -26,14 +25,16 @@ export const codesysV2Probe: ProbeDefinition<CodesysV2Facts> = {
   ops: ['tcp.connect', OP],
   transport: 'tcp',
   facts: CodesysV2Facts,
-  async run(ctx) {
-    const session = await TcpSession.open(ctx, PROBE_ID);
-    const frameLength = recordingRefusals(ctx, PROBE_ID, REPLY_OP, MAX_REPLY_BYTES, v2FrameLength);
-    const ask = async (order: ByteOrder) => {
-      await session.write(OP, buildIdentifyRequest(order));
-      return session.readFrame(frameLength, { op: REPLY_OP, maxBytes: MAX_REPLY_BYTES });
-    };
-    try {
+  run: (ctx) =>
+    onOneConnection(ctx, PROBE_ID, async (session) => {
+      const ask = (order: ByteOrder) =>
+        exchange(ctx, session, PROBE_ID, {
+          op: OP,
+          request: buildIdentifyRequest(order),
+          replyOp: REPLY_OP,
+          maxBytes: MAX_REPLY_BYTES,
+          frameLength: v2FrameLength,
+        });
       let byteOrder: ByteOrder = 'little';
       let reply: Buffer;
       try {
@@ -44,8 +45,5 @@ export const codesysV2Probe: ProbeDefinition<CodesysV2Facts> = {
         reply = await ask(byteOrder);
       }
       return { byteOrder, ...parseIdentifyReply(reply), requestsSent: byteOrder === 'little' ? 1 : 2, replyBytes: reply.length };
-    } finally {
-      await session.close();
-    }
-  },
+    }),
 };

@@ -1,5 +1,5 @@
+import { exchange, onOneConnection } from '../exchange.ts';
 import { recordingRefusals } from '../frame-evidence.ts';
-import { TcpSession } from '../tcp-session.ts';
 import type { ProbeDefinition } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
 import { Dnp3LinkStatusFacts } from './facts.ts';
@@ -48,24 +48,28 @@ export const dnp3LinkStatusProbe: ProbeDefinition<Dnp3LinkStatusFacts> = {
       stationFrames,
       requestsSent: 1,
     });
-    const session = await TcpSession.open(ctx, PROBE_ID);
-    try {
-      await session.write(OP, buildRequestLinkStatus(outstation, master));
-      const frameLength = recordingRefusals(ctx, PROBE_ID, REPLY_OP, MAX_FRAME_BYTES, linkFrameLength);
+    return onOneConnection(ctx, PROBE_ID, async (session) => {
       const deadline = performance.now() + ctx.stepTimeoutMs;
+      const request = {
+        op: OP,
+        request: buildRequestLinkStatus(outstation, master),
+        replyOp: REPLY_OP,
+        maxBytes: MAX_FRAME_BYTES,
+        frameLength: linkFrameLength,
+      };
+      let reply = parseLinkFrame(await exchange(ctx, session, PROBE_ID, request));
+      const frameLength = recordingRefusals(ctx, PROBE_ID, REPLY_OP, MAX_FRAME_BYTES, linkFrameLength);
       // An outstation may send its own primary frames (an unsolicited null response) first: skipped, counted.
       let stationFrames = 0;
-      for (;;) {
-        const timeoutMs = Math.max(1, Math.round(deadline - performance.now()));
-        const reply = parseLinkFrame(await session.readFrame(frameLength, { op: REPLY_OP, maxBytes: MAX_FRAME_BYTES, timeoutMs }));
-        if (reply.fromMaster) throw new ProbeUnavailable('protocol-mismatch', `the reply is a master's ${reply.function} frame, not an outstation's`);
-        if (!reply.primary) return facts(reply, stationFrames);
+      while (reply.primary && !reply.fromMaster) {
         stationFrames += 1;
         if (stationFrames >= MAX_STATION_FRAMES)
           throw new ProbeUnavailable('protocol-mismatch', `${stationFrames} primary frames of the station's own and no answer to Request Link Status`);
+        const timeoutMs = Math.max(1, Math.round(deadline - performance.now()));
+        reply = parseLinkFrame(await session.readFrame(frameLength, { op: REPLY_OP, maxBytes: MAX_FRAME_BYTES, timeoutMs }));
       }
-    } finally {
-      await session.close();
-    }
+      if (reply.fromMaster) throw new ProbeUnavailable('protocol-mismatch', `the reply is a master's ${reply.function} frame, not an outstation's`);
+      return facts(reply, stationFrames);
+    });
   },
 };

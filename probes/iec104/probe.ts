@@ -1,5 +1,5 @@
+import { exchange, onOneConnection } from '../exchange.ts';
 import { recordingRefusals } from '../frame-evidence.ts';
-import { TcpSession } from '../tcp-session.ts';
 import type { ProbeDefinition } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
 import { apciFrameLength, buildTestFrame, MAX_FRAME_BYTES, parseApci } from './apci.ts';
@@ -27,22 +27,20 @@ export const iec104TestFrameProbe: ProbeDefinition<Iec104TestFrameFacts> = {
   ops: ['tcp.connect', OP],
   transport: 'tcp',
   facts: Iec104TestFrameFacts,
-  async run(ctx) {
-    const session = await TcpSession.open(ctx, PROBE_ID);
-    try {
-      await session.write(OP, buildTestFrame());
+  run: (ctx) =>
+    onOneConnection(ctx, PROBE_ID, async (session) => {
+      const deadline = performance.now() + ctx.stepTimeoutMs;
+      const request = { op: OP, request: buildTestFrame(), replyOp: REPLY_OP, maxBytes: MAX_FRAME_BYTES, frameLength: apciFrameLength };
+      let frame = parseApci(await exchange(ctx, session, PROBE_ID, request));
       const frameLength = recordingRefusals(ctx, PROBE_ID, REPLY_OP, MAX_FRAME_BYTES, apciFrameLength);
       const before: string[] = [];
-      const deadline = performance.now() + ctx.stepTimeoutMs;
-      while (before.length < MAX_FRAMES) {
-        const timeoutMs = Math.max(1, Math.round(deadline - performance.now()));
-        const frame = parseApci(await session.readFrame(frameLength, { op: REPLY_OP, maxBytes: MAX_FRAME_BYTES, timeoutMs }));
-        if (frame.format === 'U' && frame.function === 'testfr-con') return { confirmed: true as const, before, requestsSent: 1 as const };
+      while (frame.format !== 'U' || frame.function !== 'testfr-con') {
         before.push(frame.format === 'U' ? `U ${frame.function}` : frame.format);
+        if (before.length >= MAX_FRAMES)
+          throw new ProbeUnavailable('protocol-mismatch', `no TESTFR con among the first ${MAX_FRAMES} frames (${before.join(', ')})`);
+        const timeoutMs = Math.max(1, Math.round(deadline - performance.now()));
+        frame = parseApci(await session.readFrame(frameLength, { op: REPLY_OP, maxBytes: MAX_FRAME_BYTES, timeoutMs }));
       }
-      throw new ProbeUnavailable('protocol-mismatch', `no TESTFR con among the first ${MAX_FRAMES} frames (${before.join(', ')})`);
-    } finally {
-      await session.close();
-    }
-  },
+      return { confirmed: true as const, before, requestsSent: 1 as const };
+    }),
 };
