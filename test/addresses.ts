@@ -119,6 +119,7 @@ export const TEST_RANGES = {
   finsServer: { range: '127.22.2', files: ['fixtures/fins/server.test.ts'] },
   melsecProbe: { range: '127.22.3', files: ['probes/melsec/probe.test.ts'] },
   melsecChecks: { range: '127.22.4', files: ['profiles/checks/melsec.test.ts'] },
+  finsScan: { range: '127.22.5', files: ['agent/scan/fins-transport.test.ts'] },
   /** Issue 17, item 3: CODESYS runtime (V2 identification, V3 and gateway ports), IEC 60870-5-104 and DNP3. */
   codesysProbe: { range: '127.24.0', files: ['probes/codesys/probe.test.ts'] },
   codesysChecks: { range: '127.24.1', files: ['profiles/checks/codesys.test.ts'] },
