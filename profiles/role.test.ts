@@ -96,6 +96,14 @@ describe('decideRole', () => {
     expect(decideRole('auto', snmpAgent({ descr: simatic }), { product: { value: simatic, source: 'snmp.system' } }).role).toBe('plc');
   });
 
+  it('a Niagara station on QNX (a JACE) is a PLC, one on Windows (a Supervisor) a host; Fox alone tells neither', () => {
+    const hello = { header: 'fox a 0 -1 fox hello', appName: 'Station', fields: [], requestsSent: 1 };
+    const station = (osName?: string) => view(['fox'], [ok('fox.hello', 1000, osName ? { ...hello, osName } : hello)]);
+    expect(decideRole('auto', station('QNX'))).toEqual({ role: 'plc', source: 'inferred', reason: 'describes itself as "Niagara Station on QNX" (fox.hello)' });
+    expect(decideRole('auto', station('Windows Server 2019')).role).toBe('host');
+    expect(decideRole('auto', station()).role).toBe('unknown');
+  });
+
   it('a CODESYS Control runtime that names itself is a PLC; the CODESYS engineering tool is not', () => {
     const said = (text: string) => decideRole('auto', snmpAgent({ descr: text }), { product: { value: text, source: 'opcua.session' } }).role;
     expect(said('CODESYS Control for Raspberry Pi SL')).toBe('plc');

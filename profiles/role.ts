@@ -1,3 +1,4 @@
+import { FoxHelloFacts } from '../probes/fox/facts.ts';
 import { SnmpFacts } from '../probes/snmp/facts.ts';
 import { SshKexFacts } from '../probes/ssh/facts.ts';
 import type { JudgedType } from './catalog.ts';
@@ -80,6 +81,11 @@ function saidByDevice(device: DeviceView, identity: MergedIdentity): Said[] {
   if (ssh.found.state === 'ok') {
     for (const { facts: f } of ssh.found.facts)
       said.push({ value: [f.identification.softwareVersion, f.identification.comments ?? ''].join(' ').trim(), source: ssh.probe });
+  }
+  // A Niagara station names the OS it runs on: QNX on an embedded JACE, Windows or Linux on a Supervisor.
+  const fox = device.facts('fox.hello', FoxHelloFacts);
+  if (fox.state === 'ok') {
+    for (const { facts: f } of fox.facts) if (f.osName) said.push({ value: `Niagara ${f.appName ?? 'station'} on ${f.osName}`, source: 'fox.hello' });
   }
   return said;
 }
