@@ -4,7 +4,7 @@ import { diffResults } from '../../report/diff.ts';
 import { renderHtml } from '../../report/html.ts';
 import { renderCsv, renderPlanCsv } from '../../report/csv.ts';
 import { verifySignedResult } from '../../report/sign.ts';
-import { isRole, type Role, roleAtLeast, type Session } from '../accounts.ts';
+import { isRole, roleAtLeast } from '../accounts.ts';
 import { AUDIT_ACTIONS, listAudit } from '../audit.ts';
 import { StoreError } from '../db.ts';
 import { deviceDrift, deviceHistory, deviceIn, devicesOfRuns, previousRunId, storedResult, zoneOverview, zoneRuns, type ZoneRow } from '../fleet.ts';
@@ -28,6 +28,7 @@ import {
   type WebReply,
 } from './http-kit.ts';
 import * as pages from './pages.ts';
+import { type Ctx, ctxOf, notFound, type Route } from './route-kit.ts';
 import { ZONE_ROUTES, zoneBoundarySection } from './zone-routes.ts';
 import { ASSESSMENT_ROUTES, overviewWithAnswers, zoneWithAnswers } from './assessment-routes.ts';
 import { answersNote } from './assessment-pages.ts';
@@ -37,26 +38,8 @@ import { weighedRun } from '../assessment.ts';
 const DRIFT_RUNS = 10;
 const HISTORY_RUNS = 50;
 
-export interface Ctx {
-  readonly req: http.IncomingMessage;
-  readonly url: URL;
-  readonly o: WebOptions;
-  readonly session: Session | undefined;
-  readonly sessionId: string | undefined;
-  /** Path parameters of the matched route, decoded. */
-  readonly params: string[];
-}
-
-export interface Route {
-  readonly method: 'GET' | 'POST';
-  readonly path: RegExp;
-  /** Least role that may use the route; undefined: open to anyone (login page, assets). */
-  readonly role?: Role;
-  readonly handle: (c: Ctx, form: URLSearchParams) => Promise<WebReply> | WebReply;
-}
-
-export const notFound = (c: Ctx, what: string) => htmlReply(c.o, 404, pages.errorPage(ctxOf(c), 404, what));
-export const ctxOf = (c: Ctx, flash?: string): pages.PageContext => ({ ...(c.session ? { session: c.session } : {}), ...(flash ? { flash } : {}) });
+// Re-exported for route modules written against routes.ts; new ones import route-kit.ts.
+export { type Ctx, ctxOf, notFound, type Route };
 
 function exportReply(o: WebOptions, format: string | null, name: string, json: unknown, rows: () => string[][]): WebReply | undefined {
   if (format === 'json')

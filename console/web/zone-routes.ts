@@ -10,8 +10,7 @@ import { modelChanges } from '../zone-model-diff.ts';
 import { type ModelInForce, modelHistory, modelInForce, modelProblems, modelText, parseModelText, proposedModel, proposeModel } from '../zone-model-store.ts';
 import { html } from '../../report/html-template.ts';
 import { headers, htmlReply, redirect, type WebReply } from './http-kit.ts';
-import type { Ctx, Route } from './routes.ts';
-import { ctxOf, notFound } from './routes.ts';
+import { type Ctx, ctxOf, notFound, type Route } from './route-kit.ts';
 import { boundarySection, modelProposalPage, zoneMapPage, zoneModelPage } from './zone-pages.ts';
 
 /** The zone model's web routes (issue 21): map, model, proposals of a model, their decisions. */

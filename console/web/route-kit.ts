@@ -1,0 +1,30 @@
+import type http from 'node:http';
+import type { Role, Session } from '../accounts.ts';
+import { htmlReply, type WebOptions, type WebReply } from './http-kit.ts';
+import * as pages from './pages.ts';
+
+/**
+ * What every route module shares (routes.ts and the route lists it takes in, such as
+ * zone-routes.ts): the request context, the route entry and the two replies every handler
+ * needs. Kept apart from routes.ts so a route module never imports the module that imports it.
+ */
+export interface Ctx {
+  readonly req: http.IncomingMessage;
+  readonly url: URL;
+  readonly o: WebOptions;
+  readonly session: Session | undefined;
+  readonly sessionId: string | undefined;
+  /** Path parameters of the matched route, decoded. */
+  readonly params: string[];
+}
+
+export interface Route {
+  readonly method: 'GET' | 'POST';
+  readonly path: RegExp;
+  /** Least role that may use the route; undefined: open to anyone (login page, assets). */
+  readonly role?: Role;
+  readonly handle: (c: Ctx, form: URLSearchParams) => Promise<WebReply> | WebReply;
+}
+
+export const ctxOf = (c: Ctx, flash?: string): pages.PageContext => ({ ...(c.session ? { session: c.session } : {}), ...(flash ? { flash } : {}) });
+export const notFound = (c: Ctx, what: string) => htmlReply(c.o, 404, pages.errorPage(ctxOf(c), 404, what));
