@@ -76,7 +76,8 @@ const gapIds = (d: DeviceResult) => d.gaps.map((g) => g.requirement);
 describe('scan of the simulated cell', () => {
   it('finds exactly the simulated devices and none on empty addresses', () => {
     expect(plain.devices.map((d) => d.address).sort()).toEqual(cell.devices.map((d) => d.host).sort());
-    expect(plain.summary.addressesPlanned).toBe(62);
+    // The /26 (62 addresses), plus the devices named beyond it: hmi-windows and scada-windows (octets 64, 65).
+    expect(plain.summary.addressesPlanned).toBe(62 + cell.devices.filter((d) => Number(d.host.split('.')[3]) > 63).length);
     expect(ResultSchema.safeParse(plain).success).toBe(true);
   });
 
@@ -132,6 +133,21 @@ describe('scan of the simulated cell', () => {
     const hardened = device(plain, 'plc-hardened');
     expect(failing(hardened)).not.toContain('s7.write-access-protected');
     expect(device(plain, 'modbus-io').identity.vendor).toEqual({ value: 'Simulated I/O GmbH', source: 'modbus.device-id' });
+  });
+
+  it('judges the Windows hosts over SMB: one connection without opt-ins, the NTLM name and OS and SMB1 refusal with them', () => {
+    const weak = device(plain, 'hmi-windows');
+    expect(failing(weak)).toContain('smb.signing-required');
+    // Without the opt-in the server's SMB2 choice says nothing of SMB1; with it, the second connection shows it accepted.
+    expect(weak.checks.find((c) => c.id === 'smb.smb1-disabled')?.status).toBe('unknown');
+    expect(failing(device(full, 'hmi-windows'))).toEqual(expect.arrayContaining(['smb.smb1-disabled', 'smb.signing-required']));
+    const smb = plainRequests.find((r) => r.device === 'hmi-windows' && r.fixture.startsWith('hmi-windows'));
+    expect(smb?.kinds).toEqual(['negotiate-smb1', 'negotiate-smb2']);
+    expect(smb?.connections).toBe(1);
+    const hardened = device(full, 'scada-windows');
+    expect(hardened.checks.filter((c) => c.id === 'smb.smb1-disabled' || c.id === 'smb.signing-required').map((c) => c.status)).toEqual(['pass', 'pass']);
+    expect(hardened.identity.os).toEqual({ value: 'Windows NT 10.0.17763 (Windows 10 1809 / Server 2019)', source: 'smb.ntlm-info' });
+    expect(hardened.identity.name?.value).toBe('scada01.plant.example');
   });
 
   it('judges network devices over SNMP and SSH', () => {
