@@ -1,6 +1,7 @@
 /**
  * A large simulated cell: 250 devices on loopback (OPC UA, Modbus, S7, EtherNet/IP, CODESYS V2,
- * IEC 104, DNP3, SNMP switches, BACnet/IP controllers and SSH devices: MIX below) plus 66 empty
+ * IEC 104, DNP3, FINS, MELSEC, Fox, PC WORX, ProConOS, SMB, SNMP switches, BACnet/IP controllers
+ * and SSH devices: MIX below) plus 66 empty
  * addresses, started in three child processes. Scans it once with
  * the agent and, when nmap is installed, once with nmap's nearest equivalent run, and prints:
  * wall time, the agent's peak RSS and CPU time, connections and requests per device per protocol
@@ -68,6 +69,12 @@ const MIX: readonly (readonly [CellDevice['services'][number], number])[] = [
   ['dnp3', 10],
   ['snmp', 30],
   ['bacnet', 10],
+  ['fins', 4],
+  ['melsec', 4],
+  ['fox', 4],
+  ['pcworx', 4],
+  ['proconos', 4],
+  ['smb', 4],
 ];
 const TOTAL = 250;
 const MODBUS = TOTAL - MIX.reduce((n, [, count]) => n + count, 0);
@@ -213,7 +220,17 @@ try {
   const shift = (p: number) => (standard || p >= 1024 ? p : p + 10_000);
   const ports = standard
     ? {}
-    : { ftp: shift(21), ssh: shift(22), telnet: shift(23), http: shift(80), s7: shift(102), https: shift(443), modbus: shift(502), snmp: shift(161) };
+    : {
+        ftp: shift(21),
+        ssh: shift(22),
+        telnet: shift(23),
+        http: shift(80),
+        s7: shift(102),
+        https: shift(443),
+        smb: shift(445),
+        modbus: shift(502),
+        snmp: shift(161),
+      };
   const config = {
     zone: { name: 'Large simulated cell', slT: 2 },
     targets: [{ cidr: `${PREFIX}.0/24`, ports }, { cidr: EMPTY_RANGE, ports }, ...udpHosts.map((d) => ({ host: `${PREFIX}.${d.octet}`, ports }))],
