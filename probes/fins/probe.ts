@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import net from 'node:net';
 import { exchange, onOneConnection } from '../exchange.ts';
+import { fixedField } from '../fixed-field.ts';
 import { SERVICE_PORTS } from '../services.ts';
 import type { ProbeContext, ProbeDefinition } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
@@ -33,13 +34,8 @@ const OP_REPLY = 'fins.reply';
 /** DNA 0, DA1 0, DA2 0: the CPU unit of the node that received the frame, so it is never relayed to another node. */
 const RECEIVING_CPU: FinsAddress = { network: 0, node: 0, unit: 0 };
 
-/** Names are fixed-width ASCII fields padded with spaces or NULs. */
-function text(bytes: Buffer): string {
-  return bytes
-    .toString('latin1')
-    .replace(/\0[\s\S]*$/, '')
-    .trim();
-}
+/** Model and version are fixed-width ASCII fields padded with spaces or NULs. */
+const text = (field: Buffer) => fixedField(field, 0, field.length) ?? '';
 
 function endCodeFlags(endCode: FinsResponse['endCode']): FinsFacts['endCodeFlags'] {
   const flags: NonNullable<FinsFacts['endCodeFlags']> = [];

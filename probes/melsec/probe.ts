@@ -1,4 +1,5 @@
 import { oneExchangeProbe } from '../exchange.ts';
+import { fixedField } from '../fixed-field.ts';
 import { MelsecFacts } from './facts.ts';
 import { buildReadCpuModel, MAX_REPLY_BYTES, parseCpuModel, parseResponse, slmpFrameLength } from './frame.ts';
 
@@ -9,11 +10,8 @@ function cpuModelFacts(reply: Buffer): MelsecFacts {
   const response = parseResponse(reply);
   if (response.endCode !== 0) return { endCode: response.endCode, requestsSent: 1 };
   const model = parseCpuModel(response.data);
-  const modelName = model.name
-    .toString('latin1')
-    .replace(/\0[\s\S]*$/, '')
-    .trim();
-  return { endCode: 0, modelName, modelCode: model.code.toString(16).padStart(4, '0'), requestsSent: 1 };
+  const modelName = fixedField(model.name, 0, model.name.length);
+  return { endCode: 0, ...(modelName ? { modelName } : {}), modelCode: model.code.toString(16).padStart(4, '0'), requestsSent: 1 };
 }
 
 /** SLMP Read CPU Model (3E binary frame) on one connection: what Mitsubishi's own tools send first to learn which CPU they reach. */
