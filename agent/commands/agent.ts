@@ -4,9 +4,8 @@ import { dirname, join } from 'node:path';
 import { PROBES } from '../../probes/registry.ts';
 import { type AgentDeps, realClock, runAgent } from '../schedule/agent-loop.ts';
 import { type Config, loadConfigFile } from '../config/config.ts';
-import type { ReachabilityView } from '../../profiles/zone-model.ts';
 import type { DeliveryOptions } from '../delivery/deliver.ts';
-import { fetchReachabilityView } from '../schedule/reachability-fetch.ts';
+import { reachabilityFromConsole } from '../schedule/reachability-fetch.ts';
 import { fetchConsoleStatements } from '../schedule/statements-fetch.ts';
 import type { LoadedStatements } from '../judge/statements.ts';
 import type { Catalog } from '../../profiles/catalog.ts';
@@ -19,15 +18,6 @@ import { AGENT_VERSION, newRunId, runScan } from '../scan/run-scan.ts';
 import { ScheduleConfig } from '../schedule/schedule.ts';
 import { deliveryOptions, SIGNING_OPTIONS } from './delivery-options.ts';
 import { defineCommand } from './define.ts';
-
-/** Before each run: the zone's destinations and conduits from the console, when the config asks for them (`reachability.fromConsole`). */
-async function consoleReachability(config: Config, delivery: DeliveryOptions, log: AgentLog): Promise<ReachabilityView | string | undefined> {
-  if (!config.reachability?.fromConsole) return undefined;
-  if (!delivery.upload) return 'reachability.fromConsole needs the console named in upload (url and token)';
-  const view = await fetchReachabilityView(delivery.upload.target, config.zone.name);
-  if (typeof view === 'string') log('warn', 'reachability.fetch', { reason: view });
-  return view;
-}
 
 /**
  * Before each run: the zone's approved answers from the console's gap analysis, when the config
@@ -98,7 +88,8 @@ export const agentCommand = defineCommand({
       log,
       newRunId,
       scan: async (runId, signal) => {
-        const reachability = await consoleReachability(config, delivery, log);
+        const reachability = await reachabilityFromConsole(config, delivery);
+        if (typeof reachability === 'string') log('warn', 'reachability.fetch', { reason: reachability });
         const local = inputs.statements?.attestations || inputs.statements?.exceptions ? inputs.statements : undefined;
         const statements = local ?? (await consoleStatements(config, delivery, join(a.out, '.agent'), judge.profile.catalog, log));
         const { result, runDir } = await runScan({

@@ -7,6 +7,7 @@ import { planScan, renderPlan } from '../scan/plan.ts';
 import { emitResult, OUTPUT_OPTIONS, type OutputOptions, outputOptions, progressPrinter } from '../output.ts';
 import { writeSignedRunReports } from '../run-dir/run-reports.ts';
 import { runScan } from '../scan/run-scan.ts';
+import { reachabilityFromConsole } from '../schedule/reachability-fetch.ts';
 import { deliverRun, type DeliveryOptions } from '../delivery/deliver.ts';
 import { deliveryOptions, progressLog, reportDelivery, SIGNING_OPTIONS, UPLOAD_OPTIONS } from './delivery-options.ts';
 import { defineCommand } from './define.ts';
@@ -21,6 +22,7 @@ export async function scanAndReport(
 ): Promise<number> {
   const onProgress = progressPrinter(output);
   const { statements, advisories } = judged.inputs;
+  const reachability = await reachabilityFromConsole(config, delivery);
   const {
     result,
     runDir,
@@ -34,6 +36,7 @@ export async function scanAndReport(
     ...(statements ? { statements } : {}),
     ...(advisories ? { advisories } : {}),
     ...(onProgress ? { onProgress } : {}),
+    ...(reachability === undefined ? {} : { reachability }),
   });
   const log = progressLog(output);
   const delivered = await deliverRun(runDir, delivery, log ? { log } : {});

@@ -207,7 +207,7 @@ describe('zone-boundary check', () => {
     const cfg = parseConfig({ zone: { name: 'cell', slT: 2 }, targets: [{ host: OWN }], reachability: { fromConsole: true } }, 'zone.yaml');
     const plan = planReachability(cfg);
     expect(plan?.destinations).toEqual([]);
-    expect(plan?.notice).toContain('`cellcheck agent` fetches them');
+    expect(plan?.notice).toBe('destinations come from the console (reachability.fromConsole), fetched when the scan starts');
   });
 
   it('refuses a config without destinations or the console, naming the key', () => {

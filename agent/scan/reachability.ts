@@ -55,7 +55,7 @@ export function planReachability(config: Config, consoleView?: ReachabilityView 
   };
   if (viaConsole && !fromConsole) {
     const notice =
-      typeof consoleView === 'string' ? consoleView : 'destinations come from the console (reachability.fromConsole); `cellcheck agent` fetches them';
+      typeof consoleView === 'string' ? consoleView : 'destinations come from the console (reachability.fromConsole), fetched when the scan starts';
     return { ...base, destinations: [], unchecked: [], notice };
   }
   const own = ranges.flatMap((text) => {

@@ -12,7 +12,8 @@ import { testAddress } from '../../test/addresses.ts';
 import { uploadResult } from '../../test/setup/console-fleet.ts';
 import { plantResult } from '../../test/setup/zone-plant.ts';
 import type { UploadTarget } from '../delivery/upload.ts';
-import { fetchReachabilityView } from './reachability-fetch.ts';
+import { parseConfig } from '../config/config.ts';
+import { fetchReachabilityView, reachabilityFromConsole } from './reachability-fetch.ts';
 
 const at = (n: number) => testAddress('reachabilityFetch', n);
 const MODEL: ZoneModel = {
@@ -65,6 +66,18 @@ describe("the agent's fetch of its zone's destinations from the console", () => 
   it("gets no other zone's view with its token, and says why in the console's words", async () => {
     const answer = await fetchReachabilityView(target(tokens.cell ?? ''), 'scada');
     expect(answer).toBe('the console\'s destinations for zone "scada" were refused: HTTP 403 zone-not-allowed: agent agent-cell is not bound to zone "scada"');
+  });
+
+  it('is asked only when the config says fromConsole, and only of the console it uploads to', async () => {
+    const config = (fromConsole: boolean) =>
+      parseConfig(
+        { zone: { name: 'cell', slT: 2 }, targets: [{ host: at(5) }], reachability: { fromConsole, destinations: [{ host: at(20), ports: [1] }] } },
+        'zone.yaml',
+      );
+    const upload = { target: target(tokens.cell ?? ''), spoolDir: 'spool', retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } };
+    expect(await reachabilityFromConsole(config(false), { upload })).toBeUndefined();
+    expect(await reachabilityFromConsole(config(true), {})).toBe('reachability.fromConsole needs the console named in upload (url and token)');
+    expect(await reachabilityFromConsole(config(true), { upload })).toMatchObject({ zone: 'cell', destinations: [{ host: at(20) }, { host: at(30) }] });
   });
 
   it('says so when the console is not there', async () => {

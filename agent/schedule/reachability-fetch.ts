@@ -1,5 +1,7 @@
 import { ReachabilityView } from '../../profiles/zone-model.ts';
 import { consoleJson } from '../delivery/console-request.ts';
+import type { Config } from '../config/config.ts';
+import type { DeliveryOptions } from '../delivery/deliver.ts';
 import type { UploadTarget } from '../delivery/upload.ts';
 
 /** The console's answer holds at most MAX_REACHABILITY_PAIRS destinations: 2 MiB is ample, and a longer reply is refused. */
@@ -27,4 +29,14 @@ export async function fetchReachabilityView(target: UploadTarget, zone: string):
   }
   if (view.data.zone !== zone) return `${from} were refused: the console answered for zone ${JSON.stringify(view.data.zone)}`;
   return view.data;
+}
+
+/**
+ * Before a run (`scan` or `agent`): the console's view when the config asks for it
+ * (`reachability.fromConsole`), or why there is none; undefined when the config does not ask.
+ */
+export async function reachabilityFromConsole(config: Config, delivery: DeliveryOptions): Promise<ReachabilityView | string | undefined> {
+  if (!config.reachability?.fromConsole) return undefined;
+  if (!delivery.upload) return 'reachability.fromConsole needs the console named in upload (url and token)';
+  return fetchReachabilityView(delivery.upload.target, config.zone.name);
 }
