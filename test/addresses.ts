@@ -28,6 +28,8 @@ export const TEST_RANGES = {
   foxProbe: { range: '127.23.0', files: ['probes/fox/probe.test.ts'] },
   pcworxProbe: { range: '127.23.1', files: ['probes/pcworx/probe.test.ts'] },
   proconosProbe: { range: '127.23.2', files: ['probes/proconos/probe.test.ts'] },
+  foxServer: { range: '127.23.6', files: ['fixtures/fox/server.test.ts'] },
+  pcworxServer: { range: '127.23.7', files: ['fixtures/pcworx/server.test.ts'] },
   openIdentificationChecks: { range: '127.23.3', files: ['profiles/checks/open-identification.test.ts'] },
   s7Probe: { range: '127.30.0', files: ['probes/s7/probe.test.ts'] },
   s7Snap7: { range: '127.30.1', files: ['probes/s7/probe.test.ts'] },

@@ -1,0 +1,26 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+
+/** Debian's nmap: its NSE scripts (fox-info, pcworx-info) are independent clients of our fixtures. */
+export const NMAP = '/usr/bin/nmap';
+
+/** Why the nmap cross-checks are skipped here, or false. */
+export const nmapMissing = (): string | false => (existsSync(NMAP) ? false : `no ${NMAP}: apt-get install -y nmap`);
+
+const run = promisify(execFile);
+const ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/**
+ * Runs one NSE script against host:port (a TCP connect scan, no ping, no DNS; `+` runs it on any
+ * port) and returns the key/value table it printed. Asynchronous on purpose: the fixture under test
+ * lives in this process and must keep serving while nmap talks to it.
+ */
+export async function nmapScript(host: string, port: number, script: string): Promise<Record<string, string>> {
+  const { stdout } = await run(NMAP, ['-n', '-Pn', '-sT', '-p', String(port), '--script', `+${script}`, '-oX', '-', host], { timeout: 60_000 });
+  const table: Record<string, string> = {};
+  for (const [, key = '', value = ''] of stdout.matchAll(/<elem key="([^"]*)">([^<]*)<\/elem>/g)) {
+    table[key] = value.replace(/&(amp|lt|gt|quot|apos);/g, (_, name: string) => ENTITIES[name] ?? '');
+  }
+  return table;
+}
