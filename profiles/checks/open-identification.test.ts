@@ -123,6 +123,12 @@ describe('fox.cleartext-absent', () => {
     expect(evaluate('fox.cleartext-absent', device([]))).toMatchObject({ status: 'not-applicable' });
   });
 
+  it('stays unknown when 4911 is open but discovery never reached 1911', () => {
+    const view = device(['fox-tls']);
+    const unchecked = new DeviceView({ ...view.observation, unchecked: [{ port: 1911, reason: 'device budget spent' }] });
+    expect(evaluate('fox.cleartext-absent', unchecked)).toMatchObject({ status: 'unknown', reason: 'TCP 1911 (Fox) was not checked: device budget spent' });
+  });
+
   it('stays unknown when 1911 is open but the hello got no answer', () => {
     expect(evaluate('fox.cleartext-absent', device(['fox', 'fox-tls'], [timedOut('fox.hello', 'fox')]))).toMatchObject({
       status: 'unknown',

@@ -3,6 +3,7 @@
  * any authentication (Fox, PC WORX, ProConOS): each family names its probe and fields, the logic is here.
  */
 import { z } from 'zod';
+import { SERVICE_PORTS, type ServiceProtocol } from '../../probes/services.ts';
 import type { DeviceView } from '../device-view.ts';
 import type { IdentityClaim, IdentityExtractor } from '../identity.ts';
 import { defineCheckKind, factsOrVerdict, type RegisteredCheckKind, type Verdict } from './types.ts';
@@ -38,8 +39,12 @@ export function unsecuredProtocolKind<F>(
       const tlsPorts = device.services.filter((s) => s.protocol === observed.secured && s.transport === 'tcp').map((s) => s.port);
       const found = facts(device, p);
       if ('status' in found) {
-        const closed = found.status === 'not-applicable' && tlsPorts.length > 0;
-        return closed ? { status: 'pass', observed: { protocol: observed.protocol, ports: [], tlsPorts }, expected: { ports: [] } } : found;
+        if (found.status !== 'not-applicable' || tlsPorts.length === 0) return found;
+        // Only a cleartext port seen closed lets the secured one pass; one discovery never reached tells nothing.
+        const port = SERVICE_PORTS[p.protocol as ServiceProtocol];
+        const unchecked = device.observation.unchecked?.find((u) => u.port === port);
+        if (unchecked) return { status: 'unknown', observed: { tlsPorts }, reason: `TCP ${port} (${p.text.port}) was not checked: ${unchecked.reason}` };
+        return { status: 'pass', observed: { protocol: observed.protocol, ports: [], tlsPorts }, expected: { ports: [] } };
       }
       return {
         status: 'fail',
