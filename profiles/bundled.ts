@@ -17,7 +17,7 @@ import { opcuaCheckKinds, opcuaIdentity } from './checks/opcua.ts';
 import { pcworxCheckKinds, pcworxIdentity } from './checks/pcworx.ts';
 import { proconosCheckKinds, proconosIdentity } from './checks/proconos.ts';
 import { mqttCheckKinds } from './checks/mqtt.ts';
-import { rdpCheckKinds } from './checks/rdp.ts';
+import { rdpCheckKinds, rdpIdentity } from './checks/rdp.ts';
 import { smbCheckKinds, smbIdentity } from './checks/smb.ts';
 import { winrmCheckKinds } from './checks/winrm.ts';
 import { s7CheckKinds, s7Identity } from './checks/s7.ts';
@@ -115,6 +115,7 @@ export const IDENTITY_EXTRACTORS: readonly IdentityExtractor[] = [
   foxIdentity,
   codesysIdentity,
   smbIdentity,
+  rdpIdentity,
   snmpIdentity,
   hostIdentity,
   sshIdentity,

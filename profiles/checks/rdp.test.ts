@@ -10,6 +10,7 @@ import { testAddress } from '../../test/addresses.ts';
 import { bundledProfile } from '../bundled.ts';
 import mapping from '../data/mapping.json' with { type: 'json' };
 import { DeviceView } from '../device-view.ts';
+import { rdpIdentity } from './rdp.ts';
 
 const POSTURES = ['tls-no-nla', 'nla-required', 'standard-only', 'legacy', 'garbage'] as const;
 const fixture = fixturesPerPosture<(typeof POSTURES)[number], RunningFixture>(POSTURES, (posture) =>
@@ -78,5 +79,14 @@ describe('rdp checks in the mapping', () => {
         .map(([id]) => id);
     expect(rows('rdp.nla-required')).toEqual(['CR 1.1', 'CR 4.1', 'CR 4.3']);
     expect(rows('rdp.certificate-ca-issued')).toEqual(['CR 1.8']);
+  });
+});
+
+describe('rdpIdentity', () => {
+  it('claims the host name from the certificate the RDP listener presented', async () => {
+    const f = fixture('tls-no-nla');
+    const outcome = await runProbe(rdpNegotiateProbe, testContext(f.host, f.ports.rdp ?? 0));
+    expect(rdpIdentity(device([{ ...outcome, port: 3389 }]))).toEqual([{ field: 'name', value: 'SCADA01', source: 'rdp.negotiate' }]);
+    expect(rdpIdentity(await probed('standard-only'))).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RdpFacts } from '../../probes/rdp/facts.ts';
 import type { DeviceView } from '../device-view.ts';
+import type { IdentityClaim, IdentityExtractor } from '../identity.ts';
 import { defineCheckKind, factsOrVerdict, type RegisteredCheckKind, type Verdict } from './types.ts';
 
 const PROBE_ID = 'rdp.negotiate';
@@ -32,3 +33,22 @@ const nlaRequired = defineCheckKind({
 });
 
 export const rdpCheckKinds: readonly RegisteredCheckKind[] = [nlaRequired];
+
+/** The common name in a subject as node prints it (`CN=HMI01` or lines of `key=value`). */
+const commonName = (subject: string) => /(?:^|[\n,]\s*)CN=([^,\n]+)/.exec(subject)?.[1]?.trim();
+
+/**
+ * The host name from the certificate the RDP listener presented: Windows makes its own RDP
+ * certificate for the computer's name, and a CA-issued one names the host too. The SMB NTLM
+ * challenge, read by the host's own protocol, comes first among the extractors.
+ */
+export const rdpIdentity: IdentityExtractor = (device) => {
+  const found = device.facts(PROBE_ID, RdpFacts);
+  if (found.state !== 'ok') return [];
+  const claims: IdentityClaim[] = [];
+  for (const { facts } of found.facts) {
+    const name = facts.certificates[0] && commonName(facts.certificates[0].subject);
+    if (name && !claims.some((c) => c.value === name)) claims.push({ field: 'name', value: name, source: PROBE_ID });
+  }
+  return claims;
+};
