@@ -1,11 +1,11 @@
 import { type ConduitUse, type ZoneModel, zoneOfHost } from '../profiles/zone-model.ts';
-import type { Result } from '../report/result.ts';
+import type { DualHomed, RunBoundary } from './run-boundary.ts';
 
 /**
  * What the latest runs say of each zone's boundary (issue 21), for the zone pages and the zone map:
  * the violations the zone's own agent found (outgoing) and those other zones' agents found into
  * it (incoming), each with its path; how each declared conduit fared; and the devices the SNMP
- * interface tables show as dual-homed. Pure: latest results and the model in, view out.
+ * interface tables show as dual-homed. Pure: the latest runs' boundary facts and the model in, view out.
  */
 
 export interface PathViolation {
@@ -21,14 +21,6 @@ export interface PathViolation {
   readonly collectedAt: string;
 }
 
-export interface DualHomed {
-  readonly zone: string;
-  readonly address: string;
-  readonly name: string | undefined;
-  /** Interface addresses outside the zone's ranges. */
-  readonly outside: string[];
-}
-
 export interface ZoneBoundary {
   readonly zone: string;
   /** The latest run of the zone; undefined when none is stored. */
@@ -39,50 +31,38 @@ export interface ZoneBoundary {
   readonly incoming: PathViolation[];
   /** The zone's conduits as its latest run judged them (signed); the model's, untested, when it did not run the check. */
   readonly conduits: ConduitUse[];
-  readonly dualHomed: DualHomed[];
+  readonly dualHomed: (DualHomed & { zone: string })[];
 }
 
-const DUAL_HOMED_CHECK = 'snmp.single-zone';
-
-function dualHomedOf(result: Result): DualHomed[] {
-  return result.devices.flatMap((d) => {
-    const check = d.checks.find((c) => c.id === DUAL_HOMED_CHECK && c.status === 'fail');
-    if (!check) return [];
-    const observed = check.observed as { outside?: unknown } | undefined;
-    const outside = Array.isArray(observed?.outside) ? observed.outside.map(String) : [];
-    return [{ zone: result.zone.name, address: d.address, name: d.name, outside }];
-  });
-}
-
-function violationsOf(model: ZoneModel | undefined, result: Result): PathViolation[] {
-  return (result.boundaryViolations ?? []).map((v) => ({
-    fromZone: result.zone.name,
+function violationsOf(model: ZoneModel | undefined, run: RunBoundary): PathViolation[] {
+  return run.violations.map((v) => ({
+    fromZone: run.zone,
     toZone: (model && zoneOfHost(model, v.host)) ?? v.zone,
     host: v.host,
     port: v.port,
     reason: v.reason,
     requirements: v.requirements,
-    runId: result.runId,
-    collectedAt: result.collectedAt,
+    runId: run.runId,
+    collectedAt: run.collectedAt,
   }));
 }
 
 /** Every zone of the model and of the runs, each with its boundary as the latest runs show it. */
-export function plantBoundaries(model: ZoneModel | undefined, latest: readonly Result[]): ZoneBoundary[] {
-  const runs = new Map(latest.map((r) => [r.zone.name, r]));
+export function plantBoundaries(model: ZoneModel | undefined, latest: readonly RunBoundary[]): ZoneBoundary[] {
+  const runs = new Map(latest.map((r) => [r.zone, r]));
   const names = [...new Set([...(model?.zones ?? []).map((z) => z.name), ...runs.keys()])].sort((a, b) => a.localeCompare(b));
   const violations = latest.flatMap((r) => violationsOf(model, r));
   return names.map((zone) => {
     const run = runs.get(zone);
-    const conduits = model?.zones.find((z) => z.name === zone)?.conduits ?? [];
+    const declared = model?.zones.find((z) => z.name === zone)?.conduits ?? [];
     return {
       zone,
       ...(run ? { run: { runId: run.runId, collectedAt: run.collectedAt } } : {}),
-      tried: run?.reachability?.length,
+      tried: run?.tried,
       outgoing: violations.filter((v) => v.fromZone === zone),
       incoming: violations.filter((v) => v.toZone === zone),
-      conduits: run?.boundary?.conduits ?? conduits.map((conduit) => ({ conduit, use: 'untested' as const, tried: 0 })),
-      dualHomed: run ? dualHomedOf(run) : [],
+      conduits: run?.tried !== undefined ? run.conduits : declared.map((conduit) => ({ conduit, use: 'untested' as const, tried: 0 })),
+      dualHomed: (run?.dualHomed ?? []).map((d) => ({ ...d, zone })),
     };
   });
 }

@@ -1,6 +1,7 @@
 import { bindZones } from './agent-zones.ts';
 import type { Sql, SqlDb } from './db.ts';
 import { deviceColumns, resultOfEnvelope, runColumns } from './payload.ts';
+import { writeRunBoundary } from './run-boundary.ts';
 
 /**
  * The console's schema, one ordered set for SQLite and PostgreSQL. Each step runs once, in one
@@ -102,6 +103,18 @@ const MIGRATIONS: readonly Migration[] = [
       `CREATE TABLE evidence_files (sha256 TEXT PRIMARY KEY, zone TEXT NOT NULL, name TEXT NOT NULL, media_type TEXT NOT NULL,
         size INTEGER NOT NULL, content_base64 TEXT NOT NULL, uploaded_by TEXT NOT NULL, uploaded_at TEXT NOT NULL)`,
     ],
+  },
+  {
+    version: 5,
+    statements: [
+      // Issue 21: per run, what the zone pages, the zone map and the agents' reachability answer read (console/run-boundary.ts).
+      `CREATE TABLE run_boundaries (run_id TEXT PRIMARY KEY REFERENCES results(run_id), zone TEXT NOT NULL, collected_at TEXT NOT NULL,
+        services TEXT NOT NULL, tried INTEGER, violations TEXT NOT NULL, conduits TEXT NOT NULL, dual_homed TEXT NOT NULL)`,
+      'CREATE INDEX run_boundaries_by_zone ON run_boundaries(zone, collected_at)',
+    ],
+    backfill: async (tx) => {
+      for (const row of await tx.all('SELECT envelope FROM results')) await writeRunBoundary(tx, resultOfEnvelope(String(row.envelope)));
+    },
   },
 ];
 

@@ -1,19 +1,8 @@
 import { destinationsFor, MAX_REACHABILITY_PAIRS, type ReachabilityView } from '../profiles/zone-model.ts';
 import { type ApiReply, apiError, zoneReader } from './api.ts';
-import { storedResult, zoneOverview } from './fleet.ts';
+import { latestRunBoundaries } from './run-boundary.ts';
 import type { ConsoleStore } from './store.ts';
 import { modelInForce } from './zone-model-store.ts';
-
-/** The devices the latest run of each other zone found, with their TCP service ports: what another zone's agent may try. */
-async function knownDevices(store: ConsoleStore, exceptZone: string): Promise<{ host: string; ports: number[] }[]> {
-  const devices: { host: string; ports: number[] }[] = [];
-  for (const other of await zoneOverview(store.db)) {
-    if (other.zone === exceptZone) continue;
-    const result = await storedResult(store.db, other.latest.runId);
-    for (const d of result?.devices ?? []) devices.push({ host: d.address, ports: d.services.filter((s) => s.transport === 'tcp').map((s) => s.port) });
-  }
-  return devices;
-}
 
 /**
  * What the console gives an agent for its zone's reachability check (issue 21): the zone's ranges
@@ -26,7 +15,12 @@ async function knownDevices(store: ConsoleStore, exceptZone: string): Promise<{ 
 export async function reachabilityFor(store: ConsoleStore, zone: string): Promise<{ view: ReachabilityView; cut: number } | undefined> {
   const current = await modelInForce(store);
   if (!current?.model.zones.some((z) => z.name === zone)) return undefined;
-  return destinationsFor(current.model, zone, await knownDevices(store, zone));
+  const others = (await latestRunBoundaries(store.db)).filter((b) => b.zone !== zone);
+  return destinationsFor(
+    current.model,
+    zone,
+    others.flatMap((b) => b.services),
+  );
 }
 
 /**

@@ -7,6 +7,7 @@ import { openDb, type SqlDb, type SqlRow, StoreError } from './db.ts';
 import { migrate } from './migrations.ts';
 import { deviceColumns, isoTime, runColumns } from './payload.ts';
 import { Proposals } from './proposals.ts';
+import { writeRunBoundary } from './run-boundary.ts';
 
 export interface StoredRun {
   readonly runId: string;
@@ -188,6 +189,7 @@ export class ConsoleStore {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, address) DO NOTHING`,
           [run.runId, d.address, d.zone, d.collectedAt, d.name, d.role, d.meetsTarget, d.gaps, d.slT, d.demonstrated, d.ceiling],
         );
+      await writeRunBoundary(tx, result);
       return 'stored';
     });
   }
@@ -224,6 +226,7 @@ export class ConsoleStore {
     return this.db.transaction(async (tx) => {
       const row = await tx.get('SELECT zone, agent_id FROM results WHERE run_id = ?', [runId]);
       if (!row) return false;
+      await tx.run('DELETE FROM run_boundaries WHERE run_id = ?', [runId]);
       await tx.run('DELETE FROM result_devices WHERE run_id = ?', [runId]);
       await tx.run('DELETE FROM results WHERE run_id = ?', [runId]);
       await writeAudit(tx, {

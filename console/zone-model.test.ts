@@ -6,9 +6,10 @@ import { ReachabilityView } from '../profiles/zone-model.ts';
 import { ZONE_MODEL_SCHEMA_ID } from '../report/write-schema.ts';
 import { TEST_RANGES, testAddress } from '../test/addresses.ts';
 import { storeKinds } from '../test/setup/console-stores.ts';
-import { enrolAndUpload, PLANT_MODEL, PLANT_RUNS } from '../test/setup/zone-plant.ts';
+import { enrolAndUpload, PLANT_MODEL, PLANT_RUNS, plantResult } from '../test/setup/zone-plant.ts';
 import { listAudit } from './audit.ts';
 import { StoreError } from './db.ts';
+import { migrate } from './migrations.ts';
 import { type RunningConsole, startConsole } from './server.ts';
 import { ConsoleStore } from './store.ts';
 import { modelChanges } from './zone-model-diff.ts';
@@ -160,6 +161,23 @@ for (const k of kinds) {
       expect(res.headers.get('cellcheck-pairs-cut')).toBe('0');
       const scada = ReachabilityView.parse(await (await fetchView('scada', tokens['agent-scada'])).json());
       expect(scada.destinations).toEqual([{ host: '127.102.3.10', ports: [80, 502], zone: 'cell' }]);
+    });
+
+    it("keeps each run's boundary facts at ingest, rebuilds them for runs stored before (migration 5), and drops them with the run", async () => {
+      const { latestRunBoundaries } = await import('./run-boundary.ts');
+      const before = await latestRunBoundaries(store.db);
+      expect(before.map((b) => `${b.zone} ${b.runId} ${JSON.stringify(b.services)}`)).toEqual([
+        'cell cell-1 [{"host":"127.102.3.10","ports":[80,502]},{"host":"127.102.3.22","ports":[8080]}]',
+        'scada scada-1 [{"host":"127.102.3.20","ports":[502,4840]},{"host":"127.102.3.21","ports":[22]},{"host":"127.102.3.23","ports":[]}]',
+      ]);
+      await store.db.run('DROP TABLE run_boundaries');
+      await store.db.run('DELETE FROM schema_migrations WHERE version = 5');
+      expect(await migrate(store.db, new Date())).toEqual([5]);
+      expect(await latestRunBoundaries(store.db)).toEqual(before);
+      const extra = plantResult({ runId: 'scada-0', zone: 'scada', agentId: 'agent-scada-old', collectedAt: '2026-02-01T09:00:00.000Z', devices: [] });
+      expect(await enrolAndUpload(store, svc.url, extra)).not.toBe('');
+      expect(await store.deleteRun('scada-0', 'erin', new Date())).toBe(true);
+      expect(await store.db.get('SELECT 1 AS one FROM run_boundaries WHERE run_id = ?', ['scada-0'])).toBeUndefined();
     });
 
     it('answers an agent only for its own zone, a reader for any, and nobody else', async () => {

@@ -3,8 +3,8 @@ import { zoneModelSchemaText } from '../../report/write-schema.ts';
 import type { Session } from '../accounts.ts';
 import { plantBoundaries, type ZoneBoundary } from '../boundary-view.ts';
 import { StoreError } from '../db.ts';
-import { storedResult, zoneOverview } from '../fleet.ts';
-import type { Result } from '../../report/result.ts';
+import { zoneOverview } from '../fleet.ts';
+import { latestRunBoundaries } from '../run-boundary.ts';
 import type { ConsoleStore } from '../store.ts';
 import { modelChanges } from '../zone-model-diff.ts';
 import { type ModelInForce, modelHistory, modelInForce, modelProblems, modelText, parseModelText, proposedModel, proposeModel } from '../zone-model-store.ts';
@@ -15,19 +15,9 @@ import { boundarySection, modelProposalPage, zoneMapPage, zoneModelPage } from '
 
 /** The zone model's web routes (issue 21): map, model, proposals of a model, their decisions. */
 
-/** The latest result of every zone: what the map and the boundary sections read (one stored document per zone). */
-async function latestResults(store: ConsoleStore): Promise<Result[]> {
-  const out: Result[] = [];
-  for (const z of await zoneOverview(store.db)) {
-    const r = await storedResult(store.db, z.latest.runId);
-    if (r) out.push(r);
-  }
-  return out;
-}
-
 export async function plantNow(store: ConsoleStore): Promise<{ inForce: ModelInForce | undefined; boundaries: ZoneBoundary[] }> {
   const inForce = await modelInForce(store);
-  return { inForce, boundaries: plantBoundaries(inForce?.model, await latestResults(store)) };
+  return { inForce, boundaries: plantBoundaries(inForce?.model, await latestRunBoundaries(store.db)) };
 }
 
 /**
