@@ -34,17 +34,17 @@ export const FINS_TCP_COMMANDS = { nodeAddressRequest: 0, nodeAddressResponse: 1
 export const MAX_TCP_REPLY_BYTES = FINS_TCP_HEADER_BYTES + MAX_UDP_REPLY_BYTES;
 
 /** FINS/TCP error codes (the header's error field), as the Ethernet unit manuals name them. */
-export const FINS_TCP_ERRORS: Readonly<Record<number, string>> = {
-  1: 'the header is not FINS',
-  2: 'the data length is too long',
-  3: 'the command is not supported',
-  32: 'all connections are in use',
-  33: 'the specified node is already connected',
-  34: 'protected node address: this client IP address is not allowed',
-  35: 'the client FINS node address is out of range',
-  36: 'the client and server use the same FINS node address',
-  37: 'all node addresses available for allocation are in use',
-};
+export const FINS_TCP_ERRORS: ReadonlyMap<number, string> = new Map([
+  [0x01, 'the header is not FINS'],
+  [0x02, 'the data length is too long'],
+  [0x03, 'the command is not supported'],
+  [0x20, 'all connections are in use'],
+  [0x21, 'the specified node is already connected'],
+  [0x22, 'protected node address: this client IP address is not allowed'],
+  [0x23, 'the client FINS node address is out of range'],
+  [0x24, 'the client and server use the same FINS node address'],
+  [0x25, 'all node addresses available for allocation are in use'],
+]);
 
 export interface FinsAddress {
   readonly network: number;

@@ -71,7 +71,7 @@ async function runTcp(ctx: ProbeContext): Promise<FinsFacts> {
       );
     const nodeExchange = await ask(OP_NODE, buildNodeAddressRequest());
     if (nodeExchange.errorCode !== 0) {
-      const meaning = FINS_TCP_ERRORS[nodeExchange.errorCode] ?? 'an error code the manuals do not list';
+      const meaning = FINS_TCP_ERRORS.get(nodeExchange.errorCode) ?? 'an error code the manuals do not list';
       return { transport: 'tcp', nodeAddressRefused: { code: nodeExchange.errorCode, meaning }, requestsSent: 1 };
     }
     const nodes = parseNodeAddressResponse(nodeExchange);
@@ -79,7 +79,7 @@ async function runTcp(ctx: ProbeContext): Promise<FinsFacts> {
     const source: FinsAddress = { network: 0, node: nodes.client, unit: 0 };
     const message = await ask(OP_READ, buildTcpFrame(buildControllerDataRead({ network: 0, node: nodes.server, unit: 0 }, source, sid)));
     if (message.errorCode !== 0 || message.command !== FINS_TCP_COMMANDS.frameSend) {
-      const meaning = FINS_TCP_ERRORS[message.errorCode] ?? `command ${message.command}`;
+      const meaning = FINS_TCP_ERRORS.get(message.errorCode) ?? `command ${message.command}`;
       throw new ProbeUnavailable('not-supported', `FINS/TCP refused the Controller Data Read frame: error ${message.errorCode} (${meaning})`);
     }
     return { transport: 'tcp', nodes, ...answerFacts(parseControllerDataResponse(message.body, sid)), requestsSent: 2 };

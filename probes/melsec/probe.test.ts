@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { RunningFixture } from '../../fixtures/fixture.ts';
 import { type MelsecBehaviour, startMelsecFixture } from '../../fixtures/melsec/server.ts';
@@ -68,6 +69,28 @@ describe('melsec.cpu-model against hostile postures', () => {
     expect(run.outcome).toMatchObject({ status: 'unavailable', failure: { kind: 'malformed' } });
     expect(run.ctx.transcript.entries().some((e) => e.dir === 'rx' && e.op === 'melsec.reply' && e.hex?.startsWith('48545450'))).toBe(true);
     expect(run.seen.map((r) => r.kind)).toEqual(['slmp.read-cpu-model']);
+  });
+});
+
+describe('the SLMP fixture', () => {
+  it('logs any other command as a write and refuses it with C059: a Batch Write of D0 from a raw client', async () => {
+    const f = await startMelsecFixture({ host: testAddress('melsecProbe', 50), port: 0 });
+    try {
+      // 3E binary, own station, Batch Write (1401/0000) of one word, D0 = 0x1234.
+      const write = Buffer.from('500000ffff03000e0008000114000000000000a801003412', 'hex');
+      const reply = await new Promise<Buffer>((resolve, reject) => {
+        const socket = net.connect(f.ports.melsec ?? 0, f.host, () => socket.write(write));
+        socket.once('data', (chunk: Buffer) => {
+          socket.end();
+          resolve(chunk);
+        });
+        socket.on('error', reject);
+      });
+      expect(parseResponse(reply).endCode).toBe(0xc059);
+      expect(f.log.requests).toEqual([{ kind: 'slmp.device-write', class: 'write', connection: 1 }]);
+    } finally {
+      await f.close();
+    }
   });
 });
 
