@@ -146,6 +146,25 @@ describe('matching crafted edge cases', () => {
   });
 });
 
+describe('product names that are order-number patterns (Omron, ICSA-23-262-05)', () => {
+  const omron = new AdvisoryIndex([load('cisa-more/icsa-23-262-05.json')]);
+  const found = (fields: Parameters<typeof identity>[0]) => matchDevice(identity(fields), omron).findings;
+
+  it('match a whole device name of the pattern, name-only with medium confidence, and only with the vendor', () => {
+    expect(found({ vendor: 'OMRON Corporation', model: 'CJ2H-CPU68-EIP', firmware: '1.4' })[0]?.match).toMatchObject({
+      confidence: 'medium',
+      nameOnly: true,
+      advisoryValue: 'CJ2H-CPU**(-EIP)',
+    });
+    expect(found({ model: 'CJ2H-CPU68-EIP', firmware: '1.4' })).toEqual([]);
+  });
+
+  it('never match a name that only contains the pattern, nor a model the tree names without one (CP1E-E/-N)', () => {
+    expect(found({ vendor: 'Omron', model: 'XCJ2M-CPU33' })).toEqual([]);
+    expect(found({ vendor: 'Omron', model: 'CP1E-N30DR-A' })).toEqual([]);
+  });
+});
+
 describe('devices that cannot be matched say why', () => {
   it.each([
     [{}, 'not-matchable', /^no identity/],
