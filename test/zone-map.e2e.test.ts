@@ -141,6 +141,8 @@ describe.skipIf(browserSkip !== false)(`zone model and map in headless Chromium 
       expect(box?.width).toBeGreaterThan(1100);
       expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1366);
       expect(await page.locator('#zone-map g.map-node').count()).toBe(7);
+      // Only zones with a stored run link to their page.
+      expect(await page.locator('#zone-map a').count()).toBe(3);
       expect(await page.locator('#zone-map g.map-edge[data-kind="violation"]').count()).toBe(2);
       // Readable: every text at least 12 px high on screen, inside its box, and no two boxes overlap.
       const layout = await page.evaluate<{ allInside: boolean; overlaps: boolean; smallest: number }>(MAP_LAYOUT);

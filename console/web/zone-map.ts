@@ -97,7 +97,8 @@ export function mapOf(model: ZoneModel | undefined, boundaries: readonly ZoneBou
       id: b.zone,
       kind: 'zone',
       lines: [b.zone, slT, ranges, counts.join(' · ') || (b.tried === undefined ? 'boundary not checked' : `${b.tried} path(s) tried, none open`)],
-      href: `/zones/${encodeURIComponent(b.zone)}`,
+      // A zone page needs a stored run; a zone only in the model has none to link to.
+      ...(b.run ? { href: `/zones/${encodeURIComponent(b.zone)}` } : {}),
       alarm: counts.length > 0,
     };
   });
