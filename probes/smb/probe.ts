@@ -46,6 +46,8 @@ const OPS = {
 } as const;
 const REPLY_OP = 'smb.reply';
 const NEGOTIATE_OPS = ['tcp.connect', OPS.netbiosSession, OPS.negotiate, OPS.negotiateSmb2] as const;
+/** What every SMB probe shares: TCP on 445 and 139. */
+const SMB_SERVICE = { protocol: 'smb', protocols: ['smb', 'netbios-ssn'], transport: 'tcp', version: 1 } as const;
 
 /** Keepalives a server may send before its reply; more than this is not a server answering us. */
 const MAX_KEEPALIVES = 4;
@@ -204,12 +206,9 @@ async function withConnection<T>(ctx: ProbeContext, probe: string, work: (conn: 
  */
 export const smbNegotiateProbe: ProbeDefinition<SmbNegotiateFacts> = {
   id: 'smb.negotiate',
-  version: 1,
-  protocol: 'smb',
-  protocols: ['smb', 'netbios-ssn'],
+  ...SMB_SERVICE,
   safety: 'identify',
   ops: NEGOTIATE_OPS,
-  transport: 'tcp',
   replacedBy: 'smb.ntlm-info',
   facts: SmbNegotiateFacts,
   run: (ctx) => withConnection(ctx, 'smb.negotiate', async (conn) => negotiateFacts(conn, await negotiate(conn, FULL_OFFER), FULL_OFFER)),
@@ -234,13 +233,10 @@ async function readNtlmChallenge(conn: SmbConnection, messageId: bigint): Promis
  */
 export const smbNtlmInfoProbe: ProbeDefinition<SmbNtlmInfoFacts> = {
   id: 'smb.ntlm-info',
-  version: 1,
-  protocol: 'smb',
-  protocols: ['smb', 'netbios-ssn'],
+  ...SMB_SERVICE,
   safety: 'read-session',
   optIn: SMB_NTLM_INFO_OPT_IN,
   ops: [...NEGOTIATE_OPS, OPS.sessionSetup],
-  transport: 'tcp',
   facts: SmbNtlmInfoFacts,
   run: (ctx) =>
     withConnection(ctx, 'smb.ntlm-info', async (conn) => {
@@ -277,13 +273,10 @@ function smb1AlreadySeen(ctx: ProbeContext): boolean {
  */
 export const smbSmb1Probe: ProbeDefinition<SmbSmb1Facts> = {
   id: 'smb.smb1-dialect',
-  version: 1,
-  protocol: 'smb',
-  protocols: ['smb', 'netbios-ssn'],
+  ...SMB_SERVICE,
   safety: 'identify',
   optIn: SMB_SMB1_DIALECT_OPT_IN,
   ops: NEGOTIATE_OPS.filter((op) => op !== OPS.negotiateSmb2),
-  transport: 'tcp',
   facts: SmbSmb1Facts,
   async run(ctx) {
     if (smb1AlreadySeen(ctx)) throw new ProbeUnavailable('not-supported', 'skipped: the first NEGOTIATE on this port already picked SMB1');

@@ -24,13 +24,24 @@ function negotiation(device: DeviceView): Negotiation | Verdict {
 }
 
 /** Every dialect a server was seen accepting: the one it chose from our offer, and SMB1 where offered alone. */
-function acceptedDialects(n: Negotiation, smb1: SmbSmb1Facts[]): SmbDialectFacts[] {
-  return [...n.facts.map((f) => f.facts), ...smb1.flatMap((f) => (f.negotiate && f.accepted ? [f.negotiate] : []))];
+function acceptedDialects(seen: SmbSeen): SmbDialectFacts[] {
+  return [...seen.negotiation.facts.map((f) => f.facts), ...seen.smb1.flatMap((f) => (f.negotiate && f.accepted ? [f.negotiate] : []))];
 }
 
-function smb1Facts(device: DeviceView): { facts: SmbSmb1Facts[]; evidence: readonly Evidence[] } {
+interface SmbSeen {
+  readonly negotiation: Negotiation;
+  /** Answers to the opt-in SMB1-alone question; empty when it did not run. */
+  readonly smb1: readonly SmbSmb1Facts[];
+  readonly evidence: readonly Evidence[];
+}
+
+/** What the SMB probes saw on the device, or the verdict for a device without a negotiation. */
+function smbSeen(device: DeviceView): SmbSeen | Verdict {
+  const n = negotiation(device);
+  if ('status' in n) return n;
   const found = device.facts(SMB1_PROBE, SmbSmb1Facts);
-  return found.state === 'ok' ? { facts: found.facts.map((f) => f.facts), evidence: found.evidence } : { facts: [], evidence: [] };
+  if (found.state !== 'ok') return { negotiation: n, smb1: [], evidence: n.evidence };
+  return { negotiation: n, smb1: found.facts.map((f) => f.facts), evidence: [...n.evidence, ...found.evidence] };
 }
 
 /**
@@ -43,12 +54,11 @@ const smb1Disabled = defineCheckKind({
   id: 'smb.smb1-disabled',
   params: z.object({}),
   evaluate(device): Verdict {
-    const n = negotiation(device);
-    if ('status' in n) return n;
-    const smb1 = smb1Facts(device);
-    const evidence = [...n.evidence, ...smb1.evidence];
-    const picked = n.facts.filter((f) => f.facts.protocol === 'smb1').map((f) => f.port);
-    const accepted = smb1.facts.filter((f) => f.accepted);
+    const seen = smbSeen(device);
+    if ('status' in seen) return seen;
+    const { evidence } = seen;
+    const picked = seen.negotiation.facts.filter((f) => f.facts.protocol === 'smb1');
+    const accepted = seen.smb1.filter((f) => f.accepted);
     if (picked.length > 0 || accepted.length > 0) {
       return {
         status: 'fail',
@@ -57,11 +67,11 @@ const smb1Disabled = defineCheckKind({
         evidence,
       };
     }
-    const refused = smb1.facts.find((f) => !f.accepted);
+    const refused = seen.smb1.find((f) => !f.accepted);
     if (refused) return { status: 'pass', observed: { smb1: 'refused', refusal: refused.refusal }, expected: { smb1: 'refused' }, evidence };
     return {
       status: 'unknown',
-      observed: { chosen: n.facts.map((f) => f.facts.dialect ?? 'none') },
+      observed: { chosen: seen.negotiation.facts.map((f) => f.facts.dialect ?? 'none') },
       evidence,
       reason: 'the server chose SMB2/3; whether it still accepts SMB1 needs the opt-in probes.smb.smb1Dialect (a second connection offering SMB1 alone)',
     };
@@ -76,14 +86,13 @@ const signingRequired = defineCheckKind({
   id: 'smb.signing-required',
   params: z.object({}),
   evaluate(device): Verdict {
-    const n = negotiation(device);
-    if ('status' in n) return n;
-    const smb1 = smb1Facts(device);
-    const seen = acceptedDialects(n, smb1.facts).filter((d) => d.signing !== undefined);
-    const evidence = [...n.evidence, ...smb1.evidence];
-    if (seen.length === 0) return { status: 'unknown', evidence, reason: 'no dialect was agreed, so no signing setting was read' };
-    const optional = seen.filter((d) => d.signing?.required !== true).map((d) => d.dialect ?? d.protocol);
-    const observed = { signingRequired: Object.fromEntries(seen.map((d) => [d.dialect ?? d.protocol, d.signing?.required === true])) };
+    const seen = smbSeen(device);
+    if ('status' in seen) return seen;
+    const { evidence } = seen;
+    const dialects = acceptedDialects(seen).filter((d) => d.signing !== undefined);
+    if (dialects.length === 0) return { status: 'unknown', evidence, reason: 'no dialect was agreed, so no signing setting was read' };
+    const optional = dialects.filter((d) => d.signing?.required !== true);
+    const observed = { signingRequired: Object.fromEntries(dialects.map((d) => [d.dialect ?? d.protocol, d.signing?.required === true])) };
     return { status: optional.length > 0 ? 'fail' : 'pass', observed, expected: { signingRequired: true }, evidence };
   },
 });
@@ -98,11 +107,10 @@ const anonymousRefused = defineCheckKind({
   id: 'smb.anonymous-refused',
   params: z.object({}),
   evaluate(device): Verdict {
-    const n = negotiation(device);
-    if ('status' in n) return n;
-    const smb1 = smb1Facts(device);
-    const evidence = [...n.evidence, ...smb1.evidence];
-    const shareLevel = acceptedDialects(n, smb1.facts).some((d) => d.smb1?.shareLevelSecurity === true);
+    const seen = smbSeen(device);
+    if ('status' in seen) return seen;
+    const { evidence } = seen;
+    const shareLevel = acceptedDialects(seen).some((d) => d.smb1?.shareLevelSecurity === true);
     if (shareLevel) return { status: 'fail', observed: { security: 'share-level' }, expected: { security: 'user-level', anonymous: 'refused' }, evidence };
     return {
       status: 'unknown',

@@ -4,7 +4,8 @@
 # The tests run it as an unprivileged account with a config in a temp dir, bound to one loopback address.
 set -euo pipefail
 root_dir="$(cd "$(dirname "$0")/../.." && pwd)"
-libs_of() { apt-cache depends "$@" 2>/dev/null | awk '$1 ~ /^\|?(Pre)?Depends:$/ && $2 ~ /^lib/ && $2 != "libc6" {print $2}'; }
+# shellcheck source=test/setup/debian-libs.sh
+source "$root_dir/test/setup/debian-libs.sh"
 libs="$(libs_of samba samba-libs | sort -u)"
 [ -n "$libs" ] || { echo "smbd: apt-cache does not know samba's libraries (run apt-get update)" >&2; exit 1; }
 # shellcheck disable=SC2086

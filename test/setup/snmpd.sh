@@ -3,7 +3,8 @@
 # libraries that links), never installed or started. Prints the wrapper's path. Used by .ci/run.
 set -euo pipefail
 root_dir="$(cd "$(dirname "$0")/../.." && pwd)"
-libs_of() { apt-cache depends "$@" 2>/dev/null | awk '$1 ~ /^\|?Depends:$/ && $2 ~ /^lib/ && $2 != "libc6" {print $2}'; }
+# shellcheck source=test/setup/debian-libs.sh
+source "$root_dir/test/setup/debian-libs.sh"
 libsnmp="$(libs_of snmpd | grep '^libsnmp[0-9]' | head -n 1)"
 [ -n "$libsnmp" ] || { echo "snmpd: apt-cache does not know snmpd's libsnmp (run apt-get update)" >&2; exit 1; }
 # shellcheck disable=SC2046
