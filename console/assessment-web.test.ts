@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import type { Result } from '../report/result.ts';
 import { testAddress } from '../test/addresses.ts';
 import { fleetResult, uploadResult, WebClient } from '../test/setup/console-fleet.ts';
 import { listAudit } from './audit.ts';
+import { MAX_EVIDENCE_BYTES } from './evidence.ts';
 import { type RunningConsole, startConsole } from './server.ts';
 import { ConsoleStore } from './store.ts';
 
@@ -216,6 +218,48 @@ describe('the gap analysis pages', () => {
     if (!retire) throw new Error('no retirement proposed');
     await erin.c.request('POST', `${BASE}/proposals/${retire.id}/reject`, { csrf: erin.csrf, note: 'still valid' });
     expect((await store.proposals.get(edit.id))?.status).toBe('approved');
+  });
+
+  it('keeps an uploaded evidence file by its SHA-256, serves it only as a download, and lets an answer cite it', async () => {
+    const upload = async (who: WebClient, form: Record<string, string>, bytes: Buffer, extra: Record<string, string> = {}) => {
+      const data = new FormData();
+      for (const [k, v] of Object.entries(form)) data.append(k, v);
+      data.append('file', new Blob([bytes], { type: 'text/html' }), 'checklist<script>.html');
+      const cookie = [...who.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+      return fetch(`${svc.url}${BASE}/evidence`, { method: 'POST', body: data, redirect: 'manual', headers: { cookie, origin: svc.url, ...extra } });
+    };
+    const bytes = Buffer.concat([Buffer.from('<script>alert(1)</script>'), Buffer.from([0, 0xff, 0xfe])]);
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    const vera = await as('vera');
+    expect((await upload(vera.c, { csrf: vera.csrf }, bytes)).status).toBe(403);
+    const eric = await as('eric');
+    expect((await upload(eric.c, { csrf: 'forged' }, bytes)).status).toBe(403);
+    expect((await upload(eric.c, { csrf: eric.csrf }, bytes, { origin: 'http://evil.example' })).status).toBe(403);
+    const big = await upload(eric.c, { csrf: eric.csrf }, Buffer.alloc(MAX_EVIDENCE_BYTES + 1));
+    expect(big.status).toBe(400);
+    expect(await big.text()).toContain(`the file is larger than ${MAX_EVIDENCE_BYTES} bytes`);
+    expect((await eric.c.request('POST', `${BASE}/evidence`, { csrf: eric.csrf })).text).toContain('send it as multipart/form-data');
+    const sent = await upload(eric.c, { csrf: eric.csrf, requirement: 'CR 2.1' }, bytes);
+    expect(sent.status).toBe(303);
+    expect(sent.headers.get('location')).toBe(`${BASE}/answer?requirement=CR+2.1&evidence=sha256%3A${sha}`);
+    const form = await eric.c.get(sent.headers.get('location') ?? '');
+    expect(form.text).toContain(`value="sha256:${sha}"`);
+    const download = await vera.c.get(`${BASE}/evidence/${sha}`);
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-type')).toBe('application/octet-stream');
+    expect(download.headers.get('content-disposition')).toBe('attachment; filename="checklist<script>.html"');
+    expect(download.headers.get('x-content-type-options')).toBe('nosniff');
+    const raw = await fetch(`${svc.url}${BASE}/evidence/${sha}`, { headers: { cookie: [...vera.c.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    expect(Buffer.from(await raw.arrayBuffer()).equals(bytes)).toBe(true);
+    expect((await vera.c.get(`${BASE}/evidence/${'0'.repeat(64)}`)).status).toBe(404);
+    const unknown = await eric.c.request('POST', `${BASE}/answers`, answerForm(eric.csrf, 'CR 2.1', { evidence: `sha256:${'1'.repeat(64)}` }));
+    expect(unknown.status).toBe(400);
+    expect(unknown.text).toContain('no uploaded file has SHA-256');
+    expect((await eric.c.request('POST', `${BASE}/answers`, answerForm(eric.csrf, 'CR 2.1', { evidence: `sha256:${sha}` }))).status).toBe(303);
+    const page = await vera.c.get(BASE);
+    expect(page.text).toContain(`href="${BASE}/evidence/${sha}"`);
+    expect(page.text).toContain('checklist&lt;script&gt;.html');
+    expect((await listAudit(store.db, { action: 'evidence.upload', limit: 5 }))[0]).toMatchObject({ actor: 'eric', detail: expect.stringContaining(sha) });
   });
 
   it('prints a self-contained gap-analysis report per FR with who approved what', async () => {

@@ -18,7 +18,7 @@ export class InFlightBytes {
 }
 
 export type BodyProblem = 'too-large' | 'busy' | 'cut-off';
-export type Body = { ok: true; text: string } | { ok: false; problem: BodyProblem };
+export type Body = { ok: true; text: string; bytes: Buffer } | { ok: false; problem: BodyProblem };
 
 /**
  * Reads a request body up to `max` bytes, each chunk taken from the shared allowance before it is
@@ -51,7 +51,10 @@ function readBody(req: http.IncomingMessage, max: number, pool: InFlightBytes, t
       took(b.length);
       chunks.push(b);
     });
-    req.on('end', () => resolve({ ok: true, text: Buffer.concat(chunks).toString('utf8') }));
+    req.on('end', () => {
+      const bytes = Buffer.concat(chunks);
+      resolve({ ok: true, text: bytes.toString('utf8'), bytes });
+    });
     req.on('error', () => resolve({ ok: false, problem: 'cut-off' }));
   });
 }

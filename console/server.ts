@@ -48,7 +48,7 @@ export interface RunningConsole {
 export interface Reply {
   readonly status: number;
   readonly headers: Record<string, string | string[]>;
-  readonly body: string;
+  readonly body: string | Buffer;
   /** Extra fields for the request's log line. */
   readonly log?: Record<string, unknown>;
 }

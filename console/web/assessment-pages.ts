@@ -6,6 +6,7 @@ import type { Result } from '../../report/result.ts';
 import { roleAtLeast } from '../accounts.ts';
 import { type AnswerPayload, COUNTERMEASURE, type CountermeasurePayload, scopeText } from '../answers.ts';
 import type { OpenItem, ZoneAnswers } from '../assessment.ts';
+import { type EvidenceFile, MAX_EVIDENCE_BYTES } from '../evidence.ts';
 import type { Proposal } from '../proposals.ts';
 import { csrfField, deviceHref, type PageContext, page, runHref, when, zoneHref } from './pages.ts';
 
@@ -148,7 +149,25 @@ export interface AssessmentView {
   readonly weighed: Result;
   readonly answers: ZoneAnswers;
   readonly items: readonly OpenItem[];
+  readonly evidence: readonly EvidenceFile[];
   readonly now: Date;
+}
+
+/** An upload form for one evidence file; `keep` carries the answer being written back to its form. */
+function uploadForm(ctx: PageContext, zone: string, keep: Record<string, string> = {}): SafeHtml {
+  if (!ctx.session || !roleAtLeast(ctx.session.role, 'engineer')) return html``;
+  return html`<form id="evidence-upload" method="post" enctype="multipart/form-data" action="${`${assessmentHref(zone)}/evidence`}">${csrfField(ctx.session)}${Object.entries(
+    keep,
+  ).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`)}
+<label>Evidence file (at most ${MAX_EVIDENCE_BYTES / 1024 / 1024} MiB) <input type="file" name="file" required></label> <button type="submit">Upload</button></form>`;
+}
+
+function evidenceTable(ctx: PageContext, zone: string, files: readonly EvidenceFile[]): SafeHtml {
+  const rows = files.map(
+    (f) => html`<tr><td>${evidenceRef(zone, `sha256:${f.sha256}`)}</td><td>${f.name}</td><td>${f.size}</td><td>${f.uploadedBy} ${when(f.uploadedAt)}</td></tr>`,
+  );
+  return html`${files.length ? html`<table id="evidence"><thead><tr><th>Reference (cite it as evidence)</th><th>Name</th><th>Bytes</th><th>Uploaded</th></tr></thead><tbody>${rows}</tbody></table>` : html`<p class="muted" id="evidence">No file uploaded for this zone.</p>`}
+${uploadForm(ctx, zone)}`;
 }
 
 export function assessmentPage(ctx: PageContext, v: AssessmentView): string {
@@ -169,7 +188,8 @@ export function assessmentPage(ctx: PageContext, v: AssessmentView): string {
 <h2>Open requirements (${v.items.length})</h2><p class="muted">Every requirement at or below SL-T that observation left open, by level, component type and requirement, with what the probes saw. An answer a failing check contradicts is shown as contradicted and not applied.</p>
 ${openTable(ctx, z, v.items, approved, v.answers.pending)}
 <h2>Gaps and compensating countermeasures</h2>${gapsTable(ctx, z, v.weighed)}
-<h2>Approved answers and countermeasures</h2>${approvedTable(ctx, z, v.answers)}`,
+<h2>Approved answers and countermeasures</h2>${approvedTable(ctx, z, v.answers)}
+<h2>Evidence files</h2>${evidenceTable(ctx, z, v.evidence)}`,
   );
 }
 
@@ -200,7 +220,9 @@ ${scopeFields(form, true)}
 <label>Statement<br><textarea name="statement" rows="3" cols="80" required maxlength="2000">${form.get('statement') ?? ''}</textarea></label><br>
 <label>Evidence (document id, URL, or sha256:… of an uploaded file) <input name="evidence" value="${form.get('evidence') ?? ''}" required maxlength="500"></label><br>
 <label>Expires <input name="expires" type="date" value="${form.get('expires') ?? ''}"></label><br>
-<button type="submit">Propose</button> <a href="${assessmentHref(zone)}">Cancel</a></form>`,
+<button type="submit">Propose</button> <a href="${assessmentHref(zone)}">Cancel</a></form>
+<h2>Upload a file as evidence</h2><p class="muted">The console keeps the file with its SHA-256 and brings this form back with it as the evidence; what you typed above is not kept, so upload first.</p>
+${uploadForm(ctx, zone, { requirement, ...(form.get('componentType') ? { componentType: form.get('componentType') ?? '' } : {}) })}`,
   );
 }
 

@@ -5,10 +5,12 @@ import type { Result } from '../../report/result.ts';
 import { ANSWER, AnswerPayload, COUNTERMEASURE, CountermeasurePayload, payloadProblems, scopeText } from '../answers.ts';
 import { latestRunOf, openItems, type WeighedRun, weighedRows, weighedRun, weighedZoneRow, zonesWithAnswers } from '../assessment.ts';
 import type { DeviceRow, ZoneRow } from '../fleet.ts';
+import { evidenceBytes, evidenceInfo, MAX_EVIDENCE_BYTES, storeEvidence, zoneEvidence } from '../evidence.ts';
 import { ProposalError } from '../proposals.ts';
+import type { UploadedFile } from './multipart.ts';
 import { headers, htmlReply, REPORT_CSP, redirect, type WebReply } from './http-kit.ts';
 import { answerFormPage, answersNote, assessmentHref, assessmentPage, auditorReport, countermeasureFormPage } from './assessment-pages.ts';
-import { type Ctx, ctxOf, notFound, type Route } from './routes.ts';
+import { type Ctx, ctxOf, notFound, type Route } from './route-kit.ts';
 
 /** The gap analysis of a zone in the console: pages, the forms that propose answers, and the four-eyes decisions. */
 
@@ -33,6 +35,7 @@ async function assessment(c: Ctx, flash?: string, status = 200): Promise<WebRepl
     weighed: run.weighed,
     answers: run.answers,
     items: openItems(run.signed, run.weighed),
+    evidence: await zoneEvidence(c.o.store.db, zone),
     now: c.o.now(),
   };
   return htmlReply(c.o, status, assessmentPage(ctxOf(c, flash), view));
@@ -42,7 +45,16 @@ async function report(c: Ctx): Promise<WebReply> {
   const zone = zoneParam(c);
   const run = await latestWeighed(c, zone);
   if (!run) return notFound(c, `No stored run of zone ${zone}.`);
-  const body = auditorReport({ zone, runId: run.runId, signed: run.signed, weighed: run.weighed, answers: run.answers, items: [], now: c.o.now() });
+  const body = auditorReport({
+    zone,
+    runId: run.runId,
+    signed: run.signed,
+    weighed: run.weighed,
+    answers: run.answers,
+    items: [],
+    evidence: [],
+    now: c.o.now(),
+  });
   return { status: 200, headers: headers(c.o, 'text/html; charset=utf-8', REPORT_CSP), body };
 }
 
@@ -98,6 +110,11 @@ async function propose(c: Ctx, form: URLSearchParams, kind: typeof ANSWER | type
   const payload = parsed.data;
   const problem = payloadProblems(payload, bundledCatalog)[0];
   if (problem) return again(problem.message);
+  const cited = [
+    ...`${'evidence' in payload ? payload.evidence : ''} ${'reference' in payload ? (payload.reference ?? '') : ''}`.matchAll(/sha256:([0-9a-f]{64})/g),
+  ];
+  for (const [, sha256 = ''] of cited)
+    if (!(await evidenceInfo(c.o.store.db, sha256))) return again(`evidence: no uploaded file has SHA-256 ${sha256}; upload it first`);
   const today = c.o.now().toISOString().slice(0, 10);
   if (payload.expires !== undefined && payload.expires < today) return again(`expires: ${payload.expires} is in the past`);
   const summary = `${payload.requirement} ${'status' in payload ? payload.status : 'countermeasure'}, ${scopeText(payload.scope)}`;
@@ -174,6 +191,31 @@ const decide = (step: 'approve' | 'reject' | 'withdraw' | 'retire') => async (c:
   return redirect(c.o, assessmentHref(zone));
 };
 
+/** Keeps an uploaded evidence file; back to the answer form with the file as its evidence, or to the list. */
+async function uploadEvidence(c: Ctx, form: URLSearchParams, file?: UploadedFile): Promise<WebReply> {
+  const zone = zoneParam(c);
+  if ((await latestRunId(c, zone)) === undefined) return notFound(c, `No stored run of zone ${zone}.`);
+  if (!file || file.bytes.length === 0) return assessment(c, 'Choose a file to upload.', 400);
+  const stored = await storeEvidence(c.o.store.db, zone, file, c.session?.user ?? '-', c.o.now());
+  const requirement = form.get('requirement');
+  if (!requirement) return redirect(c.o, `${assessmentHref(zone)}#evidence`);
+  const back = new URLSearchParams({ requirement, evidence: `sha256:${stored.sha256}` });
+  if (form.get('componentType')) back.set('componentType', form.get('componentType') ?? '');
+  return redirect(c.o, `${assessmentHref(zone)}/answer?${back}`);
+}
+
+/** An evidence file, as a download only (never rendered in the console's origin). */
+async function downloadEvidence(c: Ctx): Promise<WebReply> {
+  const sha256 = c.params[1] ?? '';
+  const e = /^[0-9a-f]{64}$/.test(sha256) ? await evidenceBytes(c.o.store.db, sha256) : undefined;
+  if (!e) return notFound(c, `No evidence file ${sha256}.`);
+  return {
+    status: 200,
+    headers: { ...headers(c.o, 'application/octet-stream', REPORT_CSP), 'content-disposition': `attachment; filename="${e.file.name}"` },
+    body: e.bytes,
+  };
+}
+
 const ZONE = '/zones/([^/]+)/assessment';
 export const ASSESSMENT_ROUTES: readonly Route[] = [
   { method: 'GET', path: new RegExp(`^${ZONE}$`), role: 'viewer', handle: (c) => assessment(c) },
@@ -184,6 +226,8 @@ export const ASSESSMENT_ROUTES: readonly Route[] = [
   { method: 'GET', path: new RegExp(`^${ZONE}/countermeasure$`), role: 'engineer', handle: proposalForm(COUNTERMEASURE) },
   { method: 'POST', path: new RegExp(`^${ZONE}/answers$`), role: 'engineer', handle: (c, f) => propose(c, f, ANSWER) },
   { method: 'POST', path: new RegExp(`^${ZONE}/countermeasures$`), role: 'engineer', handle: (c, f) => propose(c, f, COUNTERMEASURE) },
+  { method: 'POST', path: new RegExp(`^${ZONE}/evidence$`), role: 'engineer', upload: MAX_EVIDENCE_BYTES, handle: uploadEvidence },
+  { method: 'GET', path: new RegExp(`^${ZONE}/evidence/([^/]+)$`), role: 'viewer', handle: downloadEvidence },
   ...(['approve', 'reject', 'withdraw', 'retire'] as const).map(
     (step): Route => ({ method: 'POST', path: new RegExp(`^${ZONE}/proposals/([^/]+)/${step}$`), role: 'engineer', handle: decide(step) }),
   ),

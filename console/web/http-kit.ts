@@ -3,6 +3,7 @@ import type http from 'node:http';
 import { isIP } from 'node:net';
 import { type BodyProblem, type InFlightBytes, withBody } from '../body.ts';
 import type { ConsoleStore } from '../store.ts';
+import { boundaryOf, type MultipartForm, parseMultipart } from './multipart.ts';
 
 /**
  * What the page handlers need from HTTP and the browser, apart from the pages themselves:
@@ -13,7 +14,8 @@ import type { ConsoleStore } from '../store.ts';
 export interface WebReply {
   readonly status: number;
   readonly headers: Record<string, string | string[]>;
-  readonly body: string;
+  /** Text, or the bytes of a download. */
+  readonly body: string | Buffer;
 }
 
 export interface WebOptions {
@@ -115,6 +117,21 @@ export async function readForm(req: http.IncomingMessage, pool: InFlightBytes): 
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded') return 'not-a-form';
   return withBody(req, MAX_FORM_BYTES, pool, async (body) => (body.ok ? new URLSearchParams(body.text) : body.problem));
+}
+
+/**
+ * A posted multipart form with at most one file of at most `max` bytes (the other fields small),
+ * or why not in words; `busy` when the console holds as many body bytes as it may.
+ */
+export async function readUpload(req: http.IncomingMessage, max: number, pool: InFlightBytes): Promise<MultipartForm | string> {
+  const boundary = boundaryOf(req.headers['content-type']);
+  if (boundary === undefined) return 'send it as multipart/form-data';
+  return withBody(req, max + MAX_FORM_BYTES, pool, async (body) => {
+    if (!body.ok) return body.problem === 'busy' ? 'busy' : body.problem === 'too-large' ? `the file is larger than ${max} bytes` : 'the body was cut off';
+    const parsed = parseMultipart(body.bytes, boundary);
+    if (typeof parsed !== 'string' && (parsed.file?.bytes.length ?? 0) > max) return `the file is larger than ${max} bytes`;
+    return parsed;
+  });
 }
 
 /** A browser tells where a request came from; a form posted from another site is refused whatever its cookies. */

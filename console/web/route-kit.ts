@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import type { Role, Session } from '../accounts.ts';
 import { htmlReply, type WebOptions, type WebReply } from './http-kit.ts';
+import type { UploadedFile } from './multipart.ts';
 import * as pages from './pages.ts';
 
 /**
@@ -23,7 +24,9 @@ export interface Route {
   readonly path: RegExp;
   /** Least role that may use the route; undefined: open to anyone (login page, assets). */
   readonly role?: Role;
-  readonly handle: (c: Ctx, form: URLSearchParams) => Promise<WebReply> | WebReply;
+  /** A POST that takes one file (multipart/form-data) of at most this many bytes, rather than a urlencoded form. */
+  readonly upload?: number;
+  readonly handle: (c: Ctx, form: URLSearchParams, file?: UploadedFile) => Promise<WebReply> | WebReply;
 }
 
 export const ctxOf = (c: Ctx, flash?: string): pages.PageContext => ({ ...(c.session ? { session: c.session } : {}), ...(flash ? { flash } : {}) });

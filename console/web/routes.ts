@@ -21,12 +21,14 @@ import {
   REPORT_CSP,
   readCookie,
   readForm,
+  readUpload,
   redirect,
   safeNext,
   sameSecret,
   type WebOptions,
   type WebReply,
 } from './http-kit.ts';
+import type { UploadedFile } from './multipart.ts';
 import * as pages from './pages.ts';
 import { type Ctx, ctxOf, notFound, type Route } from './route-kit.ts';
 import { ZONE_ROUTES, zoneBoundarySection } from './zone-routes.ts';
@@ -313,16 +315,28 @@ export async function handleWeb(req: http.IncomingMessage, o: WebOptions): Promi
       return htmlReply(o, 403, pages.errorPage(ctxOf(c), 403, `This needs the ${route.role} role; you are ${session.role}.`));
   }
   let form = new URLSearchParams();
+  let file: UploadedFile | undefined;
   if (req.method === 'POST') {
     if (crossSite(req)) return htmlReply(o, 403, pages.errorPage(ctxOf(c), 403, 'Refused: the form was sent from another site.'));
-    const parsed = await readForm(req, o.inFlight);
+    const parsed = route.upload === undefined ? await readForm(req, o.inFlight) : await readUpload(req, route.upload, o.inFlight);
     if (parsed === 'busy')
       return htmlReply(o, 503, pages.errorPage(ctxOf(c), 503, 'The console is busy; send the form again in a moment.'), { 'retry-after': '5' });
     if (typeof parsed === 'string')
-      return htmlReply(o, 400, pages.errorPage(ctxOf(c), 400, `Send the form as application/x-www-form-urlencoded, at most ${MAX_FORM_BYTES} bytes.`));
-    form = parsed;
+      return htmlReply(
+        o,
+        400,
+        pages.errorPage(
+          ctxOf(c),
+          400,
+          route.upload === undefined
+            ? `Send the form as application/x-www-form-urlencoded, at most ${MAX_FORM_BYTES} bytes.`
+            : `The upload was refused: ${parsed}.`,
+        ),
+      );
+    form = parsed instanceof URLSearchParams ? parsed : parsed.fields;
+    file = parsed instanceof URLSearchParams ? undefined : parsed.file;
     if (route.role && !sameSecret(form.get('csrf'), session?.csrf ?? ''))
       return htmlReply(o, 403, pages.errorPage(ctxOf(c), 403, 'Refused: the form token is missing or stale; reload the page.'));
   }
-  return route.handle(c, form);
+  return route.handle(c, form, file);
 }
