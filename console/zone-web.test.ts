@@ -55,6 +55,9 @@ for (const k of kinds) {
 
     it('lets a viewer read the model page but not propose', async () => {
       const vic = await loggedIn(svc.url, 'vic');
+      const unmodelled = (await vic.get('/zones/cell')).text;
+      expect(unmodelled).toContain('id="not-modelled"');
+      expect(unmodelled).not.toContain('nothing may cross');
       const page = await vic.get('/zone-model');
       expect(page.status).toBe(200);
       expect(page.text).toContain('No zone model approved yet');
@@ -137,6 +140,7 @@ for (const k of kinds) {
     it("shows the violation on both zones' pages with its path, the conduits' use and the dual-homed device", async () => {
       const vic = await loggedIn(svc.url, 'vic');
       const cell = (await vic.get('/zones/cell')).text;
+      expect(cell).not.toContain('id="not-modelled"');
       const out = /<table id="violations-out">([\s\S]*?)<\/table>/.exec(cell)?.[1] ?? '';
       expect(out).toContain('<a href="/zones/cell">cell</a> → <a href="/zones/scada">scada</a>');
       expect(out).toContain('127.102.3.20</a>:502');

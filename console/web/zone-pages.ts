@@ -23,7 +23,13 @@ function violationRows(vs: readonly PathViolation[]): SafeHtml {
 const VIOLATION_HEAD = html`<thead><tr><th>Path</th><th>Destination</th><th>Why</th><th>Shows on</th><th>Run</th></tr></thead>`;
 
 /** A zone's boundary: violations out of it and into it, its conduits' use, dual-homed devices; one view. */
-export function boundarySection(b: ZoneBoundary, modelChangedAfterRun: boolean): SafeHtml {
+/** How the model in force stands to the zone: it holds the zone or not, and was approved after the zone's latest run or not. */
+export interface ModelStanding {
+  readonly modelled: boolean;
+  readonly changedAfterRun: boolean;
+}
+
+export function boundarySection(b: ZoneBoundary, standing: ModelStanding): SafeHtml {
   const conduits = b.conduits.map(
     (u) =>
       html`<tr class="conduit ${u.use}"><td>${u.conduit.to}</td><td>${ports(u.conduit.ports)}</td><td>${u.conduit.purpose}</td><td>${u.conduit.owner ?? ''}</td><td class="${u.use === 'unused' ? 'fail' : u.use === 'verified' ? 'pass' : 'unknown'}">${u.use}${u.tried ? ` (${u.tried} path(s))` : ''}</td></tr>`,
@@ -36,10 +42,10 @@ export function boundarySection(b: ZoneBoundary, modelChangedAfterRun: boolean):
     b.tried === undefined
       ? html`<p class="muted">The latest run did not check reachability (opt-in <code>reachability</code> in the agent's config): outgoing paths are not known.</p>`
       : html`<p>The latest run tried ${b.tried} path(s) out of the zone; ${b.outgoing.length} reachable that no conduit allows.</p>`;
-  return html`<section id="boundary"><h2>Zone boundary</h2>${tried}${modelChangedAfterRun ? html`<p class="muted">The zone model changed after this run; the next run is judged against it.</p>` : ''}
+  return html`<section id="boundary"><h2>Zone boundary</h2>${tried}${standing.changedAfterRun ? html`<p class="muted">The zone model changed after this run; the next run is judged against it.</p>` : ''}${standing.modelled ? '' : html`<p class="unknown" id="not-modelled">This zone is not in the approved zone model: the console declares no ranges or conduits for it (<a href="/zone-model">Zone model</a>), and gives its agent no destinations.</p>`}
 <h3>Violations out of this zone (${b.outgoing.length})</h3>${b.outgoing.length ? html`<table id="violations-out">${VIOLATION_HEAD}<tbody>${violationRows(b.outgoing)}</tbody></table>` : html`<p class="muted">None found.</p>`}
 <h3>Violations into this zone (${b.incoming.length})</h3>${b.incoming.length ? html`<table id="violations-in">${VIOLATION_HEAD}<tbody>${violationRows(b.incoming)}</tbody></table>` : html`<p class="muted">None found by other zones' runs.</p>`}
-<h3>Conduits (${b.conduits.length})</h3>${b.conduits.length ? html`<table id="conduits"><thead><tr><th>To</th><th>TCP ports</th><th>Purpose</th><th>Owner</th><th>Use</th></tr></thead><tbody>${conduits}</tbody></table>` : html`<p class="muted">No conduit declared: nothing may cross this zone's boundary.</p>`}
+<h3>Conduits (${b.conduits.length})</h3>${b.conduits.length ? html`<table id="conduits"><thead><tr><th>To</th><th>TCP ports</th><th>Purpose</th><th>Owner</th><th>Use</th></tr></thead><tbody>${conduits}</tbody></table>` : standing.modelled ? html`<p class="muted">No conduit declared: nothing may cross this zone's boundary.</p>` : ''}
 <h3>Dual-homed devices (${b.dualHomed.length})</h3>${b.dualHomed.length ? html`<table id="dual-homed"><thead><tr><th>Device</th><th>Interface addresses outside the zone</th></tr></thead><tbody>${dual}</tbody></table>` : html`<p class="muted">None shown by the SNMP interface tables read.</p>`}
 <p><a href="/zone-map">Zone map</a> · <a href="/zone-model">Zone model</a></p></section>`;
 }

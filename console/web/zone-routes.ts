@@ -29,7 +29,10 @@ export async function zoneBoundarySection(store: ConsoleStore, zone: string) {
     const { inForce, boundaries } = await plantNow(store);
     const b = boundaries.find((x) => x.zone === zone);
     if (!b) return undefined;
-    return boundarySection(b, inForce !== undefined && b.run !== undefined && (inForce.proposal.decidedAt ?? '') > b.run.collectedAt);
+    return boundarySection(b, {
+      modelled: inForce?.model.zones.some((z) => z.name === zone) ?? false,
+      changedAfterRun: inForce !== undefined && b.run !== undefined && (inForce.proposal.decidedAt ?? '') > b.run.collectedAt,
+    });
   } catch (err) {
     if (err instanceof StoreError) return html`<section id="boundary"><h2>Zone boundary</h2><p class="fail">${err.message}</p></section>`;
     throw err;
