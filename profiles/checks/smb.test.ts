@@ -1,8 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SmbNegotiateFacts, SmbNtlmInfoFacts, SmbSmb1Facts } from '../../probes/smb/facts.ts';
 import type { DeviceObservation } from '../../probes/observation.ts';
 import type { ProbeOutcome } from '../../probes/types.ts';
 import { testAddress } from '../../test/addresses.ts';
+import { digestCsaf } from '../advisories/csaf.ts';
+import { AdvisoryIndex, matchDevice } from '../advisories/match.ts';
 import { bundledProfile } from '../bundled.ts';
 import { loadCheckSet } from '../check-set.ts';
 import instances from '../data/checks/smb.json' with { type: 'json' };
@@ -165,5 +169,21 @@ describe('smbIdentity and the host role', () => {
     const answered = device([outcome('smb.negotiate', SMB2_WEAK)]);
     expect(decideRole('auto', answered, mergeIdentity(smbIdentity(answered)))).toMatchObject({ role: 'host', reason: /Windows host services answered: smb/ });
     expect(decideRole('auto', device([TIMEOUT])).role).toBe('unknown');
+  });
+});
+
+describe('a Windows host identified over SMB, to advisories (ICSA-23-346-01, a product named with its Windows releases)', () => {
+  const file = 'cisa-more/icsa-23-346-01.json';
+  const digested = digestCsaf(JSON.parse(readFileSync(join(import.meta.dirname, '../../fixtures/csaf', file), 'utf8')), { file, sha256: '-' });
+  if (!digested.ok) throw new Error(digested.reason);
+  const index = new AdvisoryIndex([digested.advisory]);
+
+  it('never matches on the OS alone: Windows Server 2019 is the platform of the product, not the product', () => {
+    const identity = mergeIdentity(smbIdentity(device([outcome('smb.ntlm-info', NTLM)])));
+    expect(identity.os?.value).toMatch(/Server 2019/);
+    const { coverage, findings } = matchDevice(identity, index);
+    expect(findings).toEqual([]);
+    // Name and OS are no product identity: the device is not matchable rather than unaffected.
+    expect(coverage.outcome).toBe('not-matchable');
   });
 });
