@@ -146,6 +146,7 @@ describe('the gap analysis pages', () => {
     expect((await erin.c.request('POST', `${BASE}/proposals/${p.id}/approve`, { csrf: erin.csrf })).status).toBe(303);
     const zonePage = await eric.c.get('/zones/Line%201');
     expect(zonePage.text).toContain('with 1 approved answer(s)');
+    expect(zonePage.text).not.toContain('expiring-soon');
     const device = await eric.c.get(`/zones/Line%201/devices/${testAddress('assessmentWeb', 10)}`);
     expect(device.text).toContain('with 1 approved answer(s)');
     const audit = await listAudit(store.db, { limit: 50 });
@@ -186,6 +187,15 @@ describe('the gap analysis pages', () => {
     expect(JSON.parse(Buffer.from((JSON.parse(stored?.envelope ?? '{}') as { payload: string }).payload, 'base64url').toString()).devices[0].slC).toEqual(
       device.slC,
     );
+  });
+
+  it('lists the answers expiring within 30 days on the zone page and the gap-analysis page', async () => {
+    const soon = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
+    const eric = await as('eric');
+    expect((await eric.c.request('POST', `${BASE}/answers`, answerForm(eric.csrf, 'CR 1.5', { expires: soon }))).status).toBe(303);
+    await store.proposals.approve((await proposalOf('CR 1.5')).id, { user: 'ada', role: 'admin' }, new Date());
+    expect((await eric.c.get('/zones/Line%201')).text).toMatch(new RegExp(`id="expiring-soon">1 expire within 30 days: ${soon} CR 1\\.5 satisfied`));
+    expect((await eric.c.get(BASE)).text).toMatch(new RegExp(`<ul id="expiring"><li><strong>${soon}</strong>: CR 1\\.5`));
   });
 
   it('exports the approved answers as an attestation file in the published schema', async () => {

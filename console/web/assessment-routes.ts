@@ -1,6 +1,6 @@
 import { bundledCatalog } from '../../profiles/catalog.ts';
 import type { IdentityField } from '../../profiles/identity.ts';
-import type { SafeHtml } from '../../report/html-template.ts';
+import { html, type SafeHtml } from '../../report/html-template.ts';
 import type { Result } from '../../report/result.ts';
 import { ANSWER, AnswerPayload, COUNTERMEASURE, CountermeasurePayload, payloadProblems, scopeText } from '../answers.ts';
 import { latestRunOf, openItems, type WeighedRun, weighedRows, weighedRun, weighedZoneRow, zonesWithAnswers } from '../assessment.ts';
@@ -9,7 +9,7 @@ import { evidenceBytes, evidenceInfo, MAX_EVIDENCE_BYTES, storeEvidence, zoneEvi
 import { ProposalError } from '../proposals.ts';
 import type { UploadedFile } from './multipart.ts';
 import { headers, htmlReply, REPORT_CSP, redirect, type WebReply } from './http-kit.ts';
-import { answerFormPage, answersNote, assessmentHref, assessmentPage, auditorReport, countermeasureFormPage } from './assessment-pages.ts';
+import { answerFormPage, answersNote, assessmentHref, assessmentPage, auditorReport, countermeasureFormPage, expiringSoon } from './assessment-pages.ts';
 import { type Ctx, ctxOf, notFound, type Route } from './route-kit.ts';
 
 /** The gap analysis of a zone in the console: pages, the forms that propose answers, and the four-eyes decisions. */
@@ -245,7 +245,13 @@ export async function zoneWithAnswers(
   const run = await weighedRun(c.o.store.db, c.o.store.proposals, z.zone, z.latest.runId, c.o.now());
   if (!run || run.answers.approved === 0) return { zone: z, rows: [...rows], latest: run?.signed, note: answersNote(z.zone, run?.answers) };
   const weighed = weighedRows(rows, run.weighed);
-  return { zone: weighedZoneRow(z, weighed, run.weighed), rows: weighed, latest: run.weighed, note: answersNote(z.zone, run.answers) };
+  const soon = expiringSoon(run.answers, c.o.now());
+  const note = html`${answersNote(z.zone, run.answers)}${
+    soon.length
+      ? html`<br><span class="fail" id="expiring-soon">${soon.length} expire within 30 days: ${soon.map((p) => `${p.expires} ${p.summary}`).join('; ')}</span>`
+      : ''
+  }`;
+  return { zone: weighedZoneRow(z, weighed, run.weighed), rows: weighed, latest: run.weighed, note };
 }
 
 /** Every zone of the overview with answers weighed in (only zones that have approved answers are decoded). */
