@@ -42,6 +42,8 @@ describe('zone model file', () => {
   it('reads YAML too, and names the file and every problem of a broken one', () => {
     expect(parseModelText('zones:\n  - name: a\n    ranges: [10.0.0.0/24]\n', 'plant.yaml').zones[0]?.conduits).toEqual([]);
     expect(() => parseModelText('zones: [', 'x.yaml')).toThrow(/^x\.yaml: not YAML or JSON/);
+    // Aliases are refused outright: no entity expansion from a pasted file.
+    expect(() => parseModelText('a: &x [1]\nzones: [{name: a, ranges: *x}]\n', 'x.yaml')).toThrow(/^x\.yaml: not YAML or JSON/);
     expect(() => parseModelText(JSON.stringify({ $schema: 'urn:other', zones: [] }), 'x.json')).toThrow(
       'x.json: $schema: expected urn:cellcheck:schema:zone-model:1',
     );

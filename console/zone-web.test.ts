@@ -6,6 +6,7 @@ import { CELL_PATHS, enrolAndUpload, judgedBoundary, PLANT_MODEL, PLANT_RUNS, wi
 import { listAudit } from './audit.ts';
 import { type RunningConsole, startConsole } from './server.ts';
 import { ConsoleStore } from './store.ts';
+import { mapOf, zoneMapSvg } from './web/zone-map.ts';
 import { modelInForce, modelText } from './zone-model-store.ts';
 
 const kinds = storeKinds(testAddress('zoneWeb', 1), TEST_RANGES.zoneWeb.port);
@@ -27,6 +28,33 @@ async function loggedIn(url: string, name: string) {
 }
 
 const openProposal = (html: string) => /data-proposal="(p[0-9a-f]+)" class="proposed"/.exec(html)?.[1] ?? '';
+
+describe('zone map drawing', () => {
+  it('escapes every name a model or a run brings into the SVG', () => {
+    const evil = '<script>alert(1)</script>"';
+    const svg = zoneMapSvg(
+      mapOf(
+        {
+          zones: [{ name: evil, ranges: [], conduits: [{ to: 'ext', ports: [1], purpose: '</text><script>' }] }],
+          externalNetworks: [{ name: 'ext', ranges: ['10.0.0.0/8'] }],
+        },
+        [
+          {
+            zone: evil,
+            tried: undefined,
+            outgoing: [],
+            incoming: [],
+            conduits: [{ conduit: { to: 'ext', ports: [1], purpose: '</text><script>' }, use: 'untested', tried: 0 }],
+            dualHomed: [],
+          },
+        ],
+      ),
+    ).text;
+    expect(svg).not.toContain('<script');
+    expect(svg).toContain('&lt;/text&gt;&lt;script&gt;');
+    expect(svg).toContain('&lt;script&gt;alert(1)&lt;/script&gt;&quot;');
+  });
+});
 
 for (const k of kinds) {
   describe.skipIf(k.skip !== undefined)(`zone model pages on ${k.kind} ${k.skip ?? ''}`, () => {
