@@ -16,7 +16,7 @@ import { modbusDeviceIdProbe } from './modbus/probe.ts';
 import { opcuaEndpointsProbe, opcuaSessionProbe } from './opcua/probe.ts';
 import { pcworxInfoProbe } from './pcworx/probe.ts';
 import { proconosInfoProbe } from './proconos/probe.ts';
-import { mqttConnectProbe } from './mqtt/probe.ts';
+import { mqttConnectProbe, mqttConnectTlsProbe } from './mqtt/probe.ts';
 import { rdpNegotiateProbe } from './rdp/probe.ts';
 import { smbNegotiateProbe, smbNtlmInfoProbe, smbSmb1Probe } from './smb/probe.ts';
 import { s7SzlProbe } from './s7/probe.ts';
@@ -60,6 +60,7 @@ export const PROBES: readonly ProbeDefinition[] = [
   smbSmb1Probe,
   winrmProbe,
   mqttConnectProbe,
+  mqttConnectTlsProbe,
   snmpProbe,
   bacnetDeviceProbe,
   finsUdpProbe,

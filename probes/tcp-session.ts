@@ -71,6 +71,11 @@ export class TcpSession {
     return new TcpSession(socket, ctx, probe, port);
   }
 
+  /** A session on a connection another layer opened (a TLS connection whose protocol runs inside it). */
+  static adopt(ctx: ProbeContext, probe: string, socket: net.Socket, port = ctx.port): TcpSession {
+    return new TcpSession(socket, ctx, probe, port);
+  }
+
   /** Sends one request once the agent's gate lets it pass (it may wait, or refuse). */
   async write(op: string, bytes: Uint8Array): Promise<void> {
     if (this.#ended) throw new ProbeUnavailable('closed', `connection closed before sending ${op}`);

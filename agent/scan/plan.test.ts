@@ -145,5 +145,6 @@ describe('scan --plan', () => {
     expect(text).toContain('TCP 1883 mqtt, if TCP 1883 is open:\n    not sent: mqtt.connect (needs the opt-in probes.mqtt.anonymous)\n');
     const optedIn = renderPlan(planScan(parseConfig({ ...PLAN_DOC, probes: { mqtt: { anonymous: true } } }, 'plan.yaml'), PROBES));
     expect(optedIn).toContain('mqtt.connect [read-session, opt-in probes.mqtt.anonymous]: tcp.connect, mqtt.connect, mqtt.subscribe-version, mqtt.disconnect');
+    expect(optedIn).toContain('mqtt.connect-tls [read-session, opt-in probes.mqtt.anonymous]: tls.client-hello, mqtt.connect, mqtt.subscribe-version, mqtt.disconnect');
   });
 });

@@ -43,6 +43,8 @@ export type AttemptResult =
       readonly cipher: tls.CipherNameAndProtocol;
       readonly keyExchange?: string;
       readonly chain: Buffer[];
+      /** The open TLS connection, when the handshake was asked to keep it (HandshakeOn.keepOpen). */
+      readonly socket?: tls.TLSSocket;
     }
   /** The peer speaks TLS but refused this offer (alert, or closed the connection during the handshake). */
   | { readonly kind: 'rejected'; readonly detail: string; readonly alert: boolean }
@@ -89,6 +91,17 @@ export interface HandshakeOn {
   readonly probe: string;
   /** An open connection whose own protocol (RDP's X.224 negotiation) has just switched to TLS. */
   readonly socket?: net.Socket;
+  /** Leave an accepted connection open and return it, for a protocol that runs inside TLS (MQTT on 8883). */
+  readonly keepOpen?: boolean;
+}
+
+/** One handshake offering every version this agent can, for a caller that needs the connection rather than the version list. */
+export const ANY_VERSION: Attempt = { minVersion: 'TLSv1', maxVersion: 'TLSv1.3' };
+
+/** The failure of a handshake that was not accepted, as a probe's typed failure. */
+export function handshakeFailure(result: Exclude<AttemptResult, { kind: 'accepted' }>): ProbeUnavailable {
+  if (result.kind === 'stop') return result.failure;
+  return new ProbeUnavailable(result.kind === 'rejected' ? 'not-supported' : 'error', `TLS handshake: ${result.detail}`);
 }
 
 /**
@@ -132,6 +145,7 @@ export async function tlsHandshake(ctx: ProbeContext, attempt: Attempt, on: Hand
     step.resolve({ kind: 'accepted', protocol: version, cipher, chain: peerChain(socket), ...(kx === undefined ? {} : { keyExchange: kx }) });
   });
   const result = await step.done.catch(classifyTlsError);
+  if (on.keepOpen && result.kind === 'accepted') return { ...result, socket };
   await closeSocket(socket, ctx.stepTimeoutMs);
   return result;
 }

@@ -6,7 +6,7 @@ import { runProbe } from '../run.ts';
 import { fixturesPerPosture, itEndsHostilePostures, testContext, thrownUnavailable, untilClosed } from '../test-kit.ts';
 import type { MqttConnectFacts } from './facts.ts';
 import { buildConnect, buildVersionSubscribe, mqttFrameLength } from './packets.ts';
-import { mqttConnectProbe } from './probe.ts';
+import { mqttConnectProbe, mqttConnectTlsProbe } from './probe.ts';
 
 const POSTURES = ['anonymous', 'password', 'no-sys', 'garbage', 'huge-length', 'truncated', 'silent'] as const;
 const fixture = fixturesPerPosture<(typeof POSTURES)[number], RunningFixture>(POSTURES, (posture) =>
@@ -66,6 +66,36 @@ describe('mqtt.connect (opt-in) against the spec-exact broker', () => {
     const run = await probe('no-sys');
     expect(run.facts).toMatchObject({ anonymous: 'accepted', versionTopic: 'denied', requestsSent: 3 });
     expect(run.facts.brokerVersion).toBeUndefined();
+  });
+});
+
+describe('mqtt.connect-tls (opt-in) inside TLS', () => {
+  const tlsFixture = fixturesPerPosture(['anonymous', 'password'] as const, (posture) =>
+    startMqttBroker({ host: testAddress('mqttProbe', 21 + (posture === 'anonymous' ? 0 : 1)), port: 0, posture, tls: true }),
+  );
+
+  it('runs the same exchange on one TLS connection: anonymous accepted and the version read, or CONNACK 5', async () => {
+    const anonymous = tlsFixture('anonymous');
+    const ctx = testContext(anonymous.host, anonymous.ports['mqtt-tls'] ?? 0, { options: { anonymous: true } });
+    const outcome = await runProbe(mqttConnectTlsProbe, ctx);
+    expect(outcome).toMatchObject({ status: 'ok', facts: { returnCode: 0, anonymous: 'accepted', brokerVersion: FIXTURE_BROKER_VERSION, requestsSent: 3 } });
+    await untilClosed(anonymous.log);
+    expect(anonymous.log.connections).toBe(1);
+    expect(anonymous.log.kinds()).toEqual(['connect-anonymous', 'subscribe:$SYS/broker/version', 'disconnect']);
+    expect(new Set(ctx.transcript.sentOps())).toEqual(new Set(['tls.client-hello', 'mqtt.connect', 'mqtt.subscribe-version', 'mqtt.disconnect']));
+    const password = tlsFixture('password');
+    const refused = await runProbe(mqttConnectTlsProbe, testContext(password.host, password.ports['mqtt-tls'] ?? 0, { options: { anonymous: true } }));
+    expect(refused).toMatchObject({ status: 'ok', facts: { returnCode: 5, anonymous: 'refused', requestsSent: 1 } });
+  });
+
+  it('ends typed on a cleartext broker (it drops the ClientHello as a malformed packet), sending no MQTT byte', async () => {
+    const f = fixture('anonymous');
+    const before = f.log.requests.length;
+    const outcome = await runProbe(mqttConnectTlsProbe, testContext(f.host, f.ports.mqtt ?? 0, { options: { anonymous: true } }));
+    expect(outcome).toMatchObject({ status: 'unavailable', failure: { kind: 'not-supported', detail: expect.stringMatching(/closed during the handshake/) } });
+    await untilClosed(f.log);
+    expect(f.log.requests.slice(before).map((r) => r.kind)).toEqual(['malformed']);
+    expect(f.log.requests.at(-1)?.class).toBe('write');
   });
 });
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { printableText } from '../it-services/text.ts';
+import { ANY_VERSION, handshakeFailure, recordHandshake, tlsHandshake } from '../it-services/tls.ts';
 import { TcpSession } from '../tcp-session.ts';
 import type { ProbeContext, ProbeDefinition } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
@@ -71,8 +72,7 @@ async function readVersion(ctx: ProbeContext, session: TcpSession, facts: MqttCo
  * not tried as well: every broker that speaks 5.0 also accepts 3.1.1, and a second CONNECT would
  * be a second login for no new fact.
  */
-async function run(ctx: ProbeContext): Promise<MqttConnectFacts> {
-  const session = await TcpSession.open(ctx, PROBE_ID);
+async function connectAnonymously(ctx: ProbeContext, session: TcpSession): Promise<MqttConnectFacts> {
   try {
     await session.write(OPS.connect, buildConnect(`cellcheck${randomBytes(4).toString('hex')}`, KEEP_ALIVE_S));
     const connack = parseConnack(await read(session, 'mqtt.connack'));
@@ -101,14 +101,41 @@ async function run(ctx: ProbeContext): Promise<MqttConnectFacts> {
   }
 }
 
+const ANONYMOUS_OPS = [OPS.connect, OPS.subscribe, OPS.disconnect];
+
+/** The anonymous CONNECT on cleartext MQTT (TCP 1883). */
 export const mqttConnectProbe: ProbeDefinition<MqttConnectFacts> = {
   id: PROBE_ID,
   version: 1,
   protocol: 'mqtt',
   safety: 'read-session',
   optIn: 'mqtt.anonymous',
-  ops: ['tcp.connect', OPS.connect, OPS.subscribe, OPS.disconnect],
+  ops: ['tcp.connect', ...ANONYMOUS_OPS],
   transport: 'tcp',
   facts: MqttConnectFacts,
-  run,
+  run: async (ctx) => connectAnonymously(ctx, await TcpSession.open(ctx, PROBE_ID)),
+};
+
+const TLS_PROBE_ID = 'mqtt.connect-tls';
+
+/**
+ * The same anonymous CONNECT inside TLS (TCP 8883), under the same opt-in: one TLS handshake
+ * accepting any certificate (the TLS probe judges it), then the MQTT exchange on that connection.
+ */
+export const mqttConnectTlsProbe: ProbeDefinition<MqttConnectFacts> = {
+  id: TLS_PROBE_ID,
+  version: 1,
+  protocol: 'mqtt-tls',
+  safety: 'read-session',
+  optIn: 'mqtt.anonymous',
+  ops: ['tls.client-hello', ...ANONYMOUS_OPS],
+  transport: 'tcp',
+  facts: MqttConnectFacts,
+  async run(ctx) {
+    const handshake = await tlsHandshake(ctx, ANY_VERSION, { probe: TLS_PROBE_ID, keepOpen: true });
+    recordHandshake(ctx, handshake, false, TLS_PROBE_ID);
+    if (handshake.kind !== 'accepted') throw handshakeFailure(handshake);
+    if (!handshake.socket) throw new ProbeUnavailable('error', 'the TLS connection was not kept open');
+    return connectAnonymously(ctx, TcpSession.adopt(ctx, TLS_PROBE_ID, handshake.socket));
+  },
 };

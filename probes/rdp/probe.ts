@@ -1,5 +1,5 @@
 import type net from 'node:net';
-import { type AttemptResult, chainFacts, recordHandshake, tlsHandshake } from '../it-services/tls.ts';
+import { ANY_VERSION, type AttemptResult, chainFacts, handshakeFailure, recordHandshake, tlsHandshake } from '../it-services/tls.ts';
 import { TcpSession } from '../tcp-session.ts';
 import type { ProbeContext, ProbeDefinition } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
@@ -25,9 +25,6 @@ const FIRST_OFFER: readonly SecurityProtocol[] = ['ssl'];
  * that requires NLA. The price of one request that decides NLA: a hardened server costs two.
  */
 const CERTIFICATE_OFFER: readonly SecurityProtocol[] = ['ssl', 'hybrid'];
-/** One handshake per connection: the server's choice among every version this agent can offer. */
-const ANY_TLS = { minVersion: 'TLSv1', maxVersion: 'TLSv1.3' } as const;
-
 function negotiationFacts(offer: readonly SecurityProtocol[], n: Negotiation): RdpNegotiationFacts {
   if (n.kind === 'none') return { offered: [...offer], result: 'none' };
   if (n.kind === 'selected') return { offered: [...offer], result: 'selected', selected: n.protocol, flags: n.flags };
@@ -79,18 +76,12 @@ async function exchange(ctx: ProbeContext, offer: readonly SecurityProtocol[]): 
       return { negotiation, tls: { kind: 'stop', failure: err } };
     }
     handedOver = true;
-    const tls = await tlsHandshake(ctx, ANY_TLS, { probe: PROBE_ID, socket });
+    const tls = await tlsHandshake(ctx, ANY_VERSION, { probe: PROBE_ID, socket });
     recordHandshake(ctx, tls, true, PROBE_ID);
     return { negotiation, tls };
   } finally {
     if (!handedOver) await session.close();
   }
-}
-
-function tlsFailureOf(result: AttemptResult): { kind: ProbeUnavailable['kind']; detail: string } | undefined {
-  if (result.kind === 'accepted') return undefined;
-  if (result.kind === 'stop') return { kind: result.failure.kind, detail: result.failure.message };
-  return { kind: result.kind === 'rejected' ? 'not-supported' : 'error', detail: result.detail };
 }
 
 async function run(ctx: ProbeContext): Promise<RdpFacts> {
@@ -120,7 +111,8 @@ async function run(ctx: ProbeContext): Promise<RdpFacts> {
       facts.tls = { version: tls.protocol, cipher: tls.cipher.standardName ?? tls.cipher.name, afterOffering: [...offer] };
       facts.certificates = chainFacts(ctx, tls.chain, PROBE_ID);
     } else if (tls) {
-      facts.tlsFailure = tlsFailureOf(tls);
+      const failure = handshakeFailure(tls);
+      facts.tlsFailure = { kind: failure.kind, detail: failure.message };
     }
   }
   return facts;

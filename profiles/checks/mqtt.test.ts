@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunningFixture } from '../../fixtures/fixture.ts';
 import { startMqttBroker } from '../../fixtures/mqtt/broker.ts';
-import { mqttConnectProbe } from '../../probes/mqtt/probe.ts';
+import { mqttConnectProbe, mqttConnectTlsProbe } from '../../probes/mqtt/probe.ts';
 import type { DeviceObservation } from '../../probes/observation.ts';
 import { runProbe } from '../../probes/run.ts';
 import { fixturesPerPosture, testContext } from '../../probes/test-kit.ts';
@@ -12,9 +12,14 @@ import mapping from '../data/mapping.json' with { type: 'json' };
 import { DeviceView } from '../device-view.ts';
 
 const POSTURES = ['anonymous', 'password', 'garbage'] as const;
-// 127.63.4.11 and up; the WinRM check test takes .1-.3 of the same range.
+// 127.63.4.11 and up (TLS brokers .21 and up); the WinRM check test takes .1-.3 of the same range.
 const fixture = fixturesPerPosture<(typeof POSTURES)[number], RunningFixture>(POSTURES, (posture) =>
   startMqttBroker({ host: testAddress('remoteAccessChecks', 11 + POSTURES.indexOf(posture)), port: 0, posture }),
+);
+
+const TLS_POSTURES = ['anonymous', 'password'] as const;
+const tlsFixture = fixturesPerPosture<(typeof TLS_POSTURES)[number], RunningFixture>(TLS_POSTURES, (posture) =>
+  startMqttBroker({ host: testAddress('remoteAccessChecks', 21 + TLS_POSTURES.indexOf(posture)), port: 0, posture, tls: true }),
 );
 
 const { checks } = bundledProfile();
@@ -36,6 +41,11 @@ function evaluate(id: string, outcomes: ProbeOutcome[], shape: Shape = { clearte
 async function probed(posture: (typeof POSTURES)[number]): Promise<ProbeOutcome[]> {
   const f = fixture(posture);
   return [{ ...(await runProbe(mqttConnectProbe, testContext(f.host, f.ports.mqtt ?? 0, { options: { anonymous: true } }))), port: 1883 }];
+}
+
+async function probedTls(posture: 'anonymous' | 'password'): Promise<ProbeOutcome> {
+  const f = tlsFixture(posture);
+  return runProbe(mqttConnectTlsProbe, testContext(f.host, f.ports['mqtt-tls'] ?? 0, { options: { anonymous: true } }));
 }
 
 /** A completed TLS handshake on 8883 as the TLS probe records it (only what mqtt.tls-only reads). */
@@ -67,9 +77,21 @@ describe('mqtt.anonymous-rejected on what the opt-in CONNECT read', () => {
 
   it('is unknown without the opt-in, for a TLS-only broker, and for a reply that is no MQTT', async () => {
     expect(evaluate('mqtt.anonymous-rejected', [])).toMatchObject({ status: 'unknown', reason: expect.stringMatching(/opt-in mqtt.anonymous is off/) });
-    expect(evaluate('mqtt.anonymous-rejected', [TLS_OK], { tls: true })).toMatchObject({ status: 'unknown', reason: expect.stringMatching(/not inside TLS/) });
+    expect(evaluate('mqtt.anonymous-rejected', [TLS_OK], { tls: true })).toMatchObject({ status: 'unknown', reason: expect.stringMatching(/opt-in/) });
     expect(evaluate('mqtt.anonymous-rejected', await probed('garbage')).status).toBe('unknown');
     expect(evaluate('mqtt.anonymous-rejected', [], {}).status).toBe('not-applicable');
+  });
+});
+
+describe('mqtt.anonymous-rejected inside TLS', () => {
+  it('passes on a TLS-only broker refusing anonymous clients, and fails when either port accepts one', async () => {
+    const refusedTls = [{ ...(await probedTls('password')), port: 8883 }];
+    expect(evaluate('mqtt.anonymous-rejected', [TLS_OK, ...refusedTls], { tls: true })).toMatchObject({
+      status: 'pass',
+      observed: [{ port: 8883, returnCode: 5 }],
+    });
+    const acceptedClear = await probed('anonymous');
+    expect(evaluate('mqtt.anonymous-rejected', [...acceptedClear, ...refusedTls], { cleartext: true, tls: true }).status).toBe('fail');
   });
 });
 

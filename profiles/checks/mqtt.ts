@@ -43,23 +43,30 @@ const tlsOnly = defineCheckKind({
   },
 });
 
-/** A broker that accepts a CONNECT without credentials lets anyone read and publish what its ACL allows the anonymous user. */
+const TLS_PROBE_ID = 'mqtt.connect-tls';
+
+/**
+ * A broker that accepts a CONNECT without credentials lets anyone read and publish what its ACL
+ * allows the anonymous user. Judged over both opt-in probes: in cleartext (1883) and inside TLS (8883).
+ */
 const anonymousRejected = defineCheckKind({
   id: 'mqtt.anonymous-rejected',
   params: z.object({}),
   evaluate(device): Verdict {
-    const found = device.facts(PROBE_ID, MqttConnectFacts);
-    if (found.state === 'unavailable') return unavailableVerdict(PROBE_ID, found);
-    if (found.state === 'absent') {
-      if (openPorts(device, 'mqtt').length > 0) return { status: 'unknown', reason: OPT_IN_OFF };
-      if (openPorts(device, 'mqtt-tls').length > 0)
-        return { status: 'unknown', reason: 'an anonymous CONNECT is tried on cleartext MQTT only, not inside TLS' };
+    const lookups = [PROBE_ID, TLS_PROBE_ID].map((probe) => ({ probe, found: device.facts(probe, MqttConnectFacts) }));
+    const answered = lookups.flatMap(({ found }) => (found.state === 'ok' ? [found] : []));
+    if (answered.length === 0) {
+      const failed = lookups.find(({ found }) => found.state === 'unavailable');
+      if (failed && failed.found.state === 'unavailable') return unavailableVerdict(failed.probe, failed.found);
+      if (openPorts(device, 'mqtt').length + openPorts(device, 'mqtt-tls').length > 0) return { status: 'unknown', reason: OPT_IN_OFF };
       return { status: 'not-applicable', reason: 'no MQTT port found' };
     }
-    const observed = found.facts.map(({ port, facts }) => ({ port, returnCode: facts.returnCode, anonymous: facts.anonymous }));
+    const observed = answered.flatMap((found) => found.facts.map(({ port, facts }) => ({ port, returnCode: facts.returnCode, anonymous: facts.anonymous })));
     const expected = { anonymous: 'refused' };
-    const evidence = found.evidence;
+    const evidence = answered.flatMap((found) => found.evidence);
     if (observed.some((o) => o.anonymous === 'accepted')) return { status: 'fail', observed, expected, evidence };
+    const unanswered = lookups.filter(({ found }) => found.state === 'unavailable').map(({ probe }) => probe);
+    if (unanswered.length > 0) return { status: 'unknown', observed, expected, evidence, reason: `${unanswered.join(', ')} gave no answer` };
     if (observed.every((o) => o.anonymous === 'refused')) return { status: 'pass', observed, expected, evidence };
     return { status: 'unknown', observed, expected, evidence, reason: 'CONNACK neither accepted nor refused for lack of credentials' };
   },
