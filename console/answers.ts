@@ -120,13 +120,29 @@ function devicesOf(scope: Scope, latest: Result | undefined, typeAsDevices: bool
 
 const NO_DEVICE = 'matches no device of the latest run';
 
+/** Approved proposals as entries of one file; `build` writes an entry from the payload and the devices its scope names. */
+function toEntries<P extends { scope: Scope }, T>(
+  proposals: readonly Proposal[],
+  parse: (payload: unknown) => P,
+  latest: Result | undefined,
+  typeAsDevices: boolean,
+  build: (p: P, proposal: Proposal, devices: string[] | undefined) => T,
+): ZoneEntry<T>[] {
+  return proposals.map((proposal) => {
+    const p = parse(proposal.payload);
+    const devices = devicesOf(p.scope, latest, typeAsDevices);
+    return devices === 'none' ? { proposal, unresolved: NO_DEVICE } : { proposal, entry: build(p, proposal, devices) };
+  });
+}
+
 /** The approved answers and countermeasures of a zone as statement entries, in proposal order (the first applicable wins, as in a file). */
 export function zoneStatements(zone: string, answers: readonly Proposal[], countermeasures: readonly Proposal[], latest: Result | undefined): ZoneStatements {
-  const attestations = answers.map((proposal): ZoneEntry<Attestation> => {
-    const p = AnswerPayload.parse(proposal.payload);
-    const devices = devicesOf(p.scope, latest, false);
-    if (devices === 'none') return { proposal, unresolved: NO_DEVICE };
-    const entry: Attestation = {
+  const attestations = toEntries(
+    answers,
+    (u) => AnswerPayload.parse(u),
+    latest,
+    false,
+    (p, proposal, devices): Attestation => ({
       requirement: p.requirement,
       ...(devices ? { devices } : {}),
       ...(p.scope.componentType ? { componentType: p.scope.componentType } : {}),
@@ -136,14 +152,14 @@ export function zoneStatements(zone: string, answers: readonly Proposal[], count
       date: day(proposal.proposedAt),
       evidence: p.evidence,
       ...(p.expires ? { expires: p.expires } : {}),
-    };
-    return { proposal, entry };
-  });
-  const exceptions = countermeasures.map((proposal): ZoneEntry<Exception> => {
-    const p = CountermeasurePayload.parse(proposal.payload);
-    const devices = devicesOf(p.scope, latest, true);
-    if (devices === 'none') return { proposal, unresolved: NO_DEVICE };
-    const entry: Exception = {
+    }),
+  );
+  const exceptions = toEntries(
+    countermeasures,
+    (u) => CountermeasurePayload.parse(u),
+    latest,
+    true,
+    (p, proposal, devices): Exception => ({
       requirement: p.requirement,
       ...(devices ? { devices } : {}),
       countermeasure: p.countermeasure,
@@ -152,9 +168,8 @@ export function zoneStatements(zone: string, answers: readonly Proposal[], count
       approved: day(proposal.decidedAt),
       expires: p.expires,
       ...(p.reference ? { reference: p.reference } : {}),
-    };
-    return { proposal, entry };
-  });
+    }),
+  );
   return { zone, attestations, exceptions };
 }
 

@@ -1,14 +1,14 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningConsole, startConsole } from '../console/server.ts';
 import { ConsoleStore } from '../console/store.ts';
 import { keyId, newSigningKeyPair, parsePrivateKey, parsePublicKey } from '../report/keys.ts';
 import type { Result } from '../report/result.ts';
 import { TEST_RANGES, testAddress } from './addresses.ts';
-import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing, watchedPage } from './setup/chromium.ts';
+import { fileBrowser, watchedPage } from './setup/chromium.ts';
 import { fleetResult, uploadResult } from './setup/console-fleet.ts';
 import { storeKinds } from './setup/console-stores.ts';
 
@@ -22,16 +22,8 @@ const shots = mkdtempSync(join(tmpdir(), 'cellcheck-assessment-shots-'));
 const PASSWORD = 'browser test password';
 /** The assessment page, with or without the anchor a proposal returns to. */
 const ASSESSMENT = /\/assessment(#\w+)?$/;
-const browserSkip = chromiumMissing();
-let browser: Browser | undefined;
-
-beforeAll(async () => {
-  if (!browserSkip) browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-});
-afterAll(async () => {
-  await browser?.close();
-  for (const k of kinds) k.stop();
-});
+const chromiumFile = fileBrowser(kinds);
+const browserSkip = chromiumFile.skip;
 
 async function login(page: Page, url: string, name: string) {
   await page.goto(`${url}/login`);
@@ -73,6 +65,7 @@ for (const [i, k] of kinds.entries()) {
     });
 
     it('propose -> approve -> demonstrated rises on the zone page, without a console error', async () => {
+      const browser = chromiumFile.browser();
       if (!browser) throw new Error('no browser');
       const device = signed.devices[0];
       if (!device) throw new Error('no device');

@@ -1,12 +1,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningConsole, startConsole } from '../console/server.ts';
 import { ConsoleStore } from '../console/store.ts';
 import { keyId, newSigningKeyPair, parsePrivateKey, parsePublicKey } from '../report/keys.ts';
-import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing, watchedPage } from './setup/chromium.ts';
+import { fileBrowser, watchedPage } from './setup/chromium.ts';
 import { craftedRuns } from './crafted-runs.ts';
 import { fleetResult, uploadResult } from './setup/console-fleet.ts';
 import { storeKinds } from './setup/console-stores.ts';
@@ -20,16 +19,8 @@ const kinds = storeKinds(testAddress('consoleE2e', 1), TEST_RANGES.consoleE2e.po
 // Kept after the run (under the system temp folder) so the screenshots can be looked at.
 const shots = mkdtempSync(join(tmpdir(), 'cellcheck-console-shots-'));
 const PASSWORD = 'browser test password';
-const browserSkip = chromiumMissing();
-let browser: Browser | undefined;
-
-beforeAll(async () => {
-  if (!browserSkip) browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-});
-afterAll(async () => {
-  await browser?.close();
-  for (const k of kinds) k.stop();
-});
+const chromiumFile = fileBrowser(kinds);
+const browserSkip = chromiumFile.skip;
 
 function agent() {
   const pair = newSigningKeyPair();
@@ -69,6 +60,7 @@ for (const [i, k] of kinds.entries()) {
     });
 
     it('log in, see uploads appear, navigate zone -> device -> run -> report, without a console error', async () => {
+      const browser = chromiumFile.browser();
       if (!browser) throw new Error('no browser');
       // A laptop's screen: nothing may need horizontal scrolling at 1366 x 768.
       const { context, page, errors, hosts } = await watchedPage(browser);

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 
 /** Debian's chromium, driven by playwright-core (no browser download). */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -32,4 +33,21 @@ export async function watchedPage(browser: Browser) {
   const hosts = new Set<string>();
   page.on('request', (r) => hosts.add(new URL(r.url()).host));
   return { context, page, errors, hosts };
+}
+
+/**
+ * One Chromium for a test file: launched before its tests (unless missing), closed after them,
+ * and the file's stores stopped then too. `browser()` is the running one.
+ */
+export function fileBrowser(stores: readonly { stop(): void }[] = []): { readonly skip: string | false; browser(): Browser | undefined } {
+  const skip = chromiumMissing();
+  let running: Browser | undefined;
+  beforeAll(async () => {
+    if (!skip) running = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  });
+  afterAll(async () => {
+    await running?.close();
+    for (const s of stores) s.stop();
+  });
+  return { skip, browser: () => running };
 }
