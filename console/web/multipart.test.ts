@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { boundaryOf, parseMultipart } from './multipart.ts';
 
@@ -43,5 +44,25 @@ describe('multipart/form-data bodies', () => {
     expect(parseMultipart(Buffer.from(`--${B}XX`), B)).toBe('a boundary line does not end in CRLF');
     expect(parseMultipart(Buffer.from(`--${B}\r\nContent-Disposition: form-data; name="a"`), B)).toBe('a part has no end of its headers');
     expect(parseMultipart(body(field), B)).toEqual({ fields: new URLSearchParams('a=1') });
+  });
+
+  it('never throws on damaged bodies: random bytes, and a valid body cut or with bytes changed', () => {
+    const valid = body(part('Content-Disposition: form-data; name="csrf"', 't'), part('Content-Disposition: form-data; name="file"; filename="a.bin"', 'xyz'));
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 400 }),
+        fc.nat(valid.length),
+        fc.array(fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }),
+        (random, cut, flips) => {
+          const damaged = Buffer.from(valid.subarray(0, cut));
+          for (const [at, byte] of flips) if (at < damaged.length) damaged[at] = byte;
+          for (const input of [Buffer.from(random), damaged]) {
+            const parsed = parseMultipart(input, B);
+            expect(typeof parsed === 'string' || parsed.fields instanceof URLSearchParams).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
