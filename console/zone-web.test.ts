@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_RANGES, testAddress } from '../test/addresses.ts';
 import { WebClient } from '../test/setup/console-fleet.ts';
 import { storeKinds } from '../test/setup/console-stores.ts';
-import { CELL_PATHS, enrolAndUpload, judgedBoundary, PLANT_MODEL, PLANT_RUNS, withDualHomed } from '../test/setup/zone-plant.ts';
+import { CELL_PATHS, enrolAndUpload, judgedBoundary, PLANT_MODEL, PLANT_RUNS, plantResult, withDualHomed } from '../test/setup/zone-plant.ts';
 import { listAudit } from './audit.ts';
 import { type RunningConsole, startConsole } from './server.ts';
 import { ConsoleStore } from './store.ts';
@@ -73,6 +73,14 @@ for (const k of kinds) {
       const runs = {
         cell: judgedBoundary(PLANT_RUNS.cell, PLANT_MODEL, CELL_PATHS),
         scada: withDualHomed(PLANT_RUNS.scada, '127.102.3.21', ['10.9.9.9']),
+        // A zone with runs that the model does not hold yet.
+        hmi: plantResult({
+          runId: 'hmi-1',
+          zone: 'hmi',
+          agentId: 'agent-hmi',
+          collectedAt: '2026-03-01T10:00:00.000Z',
+          devices: [{ address: '127.102.3.40', tcp: [443] }],
+        }),
       };
       for (const run of Object.values(runs)) await enrolAndUpload(store, svc.url, run);
     });
@@ -163,6 +171,10 @@ for (const k of kinds) {
       const rejected = (await erin.get(`/zone-model/proposals/${dmz}`)).text;
       expect(rejected).toContain('rejected');
       expect(rejected).toContain('+ zone dmz: ranges 127.102.3.32/28, SL-T none');
+      // A zone known from its runs enters the model with the SL-T its run was judged against.
+      expect((await postFrom(omar, '/zone-model', '/zone-model/ranges', { zone: 'hmi', ranges: '', summary: 'known zone' })).status).toBe(303);
+      const known = openProposal((await erin.get('/zone-model')).text);
+      expect((await erin.get(`/zone-model/proposals/${known}`)).text).toContain('+ zone hmi: ranges none, SL-T 2');
     });
 
     it("shows the violation on both zones' pages with its path, the conduits' use and the dual-homed device", async () => {
@@ -191,7 +203,7 @@ for (const k of kinds) {
       expect(res.text).not.toMatch(/<script(?! src="\/assets\/console\.js")/);
       expect(res.text).not.toContain(' style=');
       const nodes = [...res.text.matchAll(/data-node="([^"]+)" data-kind="([^"]+)"/g)].map((m) => `${m[1]}:${m[2]}`);
-      expect(nodes).toEqual(['cell:zone', 'scada:zone', 'vendor:external']);
+      expect(nodes).toEqual(['cell:zone', 'hmi:zone', 'scada:zone', 'vendor:external']);
       const edges = [...res.text.matchAll(/class="map-edge" data-kind="([^"]+)" data-from="([^"]+)" data-to="([^"]+)"/g)].map((m) => `${m[2]}→${m[3]} ${m[1]}`);
       expect(edges.sort()).toEqual(['cell→scada verified', 'cell→scada violation', 'cell→vendor untested', 'scada→cell untested']);
       expect(res.text).toContain('>no conduit: TCP 502</text>');

@@ -86,13 +86,22 @@ function addConduit(c: Ctx, form: URLSearchParams) {
   });
 }
 
-function setRanges(c: Ctx, form: URLSearchParams) {
+/** The SL-T a zone's latest run carries, as the model writes it (one level, or seven); undefined when none fits. */
+async function runSlT(c: Ctx, zone: string): Promise<ZoneModel['zones'][number]['slT']> {
+  const v = (await zoneOverview(c.o.store.db, { zone }))[0]?.slT ?? [];
+  if (v.length !== 7 || !v.every((l) => l >= 1 && l <= 4)) return undefined;
+  return v.every((l) => l === v[0]) ? v[0] : v;
+}
+
+/** Sets a zone's ranges; a zone new to the model takes the SL-T its latest run was judged against. */
+async function setRanges(c: Ctx, form: URLSearchParams) {
+  const name = (form.get('zone') ?? '').trim();
+  const slT = await runSlT(c, name);
   return proposeChange(c, form, (model) => {
-    const name = (form.get('zone') ?? '').trim();
     const next = model ?? { zones: [] };
     const zone = next.zones.find((z) => z.name === name);
     if (zone) zone.ranges = list(form.get('ranges'));
-    else next.zones.push({ name, ranges: list(form.get('ranges')), conduits: [] });
+    else next.zones.push({ name, ...(slT === undefined ? {} : { slT }), ranges: list(form.get('ranges')), conduits: [] });
     return next;
   });
 }
