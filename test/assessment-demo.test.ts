@@ -16,6 +16,7 @@ import { ANSWER, COUNTERMEASURE } from '../console/answers.ts';
 import { postResult } from '../console/api.ts';
 import { openItems, type WeighedRun, weighedRun } from '../console/assessment.ts';
 import type { Actor } from '../console/proposals.ts';
+import { startConsole } from '../console/server.ts';
 import { ConsoleStore } from '../console/store.ts';
 import { type RunningCell, startCell } from '../fixtures/cell.ts';
 import { PROBES } from '../probes/registry.ts';
@@ -24,6 +25,7 @@ import type { DeviceResult, Result } from '../report/result.ts';
 import { signResult } from '../report/sign.ts';
 import { testAddress } from './addresses.ts';
 import { runCli } from './run-process.ts';
+import { WebClient } from './setup/console-fleet.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const ATTESTATIONS = join(ROOT, 'examples/demo-cell-attestations.yaml');
@@ -124,6 +126,27 @@ describe('the demo cell with the example answers entered through the console', (
     expect(consoleRun.weighed.devices.map(standing)).toEqual(example.devices.map(standing));
     expect(consoleRun.weighed.summary).toEqual(example.summary);
     expect(consoleRun.weighed.plan).toEqual(example.plan);
+  });
+
+  it('shows the same levels on the console’s zone page, through HTTP, as `evaluate` with the example files', async () => {
+    const svc = await startConsole({ store, host: testAddress('assessmentDemoCell', 250), port: 0 });
+    try {
+      await store.accounts.addUser('vera', 'a long test password', 'viewer', 'cli', new Date());
+      const c = new WebClient(svc.url);
+      expect(await c.login('vera', 'a long test password')).toBe(303);
+      const zonePath = `/zones/${encodeURIComponent(signed.zone.name)}`;
+      const rows = (JSON.parse((await c.get(`${zonePath}?format=json`)).text) as { devices: { address: string; demonstrated: number[]; ceiling: number[] }[] })
+        .devices;
+      const example = await evaluate(ATTESTATIONS, EXCEPTIONS);
+      expect(Object.fromEntries(rows.map((d) => [d.address, [d.demonstrated, d.ceiling]]))).toEqual(
+        Object.fromEntries(example.devices.map((d) => [d.address, [d.slC.demonstrated, d.slC.ceiling]])),
+      );
+      const page = await c.get(zonePath);
+      expect(page.text).toContain(`with ${consoleRun.answers.approved} approved answer(s)`);
+      expect(page.text).toContain(consoleRun.answers.files.attestations.sha256.slice(0, 16));
+    } finally {
+      await svc.close();
+    }
   });
 
   it('exports files that `evaluate` accepts unchanged and that reproduce the console result exactly', async () => {
