@@ -182,6 +182,8 @@ describe('the gap analysis pages', () => {
     expect(rows.find((d) => d.address === device.address)?.demonstrated[fr - 1]).toBe(1);
     const page = await eric.c.get('/zones/Line%201');
     expect(page.text).toMatch(new RegExp(`title="FR${fr}: demonstrated 1,`));
+    const overview = JSON.parse((await eric.c.get('/?format=json')).text) as { zones: { zone: string; frs: { worst?: { demonstrated: number } }[] }[] };
+    expect(overview.zones.find((z) => z.zone === ZONE)?.frs[fr - 1]?.worst?.demonstrated).toBe(1);
     const stored = await store.run('a-1');
     expect(stored?.payloadSha256).toBeDefined();
     expect(JSON.parse(Buffer.from((JSON.parse(stored?.envelope ?? '{}') as { payload: string }).payload, 'base64url').toString()).devices[0].slC).toEqual(

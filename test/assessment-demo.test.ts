@@ -14,7 +14,7 @@ import { loadStatements } from '../agent/judge/statements.ts';
 import { runScan } from '../agent/scan/run-scan.ts';
 import { ANSWER, COUNTERMEASURE } from '../console/answers.ts';
 import { postResult } from '../console/api.ts';
-import { openItems, type WeighedRun, weighedRun } from '../console/assessment.ts';
+import { openItems, type WeighedRun, weighedRun, weighResult } from '../console/assessment.ts';
 import type { Actor } from '../console/proposals.ts';
 import { startConsole } from '../console/server.ts';
 import { ConsoleStore } from '../console/store.ts';
@@ -147,6 +147,12 @@ describe('the demo cell with the example answers entered through the console', (
     } finally {
       await svc.close();
     }
+  });
+
+  it('weighs a result an agent already judged with statements from its observation, not on top of them', async () => {
+    const judgedWithExamples = await evaluate(ATTESTATIONS, EXCEPTIONS);
+    const again = weighResult(judgedWithExamples, consoleRun.answers.statements, consoleRun.answers.files);
+    expect(again.devices).toEqual(consoleRun.weighed.devices);
   });
 
   it('exports files that `evaluate` accepts unchanged and that reproduce the console result exactly', async () => {
