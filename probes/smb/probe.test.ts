@@ -189,6 +189,8 @@ describe('the SMB builders and parsers', () => {
   it('refuses a dialect index past the offer and a security buffer outside the message', () => {
     const reply = Buffer.from(`ff534d4272000000009801c0${'00'.repeat(20)}01050000 00`.replace(/ /g, ''), 'hex');
     expect(thrownUnavailable(() => parseSmb1Negotiate(reply, ['NT LM 0.12'])).message).toMatch(/dialect index 5/);
+    reply.writeUInt16LE(1, 33);
+    expect(thrownUnavailable(() => parseSmb1Negotiate(reply, ['NT LM 0.12', 'SMB 2.002'])).message).toMatch(/SMB1 reply picking SMB 2.002/);
     const smb2 = Buffer.alloc(128);
     smb2.writeUInt16LE(65, 64);
     smb2.writeUInt16LE(0x0210, 68);

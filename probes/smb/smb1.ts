@@ -77,7 +77,8 @@ export function parseSmb1Negotiate(message: Buffer, offered: readonly string[]):
   if (index === DIALECT_NONE) return {};
   const dialect = offered[index];
   if (dialect === undefined) throw malformed(`dialect index ${index}, only ${offered.length} offered`);
-  if (dialect !== NT_LM_DIALECT) return { dialect };
+  // A server picking an SMB2 string answers in SMB2 form (MS-SMB2 3.3.5.3.1); an SMB1 reply naming one is not to be read.
+  if (dialect !== NT_LM_DIALECT) throw malformed(`SMB1 reply picking ${dialect}`);
   if (wordCount !== NT_LM_WORDS) throw malformed(`word count ${wordCount} for NT LM 0.12, expected ${NT_LM_WORDS}`);
   const capabilities = message.readUInt32LE(wordsAt + 19);
   const challengeLength = message.readUInt8(wordsAt + 33);
