@@ -91,6 +91,9 @@ describe("the agent's fetch of its zone's approved answers", () => {
       'the console\'s answers for zone "line 2" were refused: HTTP 403 zone-not-allowed: agent edge-100 is not bound to zone "line 2"',
     );
     expect(await fetchConsoleStatements(target('not-a-token'), 'cell', join(root, 'other'), bundledCatalog)).toMatch(/HTTP 401 unauthorized/);
+    const reader = await store.addReader('auditor', new Date());
+    const asReader = await fetchConsoleStatements(target(reader), 'cell', join(root, 'reader'), bundledCatalog);
+    expect(typeof asReader === 'object' && asReader.attestations?.entries.length).toBe(1);
   });
 
   it('`cellcheck agent --once` fetches them before the run; the signed result records the console’s digests', async () => {
