@@ -38,6 +38,12 @@ export class ProbeUnavailable extends Error {
   }
 }
 
+/** A ProbeUnavailable as a recorded failure (an exchange ended after facts were read); anything else is rethrown. */
+export function failureOf(err: unknown): Failure {
+  if (err instanceof ProbeUnavailable) return { kind: err.kind, detail: err.message };
+  throw err;
+}
+
 /**
  * The probe's protocol section of the config (`probes.<protocol>`): options, credentials and
  * opt-ins. An opt-in named `<protocol>.<key>` is `options.<key>` here.

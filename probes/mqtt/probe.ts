@@ -3,7 +3,7 @@ import { printableText } from '../it-services/text.ts';
 import { ANY_VERSION, handshakeFailure, recordHandshake, tlsHandshake } from '../it-services/tls.ts';
 import { TcpSession } from '../tcp-session.ts';
 import type { ProbeContext, ProbeDefinition } from '../types.ts';
-import { ProbeUnavailable } from '../types.ts';
+import { failureOf, ProbeUnavailable } from '../types.ts';
 import { MqttConnectFacts } from './facts.ts';
 import {
   buildConnect,
@@ -92,8 +92,7 @@ async function connectAnonymously(ctx: ProbeContext, session: TcpSession): Promi
       await session.write(OPS.disconnect, buildDisconnect());
       facts.requestsSent += 1;
     } catch (err) {
-      if (!(err instanceof ProbeUnavailable)) throw err;
-      facts.interrupted = { kind: err.kind, detail: err.message };
+      facts.interrupted = failureOf(err);
     }
     return facts;
   } finally {

@@ -2,7 +2,7 @@ import type net from 'node:net';
 import { ANY_VERSION, type AttemptResult, chainFacts, handshakeFailure, recordHandshake, tlsHandshake } from '../it-services/tls.ts';
 import { TcpSession } from '../tcp-session.ts';
 import type { ProbeContext, ProbeDefinition } from '../types.ts';
-import { ProbeUnavailable } from '../types.ts';
+import { failureOf, ProbeUnavailable } from '../types.ts';
 import { type Acceptance, RdpFacts, type RdpNegotiationFacts } from './facts.ts';
 import { buildConnectionRequest, MAX_CONFIRM_BYTES, type Negotiation, parseConnectionConfirm, type SecurityProtocol, tpktFrameLength } from './x224.ts';
 
@@ -92,9 +92,9 @@ async function run(ctx: ProbeContext): Promise<RdpFacts> {
     try {
       exchanges.push([CERTIFICATE_OFFER, await exchange(ctx, CERTIFICATE_OFFER)]);
     } catch (err) {
-      // The first answer decided NLA; a certificate read that fails is kept as a failure, not lost facts.
-      if (!(err instanceof ProbeUnavailable)) throw err;
-      ctx.transcript.note(PROBE_ID, 'rdp.certificate-read-failed', `${err.kind}: ${err.message}`);
+      // The first answer decided NLA; a certificate read that fails is noted, and the facts stand.
+      const failure = failureOf(err);
+      ctx.transcript.note(PROBE_ID, 'rdp.certificate-read-failed', `${failure.kind}: ${failure.detail}`);
     }
   }
   const facts: RdpFacts = {
@@ -111,8 +111,7 @@ async function run(ctx: ProbeContext): Promise<RdpFacts> {
       facts.tls = { version: tls.protocol, cipher: tls.cipher.standardName ?? tls.cipher.name, afterOffering: [...offer] };
       facts.certificates = chainFacts(ctx, tls.chain, PROBE_ID);
     } else if (tls) {
-      const failure = handshakeFailure(tls);
-      facts.tlsFailure = { kind: failure.kind, detail: failure.message };
+      facts.tlsFailure = failureOf(handshakeFailure(tls));
     }
   }
   return facts;
