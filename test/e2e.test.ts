@@ -141,7 +141,7 @@ describe('scan of the simulated cell', () => {
     // Without the opt-in the server's SMB2 choice says nothing of SMB1; with it, the second connection shows it accepted.
     expect(weak.checks.find((c) => c.id === 'smb.smb1-disabled')?.status).toBe('unknown');
     expect(failing(device(full, 'hmi-windows'))).toEqual(expect.arrayContaining(['smb.smb1-disabled', 'smb.signing-required']));
-    const smb = plainRequests.find((r) => r.device === 'hmi-windows' && r.fixture.startsWith('hmi-windows'));
+    const smb = plainRequests.find((r) => r.device === 'hmi-windows' && r.kinds.includes('negotiate-smb1'));
     expect(smb?.kinds).toEqual(['negotiate-smb1', 'negotiate-smb2']);
     expect(smb?.connections).toBe(1);
     const hardened = device(full, 'scada-windows');
