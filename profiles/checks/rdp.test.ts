@@ -10,6 +10,7 @@ import { testAddress } from '../../test/addresses.ts';
 import { bundledProfile } from '../bundled.ts';
 import mapping from '../data/mapping.json' with { type: 'json' };
 import { DeviceView } from '../device-view.ts';
+import { decideRole } from '../role.ts';
 import { rdpIdentity } from './rdp.ts';
 
 const POSTURES = ['tls-no-nla', 'nla-required', 'standard-only', 'legacy', 'garbage'] as const;
@@ -88,5 +89,12 @@ describe('rdpIdentity', () => {
     const outcome = await runProbe(rdpNegotiateProbe, testContext(f.host, f.ports.rdp ?? 0));
     expect(rdpIdentity(device([{ ...outcome, port: 3389 }]))).toEqual([{ field: 'name', value: 'SCADA01', source: 'rdp.negotiate' }]);
     expect(rdpIdentity(await probed('standard-only'))).toEqual([]);
+  });
+});
+
+describe('the role of a device that answered RDP', () => {
+  it('is a host (HDR) once the negotiation answered; an RDP port whose peer sent no RDP is no sign', async () => {
+    expect(decideRole('auto', await probed('nla-required'))).toMatchObject({ role: 'host', reason: expect.stringMatching(/rdp/) });
+    expect(decideRole('auto', await probed('garbage')).role).toBe('unknown');
   });
 });
