@@ -64,6 +64,23 @@ describe('answers as statement entries', () => {
     });
   });
 
+  it('keeps an answer the file format would refuse out of the files, saying why, rather than failing the page', () => {
+    const s = zoneStatements(
+      'Line 1',
+      [
+        approved(ANSWER, { requirement: 'CR 1.3', scope: {}, status: 'satisfied', statement: 'st', evidence: 'ev', expires: '2025-01-01' }),
+        approved(ANSWER, { requirement: 'CR 1.3', scope: {}, status: 'maybe' }),
+      ],
+      [],
+      latest,
+    );
+    expect(s.attestations.map((a) => a.unresolved)).toEqual([
+      'expires 2025-01-01, before its date 2026-11-02',
+      expect.stringContaining('does not fit the answer schema'),
+    ]);
+    expect(statementFiles(s).attestations.entries).toBe(0);
+  });
+
   it('refuses scopes that name devices and an identity at once, and requirements the catalog or the type lacks', () => {
     const base = { requirement: 'CR 1.3', status: 'satisfied', statement: 's', evidence: 'e' };
     expect(AnswerPayload.safeParse({ ...base, scope: { devices: ['a'], identity: { field: 'model', value: 'x' } } }).success).toBe(false);

@@ -121,16 +121,21 @@ function devicesOf(scope: Scope, latest: Result | undefined, typeAsDevices: bool
 const NO_DEVICE = 'matches no device of the latest run';
 
 /** Approved proposals as entries of one file; `build` writes an entry from the payload and the devices its scope names. */
-function toEntries<P extends { scope: Scope }, T>(
+function toEntries<P extends { scope: Scope; expires?: string | undefined }, T>(
   proposals: readonly Proposal[],
-  parse: (payload: unknown) => P,
+  schema: z.ZodType<P>,
   latest: Result | undefined,
-  typeAsDevices: boolean,
+  kind: { typeAsDevices: boolean; dated: (proposal: Proposal) => string },
   build: (p: P, proposal: Proposal, devices: string[] | undefined) => T,
 ): ZoneEntry<T>[] {
   return proposals.map((proposal) => {
-    const p = parse(proposal.payload);
-    const devices = devicesOf(p.scope, latest, typeAsDevices);
+    // A stored payload that no longer fits (a later schema) or a date the file format refuses is shown, never a crash.
+    const parsed = schema.safeParse(proposal.payload);
+    if (!parsed.success) return { proposal, unresolved: `does not fit the answer schema: ${parsed.error.issues[0]?.message ?? ''}` };
+    const p = parsed.data;
+    const dated = kind.dated(proposal);
+    if (p.expires !== undefined && p.expires < dated) return { proposal, unresolved: `expires ${p.expires}, before its date ${dated}` };
+    const devices = devicesOf(p.scope, latest, kind.typeAsDevices);
     return devices === 'none' ? { proposal, unresolved: NO_DEVICE } : { proposal, entry: build(p, proposal, devices) };
   });
 }
@@ -139,9 +144,9 @@ function toEntries<P extends { scope: Scope }, T>(
 export function zoneStatements(zone: string, answers: readonly Proposal[], countermeasures: readonly Proposal[], latest: Result | undefined): ZoneStatements {
   const attestations = toEntries(
     answers,
-    (u) => AnswerPayload.parse(u),
+    AnswerPayload,
     latest,
-    false,
+    { typeAsDevices: false, dated: (p) => day(p.proposedAt) },
     (p, proposal, devices): Attestation => ({
       requirement: p.requirement,
       ...(devices ? { devices } : {}),
@@ -156,9 +161,9 @@ export function zoneStatements(zone: string, answers: readonly Proposal[], count
   );
   const exceptions = toEntries(
     countermeasures,
-    (u) => CountermeasurePayload.parse(u),
+    CountermeasurePayload,
     latest,
-    true,
+    { typeAsDevices: true, dated: (p) => day(p.decidedAt) },
     (p, proposal, devices): Exception => ({
       requirement: p.requirement,
       ...(devices ? { devices } : {}),
