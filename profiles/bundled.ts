@@ -16,7 +16,7 @@ import { modbusCheckKinds, modbusIdentity } from './checks/modbus.ts';
 import { opcuaCheckKinds, opcuaIdentity } from './checks/opcua.ts';
 import { pcworxCheckKinds, pcworxIdentity } from './checks/pcworx.ts';
 import { proconosCheckKinds, proconosIdentity } from './checks/proconos.ts';
-import { mqttCheckKinds } from './checks/mqtt.ts';
+import { mqttCheckKinds, mqttIdentity } from './checks/mqtt.ts';
 import { rdpCheckKinds, rdpIdentity } from './checks/rdp.ts';
 import { smbCheckKinds, smbIdentity } from './checks/smb.ts';
 import { winrmCheckKinds } from './checks/winrm.ts';
@@ -116,6 +116,7 @@ export const IDENTITY_EXTRACTORS: readonly IdentityExtractor[] = [
   codesysIdentity,
   smbIdentity,
   rdpIdentity,
+  mqttIdentity,
   snmpIdentity,
   hostIdentity,
   sshIdentity,

@@ -10,6 +10,7 @@ import { testAddress } from '../../test/addresses.ts';
 import { bundledProfile } from '../bundled.ts';
 import mapping from '../data/mapping.json' with { type: 'json' };
 import { DeviceView } from '../device-view.ts';
+import { mqttIdentity } from './mqtt.ts';
 
 const POSTURES = ['anonymous', 'password', 'garbage'] as const;
 // 127.63.4.11 and up (TLS brokers .21 and up); the WinRM check test takes .1-.3 of the same range.
@@ -113,5 +114,16 @@ describe('mqtt.tls-only', () => {
     const rows = (check: string) => Object.entries(mapping.requirements).flatMap(([id, row]) => (row.checks.includes(check) ? [id] : []));
     expect(rows('mqtt.tls-only')).toEqual(['CR 4.1']);
     expect(rows('mqtt.anonymous-rejected')).toEqual(['CR 1.1', 'CR 2.1']);
+  });
+});
+
+describe('mqttIdentity', () => {
+  it('names Mosquitto and its version from $SYS/broker/version, and nothing without the version read', async () => {
+    const view = (outcomes: ProbeOutcome[]) => new DeviceView({ address: testAddress('remoteAccessChecks', 10), services: [], outcomes });
+    expect(mqttIdentity(view(await probed('anonymous')))).toEqual([
+      { field: 'product', value: 'Mosquitto', source: 'mqtt.connect' },
+      { field: 'firmware', value: '2.0.11', source: 'mqtt.connect' },
+    ]);
+    expect(mqttIdentity(view(await probed('password')))).toEqual([]);
   });
 });

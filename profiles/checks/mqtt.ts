@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { TlsFacts } from '../../probes/it-services/facts.ts';
 import { MqttConnectFacts } from '../../probes/mqtt/facts.ts';
 import type { DeviceView } from '../device-view.ts';
+import type { IdentityClaim, IdentityExtractor } from '../identity.ts';
 import { defineCheckKind, type RegisteredCheckKind, unavailableVerdict, type Verdict } from './types.ts';
 
 const PROBE_ID = 'mqtt.connect';
@@ -73,3 +74,26 @@ const anonymousRejected = defineCheckKind({
 });
 
 export const mqttCheckKinds: readonly RegisteredCheckKind[] = [tlsOnly, anonymousRejected];
+
+/** Mosquitto's $SYS/broker/version text, e.g. `mosquitto version 2.0.11`. */
+const MOSQUITTO_VERSION = /^mosquitto version (\d+(?:\.\d+)+)$/i;
+
+/**
+ * The broker's software from $SYS/broker/version (read only under the opt-in): Mosquitto's own
+ * format gives product and version; another broker's text is kept whole as the product.
+ */
+export const mqttIdentity: IdentityExtractor = (device) => {
+  const claims: IdentityClaim[] = [];
+  for (const probe of [PROBE_ID, TLS_PROBE_ID]) {
+    const found = device.facts(probe, MqttConnectFacts);
+    if (found.state !== 'ok') continue;
+    for (const { facts } of found.facts) {
+      const text = facts.brokerVersion;
+      if (!text || claims.length > 0) continue;
+      const mosquitto = MOSQUITTO_VERSION.exec(text);
+      if (mosquitto?.[1]) claims.push({ field: 'product', value: 'Mosquitto', source: probe }, { field: 'firmware', value: mosquitto[1], source: probe });
+      else claims.push({ field: 'product', value: text.slice(0, 80), source: probe });
+    }
+  }
+  return claims;
+};
