@@ -181,6 +181,7 @@ for (const k of kinds) {
       const vic = await loggedIn(svc.url, 'vic');
       const cell = (await vic.get('/zones/cell')).text;
       expect(cell).not.toContain('id="not-modelled"');
+      expect(cell).not.toContain('id="slt-differs"');
       const out = /<table id="violations-out">([\s\S]*?)<\/table>/.exec(cell)?.[1] ?? '';
       expect(out).toContain('<a href="/zones/cell">cell</a> → <a href="/zones/scada">scada</a>');
       expect(out).toContain('127.102.3.20</a>:502');

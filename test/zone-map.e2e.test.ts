@@ -152,6 +152,8 @@ describe.skipIf(browserSkip !== false)(`zone model and map in headless Chromium 
 
       await Promise.all([page.waitForURL('**/zones/**'), page.locator(`#zone-map g.map-node[data-node="${UTILITIES}"]`).click()]);
       expect(await page.locator('#violations-in tbody tr').count()).toBe(1);
+      // The model gives Utilities SL-T 1, its run was judged against 2: the page says so.
+      expect(await page.locator('#slt-differs').textContent()).toContain('SL-T 1·1·1·1·1·1·1; the latest run was judged against 2·2·2·2·2·2·2');
       expect(await page.locator('#violations-in').textContent()).toContain(`${host(4, 1)}:502`);
       await page.screenshot({ path: join(shots, 'zone-utilities.png'), fullPage: true });
       expect(errors).toEqual([]);

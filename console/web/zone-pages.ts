@@ -27,6 +27,8 @@ const VIOLATION_HEAD = html`<thead><tr><th>Path</th><th>Destination</th><th>Why<
 export interface ModelStanding {
   readonly modelled: boolean;
   readonly changedAfterRun: boolean;
+  /** The model's SL-T and the one the latest run was judged against, when they differ (FR1..FR7). */
+  readonly slTDiffers?: { model: number[]; run: number[] };
 }
 
 export function boundarySection(b: ZoneBoundary, standing: ModelStanding): SafeHtml {
@@ -42,7 +44,7 @@ export function boundarySection(b: ZoneBoundary, standing: ModelStanding): SafeH
     b.tried === undefined
       ? html`<p class="muted">The latest run did not check reachability (opt-in <code>reachability</code> in the agent's config): outgoing paths are not known.</p>`
       : html`<p>The latest run tried ${b.tried} path(s) out of the zone; ${b.outgoing.length} reachable that no conduit allows.</p>`;
-  return html`<section id="boundary"><h2>Zone boundary</h2>${tried}${standing.changedAfterRun ? html`<p class="muted">The zone model changed after this run; the next run is judged against it.</p>` : ''}${standing.modelled ? '' : html`<p class="unknown" id="not-modelled">This zone is not in the approved zone model: the console declares no ranges or conduits for it (<a href="/zone-model">Zone model</a>), and gives its agent no destinations.</p>`}
+  return html`<section id="boundary"><h2>Zone boundary</h2>${tried}${standing.changedAfterRun ? html`<p class="muted">The zone model changed after this run; the next run is judged against it.</p>` : ''}${standing.slTDiffers ? html`<p class="unknown" id="slt-differs">The zone model sets SL-T ${standing.slTDiffers.model.join('·')}; the latest run was judged against ${standing.slTDiffers.run.join('·')} (the agent's config): align one with the other.</p>` : ''}${standing.modelled ? '' : html`<p class="unknown" id="not-modelled">This zone is not in the approved zone model: the console declares no ranges or conduits for it (<a href="/zone-model">Zone model</a>), and gives its agent no destinations.</p>`}
 <h3>Violations out of this zone (${b.outgoing.length})</h3>${b.outgoing.length ? html`<table id="violations-out">${VIOLATION_HEAD}<tbody>${violationRows(b.outgoing)}</tbody></table>` : html`<p class="muted">None found.</p>`}
 <h3>Violations into this zone (${b.incoming.length})</h3>${b.incoming.length ? html`<table id="violations-in">${VIOLATION_HEAD}<tbody>${violationRows(b.incoming)}</tbody></table>` : html`<p class="muted">None found by other zones' runs.</p>`}
 <h3>Conduits (${b.conduits.length})</h3>${b.conduits.length ? html`<table id="conduits"><thead><tr><th>To</th><th>TCP ports</th><th>Purpose</th><th>Owner</th><th>Use</th></tr></thead><tbody>${conduits}</tbody></table>` : standing.modelled ? html`<p class="muted">No conduit declared: nothing may cross this zone's boundary.</p>` : ''}

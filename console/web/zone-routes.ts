@@ -20,6 +20,14 @@ export async function plantNow(store: ConsoleStore): Promise<{ inForce: ModelInF
   return { inForce, boundaries: plantBoundaries(inForce?.model, await latestRunBoundaries(store.db)) };
 }
 
+/** The model's SL-T against the one the run was judged against (its zone_sl_t column), when they differ. */
+async function slTMismatch(store: ConsoleStore, runId: string, slT: number | number[]): Promise<{ model: number[]; run: number[] } | undefined> {
+  const row = await store.db.get('SELECT zone_sl_t FROM results WHERE run_id = ?', [runId]);
+  const run = JSON.parse(String(row?.zone_sl_t ?? '[]')) as number[];
+  const model = Array.isArray(slT) ? slT : Array.from({ length: 7 }, () => slT);
+  return run.join() === model.join() ? undefined : { model, run };
+}
+
 /**
  * The boundary section of one zone's page (the zone page in routes.ts calls it). A model in force
  * that no longer reads (a schema tightened since its approval) is said there, not a failed page.
@@ -29,9 +37,12 @@ export async function zoneBoundarySection(store: ConsoleStore, zone: string) {
     const { inForce, boundaries } = await plantNow(store);
     const b = boundaries.find((x) => x.zone === zone);
     if (!b) return undefined;
+    const modelled = inForce?.model.zones.find((z) => z.name === zone);
+    const slTDiffers = modelled?.slT !== undefined && b.run ? await slTMismatch(store, b.run.runId, modelled.slT) : undefined;
     return boundarySection(b, {
-      modelled: inForce?.model.zones.some((z) => z.name === zone) ?? false,
+      modelled: modelled !== undefined,
       changedAfterRun: inForce !== undefined && b.run !== undefined && (inForce.proposal.decidedAt ?? '') > b.run.collectedAt,
+      ...(slTDiffers ? { slTDiffers } : {}),
     });
   } catch (err) {
     if (err instanceof StoreError) return html`<section id="boundary"><h2>Zone boundary</h2><p class="fail">${err.message}</p></section>`;
