@@ -4,23 +4,24 @@ import { testAddress } from '../../test/addresses.ts';
 import { runProbe } from '../run.ts';
 import { testContext } from '../test-kit.ts';
 import type { MqttConnectFacts } from './facts.ts';
-import { mqttConnectProbe } from './probe.ts';
+import { mqttConnectProbe, mqttConnectTlsProbe } from './probe.ts';
 
 /** Mosquitto, a broker we did not write, as the probe's second peer. */
 describe.skipIf(!mosquittoAvailable())(`mqtt.connect against Debian's Mosquitto (${MOSQUITTO_PATH})`, () => {
   let anonymous: RunningMosquitto;
   let password: RunningMosquitto;
+  let passwordTls: RunningMosquitto;
   beforeAll(async () => {
     anonymous = await startMosquitto({ host: testAddress('mosquitto', 1), port: 1883, posture: 'anonymous' });
     password = await startMosquitto({ host: testAddress('mosquitto', 2), port: 1883, posture: 'password' });
+    passwordTls = await startMosquitto({ host: testAddress('mosquitto', 3), port: 8883, posture: 'password', tls: true });
   }, 20_000);
   afterAll(async () => {
-    await anonymous?.close();
-    await password?.close();
+    for (const broker of [anonymous, password, passwordTls]) await broker?.close();
   });
 
-  async function facts(broker: RunningMosquitto): Promise<MqttConnectFacts> {
-    const outcome = await runProbe(mqttConnectProbe, testContext(broker.host, 1883, { options: { anonymous: true } }));
+  async function facts(broker: RunningMosquitto, probe = mqttConnectProbe): Promise<MqttConnectFacts> {
+    const outcome = await runProbe(probe, testContext(broker.host, probe === mqttConnectProbe ? 1883 : 8883, { options: { anonymous: true } }));
     if (outcome.status !== 'ok') throw new Error(`probe unavailable: ${JSON.stringify(outcome.failure)}`);
     return outcome.facts as MqttConnectFacts;
   }
@@ -42,5 +43,10 @@ describe.skipIf(!mosquittoAvailable())(`mqtt.connect against Debian's Mosquitto 
     expect(f).toMatchObject({ returnCode: 5, returnName: 'not-authorized', anonymous: 'refused', versionTopic: 'not-tried', requestsSent: 1 });
     await expect.poll(() => password.output()).toMatch(/not authorised/);
     expect(password.output()).not.toMatch(/Received SUBSCRIBE/);
+  });
+
+  it('inside TLS (8883): the same CONNECT on one TLS connection, CONNACK 5', async () => {
+    expect(await facts(passwordTls, mqttConnectTlsProbe)).toMatchObject({ returnCode: 5, anonymous: 'refused', requestsSent: 1 });
+    await expect.poll(() => passwordTls.output()).toMatch(/not authorised/);
   });
 });
