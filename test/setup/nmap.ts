@@ -17,10 +17,21 @@ const ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>',
  * lives in this process and must keep serving while nmap talks to it.
  */
 export async function nmapScript(host: string, port: number, script: string): Promise<Record<string, string>> {
-  const { stdout } = await run(NMAP, ['-n', '-Pn', '-sT', '-p', String(port), '--script', `+${script}`, '-oX', '-', host], { timeout: 60_000 });
+  const stdout = await nmapXml(host, port, script);
   const table: Record<string, string> = {};
-  for (const [, key = '', value = ''] of stdout.matchAll(/<elem key="([^"]*)">([^<]*)<\/elem>/g)) {
-    table[key] = value.replace(/&(amp|lt|gt|quot|apos);/g, (_, name: string) => ENTITIES[name] ?? '');
-  }
+  for (const [, key = '', value = ''] of stdout.matchAll(/<elem key="([^"]*)">([^<]*)<\/elem>/g)) table[key] = xmlText(value);
   return table;
+}
+
+/** The text a script printed, for scripts that print lines rather than a key/value table (rdp-enum-encryption). */
+export async function nmapScriptText(host: string, port: number, script: string): Promise<string> {
+  const output = /<script id="[^"]*" output="([^"]*)"/.exec(await nmapXml(host, port, script))?.[1] ?? '';
+  return xmlText(output.replace(/&#xa;/g, '\n'));
+}
+
+const xmlText = (xml: string) => xml.replace(/&(amp|lt|gt|quot|apos);/g, (_, name: string) => ENTITIES[name] ?? '');
+
+async function nmapXml(host: string, port: number, script: string): Promise<string> {
+  const { stdout } = await run(NMAP, ['-n', '-Pn', '-sT', '-p', String(port), '--script', `+${script}`, '-oX', '-', host], { timeout: 60_000 });
+  return stdout;
 }
