@@ -3,6 +3,7 @@ import { TEST_RANGES, testAddress } from '../test/addresses.ts';
 import { storeKinds } from '../test/setup/console-stores.ts';
 import { listAudit } from './audit.ts';
 import type { Actor } from './proposals.ts';
+import { startConsole } from './server.ts';
 import { ConsoleStore } from './store.ts';
 
 const kinds = storeKinds(testAddress('proposalsStore', 1), TEST_RANGES.proposalsStore.port);
@@ -75,6 +76,24 @@ for (const k of kinds) {
       expect(ended.map((x) => [x.id, x.status])).toEqual([[p.id, 'expired']]);
       expect(await store.proposals.expireDue(new Date('2026-12-02T00:00:00Z'))).toEqual([]);
       await expect(store.proposals.propose({ ...answer('x'), expires: '30.11.2026' }, eric, T0)).rejects.toThrow(/expires: a date/);
+    });
+
+    it('the console ends expired changes on its own sweep, audited, without a page being opened', async () => {
+      const p = await store.proposals.propose({ ...answer('swept'), expires: '2026-11-05' }, eric, T0);
+      await store.proposals.approve(p.id, ada, T0);
+      const svc = await startConsole({
+        store,
+        host: testAddress('proposalsStore', 2),
+        port: 0,
+        now: () => new Date('2026-11-07T00:00:00Z'),
+        expirySweepMs: 20,
+      });
+      try {
+        await expect.poll(async () => (await store.proposals.get(p.id))?.status, { timeout: 5000 }).toBe('expired');
+      } finally {
+        await svc.close();
+      }
+      expect((await listAudit(store.db, { action: 'proposal.expire', limit: 50 })).filter((e) => e.detail.startsWith(p.id))).toHaveLength(1);
     });
 
     it('concurrent approvals of one proposal: exactly one wins', async () => {

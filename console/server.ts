@@ -37,6 +37,8 @@ export interface ConsoleOptions {
   readonly now?: () => Date;
   /** One JSON object per request (never a token or a body). */
   readonly log?: (entry: Record<string, unknown>) => void;
+  /** How often approved changes past their expiry are ended and audited, besides on every page that reads them (default hourly). */
+  readonly expirySweepMs?: number;
 }
 
 export interface RunningConsole {
@@ -195,8 +197,15 @@ export function startConsole(options: ConsoleOptions): Promise<RunningConsole> {
   server.requestTimeout = 60_000;
   server.headersTimeout = 20_000;
   server.keepAliveTimeout = 5_000;
+  // An expiry is in the audit log within the sweep interval even when nobody opens a page that reads it.
+  const sweep = () => options.store.proposals.expireDue(served.now()).catch((err: Error) => options.log?.({ event: 'expiry.sweep', error: err.message }));
+  const sweeper = setInterval(sweep, options.expirySweepMs ?? 3_600_000).unref();
+  void sweep();
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err) => {
+      clearInterval(sweeper);
+      reject(err);
+    });
     server.listen(options.port, options.host, () => {
       const a = server.address() as AddressInfo;
       const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
@@ -204,6 +213,7 @@ export function startConsole(options: ConsoleOptions): Promise<RunningConsole> {
         url: `${tls ? 'https' : 'http'}://${host}:${a.port}`,
         close: () =>
           new Promise<void>((done) => {
+            clearInterval(sweeper);
             server.close(() => done());
             server.closeAllConnections();
           }),
