@@ -24,14 +24,15 @@ export async function nmapScript(host: string, port: number, script: string): Pr
 }
 
 /** The text a script printed, for scripts that print lines rather than a key/value table (rdp-enum-encryption). */
-export async function nmapScriptText(host: string, port: number, script: string): Promise<string> {
-  const output = /<script id="[^"]*" output="([^"]*)"/.exec(await nmapXml(host, port, script))?.[1] ?? '';
-  return xmlText(output.replace(/&#xa;/g, '\n'));
+export async function nmapScriptText(host: string, port: number, script: string, scriptArgs?: string): Promise<string> {
+  const output = /<script id="[^"]*" output="([^"]*)"/.exec(await nmapXml(host, port, script, scriptArgs))?.[1] ?? '';
+  return xmlText(output.replace(/&#x([0-9a-f]+);/gi, (_, code: string) => String.fromCharCode(Number.parseInt(code, 16))));
 }
 
 const xmlText = (xml: string) => xml.replace(/&(amp|lt|gt|quot|apos);/g, (_, name: string) => ENTITIES[name] ?? '');
 
-async function nmapXml(host: string, port: number, script: string): Promise<string> {
-  const { stdout } = await run(NMAP, ['-n', '-Pn', '-sT', '-p', String(port), '--script', `+${script}`, '-oX', '-', host], { timeout: 60_000 });
+async function nmapXml(host: string, port: number, script: string, scriptArgs?: string): Promise<string> {
+  const args = scriptArgs === undefined ? [] : ['--script-args', scriptArgs];
+  const { stdout } = await run(NMAP, ['-n', '-Pn', '-sT', '-p', String(port), '--script', `+${script}`, ...args, '-oX', '-', host], { timeout: 60_000 });
   return stdout;
 }
