@@ -149,6 +149,9 @@ describe('the gap analysis pages', () => {
     expect(zonePage.text).not.toContain('expiring-soon');
     const device = await eric.c.get(`/zones/Line%201/devices/${testAddress('assessmentWeb', 10)}`);
     expect(device.text).toContain('with 1 approved answer(s)');
+    expect(device.text).toMatch(
+      /<table id="device-answers">.*<td>CR 1\.3 EDR<\/td><td class="pass">applied<\/td><td>satisfied: CR 1\.3 is handled by the plant procedure<\/td><td>OT-PROC-07<\/td><td>eric /s,
+    );
     const audit = await listAudit(store.db, { limit: 50 });
     expect(audit.filter((e) => e.subject === `answer ${ZONE}`).map((e) => [e.actor, e.action])).toEqual(
       expect.arrayContaining([

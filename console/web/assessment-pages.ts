@@ -2,7 +2,7 @@ import { bundledCatalog, JudgedType } from '../../profiles/catalog.ts';
 import { IDENTITY_FIELDS } from '../../profiles/identity.ts';
 import { STYLE } from '../../report/html-fragments.ts';
 import { html, type SafeHtml, trustedHtml } from '../../report/html-template.ts';
-import type { Result } from '../../report/result.ts';
+import type { DeviceResult, Result } from '../../report/result.ts';
 import { roleAtLeast } from '../accounts.ts';
 import { type AnswerPayload, COUNTERMEASURE, type CountermeasurePayload, scopeText } from '../answers.ts';
 import type { OpenItem, ZoneAnswers } from '../assessment.ts';
@@ -138,6 +138,30 @@ export function answersNote(zone: string, a: ZoneAnswers | undefined): SafeHtml 
   if (!a || a.approved === 0)
     return html`<span class="muted">as signed by the agent; no approved answer (<a href="${assessmentHref(zone)}">gap analysis</a>)</span>`;
   return html`<span id="with-answers">with ${a.approved} approved answer(s)</span> <span class="muted">(attestations sha256 <code>${a.files.attestations.sha256.slice(0, 16)}</code>, exceptions sha256 <code>${a.files.exceptions.sha256.slice(0, 16)}</code>; the agent's signed result is unchanged; <a href="${assessmentHref(zone)}">gap analysis</a>)</span>`;
+}
+
+/** The answers and countermeasures weighed on one device: which rows they decided, contradicted or compensate. */
+export function deviceAnswers(zone: string, d: DeviceResult): SafeHtml {
+  const rows = d.requirements.flatMap((r) =>
+    r.attestation
+      ? [
+          html`<tr><td>${r.id} ${r.componentType}</td><td class="${r.attestation.state === 'applied' ? 'pass' : 'fail'}">${r.attestation.state}</td><td>${r.attestation.status}: ${r.attestation.statement}</td><td>${evidenceRef(zone, r.attestation.evidence)}</td><td>${r.attestation.by} ${r.attestation.date}</td><td>${r.attestation.expires ?? ''}</td></tr>`,
+        ]
+      : [],
+  );
+  const compensated = [...d.compensated, ...d.gaps].flatMap((g) =>
+    g.exception
+      ? [
+          html`<tr><td>${g.requirement}</td><td class="${g.exception.state === 'active' ? 'pass' : 'fail'}">compensated (${g.exception.state})</td><td>${g.exception.countermeasure}</td><td>${evidenceRef(zone, g.exception.reference)}</td><td>approved by ${g.exception.approvedBy} ${g.exception.approved}</td><td>${g.exception.expires}</td></tr>`,
+        ]
+      : [],
+  );
+  const all = [...rows, ...compensated];
+  return html`<h2>Answers on this device (${all.length})</h2>${
+    all.length
+      ? html`<table id="device-answers"><thead><tr><th>Requirement</th><th>State</th><th>Answer</th><th>Evidence</th><th>By</th><th>Expires</th></tr></thead><tbody>${all}</tbody></table>`
+      : html`<p class="muted">No answer covers this device (<a href="${assessmentHref(zone)}">gap analysis</a>).</p>`
+  }`;
 }
 
 const worst = (r: Result) => r.summary.worstDemonstrated.join('·');

@@ -195,7 +195,7 @@ export function devicePage(
   d: DeviceResult,
   history: readonly DeviceRow[],
   drift: readonly DeviceStep[],
-  answers?: SafeHtml,
+  answers?: { note: SafeHtml; rows: SafeHtml },
 ): string {
   const failing = d.checks.filter((c) => c.status === 'fail');
   const historyRows = history.map(
@@ -210,9 +210,10 @@ export function devicePage(
     html`<dl class="kv"><dt>Zone</dt><dd><a href="${zoneHref(zone)}">${zone}</a></dd><dt>Run shown</dt><dd><a href="${runHref(runId)}">${runId}</a></dd>
 <dt>Role</dt><dd>${d.role} (${d.componentTypes.join(' + ')}), ${d.roleSource.source === 'config' ? 'from the config' : `inferred: ${d.roleSource.reason}`}</dd>
 <dt>SL-T</dt><dd>${vec(d.slT)} <span class="badge ${meets(d.meetsTarget)}">${d.meetsTarget ? 'meets SL-T' : 'below SL-T'}</span></dd>
-<dt>Levels</dt><dd>${answers ?? ''}</dd></dl>
+<dt>Levels</dt><dd>${answers?.note ?? ''}</dd></dl>
 <h2>SL-C against SL-T</h2>${chart(d)}${slTable(d)}
 <h2>Gaps (${d.gaps.length})</h2>${deviceGaps(d, bundledCatalog)}
+${answers?.rows ?? ''}
 <h2>Evidence: failing checks (${failing.length})</h2>${findings(d)}
 <p class="muted">Transcript entries are in the agent's run directory; the signed result names them.</p>
 <h2>Identity</h2>${identity(d)}

@@ -33,7 +33,7 @@ import * as pages from './pages.ts';
 import { type Ctx, ctxOf, notFound, type Route } from './route-kit.ts';
 import { ZONE_ROUTES, zoneBoundarySection } from './zone-routes.ts';
 import { ASSESSMENT_ROUTES, overviewWithAnswers, zoneWithAnswers } from './assessment-routes.ts';
-import { answersNote } from './assessment-pages.ts';
+import { answersNote, deviceAnswers } from './assessment-pages.ts';
 import { weighedRun } from '../assessment.ts';
 
 /** How many runs of a device the drift section compares (each one is a stored document to decode). */
@@ -159,7 +159,14 @@ async function device(c: Ctx): Promise<WebReply> {
   const shown = await weighedRun(c.o.store.db, c.o.store.proposals, zoneName, runId, c.o.now());
   const d = shown && deviceIn(shown.weighed, address);
   if (!d) return notFound(c, `Run ${runId} does not hold device ${address}.`);
-  return htmlReply(c.o, 200, pages.devicePage(ctxOf(c), zoneName, runId, d, history, deviceDrift(recent, address), answersNote(zoneName, shown.answers)));
+  return htmlReply(
+    c.o,
+    200,
+    pages.devicePage(ctxOf(c), zoneName, runId, d, history, deviceDrift(recent, address), {
+      note: answersNote(zoneName, shown.answers),
+      rows: deviceAnswers(zoneName, d),
+    }),
+  );
 }
 
 async function run(c: Ctx): Promise<WebReply> {
