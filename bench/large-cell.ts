@@ -2,9 +2,9 @@
  * A large simulated cell: 250 devices on loopback (OPC UA, Modbus, S7, EtherNet/IP, CODESYS V2,
  * IEC 104, DNP3, FINS, MELSEC, Fox, PC WORX, ProConOS, SMB, RDP, MQTT, SNMP switches, BACnet/IP
  * controllers and SSH devices: MIX below) plus 66 empty addresses, started in three child
- * processes. Scans it once with the agent and, when nmap is installed, once with nmap's nearest equivalent run, and prints:
- * wall time, the agent's peak RSS and CPU time, connections and requests per device per protocol
- * as the devices counted them, and the agent/nmap time ratio. The agent is the real CLI in its own
+ * processes. Scans it once with the agent and, when nmap is installed, once with nmap's nearest
+ * equivalent run, and prints: wall time, the agent's peak RSS and CPU time, connections and
+ * requests per device per protocol as the devices counted them, and the agent/nmap time ratio. The agent is the real CLI in its own
  * process (`cellcheck scan --quiet`), measured from inside by bench/agent-usage.cjs: the single
  * binary as deployed (`npm run bench:large` builds it first; run directly, the bench uses whatever
  * dist/ holds, and says when it was built) and the source tree run by Node with the binary's V8 flags.
