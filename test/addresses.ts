@@ -129,6 +129,8 @@ export const TEST_RANGES = {
   codesysChecks: { range: '127.24.1', files: ['profiles/checks/codesys.test.ts'] },
   iec104Probe: { range: '127.24.2', files: ['probes/iec104/probe.test.ts'] },
   dnp3Probe: { range: '127.24.3', files: ['probes/dnp3/probe.test.ts'] },
+  /** The IEC 104 fixture cross-checked with nmap's iec-identify (Debian nmap), an independent master. */
+  iec104Server: { range: '127.24.6', files: ['fixtures/iec104/server.test.ts'] },
   telecontrolChecks: { range: '127.24.4', files: ['profiles/checks/telecontrol.test.ts'] },
   /** The agent's own collect against the services whose open port is the fact (IEC 104, DNP3 without opt-in; CODESYS V3): nothing sent. */
   portOnlyScan: { range: '127.24.5', files: ['agent/scan/port-only.test.ts'] },
