@@ -218,7 +218,7 @@ ${answers?.rows ?? ''}
 <p class="muted">Transcript entries are in the agent's run directory; the signed result names them.</p>
 <h2>Identity</h2>${identity(d)}
 <h2>Services</h2>${services(d)}
-<h2>History</h2><table id="history"><thead><tr><th>Run</th><th>Collected</th><th>Demonstrated</th><th>Ceiling</th><th>Gaps</th><th>Meets SL-T</th></tr></thead><tbody>${historyRows}</tbody></table>
+<h2>History</h2>${answers ? html`<p class="muted">Levels as each run was signed, without the zone's answers.</p>` : ''}<table id="history"><thead><tr><th>Run</th><th>Collected</th><th>Demonstrated</th><th>Ceiling</th><th>Gaps</th><th>Meets SL-T</th></tr></thead><tbody>${historyRows}</tbody></table>
 <h2>Drift between consecutive runs</h2>${drift.length === 0 ? html`<p class="muted">Only one run of this zone holds the device.</p>` : html`<ol class="drift">${drift.map(stepText)}</ol>`}`,
   );
 }
