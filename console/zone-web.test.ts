@@ -194,6 +194,9 @@ for (const k of kinds) {
       expect(/<table id="violations-in">([\s\S]*?)<\/table>/.exec(scada)?.[1]).toContain('127.102.3.20</a>:502');
       expect(scada).toContain('The latest run did not check reachability');
       expect(/<table id="dual-homed">([\s\S]*?)<\/table>/.exec(scada)?.[1]).toContain('10.9.9.9');
+      const target = (await vic.get('/zones/scada/devices/127.102.3.20')).text;
+      expect(/<table id="device-violations">([\s\S]*?)<\/table>/.exec(target)?.[1]).toContain('127.102.3.20</a>:502');
+      expect((await vic.get('/zones/scada/devices/127.102.3.21')).text).not.toContain('id="device-boundary"');
     });
 
     it('draws the zone map as inline SVG under the console CSP: zones, the external network, conduits and the violation', async () => {

@@ -196,6 +196,7 @@ export function devicePage(
   history: readonly DeviceRow[],
   drift: readonly DeviceStep[],
   answers?: { note: SafeHtml; rows: SafeHtml },
+  boundary?: SafeHtml,
 ): string {
   const failing = d.checks.filter((c) => c.status === 'fail');
   const historyRows = history.map(
@@ -218,6 +219,7 @@ ${answers?.rows ?? ''}
 <p class="muted">Transcript entries are in the agent's run directory; the signed result names them.</p>
 <h2>Identity</h2>${identity(d)}
 <h2>Services</h2>${services(d)}
+${boundary}
 <h2>History</h2>${answers ? html`<p class="muted">Levels as each run was signed, without the zone's answers.</p>` : ''}<table id="history"><thead><tr><th>Run</th><th>Collected</th><th>Demonstrated</th><th>Ceiling</th><th>Gaps</th><th>Meets SL-T</th></tr></thead><tbody>${historyRows}</tbody></table>
 <h2>Drift between consecutive runs</h2>${drift.length === 0 ? html`<p class="muted">Only one run of this zone holds the device.</p>` : html`<ol class="drift">${drift.map(stepText)}</ol>`}`,
   );

@@ -31,7 +31,7 @@ import {
 import type { UploadedFile } from './multipart.ts';
 import * as pages from './pages.ts';
 import { type Ctx, ctxOf, notFound, type Route } from './route-kit.ts';
-import { ZONE_ROUTES, zoneBoundarySection } from './zone-routes.ts';
+import { deviceBoundarySection, ZONE_ROUTES, zoneBoundarySection } from './zone-routes.ts';
 import { ASSESSMENT_ROUTES, overviewWithAnswers, zoneWithAnswers } from './assessment-routes.ts';
 import { answersNote, deviceAnswers } from './assessment-pages.ts';
 import { weighedRun } from '../assessment.ts';
@@ -162,10 +162,16 @@ async function device(c: Ctx): Promise<WebReply> {
   return htmlReply(
     c.o,
     200,
-    pages.devicePage(ctxOf(c), zoneName, runId, d, history, deviceDrift(recent, address), {
-      note: answersNote(zoneName, shown.answers),
-      rows: deviceAnswers(zoneName, d),
-    }),
+    pages.devicePage(
+      ctxOf(c),
+      zoneName,
+      runId,
+      d,
+      history,
+      deviceDrift(recent, address),
+      { note: answersNote(zoneName, shown.answers), rows: deviceAnswers(zoneName, d) },
+      await deviceBoundarySection(c.o.store, address),
+    ),
   );
 }
 

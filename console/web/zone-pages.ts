@@ -52,6 +52,12 @@ export function boundarySection(b: ZoneBoundary, standing: ModelStanding): SafeH
 <p><a href="/zone-map">Zone map</a> · <a href="/zone-model">Zone model</a></p></section>`;
 }
 
+/** On a device's page: the paths into it that other zones found open and no conduit allows (its 4-2 CR 5.1). */
+export function deviceViolationsSection(vs: readonly PathViolation[]): SafeHtml {
+  if (vs.length === 0) return html``;
+  return html`<section id="device-boundary"><h2>Reachable across a zone boundary (${vs.length})</h2><p>Paths into this device that another zone's agent found open and no conduit allows: they count against its CR 5.1.</p><table id="device-violations">${VIOLATION_HEAD}<tbody>${violationRows(vs)}</tbody></table></section>`;
+}
+
 export function zoneMapPage(ctx: PageContext, inForce: ModelInForce | undefined, boundaries: readonly ZoneBoundary[]): string {
   const map = mapOf(inForce?.model, boundaries);
   const rows = map.edges.map((e) => html`<tr class="${e.kind}"><td>${e.from}</td><td>${e.to}</td><td>${e.kind}</td><td>${e.detail}</td></tr>`);

@@ -11,7 +11,7 @@ import { type ModelInForce, modelHistory, modelInForce, modelProblems, modelText
 import { html } from '../../report/html-template.ts';
 import { headers, htmlReply, redirect, type WebReply } from './http-kit.ts';
 import { type Ctx, ctxOf, notFound, type Route } from './route-kit.ts';
-import { boundarySection, modelProposalPage, zoneMapPage, zoneModelPage } from './zone-pages.ts';
+import { boundarySection, deviceViolationsSection, modelProposalPage, zoneMapPage, zoneModelPage } from './zone-pages.ts';
 
 /** The zone model's web routes (issue 21): map, model, proposals of a model, their decisions. */
 
@@ -48,6 +48,17 @@ export async function zoneBoundarySection(store: ConsoleStore, zone: string) {
     if (err instanceof StoreError) return html`<section id="boundary"><h2>Zone boundary</h2><p class="fail">${err.message}</p></section>`;
     throw err;
   }
+}
+
+/** The device page's section: violations whose destination is this address (the device page in routes.ts calls it). */
+export async function deviceBoundarySection(store: ConsoleStore, address: string) {
+  // A model that no longer reads is named on the zone page; here the paths keep the zones their agents named.
+  const inForce = await modelInForce(store).catch((err: unknown) => {
+    if (err instanceof StoreError) return undefined;
+    throw err;
+  });
+  const boundaries = plantBoundaries(inForce?.model, await latestRunBoundaries(store.db));
+  return deviceViolationsSection(boundaries.flatMap((b) => b.outgoing).filter((v) => v.host === address));
 }
 
 const actorOf = (s: Session | undefined) => ({ user: s?.user ?? '-', role: s?.role ?? 'viewer' });
