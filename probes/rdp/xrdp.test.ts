@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningXrdp, startXrdp, XRDP_PATH, xrdpAvailable } from '../../fixtures/rdp/xrdp.ts';
+import { type RunningXrdp, startXrdp, XRDP_PATH, xrdpMissing } from '../../fixtures/rdp/xrdp.ts';
 import { testAddress } from '../../test/addresses.ts';
 import { runProbe } from '../run.ts';
 import { testContext } from '../test-kit.ts';
@@ -7,7 +7,9 @@ import type { RdpFacts } from './facts.ts';
 import { rdpNegotiateProbe } from './probe.ts';
 
 /** xrdp, an RDP server we did not write, as the probe's second peer. xrdp 0.9 has no NLA (CredSSP) server, so only the spec-exact server shows NLA required. */
-describe.skipIf(!xrdpAvailable())(`rdp.negotiate against Debian's xrdp (${XRDP_PATH})`, () => {
+const skip = xrdpMissing();
+
+describe.skipIf(skip)(`rdp.negotiate against Debian's xrdp (${XRDP_PATH})${skip ? ` (skipped: ${skip})` : ''}`, () => {
   let negotiate: RunningXrdp;
   let standard: RunningXrdp;
   beforeAll(async () => {
