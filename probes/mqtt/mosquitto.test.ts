@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MOSQUITTO_PATH, mosquittoAvailable, type RunningMosquitto, startMosquitto } from '../../fixtures/mqtt/mosquitto.ts';
+import { MOSQUITTO_PATH, mosquittoMissing, type RunningMosquitto, startMosquitto } from '../../fixtures/mqtt/mosquitto.ts';
 import { testAddress } from '../../test/addresses.ts';
 import { runProbe } from '../run.ts';
 import { testContext } from '../test-kit.ts';
@@ -7,7 +7,9 @@ import type { MqttConnectFacts } from './facts.ts';
 import { mqttConnectProbe, mqttConnectTlsProbe } from './probe.ts';
 
 /** Mosquitto, a broker we did not write, as the probe's second peer. */
-describe.skipIf(!mosquittoAvailable())(`mqtt.connect against Debian's Mosquitto (${MOSQUITTO_PATH})`, () => {
+const skip = mosquittoMissing();
+
+describe.skipIf(skip)(`mqtt.connect against Debian's Mosquitto (${MOSQUITTO_PATH})${skip ? ` (skipped: ${skip})` : ''}`, () => {
   let anonymous: RunningMosquitto;
   let password: RunningMosquitto;
   let passwordTls: RunningMosquitto;
