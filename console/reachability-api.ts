@@ -1,5 +1,6 @@
 import { destinationsFor, MAX_REACHABILITY_PAIRS, type ReachabilityView } from '../profiles/zone-model.ts';
 import { type ApiReply, apiError, zoneReader } from './api.ts';
+import { StoreError } from './db.ts';
 import { latestRunBoundaries } from './run-boundary.ts';
 import type { ConsoleStore } from './store.ts';
 import { modelInForce } from './zone-model-store.ts';
@@ -32,7 +33,13 @@ export async function reachabilityFor(store: ConsoleStore, zone: string): Promis
 export async function getReachability(store: ConsoleStore, authorization: string | undefined, zone: string): Promise<ApiReply> {
   const denied = await zoneReader(store, authorization, zone);
   if (denied) return denied;
-  const answer = await reachabilityFor(store, zone);
+  let answer: Awaited<ReturnType<typeof reachabilityFor>>;
+  try {
+    answer = await reachabilityFor(store, zone);
+  } catch (err) {
+    if (err instanceof StoreError) return apiError(500, 'zone-model-unreadable', err.message);
+    throw err;
+  }
   if (!answer) return apiError(404, 'zone-not-modelled', `zone ${JSON.stringify(zone)} is not in the console's approved zone model`);
   return {
     status: 200,

@@ -59,11 +59,27 @@ function modelOf(p: Proposal): ZoneModel {
   return checked.model;
 }
 
-/** The model in force; undefined before the first approval. */
-export async function modelInForce(store: ConsoleStore): Promise<ModelInForce | undefined> {
+/** The approved zone-model proposal decided last, read or not. */
+async function newestApproved(store: ConsoleStore): Promise<Proposal | undefined> {
   const approved = await store.proposals.list({ kind: ZONE_MODEL_KIND, subject: ZONE_MODEL_SUBJECT, statuses: ['approved'] });
-  const newest = approved.sort((a, b) => (a.decidedAt ?? '').localeCompare(b.decidedAt ?? '')).at(-1);
+  return approved.sort((a, b) => (a.decidedAt ?? '').localeCompare(b.decidedAt ?? '')).at(-1);
+}
+
+/** The model in force; undefined before the first approval. A StoreError when it no longer passes the schema. */
+export async function modelInForce(store: ConsoleStore): Promise<ModelInForce | undefined> {
+  const newest = await newestApproved(store);
   return newest && { model: modelOf(newest), proposal: newest };
+}
+
+/** The model in force, or why it cannot be read: for pages, which say so and still let people propose a replacement. */
+export async function readModelInForce(store: ConsoleStore): Promise<{ inForce?: ModelInForce; problem?: string }> {
+  try {
+    const inForce = await modelInForce(store);
+    return inForce ? { inForce } : {};
+  } catch (err) {
+    if (err instanceof StoreError) return { problem: err.message };
+    throw err;
+  }
 }
 
 /** Every zone-model proposal, newest first: the model's history with who proposed and who decided. */
@@ -77,11 +93,11 @@ export async function proposedModel(store: ConsoleStore, id: string): Promise<Mo
   return p && p.kind === ZONE_MODEL_KIND && p.payload !== null ? { model: modelOf(p), proposal: p } : undefined;
 }
 
-/** Proposes `model` to replace the one in force; another engineer or an admin approves it. */
+/** Proposes `model` to replace the one in force (readable or not); another engineer or an admin approves it. */
 export async function proposeModel(store: ConsoleStore, model: ZoneModel, summary: string, actor: Actor, at: Date): Promise<Proposal> {
-  const current = await modelInForce(store);
+  const current = await newestApproved(store);
   return store.proposals.propose(
-    { kind: ZONE_MODEL_KIND, subject: ZONE_MODEL_SUBJECT, payload: model, summary, ...(current ? { replaces: current.proposal.id } : {}) },
+    { kind: ZONE_MODEL_KIND, subject: ZONE_MODEL_SUBJECT, payload: model, summary, ...(current ? { replaces: current.id } : {}) },
     actor,
     at,
   );

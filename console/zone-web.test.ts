@@ -221,6 +221,19 @@ for (const k of kinds) {
       expect(cell.status).toBe(200);
       expect(cell.text).toContain(`zone model ${id} no longer passes the schema: zones: list at least one zone`);
       expect(cell.text).toContain('<table id="devices"');
+      const modelPage = await vic.get('/zone-model');
+      expect(modelPage.status).toBe(200);
+      expect(modelPage.text).toContain('no longer passes the schema: zones: list at least one zone: propose a model that replaces it.');
+      expect((await vic.get('/zone-map')).status).toBe(200);
+      expect((await vic.get('/zone-model/export.json')).status).toBe(409);
+      expect((await vic.get(`/zone-model/proposals/${id}`)).status).toBe(409);
+      // A replacement can still be proposed and approved: the console recovers without touching the database.
+      const erin = await loggedIn(svc.url, 'erin');
+      const omar = await loggedIn(svc.url, 'omar');
+      expect((await postFrom(erin, '/zone-model', '/zone-model/import', { model: modelText(PLANT_MODEL), summary: 'repair' })).status).toBe(303);
+      const repair = openProposal((await omar.get('/zone-model')).text);
+      expect((await postFrom(omar, '/zone-model', `/zone-model/proposals/${repair}/approve`, {})).status).toBe(303);
+      expect((await modelInForce(store))?.model).toEqual(PLANT_MODEL);
     });
   });
 }

@@ -7,17 +7,29 @@ import { zoneOverview } from '../fleet.ts';
 import { latestRunBoundaries } from '../run-boundary.ts';
 import type { ConsoleStore } from '../store.ts';
 import { modelChanges } from '../zone-model-diff.ts';
-import { type ModelInForce, modelHistory, modelInForce, modelProblems, modelText, parseModelText, proposedModel, proposeModel } from '../zone-model-store.ts';
+import {
+  type ModelInForce,
+  modelHistory,
+  modelProblems,
+  modelText,
+  parseModelText,
+  proposedModel,
+  proposeModel,
+  readModelInForce,
+  ZONE_MODEL_KIND,
+} from '../zone-model-store.ts';
 import { html } from '../../report/html-template.ts';
 import { headers, htmlReply, redirect, type WebReply } from './http-kit.ts';
+import { errorPage } from './pages.ts';
 import { type Ctx, ctxOf, notFound, type Route } from './route-kit.ts';
 import { boundarySection, deviceViolationsSection, modelProposalPage, zoneMapPage, zoneModelPage } from './zone-pages.ts';
 
 /** The zone model's web routes (issue 21): map, model, proposals of a model, their decisions. */
 
-export async function plantNow(store: ConsoleStore): Promise<{ inForce: ModelInForce | undefined; boundaries: ZoneBoundary[] }> {
-  const inForce = await modelInForce(store);
-  return { inForce, boundaries: plantBoundaries(inForce?.model, await latestRunBoundaries(store.db)) };
+/** The model in force (or why it cannot be read) and every zone's boundary by the latest runs. */
+export async function plantNow(store: ConsoleStore): Promise<{ inForce: ModelInForce | undefined; problem?: string; boundaries: ZoneBoundary[] }> {
+  const { inForce, problem } = await readModelInForce(store);
+  return { inForce, ...(problem ? { problem } : {}), boundaries: plantBoundaries(inForce?.model, await latestRunBoundaries(store.db)) };
 }
 
 /** The model's SL-T against the one the run was judged against (its zone_sl_t column), when they differ. */
@@ -33,31 +45,23 @@ async function slTMismatch(store: ConsoleStore, runId: string, slT: number | num
  * that no longer reads (a schema tightened since its approval) is said there, not a failed page.
  */
 export async function zoneBoundarySection(store: ConsoleStore, zone: string) {
-  try {
-    const { inForce, boundaries } = await plantNow(store);
-    const b = boundaries.find((x) => x.zone === zone);
-    if (!b) return undefined;
-    const modelled = inForce?.model.zones.find((z) => z.name === zone);
-    const slTDiffers = modelled?.slT !== undefined && b.run ? await slTMismatch(store, b.run.runId, modelled.slT) : undefined;
-    return boundarySection(b, {
-      modelled: modelled !== undefined,
-      changedAfterRun: inForce !== undefined && b.run !== undefined && (inForce.proposal.decidedAt ?? '') > b.run.collectedAt,
-      ...(slTDiffers ? { slTDiffers } : {}),
-    });
-  } catch (err) {
-    if (err instanceof StoreError) return html`<section id="boundary"><h2>Zone boundary</h2><p class="fail">${err.message}</p></section>`;
-    throw err;
-  }
+  const { inForce, problem, boundaries } = await plantNow(store);
+  if (problem) return html`<section id="boundary"><h2>Zone boundary</h2><p class="fail">${problem}</p></section>`;
+  const b = boundaries.find((x) => x.zone === zone);
+  if (!b) return undefined;
+  const modelled = inForce?.model.zones.find((z) => z.name === zone);
+  const slTDiffers = modelled?.slT !== undefined && b.run ? await slTMismatch(store, b.run.runId, modelled.slT) : undefined;
+  return boundarySection(b, {
+    modelled: modelled !== undefined,
+    changedAfterRun: inForce !== undefined && b.run !== undefined && (inForce.proposal.decidedAt ?? '') > b.run.collectedAt,
+    ...(slTDiffers ? { slTDiffers } : {}),
+  });
 }
 
 /** The device page's section: violations whose destination is this address (the device page in routes.ts calls it). */
 export async function deviceBoundarySection(store: ConsoleStore, address: string) {
   // A model that no longer reads is named on the zone page; here the paths keep the zones their agents named.
-  const inForce = await modelInForce(store).catch((err: unknown) => {
-    if (err instanceof StoreError) return undefined;
-    throw err;
-  });
-  const boundaries = plantBoundaries(inForce?.model, await latestRunBoundaries(store.db));
+  const { boundaries } = await plantNow(store);
   return deviceViolationsSection(boundaries.flatMap((b) => b.outgoing).filter((v) => v.host === address));
 }
 
@@ -65,16 +69,17 @@ const actorOf = (s: Session | undefined) => ({ user: s?.user ?? '-', role: s?.ro
 
 async function modelPage(c: Ctx, flash?: string, status = 200): Promise<WebReply> {
   const store = c.o.store;
-  const [inForce, history, zones] = await Promise.all([modelInForce(store), modelHistory(store), zoneOverview(store.db)]);
+  const [{ inForce, problem }, history, zones] = await Promise.all([readModelInForce(store), modelHistory(store), zoneOverview(store.db)]);
   const names = [...new Set([...(inForce?.model.zones ?? []).map((z) => z.name), ...zones.map((z) => z.zone)])].sort();
-  return htmlReply(c.o, status, zoneModelPage(ctxOf(c, flash), inForce, history, names));
+  const message = [flash, problem && `${problem}: propose a model that replaces it.`].filter(Boolean).join(' ');
+  return htmlReply(c.o, status, zoneModelPage(ctxOf(c, message || undefined), inForce, history, names));
 }
 
 /** Proposes the model `change` makes of the one in force; a problem goes back to the page as its message. */
 async function proposeChange(c: Ctx, form: URLSearchParams, change: (current: ZoneModel | undefined) => unknown): Promise<WebReply> {
   try {
-    const current = await modelInForce(c.o.store);
-    const checked = modelProblems(change(current?.model && structuredClone(current.model)));
+    const { inForce } = await readModelInForce(c.o.store);
+    const checked = modelProblems(change(inForce?.model && structuredClone(inForce.model)));
     if ('problems' in checked) return modelPage(c, `Not proposed: ${checked.problems.join('; ')}`, 400);
     await proposeModel(c.o.store, checked.model, form.get('summary') ?? '', actorOf(c.session), c.o.now());
   } catch (err) {
@@ -132,19 +137,27 @@ function importModel(c: Ctx, form: URLSearchParams) {
   return proposeChange(c, form, () => parseModelText(form.get('model') ?? '', 'the imported model'));
 }
 
+/** A page saying why a stored model cannot be shown (it no longer passes the schema). */
+const unreadable = (c: Ctx, problem: string) => htmlReply(c.o, 409, errorPage(ctxOf(c), 409, problem));
+
 async function proposal(c: Ctx): Promise<WebReply> {
-  const found = await proposedModel(c.o.store, c.params[0] ?? '');
-  if (!found) return notFound(c, `No zone model proposal ${c.params[0] ?? ''}.`);
-  const replaced = found.proposal.replaces === undefined ? undefined : await proposedModel(c.o.store, found.proposal.replaces);
-  const inForce = await modelInForce(c.o.store);
-  return htmlReply(c.o, 200, modelProposalPage(ctxOf(c), found.proposal, found.model, modelChanges(replaced?.model, found.model), inForce?.proposal.id));
+  try {
+    const found = await proposedModel(c.o.store, c.params[0] ?? '');
+    if (!found) return notFound(c, `No zone model proposal ${c.params[0] ?? ''}.`);
+    const replaced = found.proposal.replaces === undefined ? undefined : await proposedModel(c.o.store, found.proposal.replaces);
+    const { inForce } = await readModelInForce(c.o.store);
+    return htmlReply(c.o, 200, modelProposalPage(ctxOf(c), found.proposal, found.model, modelChanges(replaced?.model, found.model), inForce?.proposal.id));
+  } catch (err) {
+    if (err instanceof StoreError) return unreadable(c, err.message);
+    throw err;
+  }
 }
 
 const decide =
   (step: 'approve' | 'reject' | 'withdraw') =>
   async (c: Ctx, form: URLSearchParams): Promise<WebReply> => {
     const id = c.params[0] ?? '';
-    if (!(await proposedModel(c.o.store, id))) return notFound(c, `No zone model proposal ${id}.`);
+    if ((await c.o.store.proposals.get(id))?.kind !== ZONE_MODEL_KIND) return notFound(c, `No zone model proposal ${id}.`);
     const actor = actorOf(c.session);
     try {
       if (step === 'withdraw') await c.o.store.proposals.withdraw(id, actor, c.o.now());
@@ -157,7 +170,8 @@ const decide =
   };
 
 async function exportModel(c: Ctx): Promise<WebReply> {
-  const inForce = await modelInForce(c.o.store);
+  const { inForce, problem } = await readModelInForce(c.o.store);
+  if (problem) return unreadable(c, problem);
   if (!inForce) return notFound(c, 'No zone model is approved yet.');
   return {
     status: 200,
@@ -167,8 +181,8 @@ async function exportModel(c: Ctx): Promise<WebReply> {
 }
 
 async function zoneMap(c: Ctx): Promise<WebReply> {
-  const { inForce, boundaries } = await plantNow(c.o.store);
-  return htmlReply(c.o, 200, zoneMapPage(ctxOf(c), inForce, boundaries));
+  const { inForce, problem, boundaries } = await plantNow(c.o.store);
+  return htmlReply(c.o, 200, zoneMapPage(ctxOf(c, problem), inForce, boundaries));
 }
 
 const SEGMENT = '([^/]+)';
