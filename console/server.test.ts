@@ -310,7 +310,7 @@ describe('console/openapi.yaml', () => {
     ]);
     expect(Object.keys(doc.paths['/api/v1/results']?.get?.responses ?? {}).sort()).toEqual(['200', '400', '401']);
     expect(Object.keys(doc.paths['/api/v1/results/{runId}']?.get?.responses ?? {}).sort()).toEqual(['200', '400', '401', '404']);
-    expect(Object.keys(doc.paths['/api/v1/zones/{zone}/reachability']?.get?.responses ?? {}).sort()).toEqual(['200', '400', '401', '403', '404']);
+    expect(Object.keys(doc.paths['/api/v1/zones/{zone}/reachability']?.get?.responses ?? {}).sort()).toEqual(['200', '400', '401', '403', '404', '500']);
     expect(Object.keys(doc.paths['/api/v1/zones/{zone}/statements']?.get?.responses ?? {}).sort()).toEqual(['200', '400', '401', '403']);
   });
 });
