@@ -227,6 +227,10 @@ for (const k of kinds) {
       expect((await vic.get('/zone-map')).status).toBe(200);
       expect((await vic.get('/zone-model/export.json')).status).toBe(409);
       expect((await vic.get(`/zone-model/proposals/${id}`)).status).toBe(409);
+      const reader = await store.addReader('auditor', new Date());
+      const api = await fetch(`${svc.url}/api/v1/zones/cell/reachability`, { headers: { authorization: `Bearer ${reader}` } });
+      expect(api.status).toBe(500);
+      expect(await api.json()).toMatchObject({ error: 'zone-model-unreadable' });
       // A replacement can still be proposed and approved: the console recovers without touching the database.
       const erin = await loggedIn(svc.url, 'erin');
       const omar = await loggedIn(svc.url, 'omar');
