@@ -58,6 +58,7 @@ export const TEST_RANGES = {
   mqttClient: { range: '127.63.3', files: ['fixtures/mqtt/broker.test.ts'] },
   rdpServer: { range: '127.62.3', files: ['fixtures/rdp/server.test.ts'] },
   winrmServer: { range: '127.63.5', files: ['fixtures/winrm/server.test.ts'] },
+  tlsOnlyChecks: { range: '127.63.6', files: ['profiles/checks/tls-only.test.ts'] },
   remoteAccessChecks: { range: '127.63.4', files: ['profiles/checks/winrm.test.ts', 'profiles/checks/mqtt.test.ts'] },
   tcpSession: { range: '127.70.0', files: ['probes/tcp-session.test.ts'] },
   e2e: { range: '127.71.0', files: ['test/e2e.test.ts'] },

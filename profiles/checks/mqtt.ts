@@ -1,15 +1,12 @@
 import { z } from 'zod';
-import { TlsFacts } from '../../probes/it-services/facts.ts';
 import { MqttConnectFacts } from '../../probes/mqtt/facts.ts';
 import type { DeviceView } from '../device-view.ts';
 import type { IdentityClaim, IdentityExtractor } from '../identity.ts';
+import { tcpPorts, tlsOnlyVerdict } from './tls-only.ts';
 import { defineCheckKind, type RegisteredCheckKind, unavailableVerdict, type Verdict } from './types.ts';
 
 const PROBE_ID = 'mqtt.connect';
 const OPT_IN_OFF = 'the anonymous CONNECT was not tried: opt-in mqtt.anonymous is off';
-
-const openPorts = (device: DeviceView, protocol: 'mqtt' | 'mqtt-tls') =>
-  device.services.filter((s) => s.protocol === protocol && s.transport === 'tcp').map((s) => s.port);
 
 /**
  * MQTT in cleartext (TCP 1883) carries user names, passwords and every message readable on the
@@ -21,7 +18,7 @@ const tlsOnly = defineCheckKind({
   id: 'mqtt.tls-only',
   params: z.object({}),
   evaluate(device): Verdict {
-    const cleartext = openPorts(device, 'mqtt');
+    const cleartext = tcpPorts(device, 'mqtt');
     const expected = { cleartextPorts: [] };
     if (cleartext.length > 0) {
       const found = device.facts(PROBE_ID, MqttConnectFacts);
@@ -34,13 +31,7 @@ const tlsOnly = defineCheckKind({
         evidence: found.evidence,
       };
     }
-    const tlsPorts = openPorts(device, 'mqtt-tls');
-    if (tlsPorts.length === 0) return { status: 'not-applicable', reason: 'no MQTT port found' };
-    const tls = device.facts('tls.handshake', TlsFacts);
-    const handshakes = tls.state === 'ok' ? tls.facts.filter((f) => tlsPorts.includes(f.port)) : [];
-    if (handshakes.length === 0) return { status: 'unknown', observed: { tlsPorts }, expected, reason: 'no TLS handshake completed on the MQTT TLS port' };
-    const evidence = tls.state === 'ok' ? tls.evidence.filter((e) => tlsPorts.includes(e.port)) : [];
-    return { status: 'pass', observed: { cleartextPorts: [], tlsPorts: handshakes.map((h) => h.port) }, expected, evidence };
+    return tlsOnlyVerdict(device, { name: 'MQTT', cleartextPort: 1883, tlsProtocol: 'mqtt-tls' });
   },
 });
 
@@ -59,7 +50,7 @@ const anonymousRejected = defineCheckKind({
     if (answered.length === 0) {
       const failed = lookups.find(({ found }) => found.state === 'unavailable');
       if (failed && failed.found.state === 'unavailable') return unavailableVerdict(failed.probe, failed.found);
-      if (openPorts(device, 'mqtt').length + openPorts(device, 'mqtt-tls').length > 0) return { status: 'unknown', reason: OPT_IN_OFF };
+      if (tcpPorts(device, 'mqtt').length + tcpPorts(device, 'mqtt-tls').length > 0) return { status: 'unknown', reason: OPT_IN_OFF };
       return { status: 'not-applicable', reason: 'no MQTT port found' };
     }
     const observed = answered.flatMap((found) => found.facts.map(({ port, facts }) => ({ port, returnCode: facts.returnCode, anonymous: facts.anonymous })));

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { HttpFacts } from '../../probes/it-services/facts.ts';
 import type { DeviceView } from '../device-view.ts';
+import { tcpPorts, tlsOnlyVerdict } from './tls-only.ts';
 import { defineCheckKind, factsOrVerdict, type RegisteredCheckKind, type Verdict } from './types.ts';
 
 const PROBE_ID = 'winrm.wsman';
@@ -11,12 +12,14 @@ const winrmFacts = (device: DeviceView) => factsOrVerdict(device, PROBE_ID, Http
  * A WinRM listener on plain HTTP: its messages are protected only as far as the negotiated
  * authentication encrypts them (Negotiate and Kerberos do after login, Basic never does), and the
  * login itself travels over cleartext HTTP. Fails when /wsman answered as WinRM does (401 with
- * authentication schemes); a port 5985 that answered otherwise stays unknown.
+ * authentication schemes); a port 5985 that answered otherwise stays unknown. Without 5985, passes
+ * on an HTTPS listener (5986) that completed a TLS handshake, where discovery did check 5985.
  */
 const httpsOnly = defineCheckKind({
   id: 'winrm.https-only',
   params: z.object({}),
   evaluate(device): Verdict {
+    if (tcpPorts(device, 'winrm').length === 0) return tlsOnlyVerdict(device, { name: 'WinRM', cleartextPort: 5985, tlsProtocol: 'winrm-tls' });
     const found = winrmFacts(device);
     if ('status' in found) return found;
     const observed = found.facts.map(({ port, facts }) => ({ port, transport: 'http', status: facts.status, authSchemes: facts.authSchemes }));
