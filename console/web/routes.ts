@@ -40,9 +40,6 @@ import { weighedRun } from '../assessment.ts';
 const DRIFT_RUNS = 10;
 const HISTORY_RUNS = 50;
 
-// Re-exported for route modules written against routes.ts; new ones import route-kit.ts.
-export { type Ctx, ctxOf, notFound, type Route };
-
 function exportReply(o: WebOptions, format: string | null, name: string, json: unknown, rows: () => string[][]): WebReply | undefined {
   if (format === 'json')
     return {
