@@ -18,7 +18,7 @@ import { pcworxInfoProbe } from './pcworx/probe.ts';
 import { proconosInfoProbe } from './proconos/probe.ts';
 import { mqttConnectProbe, mqttConnectTlsProbe } from './mqtt/probe.ts';
 import { rdpNegotiateProbe } from './rdp/probe.ts';
-import { smbNegotiateProbe, smbNtlmInfoProbe, smbSmb1Probe } from './smb/probe.ts';
+import { smbNegotiateProbe, smbNtlmInfoProbe, smbNullSessionProbe, smbSmb1Probe } from './smb/probe.ts';
 import { s7SzlProbe } from './s7/probe.ts';
 import { snmpProbe } from './snmp/probe.ts';
 import { winrmProbe } from './winrm/probe.ts';
@@ -57,6 +57,7 @@ export const PROBES: readonly ProbeDefinition[] = [
   rdpNegotiateProbe,
   smbNegotiateProbe,
   smbNtlmInfoProbe,
+  smbNullSessionProbe,
   smbSmb1Probe,
   winrmProbe,
   mqttConnectProbe,

@@ -94,6 +94,8 @@ export interface ProbeDefinition<F = unknown> {
   readonly transport: 'tcp' | 'udp';
   /** Service protocols (probes/services.ts) it runs on; by default its own `protocol`. */
   readonly protocols?: readonly string[];
+  /** Ops sent on some of those protocols only (op → protocols), e.g. SMB's NetBIOS session request on 139 alone; `scan --plan` names them there only. */
+  readonly opsOnlyOn?: Readonly<Record<string, readonly string[]>>;
   /** Port of a UDP probe. */
   readonly udpPort?: number;
   /** Runs only on targets with a `credentials` entry of this kind, which it receives as `options.credential`. */

@@ -74,8 +74,8 @@ const Probes = z.strictObject({
   snmp: SnmpProbeOptions.prefault({}),
   ssh: z.strictObject({ authNone: z.boolean().default(false), username: z.string().default('cellcheck') }).prefault({}),
   ftp: z.strictObject({ anonymous: z.boolean().default(false) }).prefault({}),
-  /** SMB: the NTLM challenge of a session setup never completed (OS build, host and domain names); a second connection offering SMB1 alone. */
-  smb: z.strictObject({ ntlmInfo: z.boolean().default(false), smb1Dialect: z.boolean().default(false) }).prefault({}),
+  /** SMB: the NTLM challenge of a session setup never completed (OS build, host and domain names); a second connection offering SMB1 alone; an anonymous login with an IPC$ tree connect and a guest login attempt. */
+  smb: z.strictObject({ ntlmInfo: z.boolean().default(false), smb1Dialect: z.boolean().default(false), nullSession: z.boolean().default(false) }).prefault({}),
   /** One MQTT CONNECT without credentials (a login the broker logs) and, where accepted, its $SYS version. */
   mqtt: z.strictObject({ anonymous: z.boolean().default(false) }).prefault({}),
   /** Credentialed SSH login running the read-only host command allow-list, on devices with a `credentials` entry. */

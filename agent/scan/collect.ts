@@ -62,16 +62,35 @@ export function portsFor(target: PlannedTarget): { port: number; protocol: Servi
   return SERVICE_PROTOCOLS.map((protocol) => ({ protocol, port: target.ports[protocol] ?? SERVICE_PORTS[protocol] }));
 }
 
-/** Why a probe is not sent to a target, or undefined when it is: the safety ceiling and opt-ins decide. */
-export function probeWithheld(probe: ProbeDefinition, target: PlannedTarget, config: Config, probes: readonly ProbeDefinition[]): string | undefined {
+/** Why a probe is not sent to a target by its own terms (safety ceiling, opt-in, credentials), or undefined. */
+function ownReason(probe: ProbeDefinition, target: PlannedTarget, config: Config): string | undefined {
   if (SAFETY_CLASSES.indexOf(probe.safety) > SAFETY_CLASSES.indexOf(target.safety))
     return `${probe.safety} is above the target's safety ceiling ${target.safety}`;
   if (!optedIn(config, probe.optIn)) return `needs the opt-in probes.${probe.optIn}`;
   if (probe.credential && credentialIndex(config, target) === undefined) return `no credentials entry matches this device (by host or role)`;
-  const replacement = probes.find((p) => p.id === probe.replacedBy);
-  if (replacement && probeWithheld(replacement, target, config, probes) === undefined)
-    return `${replacement.id} runs instead and collects the same facts on its one connection`;
   return undefined;
+}
+
+/**
+ * The probe that runs in place of `probe`: the last one along its replacedBy chain (each collecting
+ * the facts of the one before, and more, on the same one connection) that its own terms allow.
+ */
+function replacementThatRuns(probe: ProbeDefinition, target: PlannedTarget, config: Config, probes: readonly ProbeDefinition[]): ProbeDefinition | undefined {
+  let runs: ProbeDefinition | undefined;
+  const seen = new Set([probe.id]);
+  for (let next = probes.find((p) => p.id === probe.replacedBy); next && !seen.has(next.id); next = probes.find((p) => p.id === next?.replacedBy)) {
+    seen.add(next.id);
+    if (ownReason(next, target, config) === undefined) runs = next;
+  }
+  return runs;
+}
+
+/** Why a probe is not sent to a target, or undefined when it is: the safety ceiling, opt-ins and replacements decide. */
+export function probeWithheld(probe: ProbeDefinition, target: PlannedTarget, config: Config, probes: readonly ProbeDefinition[]): string | undefined {
+  const reason = ownReason(probe, target, config);
+  if (reason !== undefined) return reason;
+  const replacement = replacementThatRuns(probe, target, config, probes);
+  return replacement && `${replacement.id} runs instead and collects the same facts on its one connection`;
 }
 
 /** The TCP probes that run on a service of this protocol, in registry order. */

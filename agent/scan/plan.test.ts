@@ -66,7 +66,8 @@ describe('scan --plan', () => {
 
   it('lists only operation kinds from each probe’s allow-list, and sends nothing', () => {
     const declared = new Map(PROBES.map((p) => [p.id, p.ops]));
-    for (const d of plan.devices) for (const s of d.services) for (const p of s.probes) expect(p.ops).toEqual(declared.get(p.probe));
+    for (const d of plan.devices)
+      for (const s of d.services) for (const p of s.probes) expect(declared.get(p.probe)).toEqual(expect.arrayContaining([...p.ops]));
     const text = renderPlan(plan);
     expect(text).toContain('modbus.device-id [identify]: tcp.connect, modbus.read-device-id');
     expect(text).toContain('enip.list [identify]: tcp.connect, enip.list-identity, enip.list-services');
@@ -123,17 +124,27 @@ describe('scan --plan', () => {
     expect(text).toContain('TCP 20547 proconos, if TCP 20547 is open:\n    proconos.info [identify]: tcp.connect, proconos.read-info\n');
   });
 
-  it('plans the SMB NEGOTIATE on 445 and 139, and the NTLM challenge and the SMB1-alone question only as labelled opt-ins', () => {
+  it('plans the SMB NEGOTIATE on 445 and 139 (the NetBIOS session request on 139 only), the NTLM challenge, the SMB1-alone question and the null session only as labelled opt-ins', () => {
     const text = renderPlan(plan);
-    const negotiate = 'smb.negotiate [identify]: tcp.connect, smb.netbios-session, smb.negotiate, smb.negotiate-smb2\n';
-    expect(text).toContain(`TCP 445 smb, if TCP 445 is open:\n    ${negotiate}    not sent: smb.ntlm-info (needs the opt-in probes.smb.ntlmInfo)\n`);
-    expect(text).toContain(`TCP 139 netbios-ssn, if TCP 139 is open:\n    ${negotiate}`);
+    const negotiate = (netbios: string) => `smb.negotiate [identify]: tcp.connect, ${netbios}smb.negotiate, smb.negotiate-smb2\n`;
+    expect(text).toContain(
+      `TCP 445 smb, if TCP 445 is open:\n    ${negotiate('')}    not sent: smb.ntlm-info (needs the opt-in probes.smb.ntlmInfo)\n    not sent: smb.null-session (needs the opt-in probes.smb.nullSession)\n`,
+    );
+    expect(text).toContain(`TCP 139 netbios-ssn, if TCP 139 is open:\n    ${negotiate('smb.netbios-session, ')}`);
     const optedIn = renderPlan(planScan(parseConfig({ ...PLAN_DOC, probes: { smb: { ntlmInfo: true, smb1Dialect: true } } }, 'plan.yaml'), PROBES));
     expect(optedIn).toContain(
-      'smb.ntlm-info [read-session, opt-in probes.smb.ntlmInfo]: tcp.connect, smb.netbios-session, smb.negotiate, smb.negotiate-smb2, smb.session-setup-ntlm\n',
+      'smb.ntlm-info [read-session, opt-in probes.smb.ntlmInfo]: tcp.connect, smb.negotiate, smb.negotiate-smb2, smb.session-setup-ntlm\n',
     );
+    expect(optedIn).toContain('smb.smb1-dialect [identify, opt-in probes.smb.smb1Dialect]: tcp.connect, smb.negotiate\n');
     expect(optedIn).toContain('smb.smb1-dialect [identify, opt-in probes.smb.smb1Dialect]: tcp.connect, smb.netbios-session, smb.negotiate\n');
     expect(optedIn).toContain('not sent: smb.negotiate (smb.ntlm-info runs instead and collects the same facts on its one connection)');
+    // With the null session on too, it alone runs: negotiate and ntlm-info both give way to it, still one connection.
+    const nullSession = renderPlan(planScan(parseConfig({ ...PLAN_DOC, probes: { smb: { nullSession: true } } }, 'plan.yaml'), PROBES));
+    expect(nullSession).toContain(
+      'smb.null-session [read-session, opt-in probes.smb.nullSession]: tcp.connect, smb.negotiate, smb.negotiate-smb2, smb.session-setup-ntlm, smb.session-setup-anonymous, smb.tree-connect-ipc, smb.tree-disconnect, smb.logoff, smb.session-setup-guest\n',
+    );
+    expect(nullSession).toContain('not sent: smb.negotiate (smb.null-session runs instead and collects the same facts on its one connection)');
+    expect(nullSession).toContain('not sent: smb.ntlm-info (needs the opt-in probes.smb.ntlmInfo)');
   });
 
   it('plans the RDP negotiation with its TLS handshake, GET /wsman, TLS on 5986 and 8883, and the MQTT CONNECT only as a labelled opt-in', () => {
@@ -145,6 +156,8 @@ describe('scan --plan', () => {
     expect(text).toContain('TCP 1883 mqtt, if TCP 1883 is open:\n    not sent: mqtt.connect (needs the opt-in probes.mqtt.anonymous)\n');
     const optedIn = renderPlan(planScan(parseConfig({ ...PLAN_DOC, probes: { mqtt: { anonymous: true } } }, 'plan.yaml'), PROBES));
     expect(optedIn).toContain('mqtt.connect [read-session, opt-in probes.mqtt.anonymous]: tcp.connect, mqtt.connect, mqtt.subscribe-version, mqtt.disconnect');
-    expect(optedIn).toContain('mqtt.connect-tls [read-session, opt-in probes.mqtt.anonymous]: tls.client-hello, mqtt.connect, mqtt.subscribe-version, mqtt.disconnect');
+    expect(optedIn).toContain(
+      'mqtt.connect-tls [read-session, opt-in probes.mqtt.anonymous]: tls.client-hello, mqtt.connect, mqtt.subscribe-version, mqtt.disconnect',
+    );
   });
 });

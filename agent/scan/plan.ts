@@ -51,7 +51,8 @@ function service(
   const withheld: PlannedService['withheld'][number][] = [];
   for (const p of candidates) {
     const reason = probeWithheld(p, target, config, candidates);
-    if (reason === undefined) probes.push({ probe: p.id, safety: p.safety, ...(p.optIn ? { optIn: p.optIn } : {}), ops: p.ops });
+    const ops = p.ops.filter((op) => p.opsOnlyOn?.[op]?.includes(protocol) ?? true);
+    if (reason === undefined) probes.push({ probe: p.id, safety: p.safety, ...(p.optIn ? { optIn: p.optIn } : {}), ops });
     else withheld.push({ probe: p.id, reason });
   }
   return candidates.length === 0 ? undefined : { transport, protocol, port, when, probes, withheld };

@@ -84,3 +84,29 @@ export const SmbSmb1Facts = z.object({
   requestsSent: z.number().int().min(0),
 });
 export type SmbSmb1Facts = z.infer<typeof SmbSmb1Facts>;
+
+/** What the server made of one login without a credential (opt-in), as far as the exchange got. */
+export const SmbLoginAttempt = z.object({
+  /** The guest attempt's made-up user name (none for the anonymous one). */
+  user: z.string().optional(),
+  /** NT status of the SESSION_SETUP carrying our AUTHENTICATE, as 0x-prefixed hex; 0x00000000 granted it. */
+  sessionStatus: z.string().optional(),
+  granted: z.boolean().optional(),
+  /** SessionFlags of a granted session: the server made it a guest (IS_GUEST) or an anonymous (IS_NULL) one. */
+  isGuest: z.boolean().optional(),
+  isNull: z.boolean().optional(),
+  /** Anonymous session only: TREE_CONNECT to \\host\IPC$, what share listing over the srvsvc pipe needs first. */
+  ipc: z.object({ status: z.string(), connected: z.boolean(), shareType: z.enum(['disk', 'pipe', 'print']).optional() }).optional(),
+  /** Why the attempt ended before its answers were read (no reply, a broken one). */
+  unavailable: Failure.optional(),
+});
+export type SmbLoginAttempt = z.infer<typeof SmbLoginAttempt>;
+
+/** Opt-in: the NTLM info above, then an anonymous (null session) and a guest login attempt on the same connection. */
+export const SmbNullSessionFacts = SmbNtlmInfoFacts.extend({
+  anonymous: SmbLoginAttempt.optional(),
+  guest: SmbLoginAttempt.optional(),
+  /** Why no login was attempted (SMB1 picked, no challenge read). */
+  loginsUnavailable: Failure.optional(),
+});
+export type SmbNullSessionFacts = z.infer<typeof SmbNullSessionFacts>;

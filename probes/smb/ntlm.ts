@@ -1,15 +1,19 @@
+import { randomBytes } from 'node:crypto';
 import { ProbeUnavailable } from '../types.ts';
 import { NTLMSSP_SIGNATURE } from './spnego.ts';
 import { filetimeToIso } from './wire.ts';
 
 /**
- * NTLMSSP (MS-NLMP 2.2.1): we build only the NEGOTIATE message and read the server's CHALLENGE,
- * whose target info (AV pairs) and version name the host, its domain and its OS build. The
- * AUTHENTICATE message that would complete a login is never built.
+ * NTLMSSP (MS-NLMP 2.2.1): we build the NEGOTIATE message and read the server's CHALLENGE, whose
+ * target info (AV pairs) and version name the host, its domain and its OS build. The only
+ * AUTHENTICATE we can build carries no credential: the anonymous form (empty user, domain and
+ * responses) or a made-up user name with random bytes as its response, which no password produced.
  */
 const NEGOTIATE_MESSAGE = 1;
 const CHALLENGE_MESSAGE = 2;
+const AUTHENTICATE_MESSAGE = 3;
 const NEGOTIATE_VERSION = 0x02000000;
+const NEGOTIATE_ANONYMOUS = 0x00000800;
 
 /** Unicode, request target, NTLM, always sign, extended session security, target info, version, 128/56-bit: a current client's offer. */
 const CLIENT_FLAGS = 0x00000001 | 0x00000004 | 0x00000200 | 0x00008000 | 0x00080000 | 0x00800000 | NEGOTIATE_VERSION | 0x20000000 | 0x80000000;
@@ -30,6 +34,43 @@ export function buildNtlmNegotiate(): Buffer {
   // Domain and workstation fields stay empty (offsets 16, 24); our version block says only the NTLM revision.
   out.writeUInt8(NTLM_REVISION_W2K3, 32 + 7);
   return out;
+}
+
+/** Unicode, request target, NTLM, extended session security, version, 128-bit: no signing or sealing, since no key exists. */
+const AUTHENTICATE_FLAGS = 0x00000001 | 0x00000004 | 0x00000200 | 0x00080000 | NEGOTIATE_VERSION | 0x20000000;
+/** Signature, type, six (length, max length, offset) fields, flags; then our version block, then the payload (no MIC). */
+const AUTHENTICATE_FIXED = 64;
+/** An NTLM (v1) response's length, used for the random stand-in of a guest attempt. */
+const NT_RESPONSE_BYTES = 24;
+
+/**
+ * `anonymous`: the null session of MS-NLMP 3.2.5.1.2: empty user, domain and NT response, an LM
+ * response of one zero byte. `guest`: the made-up `user` with random responses, which a server that
+ * maps unknown users to guest accepts as the guest account, and any other refuses.
+ */
+export type NtlmLogin = { readonly kind: 'anonymous' } | { readonly kind: 'guest'; readonly user: string };
+
+export function buildNtlmAuthenticate(login: NtlmLogin): Buffer {
+  const guest = login.kind === 'guest';
+  const lm = guest ? randomBytes(NT_RESPONSE_BYTES) : Buffer.alloc(1);
+  const nt = guest ? randomBytes(NT_RESPONSE_BYTES) : Buffer.alloc(0);
+  const user = Buffer.from(guest ? login.user : '', 'utf16le');
+  // Payload order: LM, NT, domain (empty), user, workstation (empty), session key (empty).
+  const fields = [lm, nt, Buffer.alloc(0), user, Buffer.alloc(0), Buffer.alloc(0)];
+  const start = AUTHENTICATE_FIXED + VERSION_BYTES;
+  const out = Buffer.alloc(start);
+  NTLMSSP_SIGNATURE.copy(out, 0);
+  out.writeUInt32LE(AUTHENTICATE_MESSAGE, 8);
+  let at = start;
+  for (const [i, value] of fields.entries()) {
+    out.writeUInt16LE(value.length, 12 + 8 * i);
+    out.writeUInt16LE(value.length, 14 + 8 * i);
+    out.writeUInt32LE(at, 16 + 8 * i);
+    at += value.length;
+  }
+  out.writeUInt32LE((AUTHENTICATE_FLAGS | (guest ? 0 : NEGOTIATE_ANONYMOUS)) >>> 0, 60);
+  out.writeUInt8(NTLM_REVISION_W2K3, AUTHENTICATE_FIXED + 7);
+  return Buffer.concat([out, ...fields]);
 }
 
 export interface NtlmChallenge {

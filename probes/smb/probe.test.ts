@@ -5,15 +5,28 @@ import { testAddress } from '../../test/addresses.ts';
 import { runProbe } from '../run.ts';
 import { fixturesPerPosture, itEndsHostilePostures, testContext, thrownUnavailable, untilClosed } from '../test-kit.ts';
 import type { ProbeDefinition } from '../types.ts';
-import type { SmbNegotiateFacts, SmbNtlmInfoFacts, SmbSmb1Facts } from './facts.ts';
+import type { SmbNegotiateFacts, SmbNtlmInfoFacts, SmbNullSessionFacts, SmbSmb1Facts } from './facts.ts';
 import { buildSessionRequest, nbssFrameLength } from './netbios.ts';
-import { parseAvPairs, parseNtlmChallenge } from './ntlm.ts';
-import { smbNegotiateProbe, smbNtlmInfoProbe, smbSmb1Probe } from './probe.ts';
+import { buildNtlmAuthenticate, parseAvPairs, parseNtlmChallenge } from './ntlm.ts';
+import { smbNegotiateProbe, smbNtlmInfoProbe, smbNullSessionProbe, smbSmb1Probe } from './probe.ts';
 import { buildSmb1Negotiate, parseSmb1Negotiate } from './smb1.ts';
-import { buildSmb2Negotiate, parseSmb2Negotiate } from './smb2.ts';
+import { buildSmb2Negotiate, buildSmb2TreeConnectIpc, parseSmb2Negotiate, parseSmb2TreeConnect } from './smb2.ts';
 import { hintedMechanisms, unwrapNtlmToken } from './spnego.ts';
 
-const POSTURES = ['weak', 'hardened', 'smb1-only', 'truncated', 'wrong-length', 'huge-length', 'garbage', 'silent', 'bad-challenge'] as const;
+const POSTURES = [
+  'weak',
+  'hardened',
+  'smb1-only',
+  'truncated',
+  'wrong-length',
+  'huge-length',
+  'garbage',
+  'silent',
+  'bad-challenge',
+  'guest',
+  'auth-silent',
+  'tree-garbage',
+] as const;
 const fixture = fixturesPerPosture<SmbBehaviour, RunningFixture>(POSTURES, (behaviour) =>
   startSmbFixture({
     host: testAddress('smbProbe', 1 + POSTURES.indexOf(behaviour)),
@@ -127,6 +140,93 @@ describe('smb.ntlm-info (opt-in) against the spec-exact server', () => {
   });
 });
 
+describe('smb.null-session (opt-in) against the spec-exact server', () => {
+  /** Requests that would open, read or change something: the fixture counts them as `write`, and none may arrive. */
+  const noFileOrPipe = (f: RunningFixture) => expect(f.log.kinds('write')).toEqual([]);
+  const LOGINS = ['session-setup-ntlm', 'session-setup-anonymous'];
+
+  it('weak: the anonymous session reaches IPC$ (and is disconnected, logged off), the made-up user is refused: one connection', async () => {
+    const f = fixture('weak');
+    const run = await probe<SmbNullSessionFacts>(smbNullSessionProbe, f);
+    expect(run.facts.anonymous).toEqual({
+      sessionStatus: '0x00000000',
+      granted: true,
+      isGuest: false,
+      isNull: true,
+      ipc: { status: '0x00000000', connected: true, shareType: 'pipe' },
+    });
+    expect(run.facts.guest).toEqual({ user: expect.stringMatching(/^cellcheck-[0-9a-f]{8}$/), sessionStatus: '0xc000006d', granted: false });
+    expect(run.facts.ntlm?.nbComputerName).toBe('HMI-LINE1');
+    expect(run.connections).toBe(1);
+    expect(run.kinds).toEqual([
+      'negotiate-smb1',
+      'negotiate-smb2',
+      ...LOGINS,
+      'tree-connect-ipc',
+      'tree-disconnect',
+      'logoff',
+      'session-setup-ntlm',
+      'session-setup-authenticate',
+    ]);
+    expect(run.facts.requestsSent).toBe(9);
+    noFileOrPipe(f);
+    expect(run.ms).toBeLessThan(500);
+  });
+
+  it('hardened: the anonymous session is granted but refused IPC$, and logged off; the made-up user is refused', async () => {
+    const f = fixture('hardened');
+    const run = await probe<SmbNullSessionFacts>(smbNullSessionProbe, f);
+    expect(run.facts.anonymous).toMatchObject({ granted: true, ipc: { status: '0xc0000022', connected: false } });
+    expect(run.facts.guest).toMatchObject({ granted: false });
+    expect(run.kinds).toEqual([
+      'negotiate-smb1',
+      'negotiate-smb2',
+      ...LOGINS,
+      'tree-connect-ipc',
+      'logoff',
+      'session-setup-ntlm',
+      'session-setup-authenticate',
+    ]);
+    noFileOrPipe(f);
+  });
+
+  it('guest: IPC$ refused to the anonymous session, the made-up user logged in as guest (IS_GUEST) and logged off', async () => {
+    const f = fixture('guest');
+    const run = await probe<SmbNullSessionFacts>(smbNullSessionProbe, f);
+    expect(run.facts.anonymous?.ipc).toEqual({ status: '0xc0000022', connected: false });
+    expect(run.facts.guest).toMatchObject({ sessionStatus: '0x00000000', granted: true, isGuest: true, isNull: false });
+    expect(run.kinds.slice(-3)).toEqual(['session-setup-ntlm', 'session-setup-authenticate', 'logoff']);
+    noFileOrPipe(f);
+  });
+
+  it('a server that never answers the AUTHENTICATE: the step times out, the negotiation and NTLM info are kept, nothing more is sent', async () => {
+    const f = fixture('auth-silent');
+    const run = await probe<SmbNullSessionFacts>(smbNullSessionProbe, f);
+    expect(run.facts).toMatchObject({ dialect: '2.1', ntlm: { nbComputerName: 'HMI-LINE1' }, anonymous: { unavailable: { kind: 'timeout' } } });
+    expect(run.facts.guest).toBeUndefined();
+    expect(run.kinds).toEqual(['negotiate-smb1', 'negotiate-smb2', ...LOGINS]);
+    expect(run.ms).toBeLessThan(1500);
+  });
+
+  it('a TREE_CONNECT answered with garbage: the granted session is kept as evidence, the IPC$ answer is malformed, no guest attempt', async () => {
+    const f = fixture('tree-garbage');
+    const run = await probe<SmbNullSessionFacts>(smbNullSessionProbe, f);
+    expect(run.facts.anonymous).toMatchObject({ granted: true, unavailable: { kind: 'malformed' } });
+    expect(run.facts.anonymous?.ipc).toBeUndefined();
+    expect(run.kinds).toEqual(['negotiate-smb1', 'negotiate-smb2', ...LOGINS, 'tree-connect-ipc']);
+    noFileOrPipe(f);
+  });
+
+  it('attempts no login over SMB1 and says why', async () => {
+    const run = await probe<SmbNullSessionFacts>(smbNullSessionProbe, fixture('smb1-only'));
+    expect(run.facts.loginsUnavailable).toEqual({
+      kind: 'not-supported',
+      detail: 'no login attempted: the server picked SMB1; NTLM info is read over SMB2 only',
+    });
+    expect(run.kinds).toEqual(['negotiate-smb1']);
+  });
+});
+
 describe('smb.smb1-dialect (opt-in) against the spec-exact server', () => {
   it('sees SMB1 still accepted on a server that prefers SMB2', async () => {
     const run = await probe<SmbSmb1Facts>(smbSmb1Probe, fixture('weak'));
@@ -211,6 +311,28 @@ describe('the SMB builders and parsers', () => {
     expect(parseAvPairs(pairs)).toEqual({ nbComputerName: 'HMI' });
     expect(thrownUnavailable(() => parseAvPairs(Buffer.from('01000a00414200', 'hex'))).message).toMatch(/announces 10 bytes/);
     expect(thrownUnavailable(() => parseNtlmChallenge(Buffer.alloc(60))).message).toMatch(/no NTLMSSP signature/);
+  });
+
+  it('builds the anonymous AUTHENTICATE empty (LM one zero byte, NTLMSSP_NEGOTIATE_ANONYMOUS) and the guest one with only a made-up name', () => {
+    const anonymous = buildNtlmAuthenticate({ kind: 'anonymous' });
+    const lengths = (m: Buffer) => [0, 1, 2, 3, 4, 5].map((i) => m.readUInt16LE(12 + 8 * i));
+    expect(lengths(anonymous)).toEqual([1, 0, 0, 0, 0, 0]);
+    expect(anonymous.readUInt32LE(60) & 0x800).toBe(0x800);
+    expect(anonymous.length).toBe(73);
+    const guest = buildNtlmAuthenticate({ kind: 'guest', user: 'cellcheck-0badf00d' });
+    expect(lengths(guest)).toEqual([24, 24, 0, 36, 0, 0]);
+    expect(guest.subarray(guest.readUInt32LE(40), guest.readUInt32LE(40) + 36).toString('utf16le')).toBe('cellcheck-0badf00d');
+    expect(guest.readUInt32LE(60) & 0x800).toBe(0);
+  });
+
+  it('names only \\\\host\\IPC$ in a TREE_CONNECT, and refuses a tree connect reply with an unknown share type', () => {
+    const request = buildSmb2TreeConnectIpc(4n, 7n, '10.0.0.5');
+    expect(request.subarray(72).toString('utf16le')).toBe('\\\\10.0.0.5\\IPC$');
+    const reply = Buffer.alloc(80);
+    reply.writeUInt16LE(16, 64);
+    reply.writeUInt8(9, 66);
+    expect(thrownUnavailable(() => parseSmb2TreeConnect(reply)).message).toMatch(/share type 9/);
+    expect(thrownUnavailable(() => parseSmb2TreeConnect(reply.subarray(0, 70))).message).toMatch(/6 bytes, shorter than 16/);
   });
 
   it('refuses SPNEGO tokens whose lengths do not fit', () => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { TcpSession } from '../tcp-session.ts';
 import type { ProbeContext, ProbeDefinition } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
-import { type SmbDialectFacts, SmbNegotiateFacts, SmbNtlmInfoFacts, SmbSmb1Facts } from './facts.ts';
+import { type SmbDialectFacts, type SmbLoginAttempt, SmbNegotiateFacts, SmbNtlmInfoFacts, SmbNullSessionFacts, SmbSmb1Facts } from './facts.ts';
 import {
   buildSessionRequest,
   KEEPALIVE,
@@ -16,38 +16,60 @@ import {
   parseNbssFrame,
   SESSION_MESSAGE,
 } from './netbios.ts';
-import { buildNtlmNegotiate, parseNtlmChallenge } from './ntlm.ts';
+import { buildNtlmAuthenticate, buildNtlmNegotiate, type NtlmLogin, parseNtlmChallenge } from './ntlm.ts';
 import { buildSmb1Negotiate, NT_LM_DIALECT, parseSmb1Negotiate, SMB1_PROTOCOL_ID, SMB2_DIALECT_STRINGS, type Smb1Negotiate } from './smb1.ts';
 import {
+  buildSmb2Close,
   buildSmb2Negotiate,
   buildSmb2SessionSetup,
+  buildSmb2TreeConnectIpc,
   CAP_ENCRYPTION,
   CIPHERS,
   DIALECT_WILDCARD,
   parseSmb2Header,
   parseSmb2Negotiate,
   parseSmb2SessionSetup,
+  parseSmb2TreeConnect,
+  SESSION_FLAG_IS_GUEST,
+  SESSION_FLAG_IS_NULL,
   SIGNING_ALGORITHMS,
   SMB2_DIALECTS,
   SMB2_PROTOCOL_ID,
   STATUS_MORE_PROCESSING_REQUIRED,
+  STATUS_SUCCESS,
+  type Smb2Command,
+  type Smb2Header,
   type Smb2Negotiate,
 } from './smb2.ts';
-import { hintedMechanisms, unwrapNtlmToken, wrapNtlmNegotiate } from './spnego.ts';
+import { hintedMechanisms, unwrapNtlmToken, wrapNtlmAuthenticate, wrapNtlmNegotiate } from './spnego.ts';
 
 export const SMB_NTLM_INFO_OPT_IN = 'smb.ntlmInfo';
 export const SMB_SMB1_DIALECT_OPT_IN = 'smb.smb1Dialect';
+export const SMB_NULL_SESSION_OPT_IN = 'smb.nullSession';
 
 const OPS = {
   netbiosSession: 'smb.netbios-session',
   negotiate: 'smb.negotiate',
   negotiateSmb2: 'smb.negotiate-smb2',
   sessionSetup: 'smb.session-setup-ntlm',
+  anonymousLogin: 'smb.session-setup-anonymous',
+  guestLogin: 'smb.session-setup-guest',
+  treeConnectIpc: 'smb.tree-connect-ipc',
+  treeDisconnect: 'smb.tree-disconnect',
+  logoff: 'smb.logoff',
 } as const;
 const REPLY_OP = 'smb.reply';
+/** Probes whose facts hold the first NEGOTIATE's answer: each runs in place of the one before. */
+const NEGOTIATE_PROBES = ['smb.negotiate', 'smb.ntlm-info', 'smb.null-session'];
 const NEGOTIATE_OPS = ['tcp.connect', OPS.netbiosSession, OPS.negotiate, OPS.negotiateSmb2] as const;
-/** What every SMB probe shares: TCP on 445 and 139. */
-const SMB_SERVICE = { protocol: 'smb', protocols: ['smb', 'netbios-ssn'], transport: 'tcp', version: 1 } as const;
+/** What every SMB probe shares: TCP on 445 and 139, the NetBIOS session request on 139 alone. */
+const SMB_SERVICE = {
+  protocol: 'smb',
+  protocols: ['smb', 'netbios-ssn'],
+  opsOnlyOn: { [OPS.netbiosSession]: ['netbios-ssn'] },
+  transport: 'tcp',
+  version: 1,
+} as const;
 
 /** Keepalives a server may send before its reply; more than this is not a server answering us. */
 const MAX_KEEPALIVES = 4;
@@ -214,16 +236,65 @@ export const smbNegotiateProbe: ProbeDefinition<SmbNegotiateFacts> = {
   run: (ctx) => withConnection(ctx, 'smb.negotiate', async (conn) => negotiateFacts(conn, await negotiate(conn, FULL_OFFER), FULL_OFFER)),
 };
 
-/** SESSION_SETUP with our NTLMSSP NEGOTIATE; the CHALLENGE it returns ends the exchange (we close without answering). */
-async function readNtlmChallenge(conn: SmbConnection, messageId: bigint): Promise<SmbNtlmInfoFacts['ntlm']> {
-  await conn.send(OPS.sessionSetup, buildSmb2SessionSetup(messageId, wrapNtlmNegotiate(buildNtlmNegotiate())));
-  const reply = await conn.receive();
-  const h = parseSmb2Header(reply, 'sessionSetup', messageId);
-  if (h.status !== STATUS_MORE_PROCESSING_REQUIRED)
-    throw new ProbeUnavailable('auth-required', `session setup answered with status 0x${h.status.toString(16).padStart(8, '0')}, no challenge`);
-  const c = parseNtlmChallenge(unwrapNtlmToken(parseSmb2SessionSetup(reply).securityBlob));
-  const { version, ...names } = c;
-  return { ...names, ...(version === undefined ? {} : { osVersion: version }) };
+const statusText = (status: number) => `0x${status.toString(16).padStart(8, '0')}`;
+
+/** SMB2 requests on the one connection after the NEGOTIATE, each with the next message id. */
+class Exchange {
+  private readonly conn: SmbConnection;
+  private nextId: bigint;
+
+  constructor(conn: SmbConnection, firstId: bigint) {
+    this.conn = conn;
+    this.nextId = firstId;
+  }
+
+  /** Sends one request built for the next message id and reads its reply's header. */
+  async request(op: string, command: Smb2Command, build: (id: bigint) => Buffer): Promise<{ reply: Buffer; header: Smb2Header }> {
+    const id = this.nextId;
+    this.nextId += 1n;
+    await this.conn.send(op, build(id));
+    const reply = await this.conn.receive();
+    return { reply, header: parseSmb2Header(reply, command, id) };
+  }
+}
+
+interface Challenged {
+  readonly ntlm: NonNullable<SmbNtlmInfoFacts['ntlm']>;
+  /** The session id the server gave with its CHALLENGE, which the AUTHENTICATE must carry. */
+  readonly sessionId: bigint;
+}
+
+/** SESSION_SETUP with our NTLMSSP NEGOTIATE, and the CHALLENGE it returns. */
+async function readNtlmChallenge(ex: Exchange): Promise<Challenged> {
+  const token = wrapNtlmNegotiate(buildNtlmNegotiate());
+  const { reply, header } = await ex.request(OPS.sessionSetup, 'sessionSetup', (id) => buildSmb2SessionSetup(id, token));
+  if (header.status !== STATUS_MORE_PROCESSING_REQUIRED)
+    throw new ProbeUnavailable('auth-required', `session setup answered with status ${statusText(header.status)}, no challenge`);
+  const { version, ...names } = parseNtlmChallenge(unwrapNtlmToken(parseSmb2SessionSetup(reply).securityBlob));
+  return { ntlm: { ...names, ...(version === undefined ? {} : { osVersion: version }) }, sessionId: header.sessionId };
+}
+
+interface NtlmRead {
+  readonly facts: SmbNtlmInfoFacts;
+  /** Where a CHALLENGE was read: the exchange to go on with, and the session it opened. */
+  readonly next?: { readonly ex: Exchange; readonly challenged: Challenged };
+}
+
+/** NTLM info read on the negotiated connection, or why it was not: shared by smb.ntlm-info and smb.null-session. */
+async function readNtlmInfo(conn: SmbConnection): Promise<NtlmRead> {
+  const n = await negotiate(conn, FULL_OFFER);
+  if (n.nextMessageId === undefined) {
+    const reason = n.facts.protocol === 'smb1' ? 'the server picked SMB1; NTLM info is read over SMB2 only' : 'no dialect was agreed';
+    return { facts: { ...negotiateFacts(conn, n, FULL_OFFER), ntlmUnavailable: { kind: 'not-supported', detail: reason } } };
+  }
+  const ex = new Exchange(conn, n.nextMessageId);
+  try {
+    const challenged = await readNtlmChallenge(ex);
+    return { facts: { ...negotiateFacts(conn, n, FULL_OFFER), ntlm: challenged.ntlm }, next: { ex, challenged } };
+  } catch (err) {
+    if (!(err instanceof ProbeUnavailable)) throw err;
+    return { facts: { ...negotiateFacts(conn, n, FULL_OFFER), ntlmUnavailable: { kind: err.kind, detail: err.message } } };
+  }
 }
 
 /**
@@ -238,31 +309,96 @@ export const smbNtlmInfoProbe: ProbeDefinition<SmbNtlmInfoFacts> = {
   optIn: SMB_NTLM_INFO_OPT_IN,
   ops: [...NEGOTIATE_OPS, OPS.sessionSetup],
   facts: SmbNtlmInfoFacts,
+  replacedBy: 'smb.null-session',
+  run: (ctx) => withConnection(ctx, 'smb.ntlm-info', async (conn) => (await readNtlmInfo(conn)).facts),
+};
+
+/** LOGOFF of a granted session; its reply is read (the server answers before we close), its status not judged. */
+async function logoff(ex: Exchange, sessionId: bigint): Promise<void> {
+  await ex.request(OPS.logoff, 'logoff', (id) => buildSmb2Close('logoff', id, sessionId));
+}
+
+/** TREE_CONNECT to IPC$ in the anonymous session, and where it connected, TREE_DISCONNECT. */
+async function connectIpc(ex: Exchange, sessionId: bigint, host: string): Promise<NonNullable<SmbLoginAttempt['ipc']>> {
+  const { reply, header } = await ex.request(OPS.treeConnectIpc, 'treeConnect', (id) => buildSmb2TreeConnectIpc(id, sessionId, host));
+  if (header.status !== STATUS_SUCCESS) return { status: statusText(header.status), connected: false };
+  const tree = parseSmb2TreeConnect(reply);
+  await ex.request(OPS.treeDisconnect, 'treeDisconnect', (id) => buildSmb2Close('treeDisconnect', id, sessionId, header.treeId));
+  return { status: statusText(header.status), connected: true, shareType: tree.shareType };
+}
+
+/**
+ * One login without a credential on the session the CHALLENGE opened: the AUTHENTICATE, then
+ * (anonymous only) the IPC$ tree, then LOGOFF of a granted session. The facts grow as answers come;
+ * a failure ends the attempt with what was read (closing the connection ends the session).
+ */
+async function attemptLogin(ex: Exchange, sessionId: bigint, login: NtlmLogin, host: string): Promise<SmbLoginAttempt> {
+  const attempt: { -readonly [K in keyof SmbLoginAttempt]: SmbLoginAttempt[K] } = login.kind === 'guest' ? { user: login.user } : {};
+  try {
+    const op = login.kind === 'guest' ? OPS.guestLogin : OPS.anonymousLogin;
+    const token = wrapNtlmAuthenticate(buildNtlmAuthenticate(login));
+    const { reply, header } = await ex.request(op, 'sessionSetup', (id) => buildSmb2SessionSetup(id, token, sessionId));
+    attempt.sessionStatus = statusText(header.status);
+    attempt.granted = header.status === STATUS_SUCCESS;
+    if (!attempt.granted) return attempt;
+    const flags = parseSmb2SessionSetup(reply).sessionFlags;
+    attempt.isGuest = (flags & SESSION_FLAG_IS_GUEST) !== 0;
+    attempt.isNull = (flags & SESSION_FLAG_IS_NULL) !== 0;
+    if (login.kind === 'anonymous') attempt.ipc = await connectIpc(ex, header.sessionId, host);
+    await logoff(ex, header.sessionId);
+    return attempt;
+  } catch (err) {
+    if (!(err instanceof ProbeUnavailable)) throw err;
+    return { ...attempt, unavailable: { kind: err.kind, detail: err.message } };
+  }
+}
+
+/** A user name no plant has, so a server granting it a session maps unknown users to guest. */
+const madeUpUser = () => `cellcheck-${randomBytes(4).toString('hex')}`;
+
+/**
+ * Opt-in (completes an anonymous login; the server logs it): smb.ntlm-info's exchange, then on the
+ * same connection the anonymous AUTHENTICATE and a TREE_CONNECT to IPC$ (never opening a pipe or
+ * file), then a second session setup for a made-up user that only guest mapping grants, each
+ * granted session logged off. Share listing (an RPC over the srvsvc pipe) is never attempted: the
+ * anonymous IPC$ connect it would need first is the fact.
+ */
+export const smbNullSessionProbe: ProbeDefinition<SmbNullSessionFacts> = {
+  id: 'smb.null-session',
+  ...SMB_SERVICE,
+  safety: 'read-session',
+  optIn: SMB_NULL_SESSION_OPT_IN,
+  ops: [...NEGOTIATE_OPS, OPS.sessionSetup, OPS.anonymousLogin, OPS.treeConnectIpc, OPS.treeDisconnect, OPS.logoff, OPS.guestLogin],
+  facts: SmbNullSessionFacts,
   run: (ctx) =>
-    withConnection(ctx, 'smb.ntlm-info', async (conn) => {
-      const n = await negotiate(conn, FULL_OFFER);
-      if (n.nextMessageId === undefined) {
-        const reason = n.facts.protocol === 'smb1' ? 'the server picked SMB1; NTLM info is read over SMB2 only' : 'no dialect was agreed';
-        return { ...negotiateFacts(conn, n, FULL_OFFER), ntlmUnavailable: { kind: 'not-supported', detail: reason } };
+    withConnection(ctx, 'smb.null-session', async (conn) => {
+      const { facts, next } = await readNtlmInfo(conn);
+      if (!next) {
+        const why = facts.ntlmUnavailable ?? { kind: 'not-supported' as const, detail: 'no NTLM challenge' };
+        return { ...facts, loginsUnavailable: { kind: why.kind, detail: `no login attempted: ${why.detail}` } };
       }
-      try {
-        const ntlm = await readNtlmChallenge(conn, n.nextMessageId);
-        return { ...negotiateFacts(conn, n, FULL_OFFER), ...(ntlm === undefined ? {} : { ntlm }) };
-      } catch (err) {
-        if (!(err instanceof ProbeUnavailable)) throw err;
-        return { ...negotiateFacts(conn, n, FULL_OFFER), ntlmUnavailable: { kind: err.kind, detail: err.message } };
-      }
+      const anonymous = await attemptLogin(next.ex, next.challenged.sessionId, { kind: 'anonymous' }, ctx.address);
+      if (anonymous.unavailable) return { ...facts, anonymous, requestsSent: conn.requestsSent };
+      const guest = await attemptGuest(next.ex, madeUpUser(), ctx.address);
+      return { ...facts, anonymous, guest, requestsSent: conn.requestsSent };
     }),
 };
+
+/** The guest attempt: a fresh session setup (its own CHALLENGE), then the made-up user's AUTHENTICATE. */
+async function attemptGuest(ex: Exchange, user: string, host: string): Promise<SmbLoginAttempt> {
+  try {
+    const challenged = await readNtlmChallenge(ex);
+    return await attemptLogin(ex, challenged.sessionId, { kind: 'guest', user }, host);
+  } catch (err) {
+    if (!(err instanceof ProbeUnavailable)) throw err;
+    return { user, unavailable: { kind: err.kind, detail: err.message } };
+  }
+}
 
 /** Whether an earlier probe on this device already saw the server pick SMB1 (then asking again is pointless). */
 function smb1AlreadySeen(ctx: ProbeContext): boolean {
   return (ctx.earlier ?? []).some(
-    (o) =>
-      o.status === 'ok' &&
-      o.port === ctx.port &&
-      (o.probe === 'smb.negotiate' || o.probe === 'smb.ntlm-info') &&
-      (o.facts as SmbDialectFacts).protocol === 'smb1',
+    (o) => o.status === 'ok' && o.port === ctx.port && NEGOTIATE_PROBES.includes(o.probe) && (o.facts as SmbDialectFacts).protocol === 'smb1',
   );
 }
 

@@ -2,16 +2,22 @@ import { ProbeUnavailable } from '../types.ts';
 import { filetimeToIso, guidText } from './wire.ts';
 
 /**
- * SMB2/3 (MS-SMB2): the builder can express only NEGOTIATE and a SESSION_SETUP carrying a
- * security token; no tree connect, create, read or write exists here.
+ * SMB2/3 (MS-SMB2): the builder can express only NEGOTIATE, a SESSION_SETUP carrying a security
+ * token, a TREE_CONNECT to the IPC$ share (no other path can be built), TREE_DISCONNECT and
+ * LOGOFF; no create, ioctl, read or write exists here.
  */
 export const SMB2_PROTOCOL_ID = Buffer.from([0xfe, 0x53, 0x4d, 0x42]);
 export const SMB2_HEADER_BYTES = 64;
-export const SMB2_COMMANDS = { negotiate: 0x0000, sessionSetup: 0x0001 } as const;
+export const SMB2_COMMANDS = { negotiate: 0x0000, sessionSetup: 0x0001, logoff: 0x0002, treeConnect: 0x0003, treeDisconnect: 0x0004 } as const;
 export type Smb2Command = keyof typeof SMB2_COMMANDS;
 
 export const STATUS_SUCCESS = 0;
 export const STATUS_MORE_PROCESSING_REQUIRED = 0xc0000016;
+/** SESSION_SETUP response SessionFlags (MS-SMB2 2.2.6): the server made the session a guest or an anonymous one. */
+export const SESSION_FLAG_IS_GUEST = 0x0001;
+export const SESSION_FLAG_IS_NULL = 0x0002;
+/** TREE_CONNECT response ShareType (MS-SMB2 2.2.10). */
+export const SHARE_TYPES: Readonly<Record<number, 'disk' | 'pipe' | 'print'>> = { 1: 'disk', 2: 'pipe', 3: 'print' };
 
 /** Dialects we offer in an SMB2 NEGOTIATE, oldest first, and how they are printed. */
 export const SMB2_DIALECTS: Readonly<Record<number, string>> = { 514: '2.0.2', 528: '2.1', 768: '3.0', 770: '3.0.2', 785: '3.1.1' };
@@ -38,11 +44,15 @@ const NEGOTIATE_REQUEST_FIXED = 36;
 const NEGOTIATE_RESPONSE_FIXED = 64;
 const SESSION_SETUP_REQUEST_FIXED = 24;
 const SESSION_SETUP_RESPONSE_FIXED = 8;
+const TREE_CONNECT_REQUEST_FIXED = 8;
+const TREE_CONNECT_RESPONSE_FIXED = 16;
+/** TREE_DISCONNECT and LOGOFF requests and responses: StructureSize 4, two reserved bytes. */
+const EMPTY_BODY_SIZE = 4;
 
 /** Arithmetic, not `& ~7`: an offset from a hostile reply can exceed 32 bits' sign. */
 const align8 = (n: number) => Math.ceil(n / 8) * 8;
 
-function header(command: Smb2Command, messageId: bigint, sessionId = 0n): Buffer {
+function header(command: Smb2Command, messageId: bigint, sessionId = 0n, treeId = 0): Buffer {
   const h = Buffer.alloc(SMB2_HEADER_BYTES);
   SMB2_PROTOCOL_ID.copy(h, 0);
   h.writeUInt16LE(SMB2_HEADER_BYTES, 4);
@@ -51,6 +61,7 @@ function header(command: Smb2Command, messageId: bigint, sessionId = 0n): Buffer
   h.writeUInt16LE(1, 14); // CreditRequest
   h.writeBigUInt64LE(messageId, 24);
   h.writeUInt32LE(0xfeff, 32); // ProcessId
+  h.writeUInt32LE(treeId, 36);
   h.writeBigUInt64LE(sessionId, 40);
   return h;
 }
@@ -106,14 +117,34 @@ export function buildSmb2Negotiate(messageId: bigint, clientGuid: Buffer, salt: 
   return Buffer.concat([header('negotiate', messageId), body, dialectBytes, aligned(fixedEnd, contexts)]);
 }
 
-/** SESSION_SETUP carrying one security token (our NTLMSSP NEGOTIATE in SPNEGO); never a second one. */
-export function buildSmb2SessionSetup(messageId: bigint, token: Buffer): Buffer {
+/**
+ * SESSION_SETUP carrying one security token: our NTLMSSP NEGOTIATE (session 0), or the anonymous or
+ * guest AUTHENTICATE on the session id the server gave with its CHALLENGE.
+ */
+export function buildSmb2SessionSetup(messageId: bigint, token: Buffer, sessionId = 0n): Buffer {
   const body = Buffer.alloc(SESSION_SETUP_REQUEST_FIXED);
   body.writeUInt16LE(SESSION_SETUP_REQUEST_FIXED + 1, 0);
   body.writeUInt8(SIGNING_ENABLED, 3);
   body.writeUInt16LE(SMB2_HEADER_BYTES + SESSION_SETUP_REQUEST_FIXED, 12);
   body.writeUInt16LE(token.length, 14);
-  return Buffer.concat([header('sessionSetup', messageId), body, token]);
+  return Buffer.concat([header('sessionSetup', messageId, sessionId), body, token]);
+}
+
+/** TREE_CONNECT to `\\host\IPC$`, the inter-process share a null session reaches first; no other share can be named. */
+export function buildSmb2TreeConnectIpc(messageId: bigint, sessionId: bigint, host: string): Buffer {
+  const path = Buffer.from(`\\\\${host}\\IPC$`, 'utf16le');
+  const body = Buffer.alloc(TREE_CONNECT_REQUEST_FIXED);
+  body.writeUInt16LE(TREE_CONNECT_REQUEST_FIXED + 1, 0);
+  body.writeUInt16LE(SMB2_HEADER_BYTES + TREE_CONNECT_REQUEST_FIXED, 4);
+  body.writeUInt16LE(path.length, 6);
+  return Buffer.concat([header('treeConnect', messageId, sessionId), body, path]);
+}
+
+/** TREE_DISCONNECT of the IPC$ tree, or LOGOFF of the session: a header and an empty body. */
+export function buildSmb2Close(command: 'treeDisconnect' | 'logoff', messageId: bigint, sessionId: bigint, treeId = 0): Buffer {
+  const body = Buffer.alloc(EMPTY_BODY_SIZE);
+  body.writeUInt16LE(EMPTY_BODY_SIZE, 0);
+  return Buffer.concat([header(command, messageId, sessionId, treeId), body]);
 }
 
 export interface Smb2Header {
@@ -122,6 +153,7 @@ export interface Smb2Header {
   readonly flags: number;
   readonly messageId: bigint;
   readonly sessionId: bigint;
+  readonly treeId: number;
 }
 
 function malformed(what: string): ProbeUnavailable {
@@ -139,6 +171,7 @@ export function parseSmb2Header(message: Buffer, command: Smb2Command, messageId
     command: message.readUInt16LE(12),
     flags: message.readUInt32LE(16),
     messageId: message.readBigUInt64LE(24),
+    treeId: message.readUInt32LE(36),
     sessionId: message.readBigUInt64LE(40),
   };
   if (h.command !== SMB2_COMMANDS[command]) throw malformed(`reply command 0x${h.command.toString(16)}, expected ${command}`);
@@ -227,4 +260,21 @@ export function parseSmb2SessionSetup(message: Buffer): Smb2SessionSetup {
   const structureSize = b.readUInt16LE(0);
   if (structureSize !== SESSION_SETUP_RESPONSE_FIXED + 1) throw malformed(`SESSION_SETUP response structure size ${structureSize}, expected 9`);
   return { sessionFlags: b.readUInt16LE(2), securityBlob: field(message, b.readUInt16LE(4), b.readUInt16LE(6), 'security buffer') };
+}
+
+export interface Smb2TreeConnect {
+  readonly shareType: 'disk' | 'pipe' | 'print';
+  readonly shareFlags: number;
+  readonly maximalAccess: number;
+}
+
+/** A successful TREE_CONNECT response body (an error reply carries an ERROR body instead, read by its status alone). */
+export function parseSmb2TreeConnect(message: Buffer): Smb2TreeConnect {
+  const b = message.subarray(SMB2_HEADER_BYTES);
+  if (b.length < TREE_CONNECT_RESPONSE_FIXED) throw malformed(`TREE_CONNECT response body of ${b.length} bytes, shorter than ${TREE_CONNECT_RESPONSE_FIXED}`);
+  const structureSize = b.readUInt16LE(0);
+  if (structureSize !== TREE_CONNECT_RESPONSE_FIXED) throw malformed(`TREE_CONNECT response structure size ${structureSize}, expected 16`);
+  const shareType = SHARE_TYPES[b.readUInt8(2)];
+  if (shareType === undefined) throw malformed(`TREE_CONNECT response share type ${b.readUInt8(2)}`);
+  return { shareType, shareFlags: b.readUInt32LE(4), maximalAccess: b.readUInt32LE(12) };
 }

@@ -6,13 +6,14 @@ import { testAddress } from '../../test/addresses.ts';
 import { runProbe } from '../run.ts';
 import { testContext } from '../test-kit.ts';
 import type { ProbeDefinition } from '../types.ts';
-import type { SmbNegotiateFacts, SmbNtlmInfoFacts, SmbSmb1Facts } from './facts.ts';
-import { smbNegotiateProbe, smbNtlmInfoProbe, smbSmb1Probe } from './probe.ts';
+import type { SmbNegotiateFacts, SmbNtlmInfoFacts, SmbNullSessionFacts, SmbSmb1Facts } from './facts.ts';
+import { smbNegotiateProbe, smbNtlmInfoProbe, smbNullSessionProbe, smbSmb1Probe } from './probe.ts';
 
 /**
  * Against Samba's smbd, a second, independent SMB implementation (test/setup/smbd.sh unpacks it
- * from Debian; .ci/run exports CELLCHECK_SMBD): weak (SMB1 allowed, signing off, guest share) and
- * hardened (SMB3 only, signing mandatory).
+ * from Debian; .ci/run exports CELLCHECK_SMBD): weak (SMB1 allowed, signing off, guest share, unknown
+ * users mapped to guest, anonymous IPC$) and hardened (SMB3 only, signing mandatory, restrict anonymous = 2,
+ * map to guest = never).
  */
 describe.skipIf(!smbdAvailable())(`Samba smbd (${SMBD_PATH}; skipped when missing: run test/setup/smbd.sh)`, () => {
   const servers = new Map<SmbdPosture, RunningFixture>();
@@ -62,5 +63,29 @@ describe.skipIf(!smbdAvailable())(`Samba smbd (${SMBD_PATH}; skipped when missin
     const smb1 = await run<SmbSmb1Facts>('hardened', smbSmb1Probe);
     // Samba answers an offer of SMB1 alone with no dialect (index 0xFFFF) rather than closing, as Windows does.
     expect(smb1.facts).toMatchObject({ accepted: false, refusal: 'no-dialect' });
+  });
+
+  const LOGIN_OPS = ['tcp.connect', 'smb.negotiate', 'smb.negotiate-smb2', 'smb.session-setup-ntlm', 'smb.session-setup-anonymous', 'smb.tree-connect-ipc'];
+
+  it('weak: the anonymous session reaches IPC$ and a made-up user is logged in as guest, on one connection', async () => {
+    const r = await run<SmbNullSessionFacts>('weak', smbNullSessionProbe);
+    // Samba flags no IS_NULL on the anonymous session (Windows does): the IPC$ answer is the fact.
+    expect(r.facts.anonymous).toMatchObject({ sessionStatus: '0x00000000', granted: true, ipc: { status: '0x00000000', connected: true, shareType: 'pipe' } });
+    expect(r.facts.guest).toMatchObject({ sessionStatus: '0x00000000', granted: true, isGuest: true });
+    expect(r.ctx.transcript.sentOps()).toEqual([
+      ...LOGIN_OPS,
+      'smb.tree-disconnect',
+      'smb.logoff',
+      'smb.session-setup-ntlm',
+      'smb.session-setup-guest',
+      'smb.logoff',
+    ]);
+  });
+
+  it('hardened (restrict anonymous = 2, map to guest = never): IPC$ refused to the anonymous session, the made-up user refused', async () => {
+    const r = await run<SmbNullSessionFacts>('hardened', smbNullSessionProbe);
+    expect(r.facts.anonymous).toMatchObject({ granted: true, ipc: { status: '0xc0000022', connected: false } });
+    expect(r.facts.guest).toMatchObject({ sessionStatus: '0xc000006d', granted: false });
+    expect(r.ctx.transcript.sentOps()).toEqual([...LOGIN_OPS, 'smb.logoff', 'smb.session-setup-ntlm', 'smb.session-setup-guest']);
   });
 });

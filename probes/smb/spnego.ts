@@ -99,6 +99,11 @@ export function wrapNtlmNegotiate(token: Buffer): Buffer {
   return tlv(0x60, encodeOid(SPNEGO_OID), tlv(0xa0, init));
 }
 
+/** NegTokenResp carrying our AUTHENTICATE as its responseToken (the second leg, after the server chose NTLMSSP). */
+export function wrapNtlmAuthenticate(token: Buffer): Buffer {
+  return tlv(0xa1, tlv(0x30, tlv(0xa2, tlv(0x04, token))));
+}
+
 /** The NTLMSSP token a server answered with: raw, or as the responseToken of a NegTokenResp. */
 export function unwrapNtlmToken(blob: Buffer): Buffer {
   if (blob.subarray(0, 8).equals(NTLMSSP_SIGNATURE)) return blob;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type SmbDialectFacts, SmbNegotiateFacts, SmbNtlmInfoFacts, SmbSmb1Facts } from '../../probes/smb/facts.ts';
+import { type SmbDialectFacts, type SmbLoginAttempt, SmbNegotiateFacts, SmbNtlmInfoFacts, SmbNullSessionFacts, SmbSmb1Facts } from '../../probes/smb/facts.ts';
 import type { DeviceView, FactsLookup } from '../device-view.ts';
 import type { IdentityClaim, IdentityExtractor } from '../identity.ts';
 import { windowsOsName } from '../windows-version.ts';
@@ -7,9 +7,12 @@ import { defineCheckKind, type Evidence, notProbedVerdict, type RegisteredCheckK
 
 const NEGOTIATE_PROBE = 'smb.negotiate';
 const NTLM_PROBE = 'smb.ntlm-info';
+const NULL_SESSION_PROBE = 'smb.null-session';
 const SMB1_PROBE = 'smb.smb1-dialect';
-/** Probes whose facts hold the negotiation: the opt-in one runs instead of smb.negotiate. */
-const NEGOTIATE_SOURCES = [NEGOTIATE_PROBE, NTLM_PROBE] as const;
+/** Probes whose facts hold the negotiation: the opt-in ones run instead of smb.negotiate. */
+const NEGOTIATE_SOURCES = [NEGOTIATE_PROBE, NTLM_PROBE, NULL_SESSION_PROBE] as const;
+/** Probes whose facts hold the NTLM challenge: smb.null-session reads it before its logins. */
+const NTLM_SOURCES = [NTLM_PROBE, NULL_SESSION_PROBE] as const;
 const NOT_FOUND = { port: 'SMB', absent: 'no SMB service found' } as const;
 
 type Negotiation = Extract<FactsLookup<SmbNegotiateFacts>, { state: 'ok' }>;
@@ -97,11 +100,22 @@ const signingRequired = defineCheckKind({
   },
 });
 
+/** How one login attempt without a credential ended: `granted` is a login without identity, `refused` is not, `unknown` says why. */
+function loginOutcome(attempt: SmbLoginAttempt | undefined, what: 'anonymous' | 'guest'): { state: 'granted' | 'refused' | 'unknown'; observed: string } {
+  if (attempt === undefined) return { state: 'unknown', observed: 'not attempted' };
+  if (what === 'anonymous' && attempt.ipc) return { state: attempt.ipc.connected ? 'granted' : 'refused', observed: `IPC$ tree connect ${attempt.ipc.status}` };
+  if (attempt.granted === false) return { state: 'refused', observed: `session setup ${attempt.sessionStatus}` };
+  if (what === 'guest' && attempt.granted)
+    return { state: 'granted', observed: `session setup ${attempt.sessionStatus}${attempt.isGuest ? ', IS_GUEST' : ''}` };
+  return { state: 'unknown', observed: attempt.unavailable ? `${attempt.unavailable.kind}: ${attempt.unavailable.detail}` : 'no answer read' };
+}
+
 /**
  * Logins without an identity (null session, guest, share-level passwords): CR 1.1 and 2.1. The
- * negotiation shows SMB1 share-level security (a password per share, no user) and fails on it;
- * whether a null session or guest login is accepted needs a completed anonymous session setup,
- * which no probe of this version sends, so otherwise the check stays unknown.
+ * negotiation shows SMB1 share-level security (a password per share, no user) and fails on it. The
+ * opt-in smb.null-session completes an anonymous login and asks for the IPC$ tree, which listing
+ * shares (an RPC over the srvsvc pipe, never sent) needs first, and tries a made-up user that only
+ * guest mapping lets in: either granted fails, both refused passes.
  */
 const anonymousRefused = defineCheckKind({
   id: 'smb.anonymous-refused',
@@ -109,14 +123,37 @@ const anonymousRefused = defineCheckKind({
   evaluate(device): Verdict {
     const seen = smbSeen(device);
     if ('status' in seen) return seen;
-    const { evidence } = seen;
     const shareLevel = acceptedDialects(seen).some((d) => d.smb1?.shareLevelSecurity === true);
-    if (shareLevel) return { status: 'fail', observed: { security: 'share-level' }, expected: { security: 'user-level', anonymous: 'refused' }, evidence };
+    const expected = { security: 'user-level', anonymousIpc: 'refused', guest: 'refused' };
+    if (shareLevel) return { status: 'fail', observed: { security: 'share-level' }, expected, evidence: seen.evidence };
+    const logins = device.facts(NULL_SESSION_PROBE, SmbNullSessionFacts);
+    if (logins.state !== 'ok')
+      return {
+        status: 'unknown',
+        observed: { security: 'user-level' },
+        evidence: seen.evidence,
+        reason:
+          'null session and guest access need the opt-in probes.smb.nullSession (an anonymous login with an IPC$ tree connect, and a login as a made-up user)',
+      };
+    const outcomes = logins.facts.map(({ facts }) => ({
+      anonymous: loginOutcome(facts.anonymous, 'anonymous'),
+      guest: loginOutcome(facts.guest, 'guest'),
+      why: facts.loginsUnavailable,
+    }));
+    const observed = {
+      security: 'user-level',
+      anonymous: outcomes.map((o) => o.anonymous.observed),
+      guest: outcomes.map((o) => o.guest.observed),
+    };
+    const evidence = seen.evidence;
+    if (outcomes.some((o) => o.anonymous.state === 'granted' || o.guest.state === 'granted')) return { status: 'fail', observed, expected, evidence };
+    if (outcomes.every((o) => o.anonymous.state === 'refused' && o.guest.state === 'refused')) return { status: 'pass', observed, expected, evidence };
+    const why = outcomes.find((o) => o.why)?.why;
     return {
       status: 'unknown',
-      observed: { security: 'user-level' },
+      observed,
       evidence,
-      reason: 'null session and guest access need a completed anonymous session setup, which this version does not send',
+      reason: `the anonymous and guest logins were not both answered${why ? ` (${why.detail})` : ''}; a successful anonymous IPC$ tree connect is taken as the null-session fact, share listing itself is never tried`,
     };
   },
 });
@@ -130,15 +167,15 @@ export const smbCheckKinds: readonly RegisteredCheckKind[] = [smb1Disabled, sign
  */
 export const smbIdentity: IdentityExtractor = (device) => {
   const claims: IdentityClaim[] = [];
-  const ntlm = device.facts(NTLM_PROBE, SmbNtlmInfoFacts);
+  const { probe: ntlmProbe, found: ntlm } = device.factsOfFirst(NTLM_SOURCES, SmbNtlmInfoFacts);
   if (ntlm.state === 'ok') {
     for (const { facts } of ntlm.facts) {
       const info = facts.ntlm;
       if (!info) continue;
       const name = info.dnsComputerName || info.nbComputerName;
-      if (name) claims.push({ field: 'name', value: name, source: NTLM_PROBE });
+      if (name) claims.push({ field: 'name', value: name, source: ntlmProbe });
       const os = info.osVersion && windowsOsName(info.osVersion);
-      if (os) claims.push({ field: 'os', value: os, source: NTLM_PROBE });
+      if (os) claims.push({ field: 'os', value: os, source: ntlmProbe });
     }
   }
   const { probe, found } = device.factsOfFirst(NEGOTIATE_SOURCES, SmbNegotiateFacts);
