@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { SmbNegotiateFacts, SmbNtlmInfoFacts, SmbSmb1Facts } from '../../probes/smb/facts.ts';
+import type { SmbNegotiateFacts, SmbNtlmInfoFacts, SmbNullSessionFacts, SmbSmb1Facts } from '../../probes/smb/facts.ts';
 import type { DeviceObservation } from '../../probes/observation.ts';
 import type { ProbeOutcome } from '../../probes/types.ts';
 import { testAddress } from '../../test/addresses.ts';
@@ -144,10 +144,60 @@ describe('smb.signing-required', () => {
 describe('smb.anonymous-refused', () => {
   const id = 'smb.anonymous-refused';
 
-  it('fails on SMB1 share-level security and otherwise stays unknown: no anonymous session is attempted', () => {
+  it('fails on SMB1 share-level security and without the null-session opt-in stays unknown, naming it', () => {
     const shareLevel = { ...SMB1_ONLY, smb1: { ...(SMB1_ONLY.smb1 as NonNullable<SmbNegotiateFacts['smb1']>), shareLevelSecurity: true } };
     expect(evaluate(id, device([outcome('smb.negotiate', shareLevel)]))).toMatchObject({ status: 'fail', observed: { security: 'share-level' } });
-    expect(evaluate(id, device([outcome('smb.negotiate', SMB3_HARDENED)]))).toMatchObject({ status: 'unknown', reason: /anonymous session setup/ });
+    expect(evaluate(id, device([outcome('smb.negotiate', SMB3_HARDENED)]))).toMatchObject({
+      status: 'unknown',
+      reason: expect.stringContaining('opt-in probes.smb.nullSession'),
+    });
+  });
+
+  const REFUSED_IPC = { sessionStatus: '0x00000000', granted: true, isGuest: false, isNull: true, ipc: { status: '0xc0000022', connected: false } };
+  const REFUSED_GUEST = { user: 'cellcheck-0badf00d', sessionStatus: '0xc000006d', granted: false };
+  const logins = (facts: Partial<SmbNullSessionFacts>) => device([outcome('smb.null-session', { ...NTLM, requestsSent: 8, ...facts })]);
+
+  it('fails on an anonymous IPC$ tree connect, with its status as evidence', () => {
+    const anonymous = { ...REFUSED_IPC, ipc: { status: '0x00000000', connected: true, shareType: 'pipe' as const } };
+    expect(evaluate(id, logins({ anonymous, guest: REFUSED_GUEST }))).toEqual({
+      status: 'fail',
+      observed: { security: 'user-level', anonymous: ['IPC$ tree connect 0x00000000'], guest: ['session setup 0xc000006d'] },
+      expected: { security: 'user-level', anonymousIpc: 'refused', guest: 'refused' },
+      evidence: [{ probe: 'smb.null-session', port: 445, transcript: [2, 5] }],
+    });
+  });
+
+  it('fails on a session granted to a made-up user (guest mapping), even with IPC$ refused', () => {
+    const guest = { ...REFUSED_GUEST, sessionStatus: '0x00000000', granted: true, isGuest: true, isNull: false };
+    expect(evaluate(id, logins({ anonymous: REFUSED_IPC, guest }))).toMatchObject({
+      status: 'fail',
+      observed: { guest: ['session setup 0x00000000, IS_GUEST'] },
+    });
+  });
+
+  it('passes when IPC$ is refused to the anonymous session (or the session itself) and the made-up user is refused', () => {
+    expect(evaluate(id, logins({ anonymous: REFUSED_IPC, guest: REFUSED_GUEST }))).toMatchObject({ status: 'pass' });
+    const noSession = { sessionStatus: '0xc0000022', granted: false };
+    expect(evaluate(id, logins({ anonymous: noSession, guest: REFUSED_GUEST }))).toMatchObject({
+      status: 'pass',
+      observed: { anonymous: ['session setup 0xc0000022'] },
+    });
+  });
+
+  it('stays unknown where an answer is missing: no IPC$ answer, no guest attempt, no login over SMB1', () => {
+    const cutOff = {
+      sessionStatus: '0x00000000',
+      granted: true,
+      isGuest: false,
+      isNull: true,
+      unavailable: { kind: 'malformed' as const, detail: 'SMB2 junk' },
+    };
+    expect(evaluate(id, logins({ anonymous: cutOff }))).toMatchObject({
+      status: 'unknown',
+      observed: { anonymous: ['malformed: SMB2 junk'], guest: ['not attempted'] },
+    });
+    const smb1 = { loginsUnavailable: { kind: 'not-supported' as const, detail: 'no login attempted: the server picked SMB1' } };
+    expect(evaluate(id, logins(smb1))).toMatchObject({ status: 'unknown', reason: expect.stringContaining('the server picked SMB1') });
   });
 });
 
@@ -157,6 +207,10 @@ describe('smbIdentity and the host role', () => {
       { field: 'name', value: 'scada01.plant.example', source: 'smb.ntlm-info' },
       { field: 'os', value: 'Windows NT 10.0.17763 (Windows 10 1809 / Server 2019)', source: 'smb.ntlm-info' },
     ]);
+  });
+
+  it('claims them from the null-session probe too, which reads the same challenge first', () => {
+    expect(smbIdentity(device([outcome('smb.null-session', NTLM)])).map((c) => c.source)).toEqual(['smb.null-session', 'smb.null-session']);
   });
 
   it('claims the NetBIOS name of an SMB1 server, and no OS from a build 0 (Samba)', () => {
