@@ -34,7 +34,7 @@ import { parseConnectionConfirm } from '../probes/rdp/x224.ts';
 import { nbssFrameLength, parseNbssFrame } from '../probes/smb/netbios.ts';
 import { parseAvPairs, parseNtlmChallenge } from '../probes/smb/ntlm.ts';
 import { parseSmb1Negotiate } from '../probes/smb/smb1.ts';
-import { parseSmb2Header, parseSmb2Negotiate, parseSmb2SessionSetup } from '../probes/smb/smb2.ts';
+import { parseSmb2Header, parseSmb2Negotiate, parseSmb2SessionSetup, parseSmb2TreeConnect } from '../probes/smb/smb2.ts';
 import { hintedMechanisms, unwrapNtlmToken } from '../probes/smb/spnego.ts';
 import {
   nbss as smbFrame,
@@ -43,6 +43,7 @@ import {
   smb1NegotiateResponse,
   smb2NegotiateResponse,
   smb2SessionSetupResponse,
+  smb2TreeConnectPipe,
 } from '../fixtures/smb/messages.ts';
 import { WINDOWS_SCADA } from '../fixtures/smb/server.ts';
 import { parseCpuModel, parseResponse as parseSlmpResponse, slmpFrameLength } from '../probes/melsec/frame.ts';
@@ -195,7 +196,7 @@ const enipReplies = (() => {
   return [reply(0x63, [item(0x0c, identity)]), reply(0x04, [item(0x100, communications)])];
 })();
 
-/** SMB replies framed for TCP 445: SMB1 NT LM 0.12 NEGOTIATE, SMB2 NEGOTIATE (2.1, 3.1.1 with contexts), SESSION_SETUP with an NTLMSSP CHALLENGE. */
+/** SMB replies framed for TCP 445: SMB1 NT LM 0.12 NEGOTIATE, SMB2 NEGOTIATE (2.1, 3.1.1 with contexts), SESSION_SETUP with an NTLMSSP CHALLENGE, a granted null session, the IPC$ TREE_CONNECT. */
 const smbReplies = (() => {
   const answer = { signingRequired: true, encryption: true, kerberos: true };
   const challenge = negTokenRespChallenge(ntlmChallenge(WINDOWS_SCADA));
@@ -204,6 +205,8 @@ const smbReplies = (() => {
     smb2NegotiateResponse(WINDOWS_SCADA, 1n, { ...answer, dialect: 0x0210 }),
     smb2NegotiateResponse(WINDOWS_SCADA, 1n, { ...answer, dialect: 0x0311 }),
     smb2SessionSetupResponse(2n, 0xc0000016, 5n, challenge),
+    smb2SessionSetupResponse(3n, 0, 5n, Buffer.alloc(0), 2),
+    smb2TreeConnectPipe(4n, 5n, 1),
   ].map((message) => smbFrame(0, message));
 })();
 
@@ -462,7 +465,7 @@ export const FUZZ_TARGETS: readonly FuzzTarget[] = [
     },
   },
   {
-    name: 'SMB NEGOTIATE (SMB1 and SMB2/3), SESSION_SETUP, SPNEGO and NTLMSSP CHALLENGE',
+    name: 'SMB NEGOTIATE (SMB1 and SMB2/3), SESSION_SETUP, SPNEGO and NTLMSSP CHALLENGE, TREE_CONNECT',
     input: input(smbReplies, 1500),
     run: (b) => {
       const f = frame(nbssFrameLength, b);
@@ -479,6 +482,10 @@ export const FUZZ_TARGETS: readonly FuzzTarget[] = [
           parseNtlmChallenge(unwrapNtlmToken(parseSmb2SessionSetup(message).securityBlob));
         },
         () => parseAvPairs(message),
+        () => {
+          parseSmb2Header(message, 'treeConnect', 4n);
+          parseSmb2TreeConnect(message);
+        },
       );
     },
   },
