@@ -25,6 +25,7 @@ import { startSnmpFixture } from '../fixtures/snmp/agent.ts';
 import { startRawSshFixture } from '../fixtures/ssh/raw-server.ts';
 import type { DeviceObservation } from '../probes/observation.ts';
 import type { OpcuaEndpointsFacts } from '../probes/opcua/facts.ts';
+import type { SmbNullSessionFacts } from '../probes/smb/facts.ts';
 import { PROBES } from '../probes/registry.ts';
 import type { Result } from '../report/result.ts';
 
@@ -56,6 +57,9 @@ const HOST = {
   /** An SMB port that streams bytes forever, and an SMB server that cuts its first reply off. */
   endlessSmb: '127.84.2.44',
   brokenSmb: '127.84.2.45',
+  /** SMB servers that never answer the anonymous AUTHENTICATE, and that answer the IPC$ TREE_CONNECT with garbage. */
+  silentLoginSmb: '127.84.2.46',
+  garbledTreeSmb: '127.84.2.47',
   manyEndpoints: '127.93.0.30',
   tooManyEndpoints: '127.93.0.31',
   normal: '127.84.2.20',
@@ -78,6 +82,8 @@ const EXTRA_PORTS: Readonly<Record<string, Readonly<Record<string, number>>>> = 
   [HOST.brokenRemote]: REMOTE_PORTS,
   [HOST.endlessSmb]: SMB_PORTS,
   [HOST.brokenSmb]: SMB_PORTS,
+  [HOST.silentLoginSmb]: SMB_PORTS,
+  [HOST.garbledTreeSmb]: SMB_PORTS,
 };
 const BUDGET_MS = 6000;
 const IDENTITY = { 0: 'Normal Automation GmbH', 1: 'NA-100', 2: 'V3.1.4' };
@@ -124,6 +130,8 @@ beforeAll(async () => {
   await start(startMqttBroker({ host: HOST.brokenRemote, port: REMOTE_PORTS.mqtt, posture: 'truncated' }));
   await start(startHostileFixture({ host: HOST.endlessSmb, port: SMB_PORTS.smb, behaviour: 'endless' }));
   await start(startSmbFixture({ host: HOST.brokenSmb, port: SMB_PORTS.smb, identity: WINDOWS_HMI, behaviour: 'truncated' }));
+  await start(startSmbFixture({ host: HOST.silentLoginSmb, port: SMB_PORTS.smb, identity: WINDOWS_HMI, behaviour: 'auth-silent' }));
+  await start(startSmbFixture({ host: HOST.garbledTreeSmb, port: SMB_PORTS.smb, identity: WINDOWS_HMI, behaviour: 'tree-garbage' }));
   await start(startModbusSpecFixture({ host: HOST.normal, port: PORTS.modbus, objects: IDENTITY }));
   await start(startS7SpecFixture({ host: HOST.normal, port: PORTS.s7, profile: 'weak' }));
 
@@ -138,7 +146,7 @@ beforeAll(async () => {
         iec104: { identify: true },
         dnp3: { identify: true },
         mqtt: { anonymous: true },
-        smb: { ntlmInfo: true, smb1Dialect: true },
+        smb: { ntlmInfo: true, smb1Dialect: true, nullSession: true },
       },
       // The devices share this test's busy event loop, so they see a close later than a real device
       // would; a wider gap between packets keeps "one connection at a time" measurable here.
@@ -262,14 +270,32 @@ describe('a scan of hostile devices', () => {
   });
 
   it('ends an SMB peer that streams bytes or cuts its reply off typed; the opt-in SMB probes run in place of smb.negotiate', () => {
-    expect(kinds(HOST.endlessSmb)).toMatchObject({ 'smb.ntlm-info': expect.stringMatching(/^(malformed|protocol-mismatch)$/) });
-    expect(kinds(HOST.brokenSmb)).toMatchObject({ 'smb.ntlm-info': 'closed', 'smb.smb1-dialect': 'closed' });
+    expect(kinds(HOST.endlessSmb)).toMatchObject({ 'smb.null-session': expect.stringMatching(/^(malformed|protocol-mismatch)$/) });
+    expect(kinds(HOST.brokenSmb)).toMatchObject({ 'smb.null-session': 'closed', 'smb.smb1-dialect': 'closed' });
     expect(kinds(HOST.brokenSmb)['smb.negotiate']).toBeUndefined();
+    expect(kinds(HOST.brokenSmb)['smb.ntlm-info']).toBeUndefined();
     const broken = fixtures.find((x) => x.host === HOST.brokenSmb);
-    // One connection per SMB probe (discovery's, taken over), the opt-in SMB1 question the second; no login completed.
+    // One connection per SMB probe (discovery's, taken over), the opt-in SMB1 question the second; no login attempted.
     expect(broken?.log.connections).toBe(2);
     expect(broken?.log.count('write')).toBe(0);
-    expect(broken?.log.kinds()).not.toContain('session-setup-authenticate');
+    expect(broken?.log.count('auth')).toBe(0);
+  });
+
+  it('keeps what an SMB server said before it fell silent at the anonymous login or garbled the IPC$ answer, and sends nothing after', () => {
+    const loginFacts = (host: string) => {
+      const o = outcomesOf(host).find((x) => x.probe === 'smb.null-session');
+      return o?.status === 'ok' ? (o.facts as SmbNullSessionFacts) : undefined;
+    };
+    expect(loginFacts(HOST.silentLoginSmb)).toMatchObject({ ntlm: { nbComputerName: 'HMI-LINE1' }, anonymous: { unavailable: { kind: 'timeout' } } });
+    expect(loginFacts(HOST.garbledTreeSmb)).toMatchObject({ anonymous: { granted: true, unavailable: { kind: 'malformed' } } });
+    for (const host of [HOST.silentLoginSmb, HOST.garbledTreeSmb]) {
+      expect(loginFacts(host)?.guest, host).toBeUndefined();
+      const log = fixtures.find((x) => x.host === host)?.log;
+      // The null session's connection and the SMB1 question's: never a file, pipe, IOCTL or other share.
+      expect(log?.connections, host).toBe(2);
+      expect(log?.count('write'), host).toBe(0);
+      expect(log?.kinds(), host).not.toContain('logoff');
+    }
   });
 
   it('ends a looping SNMP table typed, with every datagram from one source endpoint', () => {
