@@ -135,18 +135,39 @@ describe('scan of the simulated cell', () => {
     expect(device(plain, 'modbus-io').identity.vendor).toEqual({ value: 'Simulated I/O GmbH', source: 'modbus.device-id' });
   });
 
-  it('judges the Windows hosts over SMB: one connection without opt-ins, the NTLM name and OS and SMB1 refusal with them', () => {
+  it('judges the Windows hosts over SMB: one connection without opt-ins; with them the NTLM name and OS, SMB1 refusal, null session and guest access', () => {
     const weak = device(plain, 'hmi-windows');
     expect(failing(weak)).toContain('smb.signing-required');
     // Without the opt-in the server's SMB2 choice says nothing of SMB1; with it, the second connection shows it accepted.
     expect(weak.checks.find((c) => c.id === 'smb.smb1-disabled')?.status).toBe('unknown');
-    expect(failing(device(full, 'hmi-windows'))).toEqual(expect.arrayContaining(['smb.smb1-disabled', 'smb.signing-required']));
+    expect(failing(device(full, 'hmi-windows'))).toEqual(expect.arrayContaining(['smb.smb1-disabled', 'smb.signing-required', 'smb.anonymous-refused']));
+    expect(weak.checks.find((c) => c.id === 'smb.anonymous-refused')?.status).toBe('unknown');
     const smb = plainRequests.find((r) => r.device === 'hmi-windows' && r.kinds.includes('negotiate-smb1'));
     expect(smb?.kinds).toEqual(['negotiate-smb1', 'negotiate-smb2']);
     expect(smb?.connections).toBe(1);
+    // With the null-session opt-in: one connection for negotiation, challenge and both logins, one for the SMB1 question; no file, pipe or other share.
+    const smbLog = cell.devices.find((d) => d.device.name === 'hmi-windows')?.fixtures.find((f) => f.log.kinds().includes('session-setup-anonymous'))?.log;
+    expect(smbLog?.kinds().slice(smb?.kinds.length)).toEqual([
+      'negotiate-smb1',
+      'negotiate-smb2',
+      'session-setup-ntlm',
+      'session-setup-anonymous',
+      'tree-connect-ipc',
+      'tree-disconnect',
+      'logoff',
+      'session-setup-ntlm',
+      'session-setup-authenticate',
+      'negotiate-smb1',
+    ]);
+    expect((smbLog?.connections ?? 0) - (smb?.connections ?? 0)).toBe(2);
+    expect(smbLog?.count('write')).toBe(0);
     const hardened = device(full, 'scada-windows');
-    expect(hardened.checks.filter((c) => c.id === 'smb.smb1-disabled' || c.id === 'smb.signing-required').map((c) => c.status)).toEqual(['pass', 'pass']);
-    expect(hardened.identity.os).toEqual({ value: 'Windows NT 10.0.17763 (Windows 10 1809 / Server 2019)', source: 'smb.ntlm-info' });
+    expect(Object.fromEntries(hardened.checks.filter((c) => c.id.startsWith('smb.')).map((c) => [c.id, c.status]))).toEqual({
+      'smb.smb1-disabled': 'pass',
+      'smb.signing-required': 'pass',
+      'smb.anonymous-refused': 'pass',
+    });
+    expect(hardened.identity.os).toEqual({ value: 'Windows NT 10.0.17763 (Windows 10 1809 / Server 2019)', source: 'smb.null-session' });
     expect(hardened.identity.name?.value).toBe('scada01.plant.example');
   });
 
