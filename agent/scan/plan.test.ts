@@ -145,6 +145,9 @@ describe('scan --plan', () => {
     );
     expect(nullSession).toContain('not sent: smb.negotiate (smb.null-session runs instead and collects the same facts on its one connection)');
     expect(nullSession).toContain('not sent: smb.ntlm-info (needs the opt-in probes.smb.ntlmInfo)');
+    const both = renderPlan(planScan(parseConfig({ ...PLAN_DOC, probes: { smb: { ntlmInfo: true, nullSession: true } } }, 'plan.yaml'), PROBES));
+    expect(both).toContain('not sent: smb.ntlm-info (smb.null-session runs instead and collects the same facts on its one connection)');
+    expect(both).toContain('not sent: smb.negotiate (smb.null-session runs instead and collects the same facts on its one connection)');
   });
 
   it('plans the RDP negotiation with its TLS handshake, GET /wsman, TLS on 5986 and 8883, and the MQTT CONNECT only as a labelled opt-in', () => {
