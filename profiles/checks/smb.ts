@@ -133,7 +133,7 @@ const anonymousRefused = defineCheckKind({
         observed: { security: 'user-level' },
         evidence: seen.evidence,
         reason:
-          'null session and guest access need the opt-in probes.smb.nullSession (an anonymous login with an IPC$ tree connect, and a login as a made-up user)',
+          'null session and guest access need the opt-in probes.smb.nullSession: an anonymous login whose IPC$ tree connect is taken as the null-session fact (share listing over the srvsvc pipe is never tried), and a login as a made-up user',
       };
     const outcomes = logins.facts.map(({ facts }) => ({
       anonymous: loginOutcome(facts.anonymous, 'anonymous'),
