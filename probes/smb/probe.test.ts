@@ -217,6 +217,20 @@ describe('smb.null-session (opt-in) against the spec-exact server', () => {
     noFileOrPipe(f);
   });
 
+  it('on port 139: the NetBIOS session request first, then the same logins on the one connection', async (t) => {
+    if (process.getuid?.() !== 0) return t.skip('binding port 139 needs root');
+    const f = await startSmbFixture({ host: testAddress('smbProbe', 21), port: 139, protocol: 'netbios-ssn', identity: WINDOWS_HMI, behaviour: 'weak' });
+    try {
+      const run = await probe<SmbNullSessionFacts>(smbNullSessionProbe, f, 139);
+      expect(run.facts).toMatchObject({ transport: 'netbios', requestsSent: 10, anonymous: { ipc: { connected: true } }, guest: { granted: false } });
+      expect(run.kinds.slice(0, 2)).toEqual(['netbios-session', 'negotiate-smb1']);
+      expect(run.connections).toBe(1);
+      noFileOrPipe(f);
+    } finally {
+      await f.close();
+    }
+  });
+
   it('attempts no login over SMB1 and says why', async () => {
     const run = await probe<SmbNullSessionFacts>(smbNullSessionProbe, fixture('smb1-only'));
     expect(run.facts.loginsUnavailable).toEqual({
