@@ -295,7 +295,12 @@ describe('console/openapi.yaml', () => {
     const doc = parseYaml(readFileSync(join(import.meta.dirname, 'openapi.yaml'), 'utf8')) as {
       paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
     };
-    expect(Object.keys(doc.paths)).toEqual(['/api/v1/results', '/api/v1/results/{runId}', '/api/v1/zones/{zone}/reachability', '/api/v1/zones/{zone}/statements']);
+    expect(Object.keys(doc.paths)).toEqual([
+      '/api/v1/results',
+      '/api/v1/results/{runId}',
+      '/api/v1/zones/{zone}/reachability',
+      '/api/v1/zones/{zone}/statements',
+    ]);
     expect(Object.keys(doc.paths['/api/v1/results']?.post?.responses ?? {}).sort()).toEqual([
       '200',
       '201',

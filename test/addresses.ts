@@ -140,7 +140,10 @@ export const TEST_RANGES = {
   zoneWeb: { range: '127.102.1', files: ['console/zone-web.test.ts'], port: 15_443 },
   zoneMapE2e: { range: '127.102.2', files: ['test/zone-map.e2e.test.ts'] },
   /** Devices of the zone tests' results: data only. */
-  zoneDevices: { range: '127.102.3', files: ['test/setup/zone-plant.ts', 'console/zone-model.test.ts', 'console/zone-web.test.ts', 'test/zone-map.e2e.test.ts'] },
+  zoneDevices: {
+    range: '127.102.3',
+    files: ['test/setup/zone-plant.ts', 'console/zone-model.test.ts', 'console/zone-web.test.ts', 'test/zone-map.e2e.test.ts'],
+  },
   /** Issue 21, the zone-boundary check from the agent: the check's destinations, the agent's fetch from the console, the simulated plant (zones as /28s, agents as processes). */
   reachabilityCheck: { range: '127.101.0', files: ['agent/scan/reachability.test.ts'] },
   reachabilityFetch: { range: '127.101.1', files: ['agent/schedule/reachability-fetch.test.ts'] },

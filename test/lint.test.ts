@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -19,5 +20,21 @@ describe('Biome', () => {
       output = `${e.stdout ?? ''}${e.stderr ?? ''}`;
     }
     expect(output).toBe('');
+  });
+});
+
+describe('test assertions', () => {
+  // In this vitest, toMatchObject compares a RegExp value as an object with no own keys, so
+  // `toMatchObject({ reason: /x/ })` passes for any string; expect.stringMatching(/x/) is the check.
+  it('never hand a regular expression literal to toMatchObject as a value', () => {
+    const trap = { reason: /never in that text/ };
+    expect({ reason: 'anything at all' }).toMatchObject(trap);
+    const files = execFileSync('git', ['ls-files', '*.test.ts'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter(Boolean);
+    const offending = files.flatMap((file) =>
+      readFileSync(resolve(ROOT, file), 'utf8')
+        .split('\n')
+        .flatMap((line, i) => (/toMatchObject\(.*[:[,]\s*\/[^/*\s]/.test(line) && !line.includes('stringMatching') ? [`${file}:${i + 1}`] : [])),
+    );
+    expect(offending).toEqual([]);
   });
 });
