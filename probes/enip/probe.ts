@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { TcpSession } from '../tcp-session.ts';
+import { exchange, interruption, onOneConnection } from '../exchange.ts';
+import type { TcpSession } from '../tcp-session.ts';
 import type { ProbeContext, ProbeDefinition } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
 import {
@@ -33,17 +34,13 @@ function text(bytes: Buffer): string {
 /** The list items of one command's reply; a refusal (non-zero encapsulation status) is returned as a number. */
 async function ask(ctx: ProbeContext, session: TcpSession, command: EnipCommand): Promise<{ items: CpfItem[] } | { status: number }> {
   const senderContext = randomBytes(8);
-  await session.write(OPS[command], buildListRequest(command, senderContext));
-  // TcpSession records complete frames only; bytes that cannot start a reply are evidence too.
-  const frameLength = (buf: Buffer) => {
-    try {
-      return encapsulationFrameLength(buf);
-    } catch (err) {
-      ctx.transcript.rx(PROBE_ID, 'enip.reply', buf.subarray(0, MAX_REPLY_BYTES));
-      throw err;
-    }
-  };
-  const frame = await session.readFrame(frameLength, { op: 'enip.reply', maxBytes: MAX_REPLY_BYTES });
+  const frame = await exchange(ctx, session, PROBE_ID, {
+    op: OPS[command],
+    request: buildListRequest(command, senderContext),
+    replyOp: 'enip.reply',
+    maxBytes: MAX_REPLY_BYTES,
+    frameLength: encapsulationFrameLength,
+  });
   const header = parseHeader(frame, { command, senderContext });
   if (header.status !== 0) return { status: header.status };
   return { items: parseCpfItems(frame.subarray(HEADER_BYTES)) };
@@ -89,9 +86,8 @@ export const enipListProbe: ProbeDefinition<EnipListFacts> = {
   ops: ['tcp.connect', OPS.listIdentity, OPS.listServices],
   transport: 'tcp',
   facts: EnipListFacts,
-  async run(ctx) {
-    const session = await TcpSession.open(ctx, PROBE_ID);
-    try {
+  run: (ctx) =>
+    onOneConnection(ctx, PROBE_ID, async (session) => {
       const identity = await ask(ctx, session, 'listIdentity');
       if ('status' in identity)
         throw new ProbeUnavailable('protocol-mismatch', `ListIdentity refused with encapsulation status 0x${identity.status.toString(16)}`);
@@ -105,12 +101,8 @@ export const enipListProbe: ProbeDefinition<EnipListFacts> = {
         if ('status' in services) facts.listServicesStatus = services.status;
         else facts.services = services.items.filter((i) => i.typeId === ITEM_COMMUNICATIONS).map((i) => serviceFacts(i.data));
       } catch (err) {
-        if (!(err instanceof ProbeUnavailable)) throw err;
-        facts.interrupted = { kind: err.kind, detail: err.message };
+        facts.interrupted = interruption(err);
       }
       return facts;
-    } finally {
-      await session.close();
-    }
-  },
+    }),
 };
