@@ -10,7 +10,7 @@ import { ProposalError } from '../proposals.ts';
 import type { UploadedFile } from './multipart.ts';
 import { headers, htmlReply, REPORT_CSP, redirect, type WebReply } from './http-kit.ts';
 import { answerFormPage, answersNote, assessmentHref, assessmentPage, auditorReport, countermeasureFormPage, expiringSoon } from './assessment-pages.ts';
-import { type Ctx, ctxOf, notFound, type Route } from './route-kit.ts';
+import { actorOf, type Ctx, ctxOf, notFound, type Route } from './route-kit.ts';
 
 /** The gap analysis of a zone in the console: pages, the forms that propose answers, and the four-eyes decisions. */
 
@@ -128,7 +128,7 @@ async function propose(c: Ctx, form: URLSearchParams, kind: typeof ANSWER | type
         ...(payload.expires ? { expires: payload.expires } : {}),
         ...(form.get('replaces') ? { replaces: form.get('replaces') ?? '' } : {}),
       },
-      { user: c.session?.user ?? '-', role: c.session?.role ?? 'viewer' },
+      actorOf(c),
       c.o.now(),
     );
   } catch (err) {
@@ -177,7 +177,7 @@ const decide = (step: 'approve' | 'reject' | 'withdraw' | 'retire') => async (c:
   const [zone = '', id = ''] = c.params;
   const p = await c.o.store.proposals.get(id);
   if (!p || p.subject !== zone || (p.kind !== ANSWER && p.kind !== COUNTERMEASURE)) return notFound(c, `No answer ${id} in zone ${zone}.`);
-  const actor = { user: c.session?.user ?? '-', role: c.session?.role ?? 'viewer' } as const;
+  const actor = actorOf(c);
   const at = c.o.now();
   try {
     if (step === 'approve') await c.o.store.proposals.approve(id, actor, at, form.get('note') ?? '');

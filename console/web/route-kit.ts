@@ -31,3 +31,5 @@ export interface Route {
 
 export const ctxOf = (c: Ctx, flash?: string): pages.PageContext => ({ ...(c.session ? { session: c.session } : {}), ...(flash ? { flash } : {}) });
 export const notFound = (c: Ctx, what: string) => htmlReply(c.o, 404, pages.errorPage(ctxOf(c), 404, what));
+/** Who proposes or decides a change: the signed-in person (routes that change things need a role, so a session). */
+export const actorOf = (c: Ctx) => ({ user: c.session?.user ?? '-', role: c.session?.role ?? 'viewer' }) as const;

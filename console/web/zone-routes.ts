@@ -1,6 +1,5 @@
 import type { ZoneModel } from '../../profiles/zone-model.ts';
 import { zoneModelSchemaText } from '../../report/write-schema.ts';
-import type { Session } from '../accounts.ts';
 import { plantBoundaries, type ZoneBoundary } from '../boundary-view.ts';
 import { StoreError } from '../db.ts';
 import { zoneOverview } from '../fleet.ts';
@@ -21,7 +20,7 @@ import {
 import { html } from '../../report/html-template.ts';
 import { headers, htmlReply, redirect, type WebReply } from './http-kit.ts';
 import { errorPage } from './pages.ts';
-import { type Ctx, ctxOf, notFound, type Route } from './route-kit.ts';
+import { actorOf, type Ctx, ctxOf, notFound, type Route } from './route-kit.ts';
 import { boundarySection, deviceViolationsSection, modelProposalPage, zoneMapPage, zoneModelPage } from './zone-pages.ts';
 
 /** The zone model's web routes (issue 21): map, model, proposals of a model, their decisions. */
@@ -65,8 +64,6 @@ export async function deviceBoundarySection(store: ConsoleStore, address: string
   return deviceViolationsSection(boundaries.flatMap((b) => b.outgoing).filter((v) => v.host === address));
 }
 
-const actorOf = (s: Session | undefined) => ({ user: s?.user ?? '-', role: s?.role ?? 'viewer' });
-
 async function modelPage(c: Ctx, flash?: string, status = 200): Promise<WebReply> {
   const store = c.o.store;
   const [{ inForce, problem }, history, zones] = await Promise.all([readModelInForce(store), modelHistory(store), zoneOverview(store.db)]);
@@ -81,7 +78,7 @@ async function proposeChange(c: Ctx, form: URLSearchParams, change: (current: Zo
     const { inForce } = await readModelInForce(c.o.store);
     const checked = modelProblems(change(inForce?.model && structuredClone(inForce.model)));
     if ('problems' in checked) return modelPage(c, `Not proposed: ${checked.problems.join('; ')}`, 400);
-    await proposeModel(c.o.store, checked.model, form.get('summary') ?? '', actorOf(c.session), c.o.now());
+    await proposeModel(c.o.store, checked.model, form.get('summary') ?? '', actorOf(c), c.o.now());
   } catch (err) {
     if (err instanceof StoreError) return modelPage(c, `Not proposed: ${err.message}`, 400);
     throw err;
@@ -158,7 +155,7 @@ const decide =
   async (c: Ctx, form: URLSearchParams): Promise<WebReply> => {
     const id = c.params[0] ?? '';
     if ((await c.o.store.proposals.get(id))?.kind !== ZONE_MODEL_KIND) return notFound(c, `No zone model proposal ${id}.`);
-    const actor = actorOf(c.session);
+    const actor = actorOf(c);
     try {
       if (step === 'withdraw') await c.o.store.proposals.withdraw(id, actor, c.o.now());
       else await c.o.store.proposals[step](id, actor, c.o.now(), form.get('note') ?? '');
