@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { interruption } from '../exchange.ts';
 import { TcpSession } from '../tcp-session.ts';
 import type { ProbeContext, ProbeDefinition } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
@@ -292,8 +293,7 @@ async function readNtlmInfo(conn: SmbConnection): Promise<NtlmRead> {
     const challenged = await readNtlmChallenge(ex);
     return { facts: { ...negotiateFacts(conn, n, FULL_OFFER), ntlm: challenged.ntlm }, next: { ex, challenged } };
   } catch (err) {
-    if (!(err instanceof ProbeUnavailable)) throw err;
-    return { facts: { ...negotiateFacts(conn, n, FULL_OFFER), ntlmUnavailable: { kind: err.kind, detail: err.message } } };
+    return { facts: { ...negotiateFacts(conn, n, FULL_OFFER), ntlmUnavailable: interruption(err) } };
   }
 }
 
@@ -348,8 +348,7 @@ async function attemptLogin(ex: Exchange, sessionId: bigint, login: NtlmLogin, h
     await logoff(ex, header.sessionId);
     return attempt;
   } catch (err) {
-    if (!(err instanceof ProbeUnavailable)) throw err;
-    return { ...attempt, unavailable: { kind: err.kind, detail: err.message } };
+    return { ...attempt, unavailable: interruption(err) };
   }
 }
 
@@ -390,8 +389,7 @@ async function attemptGuest(ex: Exchange, user: string, host: string): Promise<S
     const challenged = await readNtlmChallenge(ex);
     return await attemptLogin(ex, challenged.sessionId, { kind: 'guest', user }, host);
   } catch (err) {
-    if (!(err instanceof ProbeUnavailable)) throw err;
-    return { user, unavailable: { kind: err.kind, detail: err.message } };
+    return { user, unavailable: interruption(err) };
   }
 }
 
