@@ -3,7 +3,7 @@ import { EnipListFacts } from '../../probes/enip/facts.ts';
 import vendorTable from '../data/enip-vendors.json' with { type: 'json' };
 import type { DeviceView } from '../device-view.ts';
 import type { IdentityClaim, IdentityExtractor } from '../identity.ts';
-import { defineCheckKind, factsOrVerdict, type RegisteredCheckKind, type Verdict } from './types.ts';
+import { defineCheckKind, factsOrVerdict, type RegisteredCheckKind, tcpPorts, type Verdict } from './types.ts';
 
 const PROBE_ID = 'enip.list';
 /** Discovery's name for EtherNet/IP over TLS (CIP Security), TCP 2221. */
@@ -28,7 +28,7 @@ const accessAuthenticated = defineCheckKind({
     const found = enipFacts(device);
     if ('status' in found) return found;
     const ports = found.facts.map((f) => f.port);
-    const tlsPorts = device.services.filter((s) => s.protocol === TLS_SERVICE && s.transport === 'tcp').map((s) => s.port);
+    const tlsPorts = tcpPorts(device, TLS_SERVICE);
     if (tlsPorts.length > 0) {
       return {
         status: 'unknown',

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { MqttConnectFacts } from '../../probes/mqtt/facts.ts';
-import type { DeviceView } from '../device-view.ts';
 import type { IdentityClaim, IdentityExtractor } from '../identity.ts';
-import { tcpPorts, tlsOnlyVerdict } from './tls-only.ts';
-import { defineCheckKind, type RegisteredCheckKind, unavailableVerdict, type Verdict } from './types.ts';
+import { tlsOnlyVerdict } from './tls-only.ts';
+import { defineCheckKind, type RegisteredCheckKind, tcpPorts, unavailableVerdict, type Verdict } from './types.ts';
 
 const PROBE_ID = 'mqtt.connect';
 const OPT_IN_OFF = 'the anonymous CONNECT was not tried: opt-in mqtt.anonymous is off';

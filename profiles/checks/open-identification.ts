@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { SERVICE_PORTS, type ServiceProtocol } from '../../probes/services.ts';
 import type { DeviceView } from '../device-view.ts';
 import type { IdentityClaim, IdentityExtractor } from '../identity.ts';
-import { defineCheckKind, factsOrVerdict, type RegisteredCheckKind, type Verdict } from './types.ts';
+import { defineCheckKind, factsOrVerdict, type RegisteredCheckKind, tcpPorts, type Verdict } from './types.ts';
 
 /** One TCP protocol family's probe, as a check reads it. */
 export interface ProbedProtocol<F> {
@@ -36,7 +36,7 @@ export function unsecuredProtocolKind<F>(
     id,
     params: z.object({}).strict(),
     evaluate(device): Verdict {
-      const tlsPorts = device.services.filter((s) => s.protocol === observed.secured && s.transport === 'tcp').map((s) => s.port);
+      const tlsPorts = observed.secured ? tcpPorts(device, observed.secured) : [];
       const found = facts(device, p);
       if ('status' in found) {
         if (found.status !== 'not-applicable' || tlsPorts.length === 0) return found;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { DeviceView } from '../device-view.ts';
-import { defineCheckKind, type Evidence, type RegisteredCheckKind, type Verdict } from './types.ts';
+import { defineCheckKind, type Evidence, type RegisteredCheckKind, tcpPorts, type Verdict } from './types.ts';
 
 /** One telecontrol protocol as discovery names it, its IEC 62351-3 TLS port, and its opt-in identification probe. */
 export interface TelecontrolProtocol {
@@ -35,9 +35,9 @@ export function tlsProtectedKind(p: TelecontrolProtocol): RegisteredCheckKind {
     id: p.kind,
     params: z.object({}),
     evaluate(device): Verdict {
-      const open = device.services.filter((s) => s.protocol === p.service && s.transport === 'tcp').map((s) => s.port);
+      const open = tcpPorts(device, p.service);
       if (open.length === 0) return { status: 'not-applicable', reason: `no ${p.label} service found` };
-      const tlsOpen = device.services.some((s) => s.protocol === p.tlsService && s.transport === 'tcp');
+      const tlsOpen = tcpPorts(device, p.tlsService).length > 0;
       const tlsUnchecked = device.observation.unchecked?.some((u) => u.port === p.tlsPort) ?? false;
       const ports = open.map((port) => ({ port, ...identification(device, p.probe, port) }));
       const evidence = ports.flatMap((x) => (x.evidence ? [x.evidence] : []));

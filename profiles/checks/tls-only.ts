@@ -1,10 +1,6 @@
 import { TlsFacts } from '../../probes/it-services/facts.ts';
 import type { DeviceView } from '../device-view.ts';
-import type { Verdict } from './types.ts';
-
-/** The TCP ports discovery found open for a service protocol. */
-export const tcpPorts = (device: DeviceView, protocol: string): number[] =>
-  device.services.filter((s) => s.protocol === protocol && s.transport === 'tcp').map((s) => s.port);
+import { tcpPorts, type Verdict } from './types.ts';
 
 /**
  * The verdict of a "served over TLS only" check on a device where the service's cleartext port is

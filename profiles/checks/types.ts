@@ -47,12 +47,16 @@ export function unavailableVerdict(probe: string, found: Extract<FactsLookup<unk
   return { status: 'unknown', evidence: found.evidence, reason: `${probe} unavailable: ${failureText(found.failures)}` };
 }
 
+/** The TCP ports discovery found open for a service protocol. */
+export const tcpPorts = (device: DeviceView, protocol: string): number[] =>
+  device.services.filter((s) => s.protocol === protocol && s.transport === 'tcp').map((s) => s.port);
+
 /**
  * The verdict when `probe` never ran: a TCP port of the protocol seen open but not probed (e.g.
  * under a safety ceiling) is no proof of absence, so unknown; without one, not-applicable.
  */
 export function notProbedVerdict(device: DeviceView, protocol: string, probe: string, text: { readonly port: string; readonly absent: string }): Verdict {
-  const open = device.services.filter((s) => s.protocol === protocol && s.transport === 'tcp').map((s) => s.port);
+  const open = tcpPorts(device, protocol);
   if (open.length > 0) return { status: 'unknown', observed: { openPorts: open }, reason: `${probe} did not run on the open ${text.port} port` };
   return { status: 'not-applicable', reason: text.absent };
 }

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { HttpFacts } from '../../probes/it-services/facts.ts';
 import type { DeviceView } from '../device-view.ts';
-import { tcpPorts, tlsOnlyVerdict } from './tls-only.ts';
-import { defineCheckKind, factsOrVerdict, type RegisteredCheckKind, type Verdict } from './types.ts';
+import { tlsOnlyVerdict } from './tls-only.ts';
+import { defineCheckKind, factsOrVerdict, type RegisteredCheckKind, tcpPorts, type Verdict } from './types.ts';
 
 const PROBE_ID = 'winrm.wsman';
 
