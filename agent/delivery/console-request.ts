@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { z } from 'zod';
 import { reasonOf, type UploadTarget } from './upload.ts';
 
 const MAX_REPLY_BYTES = 64 * 1024;
@@ -63,17 +64,31 @@ export function consoleRequest(
 }
 
 /**
- * A GET of JSON from the console: the parsed body, or why not in words that start with `from`
- * (`<from> could not be fetched: …`, `<from> were refused: …`). Never throws.
+ * A GET of one zone's JSON from the console: the body valid under `schema` and naming `zone`, or
+ * why not in words that start with `from` (`<from> could not be fetched: …`, `<from> were refused: …`).
+ * Never throws.
  */
-export async function consoleJson(target: UploadTarget, path: string, from: string, maxReplyBytes: number): Promise<{ json: unknown } | string> {
+export async function consoleZoneJson<T extends { readonly zone: string }>(
+  target: UploadTarget,
+  request: { readonly path: string; readonly zone: string; readonly from: string; readonly maxReplyBytes: number },
+  schema: z.ZodType<T>,
+): Promise<{ json: T } | string> {
+  const { path, zone, from, maxReplyBytes } = request;
   const reply = await consoleRequest(target, { method: 'GET', path, maxReplyBytes });
   if ('failed' in reply) return `${from} could not be fetched: ${reply.failed}`;
   if (reply.status !== 200) return `${from} were refused: ${reasonOf(reply.status, reply.text)}`;
   if (reply.truncated) return `${from} were refused: reply larger than ${maxReplyBytes} bytes`;
+  let body: unknown;
   try {
-    return { json: JSON.parse(reply.text) as unknown };
+    body = JSON.parse(reply.text);
   } catch {
     return `${from} were refused: the reply is not JSON`;
   }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return `${from} were refused: ${issue?.path.join('.') || 'reply'}: ${issue?.message}`;
+  }
+  if (parsed.data.zone !== zone) return `${from} were refused: the console answered for zone ${JSON.stringify(parsed.data.zone)}`;
+  return { json: parsed.data };
 }

@@ -1,5 +1,5 @@
 import { ReachabilityView } from '../../profiles/zone-model.ts';
-import { consoleJson } from '../delivery/console-request.ts';
+import { consoleZoneJson } from '../delivery/console-request.ts';
 import type { Config } from '../config/config.ts';
 import type { DeliveryOptions } from '../delivery/deliver.ts';
 import type { UploadTarget } from '../delivery/upload.ts';
@@ -19,16 +19,8 @@ export function reachabilityPath(zone: string): string {
  */
 export async function fetchReachabilityView(target: UploadTarget, zone: string): Promise<ReachabilityView | string> {
   const from = `the console's destinations for zone ${JSON.stringify(zone)}`;
-  const reply = await consoleJson(target, reachabilityPath(zone), from, MAX_VIEW_BYTES);
-  if (typeof reply === 'string') return reply;
-  const data = reply.json;
-  const view = ReachabilityView.safeParse(data);
-  if (!view.success) {
-    const issue = view.error.issues[0];
-    return `${from} were refused: ${issue?.path.join('.') || 'reply'}: ${issue?.message}`;
-  }
-  if (view.data.zone !== zone) return `${from} were refused: the console answered for zone ${JSON.stringify(view.data.zone)}`;
-  return view.data;
+  const reply = await consoleZoneJson(target, { path: reachabilityPath(zone), zone, from, maxReplyBytes: MAX_VIEW_BYTES }, ReachabilityView);
+  return typeof reply === 'string' ? reply : reply.json;
 }
 
 /**

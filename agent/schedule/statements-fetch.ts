@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { Catalog } from '../../profiles/catalog.ts';
 import { UserError } from '../../profiles/user-error.ts';
-import { consoleJson } from '../delivery/console-request.ts';
+import { consoleZoneJson } from '../delivery/console-request.ts';
 import type { UploadTarget } from '../delivery/upload.ts';
 import { type LoadedStatements, loadStatements } from '../judge/statements.ts';
 
@@ -32,15 +32,9 @@ export async function fetchConsoleStatements(
   catalog: Catalog,
 ): Promise<LoadedStatements | string | undefined> {
   const from = `the console's answers for zone ${JSON.stringify(zone)}`;
-  const reply = await consoleJson(target, statementsPath(zone), from, MAX_STATEMENTS_BYTES);
+  const reply = await consoleZoneJson(target, { path: statementsPath(zone), zone, from, maxReplyBytes: MAX_STATEMENTS_BYTES }, StatementsReply);
   if (typeof reply === 'string') return reply;
-  const parsed = StatementsReply.safeParse(reply.json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return `${from} were refused: ${issue?.path.join('.') || 'reply'}: ${issue?.message}`;
-  }
-  const s = parsed.data;
-  if (s.zone !== zone) return `${from} were refused: the console answered for zone ${JSON.stringify(s.zone)}`;
+  const s = reply.json;
   if (s.approved === 0) return undefined;
   const files = { attestations: join(dir, 'console-attestations.yaml'), exceptions: join(dir, 'console-exceptions.yaml') };
   for (const list of ['attestations', 'exceptions'] as const) {
