@@ -82,7 +82,11 @@ export interface WeighedRun {
 /** A stored run of a zone, weighed with the zone's answers; undefined when the run is not stored. */
 export async function weighedRun(sql: Sql, proposals: Proposals, zone: string, runId: string, now: Date): Promise<WeighedRun | undefined> {
   const signed = await storedResult(sql, runId);
-  if (!signed) return undefined;
+  return signed && weighedSigned(proposals, zone, signed, now);
+}
+
+/** A run's signed result, already decoded, weighed with the zone's answers. */
+export async function weighedSigned(proposals: Proposals, zone: string, signed: Result, now: Date): Promise<WeighedRun> {
   const answers = await zoneAnswers(proposals, zone, signed, now);
   return { signed, weighed: answers.approved === 0 ? signed : weighResult(signed, answers.statements, answers.files), answers };
 }

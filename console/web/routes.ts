@@ -34,7 +34,7 @@ import { type Ctx, ctxOf, notFound, type Route } from './route-kit.ts';
 import { deviceBoundarySection, ZONE_ROUTES, zoneBoundarySection } from './zone-routes.ts';
 import { ASSESSMENT_ROUTES, overviewWithAnswers, zoneWithAnswers } from './assessment-routes.ts';
 import { answersNote, deviceAnswers } from './assessment-pages.ts';
-import { weighedRun } from '../assessment.ts';
+import { weighedSigned } from '../assessment.ts';
 
 /** How many runs of a device the drift section compares (each one is a stored document to decode). */
 const DRIFT_RUNS = 10;
@@ -153,7 +153,9 @@ async function device(c: Ctx): Promise<WebReply> {
     const r = await storedResult(c.o.store.db, h.runId);
     if (r) recent.push(r);
   }
-  const shown = await weighedRun(c.o.store.db, c.o.store.proposals, zoneName, runId, c.o.now());
+  // The shown run is usually among the recent ones, already decoded.
+  const signed = recent.find((r) => r.runId === runId) ?? (await storedResult(c.o.store.db, runId));
+  const shown = signed && (await weighedSigned(c.o.store.proposals, zoneName, signed, c.o.now()));
   const d = shown && deviceIn(shown.weighed, address);
   if (!d) return notFound(c, `Run ${runId} does not hold device ${address}.`);
   return htmlReply(
