@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { runProbe } from './run.ts';
 import { Transcript } from './transcript.ts';
-import { type FailureKind, type ProbeContext, type ProbeDefinition, ProbeUnavailable } from './types.ts';
+import { type FailureKind, type ProbeContext, type ProbeDefinition, type ProbeOutcome, ProbeUnavailable } from './types.ts';
 
 /** What every test context's clock says, so facts carrying a time compare exactly. */
 export const FIXED_NOW = '2026-01-02T03:04:05.000Z';
@@ -96,6 +96,32 @@ interface HostileFixture {
   readonly host: string;
   readonly ports: Readonly<Record<string, number>>;
   readonly log: ConnectionCount & { count(): number };
+}
+
+/** The facts of an outcome a test expects to be ok; any other outcome fails the test with its failure. */
+export function okFacts<F>(outcome: ProbeOutcome): F {
+  if (outcome.status !== 'ok') throw new Error(`probe unavailable: ${JSON.stringify(outcome.failure)}`);
+  return outcome.facts as F;
+}
+
+/**
+ * Runs one probe against a fixture's `protocol` port and waits until the fixture saw every
+ * connection closed: the outcome, the context (its transcript), the log's counts from before the
+ * run and how long the run took.
+ */
+export async function probeFixture(
+  probe: ProbeDefinition,
+  f: HostileFixture & { readonly log: { readonly connections: number; readonly requests: readonly unknown[] } },
+  protocol: string,
+  opts: TestContextOptions = {},
+) {
+  const before = { connections: f.log.connections, requests: f.log.requests.length };
+  const ctx = testContext(f.host, f.ports[protocol] ?? 0, opts);
+  const started = performance.now();
+  const outcome = await runProbe(probe, ctx);
+  const ms = performance.now() - started;
+  await untilClosed(f.log);
+  return { outcome, ctx, before, ms };
 }
 
 /**

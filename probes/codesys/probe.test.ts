@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { type CodesysV2Behaviour, type CodesysV2Identity, startCodesysV2Fixture, WAGO_750_880 } from '../../fixtures/codesys/server.ts';
 import type { RunningFixture } from '../../fixtures/fixture.ts';
 import { testAddress } from '../../test/addresses.ts';
-import { runProbe } from '../run.ts';
-import { fixturesPerPosture, itEndsHostilePostures, testContext, thrownUnavailable, untilClosed } from '../test-kit.ts';
+import { fixturesPerPosture, itEndsHostilePostures, okFacts, probeFixture, thrownUnavailable } from '../test-kit.ts';
+import type { ProbeOutcome } from '../types.ts';
 import type { CodesysV2Facts } from './facts.ts';
 import { codesysV2Probe } from './probe.ts';
 import { type ByteOrder, buildIdentifyRequest, parseIdentifyReply, v2FrameLength } from './v2.ts';
@@ -23,20 +23,9 @@ const fixture = fixturesPerPosture<Posture, RunningFixture>(POSTURES, (posture) 
   }),
 );
 
-async function probe(f: RunningFixture, stepTimeoutMs = 400) {
-  const before = { connections: f.log.connections, requests: f.log.requests.length };
-  const ctx = testContext(f.host, f.ports['codesys-v2'] ?? 0, { stepTimeoutMs });
-  const started = performance.now();
-  const outcome = await runProbe(codesysV2Probe, ctx);
-  const ms = performance.now() - started;
-  await untilClosed(f.log);
-  return { outcome, ctx, before, ms };
-}
+const probe = (f: RunningFixture, stepTimeoutMs = 400) => probeFixture(codesysV2Probe, f, 'codesys-v2', { stepTimeoutMs });
 
-function facts(outcome: Awaited<ReturnType<typeof probe>>['outcome']): CodesysV2Facts {
-  if (outcome.status !== 'ok') throw new Error(`probe unavailable: ${JSON.stringify(outcome.failure)}`);
-  return outcome.facts as CodesysV2Facts;
-}
+const facts = (outcome: ProbeOutcome) => okFacts<CodesysV2Facts>(outcome);
 
 describe('codesys.v2-identify against the spec-exact V2 runtime', () => {
   it('reads OS and product with one request on one connection, without a login, and writes nothing', async () => {

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { type EnipBehaviour, type EnipIdentityConfig, startEnipFixture } from '../../fixtures/enip/server.ts';
 import type { RunningFixture } from '../../fixtures/fixture.ts';
 import { testAddress } from '../../test/addresses.ts';
-import { runProbe } from '../run.ts';
-import { fixturesPerPosture, itEndsHostilePostures, testContext, thrownUnavailable, untilClosed } from '../test-kit.ts';
+import { fixturesPerPosture, itEndsHostilePostures, okFacts, probeFixture, thrownUnavailable } from '../test-kit.ts';
+import type { ProbeOutcome } from '../types.ts';
 import { buildListRequest, type EnipCommand, parseCpfItems } from './encapsulation.ts';
 import type { EnipListFacts } from './facts.ts';
 import { enipListProbe } from './probe.ts';
@@ -25,20 +25,9 @@ const fixture = fixturesPerPosture<EnipBehaviour, RunningFixture>(['spec', 'no-l
   startEnipFixture({ host: testAddress('enipProbe', 1 + ['spec', 'no-list-services', ...HOSTILE].indexOf(behaviour)), port: 0, identity: EN2T, behaviour }),
 );
 
-async function probe(f: RunningFixture) {
-  const before = { connections: f.log.connections, requests: f.log.requests.length };
-  const ctx = testContext(f.host, f.ports.enip ?? 0, { stepTimeoutMs: 400 });
-  const started = performance.now();
-  const outcome = await runProbe(enipListProbe, ctx);
-  const ms = performance.now() - started;
-  await untilClosed(f.log);
-  return { outcome, ctx, before, ms };
-}
+const probe = (f: RunningFixture) => probeFixture(enipListProbe, f, 'enip', { stepTimeoutMs: 400 });
 
-function facts(outcome: Awaited<ReturnType<typeof probe>>['outcome']): EnipListFacts {
-  if (outcome.status !== 'ok') throw new Error(`probe unavailable: ${JSON.stringify(outcome.failure)}`);
-  return outcome.facts as EnipListFacts;
-}
+const facts = (outcome: ProbeOutcome) => okFacts<EnipListFacts>(outcome);
 
 describe('enip.list against the spec-exact server (weak posture: no CIP Security)', () => {
   it('reads identity and services with two requests on one connection, and writes nothing', async () => {

@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunningFixture } from '../../fixtures/fixture.ts';
 import { type FoxBehaviour, JACE_STATION, startFoxFixture } from '../../fixtures/fox/server.ts';
 import { testAddress } from '../../test/addresses.ts';
-import { runProbe } from '../run.ts';
-import { fixturesPerPosture, itEndsHostilePostures, testContext, thrownUnavailable, untilClosed } from '../test-kit.ts';
+import { fixturesPerPosture, itEndsHostilePostures, probeFixture, thrownUnavailable } from '../test-kit.ts';
 import type { FoxHelloFacts } from './facts.ts';
 import { HELLO_REQUEST, MAX_FIELDS, parseHello } from './hello.ts';
 import { foxHelloProbe } from './probe.ts';
@@ -13,15 +12,7 @@ const fixture = fixturesPerPosture<FoxBehaviour, RunningFixture>(POSTURES, (beha
   startFoxFixture({ host: testAddress('foxProbe', 1 + POSTURES.indexOf(behaviour)), port: 0, station: JACE_STATION, behaviour }),
 );
 
-async function probe(f: RunningFixture) {
-  const before = { connections: f.log.connections, requests: f.log.requests.length };
-  const ctx = testContext(f.host, f.ports.fox ?? 0, { stepTimeoutMs: 400 });
-  const started = performance.now();
-  const outcome = await runProbe(foxHelloProbe, ctx);
-  const ms = performance.now() - started;
-  await untilClosed(f.log);
-  return { outcome, ctx, before, ms };
-}
+const probe = (f: RunningFixture) => probeFixture(foxHelloProbe, f, 'fox', { stepTimeoutMs: 400 });
 
 describe('fox.hello against a spec-exact station', () => {
   it('reads the station hello with one request on one connection, and never logs in', async () => {

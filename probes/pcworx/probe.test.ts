@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { RunningFixture } from '../../fixtures/fixture.ts';
 import { ILC_151_ETH, type PcworxBehaviour, startPcworxFixture } from '../../fixtures/pcworx/server.ts';
 import { testAddress } from '../../test/addresses.ts';
-import { runProbe } from '../run.ts';
-import { fixturesPerPosture, itEndsHostilePostures, testContext, thrownUnavailable, untilClosed } from '../test-kit.ts';
+import { fixturesPerPosture, itEndsHostilePostures, okFacts, probeFixture, thrownUnavailable } from '../test-kit.ts';
+import type { ProbeOutcome } from '../types.ts';
 import type { PcworxInfoFacts } from './facts.ts';
 import { buildRequest, type PcworxRequest, parseInfoReply, replyFrameLength } from './frame.ts';
 import { pcworxInfoProbe } from './probe.ts';
@@ -13,20 +13,9 @@ const fixture = fixturesPerPosture<PcworxBehaviour, RunningFixture>(POSTURES, (b
   startPcworxFixture({ host: testAddress('pcworxProbe', 1 + POSTURES.indexOf(behaviour)), port: 0, identity: ILC_151_ETH, behaviour }),
 );
 
-async function probe(f: RunningFixture) {
-  const before = { connections: f.log.connections, requests: f.log.requests.length };
-  const ctx = testContext(f.host, f.ports.pcworx ?? 0, { stepTimeoutMs: 400 });
-  const started = performance.now();
-  const outcome = await runProbe(pcworxInfoProbe, ctx);
-  const ms = performance.now() - started;
-  await untilClosed(f.log);
-  return { outcome, ctx, before, ms };
-}
+const probe = (f: RunningFixture) => probeFixture(pcworxInfoProbe, f, 'pcworx', { stepTimeoutMs: 400 });
 
-function facts(outcome: Awaited<ReturnType<typeof probe>>['outcome']): PcworxInfoFacts {
-  if (outcome.status !== 'ok') throw new Error(`probe unavailable: ${JSON.stringify(outcome.failure)}`);
-  return outcome.facts as PcworxInfoFacts;
-}
+const facts = (outcome: ProbeOutcome) => okFacts<PcworxInfoFacts>(outcome);
 
 describe('pcworx.info against a spec-exact controller', () => {
   it('reads type, model and firmware with three requests on one connection, and writes nothing', async () => {
