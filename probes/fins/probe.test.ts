@@ -3,7 +3,7 @@ import type { RunningFixture } from '../../fixtures/fixture.ts';
 import { type FinsBehaviour, startFinsFixture } from '../../fixtures/fins/server.ts';
 import { testAddress } from '../../test/addresses.ts';
 import { runProbe } from '../run.ts';
-import { fixturesPerPosture, itEndsHostilePostures, testContext, thrownUnavailable, untilClosed } from '../test-kit.ts';
+import { fixturesPerPosture, itEndsHostilePostures, okFacts, testContext, thrownUnavailable, untilClosed } from '../test-kit.ts';
 import type { FailureKind, ProbeDefinition, ProbeOutcome } from '../types.ts';
 import type { FinsFacts } from './facts.ts';
 import { buildControllerDataRead, finsTcpFrameLength, parseControllerData, parseControllerDataResponse, parseNodeAddressResponse } from './frame.ts';
@@ -29,10 +29,7 @@ async function probe(definition: ProbeDefinition, f: RunningFixture, stepTimeout
   return { outcome, ctx, before, ms, ops, seen: f.log.requests.slice(before.requests) };
 }
 
-function facts(outcome: ProbeOutcome): FinsFacts {
-  if (outcome.status !== 'ok') throw new Error(`probe unavailable: ${JSON.stringify(outcome.failure)}`);
-  return outcome.facts as FinsFacts;
-}
+const facts = (outcome: ProbeOutcome) => okFacts<FinsFacts>(outcome);
 
 const CONTROLLER = {
   model: 'CJ2M-CPU33',

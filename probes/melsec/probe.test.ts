@@ -4,7 +4,7 @@ import type { RunningFixture } from '../../fixtures/fixture.ts';
 import { type MelsecBehaviour, startMelsecFixture } from '../../fixtures/melsec/server.ts';
 import { testAddress } from '../../test/addresses.ts';
 import { runProbe } from '../run.ts';
-import { fixturesPerPosture, itEndsHostilePostures, testContext, thrownUnavailable, untilClosed } from '../test-kit.ts';
+import { fixturesPerPosture, itEndsHostilePostures, okFacts, testContext, thrownUnavailable, untilClosed } from '../test-kit.ts';
 import type { ProbeOutcome } from '../types.ts';
 import type { MelsecFacts } from './facts.ts';
 import { buildReadCpuModel, parseCpuModel, parseResponse, slmpFrameLength } from './frame.ts';
@@ -26,10 +26,7 @@ async function probe(f: RunningFixture) {
   return { outcome, ctx, ms, ops, seen: f.log.requests.slice(before) };
 }
 
-function facts(outcome: ProbeOutcome): MelsecFacts {
-  if (outcome.status !== 'ok') throw new Error(`probe unavailable: ${JSON.stringify(outcome.failure)}`);
-  return outcome.facts as MelsecFacts;
-}
+const facts = (outcome: ProbeOutcome) => okFacts<MelsecFacts>(outcome);
 
 describe('melsec.cpu-model against the spec-exact SLMP server (weak posture: no remote password)', () => {
   it('reads model name and code with one Read CPU Model on one connection, writing nothing', async () => {
