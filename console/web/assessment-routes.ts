@@ -17,6 +17,7 @@ import { actorOf, type Ctx, ctxOf, notFound, type Route } from './route-kit.ts';
 const zoneParam = (c: Ctx) => c.params[0] ?? '';
 
 const latestRunId = (c: Ctx, zone: string) => latestRunOf(c.o.store.db, zone);
+const noRun = (c: Ctx, zone: string) => notFound(c, `No stored run of zone ${zone}.`);
 
 async function latestWeighed(c: Ctx, zone: string): Promise<(WeighedRun & { runId: string }) | undefined> {
   const runId = await latestRunId(c, zone);
@@ -27,7 +28,7 @@ async function latestWeighed(c: Ctx, zone: string): Promise<(WeighedRun & { runI
 async function assessment(c: Ctx, flash?: string, status = 200): Promise<WebReply> {
   const zone = zoneParam(c);
   const run = await latestWeighed(c, zone);
-  if (!run) return notFound(c, `No stored run of zone ${zone}.`);
+  if (!run) return noRun(c, zone);
   const view = {
     zone,
     runId: run.runId,
@@ -44,7 +45,7 @@ async function assessment(c: Ctx, flash?: string, status = 200): Promise<WebRepl
 async function report(c: Ctx): Promise<WebReply> {
   const zone = zoneParam(c);
   const run = await latestWeighed(c, zone);
-  if (!run) return notFound(c, `No stored run of zone ${zone}.`);
+  if (!run) return noRun(c, zone);
   const body = auditorReport({
     zone,
     runId: run.runId,
@@ -61,7 +62,7 @@ async function report(c: Ctx): Promise<WebReply> {
 const exportFile = (list: 'attestations' | 'exceptions') => async (c: Ctx) => {
   const zone = zoneParam(c);
   const run = await latestWeighed(c, zone);
-  if (!run) return notFound(c, `No stored run of zone ${zone}.`);
+  if (!run) return noRun(c, zone);
   const file = run.answers.files[list];
   return {
     status: 200,
@@ -95,7 +96,7 @@ const optional = (form: URLSearchParams, key: string) => (form.get(key)?.trim() 
 async function propose(c: Ctx, form: URLSearchParams, kind: typeof ANSWER | typeof COUNTERMEASURE): Promise<WebReply> {
   const zone = zoneParam(c);
   const again = (problem: string) => htmlReply(c.o, 400, (kind === ANSWER ? answerFormPage : countermeasureFormPage)(ctxOf(c, problem), zone, form));
-  if ((await latestRunId(c, zone)) === undefined) return notFound(c, `No stored run of zone ${zone}.`);
+  if ((await latestRunId(c, zone)) === undefined) return noRun(c, zone);
   const common = { requirement: form.get('requirement')?.trim(), scope: scopeOf(form, kind === ANSWER), ...optional(form, 'expires') };
   const parsed =
     kind === ANSWER
@@ -180,8 +181,7 @@ const decide = (step: 'approve' | 'reject' | 'withdraw' | 'retire') => async (c:
   const actor = actorOf(c);
   const at = c.o.now();
   try {
-    if (step === 'approve') await c.o.store.proposals.approve(id, actor, at, form.get('note') ?? '');
-    else if (step === 'reject') await c.o.store.proposals.reject(id, actor, at, form.get('note') ?? '');
+    if (step === 'approve' || step === 'reject') await c.o.store.proposals[step](id, actor, at, form.get('note') ?? '');
     else if (step === 'withdraw') await c.o.store.proposals.withdraw(id, actor, at);
     else await c.o.store.proposals.propose({ kind: p.kind, subject: zone, payload: null, replaces: id, summary: `retire: ${p.summary}` }, actor, at);
   } catch (err) {
@@ -194,7 +194,7 @@ const decide = (step: 'approve' | 'reject' | 'withdraw' | 'retire') => async (c:
 /** Keeps an uploaded evidence file; back to the answer form with the file as its evidence, or to the list. */
 async function uploadEvidence(c: Ctx, form: URLSearchParams, file?: UploadedFile): Promise<WebReply> {
   const zone = zoneParam(c);
-  if ((await latestRunId(c, zone)) === undefined) return notFound(c, `No stored run of zone ${zone}.`);
+  if ((await latestRunId(c, zone)) === undefined) return noRun(c, zone);
   if (!file || file.bytes.length === 0) return assessment(c, 'Choose a file to upload.', 400);
   const stored = await storeEvidence(c.o.store.db, zone, file, c.session?.user ?? '-', c.o.now());
   const requirement = form.get('requirement');
