@@ -93,14 +93,22 @@ export function probeWithheld(probe: ProbeDefinition, target: PlannedTarget, con
   return replacement && `${replacement.id} runs instead and collects the same facts on its one connection`;
 }
 
+/** The service protocols a probe runs on: its `protocols`, or its one `protocol`. */
+export function protocolsOf(probe: ProbeDefinition): readonly string[] {
+  return probe.protocols ?? [probe.protocol];
+}
+
 /** The TCP probes that run on a service of this protocol, in registry order. */
 export function tcpProbesFor(probes: readonly ProbeDefinition[], protocol: string): ProbeDefinition[] {
-  return probes.filter((p) => p.transport === 'tcp' && (p.protocols ?? [p.protocol]).includes(protocol));
+  return probes.filter((p) => p.transport === 'tcp' && protocolsOf(p).includes(protocol));
 }
 
 export function udpPortFor(probe: ProbeDefinition, target: PlannedTarget): number {
   return target.ports[probe.protocol as keyof PlannedTarget['ports']] ?? probe.udpPort ?? 0;
 }
+
+/** Unanswered connects after which discovery gives a device up (the plan states it too). */
+export const DISCOVERY_SILENT_AFTER = 3;
 
 /** What every device of one scan shares: the packet rate, the deny list and the operation allow-lists. */
 interface ScanTraffic {
@@ -179,7 +187,7 @@ async function collectDevice(
     timeoutMs: config.scan.connectTimeoutMs,
     signal: budget,
     transcript,
-    silentAfter: 3,
+    silentAfter: DISCOVERY_SILENT_AFTER,
     gate,
     roundTrips,
     onOpen: probePort,

@@ -1,6 +1,6 @@
 import { DISCOVERY_OPS } from '../../probes/discovery.ts';
 import type { ProbeDefinition } from '../../probes/types.ts';
-import { portsFor, probeWithheld, tcpProbesFor, udpPortFor } from './collect.ts';
+import { DISCOVERY_SILENT_AFTER, portsFor, probeWithheld, protocolsOf, tcpProbesFor, udpPortFor } from './collect.ts';
 import type { Config } from '../config/config.ts';
 import { deniedTargets, type PlannedTarget, planTargets } from './targets.ts';
 import { planReachability, type ReachabilityPlan, renderReachabilityPlan } from './reachability.ts';
@@ -68,7 +68,7 @@ function devicePlan(target: PlannedTarget, config: Config, probes: readonly Prob
   const udpWhen = target.fromRange ? 'if any TCP service answered' : 'always (named as a host)';
   for (const p of probes.filter((x) => x.transport === 'udp')) {
     const tcp = p.skipAfter ? probes.find((x) => x.id === p.skipAfter) : undefined;
-    const tcpPort = tcp && wanted.find((w) => (tcp.protocols ?? [tcp.protocol]).includes(w.protocol))?.port;
+    const tcpPort = tcp && wanted.find((w) => protocolsOf(tcp).includes(w.protocol))?.port;
     const when = tcpPort === undefined ? udpWhen : `${udpWhen}, unless TCP ${tcpPort} was open (${tcp?.id} runs there instead)`;
     const s = service(target, config, 'udp', p.protocol, udpPortFor(p, target), when, [p]);
     if (s) services.push(s);
@@ -114,10 +114,9 @@ export function renderPlan(plan: ScanPlan): string {
   for (const d of plan.devices) {
     lines.push('', addressList(d.addresses));
     lines.push(
-      `  discovery: ${DISCOVERY_OPS.join(', ')} to TCP ${d.discoveryPorts.join(', ')}, one at a time, no data sent by discovery (an open port's first probe runs on that connection); given up after 3 unanswered`,
+      `  discovery: ${DISCOVERY_OPS.join(', ')} to TCP ${d.discoveryPorts.join(', ')}, one at a time, no data sent by discovery (an open port's first probe runs on that connection); given up after ${DISCOVERY_SILENT_AFTER} unanswered`,
     );
     for (const s of d.services) {
-      if (s.probes.length === 0 && s.withheld.length === 0) continue;
       lines.push(`  ${s.transport.toUpperCase()} ${s.port} ${s.protocol}, ${s.when}:`);
       for (const p of s.probes) lines.push(`    ${p.probe} [${p.safety}${p.optIn ? `, opt-in probes.${p.optIn}` : ''}]: ${p.ops.join(', ')}`);
       for (const w of s.withheld) lines.push(`    not sent: ${w.probe} (${w.reason})`);
