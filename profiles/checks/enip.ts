@@ -3,7 +3,7 @@ import { EnipListFacts } from '../../probes/enip/facts.ts';
 import vendorTable from '../data/enip-vendors.json' with { type: 'json' };
 import type { DeviceView } from '../device-view.ts';
 import type { IdentityClaim, IdentityExtractor } from '../identity.ts';
-import { defineCheckKind, factsOrVerdict, type RegisteredCheckKind, tcpPorts, type Verdict } from './types.ts';
+import { defineCheckKind, factsOrVerdict, notCheckedReason, type RegisteredCheckKind, tcpPorts, type Verdict } from './types.ts';
 
 const PROBE_ID = 'enip.list';
 /** Discovery's name for EtherNet/IP over TLS (CIP Security), TCP 2221. */
@@ -37,8 +37,8 @@ const accessAuthenticated = defineCheckKind({
         reason: 'CIP Security (TCP 2221) is offered; whether unsecured CIP is still accepted on 44818 needs a CIP session',
       };
     }
-    const unchecked = device.observation.unchecked?.find((u) => u.port === 2221);
-    if (unchecked) return { status: 'unknown', evidence: found.evidence, reason: `TCP 2221 (CIP Security) was not checked: ${unchecked.reason}` };
+    const unchecked = notCheckedReason(device, 2221, 'CIP Security');
+    if (unchecked) return { status: 'unknown', evidence: found.evidence, reason: unchecked };
     return {
       status: 'fail',
       observed: { protocol: 'ethernet-ip', ports, cipSecurity: 'absent', authentication: 'none', integrity: 'none', confidentiality: 'none' },

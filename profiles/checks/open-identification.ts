@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { SERVICE_PORTS, type ServiceProtocol } from '../../probes/services.ts';
 import type { DeviceView } from '../device-view.ts';
 import type { IdentityClaim, IdentityExtractor } from '../identity.ts';
-import { defineCheckKind, factsOrVerdict, type RegisteredCheckKind, tcpPorts, type Verdict } from './types.ts';
+import { defineCheckKind, factsOrVerdict, notCheckedReason, type RegisteredCheckKind, tcpPorts, type Verdict } from './types.ts';
 
 /** One TCP protocol family's probe, as a check reads it. */
 export interface ProbedProtocol<F> {
@@ -42,8 +42,8 @@ export function unsecuredProtocolKind<F>(
         if (found.status !== 'not-applicable' || tlsPorts.length === 0) return found;
         // Only a cleartext port seen closed lets the secured one pass; one discovery never reached tells nothing.
         const port = SERVICE_PORTS[p.protocol as ServiceProtocol];
-        const unchecked = device.observation.unchecked?.find((u) => u.port === port);
-        if (unchecked) return { status: 'unknown', observed: { tlsPorts }, reason: `TCP ${port} (${p.text.port}) was not checked: ${unchecked.reason}` };
+        const unchecked = notCheckedReason(device, port, p.text.port);
+        if (unchecked) return { status: 'unknown', observed: { tlsPorts }, reason: unchecked };
         return { status: 'pass', observed: { protocol: observed.protocol, ports: [], tlsPorts }, expected: { ports: [] } };
       }
       return {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { DeviceView } from '../device-view.ts';
-import { defineCheckKind, type Evidence, type RegisteredCheckKind, tcpPorts, type Verdict } from './types.ts';
+import { defineCheckKind, type Evidence, notCheckedReason, type RegisteredCheckKind, tcpPorts, type Verdict } from './types.ts';
 
 /** One telecontrol protocol as discovery names it, its IEC 62351-3 TLS port, and its opt-in identification probe. */
 export interface TelecontrolProtocol {
@@ -38,7 +38,7 @@ export function tlsProtectedKind(p: TelecontrolProtocol): RegisteredCheckKind {
       const open = tcpPorts(device, p.service);
       if (open.length === 0) return { status: 'not-applicable', reason: `no ${p.label} service found` };
       const tlsOpen = tcpPorts(device, p.tlsService).length > 0;
-      const tlsUnchecked = device.observation.unchecked?.some((u) => u.port === p.tlsPort) ?? false;
+      const tlsUnchecked = notCheckedReason(device, p.tlsPort, p.label) !== undefined;
       const ports = open.map((port) => ({ port, ...identification(device, p.probe, port) }));
       const evidence = ports.flatMap((x) => (x.evidence ? [x.evidence] : []));
       return {

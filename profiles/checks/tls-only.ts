@@ -1,6 +1,6 @@
 import { TlsFacts } from '../../probes/it-services/facts.ts';
 import type { DeviceView } from '../device-view.ts';
-import { tcpPorts, type Verdict } from './types.ts';
+import { notCheckedReason, tcpPorts, type Verdict } from './types.ts';
 
 /**
  * The verdict of a "served over TLS only" check on a device where the service's cleartext port is
@@ -11,14 +11,8 @@ export function tlsOnlyVerdict(device: DeviceView, service: { readonly name: str
   const tlsPorts = tcpPorts(device, service.tlsProtocol);
   if (tlsPorts.length === 0) return { status: 'not-applicable', reason: `no ${service.name} port found` };
   const expected = { cleartextPorts: [] };
-  const unchecked = device.observation.unchecked?.find((u) => u.port === service.cleartextPort);
-  if (unchecked)
-    return {
-      status: 'unknown',
-      observed: { tlsPorts },
-      expected,
-      reason: `TCP ${service.cleartextPort} (${service.name} in cleartext) was not checked: ${unchecked.reason}`,
-    };
+  const unchecked = notCheckedReason(device, service.cleartextPort, `${service.name} in cleartext`);
+  if (unchecked) return { status: 'unknown', observed: { tlsPorts }, expected, reason: unchecked };
   const tls = device.facts('tls.handshake', TlsFacts);
   const handshakes = tls.state === 'ok' ? tls.facts.filter((f) => tlsPorts.includes(f.port)).map((f) => f.port) : [];
   if (handshakes.length === 0)

@@ -52,6 +52,15 @@ export const tcpPorts = (device: DeviceView, protocol: string): number[] =>
   device.services.filter((s) => s.protocol === protocol && s.transport === 'tcp').map((s) => s.port);
 
 /**
+ * Why discovery left a TCP port unchecked (`TCP <port> (<label>) was not checked: …`), or undefined
+ * when it was checked: a port never reached is no proof that it is closed.
+ */
+export function notCheckedReason(device: DeviceView, port: number, label: string): string | undefined {
+  const unchecked = device.observation.unchecked?.find((u) => u.port === port);
+  return unchecked && `TCP ${port} (${label}) was not checked: ${unchecked.reason}`;
+}
+
+/**
  * The verdict when `probe` never ran: a TCP port of the protocol seen open but not probed (e.g.
  * under a safety ceiling) is no proof of absence, so unknown; without one, not-applicable.
  */
