@@ -24,6 +24,16 @@ export async function exchange(ctx: ProbeContext, session: TcpSession, probe: st
   return session.readFrame(frameLength, { op: ex.replyOp, maxBytes: ex.maxBytes });
 }
 
+/**
+ * One more reply frame of `ex`, for a peer that may send frames of its own before its answer:
+ * the wait is what is left until `deadline` (a performance.now() time), not a fresh step.
+ */
+export function nextReply(ctx: ProbeContext, session: TcpSession, probe: string, ex: Exchange, deadline: number): Promise<Buffer> {
+  const frameLength = recordingRefusals(ctx, probe, ex.replyOp, ex.maxBytes, ex.frameLength);
+  const timeoutMs = Math.max(1, Math.round(deadline - performance.now()));
+  return session.readFrame(frameLength, { op: ex.replyOp, maxBytes: ex.maxBytes, timeoutMs });
+}
+
 /** Runs `work` on the probe's one TCP connection (discovery's, when handed over) and always closes it. */
 export async function onOneConnection<T>(ctx: ProbeContext, probe: string, work: (session: TcpSession) => Promise<T>): Promise<T> {
   const session = await TcpSession.open(ctx, probe);

@@ -1,5 +1,4 @@
-import { exchange, onOneConnection } from '../exchange.ts';
-import { recordingRefusals } from '../frame-evidence.ts';
+import { exchange, nextReply, onOneConnection } from '../exchange.ts';
 import type { ProbeDefinition } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
 import { Dnp3LinkStatusFacts } from './facts.ts';
@@ -58,15 +57,13 @@ export const dnp3LinkStatusProbe: ProbeDefinition<Dnp3LinkStatusFacts> = {
         frameLength: linkFrameLength,
       };
       let reply = parseLinkFrame(await exchange(ctx, session, PROBE_ID, request));
-      const frameLength = recordingRefusals(ctx, PROBE_ID, REPLY_OP, MAX_FRAME_BYTES, linkFrameLength);
       // An outstation may send its own primary frames (an unsolicited null response) first: skipped, counted.
       let stationFrames = 0;
       while (reply.primary && !reply.fromMaster) {
         stationFrames += 1;
         if (stationFrames >= MAX_STATION_FRAMES)
           throw new ProbeUnavailable('protocol-mismatch', `${stationFrames} primary frames of the station's own and no answer to Request Link Status`);
-        const timeoutMs = Math.max(1, Math.round(deadline - performance.now()));
-        reply = parseLinkFrame(await session.readFrame(frameLength, { op: REPLY_OP, maxBytes: MAX_FRAME_BYTES, timeoutMs }));
+        reply = parseLinkFrame(await nextReply(ctx, session, PROBE_ID, request, deadline));
       }
       if (reply.fromMaster) throw new ProbeUnavailable('protocol-mismatch', `the reply is a master's ${reply.function} frame, not an outstation's`);
       return facts(reply, stationFrames);

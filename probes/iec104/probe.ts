@@ -1,5 +1,4 @@
-import { exchange, onOneConnection } from '../exchange.ts';
-import { recordingRefusals } from '../frame-evidence.ts';
+import { exchange, nextReply, onOneConnection } from '../exchange.ts';
 import type { ProbeDefinition } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
 import { apciFrameLength, buildTestFrame, MAX_FRAME_BYTES, parseApci } from './apci.ts';
@@ -32,14 +31,12 @@ export const iec104TestFrameProbe: ProbeDefinition<Iec104TestFrameFacts> = {
       const deadline = performance.now() + ctx.stepTimeoutMs;
       const request = { op: OP, request: buildTestFrame(), replyOp: REPLY_OP, maxBytes: MAX_FRAME_BYTES, frameLength: apciFrameLength };
       let frame = parseApci(await exchange(ctx, session, PROBE_ID, request));
-      const frameLength = recordingRefusals(ctx, PROBE_ID, REPLY_OP, MAX_FRAME_BYTES, apciFrameLength);
       const before: string[] = [];
       while (frame.format !== 'U' || frame.function !== 'testfr-con') {
         before.push(frame.format === 'U' ? `U ${frame.function}` : frame.format);
         if (before.length >= MAX_FRAMES)
           throw new ProbeUnavailable('protocol-mismatch', `no TESTFR con among the first ${MAX_FRAMES} frames (${before.join(', ')})`);
-        const timeoutMs = Math.max(1, Math.round(deadline - performance.now()));
-        frame = parseApci(await session.readFrame(frameLength, { op: REPLY_OP, maxBytes: MAX_FRAME_BYTES, timeoutMs }));
+        frame = parseApci(await nextReply(ctx, session, PROBE_ID, request, deadline));
       }
       return { confirmed: true as const, before, requestsSent: 1 as const };
     }),
