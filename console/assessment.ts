@@ -72,6 +72,18 @@ export async function zoneAnswers(proposals: Proposals, zone: string, latest: Re
   };
 }
 
+/** The zone's answers resolved against its newest stored run (`latest` undefined when none is stored): the published files, without weighing. */
+export async function latestZoneAnswers(
+  sql: Sql,
+  proposals: Proposals,
+  zone: string,
+  now: Date,
+): Promise<{ latest: Result | undefined; answers: ZoneAnswers }> {
+  const runId = await latestRunOf(sql, zone);
+  const latest = runId === undefined ? undefined : await storedResult(sql, runId);
+  return { latest, answers: await zoneAnswers(proposals, zone, latest, now) };
+}
+
 export interface WeighedRun {
   readonly signed: Result;
   /** The signed result weighed with the zone's approved answers (the signed one when there are none). */

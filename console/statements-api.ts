@@ -1,6 +1,5 @@
 import { type ApiReply, zoneReader } from './api.ts';
-import { latestRunOf, zoneAnswers } from './assessment.ts';
-import { storedResult } from './fleet.ts';
+import { latestZoneAnswers } from './assessment.ts';
 import type { ConsoleStore } from './store.ts';
 
 /**
@@ -12,9 +11,7 @@ import type { ConsoleStore } from './store.ts';
 export async function getStatements(store: ConsoleStore, authorization: string | undefined, zone: string, now: Date): Promise<ApiReply> {
   const denied = await zoneReader(store, authorization, zone);
   if (denied) return denied;
-  const latest = await latestRunOf(store.db, zone);
-  const result = latest === undefined ? undefined : await storedResult(store.db, latest);
-  const a = await zoneAnswers(store.proposals, zone, result, now);
+  const a = (await latestZoneAnswers(store.db, store.proposals, zone, now)).answers;
   const entries = [...a.statements.attestations, ...a.statements.exceptions];
   return {
     status: 200,

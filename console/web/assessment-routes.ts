@@ -3,7 +3,7 @@ import type { IdentityField } from '../../profiles/identity.ts';
 import { html, type SafeHtml } from '../../report/html-template.ts';
 import type { Result } from '../../report/result.ts';
 import { ANSWER, AnswerPayload, COUNTERMEASURE, CountermeasurePayload, payloadProblems, scopeText } from '../answers.ts';
-import { latestRunOf, openItems, type WeighedRun, weighedRows, weighedRun, weighedZoneRow, zonesWithAnswers } from '../assessment.ts';
+import { latestRunOf, latestZoneAnswers, openItems, type WeighedRun, weighedRows, weighedRun, weighedZoneRow, zonesWithAnswers } from '../assessment.ts';
 import type { DeviceRow, ZoneRow } from '../fleet.ts';
 import { evidenceBytes, evidenceInfo, MAX_EVIDENCE_BYTES, storeEvidence, zoneEvidence } from '../evidence.ts';
 import { ProposalError } from '../proposals.ts';
@@ -61,9 +61,10 @@ async function report(c: Ctx): Promise<WebReply> {
 
 const exportFile = (list: 'attestations' | 'exceptions') => async (c: Ctx) => {
   const zone = zoneParam(c);
-  const run = await latestWeighed(c, zone);
-  if (!run) return noRun(c, zone);
-  const file = run.answers.files[list];
+  // The files only: no need to weigh the run.
+  const { latest, answers } = await latestZoneAnswers(c.o.store.db, c.o.store.proposals, zone, c.o.now());
+  if (!latest) return noRun(c, zone);
+  const file = answers.files[list];
   return {
     status: 200,
     headers: { ...headers(c.o, 'application/yaml; charset=utf-8'), 'content-disposition': `attachment; filename="${file.name}"` },
