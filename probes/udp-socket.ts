@@ -24,3 +24,13 @@ export async function openConnectedUdpSocket(ctx: Pick<ProbeContext, 'address' |
   }
   return socket;
 }
+
+/** Runs `work` on the probe's one connected UDP socket and always closes it. */
+export async function onOneUdpSocket<T>(ctx: Pick<ProbeContext, 'address' | 'port'>, work: (socket: dgram.Socket) => Promise<T>): Promise<T> {
+  const socket = await openConnectedUdpSocket(ctx);
+  try {
+    return await work(socket);
+  } finally {
+    await new Promise<void>((resolve) => socket.close(() => resolve()));
+  }
+}

@@ -6,7 +6,7 @@ import { socketFailure } from '../socket-failure.ts';
 import { StepTimer } from '../step-timer.ts';
 import type { ProbeContext, ProbeDefinition } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
-import { openConnectedUdpSocket } from '../udp-socket.ts';
+import { onOneUdpSocket } from '../udp-socket.ts';
 import {
   type BacnetApdu,
   type BacnetMessage,
@@ -109,10 +109,6 @@ class BacnetLink {
     return this.exchange(op, text, request, ({ apdu }) =>
       apdu && apdu.type !== 'i-am' && apdu.type !== 'other' && apdu.invokeId === invokeId ? apdu : undefined,
     );
-  }
-
-  close(): Promise<void> {
-    return new Promise<void>((resolve) => this.#socket.close(() => resolve()));
   }
 
   #failureOf(err: NodeJS.ErrnoException): ProbeUnavailable {
@@ -254,12 +250,7 @@ async function steps(link: BacnetLink): Promise<BacnetFacts> {
 
 /** Every step of one run shares one socket: the device sees a single peer from start to end. */
 async function run(ctx: ProbeContext): Promise<BacnetFacts> {
-  const link = new BacnetLink(ctx, await openConnectedUdpSocket(ctx));
-  try {
-    return await steps(link);
-  } finally {
-    await link.close();
-  }
+  return onOneUdpSocket(ctx, (socket) => steps(new BacnetLink(ctx, socket)));
 }
 
 export const bacnetDeviceProbe: ProbeDefinition<BacnetFacts> = {

@@ -6,7 +6,7 @@ import { SERVICE_PORTS } from '../services.ts';
 import type { ProbeContext, ProbeDefinition } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
 import { udpExchange } from '../udp-exchange.ts';
-import { openConnectedUdpSocket } from '../udp-socket.ts';
+import { onOneUdpSocket } from '../udp-socket.ts';
 import { FinsFacts } from './facts.ts';
 import {
   buildControllerDataRead,
@@ -94,8 +94,7 @@ function ownNode(local: string): number {
 
 /** FINS/UDP: one Controller Data Read datagram, no handshake, on one connected socket. */
 async function runUdp(ctx: ProbeContext): Promise<FinsFacts> {
-  const socket = await openConnectedUdpSocket(ctx);
-  try {
+  return onOneUdpSocket(ctx, async (socket) => {
     const sid = randomInt(0, 256);
     const source: FinsAddress = { network: 0, node: ownNode(socket.address().address), unit: 0 };
     const response = await udpExchange(ctx, socket, {
@@ -107,9 +106,7 @@ async function runUdp(ctx: ProbeContext): Promise<FinsFacts> {
       accept: (datagram) => parseControllerDataResponse(datagram, sid),
     });
     return { transport: 'udp', ...answerFacts(response), requestsSent: 1 };
-  } finally {
-    await new Promise<void>((resolve) => socket.close(() => resolve()));
-  }
+  });
 }
 
 /** Controller Data Read only: what Omron's own tools send to learn which CPU they talk to. */
