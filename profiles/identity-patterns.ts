@@ -58,8 +58,10 @@ export function compilePatterns(data: unknown): Compiled[] {
 
 export const IDENTITY_PATTERNS: readonly Compiled[] = compilePatterns(patternData);
 
-function underEnterprise(objectId: string | undefined, enterprise: number): boolean {
-  return objectId !== undefined && `${objectId.replace(/^\./, '')}.`.startsWith(`1.3.6.1.4.1.${enterprise}.`);
+/** The IANA enterprise number of a dotted sysObjectID: its arc under enterprises (1.3.6.1.4.1), if it lies there. */
+export function enterpriseOf(objectId: string | undefined): number | undefined {
+  const arc = /^\.?1\.3\.6\.1\.4\.1\.(\d+)(?:\.|$)/.exec(objectId ?? '')?.[1];
+  return arc === undefined ? undefined : Number(arc);
 }
 
 /**
@@ -76,7 +78,7 @@ export function identityFromText(
 ): IdentityClaim[] {
   for (const { pattern, regex } of patterns) {
     if (!pattern.appliesTo.includes(kind)) continue;
-    if (pattern.enterprise !== undefined && !underEnterprise(context.objectId, pattern.enterprise)) continue;
+    if (pattern.enterprise !== undefined && enterpriseOf(context.objectId) !== pattern.enterprise) continue;
     const m = regex.exec(text.trim());
     if (!m) continue;
     const groups = m.groups ?? {};

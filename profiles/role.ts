@@ -5,6 +5,7 @@ import type { JudgedType } from './catalog.ts';
 import signs from './data/role-signs.json' with { type: 'json' };
 import type { DeviceView } from './device-view.ts';
 import type { MergedIdentity } from './identity.ts';
+import { enterpriseOf } from './identity-patterns.ts';
 
 /** Roles an operator can give a target in the config. */
 export const DEVICE_ROLES = ['plc', 'hmi', 'scada-server', 'network-device', 'host'] as const;
@@ -55,7 +56,6 @@ const CONTROLLER_PROTOCOLS = [
   'codesys-v2-alt',
   'codesys-v3',
 ];
-const ENTERPRISE_OID = '1.3.6.1.4.1.';
 
 /** Words a device uses to describe itself (SNMP sysDescr, OPC UA BuildInfo) that name its role. */
 const SELF_DESCRIPTIONS: readonly { readonly pattern: RegExp; readonly role: DeviceRole }[] = [
@@ -95,9 +95,9 @@ function snmpEnterprises(device: DeviceView): number[] {
   const found = device.facts('snmp.system', SnmpFacts);
   if (found.state !== 'ok') return [];
   return found.facts.flatMap(({ facts }) => {
-    const oid = facts.system?.objectId;
-    const arc = oid?.startsWith(ENTERPRISE_OID) ? Number(oid.slice(ENTERPRISE_OID.length).split('.')[0]) : undefined;
-    return [arc, facts.engine.state === 'answered' ? facts.engine.enterprise : undefined].filter((n): n is number => n !== undefined);
+    return [enterpriseOf(facts.system?.objectId), facts.engine.state === 'answered' ? facts.engine.enterprise : undefined].filter(
+      (n): n is number => n !== undefined,
+    );
   });
 }
 
