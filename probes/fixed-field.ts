@@ -10,3 +10,13 @@ export function fixedField(reply: Buffer, start: number, end: number): string | 
   const text = printableText(nul < 0 ? window : window.subarray(0, nul)).text.trim();
   return text === '' ? undefined : text;
 }
+
+/** Every named field of `fields` ([start, end) each) that holds text in the reply. */
+export function fixedFields<K extends string>(reply: Buffer, fields: Readonly<Record<K, readonly [number, number]>>): Partial<Record<K, string>> {
+  const texts: Partial<Record<K, string>> = {};
+  for (const [name, [start, end]] of Object.entries(fields) as [K, readonly [number, number]][]) {
+    const value = fixedField(reply, start, end);
+    if (value !== undefined) texts[name] = value;
+  }
+  return texts;
+}

@@ -1,4 +1,4 @@
-import { fixedField } from '../fixed-field.ts';
+import { fixedFields } from '../fixed-field.ts';
 import { ProbeUnavailable } from '../types.ts';
 
 /**
@@ -80,10 +80,5 @@ export type PcworxInfo = Partial<Record<keyof typeof INFO_FIELDS, string>>;
 /** The text fields of the device information reply. */
 export function parseInfoReply(frame: Buffer): PcworxInfo {
   if (frame.length < MIN_INFO_BYTES) throw malformed(`device information reply of ${frame.length} bytes, at least ${MIN_INFO_BYTES} expected`);
-  const info: PcworxInfo = {};
-  for (const [name, [start, end]] of Object.entries(INFO_FIELDS) as [keyof typeof INFO_FIELDS, readonly [number, number]][]) {
-    const value = fixedField(frame, start, end);
-    if (value !== undefined) info[name] = value;
-  }
-  return info;
+  return fixedFields(frame, INFO_FIELDS);
 }

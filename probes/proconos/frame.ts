@@ -1,4 +1,4 @@
-import { fixedField } from '../fixed-field.ts';
+import { fixedFields } from '../fixed-field.ts';
 import { ProbeUnavailable } from '../types.ts';
 
 /**
@@ -42,10 +42,5 @@ export type ProconosInfo = Partial<Record<keyof typeof INFO_FIELDS, string>>;
 /** The text fields of one info reply. */
 export function parseInfoReply(frame: Buffer): ProconosInfo {
   if (frame.length < INFO_REPLY_BYTES) throw malformed(`${frame.length} bytes, the fields need ${INFO_REPLY_BYTES}`);
-  const info: ProconosInfo = {};
-  for (const [name, [start, end]] of Object.entries(INFO_FIELDS) as [keyof typeof INFO_FIELDS, readonly [number, number]][]) {
-    const value = fixedField(frame, start, end);
-    if (value !== undefined) info[name] = value;
-  }
-  return info;
+  return fixedFields(frame, INFO_FIELDS);
 }
