@@ -44,16 +44,15 @@ function configDestinations(r: NonNullable<Config['reachability']>): Destination
 export function planReachability(config: Config, consoleView?: ReachabilityView | string): ReachabilityPlan | undefined {
   const r = config.reachability;
   if (!r) return undefined;
-  const viaConsole = r.fromConsole;
-  const fromConsole = typeof consoleView === 'string' ? undefined : consoleView;
-  const ranges = viaConsole && fromConsole ? fromConsole.ranges : zoneCidrs(config);
+  const view = r.fromConsole && typeof consoleView !== 'string' ? consoleView : undefined;
+  const ranges = view?.ranges ?? zoneCidrs(config);
   const base = {
-    source: viaConsole ? ('console' as const) : ('config' as const),
+    source: r.fromConsole ? ('console' as const) : ('config' as const),
     ranges,
-    conduits: viaConsole && fromConsole ? fromConsole.conduits : config.zone.conduits,
+    conduits: view?.conduits ?? config.zone.conduits,
     limits: r.limits,
   };
-  if (viaConsole && !fromConsole) {
+  if (r.fromConsole && !view) {
     const notice =
       typeof consoleView === 'string' ? consoleView : 'destinations come from the console (reachability.fromConsole), fetched when the scan starts';
     return { ...base, destinations: [], unchecked: [], notice };
@@ -64,7 +63,7 @@ export function planReachability(config: Config, consoleView?: ReachabilityView 
   });
   const denied = denyList(config);
   const merged = new Map<string, { zone?: string; ports: Set<number> }>();
-  for (const d of fromConsole && viaConsole ? fromConsole.destinations : configDestinations(r)) {
+  for (const d of view?.destinations ?? configDestinations(r)) {
     const entry = merged.get(d.host) ?? { ports: new Set<number>(), ...(d.zone === undefined ? {} : { zone: d.zone }) };
     for (const p of d.ports) entry.ports.add(p);
     merged.set(d.host, entry);
