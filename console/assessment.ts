@@ -56,19 +56,19 @@ export interface ZoneAnswers {
 /** The zone's approved answers as statements and files; answers past their expiry are ended (and audited) first. */
 export async function zoneAnswers(proposals: Proposals, zone: string, latest: Result | undefined, now: Date): Promise<ZoneAnswers> {
   await proposals.expireDue(now);
-  const of = (kind: string, status: 'approved' | 'proposed') => proposals.list({ kind, subject: zone, statuses: [status] });
-  const [answers, countermeasures, pendingAnswers, pendingCountermeasures] = await Promise.all([
-    of(ANSWER, 'approved'),
-    of(COUNTERMEASURE, 'approved'),
-    of(ANSWER, 'proposed'),
-    of(COUNTERMEASURE, 'proposed'),
-  ]);
+  // One query per kind, split by status (oldest first either way).
+  const [ofAnswer = [], ofCountermeasure = []] = await Promise.all(
+    [ANSWER, COUNTERMEASURE].map((kind) => proposals.list({ kind, subject: zone, statuses: ['approved', 'proposed'] })),
+  );
+  const approved = (list: readonly Proposal[]) => list.filter((p) => p.status === 'approved');
+  const answers = approved(ofAnswer);
+  const countermeasures = approved(ofCountermeasure);
   const statements = zoneStatements(zone, answers, countermeasures, latest);
   return {
     statements,
     files: statementFiles(statements),
     approved: answers.length + countermeasures.length,
-    pending: [...pendingAnswers, ...pendingCountermeasures],
+    pending: [...ofAnswer, ...ofCountermeasure].filter((p) => p.status === 'proposed'),
   };
 }
 
