@@ -1,4 +1,5 @@
 import { ProbeUnavailable } from '../types.ts';
+import { hex } from '../hex.ts';
 
 /**
  * CoDeSys V2 runtime identification on TCP 2455 or 1200, as the published discovery script and
@@ -42,7 +43,7 @@ export function buildIdentifyRequest(order: ByteOrder): Buffer {
  */
 export function v2FrameLength(buf: Buffer): number | undefined {
   if (buf.length > 0 && buf.readUInt8(0) !== MAGIC) {
-    throw new ProbeUnavailable('malformed', `CoDeSys V2 reply starts with 0x${buf.readUInt8(0).toString(16).padStart(2, '0')}, not 0xbb`);
+    throw new ProbeUnavailable('malformed', `CoDeSys V2 reply starts with ${hex(buf.readUInt8(0), 2)}, not 0xbb`);
   }
   if (buf.length < MIN_REPLY_BYTES) return undefined;
   return Math.min(buf.length, MAX_REPLY_BYTES);

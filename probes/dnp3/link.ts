@@ -1,4 +1,5 @@
 import { ProbeUnavailable } from '../types.ts';
+import { hex } from '../hex.ts';
 
 /**
  * DNP3 (IEEE 1815) data link layer: start bytes 0x05 0x64, LEN (control, destination, source and
@@ -76,7 +77,7 @@ function frameBytes(len: number): number {
 /** FrameLength for TcpSession.readFrame: start bytes and LEN, refused when no link frame can have them. */
 export function linkFrameLength(buf: Buffer): number | undefined {
   for (let i = 0; i < Math.min(2, buf.length); i += 1) {
-    if (buf.readUInt8(i) !== START[i]) throw malformed(`byte ${i} is 0x${buf.readUInt8(i).toString(16).padStart(2, '0')}, not the start bytes 05 64`);
+    if (buf.readUInt8(i) !== START[i]) throw malformed(`byte ${i} is ${hex(buf.readUInt8(i), 2)}, not the start bytes 05 64`);
   }
   if (buf.length < 3) return undefined;
   const len = buf.readUInt8(2);

@@ -1,4 +1,5 @@
 import { ProbeUnavailable } from '../types.ts';
+import { hex } from '../hex.ts';
 
 /**
  * EtherNet/IP encapsulation (CIP Vol. 2, chapter 2): a 24-byte little-endian header, then the
@@ -60,8 +61,6 @@ function malformed(what: string): ProbeUnavailable {
   return new ProbeUnavailable('malformed', `EtherNet/IP reply: ${what}`);
 }
 
-const hex = (n: number, digits = 4) => `0x${n.toString(16).padStart(digits, '0')}`;
-
 /**
  * The request for one of the two commands: header only, session 0, options 0, our sender context.
  * Refuses any other command at run time too, since a value from a bug can bypass the type.
@@ -81,7 +80,7 @@ export function encapsulationFrameLength(buf: Buffer): number | undefined {
   if (buf.length >= 2) {
     const command = buf.readUInt16LE(0);
     if (command !== ENIP_COMMANDS.listIdentity && command !== ENIP_COMMANDS.listServices)
-      throw malformed(`command ${hex(command)} answers neither ListIdentity nor ListServices`);
+      throw malformed(`command ${hex(command, 4)} answers neither ListIdentity nor ListServices`);
   }
   if (buf.length < 4) return undefined;
   const length = buf.readUInt16LE(2);
@@ -99,7 +98,8 @@ export function parseHeader(frame: Buffer, expected: { readonly command: EnipCom
     status: frame.readUInt32LE(8),
     senderContext: Buffer.from(frame.subarray(12, 20)),
   };
-  if (header.command !== ENIP_COMMANDS[expected.command]) throw malformed(`command ${hex(header.command)}, expected ${hex(ENIP_COMMANDS[expected.command])}`);
+  if (header.command !== ENIP_COMMANDS[expected.command])
+    throw malformed(`command ${hex(header.command, 4)}, expected ${hex(ENIP_COMMANDS[expected.command], 4)}`);
   if (header.length !== frame.length - HEADER_BYTES)
     throw malformed(`length ${header.length} does not match the ${frame.length - HEADER_BYTES} bytes that follow`);
   if (!header.senderContext.equals(expected.senderContext)) throw malformed('sender context differs from the request');
@@ -118,7 +118,7 @@ export function parseCpfItems(data: Buffer): CpfItem[] {
     if (at + 4 > data.length) throw malformed(`item ${i + 1} of ${count} starts past the end`);
     const typeId = data.readUInt16LE(at);
     const length = data.readUInt16LE(at + 2);
-    if (at + 4 + length > data.length) throw malformed(`item ${hex(typeId)} announces ${length} bytes, only ${data.length - at - 4} left`);
+    if (at + 4 + length > data.length) throw malformed(`item ${hex(typeId, 4)} announces ${length} bytes, only ${data.length - at - 4} left`);
     items.push({ typeId, data: Buffer.from(data.subarray(at + 4, at + 4 + length)) });
     at += 4 + length;
   }

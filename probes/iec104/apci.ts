@@ -1,4 +1,5 @@
 import { ProbeUnavailable } from '../types.ts';
+import { hex } from '../hex.ts';
 
 /**
  * IEC 60870-5-104 APCI: start byte 0x68, a length byte (4..253: the control field and any ASDU),
@@ -35,7 +36,7 @@ export function buildTestFrame(): Buffer {
 
 /** FrameLength for TcpSession.readFrame: start byte and length byte, refused when no APCI can have them. */
 export function apciFrameLength(buf: Buffer): number | undefined {
-  if (buf.length >= 1 && buf.readUInt8(0) !== START) throw malformed(`start byte 0x${buf.readUInt8(0).toString(16).padStart(2, '0')}, not 0x68`);
+  if (buf.length >= 1 && buf.readUInt8(0) !== START) throw malformed(`start byte ${hex(buf.readUInt8(0), 2)}, not 0x68`);
   if (buf.length < 2) return undefined;
   const length = buf.readUInt8(1);
   if (length < MIN_LENGTH || length > MAX_LENGTH) throw malformed(`length ${length} outside ${MIN_LENGTH}..${MAX_LENGTH}`);

@@ -1,4 +1,5 @@
 import { ProbeUnavailable } from '../types.ts';
+import { hex } from '../hex.ts';
 
 /**
  * MELSEC SLMP / MC protocol, 3E frame, binary code (SLMP reference manual): a request is the
@@ -37,8 +38,6 @@ function malformed(what: string): ProbeUnavailable {
   return new ProbeUnavailable('malformed', `SLMP reply: ${what}`);
 }
 
-const hex = (n: number, digits = 4) => `0x${n.toString(16).padStart(digits, '0')}`;
-
 /** Read CPU Model to the own station's CPU: 15 bytes, always the same. */
 export function buildReadCpuModel(): Buffer {
   const out = Buffer.alloc(15);
@@ -76,7 +75,7 @@ export function parseResponse(frame: Buffer): SlmpResponse {
     route.moduleIo !== OWN_STATION.moduleIo ||
     route.multidrop !== OWN_STATION.multidrop
   )
-    throw malformed(`answer from network ${route.network} station ${route.station} module ${hex(route.moduleIo)}, not the own station asked`);
+    throw malformed(`answer from network ${route.network} station ${route.station} module ${hex(route.moduleIo, 4)}, not the own station asked`);
   if (frame.readUInt16LE(7) !== frame.length - RESPONSE_HEAD_BYTES)
     throw malformed(`data length ${frame.readUInt16LE(7)} does not match the ${frame.length - RESPONSE_HEAD_BYTES} bytes that follow`);
   return { endCode: frame.readUInt16LE(RESPONSE_HEAD_BYTES), data: Buffer.from(frame.subarray(RESPONSE_HEAD_BYTES + 2)) };

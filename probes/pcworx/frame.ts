@@ -1,5 +1,6 @@
 import { fixedFields } from '../fixed-field.ts';
 import { ProbeUnavailable } from '../types.ts';
+import { hex } from '../hex.ts';
 
 /**
  * PC WORX, Phoenix Contact's engineering protocol on TCP 1962 (ILC, AXC and RFC controllers): a
@@ -35,8 +36,6 @@ function malformed(what: string): ProbeUnavailable {
   return new ProbeUnavailable('malformed', `PCWorx reply: ${what}`);
 }
 
-const hex = (n: number) => `0x${n.toString(16).padStart(2, '0')}`;
-
 /** The three requests as the identification scripts and captures show them; `IBETH01N0_M` names the client. */
 const REQUEST_BYTES: Readonly<Record<PcworxRequest, string>> = {
   init: `0101001a0000000078800003000c${Buffer.from('IBETH01N0_M\0', 'latin1').toString('hex')}`,
@@ -58,9 +57,9 @@ export function buildRequest(request: PcworxRequest, sessionId = 0): Buffer {
 /** FrameLength for TcpSession.readFrame: a reply frame to `request`, by its length field. */
 export function replyFrameLength(request: PcworxRequest): (buf: Buffer) => number | undefined {
   return (buf) => {
-    if (buf.length >= 1 && buf[0] !== REPLY_KIND) throw malformed(`kind ${hex(buf[0] as number)}, not a reply (${hex(REPLY_KIND)})`);
+    if (buf.length >= 1 && buf[0] !== REPLY_KIND) throw malformed(`kind ${hex(buf[0] as number, 2)}, not a reply (${hex(REPLY_KIND, 2)})`);
     if (buf.length >= 2 && buf[1] !== PCWORX_REQUESTS[request])
-      throw malformed(`service ${hex(buf[1] as number)} answers another request than ${hex(PCWORX_REQUESTS[request])}`);
+      throw malformed(`service ${hex(buf[1] as number, 2)} answers another request than ${hex(PCWORX_REQUESTS[request], 2)}`);
     if (buf.length < HEADER_BYTES) return undefined;
     const length = buf.readUInt16BE(2);
     if (length < HEADER_BYTES) throw malformed(`length ${length} is shorter than the header`);

@@ -1,5 +1,6 @@
 import { fixedFields } from '../fixed-field.ts';
 import { ProbeUnavailable } from '../types.ts';
+import { hex } from '../hex.ts';
 
 /**
  * ProConOS (KW-Software, now Phoenix Contact), the IEC 61131 runtime's engineering protocol on TCP
@@ -32,8 +33,8 @@ export function buildInfoRequest(): Buffer {
 
 /** FrameLength for TcpSession.readFrame: the fixed fields, once the bytes start as an info reply. */
 export function infoFrameLength(buf: Buffer): number | undefined {
-  if (buf.length >= 1 && buf[0] !== 0xcc) throw malformed(`starts with 0x${(buf[0] as number).toString(16).padStart(2, '0')}, not 0xcc`);
-  if (buf.length >= 2 && buf[1] !== 0x01) throw malformed(`second byte 0x${(buf[1] as number).toString(16).padStart(2, '0')}, not 0x01`);
+  if (buf.length >= 1 && buf[0] !== 0xcc) throw malformed(`starts with ${hex(buf[0] as number, 2)}, not 0xcc`);
+  if (buf.length >= 2 && buf[1] !== 0x01) throw malformed(`second byte ${hex(buf[1] as number, 2)}, not 0x01`);
   return INFO_REPLY_BYTES;
 }
 

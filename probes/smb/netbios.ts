@@ -1,4 +1,5 @@
 import { ProbeUnavailable } from '../types.ts';
+import { hex } from '../hex.ts';
 
 /**
  * Framing of SMB on TCP (RFC 1002 session service; MS-SMB2 2.1): a 4-byte header, type then a
@@ -57,8 +58,7 @@ export function buildSessionRequest(): Buffer {
 export function nbssFrameLength(buf: Buffer): number | undefined {
   if (buf.length < 1) return undefined;
   const type = buf.readUInt8(0);
-  if (!FRAME_TYPES.has(type))
-    throw new ProbeUnavailable('protocol-mismatch', `first byte 0x${type.toString(16).padStart(2, '0')} is no NetBIOS session frame type`);
+  if (!FRAME_TYPES.has(type)) throw new ProbeUnavailable('protocol-mismatch', `first byte ${hex(type, 2)} is no NetBIOS session frame type`);
   if (buf.length < NBSS_HEADER_BYTES) return undefined;
   const length = buf.readUInt32BE(0) & 0x00ffffff;
   if (NBSS_HEADER_BYTES + length > MAX_FRAME_BYTES) {
