@@ -98,7 +98,8 @@ export interface ZoneStatements {
   readonly exceptions: readonly ZoneEntry<Exception>[];
 }
 
-const day = (iso: string | undefined) => (iso ?? '').slice(0, 10);
+/** The date part of an ISO timestamp (empty for none), as the files and pages show it. */
+export const day = (iso: string | undefined) => (iso ?? '').slice(0, 10);
 const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
 /**

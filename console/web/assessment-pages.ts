@@ -4,7 +4,7 @@ import { STYLE } from '../../report/html-fragments.ts';
 import { html, type SafeHtml, trustedHtml } from '../../report/html-template.ts';
 import type { DeviceResult, Result } from '../../report/result.ts';
 import { roleAtLeast } from '../accounts.ts';
-import { type AnswerPayload, COUNTERMEASURE, type CountermeasurePayload, scopeText } from '../answers.ts';
+import { type AnswerPayload, COUNTERMEASURE, type CountermeasurePayload, day, scopeText } from '../answers.ts';
 import type { OpenItem, ZoneAnswers } from '../assessment.ts';
 import { type EvidenceFile, MAX_EVIDENCE_BYTES } from '../evidence.ts';
 import type { Proposal } from '../proposals.ts';
@@ -14,7 +14,6 @@ import { csrfField, deviceHref, type PageContext, page, runHref, when, zoneHref 
 
 export const assessmentHref = (zone: string) => `${zoneHref(zone)}/assessment`;
 const title = (id: string) => bundledCatalog.byId.get(id)?.title ?? '';
-const day = (iso: string | undefined) => (iso ?? '').slice(0, 10);
 const isAnswer = (p: Proposal): p is Proposal & { payload: AnswerPayload } => p.kind !== COUNTERMEASURE;
 const payloadOf = (p: Proposal) => p.payload as (AnswerPayload | CountermeasurePayload) | null;
 
