@@ -4,10 +4,11 @@
  * in flight. Prints ingest throughput, latency percentiles, and the load time of the zone
  * overview (and of a zone and a device page) over the full history. Bounded: each store stops
  * issuing uploads after DEADLINE_S. Run: node_modules/.bin/node bench/console-load.ts [agents] [runs]
+ * [--binary] (--binary: the console of the single binary, with its V8 flags, instead of the source tree).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { KeyObject } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { postSignedResult } from '../agent/delivery/upload.ts';
@@ -15,11 +16,15 @@ import { ConsoleStore } from '../console/store.ts';
 import type { Result } from '../report/result.ts';
 import { keyId, newSigningKeyPair, parsePrivateKey, parsePublicKey } from '../report/keys.ts';
 import { signResult } from '../report/sign.ts';
+import { binaryFile } from '../scripts/build-binary.ts';
 import { fleetResult, WebClient } from '../test/setup/console-fleet.ts';
 import { postgresMissing, startPostgres } from '../test/setup/postgres.ts';
 
-const AGENTS = Number(process.argv[2] ?? 200);
-const RUNS = Number(process.argv[3] ?? 30);
+const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const AGENTS = Number(positional[0] ?? 200);
+const RUNS = Number(positional[1] ?? 30);
+const BINARY = process.argv.includes('--binary') ? binaryFile('linux-x64') : undefined;
+if (BINARY && !existsSync(BINARY)) throw new Error(`--binary: ${BINARY} is not built (npm run build:binary)`);
 const DEVICES = 5;
 const CONCURRENCY = 16;
 const DEADLINE_S = 300;
@@ -65,7 +70,8 @@ async function signedRun(t: ReturnType<typeof templates>[number], r: number): Pr
 }
 
 function startConsoleProcess(db: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(ROOT, 'agent/cli.ts'), 'console', '--db', db, '--listen', `${HOST}:${port}`], {
+  const cli = BINARY ? { file: BINARY, args: [] } : { file: process.execPath, args: [join(ROOT, 'agent/cli.ts')] };
+  const child = spawn(cli.file, [...cli.args, 'console', '--db', db, '--listen', `${HOST}:${port}`], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   return new Promise((ok, fail) => {
@@ -155,7 +161,7 @@ try {
 }
 
 console.log(
-  `## Console load: ${AGENTS} agents x ${RUNS} runs, ${DEVICES} devices per run, ${(size / 1024).toFixed(1)} KiB per signed result, ${CONCURRENCY} posts in flight (results/s includes the agents' signing in the load process)`,
+  `## Console load (${BINARY ? 'single binary' : 'source tree'}): ${AGENTS} agents x ${RUNS} runs, ${DEVICES} devices per run, ${(size / 1024).toFixed(1)} KiB per signed result, ${CONCURRENCY} posts in flight (results/s includes the agents' signing in the load process)`,
 );
 console.log(
   '| store | results stored | wall s | results/s | p50 ms | p95 ms | p99 ms | zone overview p50/p95 ms (KiB) | zone page p50/p95 ms | device page p50/p95 ms |',

@@ -26,8 +26,13 @@ export const TARGETS = ['linux-x64', 'win-x64'] as const;
  * grow up to 4x the live size before its next full collection: a 250-device scan then ends with
  * about 70 MB of garbage on top. Capping that growth at 1.5x keeps its peak RSS about 55 MB lower
  * at no measurable CPU cost (`npm run bench:large` runs the source tree with the same flags).
+ * No V8 worker threads: their compile and GC work kept malloc arenas of their own (about 12 MB
+ * resident) and a collection that began while the judge allocated fast let the heap overshoot by
+ * 30 MB, so one run in three peaked near 160 MB instead of 130 MB. On two cores the agent's CPU
+ * time is the same and the console's ingest is faster (less contention with its I/O threads); a
+ * full collection of the console's small heap pauses it for tens of milliseconds.
  */
-export const AGENT_EXEC_ARGV = ['--max-semi-space-size=1', '--heap-growing-percent=50'];
+export const AGENT_EXEC_ARGV = ['--max-semi-space-size=1', '--heap-growing-percent=50', '--single-threaded', '--no-incremental-marking'];
 export type Target = (typeof TARGETS)[number];
 
 export function binaryFile(target: Target): string {
@@ -47,7 +52,8 @@ function quietly(file: string, args: readonly string[]): void {
 /**
  * What the bundle leaves out or replaces. ssh2 falls back to pure JS when its native addons
  * (and cpu-features) fail to load; node-opcua's global-mutex loads proper-lockfile only for
- * file locks the in-memory PKI never takes; the demo's simulated cell stays in the source tree.
+ * file locks the in-memory PKI never takes; the simulated cell and plant (fixtures/, with the
+ * node-opcua server and address space, about a quarter of the bundle) stay in the source tree.
  */
 const stubs: Plugin = {
   name: 'cellcheck-stubs',
@@ -57,7 +63,7 @@ const stubs: Plugin = {
       contents: `throw new Error(${JSON.stringify(`${args.path}: not part of the cellcheck binary`)});`,
       loader: 'js',
     }));
-    b.onResolve({ filter: /\/fixtures\/cell\.ts$/ }, () => ({ path: 'demo-cell', namespace: 'demo-stub' }));
+    b.onResolve({ filter: /\/fixtures\/.*\.ts$/ }, () => ({ path: 'demo-cell', namespace: 'demo-stub' }));
     b.onLoad({ filter: /.*/, namespace: 'demo-stub' }, () => ({
       resolveDir: join(ROOT, 'agent'),
       loader: 'ts',
@@ -68,13 +74,18 @@ throw new UsageError('the simulated cell is not part of the single binary: run "
   },
 };
 
-/** esbuild: agent/cli.ts and everything it loads (lazily loaded protocol libraries included) in one CJS file. */
-async function bundle(outFile: string): Promise<void> {
+/**
+ * esbuild: agent/cli.ts and everything it loads (lazily loaded protocol libraries included) as
+ * one CJS source, with the source files it was made from.
+ */
+export async function bundle(): Promise<{ js: string; inputs: string[] }> {
   // Loaded here, not at the top: the tests and benches that import binaryFile never bundle.
   const { build } = await import('esbuild');
-  await build({
+  const built = await build({
     entryPoints: [join(ROOT, 'agent/cli.ts')],
-    outfile: outFile,
+    outfile: join(DIST, 'cellcheck.cjs'),
+    write: false,
+    metafile: true,
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -87,8 +98,11 @@ async function bundle(outFile: string): Promise<void> {
     minifyWhitespace: true,
     minifySyntax: true,
     logLevel: 'warning',
+    absWorkingDir: ROOT,
   });
-  writeFileSync(outFile, asciiOnly(readFileSync(outFile, 'utf8')));
+  const [output] = built.outputFiles;
+  if (!output) throw new Error('esbuild wrote no bundle');
+  return { js: asciiOnly(output.text), inputs: Object.keys(built.metafile.inputs) };
 }
 
 /**
@@ -155,7 +169,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   mkdirSync(DIST, { recursive: true });
   const started = performance.now();
   const script = join(DIST, 'cellcheck.cjs');
-  await bundle(script);
+  writeFileSync(script, (await bundle()).js);
   const bundled = performance.now() - started;
   process.stdout.write(`bundle    ${relative(ROOT, script)}  ${(statSync(script).size / 2 ** 20).toFixed(1)} MiB  ${(bundled / 1000).toFixed(1)} s\n`);
   for (const target of targets) {
