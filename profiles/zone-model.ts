@@ -138,20 +138,54 @@ export const ReachabilityFacts = z.strictObject({
 });
 export type ReachabilityFacts = z.infer<typeof ReachabilityFacts>;
 
-function inRanges(ranges: readonly string[], host: string): boolean {
-  return ranges.some((r) => {
-    const c: Cidr | string = parseCidr(r);
-    return typeof c !== 'string' && cidrContains(c, host);
-  });
+/**
+ * Parsed CIDRs, kept per ranges list (a zone's, an external network's, a view's) and per conduit for
+ * as long as the model or view holding them lives: each text is parsed once, not on every path
+ * judged. Texts that are no CIDR (the schema refuses them) match nothing.
+ */
+const parsedRanges = new WeakMap<readonly string[], readonly Cidr[]>();
+const parsedTargets = new WeakMap<Conduit, readonly Cidr[]>();
+
+function cached<K extends object, V>(cache: WeakMap<K, V>, key: K, make: () => V): V {
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  const value = make();
+  cache.set(key, value);
+  return value;
 }
 
+function parseRanges(ranges: readonly string[]): readonly Cidr[] {
+  return ranges.map(parseCidr).filter((c): c is Cidr => typeof c !== 'string');
+}
+
+function inRanges(ranges: readonly string[], host: string): boolean {
+  return inCidrs(
+    cached(parsedRanges, ranges, () => parseRanges(ranges)),
+    host,
+  );
+}
+
+function inCidrs(cidrs: readonly Cidr[], host: string): boolean {
+  return cidrs.some((c) => cidrContains(c, host));
+}
+
+type PathEnd = { host: string; port: number; zone?: string | undefined };
+
 /** Does the conduit cover this path: its port, and a `to` naming the destination's zone or a range holding its address. */
-export function conduitCovers(conduit: Conduit, path: { host: string; port: number; zone?: string | undefined }, model?: ZoneModel): boolean {
-  if (!conduit.ports.includes(path.port)) return false;
+export function conduitCovers(conduit: Conduit, path: PathEnd, model?: ZoneModel): boolean {
+  return conduit.ports.includes(path.port) && conduitLeadsTo(conduit, path, model);
+}
+
+/** Does the conduit's `to` name the destination's zone or a range holding its address (whatever the port). */
+function conduitLeadsTo(conduit: Conduit, path: PathEnd, model?: ZoneModel): boolean {
   if (conduit.to === path.zone) return true;
   const external = model?.externalNetworks?.find((n) => n.name === conduit.to);
   const named = external?.ranges ?? model?.zones.find((z) => z.name === conduit.to)?.ranges;
-  return inRanges(named ?? [conduit.to], path.host);
+  if (named) return inRanges(named, path.host);
+  return inCidrs(
+    cached(parsedTargets, conduit, () => parseRanges([conduit.to])),
+    path.host,
+  );
 }
 
 /** The zone (or external network) whose ranges hold the address, if any. */
@@ -182,7 +216,7 @@ export function boundaryViolations(
 
 function violationReason(view: Pick<ReachabilityView, 'zone' | 'conduits'>, p: PathResult, model?: ZoneModel): string {
   const where = p.zone ? `zone "${p.zone}"` : 'an address outside every declared zone';
-  const sameDestination = view.conduits.filter((c) => conduitCovers({ ...c, ports: [p.port] }, p, model));
+  const sameDestination = view.conduits.filter((c) => conduitLeadsTo(c, p, model));
   const declared =
     sameDestination.length > 0
       ? `; the conduits to it allow TCP ${[...new Set(sameDestination.flatMap((c) => c.ports))].sort((a, b) => a - b).join(', ')} only`
