@@ -1,4 +1,5 @@
 import type net from 'node:net';
+import { exchange } from '../exchange.ts';
 import { ANY_VERSION, type AttemptResult, chainFacts, handshakeFailure, recordHandshake, tlsHandshake } from '../it-services/tls.ts';
 import { TcpSession } from '../tcp-session.ts';
 import type { ProbeContext, ProbeDefinition } from '../types.ts';
@@ -54,18 +55,26 @@ export function acceptance(n: Negotiation): { standardSecurity: Acceptance; tlsW
 
 const switchesToTls = (n: Negotiation) => n.kind === 'selected' && (n.protocol === 'ssl' || n.protocol === 'hybrid' || n.protocol === 'hybrid-ex');
 
-interface Exchange {
+interface Attempt {
   readonly negotiation: Negotiation;
   readonly tls?: AttemptResult;
 }
 
-/** One connection: the Connection Request, its Confirm, and the TLS handshake when the server switched to TLS. */
-async function exchange(ctx: ProbeContext, offer: readonly SecurityProtocol[]): Promise<Exchange> {
+/**
+ * One connection: the Connection Request, its Confirm, and the TLS handshake when the server
+ * switched to TLS. Not onOneConnection: a connection handed over to TLS must not be closed here.
+ */
+async function attempt(ctx: ProbeContext, offer: readonly SecurityProtocol[]): Promise<Attempt> {
   const session = await TcpSession.open(ctx, PROBE_ID);
   let handedOver = false;
   try {
-    await session.write(OP_REQUEST, buildConnectionRequest(offer));
-    const frame = await session.readFrame(tpktFrameLength, { op: 'rdp.connection-confirm', maxBytes: MAX_CONFIRM_BYTES });
+    const frame = await exchange(ctx, session, PROBE_ID, {
+      op: OP_REQUEST,
+      request: buildConnectionRequest(offer),
+      replyOp: 'rdp.connection-confirm',
+      maxBytes: MAX_CONFIRM_BYTES,
+      frameLength: tpktFrameLength,
+    });
     const negotiation = parseConnectionConfirm(frame);
     if (!switchesToTls(negotiation)) return { negotiation };
     let socket: net.Socket;
@@ -85,12 +94,12 @@ async function exchange(ctx: ProbeContext, offer: readonly SecurityProtocol[]): 
 }
 
 async function run(ctx: ProbeContext): Promise<RdpFacts> {
-  const first = await exchange(ctx, FIRST_OFFER);
-  const exchanges: [readonly SecurityProtocol[], Exchange][] = [[FIRST_OFFER, first]];
+  const first = await attempt(ctx, FIRST_OFFER);
+  const attempts: [readonly SecurityProtocol[], Attempt][] = [[FIRST_OFFER, first]];
   const needsSecond = first.negotiation.kind === 'failure' && first.negotiation.reason === 'hybrid-required-by-server';
   if (needsSecond && !ctx.signal.aborted) {
     try {
-      exchanges.push([CERTIFICATE_OFFER, await exchange(ctx, CERTIFICATE_OFFER)]);
+      attempts.push([CERTIFICATE_OFFER, await attempt(ctx, CERTIFICATE_OFFER)]);
     } catch (err) {
       // The first answer decided NLA; a certificate read that fails is noted, and the facts stand.
       const failure = failureOf(err);
@@ -98,13 +107,13 @@ async function run(ctx: ProbeContext): Promise<RdpFacts> {
     }
   }
   const facts: RdpFacts = {
-    negotiations: exchanges.map(([offer, e]) => negotiationFacts(offer, e.negotiation)),
+    negotiations: attempts.map(([offer, e]) => negotiationFacts(offer, e.negotiation)),
     ...acceptance(first.negotiation),
     certificates: [],
-    connections: exchanges.length,
+    connections: attempts.length,
     observedAt: ctx.now().toISOString(),
   };
-  const withTls = exchanges.find(([, e]) => e.tls !== undefined);
+  const withTls = attempts.find(([, e]) => e.tls !== undefined);
   if (withTls) {
     const [offer, { tls }] = withTls;
     if (tls?.kind === 'accepted') {
