@@ -38,12 +38,6 @@ export class ProbeUnavailable extends Error {
   }
 }
 
-/** A ProbeUnavailable as a recorded failure (an exchange ended after facts were read); anything else is rethrown. */
-export function failureOf(err: unknown): Failure {
-  if (err instanceof ProbeUnavailable) return { kind: err.kind, detail: err.message };
-  throw err;
-}
-
 /**
  * The probe's protocol section of the config (`probes.<protocol>`): options, credentials and
  * opt-ins. An opt-in named `<protocol>.<key>` is `options.<key>` here.
@@ -102,8 +96,15 @@ export interface ProbeDefinition<F = unknown> {
   readonly credential?: 'ssh';
   /** Id of the probe that runs instead wherever it may run: it collects the same facts and more on the same one connection. */
   readonly replacedBy?: string;
-  /** UDP probe: not sent to a device where this (TCP) probe already ran, since that one collected the same facts. */
+  /**
+   * UDP probe: not sent to a device where this (TCP) probe answered (facts, and its `answered` agrees),
+   * since that one collected the same facts. Where the TCP probe ran but failed (the port accepted,
+   * then the service refused, dropped or garbled the exchange), the UDP probe is sent once.
+   * FINS/UDP after FINS/TCP is the only user.
+   */
   readonly skipAfter?: string;
+  /** For a probe another names in `skipAfter`: whether its facts hold the answer; a refusal kept as a fact does not. By default any facts do. */
+  answered?(facts: F): boolean;
   readonly facts: z.ZodType<F>;
   run(ctx: ProbeContext): Promise<F>;
 }

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { interruption } from '../exchange.ts';
 import { printableText } from '../it-services/text.ts';
 import { ANY_VERSION, handshakeFailure, recordHandshake, tlsHandshake } from '../it-services/tls.ts';
 import { TcpSession } from '../tcp-session.ts';
 import type { ProbeContext, ProbeDefinition } from '../types.ts';
-import { failureOf, ProbeUnavailable } from '../types.ts';
+import { ProbeUnavailable } from '../types.ts';
 import { MqttConnectFacts } from './facts.ts';
 import {
   buildConnect,
@@ -92,7 +93,7 @@ async function connectAnonymously(ctx: ProbeContext, session: TcpSession): Promi
       await session.write(OPS.disconnect, buildDisconnect());
       facts.requestsSent += 1;
     } catch (err) {
-      facts.interrupted = failureOf(err);
+      facts.interrupted = interruption(err);
     }
     return facts;
   } finally {

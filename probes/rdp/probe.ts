@@ -1,9 +1,9 @@
 import type net from 'node:net';
-import { exchange } from '../exchange.ts';
+import { exchange, interruption } from '../exchange.ts';
 import { ANY_VERSION, type AttemptResult, chainFacts, handshakeFailure, recordHandshake, tlsHandshake } from '../it-services/tls.ts';
 import { TcpSession } from '../tcp-session.ts';
 import type { ProbeContext, ProbeDefinition } from '../types.ts';
-import { failureOf, ProbeUnavailable } from '../types.ts';
+import { ProbeUnavailable } from '../types.ts';
 import { type Acceptance, RdpFacts, type RdpNegotiationFacts } from './facts.ts';
 import { buildConnectionRequest, MAX_CONFIRM_BYTES, type Negotiation, parseConnectionConfirm, type SecurityProtocol, tpktFrameLength } from './x224.ts';
 
@@ -102,7 +102,7 @@ async function run(ctx: ProbeContext): Promise<RdpFacts> {
       attempts.push([CERTIFICATE_OFFER, await attempt(ctx, CERTIFICATE_OFFER)]);
     } catch (err) {
       // The first answer decided NLA; a certificate read that fails is noted, and the facts stand.
-      const failure = failureOf(err);
+      const failure = interruption(err);
       ctx.transcript.note(PROBE_ID, 'rdp.certificate-read-failed', `${failure.kind}: ${failure.detail}`);
     }
   }
@@ -120,7 +120,7 @@ async function run(ctx: ProbeContext): Promise<RdpFacts> {
       facts.tls = { version: tls.protocol, cipher: tls.cipher.standardName ?? tls.cipher.name, afterOffering: [...offer] };
       facts.certificates = chainFacts(ctx, tls.chain, PROBE_ID);
     } else if (tls) {
-      facts.tlsFailure = failureOf(handshakeFailure(tls));
+      facts.tlsFailure = interruption(handshakeFailure(tls));
     }
   }
   return facts;
