@@ -1,6 +1,8 @@
+import { interruption, onOneConnection } from '../exchange.ts';
+import { recordingRefusals } from '../frame-evidence.ts';
+import type { TcpSession } from '../tcp-session.ts';
 import type { Failure, ProbeContext, ProbeDefinition } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
-import { TcpSession } from '../tcp-session.ts';
 import type { ModbusCategoryResult, ModbusDeviceIdObjects } from './facts.ts';
 import { DEVICE_ID_CATEGORY_NAMES, ModbusDeviceIdFacts, STANDARD_OBJECT_NAMES } from './facts.ts';
 import { buildReadDeviceIdRequest, DEVICE_ID_CATEGORIES, type DeviceIdCategory, MAX_ADU_BYTES, mbapFrameLength, parseDeviceIdReply } from './frame.ts';
@@ -67,15 +69,7 @@ async function readIdentification(ctx: ProbeContext, session: TcpSession, unitId
   let conformity: number | undefined;
   let interrupted: Failure | undefined;
 
-  // TcpSession records complete frames only; bytes that cannot start a Modbus frame are kept too.
-  const frameLength = (buf: Buffer) => {
-    try {
-      return mbapFrameLength(buf);
-    } catch (err) {
-      ctx.transcript.rx(PROBE_ID, 'modbus.reply', buf.subarray(0, MAX_ADU_BYTES));
-      throw err;
-    }
-  };
+  const frameLength = recordingRefusals(ctx, PROBE_ID, 'modbus.reply', MAX_ADU_BYTES, mbapFrameLength);
 
   const ask = async (result: ModbusCategoryResult, objectId: number) => {
     transactionId = (transactionId % 0xffff) + 1;
@@ -123,8 +117,8 @@ async function readIdentification(ctx: ProbeContext, session: TcpSession, unitId
     }
   } catch (err) {
     // Before any valid reply a failure means no facts at all; after one, keep what was read.
-    if (!(err instanceof ProbeUnavailable) || !modbusConfirmed) throw err;
-    interrupted = { kind: err.kind, detail: err.message };
+    if (!modbusConfirmed) throw err;
+    interrupted = interruption(err);
   }
 
   const facts: ModbusDeviceIdFacts = {
@@ -155,11 +149,6 @@ export const modbusDeviceIdProbe: ProbeDefinition<ModbusDeviceIdFacts> = {
   facts: ModbusDeviceIdFacts,
   async run(ctx) {
     const unitId = unitIdOption(ctx.options);
-    const session = await TcpSession.open(ctx, PROBE_ID);
-    try {
-      return await readIdentification(ctx, session, unitId);
-    } finally {
-      await session.close();
-    }
+    return onOneConnection(ctx, PROBE_ID, (session) => readIdentification(ctx, session, unitId));
   },
 };
