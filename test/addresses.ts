@@ -29,6 +29,7 @@ export const TEST_RANGES = {
   pcworxProbe: { range: '127.23.1', files: ['probes/pcworx/probe.test.ts'] },
   proconosProbe: { range: '127.23.2', files: ['probes/proconos/probe.test.ts'] },
   foxServer: { range: '127.23.6', files: ['fixtures/fox/server.test.ts'] },
+  foxTls: { range: '127.103.0', files: ['probes/fox/hello-tls.test.ts'] },
   pcworxServer: { range: '127.23.7', files: ['fixtures/pcworx/server.test.ts'] },
   openIdentificationChecks: { range: '127.23.3', files: ['profiles/checks/open-identification.test.ts'] },
   s7Probe: { range: '127.30.0', files: ['probes/s7/probe.test.ts'] },
@@ -125,6 +126,8 @@ export const TEST_RANGES = {
   melsecProbe: { range: '127.22.3', files: ['probes/melsec/probe.test.ts'] },
   melsecChecks: { range: '127.22.4', files: ['profiles/checks/melsec.test.ts'] },
   finsScan: { range: '127.22.5', files: ['agent/scan/fins-transport.test.ts'] },
+  /** Issue 17: FINS/UDP after a FINS/TCP run that failed or was refused. */
+  finsFallbackScan: { range: '127.104.0', files: ['agent/scan/fins-transport.test.ts'] },
   /** Issue 17, item 3: CODESYS runtime (V2 identification, V3 and gateway ports), IEC 60870-5-104 and DNP3. */
   codesysProbe: { range: '127.24.0', files: ['probes/codesys/probe.test.ts'] },
   codesysChecks: { range: '127.24.1', files: ['profiles/checks/codesys.test.ts'] },

@@ -107,6 +107,17 @@ export function udpPortFor(probe: ProbeDefinition, target: PlannedTarget): numbe
   return target.ports[probe.protocol as keyof PlannedTarget['ports']] ?? probe.udpPort ?? 0;
 }
 
+/**
+ * Whether the probe a UDP probe names in `skipAfter` answered on this device (facts that its
+ * `answered` accepts), so the UDP request would only repeat it. A run that failed or kept a refusal
+ * as its fact leaves the UDP probe to be sent, once.
+ */
+function answeredBefore(probe: ProbeDefinition, probes: readonly ProbeDefinition[], outcomes: readonly ProbeOutcome[]): boolean {
+  const before = probe.skipAfter === undefined ? undefined : probes.find((p) => p.id === probe.skipAfter);
+  if (!before) return false;
+  return outcomes.some((o) => o.probe === before.id && o.status === 'ok' && (before.answered?.(o.facts) ?? true));
+}
+
 /** Unanswered connects after which discovery gives a device up (the plan states it too). */
 export const DISCOVERY_SILENT_AFTER = 3;
 
@@ -198,7 +209,7 @@ async function collectDevice(
   // config or offering a TCP service (a device answering nothing but SNMP must be listed as a host).
   const askUdp = open.length > 0 || !target.fromRange;
   for (const probe of allowed.filter((p) => p.transport === 'udp' && askUdp)) {
-    if (probe.skipAfter && outcomes.some((o) => o.probe === probe.skipAfter)) continue;
+    if (answeredBefore(probe, deps.probes, outcomes)) continue;
     const port = udpPortFor(probe, target);
     const outcome = await run(probe, port);
     if (outcome.status === 'ok') services.push({ port, transport: 'udp', protocol: probe.protocol, confirmed: true });

@@ -80,13 +80,13 @@ describe('scan --plan', () => {
     expect(connections).toBe(0);
   });
 
-  it('plans FINS on TCP 9600 with the node address exchange, FINS/UDP only where TCP 9600 was not open, and MELSEC SLMP on TCP 1025', () => {
+  it('plans FINS on TCP 9600 with the node address exchange, FINS/UDP only where FINS/TCP did not answer, and MELSEC SLMP on TCP 1025', () => {
     const text = renderPlan(plan);
     expect(text).toContain(
       'TCP 9600 fins, if TCP 9600 is open:\n    fins.controller-data [identify]: tcp.connect, fins.node-address, fins.controller-data-read\n',
     );
     expect(text).toContain(
-      'UDP 9600 fins, always (named as a host), unless TCP 9600 was open (fins.controller-data runs there instead):\n    fins.controller-data-udp [identify]: fins.controller-data-read\n',
+      'UDP 9600 fins, always (named as a host), unless fins.controller-data answered on TCP 9600:\n    fins.controller-data-udp [identify]: fins.controller-data-read\n',
     );
     expect(text).toContain('TCP 1025 melsec, if TCP 1025 is open:\n    melsec.cpu-model [identify]: tcp.connect, melsec.read-cpu-model\n');
     // A plant's own SLMP port, and a FINS port moved for both transports.
@@ -114,10 +114,12 @@ describe('scan --plan', () => {
     expect(text).not.toContain('TCP 11740 codesys-v3');
   });
 
-  it('plans the Fox hello on 1911, the TLS probe on 4911, and the PC WORX and ProConOS identification', () => {
+  it('plans the Fox hello on 1911, the TLS probe and the hello in TLS on 4911, and the PC WORX and ProConOS identification', () => {
     const text = renderPlan(plan);
     expect(text).toContain('TCP 1911 fox, if TCP 1911 is open:\n    fox.hello [identify]: tcp.connect, fox.hello\n');
-    expect(text).toContain('TCP 4911 fox-tls, if TCP 4911 is open:\n    tls.handshake [identify]: tls.client-hello\n');
+    expect(text).toContain(
+      'TCP 4911 fox-tls, if TCP 4911 is open:\n    tls.handshake [identify]: tls.client-hello\n    fox.hello-tls [identify]: tls.client-hello, fox.hello\n',
+    );
     expect(text).toContain(
       'TCP 1962 pcworx, if TCP 1962 is open:\n    pcworx.info [identify]: tcp.connect, pcworx.init, pcworx.select-info, pcworx.read-info\n',
     );

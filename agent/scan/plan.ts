@@ -69,7 +69,7 @@ function devicePlan(target: PlannedTarget, config: Config, probes: readonly Prob
   for (const p of probes.filter((x) => x.transport === 'udp')) {
     const tcp = p.skipAfter ? probes.find((x) => x.id === p.skipAfter) : undefined;
     const tcpPort = tcp && wanted.find((w) => protocolsOf(tcp).includes(w.protocol))?.port;
-    const when = tcpPort === undefined ? udpWhen : `${udpWhen}, unless TCP ${tcpPort} was open (${tcp?.id} runs there instead)`;
+    const when = tcpPort === undefined ? udpWhen : `${udpWhen}, unless ${tcp?.id} answered on TCP ${tcpPort}`;
     const s = service(target, config, 'udp', p.protocol, udpPortFor(p, target), when, [p]);
     if (s) services.push(s);
   }

@@ -9,7 +9,7 @@ import type { FinsFacts } from './facts.ts';
 import { buildControllerDataRead, finsTcpFrameLength, parseControllerData, parseControllerDataResponse, parseNodeAddressResponse } from './frame.ts';
 import { finsTcpProbe, finsUdpProbe } from './probe.ts';
 
-const POSTURES = ['spec', 'protected', 'undefined-command', 'truncated', 'oversized', 'garbage', 'drip', 'silent'] as const;
+const POSTURES = ['spec', 'protected', 'undefined-command', 'truncated', 'oversized', 'garbage', 'drip', 'silent', 'tcp-drops'] as const;
 // One fixture per transport: a UDP source counts as a connection that never closes, which would keep a TCP test waiting.
 const fixture = fixturesPerPosture<FinsBehaviour, RunningFixture>(POSTURES, (behaviour) =>
   startFinsFixture({ host: testAddress('finsProbe', 1 + POSTURES.indexOf(behaviour)), port: 0, behaviour, transports: ['tcp'] }),
@@ -83,6 +83,12 @@ describe('fins.controller-data over FINS/TCP against the spec-exact node (weak p
       nodeAddressRefused: { code: 0x22, meaning: 'protected node address: this client IP address is not allowed' },
       requestsSent: 1,
     });
+    expect(run.seen.map((r) => r.kind)).toEqual(['fins.node-address']);
+  });
+
+  it('ends as closed where the server drops the connection at the node address request, sending nothing more', async () => {
+    const run = await probe(finsTcpProbe, fixture('tcp-drops'));
+    expect(run.outcome).toMatchObject({ status: 'unavailable', failure: { kind: 'closed' } });
     expect(run.seen.map((r) => r.kind)).toEqual(['fins.node-address']);
   });
 

@@ -118,13 +118,16 @@ export const finsTcpProbe: ProbeDefinition<FinsFacts> = {
   ops: ['tcp.connect', OP_NODE, OP_READ],
   transport: 'tcp',
   facts: FinsFacts,
+  // A node address refusal is kept as a fact, but FINS/UDP (often filtered apart, or not at all) may still answer.
+  answered: (facts) => facts.nodeAddressRefused === undefined,
   run: runTcp,
 };
 
 /**
- * The same read over FINS/UDP, for a controller whose TCP 9600 was not open (FINS/UDP is on by
- * default on CS/CJ/CP Ethernet units, FINS/TCP often is not). Where the TCP probe ran, the device
- * is not asked again.
+ * The same read over FINS/UDP, for a controller whose FINS/TCP did not answer (FINS/UDP is on by
+ * default on CS/CJ/CP Ethernet units, FINS/TCP often is not, while TCP 9600 may still accept):
+ * TCP 9600 closed, the node address exchange refused, or the connection dropped or garbled. Where
+ * the TCP probe answered, the device is not asked again.
  */
 export const finsUdpProbe: ProbeDefinition<FinsFacts> = {
   id: FINS_UDP_PROBE_ID,
