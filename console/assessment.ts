@@ -8,7 +8,7 @@ import { resultSummary } from '../report/summary.ts';
 import { ANSWER, COUNTERMEASURE, entriesOf, type StatementFileText, statementFiles, type ZoneStatements, zoneStatements } from './answers.ts';
 import type { Sql } from './db.ts';
 import { type DeviceRow, frStatus, storedResult, type ZoneRow } from './fleet.ts';
-import type { Proposal, Proposals } from './proposals.ts';
+import { asOf, type Proposal, type Proposals } from './proposals.ts';
 
 /**
  * A zone's stored results weighed with its approved answers. The agent's signed document is never
@@ -53,12 +53,14 @@ export interface ZoneAnswers {
   readonly pending: readonly Proposal[];
 }
 
-/** The zone's approved answers as statements and files; answers past their expiry are ended (and audited) first. */
+/**
+ * The zone's answers in force at `now` as statements and files. Reading writes nothing: an answer past
+ * its expiry day reads as expired (asOf) and is left out; the sweep or the next write records its end.
+ */
 export async function zoneAnswers(proposals: Proposals, zone: string, latest: Result | undefined, now: Date): Promise<ZoneAnswers> {
-  await proposals.expireDue(now);
   // One query per kind, split by status (oldest first either way).
   const [ofAnswer = [], ofCountermeasure = []] = await Promise.all(
-    [ANSWER, COUNTERMEASURE].map((kind) => proposals.list({ kind, subject: zone, statuses: ['approved', 'proposed'] })),
+    [ANSWER, COUNTERMEASURE].map(async (kind) => (await proposals.list({ kind, subject: zone, statuses: ['approved', 'proposed'] })).map((p) => asOf(p, now))),
   );
   const approved = (list: readonly Proposal[]) => list.filter((p) => p.status === 'approved');
   const answers = approved(ofAnswer);

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_RANGES, testAddress } from '../test/addresses.ts';
 import { storeKinds } from '../test/setup/console-stores.ts';
 import { listAudit } from './audit.ts';
-import type { Actor } from './proposals.ts';
+import { zoneAnswers } from './assessment.ts';
+import { type Actor, asOf } from './proposals.ts';
 import { startConsole } from './server.ts';
 import { ConsoleStore } from './store.ts';
 
@@ -76,6 +77,22 @@ for (const k of kinds) {
       expect(ended.map((x) => [x.id, x.status])).toEqual([[p.id, 'expired']]);
       expect(await store.proposals.expireDue(new Date('2026-12-02T00:00:00Z'))).toEqual([]);
       await expect(store.proposals.propose({ ...answer('x'), expires: '30.11.2026' }, eric, T0)).rejects.toThrow(/expires: a date/);
+    });
+
+    it('reading a zone’s answers writes nothing: a lapsed answer reads as expired at once, the next write records its end', async () => {
+      const p = await store.proposals.propose({ ...answer('lapsing'), subject: 'Line 3', expires: '2026-11-10' }, eric, T0);
+      await store.proposals.approve(p.id, ada, T0);
+      const later = new Date('2026-11-11T08:00:00Z');
+      const expiries = async () => (await listAudit(store.db, { action: 'proposal.expire', limit: 50 })).filter((e) => e.detail.startsWith(p.id));
+      expect((await zoneAnswers(store.proposals, 'Line 3', undefined, T0)).approved).toBe(1);
+      expect(await zoneAnswers(store.proposals, 'Line 3', undefined, later)).toMatchObject({ approved: 0, pending: [] });
+      const stored = await store.proposals.get(p.id);
+      expect(stored?.status).toBe('approved');
+      expect(stored && asOf(stored, later).status).toBe('expired');
+      expect(await expiries()).toHaveLength(0);
+      await store.proposals.propose({ ...answer('renewed'), subject: 'Line 3' }, eric, later);
+      expect((await store.proposals.get(p.id))?.status).toBe('expired');
+      expect(await expiries()).toHaveLength(1);
     });
 
     it('the console ends expired changes on its own sweep, audited, without a page being opened', async () => {

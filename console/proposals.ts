@@ -88,6 +88,17 @@ function proposalOf(r: SqlRow): Proposal {
   };
 }
 
+/** The UTC day (YYYY-MM-DD) of an instant: expiry days are compared with it. */
+const dayOf = (at: Date) => at.toISOString().slice(0, 10);
+
+/**
+ * The proposal as it stands on `at`'s day: an approved change past its expiry day reads as expired
+ * even before expireDue (the console's sweep, or the next write) records it, so reads never write.
+ */
+export function asOf(p: Proposal, at: Date): Proposal {
+  return p.status === 'approved' && p.expires !== undefined && p.expires < dayOf(at) ? { ...p, status: 'expired' } : p;
+}
+
 function mayDecide(actor: Actor, what: string): void {
   if (!roleAtLeast(actor.role, 'engineer')) throw new ProposalError(`${what} needs the engineer or admin role; ${actor.user} is ${actor.role}`);
 }
@@ -108,6 +119,7 @@ export class Proposals {
     const payload = input.payload === null ? null : JSON.stringify(input.payload);
     const id = `p${randomBytes(6).toString('hex')}`;
     return this.db.transaction(async (tx) => {
+      await this.expireDueIn(tx, at);
       if (input.replaces !== undefined) {
         const old = await tx.get('SELECT kind, subject, status FROM proposals WHERE id = ?', [input.replaces]);
         if (!old || old.kind !== input.kind || old.subject !== input.subject)
@@ -168,16 +180,22 @@ export class Proposals {
   }
 
   /** Ends approved changes whose expiry day is before `at`'s day, each audited; returns them. */
-  async expireDue(at: Date): Promise<Proposal[]> {
-    const today = at.toISOString().slice(0, 10);
-    return this.db.transaction(async (tx) => {
-      const due = (await tx.all("SELECT * FROM proposals WHERE status = 'approved' AND expires IS NOT NULL AND expires < ?", [today])).map(proposalOf);
-      for (const p of due) {
-        await tx.run("UPDATE proposals SET status = 'expired', decided_at = ? WHERE id = ? AND status = 'approved'", [at.toISOString(), p.id]);
-        await audit(tx, at, 'console', 'proposal.expire', p, `${p.id}: expired after ${p.expires}: ${p.summary}`);
-      }
-      return due.map((p) => ({ ...p, status: 'expired' as const }));
-    });
+  expireDue(at: Date): Promise<Proposal[]> {
+    return this.db.transaction((tx) => this.expireDueIn(tx, at));
+  }
+
+  /** expireDue inside a write's transaction, so a change or approval never acts on an answer that has lapsed unrecorded. */
+  private async expireDueIn(tx: Sql, at: Date): Promise<Proposal[]> {
+    const due = (await tx.all("SELECT * FROM proposals WHERE status = 'approved' AND expires IS NOT NULL AND expires < ?", [dayOf(at)])).map(proposalOf);
+    const ended: Proposal[] = [];
+    for (const p of due) {
+      // A concurrent write or sweep may have ended it first: audit only the end this transaction records.
+      if ((await tx.run("UPDATE proposals SET status = 'expired', decided_at = ? WHERE id = ? AND status = 'approved'", [at.toISOString(), p.id])) === 0)
+        continue;
+      await audit(tx, at, 'console', 'proposal.expire', p, `${p.id}: expired after ${p.expires}: ${p.summary}`);
+      ended.push({ ...p, status: 'expired' });
+    }
+    return ended;
   }
 
   get(id: string): Promise<Proposal | undefined> {
@@ -216,6 +234,7 @@ export class Proposals {
   ): Promise<Proposal> {
     if (note.length > MAX_NOTE) throw new ProposalError(`note: at most ${MAX_NOTE} characters`);
     return this.db.transaction(async (tx) => {
+      await this.expireDueIn(tx, at);
       const p = await this.getIn(tx, id);
       if (!p) throw new ProposalError(`no proposal ${id}`);
       if (p.status !== 'proposed') throw new ProposalError(`${id} is already ${p.status}`);

@@ -197,7 +197,7 @@ export function startConsole(options: ConsoleOptions): Promise<RunningConsole> {
   server.requestTimeout = 60_000;
   server.headersTimeout = 20_000;
   server.keepAliveTimeout = 5_000;
-  // An expiry is in the audit log within the sweep interval even when nobody opens a page that reads it.
+  // Pages only read (a lapsed answer reads as expired at once); the sweep records and audits each expiry within its interval, as does the next change.
   const sweep = () => options.store.proposals.expireDue(served.now()).catch((err: Error) => options.log?.({ event: 'expiry.sweep', error: err.message }));
   const sweeper = setInterval(sweep, options.expirySweepMs ?? 3_600_000).unref();
   void sweep();

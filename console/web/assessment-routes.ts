@@ -6,7 +6,7 @@ import { ANSWER, AnswerPayload, COUNTERMEASURE, CountermeasurePayload, payloadPr
 import { latestRunOf, latestZoneAnswers, openItems, type WeighedRun, weighedRows, weighedRun, weighedZoneRow, zonesWithAnswers } from '../assessment.ts';
 import type { DeviceRow, ZoneRow } from '../fleet.ts';
 import { evidenceBytes, evidenceInfo, MAX_EVIDENCE_BYTES, storeEvidence, zoneEvidence } from '../evidence.ts';
-import { ProposalError } from '../proposals.ts';
+import { asOf, ProposalError } from '../proposals.ts';
 import type { UploadedFile } from './multipart.ts';
 import { headers, htmlReply, REPORT_CSP, redirect, type WebReply } from './http-kit.ts';
 import { answerFormPage, answersNote, assessmentHref, assessmentPage, auditorReport, countermeasureFormPage, expiringSoon } from './assessment-pages.ts';
@@ -146,7 +146,8 @@ const proposalForm = (kind: typeof ANSWER | typeof COUNTERMEASURE) => async (c: 
   const form = new URLSearchParams(c.url.searchParams);
   const replaces = form.get('replaces');
   if (replaces) {
-    const p = await c.o.store.proposals.get(replaces);
+    const stored = await c.o.store.proposals.get(replaces);
+    const p = stored && asOf(stored, c.o.now());
     if (!p || p.kind !== kind || p.subject !== zone || p.status !== 'approved') return notFound(c, `No approved ${kind} ${replaces} in zone ${zone}.`);
     fillForm(form, p.payload as AnswerPayload | CountermeasurePayload);
   }
