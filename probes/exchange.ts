@@ -1,4 +1,5 @@
 import { recordingRefusals } from './frame-evidence.ts';
+import { ANY_VERSION, handshakeFailure, recordHandshake, tlsHandshake } from './it-services/tls.ts';
 import { type FrameLength, TcpSession } from './tcp-session.ts';
 import type { Failure, ProbeContext, ProbeDefinition } from './types.ts';
 import { ProbeUnavailable } from './types.ts';
@@ -34,9 +35,25 @@ export function nextReply(ctx: ProbeContext, session: TcpSession, probe: string,
   return session.readFrame(frameLength, { op: ex.replyOp, maxBytes: ex.maxBytes, timeoutMs });
 }
 
-/** Runs `work` on the probe's one TCP connection (discovery's, when handed over) and always closes it. */
-export async function onOneConnection<T>(ctx: ProbeContext, probe: string, work: (session: TcpSession) => Promise<T>): Promise<T> {
-  const session = await TcpSession.open(ctx, probe);
+/** What a probe's protocol runs on: the TCP connection itself, or TLS on it (Fox on 4911). */
+export type Carrier = 'tcp' | 'tls';
+
+/**
+ * The probe's one connection in TLS: a single handshake offering every version and accepting any
+ * certificate (this probe identifies; the TLS probe judges the certificate). A refused or failed
+ * handshake ends the probe with a failure naming TLS, told apart from the protocol's own mismatch.
+ */
+async function openTlsSession(ctx: ProbeContext, probe: string): Promise<TcpSession> {
+  const handshake = await tlsHandshake(ctx, ANY_VERSION, { probe, keepOpen: true });
+  recordHandshake(ctx, handshake, false, probe);
+  if (handshake.kind !== 'accepted') throw handshakeFailure(handshake);
+  if (!handshake.socket) throw new ProbeUnavailable('error', 'the TLS connection was not kept open');
+  return TcpSession.adopt(ctx, probe, handshake.socket);
+}
+
+/** Runs `work` on the probe's one connection (discovery's, when handed over) and always closes it. */
+export async function onOneConnection<T>(ctx: ProbeContext, probe: string, work: (session: TcpSession) => Promise<T>, carrier: Carrier = 'tcp'): Promise<T> {
+  const session = carrier === 'tls' ? await openTlsSession(ctx, probe) : await TcpSession.open(ctx, probe);
   try {
     return await work(session);
   } finally {
@@ -54,6 +71,8 @@ export function interruption(err: unknown): Failure {
 export interface OneExchangeProbe<F> {
   readonly id: string;
   readonly protocol: string;
+  /** `tls`: the exchange runs inside TLS on that connection; plain TCP when left out. */
+  readonly carrier?: Carrier;
   readonly facts: ProbeDefinition<F>['facts'];
   readonly exchange: Exchange;
   /** Facts from the reply frame; throws ProbeUnavailable when the reply says nothing usable. */
@@ -61,14 +80,16 @@ export interface OneExchangeProbe<F> {
 }
 
 export function oneExchangeProbe<F>(def: OneExchangeProbe<F>): ProbeDefinition<F> {
+  const carrier = def.carrier ?? 'tcp';
   return {
     id: def.id,
     version: 1,
     protocol: def.protocol,
     safety: 'identify',
-    ops: ['tcp.connect', def.exchange.op],
+    // tls.connect opens the connection itself, behind the gate's pass for the ClientHello.
+    ops: [carrier === 'tls' ? 'tls.client-hello' : 'tcp.connect', def.exchange.op],
     transport: 'tcp',
     facts: def.facts,
-    run: (ctx) => onOneConnection(ctx, def.id, async (session) => def.read(await exchange(ctx, session, def.id, def.exchange))),
+    run: (ctx) => onOneConnection(ctx, def.id, async (session) => def.read(await exchange(ctx, session, def.id, def.exchange)), carrier),
   };
 }

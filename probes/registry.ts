@@ -8,7 +8,7 @@ import { codesysV2Probe } from './codesys/probe.ts';
 import { dnp3LinkStatusProbe } from './dnp3/probe.ts';
 import { enipListProbe } from './enip/probe.ts';
 import { finsTcpProbe, finsUdpProbe } from './fins/probe.ts';
-import { foxHelloProbe } from './fox/probe.ts';
+import { foxHelloProbe, foxHelloTlsProbe } from './fox/probe.ts';
 import { hostCommandsProbe } from './host/probe.ts';
 import { iec104TestFrameProbe } from './iec104/probe.ts';
 import { melsecCpuModelProbe } from './melsec/probe.ts';
@@ -49,6 +49,7 @@ export const PROBES: readonly ProbeDefinition[] = [
   iec104TestFrameProbe,
   dnp3LinkStatusProbe,
   foxHelloProbe,
+  foxHelloTlsProbe,
   pcworxInfoProbe,
   proconosInfoProbe,
   opcuaEndpointsProbe,

@@ -3,7 +3,6 @@ import { ProbeUnavailable } from '../types.ts';
 import { FoxHelloFacts } from './facts.ts';
 import { buildHello, type FoxHello, headerCommand, helloFrameLength, MAX_HELLO_BYTES, parseHello } from './hello.ts';
 
-const PROBE_ID = 'fox.hello';
 const OP = 'fox.hello';
 
 /** Fox field name -> facts key. */
@@ -35,14 +34,25 @@ function helloFacts(hello: FoxHello): FoxHelloFacts {
   return facts;
 }
 
+const HELLO_EXCHANGE = { op: OP, request: buildHello(), replyOp: 'fox.reply', maxBytes: MAX_HELLO_BYTES, frameLength: helloFrameLength };
+const read = (reply: Buffer) => helloFacts(parseHello(reply));
+
 /**
  * The Fox hello exchange on one connection: our hello, the station's hello, close. Never logs in.
  * A station that answers with anything but a hello (an error message) yields no facts.
  */
-export const foxHelloProbe = oneExchangeProbe({
-  id: PROBE_ID,
-  protocol: 'fox',
+export const foxHelloProbe = oneExchangeProbe({ id: 'fox.hello', protocol: 'fox', facts: FoxHelloFacts, exchange: HELLO_EXCHANGE, read });
+
+/**
+ * The same hello inside TLS on 4911, where a hardened station offers Fox only: one handshake
+ * accepting any certificate, then the same request and reply. Evidence of Fox in TLS, never of
+ * Fox in clear.
+ */
+export const foxHelloTlsProbe = oneExchangeProbe({
+  id: 'fox.hello-tls',
+  protocol: 'fox-tls',
+  carrier: 'tls',
   facts: FoxHelloFacts,
-  exchange: { op: OP, request: buildHello(), replyOp: 'fox.reply', maxBytes: MAX_HELLO_BYTES, frameLength: helloFrameLength },
-  read: (reply) => helloFacts(parseHello(reply)),
+  exchange: HELLO_EXCHANGE,
+  read,
 });
