@@ -1,4 +1,5 @@
-import { TcpSession } from '../tcp-session.ts';
+import { onOneConnection } from '../exchange.ts';
+import type { TcpSession } from '../tcp-session.ts';
 import type { ProbeContext, ProbeDefinition } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
 import type { S7ComponentIdentification, S7SzlFacts } from './facts.ts';
@@ -130,64 +131,70 @@ function unwrap<T>(parsed: Parsed<T>): T {
   return parsed.value;
 }
 
+/** The COTP Connection Request for `called`: true when accepted (CC); a DR is noted and refuses it. */
+async function cotpConnect(ctx: ProbeContext, session: TcpSession, called: number): Promise<boolean> {
+  await session.write(S7_OPS['cotp-cr'], buildS7Request({ kind: 'cotp-cr', callingTsap: TSAP_CALLING, calledTsap: called }));
+  const tpdu = unwrap(parseCotp(await session.readFrame(tpktFrameLength, { op: REPLY_OP, maxBytes: MAX_FRAME_BYTES })));
+  if (tpdu.type === 'cc') return true;
+  if (tpdu.type !== 'dr') throw new ProbeUnavailable('protocol-mismatch', 'COTP connection request answered with data');
+  ctx.transcript.note(PROBE_ID, 's7.tsap-refused', `called TSAP 0x${hex16(called)} refused (DR reason 0x${tpdu.reason.toString(16)})`);
+  return false;
+}
+
+/** A peer that closes or resets the connection at the COTP connect refuses the TSAP as well. */
+function endedConnection(err: unknown): ProbeUnavailable {
+  if (err instanceof ProbeUnavailable && (err.kind === 'closed' || err.kind === 'reset')) return err;
+  throw err;
+}
+
 /**
- * COTP connect with called TSAP 0x0102, and with 0x0200 only when the first is refused (DR,
- * close or reset). A silent device is not asked twice: it would only double the wait.
+ * COTP connect with called TSAP 0x0102, and with 0x0200 (on a second connection) only when the
+ * first is refused (DR, close or reset). A silent device is not asked twice: it would only double
+ * the wait.
  */
-async function connect(ctx: ProbeContext): Promise<{ session: TcpSession; called: number; retried: boolean }> {
+async function run(ctx: ProbeContext): Promise<S7SzlFacts> {
   for (const [attempt, called] of TSAP_CALLED.entries()) {
-    const session = await TcpSession.open(ctx, PROBE_ID);
-    try {
-      await session.write(S7_OPS['cotp-cr'], buildS7Request({ kind: 'cotp-cr', callingTsap: TSAP_CALLING, calledTsap: called }));
-      const tpdu = unwrap(parseCotp(await session.readFrame(tpktFrameLength, { op: REPLY_OP, maxBytes: MAX_FRAME_BYTES })));
-      if (tpdu.type === 'cc') return { session, called, retried: attempt > 0 };
-      if (tpdu.type !== 'dr') throw new ProbeUnavailable('protocol-mismatch', 'COTP connection request answered with data');
-      ctx.transcript.note(PROBE_ID, 's7.tsap-refused', `called TSAP 0x${hex16(called)} refused (DR reason 0x${tpdu.reason.toString(16)})`);
-    } catch (err) {
-      await session.close();
-      if (!(err instanceof ProbeUnavailable && (err.kind === 'closed' || err.kind === 'reset'))) throw err;
-      ctx.transcript.note(PROBE_ID, 's7.tsap-refused', `called TSAP 0x${hex16(called)}: ${err.message}`);
-      continue;
-    }
-    await session.close();
+    const outcome = await onOneConnection(ctx, PROBE_ID, async (session) => {
+      const accepted = await cotpConnect(ctx, session, called).catch(endedConnection);
+      return accepted === true ? identify(session, called, attempt > 0) : accepted;
+    });
+    // An ended connection is noted once it is closed on our side as well.
+    if (outcome instanceof ProbeUnavailable) ctx.transcript.note(PROBE_ID, 's7.tsap-refused', `called TSAP 0x${hex16(called)}: ${outcome.message}`);
+    else if (outcome) return outcome;
   }
   throw new ProbeUnavailable('refused', `COTP connection refused for called TSAPs ${TSAP_CALLED.map((t) => `0x${hex16(t)}`).join(', ')}`);
 }
 
-async function run(ctx: ProbeContext): Promise<S7SzlFacts> {
-  const { session, called, retried } = await connect(ctx);
-  try {
-    const conn = new S7Connection(session);
-    await conn.setup();
-    const facts: S7SzlFacts = { tsap: { calling: TSAP_CALLING, called }, tsapRetried: retried, pduSize: conn.pduSize, modules: [], unavailable: [] };
+/** Setup Communication and the SZL reads, on a connection whose COTP connect to `called` was accepted. */
+async function identify(session: TcpSession, called: number, retried: boolean): Promise<S7SzlFacts> {
+  const conn = new S7Connection(session);
+  await conn.setup();
+  const facts: S7SzlFacts = { tsap: { calling: TSAP_CALLING, called }, tsapRetried: retried, pduSize: conn.pduSize, modules: [], unavailable: [] };
 
-    let supported: number[] | undefined;
-    const idList = await conn.readSzl(0x0000, 0x0000);
-    if (idList.status === 'ok') {
-      const ids = decodeSzlIds(idList.list);
-      if (ids.ok) facts.supportedSzlIds = supported = ids.value;
-      else facts.unavailable.push({ szlId: 0x0000, index: 0, reason: 'malformed', detail: ids.detail });
-    } else {
-      facts.unavailable.push({ szlId: 0x0000, index: 0, reason: idList.reason, detail: idList.detail });
-    }
-
-    for (const { id, index } of S7_SZL_READS) {
-      if (!supported?.includes(id)) {
-        facts.unavailable.push({ szlId: id, index, reason: 'not-listed', detail: supported ? 'not in the SZL 0x0000 list' : 'SZL 0x0000 list unavailable' });
-        continue;
-      }
-      const read = await conn.readSzl(id, index);
-      if (read.status !== 'ok') {
-        facts.unavailable.push({ szlId: id, index, reason: read.reason, detail: read.detail });
-        continue;
-      }
-      const decoded = decodeInto(facts, id, read.list);
-      if (decoded) facts.unavailable.push({ szlId: id, index, reason: 'malformed', detail: decoded });
-    }
-    return facts;
-  } finally {
-    await session.close();
+  let supported: number[] | undefined;
+  const idList = await conn.readSzl(0x0000, 0x0000);
+  if (idList.status === 'ok') {
+    const ids = decodeSzlIds(idList.list);
+    if (ids.ok) facts.supportedSzlIds = supported = ids.value;
+    else facts.unavailable.push({ szlId: 0x0000, index: 0, reason: 'malformed', detail: ids.detail });
+  } else {
+    facts.unavailable.push({ szlId: 0x0000, index: 0, reason: idList.reason, detail: idList.detail });
   }
+
+  for (const { id, index } of S7_SZL_READS) {
+    if (!supported?.includes(id)) {
+      facts.unavailable.push({ szlId: id, index, reason: 'not-listed', detail: supported ? 'not in the SZL 0x0000 list' : 'SZL 0x0000 list unavailable' });
+      continue;
+    }
+    const read = await conn.readSzl(id, index);
+    if (read.status !== 'ok') {
+      facts.unavailable.push({ szlId: id, index, reason: read.reason, detail: read.detail });
+      continue;
+    }
+    const decoded = decodeInto(facts, id, read.list);
+    if (decoded) facts.unavailable.push({ szlId: id, index, reason: 'malformed', detail: decoded });
+  }
+  return facts;
 }
 
 /** Stores one decoded SZL in the facts; returns why it could not be decoded. */
