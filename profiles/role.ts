@@ -2,6 +2,7 @@ import { FoxHelloFacts } from '../probes/fox/facts.ts';
 import { SnmpFacts } from '../probes/snmp/facts.ts';
 import { SshKexFacts } from '../probes/ssh/facts.ts';
 import type { JudgedType } from './catalog.ts';
+import { FOX_HELLO_PROBES } from './checks/fox.ts';
 import signs from './data/role-signs.json' with { type: 'json' };
 import type { DeviceView } from './device-view.ts';
 import type { MergedIdentity } from './identity.ts';
@@ -83,9 +84,10 @@ function saidByDevice(device: DeviceView, identity: MergedIdentity): Said[] {
       said.push({ value: [f.identification.softwareVersion, f.identification.comments ?? ''].join(' ').trim(), source: ssh.probe });
   }
   // A Niagara station names the OS it runs on: QNX on an embedded JACE, Windows or Linux on a Supervisor.
-  const fox = device.facts('fox.hello', FoxHelloFacts);
-  if (fox.state === 'ok') {
-    for (const { facts: f } of fox.facts) if (f.osName) said.push({ value: `Niagara ${f.appName ?? 'station'} on ${f.osName}`, source: 'fox.hello' });
+  for (const probe of FOX_HELLO_PROBES) {
+    const fox = device.facts(probe, FoxHelloFacts);
+    if (fox.state !== 'ok') continue;
+    for (const { facts: f } of fox.facts) if (f.osName) said.push({ value: `Niagara ${f.appName ?? 'station'} on ${f.osName}`, source: probe });
   }
   return said;
 }

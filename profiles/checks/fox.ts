@@ -1,4 +1,5 @@
 import { FoxHelloFacts } from '../../probes/fox/facts.ts';
+import type { IdentityExtractor } from '../identity.ts';
 import type { RegisteredCheckKind } from './types.ts';
 import { identityFrom, identityHiddenKind, type ProbedProtocol, unsecuredProtocolKind } from './open-identification.ts';
 
@@ -12,7 +13,8 @@ const FOX: ProbedProtocol<FoxHelloFacts> = {
 /**
  * Fox on 1911 carries the station's login and everything after it without encryption or integrity
  * protection; Niagara offers the same protocol in TLS on 4911. Fails when a station answered the
- * hello in clear; passes when only Fox over TLS (4911) is open.
+ * hello in clear; passes when only Fox over TLS (4911) is open. Only fox.hello counts: a hello
+ * read inside TLS (fox.hello-tls) is evidence of TLS, never of Fox in clear.
  */
 const cleartextAbsent = unsecuredProtocolKind('fox.cleartext-absent', FOX, { protocol: 'niagara-fox', authentication: 'login', secured: 'fox-tls' });
 
@@ -28,14 +30,22 @@ const identityHidden = identityHiddenKind('fox.identity-hidden', FOX, [
 
 export const foxCheckKinds: readonly RegisteredCheckKind[] = [cleartextAbsent, identityHidden];
 
+/** The hellos that tell who a station is: in clear on 1911 and inside TLS on 4911. */
+export const FOX_HELLO_PROBES = [FOX.probe, 'fox.hello-tls'] as const;
+
+const helloIdentity = (probe: string) =>
+  identityFrom(probe, FOX.schema, (f) => [
+    ['vendor', 'Tridium'],
+    ['product', 'Niagara'],
+    ['firmware', f.appVersion],
+    ['name', f.stationName],
+    ['os', [f.osName, f.osVersion].filter(Boolean).join(' ')],
+  ]);
+const helloIdentities = FOX_HELLO_PROBES.map(helloIdentity);
+
 /**
  * A Fox hello comes from Tridium's Niagara framework whatever brand the station is sold under
- * (brandId), so vendor and product are Tridium's Niagara; the release is the version advisories name.
+ * (brandId), so vendor and product are Tridium's Niagara; the release is the version advisories
+ * name. The hello in TLS identifies a hardened station exactly as the cleartext one does.
  */
-export const foxIdentity = identityFrom(FOX.probe, FOX.schema, (f) => [
-  ['vendor', 'Tridium'],
-  ['product', 'Niagara'],
-  ['firmware', f.appVersion],
-  ['name', f.stationName],
-  ['os', [f.osName, f.osVersion].filter(Boolean).join(' ')],
-]);
+export const foxIdentity: IdentityExtractor = (device) => helloIdentities.flatMap((extract) => extract(device));
