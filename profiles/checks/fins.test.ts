@@ -92,6 +92,30 @@ describe('fins.access-authenticated', () => {
     });
   });
 
+  it('fails on the FINS/UDP answer read after FINS/TCP refused the node address exchange or failed', () => {
+    const overUdp = { ...CJ2M, transport: 'udp' as const };
+    expect(evaluate(id, device([ok(TCP, PROTECTED), ok(UDP, overUdp)]))).toMatchObject({
+      status: 'fail',
+      observed: { transports: ['udp'], ports: [9600] },
+      evidence: [
+        { probe: TCP, port: 9600 },
+        { probe: UDP, port: 9600 },
+      ],
+    });
+    expect(evaluate(id, device([failed(TCP, 'malformed'), ok(UDP, overUdp)]))).toMatchObject({ status: 'fail', observed: { transports: ['udp'] } });
+  });
+
+  it('stays unknown with the refusal or the TCP failure where FINS/UDP then stayed silent', () => {
+    expect(evaluate(id, device([ok(TCP, PROTECTED), failed(UDP, 'timeout')]))).toMatchObject({
+      status: 'unknown',
+      reason: expect.stringMatching(/refused the node address exchange: error 0x22/),
+    });
+    expect(evaluate(id, device([failed(TCP, 'malformed'), failed(UDP, 'timeout')]))).toMatchObject({
+      status: 'unknown',
+      reason: expect.stringMatching(/^fins\.controller-data unavailable: .*malformed/),
+    });
+  });
+
   it('is not applicable where FINS/UDP stayed silent or unreachable and TCP 9600 was closed', () => {
     expect(evaluate(id, device([failed(UDP, 'timeout')])).status).toBe('not-applicable');
     expect(evaluate(id, device([failed(UDP, 'refused')])).status).toBe('not-applicable');
@@ -128,6 +152,7 @@ describe('finsIdentity and the role', () => {
     ];
     expect(finsIdentity(device([ok(TCP, CJ2M)]))).toEqual(claims);
     expect(finsIdentity(device([ok(UDP, { ...CJ2M, transport: 'udp' })]))).toEqual(claims.map((c) => ({ ...c, source: UDP })));
+    expect(finsIdentity(device([ok(TCP, PROTECTED), ok(UDP, { ...CJ2M, transport: 'udp' })]))).toEqual(claims.map((c) => ({ ...c, source: UDP })));
   });
 
   it('claims no vendor for a FINS node whose model is not named like an Omron CPU, and nothing without controller data', () => {

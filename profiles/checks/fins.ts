@@ -12,16 +12,24 @@ const OMRON_MODEL = /^(?:CJ|CS|CP|NJ|NX|NY|CV)\d/i;
 type Found = Extract<FactsLookup<FinsFacts>, { state: 'ok' }>;
 
 /**
- * The facts of whichever FINS probe ran (TCP where 9600 was open, UDP otherwise), or the verdict
- * without them. UDP silence or port unreachable is what a host without FINS/UDP looks like.
+ * The facts of the FINS probes that answered, TCP's first, or the verdict without them. FINS/UDP is
+ * read where FINS/TCP did not answer (9600 closed, the run failed, or the node address exchange was
+ * refused), so a refusal over TCP and the controller data over UDP can stand side by side. A failed
+ * TCP run without a UDP answer is told as the TCP failure: 9600 was open. UDP silence or port
+ * unreachable with 9600 closed is what a host without FINS looks like.
  */
 function finsFacts(device: DeviceView): Found | Verdict {
-  const { probe, found } = device.factsOfFirst([TCP_PROBE, UDP_PROBE], FinsFacts);
-  if (found.state === 'ok') return found;
-  if (found.state === 'absent') return notProbedVerdict(device, 'fins', TCP_PROBE, { port: 'FINS', absent: 'no FINS service found' });
-  if (probe === UDP_PROBE && found.failures.every((f) => f.kind === 'timeout' || f.kind === 'refused'))
-    return { status: 'not-applicable', evidence: found.evidence, reason: 'no FINS/UDP answer and TCP 9600 closed: the device does not appear to run FINS' };
-  return unavailableVerdict(probe, found);
+  const tcp = device.facts(TCP_PROBE, FinsFacts);
+  const udp = device.facts(UDP_PROBE, FinsFacts);
+  if (tcp.state === 'ok' || udp.state === 'ok') {
+    const answered = [tcp, udp].filter((found): found is Found => found.state === 'ok');
+    return { state: 'ok', facts: answered.flatMap((f) => f.facts), evidence: answered.flatMap((f) => f.evidence) };
+  }
+  if (tcp.state === 'unavailable') return unavailableVerdict(TCP_PROBE, tcp);
+  if (udp.state === 'absent') return notProbedVerdict(device, 'fins', TCP_PROBE, { port: 'FINS', absent: 'no FINS service found' });
+  if (udp.failures.every((f) => f.kind === 'timeout' || f.kind === 'refused'))
+    return { status: 'not-applicable', evidence: udp.evidence, reason: 'no FINS/UDP answer and TCP 9600 closed: the device does not appear to run FINS' };
+  return unavailableVerdict(UDP_PROBE, udp);
 }
 
 const refusals = (found: Found) =>
@@ -32,8 +40,8 @@ const refusals = (found: Found) =>
 /**
  * FINS has no authentication, integrity or confidentiality: whoever reaches the node can read and
  * write I/O memory and change the operating mode. Fails whenever a FINS frame was answered, even
- * with an error end code; a FINS/TCP server that refused the node address exchange (its IP filter)
- * leaves it unknown, since FINS/UDP on the same node may still answer.
+ * with an error end code and over FINS/UDP after FINS/TCP refused; a FINS/TCP server that refused
+ * the node address exchange (its IP filter) with no FINS/UDP answer leaves it unknown.
  */
 const accessAuthenticated = defineCheckKind({
   id: 'fins.access-authenticated',
@@ -91,19 +99,20 @@ export const finsCheckKinds: readonly RegisteredCheckKind[] = [accessAuthenticat
 
 /** Model and version from Controller Data Read; the vendor only for a model named like Omron's CPU families. */
 export const finsIdentity: IdentityExtractor = (device) => {
-  const { probe, found } = device.factsOfFirst([TCP_PROBE, UDP_PROBE], FinsFacts);
-  if (found.state !== 'ok') return [];
+  const found = finsFacts(device);
+  if ('status' in found) return [];
   const claims: IdentityClaim[] = [];
-  const add = (field: IdentityClaim['field'], value: string | undefined) => {
-    if (value && !claims.some((c) => c.field === field && c.value === value)) claims.push({ field, value, source: probe });
+  const add = (field: IdentityClaim['field'], value: string | undefined, source: string) => {
+    if (value && !claims.some((c) => c.field === field && c.value === value)) claims.push({ field, value, source });
   };
   for (const { facts } of found.facts) {
     const c = facts.controller;
     if (!c) continue;
-    if (OMRON_MODEL.test(c.model)) add('vendor', 'Omron');
-    add('product', c.model);
-    add('model', c.model);
-    add('firmware', c.version);
+    const probe = facts.transport === 'tcp' ? TCP_PROBE : UDP_PROBE;
+    if (OMRON_MODEL.test(c.model)) add('vendor', 'Omron', probe);
+    add('product', c.model, probe);
+    add('model', c.model, probe);
+    add('firmware', c.version, probe);
   }
   return claims;
 };
