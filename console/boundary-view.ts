@@ -34,8 +34,8 @@ export interface ZoneBoundary {
   readonly dualHomed: (DualHomed & { zone: string })[];
 }
 
-function violationsOf(model: ZoneModel | undefined, run: RunBoundary): PathViolation[] {
-  return run.violations.map((v) => ({
+function violationsOf(model: ZoneModel | undefined, run: RunBoundary, violations = run.violations): PathViolation[] {
+  return violations.map((v) => ({
     fromZone: run.zone,
     toZone: (model && zoneOfHost(model, v.host)) ?? v.zone,
     host: v.host,
@@ -47,22 +47,48 @@ function violationsOf(model: ZoneModel | undefined, run: RunBoundary): PathViola
   }));
 }
 
-/** Every zone of the model and of the runs, each with its boundary as the latest runs show it. */
+/** One zone's boundary from its latest run (if any) and the plant's violations (at least those from and into it). */
+function boundaryOf(model: ZoneModel | undefined, zone: string, run: RunBoundary | undefined, violations: readonly PathViolation[]): ZoneBoundary {
+  const declared = model?.zones.find((z) => z.name === zone)?.conduits ?? [];
+  return {
+    zone,
+    ...(run ? { run: { runId: run.runId, collectedAt: run.collectedAt } } : {}),
+    tried: run?.tried,
+    outgoing: violations.filter((v) => v.fromZone === zone),
+    incoming: violations.filter((v) => v.toZone === zone),
+    conduits: run?.tried !== undefined ? run.conduits : declared.map((conduit) => ({ conduit, use: 'untested' as const, tried: 0 })),
+    dualHomed: (run?.dualHomed ?? []).map((d) => ({ ...d, zone })),
+  };
+}
+
+/** Every zone of the model and of the runs, each with its boundary as the latest runs show it (the zone map). */
 export function plantBoundaries(model: ZoneModel | undefined, latest: readonly RunBoundary[]): ZoneBoundary[] {
   const runs = new Map(latest.map((r) => [r.zone, r]));
   const names = [...new Set([...(model?.zones ?? []).map((z) => z.name), ...runs.keys()])].sort((a, b) => a.localeCompare(b));
   const violations = latest.flatMap((r) => violationsOf(model, r));
-  return names.map((zone) => {
-    const run = runs.get(zone);
-    const declared = model?.zones.find((z) => z.name === zone)?.conduits ?? [];
-    return {
-      zone,
-      ...(run ? { run: { runId: run.runId, collectedAt: run.collectedAt } } : {}),
-      tried: run?.tried,
-      outgoing: violations.filter((v) => v.fromZone === zone),
-      incoming: violations.filter((v) => v.toZone === zone),
-      conduits: run?.tried !== undefined ? run.conduits : declared.map((conduit) => ({ conduit, use: 'untested' as const, tried: 0 })),
-      dualHomed: (run?.dualHomed ?? []).map((d) => ({ ...d, zone })),
-    };
-  });
+  return names.map((zone) => boundaryOf(model, zone, runs.get(zone), violations));
+}
+
+/** One zone's boundary (its page), built alone; undefined when neither the model nor a run knows the zone. */
+export function zoneBoundary(model: ZoneModel | undefined, latest: readonly RunBoundary[], zone: string): ZoneBoundary | undefined {
+  const run = latest.find((r) => r.zone === zone);
+  if (!run && !model?.zones.some((z) => z.name === zone)) return undefined;
+  // Incoming paths can come from any zone's run; only their destinations need placing in the model.
+  return boundaryOf(
+    model,
+    zone,
+    run,
+    latest.flatMap((r) => violationsOf(model, r)),
+  );
+}
+
+/** The violations whose destination is one address (a device's page), from every zone's latest run. */
+export function violationsInto(model: ZoneModel | undefined, latest: readonly RunBoundary[], host: string): PathViolation[] {
+  return latest.flatMap((r) =>
+    violationsOf(
+      model,
+      r,
+      r.violations.filter((v) => v.host === host),
+    ),
+  );
 }

@@ -1,9 +1,9 @@
 import type { ZoneModel } from '../../profiles/zone-model.ts';
 import { zoneModelSchemaText } from '../../report/write-schema.ts';
-import { plantBoundaries, type ZoneBoundary } from '../boundary-view.ts';
+import { plantBoundaries, violationsInto, zoneBoundary } from '../boundary-view.ts';
 import { StoreError } from '../db.ts';
 import { zoneOverview } from '../fleet.ts';
-import { latestRunBoundaries } from '../run-boundary.ts';
+import { latestRunBoundaries, type RunBoundary } from '../run-boundary.ts';
 import type { ConsoleStore } from '../store.ts';
 import { modelChanges } from '../zone-model-diff.ts';
 import {
@@ -25,10 +25,10 @@ import { boundarySection, deviceViolationsSection, modelProposalPage, zoneMapPag
 
 /** The zone model's web routes (issue 21): map, model, proposals of a model, their decisions. */
 
-/** The model in force (or why it cannot be read) and every zone's boundary by the latest runs. */
-export async function plantNow(store: ConsoleStore): Promise<{ inForce: ModelInForce | undefined; problem?: string; boundaries: ZoneBoundary[] }> {
-  const { inForce, problem } = await readModelInForce(store);
-  return { inForce, ...(problem ? { problem } : {}), boundaries: plantBoundaries(inForce?.model, await latestRunBoundaries(store.db)) };
+/** The model in force (or why it cannot be read) and the boundary facts of each zone's latest run. */
+export async function plantNow(store: ConsoleStore): Promise<{ inForce: ModelInForce | undefined; problem?: string; latest: RunBoundary[] }> {
+  const [{ inForce, problem }, latest] = await Promise.all([readModelInForce(store), latestRunBoundaries(store.db)]);
+  return { inForce, ...(problem ? { problem } : {}), latest };
 }
 
 /** The model's SL-T against the one the run was judged against (its zone_sl_t column), when they differ. */
@@ -44,9 +44,9 @@ async function slTMismatch(store: ConsoleStore, runId: string, slT: number | num
  * that no longer reads (a schema tightened since its approval) is said there, not a failed page.
  */
 export async function zoneBoundarySection(store: ConsoleStore, zone: string) {
-  const { inForce, problem, boundaries } = await plantNow(store);
+  const { inForce, problem, latest } = await plantNow(store);
   if (problem) return html`<section id="boundary"><h2>Zone boundary</h2><p class="fail">${problem}</p></section>`;
-  const b = boundaries.find((x) => x.zone === zone);
+  const b = zoneBoundary(inForce?.model, latest, zone);
   if (!b) return undefined;
   const modelled = inForce?.model.zones.find((z) => z.name === zone);
   const slTDiffers = modelled?.slT !== undefined && b.run ? await slTMismatch(store, b.run.runId, modelled.slT) : undefined;
@@ -60,8 +60,8 @@ export async function zoneBoundarySection(store: ConsoleStore, zone: string) {
 /** The device page's section: violations whose destination is this address (the device page in routes.ts calls it). */
 export async function deviceBoundarySection(store: ConsoleStore, address: string) {
   // A model that no longer reads is named on the zone page; here the paths keep the zones their agents named.
-  const { boundaries } = await plantNow(store);
-  return deviceViolationsSection(boundaries.flatMap((b) => b.outgoing).filter((v) => v.host === address));
+  const { inForce, latest } = await plantNow(store);
+  return deviceViolationsSection(violationsInto(inForce?.model, latest, address));
 }
 
 async function modelPage(c: Ctx, flash?: string, status = 200): Promise<WebReply> {
@@ -178,8 +178,8 @@ async function exportModel(c: Ctx): Promise<WebReply> {
 }
 
 async function zoneMap(c: Ctx): Promise<WebReply> {
-  const { inForce, problem, boundaries } = await plantNow(c.o.store);
-  return htmlReply(c.o, 200, zoneMapPage(ctxOf(c, problem), inForce, boundaries));
+  const { inForce, problem, latest } = await plantNow(c.o.store);
+  return htmlReply(c.o, 200, zoneMapPage(ctxOf(c, problem), inForce, plantBoundaries(inForce?.model, latest)));
 }
 
 const SEGMENT = '([^/]+)';
