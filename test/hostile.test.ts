@@ -11,6 +11,7 @@ import { startCodesysV2Fixture, WAGO_750_880 } from '../fixtures/codesys/server.
 import { startDnp3Fixture } from '../fixtures/dnp3/server.ts';
 import { startFinsFixture } from '../fixtures/fins/server.ts';
 import { startHostileFixture } from '../fixtures/hostile.ts';
+import { makeCertificate } from '../fixtures/it-services/servers.ts';
 import { startIec104Fixture } from '../fixtures/iec104/server.ts';
 import { startMelsecFixture } from '../fixtures/melsec/server.ts';
 import { startModbusSpecFixture } from '../fixtures/modbus/spec-server.ts';
@@ -45,7 +46,7 @@ const HOST = {
   /** FINS and SLMP ports that stream bytes forever, and a FINS node and MELSEC CPU that break their answers. */
   endlessPlc: '127.84.2.21',
   brokenPlc: '127.84.2.22',
-  /** Fox, PC WORX and ProConOS ports that stream bytes forever, and ones that break their replies. */
+  /** Fox (in clear and in TLS), PC WORX and ProConOS ports that stream bytes forever, and ones that break their replies. */
   endlessPlant: '127.84.2.18',
   brokenPlant: '127.84.2.19',
   /** CoDeSys V2, IEC 104 and DNP3 ports that stream bytes forever, and a runtime, station and outstation that break their replies. */
@@ -65,7 +66,7 @@ const HOST = {
   normal: '127.84.2.20',
 } as const;
 const PORTS = { ftp: 15021, ssh: 15022, telnet: 15023, http: 15080, s7: 15102, modbus: 15502, snmp: 15161, opcua: 14840 };
-const PLANT_PORTS = { fox: 15911, pcworx: 15962, proconos: 25547 };
+const PLANT_PORTS = { fox: 15911, 'fox-tls': 14911, pcworx: 15962, proconos: 25547 };
 const PLC_PORTS = { fins: 19600, melsec: 11025 };
 const TELECONTROL_PORTS = { 'codesys-v2': 12455, iec104: 12404, dnp3: 21000 };
 const REMOTE_PORTS = { rdp: 13389, winrm: 15985, mqtt: 11883 };
@@ -115,6 +116,8 @@ beforeAll(async () => {
   await start(startSnmpFixture({ host: HOST.loopingSnmp, port: PORTS.snmp, posture: 'weak', quirk: 'looping-table' }));
   for (const port of Object.values(PLANT_PORTS)) await start(startHostileFixture({ host: HOST.endlessPlant, port, behaviour: 'endless' }));
   await start(startFoxFixture({ host: HOST.brokenPlant, port: PLANT_PORTS.fox, station: JACE_STATION, behaviour: 'endless' }));
+  const foxTls = await makeCertificate(['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'], 'sha256');
+  await start(startFoxFixture({ host: HOST.brokenPlant, port: PLANT_PORTS['fox-tls'], station: JACE_STATION, behaviour: 'garbage', tls: foxTls }));
   await start(startPcworxFixture({ host: HOST.brokenPlant, port: PLANT_PORTS.pcworx, identity: ILC_151_ETH, behaviour: 'huge-length' }));
   await start(startProconosFixture({ host: HOST.brokenPlant, port: PLANT_PORTS.proconos, identity: ILC_350_PN, behaviour: 'truncated' }));
   for (const port of Object.values(PLC_PORTS)) await start(startHostileFixture({ host: HOST.endlessPlc, port, behaviour: 'endless' }));
@@ -231,9 +234,27 @@ describe('a scan of hostile devices', () => {
   });
 
   it('ends Fox, PC WORX and ProConOS peers that stream bytes or break their replies typed, one connection each', () => {
-    expect(kinds(HOST.endlessPlant)).toMatchObject({ 'fox.hello': 'malformed', 'pcworx.info': 'malformed', 'proconos.info': 'malformed' });
-    expect(kinds(HOST.brokenPlant)).toMatchObject({ 'fox.hello': 'malformed', 'pcworx.info': 'malformed', 'proconos.info': 'closed' });
-    for (const f of fixtures.filter((x) => x.host === HOST.brokenPlant)) expect(f.log.connections, f.name).toBe(1);
+    expect(kinds(HOST.endlessPlant)).toMatchObject({
+      'fox.hello': 'malformed',
+      // Endless bytes on the TLS port are no TLS record: the hello in TLS never starts.
+      'fox.hello-tls': 'protocol-mismatch',
+      'pcworx.info': 'malformed',
+      'proconos.info': 'malformed',
+    });
+    expect(kinds(HOST.brokenPlant)).toMatchObject({
+      'fox.hello': 'malformed',
+      'fox.hello-tls': 'malformed',
+      'pcworx.info': 'malformed',
+      'proconos.info': 'closed',
+    });
+    const plant = fixtures.filter((x) => x.host === HOST.brokenPlant);
+    for (const f of plant.filter((x) => !x.name.startsWith('tls-'))) expect(f.log.connections, f.name).toBe(1);
+    // In TLS: the TLS probe's handshakes, then one connection and one hello for fox.hello-tls.
+    const tls = plant.find((x) => x.name.startsWith('tls-fox'));
+    const handshakes = outcomesOf(HOST.brokenPlant).find((o) => o.probe === 'tls.handshake');
+    expect(handshakes?.status === 'ok' && (handshakes.facts as { handshakes: number }).handshakes).toBe(3);
+    expect(tls?.log.connections).toBe(3 + 1);
+    expect(tls?.log.kinds()).toEqual(['hello']);
   });
 
   it('ends FINS and SLMP peers that stream bytes or break their answers typed, one connection each, FINS/UDP not asked after FINS/TCP', () => {
