@@ -1,6 +1,7 @@
 /**
  * Checks and identity shared by the protocol families whose identification exchange runs without
- * any authentication (Fox, PC WORX, ProConOS): each family names its probe and fields, the logic is here.
+ * any authentication (Fox, PC WORX, ProConOS, MELSEC): each family names its
+ * probe and fields, the logic is here.
  */
 import { z } from 'zod';
 import { SERVICE_PORTS, type ServiceProtocol } from '../../probes/services.ts';
@@ -19,6 +20,9 @@ export interface ProbedProtocol<F> {
   readonly text: { readonly port: string; readonly absent: string };
 }
 
+/** Family facts a verdict shows beside the shared observations (e.g. a refused read's end codes). */
+type Details<F> = (facts: readonly F[]) => Record<string, unknown>;
+
 const facts = <F>(device: DeviceView, p: ProbedProtocol<F>) => factsOrVerdict(device, p.probe, p.schema, p.protocol, p.text);
 
 /**
@@ -30,8 +34,16 @@ const facts = <F>(device: DeviceView, p: ProbedProtocol<F>) => factsOrVerdict(de
 export function unsecuredProtocolKind<F>(
   id: string,
   p: ProbedProtocol<F>,
-  observed: { readonly protocol: string; readonly authentication: 'none' | 'login'; readonly secured?: string },
+  observed: {
+    readonly protocol: string;
+    readonly authentication: 'none' | 'login';
+    readonly secured?: string;
+    /** The protocol reports name as expected, where they name one. */
+    readonly expected?: string;
+    readonly details?: Details<F>;
+  },
 ): RegisteredCheckKind {
+  const expected = { ...(observed.expected ? { protocol: observed.expected } : {}), ports: [] };
   return defineCheckKind({
     id,
     params: z.object({}).strict(),
@@ -44,40 +56,66 @@ export function unsecuredProtocolKind<F>(
         const port = SERVICE_PORTS[p.protocol as ServiceProtocol];
         const unchecked = notCheckedReason(device, port, p.text.port);
         if (unchecked) return { status: 'unknown', observed: { tlsPorts }, reason: unchecked };
-        return { status: 'pass', observed: { protocol: observed.protocol, ports: [], tlsPorts }, expected: { ports: [] } };
+        return { status: 'pass', observed: { protocol: observed.protocol, ports: [], tlsPorts }, expected };
       }
       return {
         status: 'fail',
         observed: {
           protocol: observed.protocol,
           ports: found.facts.map((f) => f.port),
+          ...observed.details?.(found.facts.map((f) => f.facts)),
           authentication: observed.authentication,
           integrity: 'none',
           confidentiality: 'none',
           ...(observed.secured ? { tlsPorts } : {}),
         },
-        expected: { ports: [] },
+        expected,
         evidence: found.evidence,
       };
     },
   });
 }
 
+/** How a family reads its identity fields, where its replies do not hold them at the top. */
+interface IdentityRead<F, K extends string> {
+  /** The field's value in one reply; by default the facts' own field of that name. */
+  readonly fieldValue?: (facts: F, field: K) => unknown;
+  readonly details?: Details<F>;
+}
+
 /**
  * Identity fields anyone can read without authentication: fails when the reply held any of the
  * listed fields, passes only on a reply that held none. Informational: no 4-2 row asks to hide them.
  */
-export function identityHiddenKind<F, K extends keyof F & string>(id: string, p: ProbedProtocol<F>, fields: readonly [K, ...K[]]): RegisteredCheckKind {
+export function identityHiddenKind<F, K extends keyof F & string>(
+  id: string,
+  p: ProbedProtocol<F>,
+  fields: readonly [K, ...K[]],
+  read?: Omit<IdentityRead<F, K>, 'fieldValue'>,
+): RegisteredCheckKind;
+export function identityHiddenKind<F, K extends string>(
+  id: string,
+  p: ProbedProtocol<F>,
+  fields: readonly [K, ...K[]],
+  read: IdentityRead<F, K> & Required<Pick<IdentityRead<F, K>, 'fieldValue'>>,
+): RegisteredCheckKind;
+export function identityHiddenKind<F, K extends string>(
+  id: string,
+  p: ProbedProtocol<F>,
+  fields: readonly [K, ...K[]],
+  read: IdentityRead<F, K> = {},
+): RegisteredCheckKind {
+  const fieldValue = read.fieldValue ?? ((facts: F, field: K) => (facts as Record<K, unknown>)[field]);
   return defineCheckKind({
     id,
     params: z.object({ fields: z.array(z.enum(fields)).min(1) }).strict(),
     evaluate(device, params): Verdict {
       const found = facts(device, p);
       if ('status' in found) return found;
-      const readable = params.fields.filter((field) => found.facts.some((f) => String(f.facts[field as K] ?? '') !== ''));
+      const readable = params.fields.filter((field) => found.facts.some((f) => String(fieldValue(f.facts, field) ?? '') !== ''));
       return {
         status: readable.length > 0 ? 'fail' : 'pass',
-        observed: { readableWithoutAuthentication: readable },
+        observed: { readableWithoutAuthentication: readable, ...read.details?.(found.facts.map((f) => f.facts)) },
         expected: { readableWithoutAuthentication: [] },
         evidence: found.evidence,
       };
