@@ -8,6 +8,7 @@ import { type AnswerPayload, COUNTERMEASURE, type CountermeasurePayload, day, sc
 import type { OpenItem, ZoneAnswers } from '../assessment.ts';
 import { type EvidenceFile, MAX_EVIDENCE_BYTES } from '../evidence.ts';
 import type { Proposal } from '../proposals.ts';
+import { decisionForms } from './decision-forms.ts';
 import { csrfField, deviceHref, type PageContext, page, runHref, when, zoneHref } from './pages.ts';
 
 /** The gap-analysis pages of a zone: what observation left open, the answers, their four-eyes state, the forms and the auditor's report. */
@@ -36,22 +37,11 @@ function proposalText(zone: string, p: Proposal): SafeHtml {
 
 const requirementOf = (p: Proposal) => payloadOf(p)?.requirement ?? '';
 
-function decisionForms(ctx: PageContext, zone: string, p: Proposal): SafeHtml {
-  const s = ctx.session;
-  if (!s || !roleAtLeast(s.role, 'engineer')) return html``;
-  const action = (verb: string, label: string, cls = '') =>
-    html`<form class="inline" method="post" action="${`${assessmentHref(zone)}/proposals/${encodeURIComponent(p.id)}/${verb}`}">${csrfField(s)}${
-      verb === 'reject' ? html`<input name="note" placeholder="why (optional)" maxlength="1000" aria-label="reason">` : ''
-    }<button type="submit"${cls ? html` class="${cls}"` : ''}>${label}</button></form>`;
-  if (p.proposedBy === s.user) return html`<span class="muted">yours: another engineer approves</span> ${action('withdraw', 'Withdraw')}`;
-  return html`${action('approve', 'Approve')} ${action('reject', 'Reject', 'danger')}`;
-}
-
 function pendingTable(ctx: PageContext, zone: string, pending: readonly Proposal[]): SafeHtml {
   if (pending.length === 0) return html`<p class="muted">No proposal waits for approval.</p>`;
   const rows = pending.map(
     (p) =>
-      html`<tr data-proposal="${p.id}"><td><code>${p.id}</code></td><td>${requirementOf(p)}</td><td>${proposalText(zone, p)}${p.replaces ? html`<br><span class="muted">changes ${p.replaces}</span>` : ''}</td><td>${p.proposedBy}<br>${when(p.proposedAt)}</td><td>${p.expires ?? ''}</td><td>${decisionForms(ctx, zone, p)}</td></tr>`,
+      html`<tr data-proposal="${p.id}"><td><code>${p.id}</code></td><td>${requirementOf(p)}</td><td>${proposalText(zone, p)}${p.replaces ? html`<br><span class="muted">changes ${p.replaces}</span>` : ''}</td><td>${p.proposedBy}<br>${when(p.proposedAt)}</td><td>${p.expires ?? ''}</td><td>${decisionForms(ctx, p, `${assessmentHref(zone)}/proposals/${encodeURIComponent(p.id)}`)}</td></tr>`,
   );
   return html`<table id="pending"><thead><tr><th>Proposal</th><th>Requirement</th><th>Proposed change</th><th>By</th><th>Expires</th><th></th></tr></thead><tbody>${rows}</tbody></table>`;
 }

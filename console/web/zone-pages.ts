@@ -5,6 +5,7 @@ import type { PathViolation, ZoneBoundary } from '../boundary-view.ts';
 import type { Proposal } from '../proposals.ts';
 import type { ModelChange } from '../zone-model-diff.ts';
 import type { ModelInForce } from '../zone-model-store.ts';
+import { decisionForms } from './decision-forms.ts';
 import { csrfField, deviceHref, type PageContext, page, runHref, when, zoneHref } from './pages.ts';
 import { mapOf, zoneMapLegend, zoneMapSvg } from './zone-map.ts';
 
@@ -82,19 +83,10 @@ ${external.length ? html`<h3>External networks</h3><table id="model-external"><t
 ${canaries.length ? html`<h3>Canaries</h3><table id="model-canaries"><thead><tr><th>Zone</th><th>Address</th><th>TCP ports</th></tr></thead><tbody>${canaries}</tbody></table>` : ''}`;
 }
 
-function decisionForms(ctx: PageContext, p: Proposal): SafeHtml {
-  const s = ctx.session;
-  if (!s || p.status !== 'proposed' || !roleAtLeast(s.role, 'engineer')) return html``;
-  const form = (action: string, label: string, danger = false) =>
-    html`<form class="inline" method="post" action="${`${proposalHref(p.id)}/${action}`}">${csrfField(s)}<button type="submit"${danger ? html` class="danger"` : ''}>${label}</button></form>`;
-  if (p.proposedBy === s.user) return form('withdraw', 'Withdraw', true);
-  return html`${form('approve', 'Approve')} ${form('reject', 'Reject', true)}`;
-}
-
 function proposalRows(ctx: PageContext, proposals: readonly Proposal[]): SafeHtml {
   return html`${proposals.map(
     (p) =>
-      html`<tr data-proposal="${p.id}" class="${p.status}"><td><a href="${proposalHref(p.id)}">${p.id}</a></td><td>${p.summary}</td><td>${p.status}</td><td>${p.proposedBy} ${when(p.proposedAt)}</td><td>${p.decidedBy ? html`${p.decidedBy} ${when(p.decidedAt ?? '')}` : ''}</td><td>${decisionForms(ctx, p)}</td></tr>`,
+      html`<tr data-proposal="${p.id}" class="${p.status}"><td><a href="${proposalHref(p.id)}">${p.id}</a></td><td>${p.summary}</td><td>${p.status}</td><td>${p.proposedBy} ${when(p.proposedAt)}</td><td>${p.decidedBy ? html`${p.decidedBy} ${when(p.decidedAt ?? '')}` : ''}</td><td>${decisionForms(ctx, p, proposalHref(p.id))}</td></tr>`,
   )}`;
 }
 
@@ -152,6 +144,6 @@ export function modelProposalPage(ctx: PageContext, p: Proposal, model: ZoneMode
     html`<dl class="kv"><dt>Summary</dt><dd>${p.summary}</dd><dt>Status</dt><dd>${p.status}${p.id === inForceId ? ' (in force)' : ''}</dd>
 <dt>Proposed</dt><dd>${p.proposedBy} ${when(p.proposedAt)}</dd>${p.decidedBy ? html`<dt>Decided</dt><dd>${p.decidedBy} ${when(p.decidedAt ?? '')}${p.note ? `: ${p.note}` : ''}</dd>` : ''}
 <dt>Replaces</dt><dd>${p.replaces ? html`<a href="${proposalHref(p.replaces)}">${p.replaces}</a>` : 'nothing (first model)'}</dd><dt>SHA-256</dt><dd><code>${p.payloadSha256}</code></dd></dl>
-<h2>Changes (${changes.length})</h2>${changeList(changes)}<p>${decisionForms(ctx, p)}</p><h2>The whole model</h2>${modelTables(model)}<p><a href="/zone-model">Back to the zone model</a></p>`,
+<h2>Changes (${changes.length})</h2>${changeList(changes)}<p>${decisionForms(ctx, p, proposalHref(p.id))}</p><h2>The whole model</h2>${modelTables(model)}<p><a href="/zone-model">Back to the zone model</a></p>`,
   );
 }
