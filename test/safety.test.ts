@@ -85,6 +85,20 @@ describe('strict replay of a credentialed scan of the whole cell', () => {
   });
 });
 
+describe('the Niagara stations of the credentialed scan', () => {
+  it('saw the hello and nothing else, one per Fox probe: in clear on 1911, inside TLS on 4911', () => {
+    const fox = cell.devices.filter((d) => d.device.services.some((s) => s === 'fox' || s === 'fox-tls'));
+    expect(fox.map((d) => d.device.name).sort()).toEqual(['jace-hardened', 'jace-weak']);
+    for (const d of fox) for (const f of d.fixtures) expect(f.log.kinds(), `${d.device.name} ${f.name}`).toEqual(['hello']);
+    const sent = transcriptEntries().filter((e) => e.probe === 'fox.hello-tls' && e.dir === 'tx');
+    expect(sent.map((e) => e.op)).toEqual(['tls.client-hello', 'fox.hello']);
+    const hardened = fox.find((d) => d.device.name === 'jace-hardened')?.host;
+    const observations = JSON.parse(readFileSync(join(runDir, 'observations.json'), 'utf8'));
+    const hello = observations.find((o: { address: string }) => o.address === hardened)?.outcomes.find((o: { probe: string }) => o.probe === 'fox.hello-tls');
+    expect(hello?.facts?.stationName).toBe('AHU_4_Plant');
+  });
+});
+
 describe('secrets of a credentialed run', () => {
   it('the scan really used them (the hardened switch was read over SNMPv3)', () => {
     const host = cell.devices.find((d) => d.device.name === 'switch-hardened')?.host;
