@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { interruption } from '../exchange.ts';
+import { interruption, onOneConnection } from '../exchange.ts';
 import { printableText } from '../it-services/text.ts';
-import { ANY_VERSION, handshakeFailure, recordHandshake, tlsHandshake } from '../it-services/tls.ts';
-import { TcpSession } from '../tcp-session.ts';
+import type { TcpSession } from '../tcp-session.ts';
 import type { ProbeContext, ProbeDefinition } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
 import { MqttConnectFacts } from './facts.ts';
@@ -74,31 +73,27 @@ async function readVersion(ctx: ProbeContext, session: TcpSession, facts: MqttCo
  * be a second login for no new fact.
  */
 async function connectAnonymously(ctx: ProbeContext, session: TcpSession): Promise<MqttConnectFacts> {
+  await session.write(OPS.connect, buildConnect(`cellcheck${randomBytes(4).toString('hex')}`, KEEP_ALIVE_S));
+  const connack = parseConnack(await read(session, 'mqtt.connack'));
+  const code = connack.returnCode;
+  const facts: MqttConnectFacts = {
+    protocolLevel: 4,
+    returnCode: code,
+    returnName: CONNACK_CODES[code] ?? `reserved-${code}`,
+    sessionPresent: connack.sessionPresent,
+    anonymous: code === 0 ? 'accepted' : code === 4 || code === 5 ? 'refused' : 'unknown',
+    versionTopic: 'not-tried',
+    requestsSent: 1,
+  };
+  if (code !== 0) return facts;
   try {
-    await session.write(OPS.connect, buildConnect(`cellcheck${randomBytes(4).toString('hex')}`, KEEP_ALIVE_S));
-    const connack = parseConnack(await read(session, 'mqtt.connack'));
-    const code = connack.returnCode;
-    const facts: MqttConnectFacts = {
-      protocolLevel: 4,
-      returnCode: code,
-      returnName: CONNACK_CODES[code] ?? `reserved-${code}`,
-      sessionPresent: connack.sessionPresent,
-      anonymous: code === 0 ? 'accepted' : code === 4 || code === 5 ? 'refused' : 'unknown',
-      versionTopic: 'not-tried',
-      requestsSent: 1,
-    };
-    if (code !== 0) return facts;
-    try {
-      await readVersion(ctx, session, facts);
-      await session.write(OPS.disconnect, buildDisconnect());
-      facts.requestsSent += 1;
-    } catch (err) {
-      facts.interrupted = interruption(err);
-    }
-    return facts;
-  } finally {
-    await session.close();
+    await readVersion(ctx, session, facts);
+    await session.write(OPS.disconnect, buildDisconnect());
+    facts.requestsSent += 1;
+  } catch (err) {
+    facts.interrupted = interruption(err);
   }
+  return facts;
 }
 
 const ANONYMOUS_OPS = [OPS.connect, OPS.subscribe, OPS.disconnect];
@@ -113,7 +108,7 @@ export const mqttConnectProbe: ProbeDefinition<MqttConnectFacts> = {
   ops: ['tcp.connect', ...ANONYMOUS_OPS],
   transport: 'tcp',
   facts: MqttConnectFacts,
-  run: async (ctx) => connectAnonymously(ctx, await TcpSession.open(ctx, PROBE_ID)),
+  run: (ctx) => onOneConnection(ctx, PROBE_ID, (session) => connectAnonymously(ctx, session)),
 };
 
 const TLS_PROBE_ID = 'mqtt.connect-tls';
@@ -131,11 +126,5 @@ export const mqttConnectTlsProbe: ProbeDefinition<MqttConnectFacts> = {
   ops: ['tls.client-hello', ...ANONYMOUS_OPS],
   transport: 'tcp',
   facts: MqttConnectFacts,
-  async run(ctx) {
-    const handshake = await tlsHandshake(ctx, ANY_VERSION, { probe: TLS_PROBE_ID, keepOpen: true });
-    recordHandshake(ctx, handshake, false, TLS_PROBE_ID);
-    if (handshake.kind !== 'accepted') throw handshakeFailure(handshake);
-    if (!handshake.socket) throw new ProbeUnavailable('error', 'the TLS connection was not kept open');
-    return connectAnonymously(ctx, TcpSession.adopt(ctx, TLS_PROBE_ID, handshake.socket));
-  },
+  run: (ctx) => onOneConnection(ctx, TLS_PROBE_ID, (session) => connectAnonymously(ctx, session), 'tls'),
 };
