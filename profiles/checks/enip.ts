@@ -2,18 +2,24 @@ import { z } from 'zod';
 import { EnipListFacts } from '../../probes/enip/facts.ts';
 import vendorTable from '../data/enip-vendors.json' with { type: 'json' };
 import type { DeviceView } from '../device-view.ts';
-import type { IdentityClaim, IdentityExtractor } from '../identity.ts';
+import type { IdentityClaim } from '../identity.ts';
+import { identityFrom, identityHiddenKind, type ProbedProtocol } from './open-identification.ts';
 import { defineCheckKind, factsOrVerdict, notCheckedReason, type RegisteredCheckKind, tcpPorts, type Verdict } from './types.ts';
 
-const PROBE_ID = 'enip.list';
+const ENIP: ProbedProtocol<EnipListFacts> = {
+  probe: 'enip.list',
+  schema: EnipListFacts,
+  protocol: 'enip',
+  text: { port: 'EtherNet/IP', absent: 'no EtherNet/IP service found' },
+};
+
 /** Discovery's name for EtherNet/IP over TLS (CIP Security), TCP 2221. */
 const TLS_SERVICE = 'enip-tls';
 
 const VENDORS: Readonly<Record<string, string>> = vendorTable.vendors;
 
 /** The probe's facts, or the verdict for a device without them. */
-const enipFacts = (device: DeviceView) =>
-  factsOrVerdict(device, PROBE_ID, EnipListFacts, 'enip', { port: 'EtherNet/IP', absent: 'no EtherNet/IP service found' });
+const enipFacts = (device: DeviceView) => factsOrVerdict(device, ENIP.probe, ENIP.schema, ENIP.protocol, ENIP.text);
 
 /**
  * Encapsulated CIP on TCP 44818 carries no authentication, integrity or confidentiality; CIP
@@ -48,23 +54,13 @@ const accessAuthenticated = defineCheckKind({
   },
 });
 
-const IDENTITY_FIELDS = ['productName', 'productCode', 'revision', 'serialNumber'] as const;
-
 /**
  * Identity (product, revision, serial) that any host can read with ListIdentity, which lets an
- * attacker match advisories without touching anything else. Passes only on positive evidence: a
- * ListIdentity reply that held none of the listed fields.
+ * attacker match advisories without touching anything else. A field counts as readable when any
+ * identity item of a reply holds it; passes only on a ListIdentity reply that held none of them.
  */
-const identityHidden = defineCheckKind({
-  id: 'enip.identity-hidden',
-  params: z.object({ fields: z.array(z.enum(IDENTITY_FIELDS)).min(1) }),
-  evaluate(device, params): Verdict {
-    const found = enipFacts(device);
-    if ('status' in found) return found;
-    const readable = params.fields.filter((field) => found.facts.some((f) => f.facts.identities.some((id) => String(id[field]) !== '')));
-    const expected = { readableWithoutAuthentication: [] };
-    return { status: readable.length > 0 ? 'fail' : 'pass', observed: { readableWithoutAuthentication: readable }, expected, evidence: found.evidence };
-  },
+const identityHidden = identityHiddenKind('enip.identity-hidden', ENIP, ['productName', 'productCode', 'revision', 'serialNumber'], {
+  fieldValue: (facts, field) => facts.identities.find((id) => String(id[field]) !== '')?.[field],
 });
 
 export const enipCheckKinds: readonly RegisteredCheckKind[] = [accessAuthenticated, identityHidden];
@@ -74,22 +70,13 @@ export const enipCheckKinds: readonly RegisteredCheckKind[] = [accessAuthenticat
  * table; the numeric product code is kept in the facts, not claimed, since advisories never name
  * it and a bare number would match unrelated identifiers.
  */
-export const enipIdentity: IdentityExtractor = (device) => {
-  const found = device.facts(PROBE_ID, EnipListFacts);
-  if (found.state !== 'ok') return [];
-  const claims: IdentityClaim[] = [];
-  const add = (field: IdentityClaim['field'], value: string | undefined) => {
-    if (value && !claims.some((c) => c.field === field && c.value === value)) claims.push({ field, value, source: PROBE_ID });
-  };
-  for (const { facts } of found.facts) {
-    for (const id of facts.identities) {
-      add('vendor', VENDORS[String(id.vendorId)]);
-      add('product', id.productName);
-      // Rockwell's product names are catalog numbers with the series ("1756-EN2T/D").
-      add('model', id.productName);
-      add('firmware', id.revision);
-      add('serial', id.serialNumber);
-    }
-  }
-  return claims;
-};
+export const enipIdentity = identityFrom(ENIP.probe, ENIP.schema, (f) =>
+  f.identities.flatMap((id): [IdentityClaim['field'], string | undefined][] => [
+    ['vendor', VENDORS[String(id.vendorId)]],
+    ['product', id.productName],
+    // Rockwell's product names are catalog numbers with the series ("1756-EN2T/D").
+    ['model', id.productName],
+    ['firmware', id.revision],
+    ['serial', id.serialNumber],
+  ]),
+);

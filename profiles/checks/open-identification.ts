@@ -1,6 +1,6 @@
 /**
  * Checks and identity shared by the protocol families whose identification exchange runs without
- * any authentication (Fox, PC WORX, ProConOS, MELSEC): each family names its
+ * any authentication (Fox, PC WORX, ProConOS, MELSEC, EtherNet/IP): each family names its
  * probe and fields, the logic is here.
  */
 import { z } from 'zod';
