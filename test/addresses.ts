@@ -29,7 +29,7 @@ export const TEST_RANGES = {
   pcworxProbe: { range: '127.23.1', files: ['probes/pcworx/probe.test.ts'] },
   proconosProbe: { range: '127.23.2', files: ['probes/proconos/probe.test.ts'] },
   foxServer: { range: '127.23.6', files: ['fixtures/fox/server.test.ts'] },
-  foxTls: { range: '127.103.0', files: ['probes/fox/hello-tls.test.ts'] },
+  foxTls: { range: '127.103.0', files: ['probes/fox/probe.test.ts'] },
   foxTlsChecks: { range: '127.103.1', files: ['profiles/checks/fox.test.ts'] },
   pcworxServer: { range: '127.23.7', files: ['fixtures/pcworx/server.test.ts'] },
   openIdentificationChecks: { range: '127.23.3', files: ['profiles/checks/open-identification.test.ts'] },

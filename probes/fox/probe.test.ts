@@ -1,25 +1,43 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunningFixture } from '../../fixtures/fixture.ts';
 import { type FoxBehaviour, JACE_STATION, startFoxFixture } from '../../fixtures/fox/server.ts';
+import { startHostileFixture } from '../../fixtures/hostile.ts';
+import { makeCertificate } from '../../fixtures/it-services/servers.ts';
 import { testAddress } from '../../test/addresses.ts';
-import { fixturesPerPosture, itEndsHostilePostures, probeFixture, thrownUnavailable } from '../test-kit.ts';
+import { fixturesPerPosture, itEndsHostilePostures, okFacts, probeFixture, thrownUnavailable } from '../test-kit.ts';
 import type { FoxHelloFacts } from './facts.ts';
 import { HELLO_REQUEST, MAX_FIELDS, parseHello } from './hello.ts';
-import { foxHelloProbe } from './probe.ts';
+import { foxHelloProbe, foxHelloTlsProbe } from './probe.ts';
+
+let certificate: Awaited<ReturnType<typeof makeCertificate>>;
+beforeAll(async () => {
+  certificate = await makeCertificate(['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'], 'sha256', 'jace-ahu-3');
+});
+
+/** The same hello in clear on 1911 and inside TLS on 4911: what differs is how the connection opens. */
+const CARRIERS = [
+  { probe: foxHelloProbe, protocol: 'fox', range: 'foxProbe', opens: 'tcp.connect' },
+  { probe: foxHelloTlsProbe, protocol: 'fox-tls', range: 'foxTls', opens: 'tls.client-hello' },
+] as const;
 
 const POSTURES = ['spec', 'error', 'truncated', 'garbage', 'endless', 'silent'] as const satisfies readonly FoxBehaviour[];
-const fixture = fixturesPerPosture<FoxBehaviour, RunningFixture>(POSTURES, (behaviour) =>
-  startFoxFixture({ host: testAddress('foxProbe', 1 + POSTURES.indexOf(behaviour)), port: 0, station: JACE_STATION, behaviour }),
-);
 
-const probe = (f: RunningFixture) => probeFixture(foxHelloProbe, f, 'fox', { stepTimeoutMs: 400 });
+describe.each(CARRIERS)('$probe.id', ({ probe, protocol, range, opens }) => {
+  const fixture = fixturesPerPosture<FoxBehaviour, RunningFixture>(POSTURES, (behaviour) =>
+    startFoxFixture({
+      host: testAddress(range, 1 + POSTURES.indexOf(behaviour)),
+      port: 0,
+      station: JACE_STATION,
+      behaviour,
+      ...(protocol === 'fox-tls' ? { tls: certificate } : {}),
+    }),
+  );
+  const run = (f: RunningFixture) => probeFixture(probe, f, protocol, { stepTimeoutMs: 400 });
 
-describe('fox.hello against a spec-exact station', () => {
   it('reads the station hello with one request on one connection, and never logs in', async () => {
     const f = fixture('spec');
-    const run = await probe(f);
-    if (run.outcome.status !== 'ok') throw new Error(JSON.stringify(run.outcome.failure));
-    const facts = run.outcome.facts as FoxHelloFacts;
+    const r = await run(f);
+    const facts = okFacts<FoxHelloFacts>(r.outcome);
     expect(facts).toMatchObject({
       header: 'fox a 0 -1 fox hello',
       foxVersion: '1.0.1',
@@ -39,23 +57,26 @@ describe('fox.hello against a spec-exact station', () => {
     expect(facts.fields.map((x) => x.name)).toEqual(JACE_STATION.map(([name]) => name));
     // The multi-line sysInfo object stays one field.
     expect(facts.fields.find((x) => x.name === 'sysInfo')?.value).toMatch(/^bog 61\[<bog version="1.0">\n.*\n<\/bog>\n\]$/s);
-    expect(f.log.connections - run.before.connections).toBe(1);
-    expect(f.log.kinds().slice(run.before.requests)).toEqual(['hello']);
+    expect(f.log.connections - r.before.connections).toBe(1);
+    expect(f.log.kinds().slice(r.before.requests)).toEqual(['hello']);
     expect(f.log.count('auth') + f.log.count('write') + f.log.count('session')).toBe(0);
-    expect(run.ctx.transcript.sentOps()).toEqual(['tcp.connect', 'fox.hello']);
-    const tx = run.ctx.transcript.entries().find((e) => e.op === 'fox.hello');
+    expect(r.ctx.transcript.sentOps()).toEqual([opens, 'fox.hello']);
+    // Inside TLS too, the transcript holds the hello request and reply in plaintext.
+    const entries = r.ctx.transcript.entries();
+    const tx = entries.find((e) => e.op === 'fox.hello');
     expect(Buffer.from(tx?.hex ?? '', 'hex').toString('latin1')).toBe(HELLO_REQUEST);
-    expect(run.ms).toBeLessThan(400);
+    const rx = entries.find((e) => e.dir === 'rx' && e.op === 'fox.reply');
+    expect(Buffer.from(rx?.hex ?? '', 'hex').toString('latin1')).toMatch(/^fox a 0 -1 fox hello\n\{\n/);
+    expect(r.ms).toBeLessThan(400);
   });
 
-  it('refuses an error message in place of a hello as a protocol mismatch', async () => {
-    const run = await probe(fixture('error'));
-    expect(run.outcome).toMatchObject({ status: 'unavailable', failure: { kind: 'protocol-mismatch', detail: expect.stringMatching(/fox error/) } });
+  it('refuses an error message in place of a hello as a protocol mismatch of Fox', async () => {
+    const r = await run(fixture('error'));
+    expect(r.outcome).toMatchObject({ status: 'unavailable', failure: { kind: 'protocol-mismatch', detail: expect.stringMatching(/fox error/) } });
   });
-});
 
-describe('fox.hello against hostile stations', () => {
-  itEndsHostilePostures(foxHelloProbe, 'fox', fixture, [
+  // Inside TLS: the handshake completes, then the hello breaks.
+  itEndsHostilePostures(probe, protocol, fixture, [
     ['truncated', 'closed'],
     ['garbage', 'malformed'],
     ['endless', 'malformed'],
@@ -63,8 +84,35 @@ describe('fox.hello against hostile stations', () => {
   ]);
 
   it('records the bytes it could not frame', async () => {
-    const run = await probe(fixture('garbage'));
-    expect(run.ctx.transcript.entries().some((e) => e.dir === 'rx' && e.op === 'fox.reply')).toBe(true);
+    const r = await run(fixture('garbage'));
+    expect(r.ctx.transcript.entries().some((e) => e.dir === 'rx' && e.op === 'fox.reply')).toBe(true);
+  });
+});
+
+describe('fox.hello-tls against peers on the TLS port that never get as far as TLS', () => {
+  const PEERS = ['plain-fox', 'plain-endless', 'client-certificate-required'] as const;
+  const peer = fixturesPerPosture<(typeof PEERS)[number], RunningFixture>(PEERS, (kind) => {
+    const host = testAddress('foxTls', 20 + PEERS.indexOf(kind));
+    if (kind === 'plain-fox') return startFoxFixture({ host, port: 0, station: JACE_STATION });
+    if (kind === 'plain-endless') return startHostileFixture({ host, port: 0, behaviour: 'endless' });
+    return startFoxFixture({ host, port: 0, station: JACE_STATION, tls: { ...certificate, requireClientCertificate: true } });
+  });
+
+  it.each([
+    ['plain-fox', 'timeout', /^no TLS handshake within 400 ms$/],
+    ['plain-endless', 'protocol-mismatch', /^peer does not answer in TLS records/],
+    ['client-certificate-required', 'not-supported', /^TLS handshake: ERR_SSL_.*(ALERT|HANDSHAKE_FAILURE)/],
+  ] as const)('ends a %s peer as %s, naming TLS, on one connection, sending no hello', async (kind, failure, detail) => {
+    const f = peer(kind);
+    const port = Object.values(f.ports)[0] as number;
+    const r = await probeFixture(foxHelloTlsProbe, { ...f, ports: { 'fox-tls': port } }, 'fox-tls', { stepTimeoutMs: 400 });
+    expect(r.outcome).toMatchObject({ status: 'unavailable', failure: { kind: failure, detail: expect.stringMatching(detail) } });
+    expect(r.ms).toBeLessThan(1000);
+    expect(f.log.connections - r.before.connections).toBe(1);
+    expect(r.ctx.transcript.sentOps()).toEqual(['tls.client-hello']);
+    // Only the ClientHello reached the peer (the raw peer logs its bytes): no Fox message.
+    expect(f.log.kinds().slice(r.before.requests)).not.toContain('hello');
+    expect(f.log.count('write') + f.log.count('auth')).toBe(0);
   });
 });
 
