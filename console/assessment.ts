@@ -3,11 +3,10 @@ import type { RequirementResult } from '../profiles/model.ts';
 import { actionPlan } from '../profiles/plan.ts';
 import { scoredFields, unusedStatements, weighStatements, withoutStatements } from '../profiles/weigh-statements.ts';
 import type { DeviceResult, Result } from '../report/result.ts';
-import { standing } from '../report/headline.ts';
 import { resultSummary } from '../report/summary.ts';
 import { ANSWER, COUNTERMEASURE, entriesOf, type StatementFileText, statementFiles, type ZoneStatements, zoneStatements } from './answers.ts';
 import type { Sql } from './db.ts';
-import { type DeviceRow, frStatus, storedResult, type ZoneRow } from './fleet.ts';
+import { type DeviceRow, frStatus, standingCounts, storedResult, type ZoneRow } from './fleet.ts';
 import { asOf, type Proposal, type Proposals } from './proposals.ts';
 
 /**
@@ -176,9 +175,7 @@ export function weighedZoneRow(z: ZoneRow, rows: readonly DeviceRow[], weighed: 
   return {
     ...z,
     latest: { ...z.latest, gaps: weighed.summary.gaps },
-    devicesMeeting: rows.filter((d) => d.meetsTarget).length,
-    devicesCouldMeet: rows.filter((d) => standing(d) === 'could-meet').length,
-    devicesRefuted: rows.filter((d) => standing(d) === 'refuted').length,
+    ...standingCounts(rows),
     frs: frStatus(rows),
   };
 }

@@ -1,6 +1,6 @@
 import { ipv4ToInt } from '../profiles/cidr.ts';
 import { type DeviceDrift, diffResults, regressionText } from '../report/diff.ts';
-import { standing } from '../report/headline.ts';
+import { headlineOf } from '../report/headline.ts';
 import type { DeviceResult, Result } from '../report/result.ts';
 import type { Sql, SqlRow } from './db.ts';
 import { resultOfEnvelope } from './payload.ts';
@@ -42,6 +42,12 @@ export interface ZoneRow {
   readonly devicesCouldMeet: number;
   readonly devicesRefuted: number;
   readonly frs: FrStatus[];
+}
+
+/** A zone's device counts by standing (meets SL-T, could meet it, refuted), each device's standing decided once. */
+export function standingCounts(rows: readonly DeviceRow[]): Pick<ZoneRow, 'devicesMeeting' | 'devicesCouldMeet' | 'devicesRefuted'> {
+  const h = headlineOf(rows);
+  return { devicesMeeting: h.meets, devicesCouldMeet: h.couldMeet, devicesRefuted: h.refuted };
 }
 
 const vector = (v: unknown): number[] => {
@@ -153,9 +159,7 @@ export async function zoneOverview(sql: Sql, filter: ZoneFilter = {}): Promise<Z
         gaps: Number(r.gaps),
       },
       devices: own.length,
-      devicesMeeting: own.filter((d) => d.meetsTarget).length,
-      devicesCouldMeet: own.filter((d) => standing(d) === 'could-meet').length,
-      devicesRefuted: own.filter((d) => standing(d) === 'refuted').length,
+      ...standingCounts(own),
       frs: frStatus(own),
     };
   });

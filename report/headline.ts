@@ -27,13 +27,15 @@ export interface Headline {
   readonly toAttest?: number;
 }
 
+/** Counts the devices by standing, each device's standing decided once. */
 export function headlineOf(devices: readonly Levels[], toAttest?: number): Headline {
-  const count = (s: Standing) => devices.filter((d) => standing(d) === s).length;
+  const count: Record<Standing, number> = { meets: 0, 'could-meet': 0, refuted: 0 };
+  for (const d of devices) count[standing(d)] += 1;
   return {
     devices: devices.length,
-    meets: count('meets'),
-    couldMeet: count('could-meet'),
-    refuted: count('refuted'),
+    meets: count.meets,
+    couldMeet: count['could-meet'],
+    refuted: count.refuted,
     ...(toAttest === undefined ? {} : { toAttest }),
   };
 }
@@ -48,11 +50,15 @@ export function headlineText(h: Headline): string {
   ].join(' · ');
 }
 
+/** Requirement rows at or below the target that wait for attestation, summed over a judged run's devices. */
+export function toAttestOf(result: Result): number {
+  return result.devices.reduce((n, d) => n + d.frs.reduce((m, f) => m + f.toAssess.length, 0), 0);
+}
+
 /** The headline of a judged run. */
 export function resultHeadline(result: Result): Headline {
-  const toAttest = result.devices.reduce((n, d) => n + d.frs.reduce((m, f) => m + f.toAssess.length, 0), 0);
   return headlineOf(
     result.devices.map((d) => ({ slT: d.slT, demonstrated: d.slC.demonstrated, ceiling: d.slC.ceiling })),
-    toAttest,
+    toAttestOf(result),
   );
 }

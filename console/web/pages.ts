@@ -1,7 +1,7 @@
 import { bundledCatalog } from '../../profiles/catalog.ts';
 import { chart, deviceGaps, findings, identity, services, slTable } from '../../report/html-fragments.ts';
 import { html, type SafeHtml } from '../../report/html-template.ts';
-import { headlineText, resultHeadline } from '../../report/headline.ts';
+import { type Headline, headlineText, toAttestOf } from '../../report/headline.ts';
 import type { DeviceResult, Result } from '../../report/result.ts';
 import type { PlanEntry } from '../../profiles/plan.ts';
 import { type Role, roleAtLeast, ROLES, type Session } from '../accounts.ts';
@@ -131,6 +131,15 @@ function planAside(zone: ZoneRow, plan: readonly PlanEntry[]): SafeHtml {
   }</aside>`;
 }
 
+/** The zone's headline from the counts its row already holds (no standing decided again), plus the run's items to attest. */
+const zoneHeadline = (z: ZoneRow, latest: Result): Headline => ({
+  devices: z.devices,
+  meets: z.devicesMeeting,
+  couldMeet: z.devicesCouldMeet,
+  refuted: z.devicesRefuted,
+  toAttest: toAttestOf(latest),
+});
+
 export function zonePage(
   ctx: PageContext,
   zone: ZoneRow,
@@ -153,7 +162,7 @@ export function zonePage(
     `Zone ${zone.zone}`,
     ctx,
     html`<dl class="kv"><dt>SL-T</dt><dd>${vec(zone.slT)}</dd><dt>Latest run</dt><dd><a href="${runHref(zone.latest.runId)}">${zone.latest.runId}</a> by ${zone.latest.agentId}, collected ${when(zone.latest.collectedAt)}</dd>
-<dt>Where it stands</dt><dd id="headline">${latest ? headlineText(resultHeadline(latest)) : `${zone.devicesMeeting} of ${zone.devices} meet SL-T`}</dd>
+<dt>Where it stands</dt><dd id="headline">${latest ? headlineText(zoneHeadline(zone, latest)) : `${zone.devicesMeeting} of ${zone.devices} meet SL-T`}</dd>
 <dt>Levels</dt><dd>${answers ?? ''}</dd></dl>
 <div class="zone-layout"><section>
 <h2>Devices by FR in the latest run</h2>
