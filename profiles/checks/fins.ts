@@ -1,15 +1,16 @@
-import { z } from 'zod';
 import { FinsFacts } from '../../probes/fins/facts.ts';
-import type { DeviceView, FactsLookup } from '../device-view.ts';
+import type { DeviceView } from '../device-view.ts';
 import type { IdentityClaim, IdentityExtractor } from '../identity.ts';
-import { defineCheckKind, notProbedVerdict, type RegisteredCheckKind, unavailableVerdict, type Verdict } from './types.ts';
+import { type Answered, identityHiddenKind, type ProbedProtocol, unsecuredProtocolKind } from './open-identification.ts';
+import { notProbedVerdict, type RegisteredCheckKind, udpUnavailableVerdict, unavailableVerdict, type Verdict } from './types.ts';
 
 const TCP_PROBE = 'fins.controller-data';
 const UDP_PROBE = 'fins.controller-data-udp';
 /** Omron's CPU families (CJ, CS, CP, NJ, NX, NY, CV) name themselves this way; another vendor's FINS node is not claimed as Omron. */
 const OMRON_MODEL = /^(?:CJ|CS|CP|NJ|NX|NY|CV)\d/i;
 
-type Found = Extract<FactsLookup<FinsFacts>, { state: 'ok' }>;
+type Found = Answered<FinsFacts>;
+const TEXT = { port: 'FINS', absent: 'no FINS service found' };
 
 /**
  * The facts of the FINS probes that answered, TCP's first, or the verdict without them. FINS/UDP is
@@ -26,10 +27,8 @@ function finsFacts(device: DeviceView): Found | Verdict {
     return { state: 'ok', facts: answered.flatMap((f) => f.facts), evidence: answered.flatMap((f) => f.evidence) };
   }
   if (tcp.state === 'unavailable') return unavailableVerdict(TCP_PROBE, tcp);
-  if (udp.state === 'absent') return notProbedVerdict(device, 'fins', TCP_PROBE, { port: 'FINS', absent: 'no FINS service found' });
-  if (udp.failures.every((f) => f.kind === 'timeout' || f.kind === 'refused'))
-    return { status: 'not-applicable', evidence: udp.evidence, reason: 'no FINS/UDP answer and TCP 9600 closed: the device does not appear to run FINS' };
-  return unavailableVerdict(UDP_PROBE, udp);
+  if (udp.state === 'absent') return notProbedVerdict(device, 'fins', TCP_PROBE, TEXT);
+  return udpUnavailableVerdict(UDP_PROBE, udp, 'no FINS/UDP answer and TCP 9600 closed: the device does not appear to run FINS');
 }
 
 const refusals = (found: Found) =>
@@ -38,60 +37,41 @@ const refusals = (found: Found) =>
   );
 
 /**
+ * The FINS frames that were answered, even with an error end code; a FINS/TCP server that refused
+ * the node address exchange (its IP filter) with no FINS/UDP answer leaves the checks unknown.
+ */
+function finsAnswered(device: DeviceView): Found | Verdict {
+  const found = finsFacts(device);
+  if ('status' in found) return found;
+  const answered = found.facts.filter((f) => f.facts.endCode !== undefined);
+  if (answered.length === 0)
+    return { status: 'unknown', evidence: found.evidence, reason: `FINS/TCP refused the node address exchange: ${refusals(found).join('; ')}` };
+  return { ...found, facts: answered };
+}
+
+const FINS: ProbedProtocol<FinsFacts> = { probe: TCP_PROBE, schema: FinsFacts, protocol: 'fins', text: TEXT, answered: finsAnswered };
+
+/**
  * FINS has no authentication, integrity or confidentiality: whoever reaches the node can read and
  * write I/O memory and change the operating mode. Fails whenever a FINS frame was answered, even
- * with an error end code and over FINS/UDP after FINS/TCP refused; a FINS/TCP server that refused
- * the node address exchange (its IP filter) with no FINS/UDP answer leaves it unknown.
+ * with an error end code and over FINS/UDP after FINS/TCP refused.
  */
-const accessAuthenticated = defineCheckKind({
-  id: 'fins.access-authenticated',
-  params: z.object({}),
-  evaluate(device): Verdict {
-    const found = finsFacts(device);
-    if ('status' in found) return found;
-    const answered = found.facts.filter((f) => f.facts.endCode !== undefined);
-    if (answered.length === 0) {
-      return { status: 'unknown', evidence: found.evidence, reason: `FINS/TCP refused the node address exchange: ${refusals(found).join('; ')}` };
-    }
-    return {
-      status: 'fail',
-      observed: {
-        protocol: 'fins',
-        transports: [...new Set(answered.map((f) => f.facts.transport))],
-        ports: answered.map((f) => f.port),
-        authentication: 'none',
-        integrity: 'none',
-        confidentiality: 'none',
-      },
-      expected: { protocol: 'fins', ports: [] },
-      evidence: found.evidence,
-    };
-  },
+const accessAuthenticated = unsecuredProtocolKind('fins.access-authenticated', FINS, {
+  protocol: 'fins',
+  authentication: 'none',
+  expected: 'fins',
+  details: (facts) => ({ transports: [...new Set(facts.map((f) => f.transport))] }),
 });
-
-const IDENTITY_FIELDS = ['model', 'version'] as const;
 
 /**
  * Controller model and version that any host can read with Controller Data Read. Passes only on
  * positive evidence: the node answered the read with an error end code (or without the fields).
  */
-const identityHidden = defineCheckKind({
-  id: 'fins.identity-hidden',
-  params: z.object({ fields: z.array(z.enum(IDENTITY_FIELDS)).min(1) }),
-  evaluate(device, params): Verdict {
-    const found = finsFacts(device);
-    if ('status' in found) return found;
-    const answered = found.facts.filter((f) => f.facts.endCode !== undefined);
-    if (answered.length === 0)
-      return { status: 'unknown', evidence: found.evidence, reason: `no Controller Data Read answered: ${refusals(found).join('; ')}` };
-    const readable = params.fields.filter((field) => answered.some((f) => (f.facts.controller?.[field] ?? '') !== ''));
-    const endCodes = answered.flatMap((f) => (f.facts.endCode ? [f.facts.endCode] : []));
-    return {
-      status: readable.length > 0 ? 'fail' : 'pass',
-      observed: { readableWithoutAuthentication: readable, ...(endCodes.length > 0 ? { endCodes } : {}) },
-      expected: { readableWithoutAuthentication: [] },
-      evidence: found.evidence,
-    };
+const identityHidden = identityHiddenKind('fins.identity-hidden', FINS, ['model', 'version'], {
+  fieldValue: (facts, field) => facts.controller?.[field],
+  details: (facts) => {
+    const endCodes = facts.flatMap((f) => (f.endCode ? [f.endCode] : []));
+    return endCodes.length > 0 ? { endCodes } : {};
   },
 });
 

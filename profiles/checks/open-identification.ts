@@ -1,11 +1,11 @@
 /**
  * Checks and identity shared by the protocol families whose identification exchange runs without
- * any authentication (Fox, PC WORX, ProConOS, MELSEC, EtherNet/IP): each family names its
+ * any authentication (Fox, PC WORX, ProConOS, MELSEC, FINS, EtherNet/IP): each family names its
  * probe and fields, the logic is here.
  */
 import { z } from 'zod';
 import { SERVICE_PORTS, type ServiceProtocol } from '../../probes/services.ts';
-import type { DeviceView } from '../device-view.ts';
+import type { DeviceView, FactsLookup } from '../device-view.ts';
 import type { IdentityClaim, IdentityExtractor } from '../identity.ts';
 import { defineCheckKind, factsOrVerdict, notCheckedReason, type RegisteredCheckKind, tcpPorts, type Verdict } from './types.ts';
 
@@ -18,12 +18,20 @@ export interface ProbedProtocol<F> {
   readonly protocol: string;
   /** How reports name the port and what they say when it is closed. */
   readonly text: { readonly port: string; readonly absent: string };
+  /**
+   * The replies that answered the protocol, or the verdict without any, where the family reads
+   * them its own way (several probes, UDP); by default the probe's facts (factsOrVerdict).
+   */
+  readonly answered?: (device: DeviceView) => Answered<F> | Verdict;
 }
+
+/** A probe's facts, one per port, with their evidence. */
+export type Answered<F> = Extract<FactsLookup<F>, { state: 'ok' }>;
 
 /** Family facts a verdict shows beside the shared observations (e.g. a refused read's end codes). */
 type Details<F> = (facts: readonly F[]) => Record<string, unknown>;
 
-const facts = <F>(device: DeviceView, p: ProbedProtocol<F>) => factsOrVerdict(device, p.probe, p.schema, p.protocol, p.text);
+const facts = <F>(device: DeviceView, p: ProbedProtocol<F>) => p.answered?.(device) ?? factsOrVerdict(device, p.probe, p.schema, p.protocol, p.text);
 
 /**
  * A protocol that answered its identification exchange without any authentication, integrity or

@@ -47,6 +47,15 @@ export function unavailableVerdict(probe: string, found: Extract<FactsLookup<unk
   return { status: 'unknown', evidence: found.evidence, reason: `${probe} unavailable: ${failureText(found.failures)}` };
 }
 
+/**
+ * The verdict when a UDP probe got no usable facts: silence or port unreachable is what a host
+ * without the protocol looks like (not-applicable, `silent` says so); any other failure is unknown.
+ */
+export function udpUnavailableVerdict(probe: string, found: Extract<FactsLookup<unknown>, { state: 'unavailable' }>, silent: string): Verdict {
+  if (found.failures.every((f) => f.kind === 'timeout' || f.kind === 'refused')) return { status: 'not-applicable', evidence: found.evidence, reason: silent };
+  return unavailableVerdict(probe, found);
+}
+
 /** The TCP ports discovery found open for a service protocol. */
 export const tcpPorts = (device: DeviceView, protocol: string): number[] =>
   device.services.filter((s) => s.protocol === protocol && s.transport === 'tcp').map((s) => s.port);
