@@ -18,11 +18,12 @@ export class InFlightBytes {
 }
 
 export type BodyProblem = 'too-large' | 'busy' | 'cut-off';
-export type Body = { ok: true; text: string; bytes: Buffer } | { ok: false; problem: BodyProblem };
+/** The body as received; a caller that wants text decodes it (a form, the signed result's JSON), an upload keeps its bytes. */
+export type Body = { ok: true; bytes: Buffer } | { ok: false; problem: BodyProblem };
 
 /**
  * Reads a request body up to `max` bytes, each chunk taken from the shared allowance before it is
- * kept. The bytes stay taken until `release` is called, once the caller no longer holds the text.
+ * kept. The bytes stay taken until `use` has finished with them.
  * On a refusal it stops reading: the reply then closes the connection.
  */
 export async function withBody<T>(req: http.IncomingMessage, max: number, pool: InFlightBytes, use: (body: Body) => Promise<T>): Promise<T> {
@@ -51,10 +52,7 @@ function readBody(req: http.IncomingMessage, max: number, pool: InFlightBytes, t
       took(b.length);
       chunks.push(b);
     });
-    req.on('end', () => {
-      const bytes = Buffer.concat(chunks);
-      resolve({ ok: true, text: bytes.toString('utf8'), bytes });
-    });
+    req.on('end', () => resolve({ ok: true, bytes: Buffer.concat(chunks) }));
     req.on('error', () => resolve({ ok: false, problem: 'cut-off' }));
   });
 }

@@ -83,7 +83,7 @@ async function routeApi(req: http.IncomingMessage, url: URL, s: Served): Promise
     if (!ACCEPTED_TYPES.has(type)) return apiError(415, 'unsupported-media-type', 'send the signed result as application/jose+json or application/json');
     const max = s.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     return withBody(req, max, s.inFlight, async (body) => {
-      if (body.ok) return postResult(store, agent, body.text, s.now(), s.options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS);
+      if (body.ok) return postResult(store, agent, body.bytes.toString('utf8'), s.now(), s.options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS);
       if (body.problem === 'too-large') return apiError(413, 'too-large', `the body exceeds ${max} bytes`);
       if (body.problem === 'busy')
         return { ...apiError(503, 'busy', 'the console holds as many upload bytes as it may; send again later'), headers: { 'retry-after': '5' } };

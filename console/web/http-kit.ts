@@ -116,7 +116,7 @@ export const safeNext = (next: string | null) => (next && next.length <= 2048 &&
 export async function readForm(req: http.IncomingMessage, pool: InFlightBytes): Promise<URLSearchParams | BodyProblem | 'not-a-form'> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded') return 'not-a-form';
-  return withBody(req, MAX_FORM_BYTES, pool, async (body) => (body.ok ? new URLSearchParams(body.text) : body.problem));
+  return withBody(req, MAX_FORM_BYTES, pool, async (body) => (body.ok ? new URLSearchParams(body.bytes.toString('utf8')) : body.problem));
 }
 
 /**
