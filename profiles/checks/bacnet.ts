@@ -1,32 +1,17 @@
 import { z } from 'zod';
 import { BacnetFacts } from '../../probes/bacnet/facts.ts';
 import type { DeviceView } from '../device-view.ts';
-import type { IdentityClaim, IdentityExtractor } from '../identity.ts';
-import type { Evidence, RegisteredCheckKind, Verdict } from './types.ts';
-import { defineCheckKind } from './types.ts';
+import { type Answered, identityFrom } from './open-identification.ts';
+import { defineCheckKind, type RegisteredCheckKind, udpUnavailableVerdict, type Verdict } from './types.ts';
 
 const PROBE = 'bacnet.device';
 
-/** Shared front part of every BACnet kind: not probed or nothing listening -> not-applicable, no facts -> unknown. */
-function withFacts(device: DeviceView, judge: (facts: readonly BacnetFacts[], ports: readonly number[], evidence: readonly Evidence[]) => Verdict): Verdict {
+/** The probe's facts, or the verdict without them: not probed or nothing listening is not-applicable. */
+function bacnetFacts(device: DeviceView): Answered<BacnetFacts> | Verdict {
   const found = device.facts(PROBE, BacnetFacts);
   if (found.state === 'absent') return { status: 'not-applicable', reason: 'BACnet/IP was not probed on this device' };
-  // UDP: silence or port unreachable is what an address without BACnet/IP looks like.
-  if (found.state === 'unavailable' && found.failures.every((f) => f.kind === 'timeout' || f.kind === 'refused')) {
-    return { status: 'not-applicable', evidence: found.evidence, reason: 'no BACnet/IP answer: the device does not appear to run BACnet/IP' };
-  }
-  if (found.state === 'unavailable') {
-    return {
-      status: 'unknown',
-      evidence: found.evidence,
-      reason: `BACnet facts unavailable: ${found.failures.map((f) => `${f.kind} (${f.detail})`).join('; ')}`,
-    };
-  }
-  return judge(
-    found.facts.map((f) => f.facts),
-    found.facts.map((f) => f.port),
-    found.evidence,
-  );
+  if (found.state === 'unavailable') return udpUnavailableVerdict(PROBE, found, 'no BACnet/IP answer: the device does not appear to run BACnet/IP');
+  return found;
 }
 
 /**
@@ -37,13 +22,16 @@ function withFacts(device: DeviceView, judge: (facts: readonly BacnetFacts[], po
 const accessAuthenticated = defineCheckKind({
   id: 'bacnet.access-authenticated',
   params: z.object({}).strict(),
-  evaluate: (device) =>
-    withFacts(device, (_facts, ports, evidence) => ({
+  evaluate(device): Verdict {
+    const found = bacnetFacts(device);
+    if ('status' in found) return found;
+    return {
       status: 'fail',
-      observed: { protocol: 'bacnet-ip', ports, authentication: 'none', confidentiality: 'none' },
+      observed: { protocol: 'bacnet-ip', ports: found.facts.map((f) => f.port), authentication: 'none', confidentiality: 'none' },
       expected: { protocol: 'bacnet-sc', ports: [] },
-      evidence,
-    })),
+      evidence: found.evidence,
+    };
+  },
 });
 
 const IdentityProperty = z.enum(['modelName', 'firmwareRevision', 'applicationSoftwareVersion']);
@@ -55,37 +43,31 @@ const IdentityProperty = z.enum(['modelName', 'firmwareRevision', 'applicationSo
 const identityHidden = defineCheckKind({
   id: 'bacnet.identity-hidden',
   params: z.object({ properties: z.array(IdentityProperty).min(1) }).strict(),
-  evaluate: (device, params) =>
-    withFacts(device, (all, _ports, evidence) => {
-      const readable = params.properties.filter((p) => all.some((f) => f.properties[p] !== undefined));
-      const expected = { readableWithoutAuthentication: [] };
-      if (readable.length > 0) return { status: 'fail', observed: { readableWithoutAuthentication: readable }, expected, evidence };
-      const refused = params.properties.every((p) => all.some((f) => f.unread.some((u) => u.property === p && u.reason.startsWith('Error'))));
-      if (!refused) return { status: 'unknown', evidence, reason: 'the listed properties were neither read nor refused by the device' };
-      return { status: 'pass', observed: { readableWithoutAuthentication: [] }, expected, evidence };
-    }),
+  evaluate(device, params): Verdict {
+    const found = bacnetFacts(device);
+    if ('status' in found) return found;
+    const all = found.facts.map((f) => f.facts);
+    const { evidence } = found;
+    const readable = params.properties.filter((p) => all.some((f) => f.properties[p] !== undefined));
+    const expected = { readableWithoutAuthentication: [] };
+    if (readable.length > 0) return { status: 'fail', observed: { readableWithoutAuthentication: readable }, expected, evidence };
+    const refused = params.properties.every((p) => all.some((f) => f.unread.some((u) => u.property === p && u.reason.startsWith('Error'))));
+    if (!refused) return { status: 'unknown', evidence, reason: 'the listed properties were neither read nor refused by the device' };
+    return { status: 'pass', observed: { readableWithoutAuthentication: [] }, expected, evidence };
+  },
 });
 
 export const bacnetCheckKinds: readonly RegisteredCheckKind[] = [accessAuthenticated, identityHidden];
 
-/** Identity claims from the Device object. */
-export const bacnetIdentity: IdentityExtractor = (device) => {
-  const found = device.facts(PROBE, BacnetFacts);
-  if (found.state !== 'ok') return [];
-  const claims: IdentityClaim[] = [];
-  const add = (field: IdentityClaim['field'], value: string | undefined) => {
-    const v = value?.trim();
-    if (v && !claims.some((c) => c.field === field && c.value === v)) claims.push({ field, value: v, source: PROBE });
-  };
-  for (const { facts } of found.facts) {
-    const p = facts.properties;
-    add('vendor', p.vendorName);
-    add('model', p.modelName);
-    add('firmware', p.firmwareRevision);
-    // The application software version (a controller's program, a Niagara station's release) is
-    // the other version advisories name: kept as a firmware alternative behind the firmware revision.
-    add('firmware', p.applicationSoftwareVersion);
-    add('name', p.objectName);
-  }
-  return claims;
-};
+/**
+ * Identity claims from the Device object. The application software version (a controller's
+ * program, a Niagara station's release) is the other version advisories name: kept as a firmware
+ * alternative behind the firmware revision.
+ */
+export const bacnetIdentity = identityFrom(PROBE, BacnetFacts, ({ properties: p }) => [
+  ['vendor', p.vendorName],
+  ['model', p.modelName],
+  ['firmware', p.firmwareRevision],
+  ['firmware', p.applicationSoftwareVersion],
+  ['name', p.objectName],
+]);
