@@ -257,14 +257,21 @@ describe('a scan of hostile devices', () => {
     expect(tls?.log.kinds()).toEqual(['hello']);
   });
 
-  it('ends FINS and SLMP peers that stream bytes or break their answers typed, one connection each, FINS/UDP not asked after FINS/TCP', () => {
-    expect(kinds(HOST.endlessPlc)).toMatchObject({ 'fins.controller-data': 'malformed', 'melsec.cpu-model': 'malformed' });
-    expect(kinds(HOST.brokenPlc)).toMatchObject({ 'fins.controller-data': 'malformed', 'melsec.cpu-model': 'closed' });
-    for (const host of [HOST.endlessPlc, HOST.brokenPlc]) expect(kinds(host)['fins.controller-data-udp'], host).toBeUndefined();
+  it('ends FINS and SLMP peers that stream bytes or break their answers typed, one connection each, FINS/UDP asked once after FINS/TCP failed', () => {
+    // The endless peer has no UDP listener (port unreachable); the oversized FINS node breaks its FINS/UDP answer too.
+    expect(kinds(HOST.endlessPlc)).toMatchObject({
+      'fins.controller-data': 'malformed',
+      'fins.controller-data-udp': 'refused',
+      'melsec.cpu-model': 'malformed',
+    });
+    expect(kinds(HOST.brokenPlc)).toMatchObject({ 'fins.controller-data': 'malformed', 'fins.controller-data-udp': 'malformed', 'melsec.cpu-model': 'closed' });
     for (const f of fixtures.filter((x) => x.host === HOST.brokenPlc)) {
-      expect(f.log.connections, f.name).toBe(1);
+      // The FINS node counts its one TCP connection and the one UDP source apart.
+      expect(f.log.connections, f.name).toBe(f.ports.fins === undefined ? 1 : 2);
       expect(f.log.count('write'), f.name).toBe(0);
     }
+    const fins = fixtures.find((x) => x.host === HOST.brokenPlc && x.ports.fins !== undefined);
+    expect(fins?.log.kinds()).toEqual(['fins.node-address', 'fins.controller-data-read', 'fins.controller-data-read']);
   });
 
   it('ends CoDeSys V2, IEC 104 and DNP3 peers that stream bytes or break their replies typed, one connection each', () => {
