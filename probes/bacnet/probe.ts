@@ -1,11 +1,9 @@
 import { randomInt } from 'node:crypto';
 import type dgram from 'node:dgram';
-import { passGate } from '../gate.ts';
 import { UDP_SERVICE_PORTS } from '../services.ts';
-import { socketFailure } from '../socket-failure.ts';
-import { StepTimer } from '../step-timer.ts';
 import type { ProbeContext, ProbeDefinition } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
+import { UdpLink } from '../udp-exchange.ts';
 import { onOneUdpSocket } from '../udp-socket.ts';
 import {
   type BacnetApdu,
@@ -34,31 +32,13 @@ const ERROR_CLASS_PROPERTY = 2;
 
 type Answer = Extract<BacnetApdu, { type: 'complex-ack' | 'error' | 'reject' | 'abort' }>;
 
-/**
- * The run's one UDP socket, connected to the device: one request in flight at a time, every
- * datagram in and out recorded, every wait one StepTimer as long as the device's round trips allow.
- */
+/** The run's one UDP socket, connected to the device, as a UdpLink: BACnet messages decoded, invoke ids counted. */
 class BacnetLink {
-  readonly #ctx: ProbeContext;
-  readonly #socket: dgram.Socket;
-  #waiting: { take(datagram: Buffer): boolean; fail(failure: ProbeUnavailable): void } | undefined;
-  /** Port unreachable came back: nothing listens, and nothing more is sent. */
-  #refused: ProbeUnavailable | undefined;
+  readonly #udp: UdpLink;
   #invokeId = randomInt(0, 256);
 
   constructor(ctx: ProbeContext, socket: dgram.Socket) {
-    this.#ctx = ctx;
-    this.#socket = socket;
-    socket.on('message', (datagram: Buffer) => {
-      const taken = this.#waiting?.take(datagram) ?? false;
-      ctx.transcript.rx(BACNET_PROBE_ID, 'bacnet.reply', datagram, taken ? undefined : 'answers no request waiting: ignored');
-    });
-    socket.on('error', (err: NodeJS.ErrnoException) => {
-      const failure = this.#failureOf(err);
-      if (failure.kind === 'refused') this.#refused = failure;
-      if (this.#waiting) this.#waiting.fail(failure);
-      else ctx.transcript.note(BACNET_PROBE_ID, 'bacnet.socket-error', failure.message);
-    });
+    this.#udp = new UdpLink(ctx, socket, { probe: BACNET_PROBE_ID, family: 'bacnet', peer: 'BACnet/IP device' });
   }
 
   nextInvokeId(): number {
@@ -66,42 +46,9 @@ class BacnetLink {
     return this.#invokeId;
   }
 
-  /** Sends one request through the gate and waits for the datagram `accept` takes; a malformed one fails the wait. */
-  async exchange<T>(op: string, text: string, request: Buffer, accept: (message: BacnetMessage) => T | undefined): Promise<T> {
-    const ctx = this.#ctx;
-    if (this.#refused) throw this.#refused;
-    const spent = `device time budget spent during ${op}`;
-    if (ctx.signal.aborted) throw new ProbeUnavailable('budget', spent);
-    await passGate(ctx, BACNET_PROBE_ID, op);
-    const step = new StepTimer<T>({ signal: ctx.signal, end: spent });
-    const wait = ctx.roundTrips?.waitMs(ctx.stepTimeoutMs) ?? ctx.stepTimeoutMs;
-    step.arm(wait, `no answer to ${op} from ${ctx.address}:${ctx.port} within ${wait} ms`);
-    const sent = performance.now();
-    this.#waiting = {
-      take: (datagram) => {
-        let value: T | undefined;
-        try {
-          value = accept(decodeMessage(datagram));
-        } catch (err) {
-          step.fail(err);
-          return true;
-        }
-        if (value === undefined) return false;
-        ctx.roundTrips?.record(performance.now() - sent);
-        step.resolve(value);
-        return true;
-      },
-      fail: (failure) => step.fail(failure),
-    };
-    ctx.transcript.tx(BACNET_PROBE_ID, op, request, text);
-    this.#socket.send(request, (err) => {
-      if (err) step.fail(this.#failureOf(err));
-    });
-    try {
-      return await step.done;
-    } finally {
-      this.#waiting = undefined;
-    }
+  /** Sends one request through the gate and waits for the message `accept` takes; a malformed datagram fails the wait. */
+  exchange<T>(op: string, text: string, request: Buffer, accept: (message: BacnetMessage) => T | undefined): Promise<T> {
+    return this.#udp.exchange({ op, text, request, accept: (datagram) => accept(decodeMessage(datagram)) });
   }
 
   /** A confirmed request: its answer is the ACK, Error, Reject or Abort carrying its invoke id. */
@@ -109,14 +56,6 @@ class BacnetLink {
     return this.exchange(op, text, request, ({ apdu }) =>
       apdu && apdu.type !== 'i-am' && apdu.type !== 'other' && apdu.invokeId === invokeId ? apdu : undefined,
     );
-  }
-
-  #failureOf(err: NodeJS.ErrnoException): ProbeUnavailable {
-    const { address, port } = this.#ctx;
-    const socket = socketFailure(err);
-    // On UDP a refusal is the ICMP port-unreachable the connected socket reports.
-    if (socket?.kind === 'refused') return new ProbeUnavailable('refused', `no BACnet/IP device: ${address} answered port ${port} unreachable`);
-    return socket ?? new ProbeUnavailable('error', `UDP socket: ${err.message}`);
   }
 }
 

@@ -99,8 +99,8 @@ async function runUdp(ctx: ProbeContext): Promise<FinsFacts> {
     const source: FinsAddress = { network: 0, node: ownNode(socket.address().address), unit: 0 };
     const response = await udpExchange(ctx, socket, {
       probe: FINS_UDP_PROBE_ID,
+      family: 'fins',
       op: OP_READ,
-      reply: OP_REPLY,
       peer: 'FINS/UDP node',
       request: buildControllerDataRead(RECEIVING_CPU, source, sid),
       accept: (datagram) => parseControllerDataResponse(datagram, sid),
