@@ -1,5 +1,5 @@
 import { recordingRefusals } from './frame-evidence.ts';
-import { ANY_VERSION, handshakeFailure, recordHandshake, tlsHandshake } from './it-services/tls.ts';
+import { ANY_VERSION, handshakeFailure, recordHandshake, tlsHandshake, tlsProbe } from './it-services/tls.ts';
 import { type FrameLength, TcpSession } from './tcp-session.ts';
 import type { Failure, ProbeContext, ProbeDefinition } from './types.ts';
 import { ProbeUnavailable } from './types.ts';
@@ -42,8 +42,16 @@ export type Carrier = 'tcp' | 'tls';
  * The probe's one connection in TLS: a single handshake offering every version and accepting any
  * certificate (this probe identifies; the TLS probe judges the certificate). A refused or failed
  * handshake ends the probe with a failure naming TLS, told apart from the protocol's own mismatch.
+ * None is tried where the TLS probe already found no TLS on this port: the same client would
+ * only get the same silence or refusal again.
  */
 async function openTlsSession(ctx: ProbeContext, probe: string): Promise<TcpSession> {
+  const earlier = ctx.earlier?.find((o) => o.probe === tlsProbe.id && o.port === ctx.port);
+  if (earlier?.status === 'unavailable')
+    throw new ProbeUnavailable(
+      earlier.failure.kind,
+      `no TLS connection tried: ${tlsProbe.id} on this port ended ${earlier.failure.kind}: ${earlier.failure.detail}`,
+    );
   const handshake = await tlsHandshake(ctx, ANY_VERSION, { probe, keepOpen: true });
   recordHandshake(ctx, handshake, false, probe);
   if (handshake.kind !== 'accepted') throw handshakeFailure(handshake);

@@ -4,6 +4,7 @@ import { type FoxBehaviour, JACE_STATION, startFoxFixture } from '../../fixtures
 import { startHostileFixture } from '../../fixtures/hostile.ts';
 import { makeCertificate } from '../../fixtures/it-services/servers.ts';
 import { testAddress } from '../../test/addresses.ts';
+import type { ProbeOutcome } from '../types.ts';
 import { fixturesPerPosture, itEndsHostilePostures, okFacts, probeFixture, thrownUnavailable } from '../test-kit.ts';
 import type { FoxHelloFacts } from './facts.ts';
 import { HELLO_REQUEST, MAX_FIELDS, parseHello } from './hello.ts';
@@ -113,6 +114,32 @@ describe('fox.hello-tls against peers on the TLS port that never get as far as T
     // Only the ClientHello reached the peer (the raw peer logs its bytes): no Fox message.
     expect(f.log.kinds().slice(r.before.requests)).not.toContain('hello');
     expect(f.log.count('write') + f.log.count('auth')).toBe(0);
+  });
+});
+
+describe('fox.hello-tls after the TLS probe found no TLS on the port', () => {
+  it("opens no connection and ends with the TLS probe's failure", async () => {
+    const f = await startFoxFixture({ host: testAddress('foxTls', 30), port: 0, station: JACE_STATION });
+    try {
+      const earlier: ProbeOutcome = {
+        probe: 'tls.handshake',
+        version: 1,
+        port: f.ports.fox as number,
+        status: 'unavailable',
+        failure: { kind: 'timeout', detail: 'no TLS handshake within 400 ms' },
+        transcript: [0, 1],
+        durationMs: 400,
+      };
+      const r = await probeFixture(foxHelloTlsProbe, { ...f, ports: { 'fox-tls': f.ports.fox as number } }, 'fox-tls', { earlier: [earlier] });
+      expect(r.outcome).toMatchObject({
+        status: 'unavailable',
+        failure: { kind: 'timeout', detail: 'no TLS connection tried: tls.handshake on this port ended timeout: no TLS handshake within 400 ms' },
+      });
+      expect(f.log.connections).toBe(0);
+      expect(r.ctx.transcript.sentOps()).toEqual([]);
+    } finally {
+      await f.close();
+    }
   });
 });
 
