@@ -2,14 +2,16 @@ import { z } from 'zod';
 import { ModeSwitch, S7SzlFacts } from '../../probes/s7/facts.ts';
 import type { DeviceView } from '../device-view.ts';
 import type { IdentityClaim, IdentityExtractor } from '../identity.ts';
+import { type ProbedProtocol, unsecuredProtocolKind } from './open-identification.ts';
 import { defineCheckKind, factsOrVerdict, type RegisteredCheckKind, type Verdict } from './types.ts';
 
 const PROBE_ID = 's7.szl';
+const S7: ProbedProtocol<S7SzlFacts> = { probe: PROBE_ID, schema: S7SzlFacts, protocol: 's7', text: { port: 'S7', absent: 'no S7comm service found' } };
 const PROTECTION_SZL = 0x0232;
 const DIAGNOSTIC_SZL = 0x00a0;
 
 /** The probe's facts, or the verdict for a device without them. */
-const s7Facts = (device: DeviceView) => factsOrVerdict(device, PROBE_ID, S7SzlFacts, 's7', { port: 'S7', absent: 'no S7comm service found' });
+const s7Facts = (device: DeviceView) => factsOrVerdict(device, S7.probe, S7.schema, S7.protocol, S7.text);
 
 /** Why an SZL is missing on one port, from the probe's own account. */
 function szlMissing(facts: S7SzlFacts, szlId: number, label: string): string {
@@ -24,21 +26,7 @@ const protectionMissing = (facts: S7SzlFacts) => szlMissing(facts, PROTECTION_SZ
  * the CPU, and a PLC password travels in a reversible form. Fails whenever Setup Communication
  * succeeded; S7comm alone can never make it pass.
  */
-const accessAuthenticated = defineCheckKind({
-  id: 's7.access-authenticated',
-  params: z.object({}),
-  evaluate(device): Verdict {
-    const found = s7Facts(device);
-    if ('status' in found) return found;
-    const ports = found.facts.map((f) => f.port);
-    return {
-      status: 'fail',
-      observed: { protocol: 's7comm', ports, authentication: 'none', integrity: 'none', confidentiality: 'none' },
-      expected: { protocol: 's7comm', ports: [] },
-      evidence: found.evidence,
-    };
-  },
-});
+const accessAuthenticated = unsecuredProtocolKind('s7.access-authenticated', S7, { protocol: 's7comm', authentication: 'none', expected: 's7comm' });
 
 /**
  * Password protection level of the CPU (SZL 0x0232 index 4, sch_par): 0 = no password, 1 = a
