@@ -2,34 +2,35 @@ import { z } from 'zod';
 import { ModbusDeviceIdFacts, StandardObjectName } from '../../probes/modbus/facts.ts';
 import type { DeviceView } from '../device-view.ts';
 import type { IdentityClaim, IdentityExtractor } from '../identity.ts';
+import { type Answered, type ProbedProtocol, unsecuredProtocolKind } from './open-identification.ts';
 import { defineCheckKind, factsOrVerdict, type RegisteredCheckKind, type Verdict } from './types.ts';
 
 const PROBE_ID = 'modbus.device-id';
+const TEXT = { port: 'Modbus', absent: 'no Modbus/TCP service found' };
 
 /** The probe's facts, or the verdict for a device without them. */
-const modbusFacts = (device: DeviceView) =>
-  factsOrVerdict(device, PROBE_ID, ModbusDeviceIdFacts, 'modbus', { port: 'Modbus', absent: 'no Modbus/TCP service found' });
+const modbusFacts = (device: DeviceView) => factsOrVerdict(device, PROBE_ID, ModbusDeviceIdFacts, 'modbus', TEXT);
+
+/** The ports where a valid Modbus reply came back, or the verdict without any. */
+function modbusConfirmed(device: DeviceView): Answered<ModbusDeviceIdFacts> | Verdict {
+  const found = modbusFacts(device);
+  if ('status' in found) return found;
+  const facts = found.facts.filter((f) => f.facts.modbusConfirmed);
+  if (facts.length === 0) return { status: 'unknown', evidence: found.evidence, reason: 'no valid Modbus reply was seen' };
+  return { ...found, facts, evidence: found.evidence.filter((e) => facts.some((f) => f.port === e.port)) };
+}
+
+const MODBUS: ProbedProtocol<ModbusDeviceIdFacts> = { probe: PROBE_ID, schema: ModbusDeviceIdFacts, protocol: 'modbus', text: TEXT, answered: modbusConfirmed };
 
 /**
  * Modbus/TCP has no authentication, integrity or confidentiality of its own: any host that reaches
  * the port can read and write. Fails whenever a valid Modbus reply came back; Modbus alone can
  * never make it pass, so a device without Modbus is not-applicable.
  */
-const accessAuthenticated = defineCheckKind({
-  id: 'modbus.access-authenticated',
-  params: z.object({}),
-  evaluate(device): Verdict {
-    const found = modbusFacts(device);
-    if ('status' in found) return found;
-    const ports = found.facts.filter((f) => f.facts.modbusConfirmed).map((f) => f.port);
-    if (ports.length === 0) return { status: 'unknown', evidence: found.evidence, reason: 'no valid Modbus reply was seen' };
-    return {
-      status: 'fail',
-      observed: { protocol: 'modbus-tcp', ports, authentication: 'none', integrity: 'none', confidentiality: 'none' },
-      expected: { protocol: 'modbus-tcp', ports: [] },
-      evidence: found.evidence.filter((e) => ports.includes(e.port)),
-    };
-  },
+const accessAuthenticated = unsecuredProtocolKind('modbus.access-authenticated', MODBUS, {
+  protocol: 'modbus-tcp',
+  authentication: 'none',
+  expected: 'modbus-tcp',
 });
 
 /**
