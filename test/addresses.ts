@@ -129,6 +129,8 @@ export const TEST_RANGES = {
   finsScan: { range: '127.22.5', files: ['agent/scan/fins-transport.test.ts'] },
   /** Issue 17: FINS/UDP after a FINS/TCP run that failed or was refused. */
   finsFallbackScan: { range: '127.104.0', files: ['agent/scan/fins-transport.test.ts'] },
+  /** The UDP link BACnet and FINS/UDP share. */
+  udpLink: { range: '127.104.1', files: ['probes/udp-exchange.test.ts'] },
   /** Issue 17, item 3: CODESYS runtime (V2 identification, V3 and gateway ports), IEC 60870-5-104 and DNP3. */
   codesysProbe: { range: '127.24.0', files: ['probes/codesys/probe.test.ts'] },
   codesysChecks: { range: '127.24.1', files: ['profiles/checks/codesys.test.ts'] },
