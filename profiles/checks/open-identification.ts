@@ -1,7 +1,7 @@
 /**
- * Checks and identity shared by the protocol families whose identification exchange runs without
- * any authentication (Fox, PC WORX, ProConOS, MELSEC, FINS, EtherNet/IP): each family names its
- * probe and fields, the logic is here.
+ * Checks and identity shared by the plant protocol families that answer without any
+ * authentication: each family names its probe, fields and, where it reads its replies its own way
+ * (several probes, UDP, a reply that is no answer), how; the judgement is here.
  */
 import { z } from 'zod';
 import { SERVICE_PORTS, type ServiceProtocol } from '../../probes/services.ts';
