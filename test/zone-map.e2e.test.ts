@@ -7,10 +7,9 @@ import { fetchReachabilityView } from '../agent/schedule/reachability-fetch.ts';
 import { type RunningConsole, startConsole } from '../console/server.ts';
 import { ConsoleStore } from '../console/store.ts';
 import { modelText } from '../console/zone-model-store.ts';
-import type { PathResult, ZoneModel } from '../profiles/zone-model.ts';
 import { testAddress } from './addresses.ts';
 import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing, watchedPage } from './setup/chromium.ts';
-import { enrolAndUpload, judgedBoundary, plantResult } from './setup/zone-plant.ts';
+import { enrolAndUpload, MAP_PLANT_MODEL, MAP_ZONES, mapHost, mapPlantRuns } from './setup/zone-plant.ts';
 
 /**
  * The zone model end to end: one engineer proposes a six-zone plant in Chromium, another approves
@@ -25,35 +24,8 @@ let store: ConsoleStore;
 let svc: RunningConsole;
 let cellToken = '';
 
-const block = (i: number) => `127.102.3.${i * 16}/28`;
-const host = (i: number, last: number) => `127.102.3.${i * 16 + last}`;
-const NAMES = ['Packaging line 1 fillers and cappers', 'Packaging line 2', 'SCADA servers', 'Historian DMZ', 'Utilities', 'Engineering workstations'];
-const [LINE1 = '', LINE2 = '', SCADA = '', DMZ = '', UTILITIES = '', ENGINEERING = ''] = NAMES;
-const MODEL: ZoneModel = {
-  zones: [
-    {
-      name: LINE1,
-      slT: 2,
-      ranges: [block(0)],
-      conduits: [
-        { to: SCADA, ports: [4840], purpose: 'OPC UA to SCADA' },
-        { to: 'Vendor VPN', ports: [22], purpose: 'remote support' },
-      ],
-    },
-    { name: LINE2, slT: 2, ranges: [block(1)], conduits: [{ to: SCADA, ports: [4840], purpose: 'OPC UA to SCADA' }] },
-    { name: SCADA, slT: 3, ranges: [block(2)], conduits: [{ to: DMZ, ports: [1433], purpose: 'historian replication' }] },
-    { name: DMZ, slT: 3, ranges: [block(3)], conduits: [] },
-    { name: UTILITIES, slT: 1, ranges: [block(4)], conduits: [] },
-    { name: ENGINEERING, slT: 2, ranges: [block(5)], conduits: [{ to: LINE1, ports: [44818, 102], purpose: 'programming' }] },
-  ],
-  externalNetworks: [{ name: 'Vendor VPN', ranges: ['127.102.3.224/28'] }],
-};
-const LINE1_PATHS: PathResult[] = [
-  { host: host(2, 1), port: 4840, zone: SCADA, state: 'reachable' },
-  { host: host(3, 1), port: 1433, zone: DMZ, state: 'reachable' },
-  { host: host(4, 1), port: 502, zone: UTILITIES, state: 'reachable' },
-  { host: host(4, 1), port: 80, zone: UTILITIES, state: 'refused' },
-];
+const { line1: LINE1, scada: SCADA, utilities: UTILITIES } = MAP_ZONES;
+const host = mapHost;
 
 /** Run in the page (a string: the test is compiled without the DOM's types): where the map's boxes and texts landed. */
 const MAP_LAYOUT = `(() => {
@@ -65,7 +37,10 @@ const MAP_LAYOUT = `(() => {
   });
   const overlaps = nodes.some((a, i) => nodes.some((b, j) => i < j && a.r.left < b.r.right && b.r.left < a.r.right && a.r.top < b.r.bottom && b.r.top < a.r.bottom));
   const smallest = Math.min(...[...document.querySelectorAll('#zone-map text')].map((t) => rect(t).height));
-  return { allInside: nodes.every((n) => n.inside), overlaps, smallest };
+  const labelsOverBoxes = [...document.querySelectorAll('#zone-map text.map-label')]
+    .filter((t) => { const l = rect(t); return nodes.some((n) => l.left < n.r.right && n.r.left < l.right && l.top < n.r.bottom && n.r.top < l.bottom); })
+    .map((t) => t.textContent);
+  return { allInside: nodes.every((n) => n.inside), overlaps, smallest, labelsOverBoxes };
 })()`;
 
 beforeAll(async () => {
@@ -73,33 +48,7 @@ beforeAll(async () => {
   store = await ConsoleStore.open(join(mkdtempSync(join(tmpdir(), 'cellcheck-zone-map-db-')), 'console.db'));
   svc = await startConsole({ store, host: testAddress('zoneMapE2e', 1), port: 0 });
   for (const user of ['erin', 'omar']) await store.accounts.addUser(user, PASSWORD, 'engineer', 'cli', new Date());
-  const runs = [
-    judgedBoundary(
-      plantResult({
-        runId: 'line1-1',
-        zone: LINE1,
-        agentId: 'agent-line1',
-        collectedAt: '2026-03-01T08:00:00.000Z',
-        devices: [{ address: host(0, 1), tcp: [502] }],
-      }),
-      MODEL,
-      LINE1_PATHS,
-    ),
-    plantResult({
-      runId: 'scada-1',
-      zone: SCADA,
-      agentId: 'agent-scada',
-      collectedAt: '2026-03-01T08:00:00.000Z',
-      devices: [{ address: host(2, 1), tcp: [4840, 443] }],
-    }),
-    plantResult({
-      runId: 'util-1',
-      zone: UTILITIES,
-      agentId: 'agent-util',
-      collectedAt: '2026-03-01T08:00:00.000Z',
-      devices: [{ address: host(4, 1), tcp: [502, 80] }],
-    }),
-  ];
+  const runs = mapPlantRuns();
   for (const run of runs) {
     const token = await enrolAndUpload(store, svc.url, run);
     if (run.zone.name === LINE1) cellToken = token;
@@ -125,7 +74,7 @@ describe.skipIf(browserSkip !== false)(`zone model and map in headless Chromium 
     try {
       await login('erin');
       const importForm = page.locator('form[action="/zone-model/import"]');
-      await importForm.locator('textarea').fill(modelText(MODEL));
+      await importForm.locator('textarea').fill(modelText(MAP_PLANT_MODEL));
       await importForm.locator('input[name=summary]').fill('the plant as drawn in 2026');
       await Promise.all([page.waitForURL('**/zone-model'), importForm.locator('button[type=submit]').click()]);
       expect(await page.locator('#open-proposals tbody tr').count()).toBe(1);
@@ -144,9 +93,9 @@ describe.skipIf(browserSkip !== false)(`zone model and map in headless Chromium 
       // Only zones with a stored run link to their page.
       expect(await page.locator('#zone-map a').count()).toBe(3);
       expect(await page.locator('#zone-map g.map-edge[data-kind="violation"]').count()).toBe(2);
-      // Readable: every text at least 12 px high on screen, inside its box, and no two boxes overlap.
-      const layout = await page.evaluate<{ allInside: boolean; overlaps: boolean; smallest: number }>(MAP_LAYOUT);
-      expect(layout).toEqual({ allInside: true, overlaps: false, smallest: expect.any(Number) });
+      // Readable: every text at least 12 px high on screen, inside its box, no two boxes overlap, and no arrow label covers a box.
+      const layout = await page.evaluate<{ allInside: boolean; overlaps: boolean; smallest: number; labelsOverBoxes: string[] }>(MAP_LAYOUT);
+      expect(layout).toEqual({ allInside: true, overlaps: false, smallest: expect.any(Number), labelsOverBoxes: [] });
       expect(layout.smallest).toBeGreaterThanOrEqual(12);
       await page.screenshot({ path: join(shots, 'zone-map.png'), fullPage: true });
 

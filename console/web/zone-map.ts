@@ -151,43 +151,129 @@ function nodeSvg(n: MapNode, p: Point): SafeHtml {
 /** Distance from a box's centre to its border along a unit direction. */
 const toBorder = (d: Point) => Math.min(BOX.w / 2 / Math.max(Math.abs(d.x), 1e-9), BOX.h / 2 / Math.max(Math.abs(d.y), 1e-9));
 
-/** An arrow and its label; labels are drawn last, over the boxes, so a short arrow's label is never hidden. */
-function edgeSvg(e: MapEdge, a: Point, b: Point, offset: number): { arrow: SafeHtml; label: SafeHtml } {
-  const len = Math.hypot(b.x - a.x, b.y - a.y) || 1;
-  const d = { x: (b.x - a.x) / len, y: (b.y - a.y) / len };
-  const n = { x: -d.y, y: d.x };
-  const start = { x: a.x + n.x * offset + d.x * toBorder(d), y: a.y + n.y * offset + d.y * toBorder(d) };
-  const end = { x: b.x + n.x * offset - d.x * (toBorder(d) + 4), y: b.y + n.y * offset - d.y * (toBorder(d) + 4) };
+/** An axis-aligned rectangle in the drawing's units: top-left corner and size. */
+export interface Rect {
+  readonly x: number;
+  readonly y: number;
+  readonly w: number;
+  readonly h: number;
+}
+
+export interface PlacedEdge {
+  readonly edge: MapEdge;
+  readonly start: Point;
+  readonly end: Point;
+  /** Where the label's centre sits, and the room its text (with the white halo) takes there. */
+  readonly label: Point;
+  readonly labelRect: Rect;
+}
+
+/** Where everything is drawn: boxes on the ellipse, arrows between their borders, each label where it covers no box. */
+export interface MapLayout {
+  readonly height: number;
+  readonly boxes: readonly { node: MapNode; at: Point; rect: Rect }[];
+  readonly edges: readonly PlacedEdge[];
+}
+
+const LABEL_FONT = 13;
+/** Generous for the sans-serif fonts a browser picks (DejaVu Sans digits are 0.64 em), so the estimate never undershoots. */
+const LABEL_EM = 0.64;
+const HALO = 4;
+const GAP = 4;
+/** Label positions tried, nearest the arrow's middle first: along the arrow, then above or below it. */
+const ALONG = [0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74, 0.18, 0.82];
+const ACROSS = [-9, 9, -23, 23, -37, 37, -51, 51, -65, 65, -79, 79];
+
+const boxRect = (p: Point): Rect => ({ x: p.x - BOX.w / 2, y: p.y - BOX.h / 2, w: BOX.w, h: BOX.h });
+
+/** The area `b` shares with `a` grown by `gap` on every side (0: apart by more than the gap). */
+export function overlap(a: Rect, b: Rect, gap = 0): number {
+  const w = Math.min(a.x + a.w + gap, b.x + b.w) - Math.max(a.x - gap, b.x);
+  const h = Math.min(a.y + a.h + gap, b.y + b.h) - Math.max(a.y - gap, b.y);
+  return w > 0 && h > 0 ? w * h : 0;
+}
+
+function labelRectAt(text: string, c: Point): Rect {
+  const w = text.length * LABEL_FONT * LABEL_EM + HALO;
+  const h = LABEL_FONT * 1.25 + HALO;
+  return { x: c.x - w / 2, y: c.y - h / 2, w, h };
+}
+
+/**
+ * The first spot near the arrow's middle where the label covers no box, no label placed before and
+ * stays in the drawing; when none is free, the spot it covers least of them (boxes count most).
+ */
+function labelSpot(text: string, start: Point, end: Point, boxes: readonly Rect[], labels: readonly Rect[], height: number): Point {
+  let best: { at: Point; cost: number } | undefined;
+  for (const across of ACROSS)
+    for (const t of ALONG) {
+      const at = { x: start.x + (end.x - start.x) * t, y: start.y + (end.y - start.y) * t + across };
+      const r = labelRectAt(text, at);
+      const outside = Math.max(0, -r.x) + Math.max(0, r.x + r.w - WIDTH) + Math.max(0, -r.y) + Math.max(0, r.y + r.h - height);
+      const cost = outside * 1000 + boxes.reduce((n, b) => n + overlap(r, b, GAP) * 100, 0) + labels.reduce((n, l) => n + overlap(r, l, GAP), 0);
+      if (cost === 0) return at;
+      if (!best || cost < best.cost) best = { at, cost };
+    }
+  return best?.at ?? { x: (start.x + end.x) / 2, y: (start.y + end.y) / 2 };
+}
+
+/** The map's geometry; arrows between the same two boxes run side by side. */
+export function mapLayout(map: { nodes: readonly MapNode[]; edges: readonly MapEdge[] }): MapLayout {
+  const { height, at } = layout(map.nodes.length);
+  const boxes = map.nodes.map((node, i) => ({ node, at: at(i), rect: boxRect(at(i)) }));
+  const where = new Map(boxes.map((b) => [b.node.id, b.at]));
+  const index = new Map(map.nodes.map((n, i) => [n.id, i]));
+  const pairs = Map.groupBy(map.edges, (e) => [e.from, e.to].sort().join('\u0000'));
+  const edges: PlacedEdge[] = [];
+  for (const group of pairs.values())
+    group.forEach((edge, k) => {
+      const a = where.get(edge.from);
+      const b = where.get(edge.to);
+      if (!a || !b) return;
+      // Offsets are measured in one orientation per pair, so A→B and B→A never share a line.
+      const offset = ((index.get(edge.from) ?? 0) > (index.get(edge.to) ?? 0) ? -1 : 1) * (k - (group.length - 1) / 2) * 26;
+      const len = Math.hypot(b.x - a.x, b.y - a.y) || 1;
+      const d = { x: (b.x - a.x) / len, y: (b.y - a.y) / len };
+      const n = { x: -d.y, y: d.x };
+      const start = { x: a.x + n.x * offset + d.x * toBorder(d), y: a.y + n.y * offset + d.y * toBorder(d) };
+      const end = { x: b.x + n.x * offset - d.x * (toBorder(d) + 4), y: b.y + n.y * offset - d.y * (toBorder(d) + 4) };
+      const text = clip(edge.label, LABEL_CHARS);
+      const placed = edges.map((x) => x.labelRect);
+      const label = labelSpot(
+        text,
+        start,
+        end,
+        boxes.map((x) => x.rect),
+        placed,
+        height,
+      );
+      edges.push({ edge, start, end, label, labelRect: labelRectAt(text, label) });
+    });
+  return { height, boxes, edges };
+}
+
+const r1 = (v: number) => Math.round(v * 10) / 10;
+
+/** An arrow and its label; labels are drawn last, over the arrows, each where the layout found it room. */
+function edgeSvg(p: PlacedEdge): { arrow: SafeHtml; label: SafeHtml } {
+  const e = p.edge;
   const s = STROKE[e.kind];
-  const mid = { x: (start.x + end.x) / 2, y: (start.y + end.y) / 2 - 6 };
-  const r = (v: number) => Math.round(v * 10) / 10;
   return {
-    arrow: html`<g class="map-edge" data-kind="${e.kind}" data-from="${e.from}" data-to="${e.to}"><title>${e.detail}</title><line x1="${r(start.x)}" y1="${r(start.y)}" x2="${r(end.x)}" y2="${r(end.y)}" stroke="${s.color}" stroke-width="${s.width}"${s.dash ? html` stroke-dasharray="${s.dash}"` : ''} marker-end="url(#arrow-${e.kind})"/></g>`,
-    label: html`<text class="map-label" x="${r(mid.x)}" y="${r(mid.y)}" text-anchor="middle" font-size="13" fill="${s.color}" stroke="#ffffff" stroke-width="4" paint-order="stroke"><title>${e.detail}</title>${clip(e.label, LABEL_CHARS)}</text>`,
+    arrow: html`<g class="map-edge" data-kind="${e.kind}" data-from="${e.from}" data-to="${e.to}"><title>${e.detail}</title><line x1="${r1(p.start.x)}" y1="${r1(p.start.y)}" x2="${r1(p.end.x)}" y2="${r1(p.end.y)}" stroke="${s.color}" stroke-width="${s.width}"${s.dash ? html` stroke-dasharray="${s.dash}"` : ''} marker-end="url(#arrow-${e.kind})"/></g>`,
+    // The text's baseline sits below the spot's centre by about a third of the font size.
+    label: html`<text class="map-label" x="${r1(p.label.x)}" y="${r1(p.label.y + LABEL_FONT * 0.35)}" text-anchor="middle" font-size="${LABEL_FONT}" fill="${s.color}" stroke="#ffffff" stroke-width="${HALO}" paint-order="stroke"><title>${e.detail}</title>${clip(e.label, LABEL_CHARS)}</text>`,
   };
 }
 
 const marker = (kind: EdgeKind) =>
   html`<marker id="arrow-${kind}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="${STROKE[kind].color}"/></marker>`;
 
-/** The map as inline SVG; arrows between the same two boxes are drawn side by side. */
+/** The map as inline SVG. */
 export function zoneMapSvg(map: { nodes: readonly MapNode[]; edges: readonly MapEdge[] }): SafeHtml {
-  const { height, at } = layout(map.nodes.length);
-  const where = new Map(map.nodes.map((n, i) => [n.id, at(i)]));
-  const index = new Map(map.nodes.map((n, i) => [n.id, i]));
-  const pairs = Map.groupBy(map.edges, (e) => [e.from, e.to].sort().join('\u0000'));
-  const arrows = [...pairs.values()].flatMap((group) =>
-    group.flatMap((e, k) => {
-      const a = where.get(e.from);
-      const b = where.get(e.to);
-      if (!a || !b) return [];
-      // Offsets are measured in one orientation per pair, so A→B and B→A never share a line.
-      const flip = (index.get(e.from) ?? 0) > (index.get(e.to) ?? 0) ? -1 : 1;
-      return [edgeSvg(e, a, b, flip * (k - (group.length - 1) / 2) * 26)];
-    }),
-  );
+  const placed = mapLayout(map);
+  const arrows = placed.edges.map(edgeSvg);
   const kinds: EdgeKind[] = ['verified', 'untested', 'unused', 'violation'];
-  return html`<svg id="zone-map" role="img" aria-labelledby="zone-map-title" viewBox="0 0 ${WIDTH} ${height}" width="100%" font-family="system-ui, sans-serif" xmlns="http://www.w3.org/2000/svg"><title id="zone-map-title">Zones, conduits and boundary violations</title><defs>${kinds.map(marker)}</defs>${arrows.map((x) => x.arrow)}${map.nodes.map((n) => nodeSvg(n, where.get(n.id) ?? { x: 0, y: 0 }))}${arrows.map((x) => x.label)}</svg>`;
+  return html`<svg id="zone-map" role="img" aria-labelledby="zone-map-title" viewBox="0 0 ${WIDTH} ${placed.height}" width="100%" font-family="system-ui, sans-serif" xmlns="http://www.w3.org/2000/svg"><title id="zone-map-title">Zones, conduits and boundary violations</title><defs>${kinds.map(marker)}</defs>${arrows.map((x) => x.arrow)}${placed.boxes.map((b) => nodeSvg(b.node, b.at))}${arrows.map((x) => x.label)}</svg>`;
 }
 
 /** The legend: one short sample line per arrow kind, drawn like the map draws it. */

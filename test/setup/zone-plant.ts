@@ -130,3 +130,58 @@ export async function enrolAndUpload(store: ConsoleStore, consoleUrl: string, re
   if (outcome.kind !== 'acknowledged' || outcome.duplicate) throw new Error(`upload of ${result.runId} failed: ${JSON.stringify(outcome)}`);
   return token;
 }
+
+/**
+ * The six-zone plant of the zone map tests (a seventh box: the vendor VPN): long zone names, conduits
+ * between neighbours on the map and across it, two violations out of line 1. Addresses are data of
+ * the zoneDevices test range: zone i holds 127.102.3.(16 i)/28.
+ */
+export const MAP_ZONES = {
+  line1: 'Packaging line 1 fillers and cappers',
+  line2: 'Packaging line 2',
+  scada: 'SCADA servers',
+  dmz: 'Historian DMZ',
+  utilities: 'Utilities',
+  engineering: 'Engineering workstations',
+};
+const mapBlock = (i: number) => `127.102.3.${i * 16}/28`;
+/** The address `last` in zone i's /28. */
+export const mapHost = (i: number, last: number) => `127.102.3.${i * 16 + last}`;
+const { line1, line2, scada, dmz, utilities, engineering } = MAP_ZONES;
+
+export const MAP_PLANT_MODEL: ZoneModel = {
+  zones: [
+    {
+      name: line1,
+      slT: 2,
+      ranges: [mapBlock(0)],
+      conduits: [
+        { to: scada, ports: [4840], purpose: 'OPC UA to SCADA' },
+        { to: 'Vendor VPN', ports: [22], purpose: 'remote support' },
+      ],
+    },
+    { name: line2, slT: 2, ranges: [mapBlock(1)], conduits: [{ to: scada, ports: [4840], purpose: 'OPC UA to SCADA' }] },
+    { name: scada, slT: 3, ranges: [mapBlock(2)], conduits: [{ to: dmz, ports: [1433], purpose: 'historian replication' }] },
+    { name: dmz, slT: 3, ranges: [mapBlock(3)], conduits: [] },
+    { name: utilities, slT: 1, ranges: [mapBlock(4)], conduits: [] },
+    { name: engineering, slT: 2, ranges: [mapBlock(5)], conduits: [{ to: line1, ports: [44818, 102], purpose: 'programming' }] },
+  ],
+  externalNetworks: [{ name: 'Vendor VPN', ranges: ['127.102.3.224/28'] }],
+};
+
+/** The latest runs of line 1 (its boundary checked: SCADA on its conduit, DMZ and Utilities open without one), SCADA and Utilities. */
+export function mapPlantRuns(): Result[] {
+  const run = (runId: string, zone: string, agentId: string, devices: PlantDevice[]) =>
+    plantResult({ runId, zone, agentId, collectedAt: '2026-03-01T08:00:00.000Z', devices });
+  const line1Paths: PathResult[] = [
+    { host: mapHost(2, 1), port: 4840, zone: scada, state: 'reachable' },
+    { host: mapHost(3, 1), port: 1433, zone: dmz, state: 'reachable' },
+    { host: mapHost(4, 1), port: 502, zone: utilities, state: 'reachable' },
+    { host: mapHost(4, 1), port: 80, zone: utilities, state: 'refused' },
+  ];
+  return [
+    judgedBoundary(run('line1-1', line1, 'agent-line1', [{ address: mapHost(0, 1), tcp: [502] }]), MAP_PLANT_MODEL, line1Paths),
+    run('scada-1', scada, 'agent-scada', [{ address: mapHost(2, 1), tcp: [4840, 443] }]),
+    run('util-1', utilities, 'agent-util', [{ address: mapHost(4, 1), tcp: [502, 80] }]),
+  ];
+}
