@@ -1,7 +1,7 @@
 import { FinsFacts } from '../../probes/fins/facts.ts';
 import type { DeviceView } from '../device-view.ts';
 import type { IdentityClaim, IdentityExtractor } from '../identity.ts';
-import { type Answered, identityHiddenKind, type ProbedProtocol, unsecuredProtocolKind } from './open-identification.ts';
+import { type Answered, allAnswered, identityHiddenKind, type ProbedProtocol, unsecuredProtocolKind } from './open-identification.ts';
 import { notProbedVerdict, type RegisteredCheckKind, udpUnavailableVerdict, unavailableVerdict, type Verdict } from './types.ts';
 
 const TCP_PROBE = 'fins.controller-data';
@@ -23,8 +23,7 @@ function finsFacts(device: DeviceView): Found | Verdict {
   const tcp = device.facts(TCP_PROBE, FinsFacts);
   const udp = device.facts(UDP_PROBE, FinsFacts);
   if (tcp.state === 'ok' || udp.state === 'ok') {
-    const answered = [tcp, udp].filter((found): found is Found => found.state === 'ok');
-    return { state: 'ok', facts: answered.flatMap((f) => f.facts), evidence: answered.flatMap((f) => f.evidence) };
+    return allAnswered([tcp, udp].filter((found): found is Found => found.state === 'ok'));
   }
   if (tcp.state === 'unavailable') return unavailableVerdict(TCP_PROBE, tcp);
   if (udp.state === 'absent') return notProbedVerdict(device, 'fins', TCP_PROBE, TEXT);

@@ -75,4 +75,24 @@ describe('a station that answers the Fox hello only inside TLS (4911)', () => {
     expect(verdict).toMatchObject({ status: 'fail', observed: { ports: [1911], tlsPorts: [4911] } });
     expect(verdict.evidence).toEqual([{ probe: 'fox.hello', port: 1911, transcript: [7, 9] }]);
   });
+
+  it("fails fox.identity-hidden: TLS authenticates the station, not the reader, so its hello is anyone's", () => {
+    const verdict = evaluate('fox.identity-hidden', view(['fox-tls'], [tlsHello]));
+    expect(verdict).toMatchObject({ status: 'fail', observed: { readableWithoutAuthentication: expect.arrayContaining(['stationName', 'appVersion']) } });
+    expect(verdict.evidence).toEqual([{ probe: 'fox.hello-tls', port: 4911, transcript: tlsHello.transcript }]);
+  });
+
+  it('leaves fox.identity-hidden unknown where 4911 was open and its hello failed, and not applicable without Fox', () => {
+    const failed: ProbeOutcome = {
+      probe: 'fox.hello-tls',
+      version: 1,
+      port: 4911,
+      status: 'unavailable',
+      failure: { kind: 'timeout', detail: 'no TLS handshake within 400 ms' },
+      durationMs: 400,
+      transcript: [0, 0],
+    };
+    expect(evaluate('fox.identity-hidden', view(['fox-tls'], [failed]))).toMatchObject({ status: 'unknown' });
+    expect(evaluate('fox.identity-hidden', view([], []))).toMatchObject({ status: 'not-applicable' });
+  });
 });

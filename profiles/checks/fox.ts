@@ -1,7 +1,8 @@
 import { FoxHelloFacts } from '../../probes/fox/facts.ts';
+import type { DeviceView } from '../device-view.ts';
 import type { IdentityExtractor } from '../identity.ts';
-import type { RegisteredCheckKind } from './types.ts';
-import { identityFrom, identityHiddenKind, type ProbedProtocol, unsecuredProtocolKind } from './open-identification.ts';
+import { factsOrVerdict, type RegisteredCheckKind, type Verdict } from './types.ts';
+import { type Answered, allAnswered, identityFrom, identityHiddenKind, type ProbedProtocol, unsecuredProtocolKind } from './open-identification.ts';
 
 const FOX: ProbedProtocol<FoxHelloFacts> = {
   probe: 'fox.hello',
@@ -9,6 +10,29 @@ const FOX: ProbedProtocol<FoxHelloFacts> = {
   protocol: 'fox',
   text: { port: 'Fox', absent: 'no cleartext Niagara Fox service found' },
 };
+
+const FOX_TLS: ProbedProtocol<FoxHelloFacts> = {
+  probe: 'fox.hello-tls',
+  schema: FoxHelloFacts,
+  protocol: 'fox-tls',
+  text: { port: 'Fox over TLS', absent: 'no Niagara Fox service found' },
+};
+
+/**
+ * The hellos a station answered, in clear or inside TLS, or the verdict without any: TLS on 4911
+ * authenticates the station, not the reader, so either hello is read by anyone who reaches the port.
+ */
+function anyHello(device: DeviceView): Answered<FoxHelloFacts> | Verdict {
+  const verdicts: Verdict[] = [];
+  const answered: Answered<FoxHelloFacts>[] = [];
+  for (const p of [FOX, FOX_TLS]) {
+    const found = factsOrVerdict(device, p.probe, p.schema, p.protocol, p.text);
+    if ('status' in found) verdicts.push(found);
+    else answered.push(found);
+  }
+  if (answered.length > 0) return allAnswered(answered);
+  return verdicts.find((v) => v.status !== 'not-applicable') ?? { status: 'not-applicable', reason: FOX_TLS.text.absent };
+}
 
 /**
  * Fox on 1911 carries the station's login and everything after it without encryption or integrity
@@ -18,7 +42,8 @@ const FOX: ProbedProtocol<FoxHelloFacts> = {
  */
 const cleartextAbsent = unsecuredProtocolKind('fox.cleartext-absent', FOX, { protocol: 'niagara-fox', authentication: 'login', secured: 'fox-tls' });
 
-const identityHidden = identityHiddenKind('fox.identity-hidden', FOX, [
+/** Informational: what a station's hello tells before any login, whichever port carried it. */
+const identityHidden = identityHiddenKind('fox.identity-hidden', { ...FOX, answered: anyHello }, [
   'stationName',
   'appVersion',
   'osName',
@@ -31,7 +56,7 @@ const identityHidden = identityHiddenKind('fox.identity-hidden', FOX, [
 export const foxCheckKinds: readonly RegisteredCheckKind[] = [cleartextAbsent, identityHidden];
 
 /** The hellos that tell who a station is: in clear on 1911 and inside TLS on 4911. */
-export const FOX_HELLO_PROBES = [FOX.probe, 'fox.hello-tls'] as const;
+export const FOX_HELLO_PROBES = [FOX.probe, FOX_TLS.probe] as const;
 
 const helloIdentity = (probe: string) =>
   identityFrom(probe, FOX.schema, (f) => [

@@ -28,6 +28,11 @@ export interface ProbedProtocol<F> {
 /** A probe's facts, one per port, with their evidence. */
 export type Answered<F> = Extract<FactsLookup<F>, { state: 'ok' }>;
 
+/** The replies of several probes that answered, as one: their facts and evidence in the given order. */
+export function allAnswered<F>(answered: readonly Answered<F>[]): Answered<F> {
+  return { state: 'ok', facts: answered.flatMap((f) => f.facts), evidence: answered.flatMap((f) => f.evidence) };
+}
+
 /** Family facts a verdict shows beside the shared observations (e.g. a refused read's end codes). */
 type Details<F> = (facts: readonly F[]) => Record<string, unknown>;
 
