@@ -70,7 +70,11 @@ function roleText(d: DeviceResult): SafeHtml | string {
 }
 
 const STANDING_TEXT = { meets: 'meets SL-T', 'could-meet': 'could meet SL-T once attested', refuted: 'refuted by observation' } as const;
-const standingText = (d: DeviceResult) => STANDING_TEXT[standing({ slT: d.slT, demonstrated: d.slC.demonstrated, ceiling: d.slC.ceiling })];
+/** The device list's badge: its colour and its text come from one standing, so they cannot disagree. */
+function standingBadge(d: DeviceResult): SafeHtml {
+  const s = standing({ slT: d.slT, demonstrated: d.slC.demonstrated, ceiling: d.slC.ceiling });
+  return html`<span class="badge ${s === 'meets' ? 'meets' : 'misses'}">${STANDING_TEXT[s]}</span>`;
+}
 
 function device(d: DeviceResult, catalog: Catalog): SafeHtml {
   const failing = d.checks.filter((c) => c.status === 'fail');
@@ -175,7 +179,7 @@ export function* renderHtmlPieces(result: Result, opts: HtmlOptions): Generator<
 <section id="gaps"><h2>Gaps, ranked</h2>${zoneGaps(result, catalog)}</section>
 ${boundarySection(result)}
 <section id="drift"><h2>Changes since the previous run</h2>${driftSection(opts.drift)}</section>
-<nav id="contents"><h2>Devices</h2><ul>${result.devices.map((d) => html`<li><a href="#${anchor(d.address)}">${label(d)}</a> <span class="badge ${d.meetsTarget ? 'meets' : 'misses'}">${standingText(d)}</span> <span class="muted">${d.gaps.length} gap(s)</span></li>`)}</ul></nav>
+<nav id="contents"><h2>Devices</h2><ul>${result.devices.map((d) => html`<li><a href="#${anchor(d.address)}">${label(d)}</a> ${standingBadge(d)} <span class="muted">${d.gaps.length} gap(s)</span></li>`)}</ul></nav>
 <section id="devices">`.text;
   if (result.devices.length === 0) yield '<p>No device answered on any address.</p>';
   for (const [i, d] of result.devices.entries()) yield `${i > 0 ? '\n' : ''}${device(d, catalog).text}`;
