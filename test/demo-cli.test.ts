@@ -37,6 +37,13 @@ describe('cellcheck demo', () => {
       expect(r.leftInTmp).toEqual([]);
     }
     expect(blockOf(a.stdout)).not.toBe(blockOf(b.stdout));
+    // Matched against the shipped CISA advisories, the plant families' vendors included.
+    const matched = (JSON.parse(a.stdout) as { devices: { name?: string; vulnerabilities?: { advisory: { id: string } }[] }[] }).devices.flatMap((d) =>
+      (d.vulnerabilities ?? []).map((v) => `${d.name} ${v.advisory.id}`),
+    );
+    expect(matched).toEqual(
+      expect.arrayContaining(['plc-enip ICSA-24-284-20', 'plc-omron ICSA-23-262-05', 'jace-hardened ICSA-20-224-03', 'switch-weak ICSA-23-222-08']),
+    );
     expect(`${a.stderr}${b.stderr}`).toMatch(/127\.77\.\d\.0\/26 has an address in use \(another demo\?\): starting the cell on 127\.77\.\d\.0\/26\.\.\./);
   });
 

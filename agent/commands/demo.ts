@@ -77,10 +77,12 @@ export const demoCommand = defineCommand({
     const { startDemoCell } = await import('../../fixtures/cell.ts');
     const { startDemoPlant } = await import('../../fixtures/plant.ts');
     // Without a store of its own, the demo matches against the real CISA advisories shipped as
-    // test data, so its devices show what advisory matching looks like. The store is kept beside
-    // the runs, so the path the summary and result.json name still exists after the demo.
+    // test data (cisa-more: the plant families' vendors), so its devices show what advisory
+    // matching looks like. The store is kept beside the runs, so the path the summary and
+    // result.json name still exists after the demo.
     const store = a.advisories ?? join(a.out, 'demo-advisories');
-    if (a.advisories === undefined) importDocuments(store, [fileURLToPath(new URL('../../fixtures/csaf/cisa', import.meta.url))]);
+    const shipped = ['cisa', 'cisa-more'].map((folder) => fileURLToPath(new URL(`../../fixtures/csaf/${folder}`, import.meta.url)));
+    if (a.advisories === undefined) importDocuments(store, shipped);
     // A bad advisory store is refused before the cell starts.
     const judged = judgeFromArgs({ advisories: store });
     const cell = await startInFreeBlock(a.plant ? startDemoPlant : startDemoCell, say);
