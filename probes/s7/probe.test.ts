@@ -185,6 +185,19 @@ describe('s7.szl against the own S7 fixture', () => {
     expectReadOnly(name, run);
   });
 
+  it('keeps what a peer sent instead of a TPKT frame in the transcript, with the same failure', async () => {
+    const run = await probe('garbage');
+    expect(failure(run)).toEqual({ kind: 'malformed', detail: 'reply is not a TPKT frame (first byte 0x48)' });
+    // The Connection Confirm, then the bytes that came in place of the Setup Communication reply.
+    const replies = run.ctx.transcript.entries().filter((e) => e.dir === 'rx' && e.op === 's7.reply');
+    expect(replies.map((e) => e.hex)).toEqual([expect.stringMatching(/^0300[0-9a-f]{6}d0/), Buffer.from('HTTP/1.0 400 Bad Request\r\n\r\n').toString('hex')]);
+    expect(run.connections).toBe(1);
+    // The COTP Connection Request and Setup Communication: nothing after the refused reply.
+    expect(run.requests).toBe(2);
+    expect(run.ctx.transcript.sentOps()).toEqual(['tcp.connect', 's7.cotp-connect', 's7.setup-communication']);
+    expectReadOnly('garbage', run);
+  });
+
   it('gives up on a silent device within one step timeout', async () => {
     const started = performance.now();
     const run = await probe('silent');

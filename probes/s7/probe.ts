@@ -1,4 +1,5 @@
 import { onOneConnection } from '../exchange.ts';
+import { recordingRefusals } from '../frame-evidence.ts';
 import type { TcpSession } from '../tcp-session.ts';
 import type { ProbeContext, ProbeDefinition } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
@@ -47,12 +48,20 @@ type SzlRead =
   | { readonly status: 'ok'; readonly list: SzlList }
   | { readonly status: 'unavailable'; readonly reason: S7SzlFacts['unavailable'][number]['reason']; readonly detail: string };
 
+/** One TPKT frame of a reply; bytes that cannot start one are recorded before the failure. */
+function readTpkt(ctx: ProbeContext, session: TcpSession): Promise<Buffer> {
+  const frameLength = recordingRefusals(ctx, PROBE_ID, REPLY_OP, MAX_FRAME_BYTES, tpktFrameLength);
+  return session.readFrame(frameLength, { op: REPLY_OP, maxBytes: MAX_FRAME_BYTES });
+}
+
 class S7Connection {
+  readonly #ctx: ProbeContext;
   readonly #session: TcpSession;
   #pduRef = 0;
   #pduSize = REQUESTED_PDU_SIZE;
 
-  constructor(session: TcpSession) {
+  constructor(ctx: ProbeContext, session: TcpSession) {
+    this.#ctx = ctx;
     this.#session = session;
   }
 
@@ -74,8 +83,7 @@ class S7Connection {
     const parts: Buffer[] = [];
     let size = 0;
     for (let i = 0; i < MAX_FRAGMENTS; i += 1) {
-      const frame = await this.#session.readFrame(tpktFrameLength, { op: REPLY_OP, maxBytes: MAX_FRAME_BYTES });
-      const tpdu = unwrap(parseCotp(frame));
+      const tpdu = unwrap(parseCotp(await readTpkt(this.#ctx, this.#session)));
       if (tpdu.type !== 'dt') throw new ProbeUnavailable('protocol-mismatch', `expected COTP data, got ${tpdu.type.toUpperCase()}`);
       size += tpdu.payload.length;
       if (size > this.#pduSize) throw new ProbeUnavailable('malformed', `S7 reply exceeds the negotiated PDU size of ${this.#pduSize} bytes`);
@@ -134,7 +142,7 @@ function unwrap<T>(parsed: Parsed<T>): T {
 /** The COTP Connection Request for `called`: true when accepted (CC); a DR is noted and refuses it. */
 async function cotpConnect(ctx: ProbeContext, session: TcpSession, called: number): Promise<boolean> {
   await session.write(S7_OPS['cotp-cr'], buildS7Request({ kind: 'cotp-cr', callingTsap: TSAP_CALLING, calledTsap: called }));
-  const tpdu = unwrap(parseCotp(await session.readFrame(tpktFrameLength, { op: REPLY_OP, maxBytes: MAX_FRAME_BYTES })));
+  const tpdu = unwrap(parseCotp(await readTpkt(ctx, session)));
   if (tpdu.type === 'cc') return true;
   if (tpdu.type !== 'dr') throw new ProbeUnavailable('protocol-mismatch', 'COTP connection request answered with data');
   ctx.transcript.note(PROBE_ID, 's7.tsap-refused', `called TSAP 0x${hex16(called)} refused (DR reason 0x${tpdu.reason.toString(16)})`);
@@ -156,7 +164,7 @@ async function run(ctx: ProbeContext): Promise<S7SzlFacts> {
   for (const [attempt, called] of TSAP_CALLED.entries()) {
     const outcome = await onOneConnection(ctx, PROBE_ID, async (session) => {
       const accepted = await cotpConnect(ctx, session, called).catch(endedConnection);
-      return accepted === true ? identify(session, called, attempt > 0) : accepted;
+      return accepted === true ? identify(ctx, session, called, attempt > 0) : accepted;
     });
     // An ended connection is noted once it is closed on our side as well.
     if (outcome instanceof ProbeUnavailable) ctx.transcript.note(PROBE_ID, 's7.tsap-refused', `called TSAP 0x${hex16(called)}: ${outcome.message}`);
@@ -166,8 +174,8 @@ async function run(ctx: ProbeContext): Promise<S7SzlFacts> {
 }
 
 /** Setup Communication and the SZL reads, on a connection whose COTP connect to `called` was accepted. */
-async function identify(session: TcpSession, called: number, retried: boolean): Promise<S7SzlFacts> {
-  const conn = new S7Connection(session);
+async function identify(ctx: ProbeContext, session: TcpSession, called: number, retried: boolean): Promise<S7SzlFacts> {
+  const conn = new S7Connection(ctx, session);
   await conn.setup();
   const facts: S7SzlFacts = { tsap: { calling: TSAP_CALLING, called }, tsapRetried: retried, pduSize: conn.pduSize, modules: [], unavailable: [] };
 
