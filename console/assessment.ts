@@ -6,7 +6,7 @@ import type { DeviceResult, Result } from '../report/result.ts';
 import { resultSummary } from '../report/summary.ts';
 import { ANSWER, COUNTERMEASURE, entriesOf, type StatementFileText, statementFiles, type ZoneStatements, zoneStatements } from './answers.ts';
 import type { Sql } from './db.ts';
-import { type DeviceRow, frStatus, standingCounts, storedResult, type ZoneRow } from './fleet.ts';
+import { countedZone, type DeviceRow, storedResult, type ZoneRow, type ZoneRun } from './fleet.ts';
 import { asOf, type Proposal, type Proposals } from './proposals.ts';
 
 /**
@@ -170,14 +170,9 @@ export function weighedRows(rows: readonly DeviceRow[], weighed: Result): Device
   });
 }
 
-/** A zone's overview row counted again from weighed device rows. */
-export function weighedZoneRow(z: ZoneRow, rows: readonly DeviceRow[], weighed: Result): ZoneRow {
-  return {
-    ...z,
-    latest: { ...z.latest, gaps: weighed.summary.gaps },
-    ...standingCounts(rows),
-    frs: frStatus(rows),
-  };
+/** A zone's row counted from weighed device rows, with the weighed run's gaps. */
+export function weighedZoneRow(z: ZoneRun, rows: readonly DeviceRow[], weighed: Result): ZoneRow {
+  return { ...countedZone(z, rows), latest: { ...z.latest, gaps: weighed.summary.gaps } };
 }
 
 /** The zone's newest stored run (by collection time), or undefined. */

@@ -31,11 +31,15 @@ export interface FrStatus {
   readonly worst?: { address: string; name: string | null; demonstrated: number; ceiling: number; target: number };
 }
 
-export interface ZoneRow {
+/** A zone's newest run as the results table holds it, before its devices are counted. */
+export interface ZoneRun {
   readonly zone: string;
   readonly slT: number[];
   readonly runs: number;
   readonly latest: { runId: string; agentId: string; collectedAt: string; receivedAt: string; gaps: number };
+}
+
+export interface ZoneRow extends ZoneRun {
   readonly devices: number;
   readonly devicesMeeting: number;
   /** Devices that could meet SL-T once not-assessed items are attested, and those observation refutes. */
@@ -48,6 +52,11 @@ export interface ZoneRow {
 export function standingCounts(rows: readonly DeviceRow[]): Pick<ZoneRow, 'devicesMeeting' | 'devicesCouldMeet' | 'devicesRefuted'> {
   const h = headlineOf(rows);
   return { devicesMeeting: h.meets, devicesCouldMeet: h.couldMeet, devicesRefuted: h.refuted };
+}
+
+/** The zone's row counted from its device rows (signed or weighed). Pure. */
+export function countedZone(z: ZoneRun, rows: readonly DeviceRow[]): ZoneRow {
+  return { ...z, devices: rows.length, ...standingCounts(rows), frs: frStatus(rows) };
 }
 
 const vector = (v: unknown): number[] => {
@@ -111,8 +120,8 @@ export interface ZoneFilter {
 
 const like = (q: string) => `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-/** The newest run of every zone, with per-FR status. One query per table, whatever the fleet size. */
-export async function zoneOverview(sql: Sql, filter: ZoneFilter = {}): Promise<ZoneRow[]> {
+/** The newest run of every zone, uncounted: what a page needs before it knows which device rows to count. */
+export async function latestZoneRuns(sql: Sql, filter: Omit<ZoneFilter, 'belowTarget'> = {}): Promise<ZoneRun[]> {
   const where: string[] = [];
   const args: string[] = [];
   if (filter.q) {
@@ -138,32 +147,36 @@ export async function zoneOverview(sql: Sql, filter: ZoneFilter = {}): Promise<Z
   );
   const byZone = new Map<string, SqlRow>();
   for (const r of latest.sort((a, b) => String(a.run_id).localeCompare(String(b.run_id)))) if (!byZone.has(String(r.zone))) byZone.set(String(r.zone), r);
+  return [...byZone.values()]
+    .map(
+      (r): ZoneRun => ({
+        zone: String(r.zone),
+        slT: vector(r.zone_sl_t),
+        runs: counts.get(String(r.zone)) ?? 0,
+        latest: {
+          runId: String(r.run_id),
+          agentId: String(r.agent_id),
+          collectedAt: String(r.collected_at),
+          receivedAt: String(r.received_at),
+          gaps: Number(r.gaps),
+        },
+      }),
+    )
+    .sort((a, b) => a.zone.localeCompare(b.zone));
+}
+
+/** The newest run of every zone, with per-FR status. One query per table, whatever the fleet size. */
+export async function zoneOverview(sql: Sql, filter: ZoneFilter = {}): Promise<ZoneRow[]> {
+  const runs = await latestZoneRuns(sql, filter);
   const devices = Map.groupBy(
     await devicesOfRuns(
       sql,
-      [...byZone.values()].map((r) => String(r.run_id)),
+      runs.map((z) => z.latest.runId),
     ),
     (d) => d.runId,
   );
-  const zones = [...byZone.values()].map((r): ZoneRow => {
-    const own = devices.get(String(r.run_id)) ?? [];
-    return {
-      zone: String(r.zone),
-      slT: vector(r.zone_sl_t),
-      runs: counts.get(String(r.zone)) ?? 0,
-      latest: {
-        runId: String(r.run_id),
-        agentId: String(r.agent_id),
-        collectedAt: String(r.collected_at),
-        receivedAt: String(r.received_at),
-        gaps: Number(r.gaps),
-      },
-      devices: own.length,
-      ...standingCounts(own),
-      frs: frStatus(own),
-    };
-  });
-  return zones.filter((z) => !filter.belowTarget || z.devicesMeeting < z.devices).sort((a, b) => a.zone.localeCompare(b.zone));
+  const zones = runs.map((z) => countedZone(z, devices.get(z.latest.runId) ?? []));
+  return zones.filter((z) => !filter.belowTarget || z.devicesMeeting < z.devices);
 }
 
 export async function devicesOfRuns(sql: Sql, runIds: readonly string[]): Promise<DeviceRow[]> {

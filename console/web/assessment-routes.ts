@@ -4,7 +4,7 @@ import { html, type SafeHtml } from '../../report/html-template.ts';
 import type { Result } from '../../report/result.ts';
 import { ANSWER, AnswerPayload, COUNTERMEASURE, CountermeasurePayload, payloadProblems, scopeText } from '../answers.ts';
 import { latestRunOf, latestZoneAnswers, openItems, type WeighedRun, weighedRows, weighedRun, weighedZoneRow, zonesWithAnswers } from '../assessment.ts';
-import type { DeviceRow, ZoneRow } from '../fleet.ts';
+import { countedZone, type DeviceRow, type ZoneRow, type ZoneRun } from '../fleet.ts';
 import { evidenceBytes, evidenceInfo, MAX_EVIDENCE_BYTES, storeEvidence, zoneEvidence } from '../evidence.ts';
 import { asOf, ProposalError } from '../proposals.ts';
 import type { UploadedFile } from './multipart.ts';
@@ -237,15 +237,16 @@ export const ASSESSMENT_ROUTES: readonly Route[] = [
 
 /**
  * The levels the zone, device and overview pages show: the stored rows weighed with the zone's
- * approved answers (the signed rows when there are none), with the note that says so.
+ * approved answers (the signed rows when there are none), with the note that says so. The zone's
+ * row is counted here, once, from whichever rows are shown.
  */
 export async function zoneWithAnswers(
   c: Ctx,
-  z: ZoneRow,
+  z: ZoneRun,
   rows: readonly DeviceRow[],
 ): Promise<{ zone: ZoneRow; rows: DeviceRow[]; latest: Result | undefined; note: SafeHtml }> {
   const run = await weighedRun(c.o.store.db, c.o.store.proposals, z.zone, z.latest.runId, c.o.now());
-  if (!run || run.answers.approved === 0) return { zone: z, rows: [...rows], latest: run?.signed, note: answersNote(z.zone, run?.answers) };
+  if (!run || run.answers.approved === 0) return { zone: countedZone(z, rows), rows: [...rows], latest: run?.signed, note: answersNote(z.zone, run?.answers) };
   const weighed = weighedRows(rows, run.weighed);
   const soon = expiringSoon(run.answers, c.o.now());
   const note = html`${answersNote(z.zone, run.answers)}${

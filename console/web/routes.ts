@@ -7,7 +7,7 @@ import { verifySignedResult } from '../../report/sign.ts';
 import { isRole, roleAtLeast } from '../accounts.ts';
 import { AUDIT_ACTIONS, listAudit } from '../audit.ts';
 import { StoreError } from '../db.ts';
-import { deviceDrift, deviceHistory, deviceIn, devicesOfRuns, previousRunId, storedResult, zoneOverview, zoneRuns, type ZoneRow } from '../fleet.ts';
+import { deviceDrift, deviceHistory, deviceIn, devicesOfRuns, latestZoneRuns, previousRunId, storedResult, zoneOverview, zoneRuns } from '../fleet.ts';
 import { resultOfEnvelope } from '../payload.ts';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.ts';
 import {
@@ -94,16 +94,12 @@ async function overview(c: Ctx): Promise<WebReply> {
   return exported ?? htmlReply(c.o, 200, pages.overviewPage(ctxOf(c), zones, q));
 }
 
-async function zoneOf(c: Ctx, zone: string): Promise<ZoneRow | undefined> {
-  return (await zoneOverview(c.o.store.db, { zone }))[0];
-}
-
 async function zone(c: Ctx): Promise<WebReply> {
   const name = c.params[0] ?? '';
-  const signedZone = await zoneOf(c, name);
-  if (!signedZone) return notFound(c, `No stored run of zone ${name}.`);
-  // The levels with the zone's approved answers weighed in (the signed ones when it has none).
-  const answered = await zoneWithAnswers(c, signedZone, await devicesOfRuns(c.o.store.db, [signedZone.latest.runId]));
+  const [latestRun] = await latestZoneRuns(c.o.store.db, { zone: name });
+  if (!latestRun) return notFound(c, `No stored run of zone ${name}.`);
+  // The levels with the zone's approved answers weighed in (the signed ones when it has none), counted once.
+  const answered = await zoneWithAnswers(c, latestRun, await devicesOfRuns(c.o.store.db, [latestRun.latest.runId]));
   const z = answered.zone;
   const q = c.url.searchParams;
   const text = (q.get('q') ?? '').toLowerCase();
