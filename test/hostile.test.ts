@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../agent/config/config.ts';
+import { readTranscript } from '../agent/run-dir/rundir.ts';
 import { loadJudge } from '../agent/judge/judge-loader.ts';
 import { runScan } from '../agent/scan/run-scan.ts';
 import type { RunningFixture } from '../fixtures/fixture.ts';
@@ -92,6 +93,7 @@ const IDENTITY = { 0: 'Normal Automation GmbH', 1: 'NA-100', 2: 'V3.1.4' };
 const fixtures: RunningFixture[] = [];
 let result: Result;
 let observations: readonly DeviceObservation[];
+let runDir: string;
 let wallMs: number;
 let rssGrowthMb: number;
 const out = mkdtempSync(join(tmpdir(), 'cellcheck-hostile-'));
@@ -163,6 +165,7 @@ beforeAll(async () => {
   wallMs = performance.now() - t0;
   rssGrowthMb = (process.memoryUsage().rss - rss) / 2 ** 20;
   result = scanned.result;
+  runDir = scanned.runDir;
   const { readRunDir } = await import('../agent/run-dir/rundir.ts');
   observations = readRunDir(scanned.runDir).run.observations;
 }, 60_000);
@@ -295,6 +298,16 @@ describe('a scan of hostile devices', () => {
       expect(f.log.connections, f.name).toBe(1);
       expect(f.log.count('write') + f.log.count('session'), f.name).toBe(0);
     }
+  });
+
+  it("keeps the bytes an S7 port streamed instead of a TPKT frame in the transcript, after one request on discovery's connection", () => {
+    const s7 = readTranscript(runDir, HOST.endless).filter((e) => e.probe === 's7.szl');
+    expect(s7.map((e) => `${e.dir}:${e.op}`)).toEqual(['note:tcp.adopt', 'tx:s7.cotp-connect', 'rx:s7.reply', 'note:tcp.close', 'note:probe.unavailable']);
+    // The peer's filler as it stood when the first byte refused the frame, at most the reply cap (MAX_FRAME_BYTES).
+    expect(s7[2]?.hex).toMatch(/^(41)+$/);
+    expect(s7[2]?.len).toBeLessThanOrEqual(1028);
+    const port = fixtures.find((f) => f.host === HOST.endless && f.ports.tcp === PORTS.s7);
+    expect(port?.log.connections).toBe(1);
   });
 
   it('ends an SMB peer that streams bytes or cuts its reply off typed; the opt-in SMB probes run in place of smb.negotiate', () => {
