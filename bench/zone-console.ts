@@ -5,7 +5,7 @@ import { plantBoundaries } from '../console/boundary-view.ts';
 import { reachabilityFor } from '../console/reachability-api.ts';
 import { ConsoleStore } from '../console/store.ts';
 import { zoneMapPage } from '../console/web/zone-pages.ts';
-import { plantNow, zoneBoundarySection } from '../console/web/zone-routes.ts';
+import { deviceBoundarySection, plantNow, zoneBoundarySection } from '../console/web/zone-routes.ts';
 import { proposeModel } from '../console/zone-model-store.ts';
 import type { ZoneModel } from '../profiles/zone-model.ts';
 import { newSigningKeyPair, parsePrivateKey } from '../report/keys.ts';
@@ -15,7 +15,7 @@ import { plantResult } from '../test/setup/zone-plant.ts';
 /**
  * What the console's side of the zone-boundary check costs (issue 21), on SQLite, without the
  * network: Z zones of D devices with three TCP services each, one approved model; the time to
- * build one zone's reachability answer, one zone's boundary section, the boundary of every zone and the map.
+ * build one zone's reachability answer, one zone's boundary section, one device's, the boundary of every zone and the map.
  * `node bench/zone-console.ts [ZONES] [DEVICES]` (default 20 100). Addresses 10.z.0.d are data only.
  */
 const ZONES = Number(process.argv[2] ?? 20);
@@ -67,6 +67,7 @@ try {
     `  ${answer?.view.destinations.length} destinations, ${pairs} pairs, ${answer?.cut} cut, ${JSON.stringify(answer?.view).length} bytes\n`,
   );
   await timed("one zone's boundary section (zone page)", async () => String(await zoneBoundarySection(store, 'zone-0')).length);
+  await timed("one device's violations section (device page)", async () => String(await deviceBoundarySection(store, '10.0.0.1')).length);
   const plant = await timed('boundary of every zone (map)', async () => {
     const { inForce, latest } = await plantNow(store);
     return { inForce, boundaries: plantBoundaries(inForce?.model, latest) };

@@ -1,5 +1,5 @@
 import { type ConduitUse, type ZoneModel, zoneOfHost } from '../profiles/zone-model.ts';
-import type { DualHomed, RunBoundary } from './run-boundary.ts';
+import type { DualHomed, RunBoundary, RunViolations } from './run-boundary.ts';
 
 /**
  * What the latest runs say of each zone's boundary (issue 21), for the zone pages and the zone map:
@@ -34,7 +34,7 @@ export interface ZoneBoundary {
   readonly dualHomed: (DualHomed & { zone: string })[];
 }
 
-function violationsOf(model: ZoneModel | undefined, run: RunBoundary, violations = run.violations): PathViolation[] {
+function violationsOf(model: ZoneModel | undefined, run: RunViolations, violations = run.violations): PathViolation[] {
   return violations.map((v) => ({
     fromZone: run.zone,
     toZone: (model && zoneOfHost(model, v.host)) ?? v.zone,
@@ -69,9 +69,16 @@ export function plantBoundaries(model: ZoneModel | undefined, latest: readonly R
   return names.map((zone) => boundaryOf(model, zone, runs.get(zone), violations));
 }
 
-/** One zone's boundary (its page), built alone; undefined when neither the model nor a run knows the zone. */
-export function zoneBoundary(model: ZoneModel | undefined, latest: readonly RunBoundary[], zone: string): ZoneBoundary | undefined {
-  const run = latest.find((r) => r.zone === zone);
+/**
+ * One zone's boundary (its page), built alone from its own latest run and every zone's latest
+ * violations; undefined when neither the model nor a run knows the zone.
+ */
+export function zoneBoundary(
+  model: ZoneModel | undefined,
+  run: RunBoundary | undefined,
+  latest: readonly RunViolations[],
+  zone: string,
+): ZoneBoundary | undefined {
   if (!run && !model?.zones.some((z) => z.name === zone)) return undefined;
   // Incoming paths can come from any zone's run; only their destinations need placing in the model.
   return boundaryOf(
@@ -83,7 +90,7 @@ export function zoneBoundary(model: ZoneModel | undefined, latest: readonly RunB
 }
 
 /** The violations whose destination is one address (a device's page), from every zone's latest run. */
-export function violationsInto(model: ZoneModel | undefined, latest: readonly RunBoundary[], host: string): PathViolation[] {
+export function violationsInto(model: ZoneModel | undefined, latest: readonly RunViolations[], host: string): PathViolation[] {
   return latest.flatMap((r) =>
     violationsOf(
       model,

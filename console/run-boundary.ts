@@ -81,25 +81,52 @@ export async function writeRunBoundary(tx: Sql, result: Result): Promise<void> {
   );
 }
 
+/** What a page that places violations needs of a run: the zone and device pages read no more. */
+export type RunViolations = Pick<RunBoundary, 'runId' | 'zone' | 'collectedAt' | 'violations'>;
+
+const violationsRow = (r: SqlRow): RunViolations => ({
+  runId: String(r.run_id),
+  zone: String(r.zone),
+  collectedAt: String(r.collected_at),
+  violations: JSON.parse(String(r.violations)) as BoundaryViolation[],
+});
+
 function boundaryOf(r: SqlRow): RunBoundary {
   return {
-    runId: String(r.run_id),
-    zone: String(r.zone),
-    collectedAt: String(r.collected_at),
+    ...violationsRow(r),
     services: JSON.parse(String(r.services)) as DeviceServices[],
     tried: r.tried == null ? undefined : Number(r.tried),
-    violations: JSON.parse(String(r.violations)) as BoundaryViolation[],
     conduits: JSON.parse(String(r.conduits)) as ConduitUse[],
     dualHomed: JSON.parse(String(r.dual_homed)) as DualHomed[],
   };
 }
 
-/** The boundary facts of each zone's newest run (of two runs collected at the same time, the lower run id, as the zone list picks). */
-export async function latestRunBoundaries(sql: Sql): Promise<RunBoundary[]> {
+/**
+ * The `columns` of each zone's newest run (of two runs collected at the same time, the lower run
+ * id, as the zone list picks), only `zone`'s when given; decoded by `decode`, one row a zone.
+ */
+async function latestRows<T>(sql: Sql, columns: string, decode: (r: SqlRow) => T, zone?: string): Promise<T[]> {
   const rows = await sql.all(
-    `SELECT b.* FROM run_boundaries b WHERE b.collected_at = (SELECT MAX(r.collected_at) FROM results r WHERE r.zone = b.zone) ORDER BY b.zone, b.run_id`,
+    `SELECT ${columns} FROM run_boundaries b WHERE b.collected_at = (SELECT MAX(r.collected_at) FROM results r WHERE r.zone = b.zone)
+     ${zone === undefined ? '' : 'AND b.zone = ?'} ORDER BY b.zone, b.run_id`,
+    zone === undefined ? [] : [zone],
   );
-  const byZone = new Map<string, RunBoundary>();
-  for (const r of rows) if (!byZone.has(String(r.zone))) byZone.set(String(r.zone), boundaryOf(r));
-  return [...byZone.values()];
+  const byZone = new Map<string, SqlRow>();
+  for (const r of rows) if (!byZone.has(String(r.zone))) byZone.set(String(r.zone), r);
+  return [...byZone.values()].map(decode);
+}
+
+/** The boundary facts of each zone's newest run (the zone map, the reachability answer). */
+export function latestRunBoundaries(sql: Sql): Promise<RunBoundary[]> {
+  return latestRows(sql, 'b.*', boundaryOf);
+}
+
+/** One zone's newest boundary facts (its page); undefined when no run of it is stored. */
+export async function latestRunBoundary(sql: Sql, zone: string): Promise<RunBoundary | undefined> {
+  return (await latestRows(sql, 'b.*', boundaryOf, zone))[0];
+}
+
+/** The violations of each zone's newest run, without the services, conduits and interfaces (the zone and device pages). */
+export function latestViolations(sql: Sql): Promise<RunViolations[]> {
+  return latestRows(sql, 'b.run_id, b.zone, b.collected_at, b.violations', violationsRow);
 }

@@ -182,6 +182,16 @@ for (const k of kinds) {
       expect(await store.db.get('SELECT 1 AS one FROM run_boundaries WHERE run_id = ?', ['scada-0'])).toBeUndefined();
     });
 
+    it("reads for a zone page only its own zone's facts whole and the other zones' violations", async () => {
+      const { latestRunBoundaries, latestRunBoundary, latestViolations } = await import('./run-boundary.ts');
+      const all = await latestRunBoundaries(store.db);
+      expect(await latestRunBoundary(store.db, 'scada')).toEqual(all.find((b) => b.zone === 'scada'));
+      expect(await latestRunBoundary(store.db, 'nowhere')).toBeUndefined();
+      const violations = await latestViolations(store.db);
+      expect(violations).toEqual(all.map(({ runId, zone, collectedAt, violations }) => ({ runId, zone, collectedAt, violations })));
+      expect(violations.flatMap((v) => Object.keys(v).filter((k) => !['runId', 'zone', 'collectedAt', 'violations'].includes(k)))).toEqual([]);
+    });
+
     it('answers an agent only for its own zone, a reader for any, and nobody else', async () => {
       expect((await fetchView('scada', tokens['agent-cell'])).status).toBe(403);
       expect((await fetchView('cell')).status).toBe(401);

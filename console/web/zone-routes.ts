@@ -3,7 +3,7 @@ import { zoneModelSchemaText } from '../../report/write-schema.ts';
 import { plantBoundaries, violationsInto, zoneBoundary } from '../boundary-view.ts';
 import { StoreError } from '../db.ts';
 import { zoneOverview } from '../fleet.ts';
-import { latestRunBoundaries, type RunBoundary } from '../run-boundary.ts';
+import { latestRunBoundaries, latestRunBoundary, latestViolations, type RunBoundary } from '../run-boundary.ts';
 import type { ConsoleStore } from '../store.ts';
 import { modelChanges } from '../zone-model-diff.ts';
 import {
@@ -44,9 +44,10 @@ async function slTMismatch(store: ConsoleStore, runId: string, slT: number | num
  * that no longer reads (a schema tightened since its approval) is said there, not a failed page.
  */
 export async function zoneBoundarySection(store: ConsoleStore, zone: string) {
-  const { inForce, problem, latest } = await plantNow(store);
+  // Its own run whole; of the others, only the violations (some may lead into it).
+  const [{ inForce, problem }, run, latest] = await Promise.all([readModelInForce(store), latestRunBoundary(store.db, zone), latestViolations(store.db)]);
   if (problem) return html`<section id="boundary"><h2>Zone boundary</h2><p class="fail">${problem}</p></section>`;
-  const b = zoneBoundary(inForce?.model, latest, zone);
+  const b = zoneBoundary(inForce?.model, run, latest, zone);
   if (!b) return undefined;
   const modelled = inForce?.model.zones.find((z) => z.name === zone);
   const slTDiffers = modelled?.slT !== undefined && b.run ? await slTMismatch(store, b.run.runId, modelled.slT) : undefined;
@@ -60,7 +61,7 @@ export async function zoneBoundarySection(store: ConsoleStore, zone: string) {
 /** The device page's section: violations whose destination is this address (the device page in routes.ts calls it). */
 export async function deviceBoundarySection(store: ConsoleStore, address: string) {
   // A model that no longer reads is named on the zone page; here the paths keep the zones their agents named.
-  const { inForce, latest } = await plantNow(store);
+  const [{ inForce }, latest] = await Promise.all([readModelInForce(store), latestViolations(store.db)]);
   return deviceViolationsSection(violationsInto(inForce?.model, latest, address));
 }
 
