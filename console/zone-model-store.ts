@@ -65,10 +65,25 @@ async function newestApproved(store: ConsoleStore): Promise<Proposal | undefined
   return approved.sort((a, b) => (a.decidedAt ?? '').localeCompare(b.decidedAt ?? '')).at(-1);
 }
 
+/**
+ * The model in force of each store, by the approved proposal it came from: the model is checked
+ * once per approval and stays the same object across requests, so the ranges profiles/zone-model.ts
+ * parses once per model object stay parsed too. A newer approval has another id and replaces it; a
+ * stored payload that changed under the same id (an edited database) is checked again rather than
+ * trusted. Callers never change the model (they change a structuredClone).
+ */
+const inForceOf = new WeakMap<ConsoleStore, { id: string; payload: string; model: ZoneModel }>();
+
 /** The model in force; undefined before the first approval. A StoreError when it no longer passes the schema. */
 export async function modelInForce(store: ConsoleStore): Promise<ModelInForce | undefined> {
   const newest = await newestApproved(store);
-  return newest && { model: modelOf(newest), proposal: newest };
+  if (!newest) return undefined;
+  const payload = JSON.stringify(newest.payload);
+  const kept = inForceOf.get(store);
+  if (kept?.id === newest.id && kept.payload === payload) return { model: kept.model, proposal: newest };
+  const model = modelOf(newest);
+  inForceOf.set(store, { id: newest.id, payload, model });
+  return { model, proposal: newest };
 }
 
 /** The model in force, or why it cannot be read: for pages, which say so and still let people propose a replacement. */

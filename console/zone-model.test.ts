@@ -143,6 +143,18 @@ for (const k of kinds) {
       expect((await modelHistory(store)).map((p) => p.status)).toEqual(['approved', 'proposed', 'superseded']);
     });
 
+    it('checks the model in force once per approval: two reads give the same model object, a new approval another', async () => {
+      const first = await modelInForce(store);
+      expect((await modelInForce(store))?.model).toBe(first?.model);
+      const next = await proposeModel(store, PLANT_MODEL, 'the same model, approved again', ENG, at(8));
+      await store.proposals.approve(next.id, ENG2, at(9));
+      const after = await modelInForce(store);
+      expect(after?.proposal.id).toBe(next.id);
+      expect(after?.model).toEqual(first?.model);
+      expect(after?.model).not.toBe(first?.model);
+      expect((await modelInForce(store))?.model).toBe(after?.model);
+    });
+
     it('gives the cell agent the SCADA devices on their TCP ports and the canary, never its own finds', async () => {
       const res = await fetchView('cell', tokens['agent-cell']);
       expect(res.status).toBe(200);
