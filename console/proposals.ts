@@ -89,7 +89,7 @@ function proposalOf(r: SqlRow): Proposal {
 }
 
 /** The UTC day (YYYY-MM-DD) of an instant: expiry days are compared with it. */
-const dayOf = (at: Date) => at.toISOString().slice(0, 10);
+export const dayOf = (at: Date) => at.toISOString().slice(0, 10);
 
 /**
  * The proposal as it stands on `at`'s day: an approved change past its expiry day reads as expired

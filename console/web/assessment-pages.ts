@@ -7,7 +7,7 @@ import { roleAtLeast } from '../accounts.ts';
 import { type AnswerPayload, COUNTERMEASURE, type CountermeasurePayload, day, scopeText } from '../answers.ts';
 import type { OpenItem, ZoneAnswers } from '../assessment.ts';
 import { type EvidenceFile, MAX_EVIDENCE_BYTES } from '../evidence.ts';
-import type { Proposal } from '../proposals.ts';
+import { dayOf, type Proposal } from '../proposals.ts';
 import { decisionForms } from './decision-forms.ts';
 import { csrfField, deviceHref, type PageContext, page, runHref, when, zoneHref } from './pages.ts';
 
@@ -62,7 +62,7 @@ function approvedTable(ctx: PageContext, zone: string, a: ZoneAnswers): SafeHtml
 
 /** Answers and countermeasures in force that end within `days` of `now`. */
 export function expiringSoon(a: ZoneAnswers, now: Date, days = 30): Proposal[] {
-  const limit = new Date(now.getTime() + days * 86_400_000).toISOString().slice(0, 10);
+  const limit = dayOf(new Date(now.getTime() + days * 86_400_000));
   return [...a.statements.attestations, ...a.statements.exceptions].map((e) => e.proposal).filter((p) => p.expires !== undefined && p.expires <= limit);
 }
 

@@ -6,7 +6,7 @@ import { ANSWER, AnswerPayload, COUNTERMEASURE, CountermeasurePayload, payloadPr
 import { latestRunOf, latestZoneAnswers, openItems, type WeighedRun, weighedRows, weighedRun, weighedZoneRow, zonesWithAnswers } from '../assessment.ts';
 import { countedZone, type DeviceRow, type ZoneRow, type ZoneRun } from '../fleet.ts';
 import { evidenceBytes, evidenceInfo, MAX_EVIDENCE_BYTES, storeEvidence, zoneEvidence } from '../evidence.ts';
-import { asOf, ProposalError } from '../proposals.ts';
+import { asOf, dayOf, ProposalError } from '../proposals.ts';
 import type { UploadedFile } from './multipart.ts';
 import { headers, htmlReply, REPORT_CSP, redirect, type WebReply } from './http-kit.ts';
 import { answerFormPage, answersNote, assessmentHref, assessmentPage, auditorReport, countermeasureFormPage, expiringSoon } from './assessment-pages.ts';
@@ -117,8 +117,7 @@ async function propose(c: Ctx, form: URLSearchParams, kind: typeof ANSWER | type
   ];
   for (const [, sha256 = ''] of cited)
     if (!(await evidenceInfo(c.o.store.db, sha256))) return again(`evidence: no uploaded file has SHA-256 ${sha256}; upload it first`);
-  const today = c.o.now().toISOString().slice(0, 10);
-  if (payload.expires !== undefined && payload.expires < today) return again(`expires: ${payload.expires} is in the past`);
+  if (payload.expires !== undefined && payload.expires < dayOf(c.o.now())) return again(`expires: ${payload.expires} is in the past`);
   const summary = `${payload.requirement} ${'status' in payload ? payload.status : 'countermeasure'}, ${scopeText(payload.scope)}`;
   try {
     await c.o.store.proposals.propose(
