@@ -256,11 +256,17 @@ export async function zoneWithAnswers(
   return { zone: weighedZoneRow(z, weighed, run.weighed), rows: weighed, latest: run.weighed, note };
 }
 
-/** Every zone of the overview with answers weighed in (only zones that have approved answers are decoded). */
-export async function overviewWithAnswers(c: Ctx, zones: readonly ZoneRow[], rowsOf: (runIds: string[]) => Promise<DeviceRow[]>): Promise<ZoneRow[]> {
+/**
+ * Every zone of the overview, each counted once from the rows it shows: weighed with its answers
+ * (only zones that have approved answers are decoded), signed otherwise. `rows`: the zones' latest runs' device rows.
+ */
+export async function overviewWithAnswers(c: Ctx, zones: readonly ZoneRun[], rows: readonly DeviceRow[]): Promise<ZoneRow[]> {
   const answered = await zonesWithAnswers(c.o.store.db);
-  const rows = Map.groupBy(await rowsOf(zones.filter((z) => answered.has(z.zone)).map((z) => z.latest.runId)), (d) => d.runId);
+  const byRun = Map.groupBy(rows, (d) => d.runId);
   const out: ZoneRow[] = [];
-  for (const z of zones) out.push(answered.has(z.zone) ? (await zoneWithAnswers(c, z, rows.get(z.latest.runId) ?? [])).zone : z);
+  for (const z of zones) {
+    const own = byRun.get(z.latest.runId) ?? [];
+    out.push(answered.has(z.zone) ? (await zoneWithAnswers(c, z, own)).zone : countedZone(z, own));
+  }
   return out;
 }

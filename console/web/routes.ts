@@ -7,7 +7,7 @@ import { verifySignedResult } from '../../report/sign.ts';
 import { isRole, roleAtLeast } from '../accounts.ts';
 import { AUDIT_ACTIONS, listAudit } from '../audit.ts';
 import { StoreError } from '../db.ts';
-import { deviceDrift, deviceHistory, deviceIn, devicesOfRuns, latestZoneRuns, previousRunId, storedResult, zoneOverview, zoneRuns } from '../fleet.ts';
+import { deviceDrift, deviceHistory, deviceIn, devicesOfRuns, latestZoneRuns, previousRunId, storedResult, zoneRuns } from '../fleet.ts';
 import { resultOfEnvelope } from '../payload.ts';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.ts';
 import {
@@ -61,10 +61,12 @@ const FR_NUMBERS = [1, 2, 3, 4, 5, 6, 7];
 async function overview(c: Ctx): Promise<WebReply> {
   const q = c.url.searchParams;
   // Below target is decided on the levels with approved answers, so it is filtered after weighing them.
-  const all = await zoneOverview(c.o.store.db, q.get('q') ? { q: q.get('q') ?? '' } : {});
-  const zones = (await overviewWithAnswers(c, all, (ids) => devicesOfRuns(c.o.store.db, ids))).filter(
-    (z) => q.get('below') !== '1' || z.devicesMeeting < z.devices,
+  const runs = await latestZoneRuns(c.o.store.db, q.get('q') ? { q: q.get('q') ?? '' } : {});
+  const rows = await devicesOfRuns(
+    c.o.store.db,
+    runs.map((z) => z.latest.runId),
   );
+  const zones = (await overviewWithAnswers(c, runs, rows)).filter((z) => q.get('below') !== '1' || z.devicesMeeting < z.devices);
   const exported = exportReply(c.o, q.get('format'), 'zones', { zones }, () => [
     [
       'zone',
