@@ -38,6 +38,9 @@ export function nextReply(ctx: ProbeContext, session: TcpSession, probe: string,
 /** What a probe's protocol runs on: the TCP connection itself, or TLS on it (Fox on 4911). */
 export type Carrier = 'tcp' | 'tls';
 
+/** The op that opens the connection: tls.connect opens it itself, behind the gate's pass for the ClientHello. */
+export const openingOp = (carrier: Carrier) => (carrier === 'tls' ? 'tls.client-hello' : 'tcp.connect');
+
 /**
  * The probe's one connection in TLS: a single handshake offering every version and accepting any
  * certificate (this probe identifies; the TLS probe judges the certificate). A refused or failed
@@ -94,8 +97,7 @@ export function oneExchangeProbe<F>(def: OneExchangeProbe<F>): ProbeDefinition<F
     version: 1,
     protocol: def.protocol,
     safety: 'identify',
-    // tls.connect opens the connection itself, behind the gate's pass for the ClientHello.
-    ops: [carrier === 'tls' ? 'tls.client-hello' : 'tcp.connect', def.exchange.op],
+    ops: [openingOp(carrier), def.exchange.op],
     transport: 'tcp',
     facts: def.facts,
     run: (ctx) => onOneConnection(ctx, def.id, async (session) => def.read(await exchange(ctx, session, def.id, def.exchange)), carrier),

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { interruption, onOneConnection } from '../exchange.ts';
+import { type Carrier, interruption, onOneConnection, openingOp } from '../exchange.ts';
 import { printableText } from '../it-services/text.ts';
 import type { TcpSession } from '../tcp-session.ts';
 import type { ProbeContext, ProbeDefinition } from '../types.ts';
@@ -96,35 +96,26 @@ async function connectAnonymously(ctx: ProbeContext, session: TcpSession): Promi
   return facts;
 }
 
-const ANONYMOUS_OPS = [OPS.connect, OPS.subscribe, OPS.disconnect];
+/** The anonymous CONNECT on `carrier`; both probes share the opt-in and the exchange. */
+function anonymousConnectProbe(id: string, protocol: string, carrier: Carrier): ProbeDefinition<MqttConnectFacts> {
+  return {
+    id,
+    version: 1,
+    protocol,
+    safety: 'read-session',
+    optIn: 'mqtt.anonymous',
+    ops: [openingOp(carrier), OPS.connect, OPS.subscribe, OPS.disconnect],
+    transport: 'tcp',
+    facts: MqttConnectFacts,
+    run: (ctx) => onOneConnection(ctx, id, (session) => connectAnonymously(ctx, session), carrier),
+  };
+}
 
 /** The anonymous CONNECT on cleartext MQTT (TCP 1883). */
-export const mqttConnectProbe: ProbeDefinition<MqttConnectFacts> = {
-  id: PROBE_ID,
-  version: 1,
-  protocol: 'mqtt',
-  safety: 'read-session',
-  optIn: 'mqtt.anonymous',
-  ops: ['tcp.connect', ...ANONYMOUS_OPS],
-  transport: 'tcp',
-  facts: MqttConnectFacts,
-  run: (ctx) => onOneConnection(ctx, PROBE_ID, (session) => connectAnonymously(ctx, session)),
-};
-
-const TLS_PROBE_ID = 'mqtt.connect-tls';
+export const mqttConnectProbe = anonymousConnectProbe(PROBE_ID, 'mqtt', 'tcp');
 
 /**
  * The same anonymous CONNECT inside TLS (TCP 8883), under the same opt-in: one TLS handshake
  * accepting any certificate (the TLS probe judges it), then the MQTT exchange on that connection.
  */
-export const mqttConnectTlsProbe: ProbeDefinition<MqttConnectFacts> = {
-  id: TLS_PROBE_ID,
-  version: 1,
-  protocol: 'mqtt-tls',
-  safety: 'read-session',
-  optIn: 'mqtt.anonymous',
-  ops: ['tls.client-hello', ...ANONYMOUS_OPS],
-  transport: 'tcp',
-  facts: MqttConnectFacts,
-  run: (ctx) => onOneConnection(ctx, TLS_PROBE_ID, (session) => connectAnonymously(ctx, session), 'tls'),
-};
+export const mqttConnectTlsProbe = anonymousConnectProbe('mqtt.connect-tls', 'mqtt-tls', 'tls');
