@@ -2,7 +2,7 @@ import type { ZoneModel } from '../../profiles/zone-model.ts';
 import { zoneModelSchemaText } from '../../report/write-schema.ts';
 import { plantBoundaries, violationsInto, zoneBoundary } from '../boundary-view.ts';
 import { StoreError } from '../db.ts';
-import { zoneOverview } from '../fleet.ts';
+import { latestZoneRuns } from '../fleet.ts';
 import { latestRunBoundaries, latestRunBoundary, latestViolations, type RunBoundary } from '../run-boundary.ts';
 import type { ConsoleStore } from '../store.ts';
 import { modelChanges } from '../zone-model-diff.ts';
@@ -67,7 +67,7 @@ export async function deviceBoundarySection(store: ConsoleStore, address: string
 
 async function modelPage(c: Ctx, flash?: string, status = 200): Promise<WebReply> {
   const store = c.o.store;
-  const [{ inForce, problem }, history, zones] = await Promise.all([readModelInForce(store), modelHistory(store), zoneOverview(store.db)]);
+  const [{ inForce, problem }, history, zones] = await Promise.all([readModelInForce(store), modelHistory(store), latestZoneRuns(store.db)]);
   const names = [...new Set([...(inForce?.model.zones ?? []).map((z) => z.name), ...zones.map((z) => z.zone)])].sort();
   const message = [flash, problem && `${problem}: propose a model that replaces it.`].filter(Boolean).join(' ');
   return htmlReply(c.o, status, zoneModelPage(ctxOf(c, message || undefined), inForce, history, names));
@@ -113,7 +113,8 @@ function addConduit(c: Ctx, form: URLSearchParams) {
 
 /** The SL-T a zone's latest run carries, as the model writes it (one level, or seven); undefined when none fits. */
 async function runSlT(c: Ctx, zone: string): Promise<ZoneModel['zones'][number]['slT']> {
-  const v = (await zoneOverview(c.o.store.db, { zone }))[0]?.slT ?? [];
+  // The run's row only: its devices need not be read or counted.
+  const v = (await latestZoneRuns(c.o.store.db, { zone }))[0]?.slT ?? [];
   if (v.length !== 7 || !v.every((l) => l >= 1 && l <= 4)) return undefined;
   return v.every((l) => l === v[0]) ? v[0] : v;
 }
