@@ -221,6 +221,7 @@ function labelSpot(text: string, start: Point, end: Point, boxes: readonly Rect[
 export function mapLayout(map: { nodes: readonly MapNode[]; edges: readonly MapEdge[] }): MapLayout {
   const { height, at } = layout(map.nodes.length);
   const boxes = map.nodes.map((node, i) => ({ node, at: at(i), rect: boxRect(at(i)) }));
+  const boxRects = boxes.map((b) => b.rect);
   const where = new Map(boxes.map((b) => [b.node.id, b.at]));
   const index = new Map(map.nodes.map((n, i) => [n.id, i]));
   const pairs = Map.groupBy(map.edges, (e) => [e.from, e.to].sort().join('\u0000'));
@@ -238,13 +239,12 @@ export function mapLayout(map: { nodes: readonly MapNode[]; edges: readonly MapE
       const start = { x: a.x + n.x * offset + d.x * toBorder(d), y: a.y + n.y * offset + d.y * toBorder(d) };
       const end = { x: b.x + n.x * offset - d.x * (toBorder(d) + 4), y: b.y + n.y * offset - d.y * (toBorder(d) + 4) };
       const text = clip(edge.label, LABEL_CHARS);
-      const placed = edges.map((x) => x.labelRect);
       const label = labelSpot(
         text,
         start,
         end,
-        boxes.map((x) => x.rect),
-        placed,
+        boxRects,
+        edges.map((x) => x.labelRect),
         height,
       );
       edges.push({ edge, start, end, label, labelRect: labelRectAt(text, label) });
