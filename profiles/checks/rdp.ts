@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { RdpFacts } from '../../probes/rdp/facts.ts';
 import type { DeviceView } from '../device-view.ts';
-import type { IdentityClaim, IdentityExtractor } from '../identity.ts';
+import { identityFrom } from './open-identification.ts';
 import { defineCheckKind, factsOrVerdict, type RegisteredCheckKind, type Verdict } from './types.ts';
 
 const PROBE_ID = 'rdp.negotiate';
@@ -42,13 +42,4 @@ const commonName = (subject: string) => /(?:^|[\n,]\s*)CN=([^,\n]+)/.exec(subjec
  * certificate for the computer's name, and a CA-issued one names the host too. The SMB NTLM
  * challenge, read by the host's own protocol, comes first among the extractors.
  */
-export const rdpIdentity: IdentityExtractor = (device) => {
-  const found = device.facts(PROBE_ID, RdpFacts);
-  if (found.state !== 'ok') return [];
-  const claims: IdentityClaim[] = [];
-  for (const { facts } of found.facts) {
-    const name = facts.certificates[0] && commonName(facts.certificates[0].subject);
-    if (name && !claims.some((c) => c.value === name)) claims.push({ field: 'name', value: name, source: PROBE_ID });
-  }
-  return claims;
-};
+export const rdpIdentity = identityFrom(PROBE_ID, RdpFacts, (f) => [['name', f.certificates[0] && commonName(f.certificates[0].subject)]]);
