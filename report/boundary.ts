@@ -1,3 +1,4 @@
+import { ZONE_SYSTEM_REQUIREMENTS } from '../profiles/zone-model.ts';
 import { html, type SafeHtml } from './html-template.ts';
 import { wrap } from './text-wrap.ts';
 import type { Result } from './result.ts';
@@ -67,6 +68,9 @@ ${unchecked.length > 0 ? html`<h3>Not tried</h3><ul>${unchecked}</ul>` : ''}</se
 /** Check id of the boundary rows in findings.csv: one row per path tried, `fail` where no conduit allows a reachable one. */
 export const BOUNDARY_CHECK_ID = 'zone.boundary';
 
+/** The zone's 3-3 rows a path is judged against, as a passed row names them. */
+const ZONE_REQUIREMENTS = ZONE_SYSTEM_REQUIREMENTS.map((r) => `62443-3-3 ${r.id}`).join('; ');
+
 /** findings.csv rows of the zone-boundary check, in FINDINGS_COLUMNS order (the destination as the address). */
 export function boundaryCsvRows(result: Result): string[][] {
   const violations = new Map((result.boundaryViolations ?? []).map((v) => [`${v.host}:${v.port}`, v]));
@@ -82,7 +86,7 @@ export function boundaryCsvRows(result: Result): string[][] {
       'Path out of the zone only where a conduit allows it',
       v ? 'Reachable path that no conduit allows' : '',
       v ? 'fail' : 'pass',
-      v ? v.requirements.join('; ') : '62443-3-3 SR 5.1; 62443-3-3 SR 5.2',
+      v ? v.requirements.join('; ') : ZONE_REQUIREMENTS,
       JSON.stringify({ state: p.state, zone: p.zone }),
       '',
       v?.reason ?? '',
