@@ -23,7 +23,6 @@ function violationRows(vs: readonly PathViolation[]): SafeHtml {
 
 const VIOLATION_HEAD = html`<thead><tr><th>Path</th><th>Destination</th><th>Why</th><th>Shows on</th><th>Run</th></tr></thead>`;
 
-/** A zone's boundary: violations out of it and into it, its conduits' use, dual-homed devices; one view. */
 /** How the model in force stands to the zone: it holds the zone or not, and was approved after the zone's latest run or not. */
 export interface ModelStanding {
   readonly modelled: boolean;
@@ -32,6 +31,7 @@ export interface ModelStanding {
   readonly slTDiffers?: { model: number[]; run: number[] };
 }
 
+/** A zone's boundary: violations out of it and into it, its conduits' use, dual-homed devices; one view. */
 export function boundarySection(b: ZoneBoundary, standing: ModelStanding): SafeHtml {
   const conduits = b.conduits.map(
     (u) =>
