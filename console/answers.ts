@@ -121,13 +121,13 @@ function devicesOf(scope: Scope, latest: Result | undefined, typeAsDevices: bool
 
 const NO_DEVICE = 'matches no device of the latest run';
 
-/** Approved proposals as entries of one file; `build` writes an entry from the payload and the devices its scope names. */
+/** Approved proposals as entries of one file; `build` writes an entry from the payload, the devices its scope names and its date. */
 function toEntries<P extends { scope: Scope; expires?: string | undefined }, T>(
   proposals: readonly Proposal[],
   schema: z.ZodType<P>,
   latest: Result | undefined,
   kind: { typeAsDevices: boolean; dated: (proposal: Proposal) => string },
-  build: (p: P, proposal: Proposal, devices: string[] | undefined) => T,
+  build: (p: P, proposal: Proposal, devices: string[] | undefined, dated: string) => T,
 ): ZoneEntry<T>[] {
   return proposals.map((proposal) => {
     // A stored payload that no longer fits (a later schema) or a date the file format refuses is shown, never a crash.
@@ -137,7 +137,7 @@ function toEntries<P extends { scope: Scope; expires?: string | undefined }, T>(
     const dated = kind.dated(proposal);
     if (p.expires !== undefined && p.expires < dated) return { proposal, unresolved: `expires ${p.expires}, before its date ${dated}` };
     const devices = devicesOf(p.scope, latest, kind.typeAsDevices);
-    return devices === 'none' ? { proposal, unresolved: NO_DEVICE } : { proposal, entry: build(p, proposal, devices) };
+    return devices === 'none' ? { proposal, unresolved: NO_DEVICE } : { proposal, entry: build(p, proposal, devices, dated) };
   });
 }
 
@@ -148,14 +148,14 @@ export function zoneStatements(zone: string, answers: readonly Proposal[], count
     AnswerPayload,
     latest,
     { typeAsDevices: false, dated: (p) => day(p.proposedAt) },
-    (p, proposal, devices): Attestation => ({
+    (p, proposal, devices, dated): Attestation => ({
       requirement: p.requirement,
       ...(devices ? { devices } : {}),
       ...(p.scope.componentType ? { componentType: p.scope.componentType } : {}),
       status: p.status,
       statement: p.statement,
       by: proposal.proposedBy,
-      date: day(proposal.proposedAt),
+      date: dated,
       evidence: p.evidence,
       ...(p.expires ? { expires: p.expires } : {}),
     }),
@@ -165,13 +165,13 @@ export function zoneStatements(zone: string, answers: readonly Proposal[], count
     CountermeasurePayload,
     latest,
     { typeAsDevices: true, dated: (p) => day(p.decidedAt) },
-    (p, proposal, devices): Exception => ({
+    (p, proposal, devices, dated): Exception => ({
       requirement: p.requirement,
       ...(devices ? { devices } : {}),
       countermeasure: p.countermeasure,
       justification: p.justification,
       approvedBy: proposal.decidedBy ?? '-',
-      approved: day(proposal.decidedAt),
+      approved: dated,
       expires: p.expires,
       ...(p.reference ? { reference: p.reference } : {}),
     }),
