@@ -48,15 +48,10 @@ export interface ZoneRow extends ZoneRun {
   readonly frs: FrStatus[];
 }
 
-/** A zone's device counts by standing (meets SL-T, could meet it, refuted), each device's standing decided once. */
-export function standingCounts(rows: readonly DeviceRow[]): Pick<ZoneRow, 'devicesMeeting' | 'devicesCouldMeet' | 'devicesRefuted'> {
-  const h = headlineOf(rows);
-  return { devicesMeeting: h.meets, devicesCouldMeet: h.couldMeet, devicesRefuted: h.refuted };
-}
-
-/** The zone's row counted from its device rows (signed or weighed). Pure. */
+/** The zone's row counted from its device rows (signed or weighed), each device's standing decided once. Pure. */
 export function countedZone(z: ZoneRun, rows: readonly DeviceRow[]): ZoneRow {
-  return { ...z, devices: rows.length, ...standingCounts(rows), frs: frStatus(rows) };
+  const h = headlineOf(rows);
+  return { ...z, devices: h.devices, devicesMeeting: h.meets, devicesCouldMeet: h.couldMeet, devicesRefuted: h.refuted, frs: frStatus(rows) };
 }
 
 const vector = (v: unknown): number[] => {
