@@ -39,6 +39,8 @@ function param(header: string, key: string): string | undefined {
 
 export function parseMultipart(body: Buffer, boundary: string): MultipartForm | string {
   const delimiter = Buffer.from(`--${boundary}`);
+  // Every part after the first starts on a new line.
+  const separator = Buffer.from(`\r\n--${boundary}`);
   if (!body.subarray(0, delimiter.length).equals(delimiter)) return 'the body does not start with its boundary';
   const fields = new URLSearchParams();
   let file: UploadedFile | undefined;
@@ -53,7 +55,7 @@ export function parseMultipart(body: Buffer, boundary: string): MultipartForm | 
       .subarray(at + 2, headerEnd)
       .toString('utf8')
       .split('\r\n');
-    const next = body.indexOf(Buffer.concat([Buffer.from('\r\n'), delimiter]), headerEnd + 4);
+    const next = body.indexOf(separator, headerEnd + 4);
     if (next < 0) return 'the body ends before its closing boundary';
     const content = body.subarray(headerEnd + 4, next);
     const disposition = headers.find((h) => /^content-disposition:\s*form-data/i.test(h));
@@ -68,6 +70,6 @@ export function parseMultipart(body: Buffer, boundary: string): MultipartForm | 
       if (content.length > MAX_FIELD_BYTES) return `field ${name} is longer than ${MAX_FIELD_BYTES} bytes`;
       fields.append(name, content.toString('utf8'));
     }
-    at = next + 2 + delimiter.length;
+    at = next + separator.length;
   }
 }
