@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { interruption } from '../exchange.ts';
+import { hex } from '../hex.ts';
 import { TcpSession } from '../tcp-session.ts';
 import type { ProbeContext, ProbeDefinition } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
@@ -179,7 +180,7 @@ interface Negotiated {
 /** The SMB2 NEGOTIATE response to message `id`; a non-zero status is a refusal, not a malformed reply. */
 function smb2Negotiated(message: Buffer, id: bigint): Smb2Negotiate {
   const h = parseSmb2Header(message, 'negotiate', id);
-  if (h.status !== 0) throw new ProbeUnavailable('protocol-mismatch', `SMB2 NEGOTIATE refused with status 0x${h.status.toString(16).padStart(8, '0')}`);
+  if (h.status !== 0) throw new ProbeUnavailable('protocol-mismatch', `SMB2 NEGOTIATE refused with status ${hex(h.status, 8)}`);
   return parseSmb2Negotiate(message);
 }
 
@@ -237,8 +238,6 @@ export const smbNegotiateProbe: ProbeDefinition<SmbNegotiateFacts> = {
   run: (ctx) => withConnection(ctx, 'smb.negotiate', async (conn) => negotiateFacts(conn, await negotiate(conn, FULL_OFFER), FULL_OFFER)),
 };
 
-const statusText = (status: number) => `0x${status.toString(16).padStart(8, '0')}`;
-
 /** SMB2 requests on the one connection after the NEGOTIATE, each with the next message id. */
 class Exchange {
   private readonly conn: SmbConnection;
@@ -270,7 +269,7 @@ async function readNtlmChallenge(ex: Exchange): Promise<Challenged> {
   const token = wrapNtlmNegotiate(buildNtlmNegotiate());
   const { reply, header } = await ex.request(OPS.sessionSetup, 'sessionSetup', (id) => buildSmb2SessionSetup(id, token));
   if (header.status !== STATUS_MORE_PROCESSING_REQUIRED)
-    throw new ProbeUnavailable('auth-required', `session setup answered with status ${statusText(header.status)}, no challenge`);
+    throw new ProbeUnavailable('auth-required', `session setup answered with status ${hex(header.status, 8)}, no challenge`);
   const { version, ...names } = parseNtlmChallenge(unwrapNtlmToken(parseSmb2SessionSetup(reply).securityBlob));
   return { ntlm: { ...names, ...(version === undefined ? {} : { osVersion: version }) }, sessionId: header.sessionId };
 }
@@ -321,10 +320,10 @@ async function logoff(ex: Exchange, sessionId: bigint): Promise<void> {
 /** TREE_CONNECT to IPC$ in the anonymous session, and where it connected, TREE_DISCONNECT. */
 async function connectIpc(ex: Exchange, sessionId: bigint, host: string): Promise<NonNullable<SmbLoginAttempt['ipc']>> {
   const { reply, header } = await ex.request(OPS.treeConnectIpc, 'treeConnect', (id) => buildSmb2TreeConnectIpc(id, sessionId, host));
-  if (header.status !== STATUS_SUCCESS) return { status: statusText(header.status), connected: false };
+  if (header.status !== STATUS_SUCCESS) return { status: hex(header.status, 8), connected: false };
   const tree = parseSmb2TreeConnect(reply);
   await ex.request(OPS.treeDisconnect, 'treeDisconnect', (id) => buildSmb2Close('treeDisconnect', id, sessionId, header.treeId));
-  return { status: statusText(header.status), connected: true, shareType: tree.shareType };
+  return { status: hex(header.status, 8), connected: true, shareType: tree.shareType };
 }
 
 /**
@@ -338,7 +337,7 @@ async function attemptLogin(ex: Exchange, sessionId: bigint, login: NtlmLogin, h
     const op = login.kind === 'guest' ? OPS.guestLogin : OPS.anonymousLogin;
     const token = wrapNtlmAuthenticate(buildNtlmAuthenticate(login));
     const { reply, header } = await ex.request(op, 'sessionSetup', (id) => buildSmb2SessionSetup(id, token, sessionId));
-    attempt.sessionStatus = statusText(header.status);
+    attempt.sessionStatus = hex(header.status, 8);
     attempt.granted = header.status === STATUS_SUCCESS;
     if (!attempt.granted) return attempt;
     const flags = parseSmb2SessionSetup(reply).sessionFlags;

@@ -1,3 +1,4 @@
+import { hex } from '../hex.ts';
 import { ProbeUnavailable } from '../types.ts';
 import { filetimeToIso, guidText, utf16z } from './wire.ts';
 
@@ -63,7 +64,7 @@ export function parseSmb1Negotiate(message: Buffer, offered: readonly string[]):
   const command = message.readUInt8(4);
   if (command !== COM_NEGOTIATE) throw malformed(`command 0x${command.toString(16)}, expected NEGOTIATE 0x72`);
   const status = message.readUInt32LE(5);
-  if (status !== 0) throw new ProbeUnavailable('protocol-mismatch', `SMB1 NEGOTIATE refused with status 0x${status.toString(16).padStart(8, '0')}`);
+  if (status !== 0) throw new ProbeUnavailable('protocol-mismatch', `SMB1 NEGOTIATE refused with status ${hex(status, 8)}`);
   const unicode = (message.readUInt16LE(10) & 0x8000) !== 0;
   const wordCount = message.readUInt8(SMB1_HEADER_BYTES);
   const wordsAt = SMB1_HEADER_BYTES + 1;
