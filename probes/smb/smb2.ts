@@ -264,8 +264,6 @@ export function parseSmb2SessionSetup(message: Buffer): Smb2SessionSetup {
 
 export interface Smb2TreeConnect {
   readonly shareType: 'disk' | 'pipe' | 'print';
-  readonly shareFlags: number;
-  readonly maximalAccess: number;
 }
 
 /** A successful TREE_CONNECT response body (an error reply carries an ERROR body instead, read by its status alone). */
@@ -276,5 +274,5 @@ export function parseSmb2TreeConnect(message: Buffer): Smb2TreeConnect {
   if (structureSize !== TREE_CONNECT_RESPONSE_FIXED) throw malformed(`TREE_CONNECT response structure size ${structureSize}, expected 16`);
   const shareType = SHARE_TYPES[b.readUInt8(2)];
   if (shareType === undefined) throw malformed(`TREE_CONNECT response share type ${b.readUInt8(2)}`);
-  return { shareType, shareFlags: b.readUInt32LE(4), maximalAccess: b.readUInt32LE(12) };
+  return { shareType };
 }
