@@ -1,7 +1,7 @@
 import { destinationsFor, MAX_REACHABILITY_PAIRS, type ReachabilityView } from '../profiles/zone-model.ts';
 import { type ApiReply, apiError, zoneReader } from './api.ts';
 import { StoreError } from './db.ts';
-import { latestRunBoundaries } from './run-boundary.ts';
+import { latestServices } from './run-boundary.ts';
 import type { ConsoleStore } from './store.ts';
 import { modelInForce } from './zone-model-store.ts';
 
@@ -16,7 +16,7 @@ import { modelInForce } from './zone-model-store.ts';
 export async function reachabilityFor(store: ConsoleStore, zone: string): Promise<{ view: ReachabilityView; cut: number } | undefined> {
   const current = await modelInForce(store);
   if (!current?.model.zones.some((z) => z.name === zone)) return undefined;
-  const others = (await latestRunBoundaries(store.db)).filter((b) => b.zone !== zone);
+  const others = (await latestServices(store.db)).filter((b) => b.zone !== zone);
   return destinationsFor(
     current.model,
     zone,

@@ -116,9 +116,14 @@ async function latestRows<T>(sql: Sql, columns: string, decode: (r: SqlRow) => T
   return [...byZone.values()].map(decode);
 }
 
-/** The boundary facts of each zone's newest run (the zone map, the reachability answer). */
+/** The boundary facts of each zone's newest run (the zone map). */
 export function latestRunBoundaries(sql: Sql): Promise<RunBoundary[]> {
   return latestRows(sql, 'b.*', boundaryOf);
+}
+
+/** The TCP services each zone's newest run found, without the rest of its boundary facts (the reachability answer). */
+export function latestServices(sql: Sql): Promise<Pick<RunBoundary, 'zone' | 'services'>[]> {
+  return latestRows(sql, 'b.run_id, b.zone, b.services', (r) => ({ zone: String(r.zone), services: JSON.parse(String(r.services)) as DeviceServices[] }));
 }
 
 /** One zone's newest boundary facts (its page); undefined when no run of it is stored. */
