@@ -3,8 +3,8 @@ import { EnipListFacts } from '../../probes/enip/facts.ts';
 import vendorTable from '../data/enip-vendors.json' with { type: 'json' };
 import type { DeviceView } from '../device-view.ts';
 import type { IdentityClaim } from '../identity.ts';
-import { identityFrom, identityHiddenKind, type ProbedProtocol } from './open-identification.ts';
-import { defineCheckKind, factsOrVerdict, notCheckedReason, type RegisteredCheckKind, tcpPorts, type Verdict } from './types.ts';
+import { identityFrom, identityHiddenKind, type ProbedProtocol, protocolFacts } from './open-identification.ts';
+import { defineCheckKind, notCheckedReason, type RegisteredCheckKind, tcpPorts, type Verdict } from './types.ts';
 
 const ENIP: ProbedProtocol<EnipListFacts> = {
   probe: 'enip.list',
@@ -19,7 +19,7 @@ const TLS_SERVICE = 'enip-tls';
 const VENDORS: Readonly<Record<string, string>> = vendorTable.vendors;
 
 /** The probe's facts, or the verdict for a device without them. */
-const enipFacts = (device: DeviceView) => factsOrVerdict(device, ENIP.probe, ENIP.schema, ENIP.protocol, ENIP.text);
+const enipFacts = (device: DeviceView) => protocolFacts(device, ENIP);
 
 /**
  * Encapsulated CIP on TCP 44818 carries no authentication, integrity or confidentiality; CIP

@@ -1,8 +1,16 @@
 import { FoxHelloFacts } from '../../probes/fox/facts.ts';
 import type { DeviceView } from '../device-view.ts';
 import type { IdentityExtractor } from '../identity.ts';
-import { factsOrVerdict, type RegisteredCheckKind, type Verdict } from './types.ts';
-import { type Answered, allAnswered, identityFrom, identityHiddenKind, type ProbedProtocol, unsecuredProtocolKind } from './open-identification.ts';
+import type { RegisteredCheckKind, Verdict } from './types.ts';
+import {
+  type Answered,
+  allAnswered,
+  identityFrom,
+  identityHiddenKind,
+  type ProbedProtocol,
+  protocolFacts,
+  unsecuredProtocolKind,
+} from './open-identification.ts';
 
 const FOX: ProbedProtocol<FoxHelloFacts> = {
   probe: 'fox.hello',
@@ -26,7 +34,7 @@ function anyHello(device: DeviceView): Answered<FoxHelloFacts> | Verdict {
   const verdicts: Verdict[] = [];
   const answered: Answered<FoxHelloFacts>[] = [];
   for (const p of [FOX, FOX_TLS]) {
-    const found = factsOrVerdict(device, p.probe, p.schema, p.protocol, p.text);
+    const found = protocolFacts(device, p);
     if ('status' in found) verdicts.push(found);
     else answered.push(found);
   }

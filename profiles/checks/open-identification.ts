@@ -36,7 +36,9 @@ export function allAnswered<F>(answered: readonly Answered<F>[]): Answered<F> {
 /** Family facts a verdict shows beside the shared observations (e.g. a refused read's end codes). */
 type Details<F> = (facts: readonly F[]) => Record<string, unknown>;
 
-const facts = <F>(device: DeviceView, p: ProbedProtocol<F>) => p.answered?.(device) ?? factsOrVerdict(device, p.probe, p.schema, p.protocol, p.text);
+/** The replies that answered the family's protocol (its own reading, else the probe's facts), or the verdict without them. */
+export const protocolFacts = <F>(device: DeviceView, p: ProbedProtocol<F>) =>
+  p.answered?.(device) ?? factsOrVerdict(device, p.probe, p.schema, p.protocol, p.text);
 
 /**
  * A protocol that answered its identification exchange without any authentication, integrity or
@@ -62,7 +64,7 @@ export function unsecuredProtocolKind<F>(
     params: z.object({}).strict(),
     evaluate(device): Verdict {
       const tlsPorts = observed.secured ? tcpPorts(device, observed.secured) : [];
-      const found = facts(device, p);
+      const found = protocolFacts(device, p);
       if ('status' in found) {
         if (found.status !== 'not-applicable' || tlsPorts.length === 0) return found;
         // Only a cleartext port seen closed lets the secured one pass; one discovery never reached tells nothing.
@@ -123,7 +125,7 @@ export function identityHiddenKind<F, K extends string>(
     id,
     params: z.object({ fields: z.array(z.enum(fields)).min(1) }).strict(),
     evaluate(device, params): Verdict {
-      const found = facts(device, p);
+      const found = protocolFacts(device, p);
       if ('status' in found) return found;
       const readable = params.fields.filter((field) => found.facts.some((f) => String(fieldValue(f.facts, field) ?? '') !== ''));
       return {

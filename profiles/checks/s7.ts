@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { ModeSwitch, S7SzlFacts } from '../../probes/s7/facts.ts';
 import type { DeviceView } from '../device-view.ts';
 import type { IdentityClaim, IdentityExtractor } from '../identity.ts';
-import { type ProbedProtocol, unsecuredProtocolKind } from './open-identification.ts';
-import { defineCheckKind, factsOrVerdict, type RegisteredCheckKind, type Verdict } from './types.ts';
+import { type ProbedProtocol, protocolFacts, unsecuredProtocolKind } from './open-identification.ts';
+import { defineCheckKind, type RegisteredCheckKind, type Verdict } from './types.ts';
 
 const PROBE_ID = 's7.szl';
 const S7: ProbedProtocol<S7SzlFacts> = { probe: PROBE_ID, schema: S7SzlFacts, protocol: 's7', text: { port: 'S7', absent: 'no S7comm service found' } };
@@ -11,7 +11,7 @@ const PROTECTION_SZL = 0x0232;
 const DIAGNOSTIC_SZL = 0x00a0;
 
 /** The probe's facts, or the verdict for a device without them. */
-const s7Facts = (device: DeviceView) => factsOrVerdict(device, S7.probe, S7.schema, S7.protocol, S7.text);
+const s7Facts = (device: DeviceView) => protocolFacts(device, S7);
 
 /** Why an SZL is missing on one port, from the probe's own account. */
 function szlMissing(facts: S7SzlFacts, szlId: number, label: string): string {
