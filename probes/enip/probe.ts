@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { exchange, interruption, onOneConnection } from '../exchange.ts';
+import { fixedField } from '../fixed-field.ts';
 import type { TcpSession } from '../tcp-session.ts';
 import type { ProbeContext, ProbeDefinition } from '../types.ts';
 import { ProbeUnavailable } from '../types.ts';
@@ -24,12 +25,7 @@ const PROBE_ID = 'enip.list';
 const OPS: Readonly<Record<EnipCommand, string>> = { listIdentity: 'enip.list-identity', listServices: 'enip.list-services' };
 
 /** Names are short strings, often padded with NULs or spaces. */
-function text(bytes: Buffer): string {
-  return bytes
-    .toString('latin1')
-    .replace(/\0[\s\S]*$/, '')
-    .trim();
-}
+const text = (bytes: Buffer) => fixedField(bytes, 0, bytes.length) ?? '';
 
 /** The list items of one command's reply; a refusal (non-zero encapsulation status) is returned as a number. */
 async function ask(ctx: ProbeContext, session: TcpSession, command: EnipCommand): Promise<{ items: CpfItem[] } | { status: number }> {
