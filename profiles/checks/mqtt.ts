@@ -30,7 +30,7 @@ const tlsOnly = defineCheckKind({
         evidence: found.evidence,
       };
     }
-    return tlsOnlyVerdict(device, { name: 'MQTT', cleartextPort: 1883, tlsProtocol: 'mqtt-tls' });
+    return tlsOnlyVerdict(device, { name: 'MQTT', cleartext: 'mqtt', tlsProtocol: 'mqtt-tls' });
   },
 });
 

@@ -19,7 +19,7 @@ const httpsOnly = defineCheckKind({
   id: 'winrm.https-only',
   params: z.object({}),
   evaluate(device): Verdict {
-    if (tcpPorts(device, 'winrm').length === 0) return tlsOnlyVerdict(device, { name: 'WinRM', cleartextPort: 5985, tlsProtocol: 'winrm-tls' });
+    if (tcpPorts(device, 'winrm').length === 0) return tlsOnlyVerdict(device, { name: 'WinRM', cleartext: 'winrm', tlsProtocol: 'winrm-tls' });
     const found = winrmFacts(device);
     if ('status' in found) return found;
     const observed = found.facts.map(({ port, facts }) => ({ port, transport: 'http', status: facts.status, authSchemes: facts.authSchemes }));
