@@ -1,3 +1,4 @@
+import { hex } from '../hex.ts';
 import { ProbeUnavailable } from '../types.ts';
 
 /**
@@ -64,10 +65,6 @@ export type ModbusReply = DeviceIdReply | ExceptionReply;
 
 function malformed(what: string): ProbeUnavailable {
   return new ProbeUnavailable('malformed', `Modbus reply: ${what}`);
-}
-
-function hex(n: number, digits = 2): string {
-  return `0x${n.toString(16).padStart(digits, '0')}`;
 }
 
 /**
@@ -138,10 +135,10 @@ export function parseDeviceIdReply(frame: Buffer, expected: AduHeader & { readon
     if (frame.length !== MBAP_HEADER_BYTES + 2) throw malformed(`exception reply of ${frame.length - MBAP_HEADER_BYTES} PDU bytes, expected 2`);
     const code = frame.readUInt8(8);
     const name = EXCEPTION_NAMES[code];
-    if (name === undefined) throw malformed(`exception code ${hex(code)} is not defined by Modbus`);
+    if (name === undefined) throw malformed(`exception code ${hex(code, 2)} is not defined by Modbus`);
     return { type: 'exception', code, name };
   }
-  if (functionCode !== FC_ENCAPSULATED_INTERFACE) throw malformed(`function code ${hex(functionCode)}, expected ${hex(FC_ENCAPSULATED_INTERFACE)}`);
+  if (functionCode !== FC_ENCAPSULATED_INTERFACE) throw malformed(`function code ${hex(functionCode, 2)}, expected ${hex(FC_ENCAPSULATED_INTERFACE, 2)}`);
 
   // PDU after the function code: MEI type, ReadDevId code, conformity, more follows, next id, count.
   const head = MBAP_HEADER_BYTES + 1;
@@ -152,9 +149,9 @@ export function parseDeviceIdReply(frame: Buffer, expected: AduHeader & { readon
   const moreFollowsByte = frame.readUInt8(head + 3);
   const nextObjectId = frame.readUInt8(head + 4);
   const count = frame.readUInt8(head + 5);
-  if (meiType !== MEI_READ_DEVICE_ID) throw malformed(`MEI type ${hex(meiType)}, expected ${hex(MEI_READ_DEVICE_ID)}`);
+  if (meiType !== MEI_READ_DEVICE_ID) throw malformed(`MEI type ${hex(meiType, 2)}, expected ${hex(MEI_READ_DEVICE_ID, 2)}`);
   if (readDevIdCode !== expected.readDevIdCode) throw malformed(`ReadDevId code ${readDevIdCode}, expected ${expected.readDevIdCode}`);
-  if (moreFollowsByte !== 0x00 && moreFollowsByte !== 0xff) throw malformed(`more-follows byte ${hex(moreFollowsByte)} is neither 0x00 nor 0xff`);
+  if (moreFollowsByte !== 0x00 && moreFollowsByte !== 0xff) throw malformed(`more-follows byte ${hex(moreFollowsByte, 2)} is neither 0x00 nor 0xff`);
 
   const objects: DeviceIdObject[] = [];
   let at = head + 6;
@@ -162,7 +159,7 @@ export function parseDeviceIdReply(frame: Buffer, expected: AduHeader & { readon
     if (at + 2 > frame.length) throw malformed(`object ${i + 1} of ${count} starts past the end of the frame`);
     const id = frame.readUInt8(at);
     const size = frame.readUInt8(at + 1);
-    if (at + 2 + size > frame.length) throw malformed(`object ${hex(id)} announces ${size} bytes, only ${frame.length - at - 2} left`);
+    if (at + 2 + size > frame.length) throw malformed(`object ${hex(id, 2)} announces ${size} bytes, only ${frame.length - at - 2} left`);
     objects.push({ id, value: Buffer.from(frame.subarray(at + 2, at + 2 + size)) });
     at += 2 + size;
   }
