@@ -12,7 +12,7 @@ import { startCodesysV2Fixture, WAGO_750_880 } from '../fixtures/codesys/server.
 import { startDnp3Fixture } from '../fixtures/dnp3/server.ts';
 import { startFinsFixture } from '../fixtures/fins/server.ts';
 import { startHostileFixture } from '../fixtures/hostile.ts';
-import { makeCertificate } from '../fixtures/it-services/servers.ts';
+import { makeP256Certificate } from '../fixtures/it-services/servers.ts';
 import { startIec104Fixture } from '../fixtures/iec104/server.ts';
 import { startMelsecFixture } from '../fixtures/melsec/server.ts';
 import { startModbusSpecFixture } from '../fixtures/modbus/spec-server.ts';
@@ -118,7 +118,7 @@ beforeAll(async () => {
   await start(startSnmpFixture({ host: HOST.loopingSnmp, port: PORTS.snmp, posture: 'weak', quirk: 'looping-table' }));
   for (const port of Object.values(PLANT_PORTS)) await start(startHostileFixture({ host: HOST.endlessPlant, port, behaviour: 'endless' }));
   await start(startFoxFixture({ host: HOST.brokenPlant, port: PLANT_PORTS.fox, station: JACE_STATION, behaviour: 'endless' }));
-  const foxTls = await makeCertificate(['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'], 'sha256');
+  const foxTls = await makeP256Certificate();
   await start(startFoxFixture({ host: HOST.brokenPlant, port: PLANT_PORTS['fox-tls'], station: JACE_STATION, behaviour: 'garbage', tls: foxTls }));
   await start(startPcworxFixture({ host: HOST.brokenPlant, port: PLANT_PORTS.pcworx, identity: ILC_151_ETH, behaviour: 'huge-length' }));
   await start(startProconosFixture({ host: HOST.brokenPlant, port: PLANT_PORTS.proconos, identity: ILC_350_PN, behaviour: 'truncated' }));
