@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunningFixture } from '../../fixtures/fixture.ts';
 import { type FoxBehaviour, JACE_STATION, startFoxFixture } from '../../fixtures/fox/server.ts';
 import { startHostileFixture } from '../../fixtures/hostile.ts';
-import { makeCertificate } from '../../fixtures/it-services/servers.ts';
+import { makeP256Certificate } from '../../fixtures/it-services/servers.ts';
 import { testAddress } from '../../test/addresses.ts';
 import type { ProbeOutcome } from '../types.ts';
 import { fixturesPerPosture, itEndsHostilePostures, okFacts, probeFixture, thrownUnavailable } from '../test-kit.ts';
@@ -10,9 +10,9 @@ import type { FoxHelloFacts } from './facts.ts';
 import { HELLO_REQUEST, MAX_FIELDS, parseHello } from './hello.ts';
 import { foxHelloProbe, foxHelloTlsProbe } from './probe.ts';
 
-let certificate: Awaited<ReturnType<typeof makeCertificate>>;
+let certificate: Awaited<ReturnType<typeof makeP256Certificate>>;
 beforeAll(async () => {
-  certificate = await makeCertificate(['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'], 'sha256', 'jace-ahu-3');
+  certificate = await makeP256Certificate('jace-ahu-3');
 });
 
 /** The same hello in clear on 1911 and inside TLS on 4911: what differs is how the connection opens. */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningFixture } from '../../fixtures/fixture.ts';
 import { JACE_STATION, startFoxFixture } from '../../fixtures/fox/server.ts';
-import { makeCertificate } from '../../fixtures/it-services/servers.ts';
+import { makeP256Certificate } from '../../fixtures/it-services/servers.ts';
 import { foxHelloTlsProbe } from '../../probes/fox/probe.ts';
 import type { DeviceObservation } from '../../probes/observation.ts';
 import { runProbe } from '../../probes/run.ts';
@@ -21,7 +21,7 @@ import { decideRole } from '../role.ts';
 let station: RunningFixture;
 let tlsHello: ProbeOutcome;
 beforeAll(async () => {
-  const tls = await makeCertificate(['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'], 'sha256');
+  const tls = await makeP256Certificate();
   station = await startFoxFixture({ host: testAddress('foxTlsChecks', 1), port: 0, station: JACE_STATION, tls });
   tlsHello = await runProbe(foxHelloTlsProbe, testContext(station.host, station.ports['fox-tls'] ?? 0));
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MqttConnectFacts } from '../../probes/mqtt/facts.ts';
 import type { IdentityClaim, IdentityExtractor } from '../identity.ts';
+import { allAnswered } from './open-identification.ts';
 import { tlsOnlyVerdict } from './tls-only.ts';
 import { defineCheckKind, type RegisteredCheckKind, tcpPorts, unavailableVerdict, type Verdict } from './types.ts';
 
@@ -52,9 +53,10 @@ const anonymousRejected = defineCheckKind({
       if (tcpPorts(device, 'mqtt').length + tcpPorts(device, 'mqtt-tls').length > 0) return { status: 'unknown', reason: OPT_IN_OFF };
       return { status: 'not-applicable', reason: 'no MQTT port found' };
     }
-    const observed = answered.flatMap((found) => found.facts.map(({ port, facts }) => ({ port, returnCode: facts.returnCode, anonymous: facts.anonymous })));
+    const both = allAnswered(answered);
+    const observed = both.facts.map(({ port, facts }) => ({ port, returnCode: facts.returnCode, anonymous: facts.anonymous }));
     const expected = { anonymous: 'refused' };
-    const evidence = answered.flatMap((found) => found.evidence);
+    const { evidence } = both;
     if (observed.some((o) => o.anonymous === 'accepted')) return { status: 'fail', observed, expected, evidence };
     const unanswered = lookups.filter(({ found }) => found.state === 'unavailable').map(({ probe }) => probe);
     if (unanswered.length > 0) return { status: 'unknown', observed, expected, evidence, reason: `${unanswered.join(', ')} gave no answer` };
